@@ -1,0 +1,76 @@
+/*
+ * parser.h -- the parser interface: a method table per log format.
+ *
+ * A parser never sees a file: it gets lines (sip_line, already decoded to
+ * UTF-8 by the reader) and emits records through a callback.  That keeps the
+ * formats testable and fuzzable from memory, and lets src/scan.c own the
+ * reading, probing and error reporting for all of them.
+ *
+ * Adding a format = one new file in parsers/ defining a sip_parser_ops, plus
+ * one line in the registry in parsers/registry.c.
+ *
+ * Lifecycle: probe() scores the first lines of an input; the highest score
+ * above zero wins.  Then open() makes a state, feed() takes every line in
+ * order (the probed lines too), close() flushes a record still open at end
+ * of input, and free() releases the state.  A record passed to the callback
+ * is valid only during the call (see record.h).
+ */
+#ifndef SIP_PARSER_H
+#define SIP_PARSER_H
+
+#include "../src/err.h"
+#include "../src/reader.h"
+#include "../src/record.h"
+
+/* Return 0 to go on, non-zero to stop the parse (that value is returned). */
+typedef int (*sip_record_fn)(void *ctx, const sip_record *rec);
+
+typedef struct sip_parse_opts {
+	const char *name;        /* input name for warnings */
+	sip_warn_fn warn;        /* may be NULL */
+	void *warn_ctx;
+	size_t max_record;       /* cap on one record's text; 0 = default
+	                            (SIP_PARSER_MAX_RECORD).  A longer record is
+	                            cut, marked truncated, with one warning. */
+	size_t max_fields;       /* cap on fields per record; 0 = default */
+} sip_parse_opts;
+
+#define SIP_PARSER_MAX_RECORD (16u * 1024 * 1024)
+#define SIP_PARSER_MAX_FIELDS 4096
+
+typedef struct sip_parser_ops {
+	int version;             /* 1 */
+	const char *name;        /* "sipstack" */
+	const char *description; /* one line for --help and docs */
+
+	/* Score 0..100: how surely these lines (the first n of the input) are
+	   this format.  0 = not this format. */
+	int (*probe)(const sip_line *lines, size_t n);
+
+	/* New state, or NULL when out of memory. */
+	void *(*open)(const sip_parse_opts *opts);
+
+	/* Take one line; may emit zero or more records through fn.  Returns 0,
+	   or the callback's non-zero value, or a sip_code on failure. */
+	int (*feed)(void *state, const sip_line *line, sip_record_fn fn, void *ctx);
+
+	/* End of input: emit the record still open (marked truncated). */
+	int (*close)(void *state, sip_record_fn fn, void *ctx);
+
+	void (*free)(void *state);
+} sip_parser_ops;
+
+/* The parsers (one per file in parsers/). */
+extern const sip_parser_ops sip_sipstack_parser; /* parsers/sipstack.c */
+
+/* The registry: a NULL-terminated array of every known parser. */
+extern const sip_parser_ops *const sip_parsers[];
+
+/* The best parser for these first lines, or NULL if none scores above 0. */
+const sip_parser_ops *sip_parser_probe(const sip_line *lines, size_t n);
+
+/* Lines handed to probe(): at most this many, and at most this many bytes. */
+#define SIP_PROBE_LINES 64
+#define SIP_PROBE_BYTES (256 * 1024)
+
+#endif

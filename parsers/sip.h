@@ -1,0 +1,132 @@
+/*
+ * sip.h -- internal helpers of the parsers: SIP message knowledge (start
+ * line, name-addr URI and tag, Via transport, host:port, ms-diagnostics
+ * headers), the tolerant `k="v"; ...` pair splitter used for Data: and
+ * ms-diagnostics attributes, Result-Code decoding, and the SIPStack header
+ * line matcher.
+ *
+ * Everything here works on slices (sip_str) and writes slices into the same
+ * memory: nothing allocates, nothing needs a NUL terminator.  Not part of
+ * the public API: only files in parsers/ and their unit tests include it.
+ */
+#ifndef SIP_SIP_H
+#define SIP_SIP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../src/record.h"
+
+/* ---- slices ---------------------------------------------------------- */
+
+/* s without leading and trailing spaces and tabs (and a stray CR/LF). */
+sip_str sip_trim(sip_str s);
+
+/* Case-insensitive equality of s.p[0..s.n) with lit[0..litn). */
+int sip_ieq(const char *s, size_t n, const char *lit, size_t litn);
+#define SIP_IEQ(s, n, lit) sip_ieq((s), (n), (lit), sizeof(lit) - 1)
+
+/* Number of bytes equal to c in s. */
+size_t sip_count_char(sip_str s, char c);
+
+/* ---- SIP ------------------------------------------------------------- */
+
+/*
+ * Split a SIP start line.  Returns 1 for a request ("INVITE sip:x SIP/2.0":
+ * *method, *request_uri set), 0 for a response ("SIP/2.0 504 Server
+ * time-out": *status, *reason set), -1 when it is neither (outputs left
+ * absent: SIP_STR_NULL / -1).  Any output pointer may be NULL.
+ */
+int sip_parse_start_line(sip_str line, sip_str *method, sip_str *request_uri,
+			 int64_t *status, sip_str *reason);
+
+/* The method of a CSeq value ("1 OPTIONS" -> "OPTIONS"); absent if none. */
+sip_str sip_cseq_method(sip_str cseq);
+
+/*
+ * From/To value: the URI inside <...> (or the addr-spec before ';' when
+ * there are no brackets) and the tag parameter.  Absent outputs are
+ * SIP_STR_NULL.  Either output may be NULL.
+ */
+void sip_parse_name_addr(sip_str value, sip_str *uri, sip_str *tag);
+
+/* The transport of a Via value ("SIP/2.0/TLS 10.0.0.1:5061" -> "TLS"). */
+sip_str sip_via_transport(sip_str via);
+
+/*
+ * Split "host:port", "[v6]:port", "[v6]", "host" (and a bare IPv6 address,
+ * which has no port).  *host is without brackets; *port is -1 when absent
+ * or not a number 0..65535.
+ */
+void sip_parse_hostport(sip_str s, sip_str *host, int64_t *port);
+
+/*
+ * Split `k="v"; k2 = v2; ...` into pairs: keys and values trimmed, values
+ * unquoted (ASCII " or typographic U+201C / U+201D, UTF-8 E2 80 9C / 9D),
+ * a ';' inside quotes kept, a key without '=' given an empty value.  Stores
+ * at most max pairs in out and returns how many it stored; *found (may be
+ * NULL) gets how many there were.
+ */
+size_t sip_parse_params(sip_str s, sip_kv *out, size_t max, size_t *found);
+
+/*
+ * Decode one ms-diagnostics / ms-diagnostics-public / ms-client-diagnostics
+ * value, "1047;reason=\"...\";WinsockFailureCode=\"10054(WSAECONNRESET)\"":
+ * d->code (and d->subcode from "1010.2"), then every attribute into attrs
+ * (at most max; as sip_parse_params), d->reason and d->source picked from
+ * them.  d->attrs = attrs.  Returns the number of attributes found (which
+ * may exceed max when the caller's array was too small).
+ */
+size_t sip_parse_msdiag(sip_str header, sip_str value, sip_msdiag *d,
+			sip_kv *attrs, size_t max);
+
+/*
+ * "0xc3e93d67 SIPPROXY_E_ROUTING_MSG_CERT_MISMATCH" -> code and symbol
+ * (symbol absent if none).  Returns 1 when a hex number was found, else 0.
+ */
+int sip_parse_result_code(sip_str s, uint32_t *code, sip_str *symbol);
+
+/*
+ * A Text: value that ends with an inline " Result-Code: 0x... SYM": returns
+ * 1 with *text_out = the text before it (trimmed), *code and *symbol set;
+ * else 0 with *text_out = text.
+ */
+int sip_split_inline_result(sip_str text, sip_str *text_out, uint32_t *code,
+			    sip_str *symbol);
+
+/*
+ * Free header text holding "Result 0xC3E93C5E(SIPPROXY_E_ROUTING)": returns
+ * 1 with code and symbol (symbol absent without the parenthesis), else 0.
+ */
+int sip_find_result_text(sip_str text, uint32_t *code, sip_str *symbol);
+
+/* ---- SIPStack header lines ------------------------------------------- */
+
+/* An offset/length pair into the line; off == SIP_SPAN_NONE when absent. */
+typedef struct sip_span {
+	size_t off, n;
+} sip_span;
+#define SIP_SPAN_NONE ((size_t)-1)
+
+/* The parts of a header line (see sip_ss_header_parse). */
+typedef struct sip_ss_header {
+	sip_span level, flag, slot, host, component, function, src_file;
+	sip_span text;      /* free text after (...), trimmed; empty (n = 0)
+	                       for $$begin_record headers */
+	sip_span corr_id;   /* the SfB " [decimal] "; absent otherwise */
+	int64_t pid, tid, seq, src_line;
+	char ts[24];        /* "YYYY-MM-DD HH:MM:SS.mmm" */
+	int has_begin;
+} sip_ss_header;
+
+/*
+ * Match a SIPStack trace header line (p, n: no terminator):
+ *   TL_LEVEL(TF_FLAG) [slot]PID.TID::MM/DD/YYYY-HH:MM:SS.mmm.SEQ
+ *       (Component,Class::Method:File(line))TAIL
+ * with TAIL "$$begin_record", " [decimal] $$begin_record" or free text.
+ * Returns 1 and fills *h (spans relative to p), or 0 when the line is not a
+ * valid header (h is then unspecified).  Hand-written, one pass, no regex.
+ */
+int sip_ss_header_parse(const char *p, size_t n, sip_ss_header *h);
+
+#endif

@@ -1,0 +1,718 @@
+/*
+ * sipstack.c -- the parser for Lync / Skype for Business server SIPStack
+ * trace text (OCSLogger/Snooper text, CLS Search-CsClsLogging output), all
+ * known variants: OCS 2007 R2, Lync 2010, Lync 2013 / SfB CLS.
+ *
+ * Design.  The parser is a small state machine fed one decoded line at a
+ * time (parser.h).  It owns one growable text buffer, `raw`, into which it
+ * copies every line of the current record with its original terminator;
+ * while the record grows it remembers only offsets (a header line's parts,
+ * each body field's name and value), because `raw` may move when it grows.
+ * When the record ends it turns the offsets into slices of `raw`, derives
+ * the values of sip_record in one pass over the fields, calls the callback
+ * and forgets the record.  Every array (fields, slices, Data pairs,
+ * ms-diagnostics and their attributes) belongs to the state and is reused,
+ * so after warm-up a record costs no allocation.
+ *
+ * States:
+ *   IDLE     outside a record: only a header line matters, anything else
+ *            is ignored;
+ *   PENDING  after a header without $$begin_record: one line of lookahead
+ *            decides -- a "Name: value" line makes it a record (the OCS
+ *            2007 R2 diagnostic form), anything else makes it a one-line
+ *            trace, emitted before the next line is handled;
+ *   RECORD   "Name: value" fields; a line that is not one continues the
+ *            previous field's value;
+ *   BODY     after Message-Body: every line is message body, never a field.
+ * In RECORD and BODY, $$end_record closes the record and a valid header line
+ * cuts it short (truncated, then the new record starts); close() cuts the
+ * one still open at end of input.
+ *
+ * Caps: the record text is capped at max_record (the header line is always
+ * kept; the reader caps lines), fields, Data pairs and ms-diagnostics
+ * attributes at max_fields; hitting a cap gives one warning per record and
+ * truncated = 1.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "parser.h"
+#include "sip.h"
+
+enum { M_IDLE, M_PENDING, M_RECORD, M_BODY };
+
+#define NONE ((size_t)-1)
+
+/* A body field while the record grows: offsets into raw. */
+typedef struct ss_field {
+	size_t noff, nn, voff, vn;
+} ss_field;
+
+typedef struct ss_state {
+	char name[256];
+	sip_warn_fn warn;
+	void *warn_ctx;
+	size_t max_record, max_fields;
+
+	/* The record being built. */
+	int mode;
+	sip_buf raw;
+	sip_ss_header hdr;      /* spans are offsets into raw (header at 0) */
+	uint64_t line, end_line, offset;
+	int truncated, has_end, capped, warned_fields, last_dropped;
+	size_t body_off, body_end, body_field;
+	ss_field *flds;
+	size_t nflds, flds_cap;
+
+	/* What an emitted record points to; reused. */
+	sip_kv *kv;
+	size_t kv_cap;
+	sip_kv *pool;           /* Data pairs, then ms-diagnostics attributes */
+	size_t pool_cap;
+	sip_msdiag *diags;
+	size_t diags_cap;
+	size_t *didx;           /* field index of each ms-diagnostics header */
+	size_t didx_cap;
+	sip_record rec;
+} ss_state;
+
+static void *grow(void *p, size_t *cap, size_t need, size_t elem)
+{
+	size_t nc = *cap ? *cap : 16;
+	void *np;
+
+	while (nc < need)
+		nc *= 2;
+	np = realloc(p, nc * elem);
+	if (np)
+		*cap = nc;
+	return np;
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+static void warn(ss_state *st, int code, uint64_t line, const char *fmt, ...)
+{
+	sip_diag d;
+	va_list ap;
+
+	if (!st->warn)
+		return;
+	sip_diag_clear(&d);
+	d.code = code;
+	snprintf(d.file, sizeof d.file, "%s", st->name);
+	d.line = line;
+	va_start(ap, fmt);
+	vsnprintf(d.msg, sizeof d.msg, fmt, ap);
+	va_end(ap);
+	st->warn(st->warn_ctx, &d);
+}
+
+static int is_tok(unsigned char c)
+{
+	return (unsigned)((c | 32) - 'a') < 26u || (unsigned)(c - '0') < 10u ||
+	       c == '-' || c == '_' || c == '.';
+}
+
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Length of the field name when p starts "Name:", else 0. */
+static size_t field_name_len(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && is_tok((unsigned char)p[i]))
+		i++;
+	return (i > 0 && i < n && p[i] == ':') ? i : 0;
+}
+
+static int is_end_line(const char *p, size_t n)
+{
+	if (n < 12 || memcmp(p, "$$end_record", 12) != 0)
+		return 0;
+	for (size_t i = 12; i < n; i++)
+		if (!is_ws(p[i]))
+			return 0;
+	return 1;
+}
+
+static int is_header(const char *p, size_t n, sip_ss_header *h)
+{
+	return n >= 3 && p[0] == 'T' && p[1] == 'L' && p[2] == '_' &&
+	       sip_ss_header_parse(p, n, h);
+}
+
+static void reset(ss_state *st)
+{
+	st->mode = M_IDLE;
+	sip_buf_reset(&st->raw);
+	st->nflds = 0;
+	st->truncated = st->has_end = st->capped = 0;
+	st->warned_fields = st->last_dropped = 0;
+	st->body_off = st->body_end = 0;
+	st->body_field = NONE;
+}
+
+/*
+ * Append a line and its terminator to raw.  Returns 0, 1 when the line was
+ * dropped at the cap (force keeps a header line whatever the cap), or
+ * SIP_ENOMEM as a negative number.
+ */
+static int add_raw(ss_state *st, const sip_line *ln, int force)
+{
+	size_t term = ln->eol == SIP_EOL_CRLF ? 2 : ln->eol == SIP_EOL_LF ? 1 : 0;
+	size_t n = ln->p ? ln->n : 0;
+	char *d;
+
+	if (!force && (st->capped || st->raw.n + n + term > st->max_record)) {
+		if (!st->capped)
+			warn(st, SIP_ETRUNCATED, st->line,
+			     "record longer than %zu bytes: cut at line %llu",
+			     st->max_record, (unsigned long long)ln->lineno);
+		st->capped = 1;
+		st->truncated = 1;
+		return 1;
+	}
+	if (sip_buf_reserve(&st->raw, n + term))
+		return -SIP_ENOMEM;
+	d = st->raw.p + st->raw.n;
+	if (n)
+		memcpy(d, ln->p, n);
+	if (term == 2) {
+		d[n] = '\r';
+		d[n + 1] = '\n';
+	} else if (term == 1) {
+		d[n] = '\n';
+	}
+	st->raw.n += n + term;
+	st->raw.p[st->raw.n] = 0;
+	st->end_line = ln->lineno;
+	if (ln->truncated)
+		st->truncated = 1;
+	return 0;
+}
+
+static int start(ss_state *st, const sip_line *ln, const sip_ss_header *h)
+{
+	reset(st);
+	st->hdr = *h;
+	st->line = st->end_line = ln->lineno;
+	st->offset = ln->offset;
+	if (add_raw(st, ln, 1) < 0)
+		return SIP_ENOMEM;
+	st->mode = h->has_begin ? M_RECORD : M_PENDING;
+	return 0;
+}
+
+/* A line inside a record that is neither a header nor $$end_record. */
+static int body_line(ss_state *st, const sip_line *ln)
+{
+	const char *p = ln->p;
+	size_t n = ln->p ? ln->n : 0, off = st->raw.n, nl, v, e;
+	int rc = add_raw(st, ln, 0);
+
+	if (rc)
+		return rc < 0 ? SIP_ENOMEM : 0;
+	if (st->mode == M_BODY) {
+		st->body_end = off + n;
+		return 0;
+	}
+	nl = field_name_len(p, n);
+	if (!nl) {
+		/* A continuation of the previous field's value. */
+		e = n;
+		while (e > 0 && (is_ws(p[e - 1]) || p[e - 1] == '\n'))
+			e--;
+		if (e && st->nflds && !st->last_dropped) {
+			ss_field *f = &st->flds[st->nflds - 1];
+			f->vn = off + e - f->voff;
+		}
+		return 0;
+	}
+	v = nl + 1;
+	while (v < n && (p[v] == ' ' || p[v] == '\t'))
+		v++;
+	e = n;
+	while (e > v && is_ws(p[e - 1]))
+		e--;
+	if (nl == 12 && SIP_IEQ(p, 12, "Message-Body")) {
+		st->mode = M_BODY;
+		st->body_off = off + v;
+		st->body_end = off + n;
+	}
+	if (st->nflds >= st->max_fields) {
+		if (!st->warned_fields)
+			warn(st, SIP_ETRUNCATED, st->line,
+			     "record has more than %zu fields: the rest are "
+			     "kept in the text only", st->max_fields);
+		st->warned_fields = 1;
+		st->truncated = 1;
+		st->last_dropped = 1;
+		return 0;
+	}
+	if (st->nflds == st->flds_cap) {
+		void *np = grow(st->flds, &st->flds_cap, st->nflds + 1,
+				sizeof *st->flds);
+		if (!np)
+			return SIP_ENOMEM;
+		st->flds = np;
+	}
+	if (st->mode == M_BODY)
+		st->body_field = st->nflds;
+	st->flds[st->nflds++] = (ss_field){ off, nl, off + v, e - v };
+	st->last_dropped = 0;
+	return 0;
+}
+
+/* ---- deriving the record's values ------------------------------------ */
+
+static sip_str sp(const char *base, sip_span s)
+{
+	return s.off == SIP_SPAN_NONE ? SIP_STR_NULL :
+	       (sip_str){ base + s.off, s.n };
+}
+
+static int ends_with(sip_str s, const char *lit, size_t n)
+{
+	return s.p && s.n >= n && memcmp(s.p + s.n - n, lit, n) == 0;
+}
+#define ENDS(s, lit) ends_with((s), (lit), sizeof(lit) - 1)
+
+static int kind_of(const sip_record *r, sip_str text, sip_str start_line,
+		   int has_begin)
+{
+	if (sip_str_ieq(r->log_type, "connection"))
+		return SIP_KIND_CONNECTION;
+	if (sip_str_ieq(r->log_type, "diagnostic"))
+		return SIP_KIND_DIAGNOSTIC;
+	if (sip_str_ieq(r->log_type, "protocol"))
+		return SIP_KIND_PROTOCOL;
+	if (ENDS(r->function, "TraceConnectionRecord"))
+		return SIP_KIND_CONNECTION;
+	if (ENDS(r->function, "TraceProtocolRecord"))
+		return SIP_KIND_PROTOCOL;
+	if (ENDS(r->function, "WriteDiagnosticEvent") ||
+	    ENDS(r->function, "TraceDiagRecord"))
+		return SIP_KIND_DIAGNOSTIC;
+	if (sip_str_eq(r->flag, "TF_CONNECTION"))
+		return SIP_KIND_CONNECTION;
+	if (sip_str_eq(r->flag, "TF_PROTOCOL"))
+		return SIP_KIND_PROTOCOL;
+	if (sip_str_eq(r->flag, "TF_DIAG"))
+		return SIP_KIND_DIAGNOSTIC;
+	if (text.p)
+		return SIP_KIND_DIAGNOSTIC;
+	if (start_line.p)
+		return SIP_KIND_PROTOCOL;
+	(void)has_begin;
+	return SIP_KIND_DIAGNOSTIC;
+}
+
+#define IS(lit) SIP_IEQ(nm.p, nm.n, lit)
+#define SET1(dst) do { if (!(dst).p) (dst) = v; } while (0)
+
+/*
+ * Fill the derived values of r from its fields and header.  kind is the
+ * kind to give, or -1 to work it out.  Returns 0 or SIP_ENOMEM.
+ */
+static int derive(ss_state *st, sip_record *r, int kind)
+{
+	sip_str text = SIP_STR_NULL, result = SIP_STR_NULL, data = SIP_STR_NULL;
+	sip_str via = SIP_STR_NULL, from = SIP_STR_NULL, to = SIP_STR_NULL;
+	sip_str tcorr = SIP_STR_NULL, start_line = SIP_STR_NULL;
+	size_t ndi = 0, need, room, used = 0;
+	int pool_full = 0;
+
+	for (size_t i = 0; i < r->nfields; i++) {
+		sip_str nm = r->fields[i].name, v = r->fields[i].value;
+		switch (nm.p[0] | 32) {
+		case 'c':
+			if (IS("Call-ID"))
+				SET1(r->call_id);
+			else if (IS("CSeq"))
+				SET1(r->cseq);
+			else if (IS("Content-Type") || IS("c"))
+				SET1(r->content_type);
+			else if (IS("Connection-ID"))
+				SET1(r->conn_id);
+			break;
+		case 'd':
+			if (IS("Data"))
+				SET1(data);
+			else if (IS("Direction"))
+				SET1(r->direction);
+			break;
+		case 'f':
+			if (IS("From") || IS("f"))
+				SET1(from);
+			break;
+		case 'i':
+			if (IS("i"))
+				SET1(r->call_id);
+			break;
+		case 'l':
+			if (IS("LogType"))
+				SET1(r->log_type);
+			else if (IS("Local") || IS("Local-IP"))
+				SET1(r->local);
+			break;
+		case 'm':
+			if (IS("ms-diagnostics") || IS("ms-diagnostics-public") ||
+			    IS("ms-client-diagnostics")) {
+				if (ndi == st->didx_cap) {
+					void *np = grow(st->didx, &st->didx_cap,
+							ndi + 1, sizeof *st->didx);
+					if (!np)
+						return SIP_ENOMEM;
+					st->didx = np;
+				}
+				st->didx[ndi++] = i;
+			}
+			break;
+		case 'p':
+			if (IS("Peer"))
+				SET1(r->peer);
+			break;
+		case 'r':
+			if (IS("Result-Code"))
+				SET1(result);
+			break;
+		case 's':
+			if (IS("Severity"))
+				SET1(r->severity);
+			else if (IS("Start-Line") || IS("SIP-Start-Line"))
+				SET1(start_line);
+			else if (IS("SIP-Call-ID"))
+				SET1(r->call_id);
+			else if (IS("SIP-CSeq"))
+				SET1(r->cseq);
+			break;
+		case 't':
+			if (IS("Text"))
+				SET1(text);
+			else if (IS("Transport"))
+				SET1(r->transport);
+			else if (IS("To") || IS("t"))
+				SET1(to);
+			else if (IS("Trace-Correlation-Id"))
+				SET1(tcorr);
+			break;
+		case 'v':
+			if (IS("Via") || IS("v"))
+				SET1(via);
+			break;
+		default:
+			break;
+		}
+	}
+
+	r->kind = kind >= 0 ? kind : kind_of(r, text, start_line, r->has_begin);
+
+	/* Text and the result code. */
+	if (result.p)
+		r->has_result = sip_parse_result_code(result, &r->result_code,
+						      &r->result_symbol);
+	if (text.p) {
+		uint32_t code;
+		sip_str sym;
+		if (sip_split_inline_result(text, &r->text, &code, &sym) &&
+		    !r->has_result) {
+			r->has_result = 1;
+			r->result_code = code;
+			r->result_symbol = sym;
+		}
+	} else if (r->header_text.n) {
+		r->text = r->header_text;
+	}
+	if (!r->has_result && r->header_text.n)
+		r->has_result = sip_find_result_text(r->header_text,
+						     &r->result_code,
+						     &r->result_symbol);
+
+	/* Data pairs and ms-diagnostics share the pool, capped at max_fields. */
+	need = data.p ? sip_count_char(data, ';') + 1 : 0;
+	for (size_t k = 0; k < ndi; k++)
+		need += sip_count_char(r->fields[st->didx[k]].value, ';') + 1;
+	if (need > st->max_fields)
+		need = st->max_fields;
+	if (need > st->pool_cap) {
+		void *np = grow(st->pool, &st->pool_cap, need, sizeof *st->pool);
+		if (!np)
+			return SIP_ENOMEM;
+		st->pool = np;
+	}
+	if (ndi > st->diags_cap) {
+		void *np = grow(st->diags, &st->diags_cap, ndi, sizeof *st->diags);
+		if (!np)
+			return SIP_ENOMEM;
+		st->diags = np;
+	}
+	room = need;
+	if (data.p) {
+		size_t found;
+		r->data = st->pool;
+		r->ndata = sip_parse_params(data, st->pool, room, &found);
+		used = r->ndata;
+		if (found > r->ndata)
+			pool_full = 1;
+		for (size_t k = 0; k < r->ndata; k++)
+			if (sip_str_ieq(r->data[k].name, "fqdn")) {
+				r->fqdn = r->data[k].value;
+				break;
+			}
+	}
+	for (size_t k = 0; k < ndi; k++) {
+		const sip_kv *f = &r->fields[st->didx[k]];
+		size_t found = sip_parse_msdiag(f->name, f->value, &st->diags[k],
+						st->pool + used, room - used);
+		if (found > st->diags[k].nattrs)
+			pool_full = 1;
+		used += st->diags[k].nattrs;
+	}
+	r->diags = ndi ? st->diags : NULL;
+	r->ndiags = ndi;
+	if (pool_full && !st->warned_fields) {
+		warn(st, SIP_ETRUNCATED, st->line,
+		     "record has more than %zu Data pairs and ms-diagnostics "
+		     "attributes: the rest are kept in the text only",
+		     st->max_fields);
+		st->warned_fields = 1;
+	}
+	if (pool_full)
+		st->truncated = 1;
+
+	/* Transport, peer, correlation. */
+	if (!r->transport.p && via.p)
+		r->transport = sip_via_transport(via);
+	if (r->peer.p)
+		sip_parse_hostport(r->peer, &r->peer_host, &r->peer_port);
+	if (!r->corr_id.p)
+		r->corr_id = tcorr;
+
+	/* The SIP message. */
+	if (start_line.p) {
+		r->start_line = start_line;
+		r->is_request = sip_parse_start_line(start_line, &r->method,
+						     &r->request_uri, &r->status,
+						     &r->reason);
+	}
+	if (r->is_request == 0 && r->cseq.p)
+		r->method = sip_cseq_method(r->cseq);
+	if (from.p)
+		sip_parse_name_addr(from, &r->from_uri, &r->from_tag);
+	if (to.p)
+		sip_parse_name_addr(to, &r->to_uri, &r->to_tag);
+	if (r->direction.p) {
+		size_t k = 0;
+		while (k < r->direction.n && r->direction.p[k] != ';' &&
+		       !is_ws(r->direction.p[k]))
+			k++;
+		r->direction.n = k;
+	}
+	r->truncated = st->truncated;
+	return 0;
+}
+
+#undef IS
+#undef SET1
+
+/*
+ * Emit the record being built (kind, or -1 to work it out), then forget it.
+ * Returns the callback's value, or SIP_ENOMEM.
+ */
+static int emit(ss_state *st, sip_record_fn fn, void *ctx, int kind)
+{
+	sip_record *r = &st->rec;
+	const char *b = st->raw.p;
+	const sip_ss_header *h = &st->hdr;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	r->line = st->line;
+	r->end_line = st->end_line;
+	r->offset = st->offset;
+	r->raw = (sip_str){ b, st->raw.n };
+	r->has_begin = h->has_begin;
+	r->has_end = st->has_end;
+	r->level = sp(b, h->level);
+	r->flag = sp(b, h->flag);
+	r->slot = sp(b, h->slot);
+	r->host = sp(b, h->host);
+	r->pid = h->pid;
+	r->tid = h->tid;
+	memcpy(r->ts, h->ts, sizeof r->ts);
+	r->seq = h->seq;
+	r->component = sp(b, h->component);
+	r->function = sp(b, h->function);
+	r->src_file = sp(b, h->src_file);
+	r->src_line = h->src_line;
+	r->header_text = sp(b, h->text);
+	r->corr_id = sp(b, h->corr_id);
+	r->peer_port = -1;
+	r->is_request = -1;
+	r->status = -1;
+
+	if (st->body_field != NONE && st->body_field < st->nflds) {
+		ss_field *f = &st->flds[st->body_field];
+		f->voff = st->body_off;
+		f->vn = st->body_end - st->body_off;
+	}
+	if (st->nflds > st->kv_cap) {
+		void *np = grow(st->kv, &st->kv_cap, st->nflds, sizeof *st->kv);
+		if (!np) {
+			rc = SIP_ENOMEM;
+			goto out;
+		}
+		st->kv = np;
+	}
+	for (size_t i = 0; i < st->nflds; i++) {
+		const ss_field *f = &st->flds[i];
+		st->kv[i] = (sip_kv){ { b + f->noff, f->nn }, { b + f->voff, f->vn } };
+	}
+	r->fields = st->nflds ? st->kv : NULL;
+	r->nfields = st->nflds;
+	if (st->mode == M_BODY || st->body_field != NONE)
+		r->body = (sip_str){ b + st->body_off, st->body_end - st->body_off };
+	rc = derive(st, r, kind);
+	if (rc == 0)
+		rc = fn(ctx, r);
+out:
+	reset(st);
+	return rc;
+}
+
+/* ---- the method table ------------------------------------------------ */
+
+static int ss_probe(const sip_line *lines, size_t n)
+{
+	sip_ss_header h;
+	int score = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *p = lines[i].p;
+		size_t len = p ? lines[i].n : 0;
+		if (is_header(p, len, &h))
+			return 100;
+		if (len && (is_end_line(p, len) ||
+			    memmem(p, len, "$$begin_record", 14)))
+			score = 60;
+	}
+	return score;
+}
+
+static void *ss_open(const sip_parse_opts *opts)
+{
+	ss_state *st = calloc(1, sizeof *st);
+
+	if (!st)
+		return NULL;
+	if (opts) {
+		snprintf(st->name, sizeof st->name, "%s",
+			 opts->name ? opts->name : "");
+		st->warn = opts->warn;
+		st->warn_ctx = opts->warn_ctx;
+		st->max_record = opts->max_record;
+		st->max_fields = opts->max_fields;
+	}
+	if (!st->max_record)
+		st->max_record = SIP_PARSER_MAX_RECORD;
+	if (st->max_record > SIP_BUF_MAX / 2)
+		st->max_record = SIP_BUF_MAX / 2;
+	if (!st->max_fields)
+		st->max_fields = SIP_PARSER_MAX_FIELDS;
+	sip_buf_init(&st->raw, 0);
+	reset(st);
+	return st;
+}
+
+static int ss_feed(void *state, const sip_line *ln, sip_record_fn fn,
+		   void *ctx)
+{
+	ss_state *st = state;
+	const char *p = ln->p;
+	size_t n = p ? ln->n : 0;
+	sip_ss_header h;
+	int hdr = is_header(p, n, &h), rc;
+
+	switch (st->mode) {
+	case M_IDLE:
+		return hdr ? start(st, ln, &h) : 0;
+	case M_PENDING:
+		if (!hdr && field_name_len(p, n)) {
+			st->mode = M_RECORD;
+			return body_line(st, ln);
+		}
+		rc = emit(st, fn, ctx, SIP_KIND_TRACE);
+		if (rc)
+			return rc;
+		return hdr ? start(st, ln, &h) : 0;
+	default:
+		if (hdr) {
+			st->truncated = 1;
+			warn(st, SIP_ETRUNCATED, st->line,
+			     "record cut short by the header line %llu",
+			     (unsigned long long)ln->lineno);
+			rc = emit(st, fn, ctx, -1);
+			if (rc)
+				return rc;
+			return start(st, ln, &h);
+		}
+		if (is_end_line(p, n)) {
+			if (add_raw(st, ln, 0) < 0)
+				return SIP_ENOMEM;
+			st->has_end = 1;
+			return emit(st, fn, ctx, -1);
+		}
+		return body_line(st, ln);
+	}
+}
+
+static int ss_close(void *state, sip_record_fn fn, void *ctx)
+{
+	ss_state *st = state;
+
+	switch (st->mode) {
+	case M_IDLE:
+		return 0;
+	case M_PENDING:
+		return emit(st, fn, ctx, SIP_KIND_TRACE);
+	default:
+		st->truncated = 1;
+		warn(st, SIP_ETRUNCATED, st->line,
+		     "record cut short by the end of input");
+		return emit(st, fn, ctx, -1);
+	}
+}
+
+static void ss_free(void *state)
+{
+	ss_state *st = state;
+
+	if (!st)
+		return;
+	sip_buf_release(&st->raw);
+	free(st->flds);
+	free(st->kv);
+	free(st->pool);
+	free(st->diags);
+	free(st->didx);
+	free(st);
+}
+
+const sip_parser_ops sip_sipstack_parser = {
+	1,
+	"sipstack",
+	"Lync / Skype for Business server SIPStack traces (OCSLogger, CLS)",
+	ss_probe,
+	ss_open,
+	ss_feed,
+	ss_close,
+	ss_free,
+};

@@ -1,0 +1,50 @@
+/*
+ * buf.h -- a growable byte buffer with a hard cap (after curl's dynbuf), and
+ * the text encoders every output format shares: JSON string escaping (with
+ * invalid UTF-8 replaced by U+FFFD, never passed through raw) and CSV
+ * quoting (RFC 4180).
+ *
+ * sip_buf is a small value type: {p, n} is the content, always followed by
+ * a NUL once anything was added.  Appends fail with SIP_ENOMEM, leaving the
+ * buffer as it was, when the result would pass max (0 = SIP_BUF_MAX).
+ */
+#ifndef SIP_BUF_H
+#define SIP_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+typedef struct sip_buf {
+	char *p;
+	size_t n;
+	size_t cap;
+	size_t max;
+} sip_buf;
+
+#define SIP_BUF_MAX ((size_t)1 << 30)
+
+void sip_buf_init(sip_buf *b, size_t max);
+void sip_buf_release(sip_buf *b);          /* free the contents */
+static inline void sip_buf_reset(sip_buf *b) { b->n = 0; if (b->p) b->p[0] = 0; }
+int sip_buf_reserve(sip_buf *b, size_t more); /* room for more bytes + NUL */
+int sip_buf_add(sip_buf *b, const void *p, size_t n);
+int sip_buf_addc(sip_buf *b, char c);
+int sip_buf_adds(sip_buf *b, const char *s);
+int sip_buf_printf(sip_buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+/* Append s (n bytes) as a JSON string literal, quotes included. */
+int sip_buf_json_str(sip_buf *b, const char *s, size_t n);
+/* Append s as a CSV field: quoted when it holds , " CR or LF. */
+int sip_buf_csv_field(sip_buf *b, const char *s, size_t n);
+
+/*
+ * Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes at s
+ * (n available) do not start a valid, shortest-form, non-surrogate sequence.
+ */
+size_t sip_utf8_seq(const unsigned char *s, size_t n);
+
+#endif

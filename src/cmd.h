@@ -1,0 +1,60 @@
+/*
+ * cmd.h -- the command table and what the cmd_*.c files share.
+ *
+ * Each subcommand is one file src/cmd_<verb>.c with one entry point
+ *     int cmd_<verb>(int argc, char **argv);
+ * argv[0] is the verb itself; options are parsed with getopt_long.  The
+ * return value is the process exit code (enum sip_exit in err.h).  The
+ * table in main.c gives each verb its usage line and summary, from which
+ * `sipscan --help` and `sipscan help VERB` are printed.
+ */
+#ifndef SIP_CMD_H
+#define SIP_CMD_H
+
+#include <stdio.h>
+
+#include "err.h"
+
+typedef struct sip_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;   /* "analyze [--db PATH] ... PATH..." */
+	const char *summary; /* one line */
+	const char *help;    /* the options, one per line, "  --db PATH  ..." */
+} sip_cmd;
+
+int cmd_parse(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_flow(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+
+/* The table entry for a verb, or NULL. */
+const sip_cmd *sip_cmd_find(const char *name);
+
+/* Print "usage: sipscan <usage>" and the help of cmd to f. */
+void sip_cmd_usage(FILE *f, const sip_cmd *cmd);
+
+/*
+ * Report a usage error for verb: "sipscan VERB: msg" and a hint to run
+ * `sipscan help VERB`, on stderr.  Returns SIP_EXIT_USAGE.
+ */
+int sip_usage_error(const char *verb, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+/* "sipscan: <diag formatted>" on stderr. */
+void sip_print_diag(const sip_diag *d);
+/* A sip_warn_fn printing "sipscan: warning: <diag>" on stderr. */
+void sip_print_warning(void *ctx, const sip_diag *d);
+
+/* The database path: --db value if given, else $SIPSCAN_DB, else
+   "sipscan.db". */
+const char *sip_db_path(const char *opt_db);
+
+#endif

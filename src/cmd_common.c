@@ -1,0 +1,46 @@
+/*
+ * cmd_common.c -- helpers every subcommand uses: usage errors, diagnostics
+ * on stderr, the database path.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cmd.h"
+
+int sip_usage_error(const char *verb, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "sipscan %s: ", verb);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'sipscan help %s'.\n", verb);
+	return SIP_EXIT_USAGE;
+}
+
+void sip_print_diag(const sip_diag *d)
+{
+	char buf[2200];
+	fprintf(stderr, "sipscan: %s\n", sip_diag_format(d, buf, sizeof buf));
+}
+
+void sip_print_warning(void *ctx, const sip_diag *d)
+{
+	char buf[2200];
+	(void)ctx;
+	fprintf(stderr, "sipscan: warning: %s\n", sip_diag_format(d, buf, sizeof buf));
+}
+
+const char *sip_db_path(const char *opt_db)
+{
+	const char *env;
+
+	if (opt_db && *opt_db)
+		return opt_db;
+	env = getenv("SIPSCAN_DB");
+	if (env && *env)
+		return env;
+	return "sipscan.db";
+}

@@ -1,0 +1,302 @@
+/*
+ * cmd_parse.c -- `sipscan parse [--format jsonl] FILE...`
+ *
+ * Prints every record as one JSON object per line, for jq, Elasticsearch or
+ * ClickHouse.  The keys (documented in README "sipscan parse"):
+ *
+ *   always:  file, line, end_line, kind, ts, level, flag, text, truncated,
+ *            fields, data            (null / {} when absent)
+ *   when present: host, pid, tid, seq, component, function, src_file,
+ *            src_line, corr_id, header_text, log_type, severity,
+ *            result_code ("0x" + 8 lowercase hex), result_symbol, fqdn,
+ *            transport, peer, peer_host, peer_port, local, conn_id,
+ *            is_request, start_line, method, request_uri, status, reason,
+ *            call_id, cseq, from, to, from_tag, to_tag, direction,
+ *            content_type, body, ms_diag (array of {header, code, subcode,
+ *            reason, source, attrs})
+ *
+ * `fields` maps each field name, lowercased, to its value; a name that
+ * occurs more than once (Via) maps to an array of its values in order.
+ * `data` does the same for the Data: pairs, keeping their spelling.
+ * Strings are valid UTF-8: invalid bytes become U+FFFD.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "cmd.h"
+#include "scan.h"
+
+typedef struct parse_out {
+	const char *file;  /* name printed in "file" */
+	sip_buf line;      /* one JSON object, reused */
+	int failed;        /* write error on stdout */
+} parse_out;
+
+static void key(sip_buf *b, const char *k)
+{
+	sip_buf_addc(b, ',');
+	sip_buf_json_str(b, k, strlen(k));
+	sip_buf_addc(b, ':');
+}
+
+static void str_or_null(sip_buf *b, const char *k, sip_str s)
+{
+	key(b, k);
+	if (s.p)
+		sip_buf_json_str(b, s.p, s.n);
+	else
+		sip_buf_adds(b, "null");
+}
+
+static void opt_str(sip_buf *b, const char *k, sip_str s)
+{
+	if (s.p) {
+		key(b, k);
+		sip_buf_json_str(b, s.p, s.n);
+	}
+}
+
+static void opt_int(sip_buf *b, const char *k, int64_t v)
+{
+	if (v >= 0) {
+		key(b, k);
+		sip_buf_printf(b, "%lld", (long long)v);
+	}
+}
+
+static int name_eq(sip_str a, sip_str b, int icase)
+{
+	if (a.n != b.n)
+		return 0;
+	return icase ? strncasecmp(a.p, b.p, a.n) == 0 : memcmp(a.p, b.p, a.n) == 0;
+}
+
+static void lower_json_key(sip_buf *b, sip_str name)
+{
+	char small[256];
+	size_t n = name.n < sizeof small ? name.n : sizeof small;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = name.p[i];
+		small[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+	}
+	if (name.n > sizeof small) /* absurd field name: keep it as is */
+		sip_buf_json_str(b, name.p, name.n);
+	else
+		sip_buf_json_str(b, small, n);
+}
+
+/*
+ * An object of name -> value, or name -> [values] for repeated names, in
+ * the order of first appearance.  Quadratic in the number of pairs, which
+ * the parser caps.
+ */
+static void kv_object(sip_buf *b, const sip_kv *kv, size_t n, int icase)
+{
+	int first = 1;
+
+	sip_buf_addc(b, '{');
+	for (size_t i = 0; i < n; i++) {
+		size_t j, count = 0;
+
+		for (j = 0; j < i; j++)
+			if (name_eq(kv[j].name, kv[i].name, icase))
+				break;
+		if (j < i)
+			continue; /* printed with its first occurrence */
+		for (j = i; j < n; j++)
+			if (name_eq(kv[j].name, kv[i].name, icase))
+				count++;
+		if (!first)
+			sip_buf_addc(b, ',');
+		first = 0;
+		if (icase)
+			lower_json_key(b, kv[i].name);
+		else
+			sip_buf_json_str(b, kv[i].name.p, kv[i].name.n);
+		sip_buf_addc(b, ':');
+		if (count == 1) {
+			sip_buf_json_str(b, kv[i].value.p, kv[i].value.n);
+			continue;
+		}
+		sip_buf_addc(b, '[');
+		for (j = i; j < n; j++)
+			if (name_eq(kv[j].name, kv[i].name, icase)) {
+				if (j != i)
+					sip_buf_addc(b, ',');
+				sip_buf_json_str(b, kv[j].value.p, kv[j].value.n);
+			}
+		sip_buf_addc(b, ']');
+	}
+	sip_buf_addc(b, '}');
+}
+
+static int print_record(void *ctx, const sip_record *r)
+{
+	parse_out *o = ctx;
+	sip_buf *b = &o->line;
+	const char *kind = sip_kind_name(r->kind);
+
+	sip_buf_reset(b);
+	sip_buf_adds(b, "{\"file\":");
+	sip_buf_json_str(b, o->file, strlen(o->file));
+	key(b, "line");
+	sip_buf_printf(b, "%llu", (unsigned long long)r->line);
+	key(b, "end_line");
+	sip_buf_printf(b, "%llu", (unsigned long long)r->end_line);
+	key(b, "kind");
+	sip_buf_json_str(b, kind, strlen(kind));
+	key(b, "ts");
+	if (r->ts[0])
+		sip_buf_json_str(b, r->ts, strlen(r->ts));
+	else
+		sip_buf_adds(b, "null");
+	str_or_null(b, "level", r->level);
+	str_or_null(b, "flag", r->flag);
+	str_or_null(b, "text", r->text);
+	key(b, "truncated");
+	sip_buf_adds(b, r->truncated ? "true" : "false");
+	if (r->host.n)
+		opt_str(b, "host", r->host);
+	opt_int(b, "pid", r->pid);
+	opt_int(b, "tid", r->tid);
+	opt_int(b, "seq", r->seq);
+	opt_str(b, "component", r->component);
+	opt_str(b, "function", r->function);
+	opt_str(b, "src_file", r->src_file);
+	opt_int(b, "src_line", r->src_line);
+	opt_str(b, "corr_id", r->corr_id);
+	if (r->header_text.n)
+		opt_str(b, "header_text", r->header_text);
+	opt_str(b, "log_type", r->log_type);
+	opt_str(b, "severity", r->severity);
+	if (r->has_result) {
+		key(b, "result_code");
+		sip_buf_printf(b, "\"0x%08x\"", (unsigned)r->result_code);
+		opt_str(b, "result_symbol", r->result_symbol);
+	}
+	opt_str(b, "fqdn", r->fqdn);
+	opt_str(b, "transport", r->transport);
+	opt_str(b, "peer", r->peer);
+	opt_str(b, "peer_host", r->peer_host);
+	opt_int(b, "peer_port", r->peer_port);
+	opt_str(b, "local", r->local);
+	opt_str(b, "conn_id", r->conn_id);
+	if (r->is_request >= 0) {
+		key(b, "is_request");
+		sip_buf_adds(b, r->is_request ? "true" : "false");
+	}
+	opt_str(b, "start_line", r->start_line);
+	opt_str(b, "method", r->method);
+	opt_str(b, "request_uri", r->request_uri);
+	opt_int(b, "status", r->status);
+	opt_str(b, "reason", r->reason);
+	opt_str(b, "call_id", r->call_id);
+	opt_str(b, "cseq", r->cseq);
+	opt_str(b, "from", r->from_uri);
+	opt_str(b, "to", r->to_uri);
+	opt_str(b, "from_tag", r->from_tag);
+	opt_str(b, "to_tag", r->to_tag);
+	opt_str(b, "direction", r->direction);
+	opt_str(b, "content_type", r->content_type);
+	if (r->ndiags) {
+		key(b, "ms_diag");
+		sip_buf_addc(b, '[');
+		for (size_t i = 0; i < r->ndiags; i++) {
+			const sip_msdiag *d = &r->diags[i];
+			if (i)
+				sip_buf_addc(b, ',');
+			sip_buf_adds(b, "{\"header\":");
+			sip_buf_json_str(b, d->header.p, d->header.n);
+			key(b, "code");
+			if (d->code >= 0)
+				sip_buf_printf(b, "%lld", (long long)d->code);
+			else
+				sip_buf_adds(b, "null");
+			opt_int(b, "subcode", d->subcode);
+			opt_str(b, "reason", d->reason);
+			opt_str(b, "source", d->source);
+			key(b, "attrs");
+			kv_object(b, d->attrs, d->nattrs, 0);
+			sip_buf_addc(b, '}');
+		}
+		sip_buf_addc(b, ']');
+	}
+	key(b, "fields");
+	kv_object(b, r->fields, r->nfields, 1);
+	key(b, "data");
+	kv_object(b, r->data, r->ndata, 0);
+	opt_str(b, "body", r->body);
+	sip_buf_adds(b, "}\n");
+	if (fwrite(b->p, 1, b->n, stdout) != b->n) {
+		o->failed = 1;
+		return SIP_EIO;
+	}
+	return 0;
+}
+
+int cmd_parse(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 }
+	};
+	parse_out out;
+	int opt, worst = SIP_EXIT_OK;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "f:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			if (strcmp(optarg, "jsonl") != 0)
+				return sip_usage_error("parse", "unknown format '%s' (only jsonl)", optarg);
+			break;
+		default:
+			return sip_usage_error("parse", "bad option");
+		}
+	}
+	if (optind >= argc)
+		return sip_usage_error("parse", "no input file (use '-' for stdin)");
+
+	memset(&out, 0, sizeof out);
+	sip_buf_init(&out.line, 0);
+	/* Large stdout buffer: records are small and many. */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+	for (int i = optind; i < argc; i++) {
+		sip_scan_opts so;
+		sip_scan_result res;
+		sip_diag d;
+		int rc;
+
+		memset(&so, 0, sizeof so);
+		so.warn = sip_print_warning;
+		out.file = strcmp(argv[i], "-") ? argv[i] : "<stdin>";
+		rc = sip_scan_file(argv[i], &so, print_record, &out, &res, &d);
+		if (out.failed) {
+			fprintf(stderr, "sipscan: error writing to stdout\n");
+			worst = SIP_EXIT_INTERNAL;
+			break;
+		}
+		if (rc) {
+			sip_print_diag(&d);
+			if (rc == SIP_EFORMAT)
+				fprintf(stderr, "sipscan: %s: skipped\n", out.file);
+			else if (res.records)
+				fprintf(stderr, "sipscan: %s: %llu records before the "
+					"fault were kept\n", out.file,
+					(unsigned long long)res.records);
+			if (worst == SIP_EXIT_OK)
+				worst = sip_exit_code(rc);
+		}
+	}
+	if (fflush(stdout) != 0 && worst == SIP_EXIT_OK) {
+		fprintf(stderr, "sipscan: error writing to stdout\n");
+		worst = SIP_EXIT_INTERNAL;
+	}
+	sip_buf_release(&out.line);
+	return worst;
+}

@@ -1,0 +1,808 @@
+/*
+ * reader.c -- bytes -> lines: plain files, stdin, memory buffers, gzip
+ * (every member), UTF-8 BOM, UTF-16LE/BE with BOM, LF/CRLF, a line cap.
+ *
+ * Design.  Input flows through two stages into one decoded buffer (dbuf):
+ *
+ *   stage A, produce():  raw bytes -> stream bytes.  Plain input is read
+ *            straight into the destination with read(2); gzip input is read
+ *            into ibuf and inflated straight into the destination.
+ *   stage B, fill():     stream bytes -> UTF-8 text appended to dbuf.  For
+ *            UTF-8 it is stage A itself (no copy); UTF-16 is staged in
+ *            u16buf and transcoded.
+ *
+ * fill() is the only thing sip_reader_next() asks for more text, and it
+ * touches nothing but the reader's input state and the free tail of dbuf,
+ * so it could later run on a producer thread handing over filled buffers.
+ *
+ * Lines are handed out as pointers into dbuf: memchr finds the LF, nothing
+ * is copied per line; only the unfinished tail of the buffer is moved to
+ * the front before a refill.  dbuf holds max(256 KiB, 2 * max_line) bytes,
+ * so a line of up to max_line always fits with room to read behind it.  A
+ * longer line keeps its first max_line bytes at the front of dbuf while the
+ * rest of it is read into the space behind them and dropped, chunk by
+ * chunk, until its LF: memory never depends on the input.
+ *
+ * Errors of stage A (read error, damaged gzip) are sticky and deferred:
+ * every byte decoded before the fault is turned into lines first (the last
+ * partial one included), then sip_reader_next returns -1 with the diag.
+ *
+ * Offsets.  A line's offset is counted in source units: decoded stream
+ * bytes for plain and gzip input, UTF-16 bytes for UTF-16.  For UTF-16 the
+ * size of a line in the source is recomputed from its UTF-8 text (which
+ * this file produced, so it is well formed): one code unit per UTF-8 lead
+ * byte, two for a 4-byte sequence.
+ */
+#include "reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#define IBUF_SIZE ((size_t)256 * 1024)   /* raw (compressed) input chunk */
+#define U16BUF_SIZE ((size_t)256 * 1024) /* UTF-16 staging */
+#define DBUF_MIN ((size_t)256 * 1024)    /* decoded text, at least */
+#define MAX_LINE_LIMIT ((size_t)1 << 30) /* max_line is clamped here */
+
+enum { ST_RUN = 0, ST_EOF = 1, ST_ERR = 2 };
+
+struct sip_reader {
+	char *name;
+
+	/* the source */
+	int fd;               /* -1 for memory input */
+	int own_fd;
+	const unsigned char *mem;
+	size_t mem_n, mem_pos;
+	uint64_t bytes_in;    /* raw bytes consumed from the source */
+	uint64_t bytes_out;   /* stream bytes produced by stage A */
+
+	/* options */
+	size_t max_line;
+	sip_warn_fn warn;
+	void *warn_ctx;
+	uint64_t start_offset, start_line;
+
+	/* stage A */
+	int started;
+	int a_state;          /* ST_*: sticky */
+	int gzip;
+	unsigned char *ibuf;  /* raw input; for plain input only the head */
+	size_t ihead_pos, ihead_len; /* plain: detection bytes not yet handed out */
+	int in_eof;
+	uint64_t in_base;     /* source offset of ibuf[0] (gzip) */
+	z_stream z;
+	int z_init;
+	int member_active;
+	int members;
+	int saw_nul;          /* NUL padding after a member was seen */
+
+	/* stage B */
+	enum sip_encoding enc;
+	int u16;              /* 0, or 1 = LE, 2 = BE */
+	unsigned char *u16buf;
+	size_t upos, ulen;
+	int b_done;           /* stage A finished (EOF or error) for UTF-16 */
+
+	/* lines */
+	char *dbuf;
+	size_t dcap, dpos, dlen, scan;
+	uint64_t next_off;    /* source offset of the next line */
+	uint64_t lineno;      /* number of the next line */
+	int state;            /* ST_*: what next() returns once done */
+
+	sip_diag err;         /* the stage A error, then the final one */
+};
+
+/* ---- the source ----------------------------------------------------------- */
+
+/* Read up to cap raw bytes.  Returns the count, 0 at EOF, -1 with errno. */
+static ssize_t raw_read(sip_reader *r, void *dst, size_t cap)
+{
+	ssize_t n;
+
+	if (r->fd < 0) {
+		size_t left = r->mem_n - r->mem_pos;
+		if (cap > left)
+			cap = left;
+		if (cap)
+			memcpy(dst, r->mem + r->mem_pos, cap);
+		r->mem_pos += cap;
+		r->bytes_in += cap;
+		return (ssize_t)cap;
+	}
+	do
+		n = read(r->fd, dst, cap);
+	while (n < 0 && errno == EINTR);
+	if (n > 0)
+		r->bytes_in += (uint64_t)n;
+	return n;
+}
+
+/* Record a sticky stage A error; returns -1. */
+static int a_fail(sip_reader *r, int code, uint64_t offset, const char *msg,
+		  const char *detail)
+{
+	if (detail)
+		sip_diag_set(&r->err, code, r->name, 0, "%s (%s)", msg, detail);
+	else
+		sip_diag_set(&r->err, code, r->name, 0, "%s", msg);
+	r->err.offset = offset;
+	r->err.has_offset = 1;
+	r->a_state = ST_ERR;
+	return -1;
+}
+
+static int read_fail(sip_reader *r, int errnum)
+{
+	return a_fail(r, SIP_EIO, r->bytes_in, "read error", strerror(errnum));
+}
+
+/* ---- stage A: gzip ---------------------------------------------------------- */
+
+/* Offset in the source of the next compressed byte inflate would read. */
+static uint64_t gz_in_offset(const sip_reader *r)
+{
+	return r->in_base + (uint64_t)(r->z.next_in - r->ibuf);
+}
+
+/* Refill ibuf, keeping the avail_in bytes still unread.  0 or -1. */
+static int gz_refill(sip_reader *r)
+{
+	size_t keep = r->z.avail_in;
+	ssize_t n;
+
+	if (keep && r->z.next_in != r->ibuf)
+		memmove(r->ibuf, r->z.next_in, keep);
+	r->in_base = gz_in_offset(r);
+	r->z.next_in = r->ibuf;
+	n = raw_read(r, r->ibuf + keep, IBUF_SIZE - keep);
+	if (n < 0)
+		return read_fail(r, errno);
+	if (n == 0)
+		r->in_eof = 1;
+	r->z.avail_in = (uInt)(keep + (size_t)n);
+	return 0;
+}
+
+static int gz_data_error(sip_reader *r)
+{
+	const char *m = r->z.msg ? r->z.msg : "unknown error";
+	uint64_t off = gz_in_offset(r);
+
+	if (strcmp(m, "incorrect data check") == 0)
+		return a_fail(r, SIP_EGZIP, off, "gzip CRC mismatch", NULL);
+	if (strcmp(m, "incorrect length check") == 0)
+		return a_fail(r, SIP_EGZIP, off, "gzip length mismatch", NULL);
+	return a_fail(r, SIP_EGZIP, off, "gzip data corrupt", m);
+}
+
+/*
+ * Between members: start the next one, skip trailing NULs, or fail on
+ * garbage.  Returns 1 when a member was started, 0 at the clean end, -1.
+ */
+static int gz_next_member(sip_reader *r)
+{
+	for (;;) {
+		if (r->z.avail_in < 2 && !r->in_eof) {
+			if (gz_refill(r) < 0)
+				return -1;
+			continue;
+		}
+		if (r->z.avail_in == 0)
+			return 0;
+		if (r->z.next_in[0] == 0) {
+			while (r->z.avail_in && r->z.next_in[0] == 0) {
+				r->z.next_in++;
+				r->z.avail_in--;
+			}
+			r->saw_nul = 1;
+			continue;
+		}
+		if (!r->saw_nul && r->z.avail_in >= 2 && r->z.next_in[0] == 0x1f &&
+		    r->z.next_in[1] == 0x8b) {
+			if (inflateReset(&r->z) != Z_OK)
+				return a_fail(r, SIP_EINTERNAL, gz_in_offset(r),
+					      "inflateReset failed", NULL);
+			r->member_active = 1;
+			r->members++;
+			return 1;
+		}
+		return a_fail(r, SIP_EGZIP, gz_in_offset(r),
+			      "trailing garbage after gzip member", NULL);
+	}
+}
+
+/* Inflate into dst.  Returns bytes produced (> 0), 0 at the end, -1. */
+static ssize_t gz_produce(sip_reader *r, unsigned char *dst, size_t cap)
+{
+	for (;;) {
+		size_t produced;
+		int ret;
+
+		if (!r->member_active) {
+			int m = gz_next_member(r);
+			if (m <= 0)
+				return m;
+		}
+		if (r->z.avail_in == 0) {
+			if (!r->in_eof && gz_refill(r) < 0)
+				return -1;
+			if (r->z.avail_in == 0)
+				return a_fail(r, SIP_EGZIP, r->bytes_in,
+					      "gzip stream truncated", NULL);
+		}
+		if (cap > UINT32_MAX)
+			cap = UINT32_MAX;
+		r->z.next_out = dst;
+		r->z.avail_out = (uInt)cap;
+		ret = inflate(&r->z, Z_NO_FLUSH);
+		produced = cap - r->z.avail_out;
+		switch (ret) {
+		case Z_STREAM_END:
+			r->member_active = 0;
+			break;
+		case Z_OK:
+		case Z_BUF_ERROR: /* needs more input: the loop reads it */
+			break;
+		case Z_DATA_ERROR:
+		case Z_NEED_DICT:
+			gz_data_error(r);
+			break;
+		case Z_MEM_ERROR:
+			a_fail(r, SIP_ENOMEM, gz_in_offset(r), "out of memory in inflate",
+			       NULL);
+			break;
+		default:
+			a_fail(r, SIP_EINTERNAL, gz_in_offset(r), "inflate failed",
+			       r->z.msg);
+			break;
+		}
+		if (produced) {
+			r->bytes_out += produced;
+			return (ssize_t)produced;
+		}
+		if (r->a_state == ST_ERR)
+			return -1;
+	}
+}
+
+/*
+ * Stage A: append up to cap stream bytes at dst.  Returns the count (> 0),
+ * 0 at the end of input, -1 on an error (r->err filled; sticky: every later
+ * call returns the same).
+ */
+static ssize_t produce(sip_reader *r, unsigned char *dst, size_t cap)
+{
+	ssize_t n;
+
+	if (r->a_state == ST_EOF)
+		return 0;
+	if (r->a_state == ST_ERR)
+		return -1;
+	if (r->gzip) {
+		n = gz_produce(r, dst, cap);
+		if (n == 0)
+			r->a_state = ST_EOF;
+		return n;
+	}
+	if (r->ihead_pos < r->ihead_len) {
+		size_t k = r->ihead_len - r->ihead_pos;
+		if (k > cap)
+			k = cap;
+		memcpy(dst, r->ibuf + r->ihead_pos, k);
+		r->ihead_pos += k;
+		r->bytes_out += k;
+		return (ssize_t)k;
+	}
+	n = raw_read(r, dst, cap);
+	if (n < 0)
+		return read_fail(r, errno);
+	if (n == 0)
+		r->a_state = ST_EOF;
+	r->bytes_out += (uint64_t)n;
+	return n;
+}
+
+/* ---- stage B: text ------------------------------------------------------------ */
+
+static size_t put_utf8(char *o, uint32_t c)
+{
+	if (c < 0x80) {
+		o[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		o[0] = (char)(0xC0 | (c >> 6));
+		o[1] = (char)(0x80 | (c & 0x3F));
+		return 2;
+	}
+	if (c < 0x10000) {
+		o[0] = (char)(0xE0 | (c >> 12));
+		o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+		o[2] = (char)(0x80 | (c & 0x3F));
+		return 3;
+	}
+	o[0] = (char)(0xF0 | (c >> 18));
+	o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+	o[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+	o[3] = (char)(0x80 | (c & 0x3F));
+	return 4;
+}
+
+static uint32_t u16_at(const sip_reader *r, size_t i)
+{
+	const unsigned char *p = r->u16buf + i;
+	return r->u16 == 1 ? (uint32_t)p[0] | ((uint32_t)p[1] << 8)
+			   : ((uint32_t)p[0] << 8) | (uint32_t)p[1];
+}
+
+/*
+ * Transcode the staged UTF-16 into dst (room cap >= 4).  A high surrogate
+ * at the end of the staged bytes waits for more unless the input is done.
+ */
+static size_t u16_transcode(sip_reader *r, char *dst, size_t cap)
+{
+	size_t out = 0;
+
+	while (r->ulen - r->upos >= 2 && cap - out >= 4) {
+		uint32_t c = u16_at(r, r->upos);
+		size_t used = 2;
+
+		if (c >= 0xD800 && c <= 0xDBFF) {
+			if (r->ulen - r->upos < 4) {
+				if (!r->b_done)
+					break;
+				c = 0xFFFD;
+			} else {
+				uint32_t lo = u16_at(r, r->upos + 2);
+				if (lo >= 0xDC00 && lo <= 0xDFFF) {
+					c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
+					used = 4;
+				} else {
+					c = 0xFFFD;
+				}
+			}
+		} else if (c >= 0xDC00 && c <= 0xDFFF) {
+			c = 0xFFFD;
+		}
+		out += put_utf8(dst + out, c);
+		r->upos += used;
+	}
+	if (r->b_done && r->ulen - r->upos == 1 && cap - out >= 3) {
+		out += put_utf8(dst + out, 0xFFFD); /* odd trailing byte */
+		r->upos++;
+	}
+	return out;
+}
+
+/*
+ * Stage B: append decoded UTF-8 text at dbuf + dlen (there is room).
+ * Returns the count (> 0), 0 at the end of input, -1 on an error (r->err).
+ */
+static ssize_t fill(sip_reader *r)
+{
+	char *dst = r->dbuf + r->dlen;
+	size_t cap = r->dcap - r->dlen;
+
+	if (!r->u16) {
+		ssize_t n = produce(r, (unsigned char *)dst, cap);
+		if (n > 0)
+			r->dlen += (size_t)n;
+		return n;
+	}
+	for (;;) {
+		size_t out;
+
+		if (r->ulen - r->upos < 4 && !r->b_done) {
+			ssize_t n;
+			memmove(r->u16buf, r->u16buf + r->upos, r->ulen - r->upos);
+			r->ulen -= r->upos;
+			r->upos = 0;
+			n = produce(r, r->u16buf + r->ulen, U16BUF_SIZE - r->ulen);
+			if (n > 0)
+				r->ulen += (size_t)n;
+			else
+				r->b_done = 1;
+			continue;
+		}
+		out = u16_transcode(r, dst, cap);
+		if (out) {
+			r->dlen += out;
+			return (ssize_t)out;
+		}
+		if (r->b_done)
+			return r->a_state == ST_ERR ? -1 : 0;
+	}
+}
+
+/* ---- detection ------------------------------------------------------------------ */
+
+/*
+ * Skip to opts.start_offset in a plain UTF-8 input: the detection bytes in
+ * ibuf[0..ihead_len) came from offset 0.  0 or -1 (r->err).
+ */
+static int seek_start(sip_reader *r)
+{
+	uint64_t skip = r->start_offset, have = r->ihead_len;
+
+	r->dpos = r->dlen = r->scan = 0;
+	if (r->fd < 0) {
+		r->ihead_pos = r->ihead_len = 0;
+		r->mem_pos = skip < r->mem_n ? (size_t)skip : r->mem_n;
+	} else if (lseek(r->fd, (off_t)skip, SEEK_SET) >= 0) {
+		r->ihead_pos = r->ihead_len = 0;
+	} else if (errno != ESPIPE) {
+		return a_fail(r, SIP_EIO, skip, "cannot seek", strerror(errno));
+	} else if (skip <= have) {
+		/* A pipe whose head already holds the offset. */
+		r->ihead_pos = (size_t)skip;
+	} else {
+		/* A pipe: read up to the offset, the same result. */
+		r->ihead_pos = r->ihead_len = 0;
+		while (have < skip) {
+			size_t want = skip - have < IBUF_SIZE ? (size_t)(skip - have)
+							      : IBUF_SIZE;
+			ssize_t n = raw_read(r, r->ibuf, want);
+			if (n < 0)
+				return read_fail(r, errno);
+			if (n == 0)
+				break;
+			have += (uint64_t)n;
+		}
+	}
+	r->next_off = skip;
+	r->lineno = r->start_line ? r->start_line : 1;
+	r->bytes_out = 0; /* counts from the start offset */
+	return 0;
+}
+
+/* First call: recognise gzip, then the BOM, then seek if asked. */
+static void detect(sip_reader *r)
+{
+	size_t have = 0;
+
+	r->started = 1;
+	while (have < 2) {
+		ssize_t n = raw_read(r, r->ibuf + have, IBUF_SIZE - have);
+		if (n < 0) {
+			read_fail(r, errno);
+			break;
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+	}
+	if (have >= 2 && r->ibuf[0] == 0x1f && r->ibuf[1] == 0x8b) {
+		int zr;
+		r->gzip = 1;
+		memset(&r->z, 0, sizeof r->z);
+		zr = inflateInit2(&r->z, 15 + 16);
+		if (zr != Z_OK) {
+			a_fail(r, zr == Z_MEM_ERROR ? SIP_ENOMEM : SIP_EINTERNAL, 0,
+			       "inflateInit2 failed", NULL);
+			return;
+		}
+		r->z_init = 1;
+		r->z.next_in = r->ibuf;
+		r->z.avail_in = (uInt)have;
+		r->in_base = 0;
+		r->member_active = 1;
+		r->members = 1;
+	} else {
+		r->ihead_len = have;
+	}
+
+	/* The BOM: look at the first 3 stream bytes. */
+	while (r->dlen < 3) {
+		ssize_t n = produce(r, (unsigned char *)r->dbuf + r->dlen, 3 - r->dlen);
+		if (n <= 0)
+			break;
+		r->dlen += (size_t)n;
+	}
+	if (r->dlen >= 3 && memcmp(r->dbuf, "\xEF\xBB\xBF", 3) == 0) {
+		r->enc = SIP_ENC_UTF8_BOM;
+		r->dpos = r->scan = 3;
+		r->next_off = 3;
+	} else if (r->dlen >= 2 && (memcmp(r->dbuf, "\xFF\xFE", 2) == 0 ||
+				    memcmp(r->dbuf, "\xFE\xFF", 2) == 0)) {
+		r->u16 = r->dbuf[0] == '\xFF' ? 1 : 2;
+		r->enc = r->u16 == 1 ? SIP_ENC_UTF16LE : SIP_ENC_UTF16BE;
+		r->u16buf = malloc(U16BUF_SIZE);
+		if (!r->u16buf) {
+			a_fail(r, SIP_ENOMEM, 0, "out of memory", NULL);
+			r->dpos = r->dlen = r->scan = 0;
+			r->u16 = 0;
+			return;
+		}
+		r->ulen = r->dlen - 2;
+		memcpy(r->u16buf, r->dbuf + 2, r->ulen);
+		r->dpos = r->dlen = r->scan = 0;
+		r->next_off = 2;
+		if (r->a_state != ST_RUN)
+			r->b_done = 1;
+	}
+	if (r->start_offset && !r->gzip && !r->u16 && r->a_state == ST_RUN)
+		seek_start(r);
+}
+
+/* ---- lines ------------------------------------------------------------------------ */
+
+/* UTF-16 code-unit bytes that the UTF-8 text p[0..n) came from. */
+static uint64_t u16_len(const char *p, size_t n)
+{
+	uint64_t units = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		units += (c & 0xC0) != 0x80;
+		units += c >= 0xF0;
+	}
+	return units * 2;
+}
+
+/* Source size of text that was consumed (decoded bytes or UTF-16 bytes). */
+static uint64_t src_len(const sip_reader *r, const char *p, size_t n)
+{
+	return r->u16 ? u16_len(p, n) : n;
+}
+
+static int emit(sip_reader *r, sip_line *line, const char *p, size_t n,
+		unsigned eol, unsigned truncated, uint64_t consumed)
+{
+	line->p = p;
+	line->n = n;
+	line->lineno = r->lineno++;
+	line->offset = r->next_off;
+	line->eol = eol;
+	line->truncated = truncated;
+	r->next_off += consumed;
+	if (truncated && r->warn) {
+		sip_diag w;
+		sip_diag_clear(&w);
+		sip_diag_set(&w, SIP_ETOOLONG, r->name, line->lineno,
+			     "line longer than %zu bytes truncated", r->max_line);
+		r->warn(r->warn_ctx, &w);
+	}
+	return 1;
+}
+
+/*
+ * The pending text [dpos, dlen) has no LF and is longer than max_line: keep
+ * its first max_line bytes at the front of dbuf, read and drop the rest up
+ * to the LF (or the end), then hand out the kept part.
+ */
+static int take_long(sip_reader *r, sip_line *line)
+{
+	size_t keep = r->max_line, k = keep;
+	uint64_t consumed, skipped = 0;
+	char last = 0;
+
+	memmove(r->dbuf, r->dbuf + r->dpos, r->dlen - r->dpos);
+	r->dlen -= r->dpos;
+	r->dpos = 0;
+	consumed = src_len(r, r->dbuf, keep);
+	for (;;) {
+		char *nl = memchr(r->dbuf + k, '\n', r->dlen - k);
+		if (nl) {
+			size_t e = (size_t)(nl - r->dbuf);
+			int cr;
+			skipped += e - k;
+			if (e > k)
+				last = r->dbuf[e - 1];
+			cr = last == '\r';
+			consumed += src_len(r, r->dbuf + k, e + 1 - k);
+			r->dpos = r->scan = e + 1;
+			return emit(r, line, r->dbuf, keep, cr ? SIP_EOL_CRLF : SIP_EOL_LF,
+				    skipped - (uint64_t)cr > 0, consumed);
+		}
+		skipped += r->dlen - k;
+		if (r->dlen > k)
+			last = r->dbuf[r->dlen - 1];
+		consumed += src_len(r, r->dbuf + k, r->dlen - k);
+		r->dlen = k;
+		if (fill(r) <= 0) {
+			r->dpos = r->scan = r->dlen;
+			return emit(r, line, r->dbuf, keep, SIP_EOL_NONE, 1, consumed);
+		}
+	}
+}
+
+int sip_reader_next(sip_reader *r, sip_line *line, sip_diag *diag)
+{
+	if (!r->started)
+		detect(r);
+	if (r->state == ST_EOF)
+		return 0;
+	if (r->state == ST_ERR)
+		goto fail;
+	for (;;) {
+		char *nl = memchr(r->dbuf + r->scan, '\n', r->dlen - r->scan);
+		ssize_t got;
+
+		if (nl) {
+			size_t e = (size_t)(nl - r->dbuf), n = e - r->dpos;
+			const char *p = r->dbuf + r->dpos;
+			unsigned eol = SIP_EOL_LF, trunc = 0;
+			uint64_t consumed = src_len(r, p, n + 1);
+
+			if (n && p[n - 1] == '\r') {
+				n--;
+				eol = SIP_EOL_CRLF;
+			}
+			if (n > r->max_line) {
+				n = r->max_line;
+				trunc = 1;
+			}
+			r->dpos = r->scan = e + 1;
+			return emit(r, line, p, n, eol, trunc, consumed);
+		}
+		r->scan = r->dlen;
+		if (r->dlen - r->dpos > r->max_line)
+			return take_long(r, line);
+		if (r->dpos && r->dcap - r->dlen < r->dcap / 2) {
+			memmove(r->dbuf, r->dbuf + r->dpos, r->dlen - r->dpos);
+			r->dlen -= r->dpos;
+			r->scan -= r->dpos;
+			r->dpos = 0;
+		}
+		got = fill(r);
+		if (got > 0)
+			continue;
+		if (r->dlen > r->dpos) {
+			const char *p = r->dbuf + r->dpos;
+			size_t n = r->dlen - r->dpos;
+			r->dpos = r->scan = r->dlen;
+			return emit(r, line, p, n, SIP_EOL_NONE, 0, src_len(r, p, n));
+		}
+		if (got == 0) {
+			r->state = ST_EOF;
+			return 0;
+		}
+		r->state = ST_ERR;
+		goto fail;
+	}
+fail:
+	if (diag)
+		*diag = r->err;
+	return -1;
+}
+
+/* ---- open / close ------------------------------------------------------------------ */
+
+static int reader_new(sip_reader **out, const char *name,
+		      const sip_reader_opts *opts, sip_diag *diag)
+{
+	sip_reader *r = calloc(1, sizeof *r);
+
+	*out = NULL;
+	if (!r)
+		goto nomem;
+	r->fd = -1;
+	r->lineno = 1;
+	r->max_line = opts && opts->max_line ? opts->max_line : SIP_READER_MAX_LINE;
+	if (r->max_line > MAX_LINE_LIMIT)
+		r->max_line = MAX_LINE_LIMIT;
+	if (opts) {
+		r->warn = opts->warn;
+		r->warn_ctx = opts->warn_ctx;
+		r->start_offset = opts->start_offset;
+		r->start_line = opts->start_line;
+	}
+	r->dcap = 2 * r->max_line > DBUF_MIN ? 2 * r->max_line : DBUF_MIN;
+	r->name = strdup(name);
+	r->dbuf = malloc(r->dcap);
+	r->ibuf = malloc(IBUF_SIZE);
+	if (!r->name || !r->dbuf || !r->ibuf)
+		goto nomem;
+	*out = r;
+	return SIP_OK;
+nomem:
+	sip_reader_free(r);
+	return sip_diag_set(diag, SIP_ENOMEM, name, 0, "out of memory");
+}
+
+int sip_reader_open(sip_reader **out, const char *path,
+		    const sip_reader_opts *opts, sip_diag *diag)
+{
+	int is_stdin = strcmp(path, "-") == 0;
+	sip_reader *r = NULL;
+	struct stat st;
+	int rc;
+
+	*out = NULL;
+	rc = reader_new(&r, is_stdin ? "<stdin>" : path, opts, diag);
+	if (rc)
+		return rc;
+	if (is_stdin) {
+		r->fd = STDIN_FILENO;
+	} else {
+		r->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (r->fd < 0) {
+			rc = sip_diag_set(diag, SIP_EIO, r->name, 0, "cannot open: %s",
+					  strerror(errno));
+			goto out;
+		}
+		r->own_fd = 1;
+	}
+	if (fstat(r->fd, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			rc = sip_diag_set(diag, SIP_EIO, r->name, 0, "cannot read: %s",
+					  strerror(EISDIR));
+			goto out;
+		}
+#ifdef POSIX_FADV_SEQUENTIAL
+		if (S_ISREG(st.st_mode))
+			(void)posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+	}
+	*out = r;
+	r = NULL;
+out:
+	sip_reader_free(r);
+	return rc;
+}
+
+int sip_reader_open_mem(sip_reader **out, const void *buf, size_t n,
+			const char *name, const sip_reader_opts *opts,
+			sip_diag *diag)
+{
+	int rc = reader_new(out, name ? name : "<memory>", opts, diag);
+
+	if (rc)
+		return rc;
+	(*out)->mem = buf;
+	(*out)->mem_n = buf ? n : 0;
+	return SIP_OK;
+}
+
+int sip_reader_is_gzip(const sip_reader *r)
+{
+	return r->gzip;
+}
+
+int sip_reader_gzip_members(const sip_reader *r)
+{
+	return r->members;
+}
+
+enum sip_encoding sip_reader_encoding(const sip_reader *r)
+{
+	return r->enc;
+}
+
+uint64_t sip_reader_bytes_in(const sip_reader *r)
+{
+	return r->bytes_in;
+}
+
+uint64_t sip_reader_bytes_out(const sip_reader *r)
+{
+	return r->bytes_out;
+}
+
+const char *sip_reader_name(const sip_reader *r)
+{
+	return r->name;
+}
+
+void sip_reader_free(sip_reader *r)
+{
+	if (!r)
+		return;
+	if (r->own_fd && r->fd >= 0)
+		close(r->fd);
+	if (r->z_init)
+		inflateEnd(&r->z);
+	free(r->u16buf);
+	free(r->ibuf);
+	free(r->dbuf);
+	free(r->name);
+	free(r);
+}

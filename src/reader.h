@@ -1,0 +1,101 @@
+/*
+ * reader.h -- bytes -> lines.
+ *
+ * A sip_reader turns one input (a file, stdin as "-", or a memory buffer)
+ * into UTF-8 lines.  It owns every decoding step, so nothing downstream ever
+ * sees a FILE *, a gzip member boundary or a UTF-16 code unit:
+ *
+ *   - gzip is recognised by its magic bytes (1f 8b), never by the name, and
+ *     every member of a multi-member stream is read (CLS output is appended);
+ *   - a UTF-8 BOM is dropped; UTF-16LE/BE with a BOM is transcoded to UTF-8
+ *     (unpaired surrogates become U+FFFD);
+ *   - lines end at LF; a CR before the LF is removed and noted in `eol`;
+ *     NUL bytes inside a line are kept (they do not end the line);
+ *   - a line longer than opts.max_line is cut to max_line bytes, the rest of
+ *     it is skipped, `truncated` is set and one SIP_ETOOLONG warning naming
+ *     file:line goes to opts.warn; reading continues on the next line.
+ *
+ * Memory is bounded by max_line plus fixed-size I/O buffers, whatever the
+ * input size.  Damaged gzip (truncated stream, corrupt data, CRC mismatch):
+ * every complete line before the fault is delivered, then sip_reader_next
+ * returns the error with the byte offset (in the compressed file) in diag.
+ */
+#ifndef SIP_READER_H
+#define SIP_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+typedef struct sip_reader sip_reader; /* opaque */
+
+enum sip_eol { SIP_EOL_NONE = 0, SIP_EOL_LF = 1, SIP_EOL_CRLF = 2 };
+
+/* A line.  p is valid until the next sip_reader_next/_free call. */
+typedef struct sip_line {
+	const char *p;      /* UTF-8 text without the line terminator */
+	size_t n;
+	uint64_t lineno;    /* 1-based */
+	uint64_t offset;    /* byte offset of the line start in the source:
+	                       the file for plain input, the decompressed
+	                       stream for gzip, the UTF-16 bytes for UTF-16 */
+	unsigned eol;       /* enum sip_eol: what ended the line */
+	unsigned truncated; /* 1 when cut at max_line */
+} sip_line;
+
+enum sip_encoding { SIP_ENC_UTF8 = 0, SIP_ENC_UTF8_BOM, SIP_ENC_UTF16LE, SIP_ENC_UTF16BE };
+
+typedef struct sip_reader_opts {
+	size_t max_line;       /* 0 = SIP_READER_MAX_LINE */
+	sip_warn_fn warn;      /* may be NULL */
+	void *warn_ctx;
+	uint64_t start_offset; /* plain files only: seek here before reading
+	                          (incremental ingest of a grown file); must be
+	                          the start of a line */
+	uint64_t start_line;   /* the line number of the line at start_offset
+	                          (1-based; 0 = 1) */
+} sip_reader_opts;
+
+#define SIP_READER_MAX_LINE (1024 * 1024)
+
+/*
+ * Open path ("-" = stdin).  opts may be NULL.  Returns SIP_OK and *out, or
+ * SIP_EIO / SIP_ENOMEM with diag filled and *out = NULL.  The name used in
+ * messages is path ("<stdin>" for "-").
+ */
+int sip_reader_open(sip_reader **out, const char *path,
+		    const sip_reader_opts *opts, sip_diag *diag);
+
+/*
+ * Read from memory (used by the fuzz targets and unit tests).  buf must
+ * outlive the reader; name is used in messages.
+ */
+int sip_reader_open_mem(sip_reader **out, const void *buf, size_t n,
+			const char *name, const sip_reader_opts *opts,
+			sip_diag *diag);
+
+/*
+ * Next line.  Returns 1 with *line filled, 0 at the clean end of input, or
+ * -1 on an error (diag filled: SIP_EGZIP with the byte offset, SIP_EIO, ...);
+ * after 0 or -1 every further call returns the same.
+ */
+int sip_reader_next(sip_reader *r, sip_line *line, sip_diag *diag);
+
+/* What was detected (valid after the first sip_reader_next call). */
+int sip_reader_is_gzip(const sip_reader *r);
+int sip_reader_gzip_members(const sip_reader *r); /* members started so far */
+enum sip_encoding sip_reader_encoding(const sip_reader *r);
+
+/* Bytes consumed from the underlying file so far (for progress and MB/s). */
+uint64_t sip_reader_bytes_in(const sip_reader *r);
+/* Decoded (decompressed) bytes produced so far. */
+uint64_t sip_reader_bytes_out(const sip_reader *r);
+
+/* The name used in messages. */
+const char *sip_reader_name(const sip_reader *r);
+
+/* Close the input and free r (NULL is fine). */
+void sip_reader_free(sip_reader *r);
+
+#endif

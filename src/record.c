@@ -1,0 +1,42 @@
+/*
+ * record.c -- small helpers over sip_record and sip_str shared by every
+ * consumer of records (JSON printer, store, rules).
+ */
+#include "record.h"
+
+#include <string.h>
+#include <strings.h>
+
+const char *sip_kind_name(int kind)
+{
+	switch (kind) {
+	case SIP_KIND_CONNECTION:
+		return "connection";
+	case SIP_KIND_DIAGNOSTIC:
+		return "diagnostic";
+	case SIP_KIND_PROTOCOL:
+		return "protocol";
+	default:
+		return "trace";
+	}
+}
+
+int sip_str_eq(sip_str s, const char *lit)
+{
+	size_t n = strlen(lit);
+	return s.p && s.n == n && memcmp(s.p, lit, n) == 0;
+}
+
+int sip_str_ieq(sip_str s, const char *lit)
+{
+	size_t n = strlen(lit);
+	return s.p && s.n == n && strncasecmp(s.p, lit, n) == 0;
+}
+
+sip_str sip_record_field(const sip_record *r, const char *name)
+{
+	for (size_t i = 0; i < r->nfields; i++)
+		if (sip_str_ieq(r->fields[i].name, name))
+			return r->fields[i].value;
+	return SIP_STR_NULL;
+}

@@ -1,0 +1,271 @@
+/*
+ * scan.c -- one input from bytes to records.
+ *
+ * Design: the reader is pull-based (sip_reader_next) and the parsers are
+ * push-based (feed one line, records come out of a callback).  scan sits
+ * between them: it keeps the first lines of the input (copied, because a
+ * reader line lives only until the next call) to let every registered
+ * parser score them, then replays those lines into the winner and streams
+ * the rest.  Probing on content, never on the file name, is what lets a
+ * renamed .txt or an extension-less CLS export be read.
+ *
+ * Incremental runs: when the caller gives resume_offset/resume_line, a plain
+ * UTF-8 file is entered by seeking (the reader does it); any other input is
+ * read from the start and records before resume_line are dropped here.
+ */
+#include "scan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+/* The lines kept for probing: their text lives in one buffer. */
+typedef struct probe_set {
+	sip_line lines[SIP_PROBE_LINES];
+	size_t starts[SIP_PROBE_LINES];
+	size_t n;
+	sip_buf text;
+} probe_set;
+
+typedef struct scan_ctx {
+	sip_record_fn fn;
+	void *ctx;
+	uint64_t skip_before; /* drop records whose line is before this */
+	sip_scan_result *res;
+	sip_warn_fn warn;
+	void *warn_ctx;
+} scan_ctx;
+
+static void count_warn(void *ctx, const sip_diag *d)
+{
+	scan_ctx *s = ctx;
+
+	if (d->code == SIP_ETOOLONG)
+		s->res->long_lines++;
+	if (s->warn)
+		s->warn(s->warn_ctx, d);
+}
+
+static int on_record(void *ctx, const sip_record *rec)
+{
+	scan_ctx *s = ctx;
+
+	if (rec->line < s->skip_before)
+		return 0;
+	s->res->records++;
+	if (rec->truncated)
+		s->res->truncated++;
+	s->res->last_offset = rec->offset;
+	s->res->last_line = rec->line;
+	s->res->last_complete = !rec->truncated &&
+		(rec->has_end || rec->kind == SIP_KIND_TRACE);
+	return s->fn ? s->fn(s->ctx, rec) : 0;
+}
+
+/* Copy the reader's current line into the probe set.  Fails only on ENOMEM. */
+static int probe_keep(probe_set *ps, const sip_line *ln)
+{
+	size_t at = ps->text.n;
+
+	if (sip_buf_add(&ps->text, ln->p, ln->n))
+		return SIP_ENOMEM;
+	ps->lines[ps->n] = *ln;
+	ps->starts[ps->n] = at;
+	ps->n++;
+	return SIP_OK;
+}
+
+/* Point the kept lines into the (now stable) text buffer. */
+static void probe_fix(probe_set *ps)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		ps->lines[i].p = ps->text.p ? ps->text.p + ps->starts[i] : "";
+}
+
+static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
+		       sip_record_fn fn, void *ctx, sip_scan_result *res,
+		       sip_diag *diag)
+{
+	probe_set ps;
+	scan_ctx sc = { fn, ctx, 0, res, NULL, NULL };
+	const sip_parser_ops *ops = NULL;
+	sip_parse_opts popts;
+	void *state = NULL;
+	sip_line ln;
+	sip_diag rdiag;
+	int rc = SIP_OK, got, stopped = 0;
+
+	memset(&ps, 0, sizeof ps);
+	sip_buf_init(&ps.text, SIP_PROBE_BYTES + SIP_READER_MAX_LINE + 1);
+	sip_diag_clear(&rdiag);
+	if (opts) {
+		sc.warn = opts->warn;
+		sc.warn_ctx = opts->warn_ctx;
+	}
+
+	/* 1. Keep the first lines for probing. */
+	for (;;) {
+		if (ps.n == SIP_PROBE_LINES || ps.text.n >= SIP_PROBE_BYTES) {
+			got = 1;
+			break;
+		}
+		got = sip_reader_next(r, &ln, &rdiag);
+		if (got <= 0)
+			break;
+		res->lines++;
+		if ((rc = probe_keep(&ps, &ln)))
+			goto out;
+	}
+	probe_fix(&ps);
+	res->gzip = sip_reader_is_gzip(r);
+	res->gzip_members = sip_reader_gzip_members(r);
+	res->encoding = sip_reader_encoding(r);
+	if (opts && opts->resume_line > 1) {
+		res->seeked = can_seek && opts->resume_offset > 0 && !res->gzip &&
+			(res->encoding == SIP_ENC_UTF8 ||
+			 res->encoding == SIP_ENC_UTF8_BOM);
+		if (!res->seeked)
+			sc.skip_before = opts->resume_line;
+	}
+
+	ops = sip_parser_probe(ps.lines, ps.n);
+	if (!ops) {
+		if (got < 0) {
+			/* Damaged before anything recognisable was read. */
+			*diag = rdiag;
+			rc = rdiag.code ? rdiag.code : SIP_EIO;
+			goto out;
+		}
+		rc = sip_diag_set(diag, SIP_EFORMAT, sip_reader_name(r), 0,
+				  ps.n == 0 ? "empty input, not a SIPStack trace"
+					    : "not a SIPStack trace (no record "
+					      "header in the first %zu lines)",
+				  ps.n);
+		goto out;
+	}
+	res->parser = ops->name;
+
+	memset(&popts, 0, sizeof popts);
+	popts.name = sip_reader_name(r);
+	popts.warn = count_warn;
+	popts.warn_ctx = &sc;
+	if (opts)
+		popts.max_record = opts->max_record;
+	if (!(state = ops->open(&popts))) {
+		rc = sip_diag_set(diag, SIP_ENOMEM, sip_reader_name(r), 0,
+				  "out of memory");
+		goto out;
+	}
+
+	/* 2. Replay the probed lines, then stream the rest. */
+	for (size_t i = 0; i < ps.n && !stopped; i++) {
+		if ((rc = ops->feed(state, &ps.lines[i], on_record, &sc)))
+			stopped = 1;
+	}
+	sip_buf_release(&ps.text);
+	while (!stopped && got > 0) {
+		got = sip_reader_next(r, &ln, &rdiag);
+		if (got <= 0)
+			break;
+		res->lines++;
+		if ((rc = ops->feed(state, &ln, on_record, &sc)))
+			stopped = 1;
+	}
+	if (!stopped) {
+		/* Flush the record still open, also after a read error: every
+		   record before the fault is kept. */
+		rc = ops->close(state, on_record, &sc);
+		if (!rc && got < 0) {
+			*diag = rdiag;
+			rc = rdiag.code ? rdiag.code : SIP_EIO;
+		}
+	}
+out:
+	if (state)
+		ops->free(state);
+	sip_buf_release(&ps.text);
+	res->bytes_in = sip_reader_bytes_in(r);
+	res->bytes_out = sip_reader_bytes_out(r);
+	return rc;
+}
+
+static sip_reader_opts reader_opts(const sip_scan_opts *opts, scan_ctx *warnctx)
+{
+	sip_reader_opts ro;
+
+	memset(&ro, 0, sizeof ro);
+	if (opts) {
+		ro.max_line = opts->max_line;
+		ro.start_offset = opts->resume_line > 1 ? opts->resume_offset : 0;
+		ro.start_line = opts->resume_line > 1 ? opts->resume_line : 0;
+	}
+	ro.warn = count_warn;
+	ro.warn_ctx = warnctx;
+	return ro;
+}
+
+int sip_scan_file(const char *path, const sip_scan_opts *opts,
+		  sip_record_fn fn, void *ctx, sip_scan_result *res,
+		  sip_diag *diag)
+{
+	sip_scan_result local;
+	sip_diag ldiag;
+	sip_reader *r = NULL;
+	scan_ctx wc;
+	sip_reader_opts ro;
+	int rc;
+
+	if (!res)
+		res = &local;
+	if (!diag)
+		diag = &ldiag;
+	memset(res, 0, sizeof *res);
+	sip_diag_clear(diag);
+	/* The reader warns through a scan_ctx that only counts and forwards. */
+	memset(&wc, 0, sizeof wc);
+	wc.res = res;
+	if (opts) {
+		wc.warn = opts->warn;
+		wc.warn_ctx = opts->warn_ctx;
+	}
+	ro = reader_opts(opts, &wc);
+	if ((rc = sip_reader_open(&r, path, &ro, diag)))
+		return rc;
+	rc = scan_reader(r, opts, 1, fn, ctx, res, diag);
+	sip_reader_free(r);
+	return rc;
+}
+
+int sip_scan_mem(const void *buf, size_t n, const char *name,
+		 const sip_scan_opts *opts, sip_record_fn fn, void *ctx,
+		 sip_scan_result *res, sip_diag *diag)
+{
+	sip_scan_result local;
+	sip_diag ldiag;
+	sip_reader *r = NULL;
+	scan_ctx wc;
+	sip_reader_opts ro;
+	int rc;
+
+	if (!res)
+		res = &local;
+	if (!diag)
+		diag = &ldiag;
+	memset(res, 0, sizeof *res);
+	sip_diag_clear(diag);
+	memset(&wc, 0, sizeof wc);
+	wc.res = res;
+	if (opts) {
+		wc.warn = opts->warn;
+		wc.warn_ctx = opts->warn_ctx;
+	}
+	ro = reader_opts(opts, &wc);
+	ro.start_offset = 0; /* memory input is never entered by seeking */
+	ro.start_line = 0;
+	if ((rc = sip_reader_open_mem(&r, buf, n, name, &ro, diag)))
+		return rc;
+	rc = scan_reader(r, opts, 0, fn, ctx, res, diag);
+	sip_reader_free(r);
+	return rc;
+}

@@ -1,0 +1,68 @@
+/*
+ * scan.h -- one input from bytes to records: open a reader, probe for a
+ * parser, feed it every line, report what happened.
+ *
+ * This is the one place that joins reader and parsers, so `parse`, `analyze`
+ * and the fuzz targets all read input the same way.
+ */
+#ifndef SIP_SCAN_H
+#define SIP_SCAN_H
+
+#include <stdint.h>
+
+#include "../parsers/parser.h"
+#include "err.h"
+#include "reader.h"
+#include "record.h"
+
+typedef struct sip_scan_opts {
+	size_t max_line;         /* reader cap; 0 = default */
+	size_t max_record;       /* parser cap; 0 = default */
+	sip_warn_fn warn;        /* warnings (truncated lines/records); may be NULL */
+	void *warn_ctx;
+	/* Incremental reading.  For a plain (not gzip, not UTF-16) file the
+	   reader seeks to resume_offset, which is the start of line
+	   resume_line; otherwise the input is read from its start and records
+	   whose header line is before resume_line are not emitted. */
+	uint64_t resume_offset;
+	uint64_t resume_line;    /* 0 = from the start */
+} sip_scan_opts;
+
+typedef struct sip_scan_result {
+	const char *parser;      /* parser name, NULL when none recognised it */
+	int gzip;                /* input was gzip */
+	int gzip_members;
+	int encoding;            /* enum sip_encoding */
+	int seeked;              /* resume_offset was used to seek */
+	uint64_t lines;          /* lines read (in this run) */
+	uint64_t records;        /* records emitted */
+	uint64_t truncated;      /* records emitted marked truncated */
+	uint64_t long_lines;     /* lines cut at the cap */
+	uint64_t bytes_in;       /* bytes read from the file */
+	uint64_t bytes_out;      /* decoded bytes */
+	/* The last record emitted: where a later incremental run resumes. */
+	uint64_t last_offset;
+	uint64_t last_line;
+	int last_complete;       /* it ended with $$end_record (or was a
+	                            one-line trace) */
+} sip_scan_result;
+
+/*
+ * Scan path ("-" = stdin).  Calls fn for every record.  Returns:
+ *   SIP_OK        the input was read whole;
+ *   SIP_EFORMAT   no parser recognised it (nothing emitted; diag says so);
+ *   SIP_EIO, SIP_EGZIP, ...  the input is damaged: records before the fault
+ *                 were emitted, diag names file and line or byte offset;
+ *   other         fn returned that non-zero value (scan stopped).
+ * res (may be NULL) is filled in every case.
+ */
+int sip_scan_file(const char *path, const sip_scan_opts *opts,
+		  sip_record_fn fn, void *ctx, sip_scan_result *res,
+		  sip_diag *diag);
+
+/* The same over a memory buffer (fuzz targets, unit tests). */
+int sip_scan_mem(const void *buf, size_t n, const char *name,
+		 const sip_scan_opts *opts, sip_record_fn fn, void *ctx,
+		 sip_scan_result *res, sip_diag *diag);
+
+#endif

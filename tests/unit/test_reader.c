@@ -1,0 +1,1141 @@
+/*
+ * test_reader.c -- unit tests of src/reader.c: plain, CRLF, BOMs, UTF-16,
+ * NULs, the line cap (up to a 50 MB line), gzip with several members,
+ * padding, garbage and damage, start_offset, stdin and pipes, counters.
+ * Inputs are built in memory (gzip with zlib here) or in temp files.
+ */
+#include "t.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "reader.h"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+typedef struct got_line {
+	char *text;
+	size_t n;
+	uint64_t lineno, offset;
+	unsigned eol, truncated;
+} got_line;
+
+typedef struct got {
+	got_line *lines;
+	size_t n, cap;
+	int rc;          /* the final sip_reader_next result: 0 or -1 */
+	sip_diag diag;
+	int again;       /* the call after the final one */
+	int gzip, members;
+	enum sip_encoding enc;
+	uint64_t bytes_in, bytes_out;
+} got;
+
+typedef struct warns {
+	int count;
+	sip_diag last;
+} warns;
+
+static void on_warn(void *ctx, const sip_diag *d)
+{
+	warns *w = ctx;
+	w->count++;
+	w->last = *d;
+}
+
+static void got_free(got *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		free(g->lines[i].text);
+	free(g->lines);
+	memset(g, 0, sizeof *g);
+}
+
+/* Read every line of r into g (copies), then close r. */
+static void drain(sip_reader *r, got *g)
+{
+	sip_line ln;
+	sip_diag d;
+	int rc;
+
+	memset(g, 0, sizeof *g);
+	sip_diag_clear(&g->diag);
+	while ((rc = sip_reader_next(r, &ln, &g->diag)) == 1) {
+		if (g->n == g->cap) {
+			g->cap = g->cap ? g->cap * 2 : 16;
+			g->lines = realloc(g->lines, g->cap * sizeof *g->lines);
+			if (!g->lines)
+				abort();
+		}
+		got_line *l = &g->lines[g->n++];
+		l->text = malloc(ln.n + 1);
+		if (!l->text)
+			abort();
+		memcpy(l->text, ln.p, ln.n);
+		l->text[ln.n] = 0;
+		l->n = ln.n;
+		l->lineno = ln.lineno;
+		l->offset = ln.offset;
+		l->eol = ln.eol;
+		l->truncated = ln.truncated;
+	}
+	g->rc = rc;
+	g->again = sip_reader_next(r, &ln, &d);
+	g->gzip = sip_reader_is_gzip(r);
+	g->members = sip_reader_gzip_members(r);
+	g->enc = sip_reader_encoding(r);
+	g->bytes_in = sip_reader_bytes_in(r);
+	g->bytes_out = sip_reader_bytes_out(r);
+	sip_reader_free(r);
+}
+
+static void read_mem(const void *buf, size_t n, const sip_reader_opts *o, got *g)
+{
+	sip_reader *r = NULL;
+	sip_diag d;
+	int rc = sip_reader_open_mem(&r, buf, n, "mem.log", o, &d);
+
+	CHECK_INT(rc, SIP_OK);
+	if (!r)
+		abort();
+	drain(r, g);
+}
+
+static int read_path(const char *path, const sip_reader_opts *o, got *g)
+{
+	sip_reader *r = NULL;
+	int rc;
+
+	memset(g, 0, sizeof *g);
+	rc = sip_reader_open(&r, path, o, &g->diag);
+	if (rc == SIP_OK)
+		drain(r, g);
+	return rc;
+}
+
+/* Compress into a malloc'd gzip member (one per call). */
+static unsigned char *gz(const void *data, size_t n, size_t *outn)
+{
+	z_stream z;
+	uLong bound;
+	unsigned char *out;
+
+	memset(&z, 0, sizeof z);
+	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		abort();
+	bound = deflateBound(&z, (uLong)n) + 64;
+	out = malloc(bound);
+	if (!out)
+		abort();
+	z.next_in = (unsigned char *)(uintptr_t)data;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)bound;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END)
+		abort();
+	*outn = bound - z.avail_out;
+	deflateEnd(&z);
+	return out;
+}
+
+/* Append b to a malloc'd buffer. */
+static unsigned char *cat(unsigned char *a, size_t *an, const void *b, size_t bn)
+{
+	unsigned char *p = realloc(a, *an + bn + 1);
+	if (!p)
+		abort();
+	memcpy(p + *an, b, bn);
+	*an += bn;
+	return p;
+}
+
+static char tmpdir_path[4096];
+
+static const char *tmp_file(const char *name, const void *data, size_t n)
+{
+	static char path[4200];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", tmpdir_path, name);
+	f = fopen(path, "wb");
+	if (!f)
+		abort();
+	if (n && fwrite(data, 1, n, f) != n)
+		abort();
+	fclose(f);
+	return path;
+}
+
+/* Lines "line 1\n", "line 2\n", ... into a malloc'd buffer. */
+static char *numbered(int count, size_t *n)
+{
+	size_t cap = (size_t)count * 40 + 1, len = 0;
+	char *s = malloc(cap);
+
+	if (!s)
+		abort();
+	for (int i = 1; i <= count; i++)
+		len += (size_t)snprintf(s + len, cap - len, "line %d with some text\n", i);
+	*n = len;
+	return s;
+}
+
+/* Encode UTF-8-free ASCII/code points as UTF-16 with BOM. */
+static size_t u16(unsigned char *out, int be, const uint32_t *units, size_t n)
+{
+	size_t k = 0;
+	out[k++] = be ? 0xFE : 0xFF;
+	out[k++] = be ? 0xFF : 0xFE;
+	for (size_t i = 0; i < n; i++) {
+		unsigned hi = (units[i] >> 8) & 0xFF, lo = units[i] & 0xFF;
+		out[k++] = (unsigned char)(be ? hi : lo);
+		out[k++] = (unsigned char)(be ? lo : hi);
+	}
+	return k;
+}
+
+/* ---- plain text --------------------------------------------------------- */
+
+static void test_plain_lf(void)
+{
+	const char *s = "a\nbb\nccc\n";
+	got g;
+
+	read_mem(s, strlen(s), NULL, &g);
+	CHECK_INT(g.n, 3);
+	CHECK_INT(g.rc, 0);
+	CHECK_INT(g.again, 0);
+	if (g.n == 3) {
+		CHECK_STR(g.lines[0].text, "a");
+		CHECK_STR(g.lines[1].text, "bb");
+		CHECK_STR(g.lines[2].text, "ccc");
+		CHECK_INT(g.lines[0].offset, 0);
+		CHECK_INT(g.lines[1].offset, 2);
+		CHECK_INT(g.lines[2].offset, 5);
+		CHECK_INT(g.lines[2].lineno, 3);
+		CHECK_INT(g.lines[1].eol, SIP_EOL_LF);
+		CHECK_INT(g.lines[1].truncated, 0);
+	}
+	CHECK_INT(g.gzip, 0);
+	CHECK_INT(g.members, 0);
+	CHECK_INT(g.enc, SIP_ENC_UTF8);
+	CHECK_INT(g.bytes_in, 9);
+	CHECK_INT(g.bytes_out, 9);
+	got_free(&g);
+}
+
+static void test_crlf_mixed(void)
+{
+	const char *s = "a\r\nb\nc\rd\n\r\n\r";
+	got g;
+
+	read_mem(s, strlen(s), NULL, &g);
+	CHECK_INT(g.n, 5);
+	if (g.n == 5) {
+		CHECK_STR(g.lines[0].text, "a");
+		CHECK_INT(g.lines[0].eol, SIP_EOL_CRLF);
+		CHECK_STR(g.lines[1].text, "b");
+		CHECK_INT(g.lines[1].eol, SIP_EOL_LF);
+		CHECK_INT(g.lines[1].offset, 3);
+		CHECK_STR(g.lines[2].text, "c\rd"); /* a lone CR is kept */
+		CHECK_INT(g.lines[2].eol, SIP_EOL_LF);
+		CHECK_INT(g.lines[3].n, 0);
+		CHECK_INT(g.lines[3].eol, SIP_EOL_CRLF);
+		CHECK_INT(g.lines[3].offset, 9);
+		CHECK_STR(g.lines[4].text, "\r"); /* no LF: nothing stripped */
+		CHECK_INT(g.lines[4].eol, SIP_EOL_NONE);
+		CHECK_INT(g.lines[4].offset, 11);
+	}
+	CHECK_INT(g.rc, 0);
+	got_free(&g);
+}
+
+static void test_no_final_newline_and_empty(void)
+{
+	got g;
+
+	read_mem("a\nlast", 6, NULL, &g);
+	CHECK_INT(g.n, 2);
+	if (g.n == 2) {
+		CHECK_STR(g.lines[1].text, "last");
+		CHECK_INT(g.lines[1].eol, SIP_EOL_NONE);
+		CHECK_INT(g.lines[1].offset, 2);
+	}
+	got_free(&g);
+
+	read_mem("", 0, NULL, &g);
+	CHECK_INT(g.n, 0);
+	CHECK_INT(g.rc, 0);
+	CHECK_INT(g.again, 0);
+	got_free(&g);
+
+	read_mem("\n", 1, NULL, &g);
+	CHECK_INT(g.n, 1);
+	if (g.n == 1)
+		CHECK_INT(g.lines[0].n, 0);
+	got_free(&g);
+
+	CHECK_INT(read_path(tmp_file("empty.log", "", 0), NULL, &g), SIP_OK);
+	CHECK_INT(g.n, 0);
+	CHECK_INT(g.rc, 0);
+	got_free(&g);
+}
+
+static void test_utf8_bom(void)
+{
+	const char *s = "\xEF\xBB\xBFhead\nb\n";
+	got g;
+
+	read_mem(s, strlen(s), NULL, &g);
+	CHECK_INT(g.enc, SIP_ENC_UTF8_BOM);
+	CHECK_INT(g.n, 2);
+	if (g.n == 2) {
+		CHECK_STR(g.lines[0].text, "head");
+		CHECK_INT(g.lines[0].offset, 3);
+		CHECK_INT(g.lines[1].offset, 8);
+	}
+	got_free(&g);
+
+	/* a BOM alone, and a file shorter than a BOM */
+	read_mem("\xEF\xBB\xBF", 3, NULL, &g);
+	CHECK_INT(g.n, 0);
+	CHECK_INT(g.enc, SIP_ENC_UTF8_BOM);
+	got_free(&g);
+	read_mem("\xEF\xBB", 2, NULL, &g);
+	CHECK_INT(g.n, 1);
+	CHECK_INT(g.enc, SIP_ENC_UTF8);
+	got_free(&g);
+}
+
+static void test_nul_inside_line(void)
+{
+	static const char s[] = "a\0b\n\0\nz";
+	got g;
+
+	read_mem(s, sizeof s - 1, NULL, &g);
+	CHECK_INT(g.n, 3);
+	if (g.n == 3) {
+		CHECK_INT(g.lines[0].n, 3);
+		CHECK(memcmp(g.lines[0].text, "a\0b", 3) == 0);
+		CHECK_INT(g.lines[1].n, 1);
+		CHECK_INT(g.lines[1].text[0], 0);
+		CHECK_STR(g.lines[2].text, "z");
+		CHECK_INT(g.lines[2].offset, 6);
+	}
+	got_free(&g);
+}
+
+/* ---- UTF-16 --------------------------------------------------------------- */
+
+static void check_u16(int be)
+{
+	/* "a\r\n" U+1F600 "é\n" <unpaired D800> "x\n" <lone DC00> + odd byte */
+	static const uint32_t units[] = { 'a', '\r', '\n', 0xD83D, 0xDE00, 0xE9,
+					  '\n', 0xD800, 'x', '\n', 0xDC00 };
+	unsigned char buf[64];
+	size_t n = u16(buf, be, units, sizeof units / sizeof units[0]);
+	got g;
+
+	buf[n++] = 'q'; /* an odd trailing byte */
+	read_mem(buf, n, NULL, &g);
+	CHECK_INT(g.enc, be ? SIP_ENC_UTF16BE : SIP_ENC_UTF16LE);
+	CHECK_INT(g.n, 4);
+	CHECK_INT(g.rc, 0);
+	if (g.n == 4) {
+		CHECK_STR(g.lines[0].text, "a");
+		CHECK_INT(g.lines[0].eol, SIP_EOL_CRLF);
+		CHECK_INT(g.lines[0].offset, 2);
+		CHECK_STR(g.lines[1].text, "\xF0\x9F\x98\x80\xC3\xA9");
+		CHECK_INT(g.lines[1].offset, 8);
+		CHECK_STR(g.lines[2].text, "\xEF\xBF\xBDx");
+		CHECK_INT(g.lines[2].offset, 16);
+		CHECK_STR(g.lines[3].text, "\xEF\xBF\xBD\xEF\xBF\xBD");
+		CHECK_INT(g.lines[3].offset, 22);
+		CHECK_INT(g.lines[3].lineno, 4);
+	}
+	CHECK_INT(g.bytes_in, n);
+	got_free(&g);
+
+	/* a high surrogate as the very last unit */
+	n = u16(buf, be, units, 4);
+	read_mem(buf, n, NULL, &g);
+	CHECK_INT(g.n, 2);
+	if (g.n == 2)
+		CHECK_STR(g.lines[1].text, "\xEF\xBF\xBD");
+	got_free(&g);
+}
+
+static void test_utf16le(void)
+{
+	check_u16(0);
+}
+
+static void test_utf16be(void)
+{
+	check_u16(1);
+}
+
+/* UTF-16 inside gzip, and start_offset ignored for UTF-16. */
+static void test_utf16_gzip_and_long(void)
+{
+	uint32_t units[3000];
+	unsigned char buf[sizeof units + 4];
+	size_t n = 0, zn;
+	unsigned char *z;
+	sip_reader_opts o;
+	warns w = { 0 };
+	got g;
+
+	for (int i = 0; i < 1000; i++)
+		units[n++] = 'x';
+	units[n++] = '\n';
+	units[n++] = 0x4E2D; /* U+4E2D: 3 UTF-8 bytes */
+	units[n++] = '\n';
+	n = u16(buf, 0, units, n);
+	z = gz(buf, n, &zn);
+	memset(&o, 0, sizeof o);
+	o.max_line = 100;
+	o.warn = on_warn;
+	o.warn_ctx = &w;
+	o.start_offset = 5; /* ignored: not a plain file */
+	o.start_line = 7;
+	read_mem(z, zn, &o, &g);
+	CHECK_INT(g.gzip, 1);
+	CHECK_INT(g.enc, SIP_ENC_UTF16LE);
+	CHECK_INT(g.n, 2);
+	CHECK_INT(w.count, 1);
+	if (g.n == 2) {
+		CHECK_INT(g.lines[0].n, 100);
+		CHECK_INT(g.lines[0].truncated, 1);
+		CHECK_INT(g.lines[0].lineno, 1);
+		CHECK_INT(g.lines[0].offset, 2);
+		CHECK_STR(g.lines[1].text, "\xE4\xB8\xAD");
+		CHECK_INT(g.lines[1].offset, 2 + 1001 * 2);
+		CHECK_INT(g.lines[1].lineno, 2);
+	}
+	CHECK_INT(g.bytes_in, zn);
+	CHECK_INT(g.bytes_out, n);
+	got_free(&g);
+	free(z);
+}
+
+/* ---- the line cap ----------------------------------------------------------- */
+
+static void test_long_line_small_cap(void)
+{
+	char s[256];
+	sip_reader_opts o;
+	warns w = { 0 };
+	got g;
+	size_t n = 0;
+
+	n += (size_t)snprintf(s + n, sizeof s - n, "short\n");
+	memset(s + n, 'x', 20);
+	n += 20;
+	s[n++] = '\n';
+	n += (size_t)snprintf(s + n, sizeof s - n, "12345678\r\n"); /* exactly 8 + CRLF */
+	n += (size_t)snprintf(s + n, sizeof s - n, "next\n");
+	n += (size_t)snprintf(s + n, sizeof s - n, "0123456789"); /* long, no LF */
+	memset(&o, 0, sizeof o);
+	o.max_line = 8;
+	o.warn = on_warn;
+	o.warn_ctx = &w;
+	read_mem(s, n, &o, &g);
+	CHECK_INT(g.n, 5);
+	CHECK_INT(g.rc, 0);
+	CHECK_INT(w.count, 2);
+	if (g.n == 5) {
+		CHECK_STR(g.lines[1].text, "xxxxxxxx");
+		CHECK_INT(g.lines[1].truncated, 1);
+		CHECK_INT(g.lines[1].lineno, 2);
+		CHECK_INT(g.lines[1].eol, SIP_EOL_LF);
+		CHECK_STR(g.lines[2].text, "12345678");
+		CHECK_INT(g.lines[2].truncated, 0);
+		CHECK_INT(g.lines[2].eol, SIP_EOL_CRLF);
+		CHECK_INT(g.lines[2].offset, 27);
+		CHECK_STR(g.lines[3].text, "next");
+		CHECK_INT(g.lines[3].offset, 37);
+		CHECK_INT(g.lines[3].lineno, 4);
+		CHECK_STR(g.lines[4].text, "01234567");
+		CHECK_INT(g.lines[4].truncated, 1);
+		CHECK_INT(g.lines[4].eol, SIP_EOL_NONE);
+	}
+	CHECK_INT(w.last.code, SIP_ETOOLONG);
+	CHECK_STR(w.last.file, "mem.log");
+	CHECK_INT(w.last.line, 5);
+	CHECK_STR(w.last.msg, "line longer than 8 bytes truncated");
+	got_free(&g);
+}
+
+/* A line much longer than the decoded buffer, and many lines across refills. */
+static void test_long_line_across_refills(void)
+{
+	size_t big = 3 * 1024 * 1024 + 7, n = 0, zn;
+	char *s = malloc(big + 4096);
+	unsigned char *z;
+	sip_reader_opts o;
+	warns w = { 0 };
+	got g;
+
+	if (!s)
+		abort();
+	memcpy(s, "first\n", 6);
+	n = 6;
+	for (size_t i = 0; i < big; i++)
+		s[n++] = (char)('a' + i % 26);
+	s[n++] = '\r';
+	s[n++] = '\n';
+	memcpy(s + n, "after\n", 6);
+	n += 6;
+	memset(&o, 0, sizeof o);
+	o.max_line = 4096;
+	o.warn = on_warn;
+	o.warn_ctx = &w;
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 0) {
+			read_mem(s, n, &o, &g);
+		} else {
+			z = gz(s, n, &zn);
+			read_mem(z, zn, &o, &g);
+			free(z);
+			CHECK_INT(g.gzip, 1);
+		}
+		CHECK_INT(g.n, 3);
+		if (g.n == 3) {
+			CHECK_INT(g.lines[1].n, 4096);
+			CHECK(memcmp(g.lines[1].text, s + 6, 4096) == 0);
+			CHECK_INT(g.lines[1].truncated, 1);
+			CHECK_INT(g.lines[1].eol, SIP_EOL_CRLF);
+			CHECK_STR(g.lines[2].text, "after");
+			CHECK_INT(g.lines[2].lineno, 3);
+			CHECK_INT(g.lines[2].offset, 6 + big + 2);
+		}
+		got_free(&g);
+	}
+	CHECK_INT(w.count, 2);
+	free(s);
+}
+
+/*
+ * A line of about max_line bytes whose CR and LF fall around the end of
+ * what one read brings in: CRLF handling and the cap agree with the line
+ * read whole.  (With max_line 128 KiB the decoded buffer is 256 KiB.)
+ */
+static void test_cap_at_buffer_edge(void)
+{
+	size_t ml = 128 * 1024, bad = 0, combos = 0;
+	char *s = malloc(3 * ml);
+	sip_reader_opts o;
+	warns w = { 0 };
+
+	if (!s)
+		abort();
+	memset(&o, 0, sizeof o);
+	o.max_line = ml;
+	o.warn = on_warn;
+	o.warn_ctx = &w;
+	for (int d1 = -3; d1 <= 3; d1++) {
+		for (size_t l2 = ml - 1; l2 <= ml + 2; l2++) {
+			size_t l1 = ml - 2 + (size_t)(long)d1, n = 0;
+			got g;
+			memset(s, 'a', l1);
+			n = l1;
+			s[n++] = '\n';
+			memset(s + n, 'b', l2);
+			n += l2;
+			memcpy(s + n, "\r\nz\n", 4);
+			n += 4;
+			w.count = 0;
+			read_mem(s, n, &o, &g);
+			combos++;
+			if (g.n != 3 || g.rc != 0 || g.lines[1].n != (l2 > ml ? ml : l2) ||
+			    g.lines[1].truncated != (l2 > ml) ||
+			    g.lines[1].eol != SIP_EOL_CRLF || g.lines[1].offset != l1 + 1 ||
+			    g.lines[1].text[g.lines[1].n - 1] != 'b' ||
+			    strcmp(g.lines[2].text, "z") != 0 ||
+			    g.lines[2].offset != l1 + 1 + l2 + 2 ||
+			    w.count != (l1 > ml) + (l2 > ml)) {
+				bad++;
+				fprintf(stderr, "    d1=%d l2=ml%+d: %zu lines, n=%zu trunc=%u eol=%u warns=%d\n",
+					d1, (int)(l2 - ml), g.n, g.n > 1 ? g.lines[1].n : 0,
+					g.n > 1 ? g.lines[1].truncated : 0, g.n > 1 ? g.lines[1].eol : 0,
+					w.count);
+			}
+			got_free(&g);
+		}
+	}
+	CHECK_INT(combos, 28);
+	CHECK_INT(bad, 0);
+	free(s);
+}
+
+static long max_rss_kb(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+/* A 50 MB line in a file, default cap: cut, skipped without buffering it. */
+static void test_50mb_line(void)
+{
+	char path[4200];
+	size_t chunk = 1024 * 1024, total = 50 * chunk;
+	char *buf = malloc(chunk);
+	FILE *f;
+	warns w = { 0 };
+	sip_reader_opts o;
+	long rss0;
+	got g;
+
+	if (!buf)
+		abort();
+	memset(buf, 'L', chunk);
+	snprintf(path, sizeof path, "%s/big.log", tmpdir_path);
+	f = fopen(path, "wb");
+	if (!f)
+		abort();
+	fputs("start\n", f);
+	for (size_t i = 0; i < total; i += chunk)
+		fwrite(buf, 1, chunk, f);
+	fputs("\ntail\n", f);
+	fclose(f);
+	free(buf);
+
+	memset(&o, 0, sizeof o);
+	o.warn = on_warn;
+	o.warn_ctx = &w;
+	rss0 = max_rss_kb();
+	CHECK_INT(read_path(path, &o, &g), SIP_OK);
+	/* buffers are ~2.3 MiB; the copies kept by this test 1 MiB */
+	CHECK(max_rss_kb() - rss0 < 24 * 1024);
+	CHECK_INT(g.n, 3);
+	CHECK_INT(w.count, 1);
+	CHECK_INT(w.last.line, 2);
+	CHECK_STR(w.last.msg, "line longer than 1048576 bytes truncated");
+	if (g.n == 3) {
+		CHECK_INT(g.lines[1].n, SIP_READER_MAX_LINE);
+		CHECK_INT(g.lines[1].truncated, 1);
+		CHECK_INT(g.lines[1].text[SIP_READER_MAX_LINE - 1], 'L');
+		CHECK_STR(g.lines[2].text, "tail");
+		CHECK_INT(g.lines[2].lineno, 3);
+		CHECK_INT(g.lines[2].offset, 6 + total + 1);
+	}
+	CHECK_INT(g.bytes_in, 6 + total + 6);
+	got_free(&g);
+	remove(path);
+}
+
+/* Many lines of varying length, across buffer compactions: all exact. */
+static void test_many_lines_exact(void)
+{
+	size_t cap = 3 * 1024 * 1024, n = 0;
+	char *s = malloc(cap);
+	sip_reader_opts o;
+	got g;
+	int count = 0;
+
+	if (!s)
+		abort();
+	while (n + 5000 < cap) {
+		size_t len = (size_t)(count * 7919 % 3000);
+		for (size_t i = 0; i < len; i++)
+			s[n + i] = (char)('A' + (count + i) % 50);
+		n += len;
+		s[n++] = '\n';
+		count++;
+	}
+	memset(&o, 0, sizeof o);
+	o.max_line = 4096;
+	read_mem(s, n, &o, &g);
+	CHECK_INT(g.n, count);
+	if (g.n == (size_t)count) {
+		size_t off = 0, bad = 0;
+		for (int k = 0; k < count; k++) {
+			got_line *l = &g.lines[k];
+			size_t len = (size_t)(k * 7919 % 3000);
+			if (l->n != len || l->offset != off || memcmp(l->text, s + off, len) ||
+			    l->lineno != (uint64_t)k + 1 || l->truncated)
+				bad++;
+			off += len + 1;
+		}
+		CHECK_INT(bad, 0);
+	}
+	got_free(&g);
+	free(s);
+}
+
+/* ---- gzip ------------------------------------------------------------------- */
+
+static void test_gzip_members(void)
+{
+	size_t n = 0, zn;
+	unsigned char *all = NULL, *z;
+	const char *parts[] = { "a\nb", "c\nd\n", "e\n" };
+	got g;
+
+	for (int i = 0; i < 3; i++) {
+		z = gz(parts[i], strlen(parts[i]), &zn);
+		all = cat(all, &n, z, zn);
+		free(z);
+	}
+	read_mem(all, n, NULL, &g);
+	CHECK_INT(g.gzip, 1);
+	CHECK_INT(g.members, 3);
+	CHECK_INT(g.rc, 0);
+	CHECK_INT(g.n, 4);
+	if (g.n == 4) {
+		CHECK_STR(g.lines[0].text, "a");
+		CHECK_STR(g.lines[1].text, "bc");
+		CHECK_STR(g.lines[2].text, "d");
+		CHECK_STR(g.lines[3].text, "e");
+		CHECK_INT(g.lines[3].offset, 7);
+	}
+	CHECK_INT(g.bytes_in, n);
+	CHECK_INT(g.bytes_out, 9);
+	got_free(&g);
+
+	/* trailing NULs are padding */
+	all = cat(all, &n, "\0\0\0\0\0\0\0\0\0\0\0\0", 12);
+	read_mem(all, n, NULL, &g);
+	CHECK_INT(g.rc, 0);
+	CHECK_INT(g.n, 4);
+	CHECK_INT(g.members, 3);
+	got_free(&g);
+
+	/* a member after the padding is garbage */
+	z = gz("f\n", 2, &zn);
+	size_t garbage_at = n;
+	all = cat(all, &n, z, zn);
+	free(z);
+	read_mem(all, n, NULL, &g);
+	CHECK_INT(g.rc, -1);
+	CHECK_INT(g.n, 4);
+	CHECK_INT(g.diag.code, SIP_EGZIP);
+	CHECK_INT(g.diag.offset, garbage_at);
+	got_free(&g);
+	free(all);
+}
+
+static void test_gzip_file_large(void)
+{
+	size_t n, zn;
+	char *s = numbered(200000, &n);
+	unsigned char *z = gz(s, n, &zn);
+	got g;
+
+	CHECK_INT(read_path(tmp_file("large.log.gz", z, zn), NULL, &g), SIP_OK);
+	CHECK_INT(g.n, 200000);
+	CHECK_INT(g.rc, 0);
+	CHECK_INT(g.bytes_in, zn);
+	CHECK_INT(g.bytes_out, n);
+	if (g.n == 200000) {
+		CHECK_STR(g.lines[0].text, "line 1 with some text");
+		CHECK_STR(g.lines[199999].text, "line 200000 with some text");
+		CHECK_INT(g.lines[199999].offset, n - strlen("line 200000 with some text\n"));
+	}
+	got_free(&g);
+	free(z);
+	free(s);
+}
+
+static void test_gzip_trailing_garbage(void)
+{
+	size_t zn, n;
+	unsigned char *z = gz("x\ny\n", 4, &zn);
+	got g;
+
+	n = zn;
+	z = cat(z, &n, "\0\0JUNK", 6);
+	read_mem(z, n, NULL, &g);
+	CHECK_INT(g.n, 2);
+	CHECK_INT(g.rc, -1);
+	CHECK_INT(g.again, -1);
+	CHECK_INT(g.diag.code, SIP_EGZIP);
+	CHECK_INT(g.diag.has_offset, 1);
+	CHECK_INT(g.diag.offset, zn + 2);
+	CHECK_STR(g.diag.file, "mem.log");
+	CHECK_STR(g.diag.msg, "trailing garbage after gzip member");
+	got_free(&g);
+	free(z);
+}
+
+/* Lines read before a fault are a clean prefix of the original lines. */
+static void check_prefix_n(const got *g, const char *orig, int allow_partial_last,
+			   size_t upto)
+{
+	size_t off = 0, bad = 0;
+
+	for (size_t i = 0; i < g->n && i < upto; i++) {
+		const char *nl = strchr(orig + off, '\n');
+		size_t len = nl ? (size_t)(nl - (orig + off)) : strlen(orig + off);
+		int last = i + 1 == g->n;
+		if (g->lines[i].offset != off)
+			bad++;
+		else if (last && allow_partial_last && g->lines[i].eol == SIP_EOL_NONE) {
+			if (g->lines[i].n > len ||
+			    memcmp(g->lines[i].text, orig + off, g->lines[i].n))
+				bad++;
+		} else if (g->lines[i].n != len || memcmp(g->lines[i].text, orig + off, len)) {
+			bad++;
+		}
+		off += len + 1;
+	}
+	CHECK_INT(bad, 0);
+}
+
+static void check_prefix(const got *g, const char *orig, int allow_partial_last)
+{
+	check_prefix_n(g, orig, allow_partial_last, (size_t)-1);
+}
+
+static void test_gzip_truncated(void)
+{
+	size_t n, zn;
+	char *s = numbered(20000, &n);
+	unsigned char *z = gz(s, n, &zn);
+	size_t cut = zn / 2;
+	got g;
+
+	CHECK_INT(read_path(tmp_file("cut.log.gz", z, cut), NULL, &g), SIP_OK);
+	CHECK_INT(g.rc, -1);
+	CHECK_INT(g.again, -1);
+	CHECK(g.n > 1000 && g.n < 20000);
+	check_prefix(&g, s, 1);
+	CHECK_INT(g.diag.code, SIP_EGZIP);
+	CHECK_INT(g.diag.has_offset, 1);
+	CHECK_INT(g.diag.offset, cut);
+	CHECK_STR(g.diag.msg, "gzip stream truncated");
+	CHECK(strstr(g.diag.file, "cut.log.gz") != NULL);
+	got_free(&g);
+
+	/* cut inside the trailer: every line is there, the error still is */
+	read_mem(z, zn - 3, NULL, &g);
+	CHECK_INT(g.n, 20000);
+	CHECK_INT(g.rc, -1);
+	CHECK_INT(g.diag.code, SIP_EGZIP);
+	CHECK_INT(g.diag.offset, zn - 3);
+	got_free(&g);
+	free(z);
+	free(s);
+}
+
+static void test_gzip_corrupt(void)
+{
+	size_t n, zn;
+	char *s = numbered(20000, &n);
+	unsigned char *z = gz(s, n, &zn);
+	got g;
+	char fmt[1200];
+
+	/* the CRC of the trailer */
+	z[zn - 8] ^= 0x55;
+	read_mem(z, zn, NULL, &g);
+	CHECK_INT(g.n, 20000);
+	check_prefix(&g, s, 0);
+	CHECK_INT(g.rc, -1);
+	CHECK_INT(g.diag.code, SIP_EGZIP);
+	CHECK_STR(g.diag.msg, "gzip CRC mismatch");
+	CHECK(g.diag.has_offset && g.diag.offset >= zn - 8 && g.diag.offset <= zn);
+	sip_diag_format(&g.diag, fmt, sizeof fmt);
+	CHECK(strncmp(fmt, "mem.log: byte ", 14) == 0);
+	got_free(&g);
+	z[zn - 8] ^= 0x55;
+
+	/* a block header turned into the reserved block type */
+	z[10] = 0x07;
+	read_mem(z, zn, NULL, &g);
+	CHECK_INT(g.n, 0);
+	CHECK_INT(g.rc, -1);
+	CHECK_INT(g.diag.code, SIP_EGZIP);
+	CHECK_STR(g.diag.msg, "gzip data corrupt (invalid block type)");
+	CHECK_INT(g.diag.offset, 11);
+	got_free(&g);
+	free(z);
+
+	/* damage in the middle of the data (what inflate made of the damaged
+	   bytes before it noticed may be junk: check the first lines only) */
+	z = gz(s, n, &zn);
+	for (size_t i = zn / 2; i < zn / 2 + 64; i++)
+		z[i] = (unsigned char)(i * 37);
+	read_mem(z, zn, NULL, &g);
+	CHECK_INT(g.rc, -1);
+	CHECK_INT(g.diag.code, SIP_EGZIP);
+	CHECK(strncmp(g.diag.msg, "gzip ", 5) == 0);
+	CHECK(g.diag.offset >= zn / 2 && g.diag.offset <= zn);
+	CHECK(g.n > 1000);
+	check_prefix_n(&g, s, 1, 1000);
+	got_free(&g);
+	free(z);
+	free(s);
+}
+
+/* Same lines whatever the wrapping: plain, gzip, UTF-8 BOM, UTF-16LE/BE. */
+static void test_same_lines_every_encoding(void)
+{
+	size_t n, zn;
+	char *s = numbered(3000, &n);
+	unsigned char *u = malloc(2 * n + 4), *z;
+	uint32_t *units = malloc(n * sizeof *units);
+	got ref, g;
+
+	if (!u || !units)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		units[i] = (unsigned char)s[i];
+	read_mem(s, n, NULL, &ref);
+	CHECK_INT(ref.n, 3000);
+	for (int v = 0; v < 4; v++) {
+		size_t un = v < 2 ? u16(u, v, units, n) : 0;
+		if (v == 2) {
+			memcpy(u, "\xEF\xBB\xBF", 3);
+			memcpy(u + 3, s, n);
+			un = n + 3;
+		} else if (v == 3) {
+			memcpy(u, s, n);
+			un = n;
+		}
+		z = gz(u, un, &zn);
+		read_mem(z, zn, NULL, &g);
+		free(z);
+		CHECK_INT(g.n, ref.n);
+		for (size_t i = 0; i < g.n && i < ref.n; i++) {
+			if (strcmp(g.lines[i].text, ref.lines[i].text) != 0) {
+				CHECK_STR(g.lines[i].text, ref.lines[i].text);
+				break;
+			}
+		}
+		got_free(&g);
+	}
+	got_free(&ref);
+	free(units);
+	free(u);
+	free(s);
+}
+
+/* ---- files, stdin, start_offset ------------------------------------------- */
+
+static void test_start_offset(void)
+{
+	const char *s = "aa\nbb\ncc\n";
+	const char *path = tmp_file("resume.log", s, strlen(s));
+	sip_reader_opts o;
+	got g;
+	size_t zn;
+	unsigned char *z;
+
+	memset(&o, 0, sizeof o);
+	o.start_offset = 3;
+	o.start_line = 2;
+	CHECK_INT(read_path(path, &o, &g), SIP_OK);
+	CHECK_INT(g.n, 2);
+	if (g.n == 2) {
+		CHECK_STR(g.lines[0].text, "bb");
+		CHECK_INT(g.lines[0].lineno, 2);
+		CHECK_INT(g.lines[0].offset, 3);
+		CHECK_STR(g.lines[1].text, "cc");
+		CHECK_INT(g.lines[1].lineno, 3);
+		CHECK_INT(g.lines[1].offset, 6);
+	}
+	CHECK_INT(g.bytes_out, 6);
+	got_free(&g);
+
+	/* past the end: nothing */
+	o.start_offset = 100;
+	CHECK_INT(read_path(path, &o, &g), SIP_OK);
+	CHECK_INT(g.n, 0);
+	CHECK_INT(g.rc, 0);
+	got_free(&g);
+
+	/* gzip: ignored, the caller skips */
+	z = gz(s, strlen(s), &zn);
+	o.start_offset = 3;
+	CHECK_INT(read_path(tmp_file("resume.log.gz", z, zn), &o, &g), SIP_OK);
+	CHECK_INT(g.n, 3);
+	if (g.n == 3) {
+		CHECK_INT(g.lines[0].lineno, 1);
+		CHECK_INT(g.lines[0].offset, 0);
+	}
+	got_free(&g);
+	free(z);
+
+	/* UTF-8 BOM file: the offset counts the BOM */
+	path = tmp_file("resume-bom.log", "\xEF\xBB\xBF" "aa\nbb\n", 9);
+	o.start_offset = 6;
+	o.start_line = 2;
+	CHECK_INT(read_path(path, &o, &g), SIP_OK);
+	CHECK_INT(g.n, 1);
+	if (g.n == 1) {
+		CHECK_STR(g.lines[0].text, "bb");
+		CHECK_INT(g.lines[0].offset, 6);
+		CHECK_INT(g.lines[0].lineno, 2);
+	}
+	CHECK_INT(g.enc, SIP_ENC_UTF8_BOM);
+	got_free(&g);
+}
+
+/* Read "-" with stdin redirected to fd. */
+static int read_stdin_from(int fd, const sip_reader_opts *o, got *g)
+{
+	int saved = dup(STDIN_FILENO), rc;
+
+	if (saved < 0 || dup2(fd, STDIN_FILENO) < 0)
+		abort();
+	close(fd);
+	rc = read_path("-", o, g);
+	if (dup2(saved, STDIN_FILENO) < 0)
+		abort();
+	close(saved);
+	return rc;
+}
+
+static void test_stdin_and_pipe(void)
+{
+	const char *s = "one\ntwo\nthree\n";
+	const char *path = tmp_file("stdin.log", s, strlen(s));
+	sip_reader *r = NULL;
+	sip_reader_opts o;
+	sip_diag d;
+	int fd, p[2];
+	got g;
+
+	fd = open(path, O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK_INT(read_stdin_from(fd, NULL, &g), SIP_OK);
+	CHECK_INT(g.n, 3);
+	got_free(&g);
+
+	CHECK_INT(sip_reader_open(&r, "-", NULL, &d), SIP_OK);
+	CHECK_STR(sip_reader_name(r), "<stdin>");
+	sip_reader_free(r);
+
+	/* a pipe cannot seek: the reader reads up to start_offset instead */
+	for (int k = 0; k < 2; k++) {
+		/* the offset within the first read, or past it (a pipe made
+		   big enough to hold more than the first read) */
+		size_t big = 0;
+		char *msg;
+		if (pipe(p) != 0)
+			abort();
+		if (k == 1) {
+			big = 20000;
+			if (fcntl(p[1], F_SETPIPE_SZ, 1024 * 1024) >= 1024 * 1024)
+				big = 300000;
+		}
+		msg = malloc(big + 32);
+		if (!msg)
+			abort();
+		memset(msg, 'z', big);
+		memcpy(msg + big, "\none\ntwo\nthree\n", 15);
+		if (write(p[1], msg, big + 15) != (ssize_t)(big + 15))
+			abort();
+		close(p[1]);
+		memset(&o, 0, sizeof o);
+		o.start_offset = big + 5;
+		o.start_line = 3;
+		CHECK_INT(read_stdin_from(p[0], &o, &g), SIP_OK);
+		CHECK_INT(g.n, 2);
+		if (g.n == 2) {
+			CHECK_STR(g.lines[0].text, "two");
+			CHECK_INT(g.lines[0].lineno, 3);
+			CHECK_INT(g.lines[0].offset, big + 5);
+			CHECK_STR(g.lines[1].text, "three");
+		}
+		got_free(&g);
+		free(msg);
+	}
+}
+
+static void test_open_errors(void)
+{
+	sip_reader *r = (sip_reader *)1;
+	sip_diag d;
+	char path[4200];
+	got g;
+
+	snprintf(path, sizeof path, "%s/no-such-file.log", tmpdir_path);
+	CHECK_INT(sip_reader_open(&r, path, NULL, &d), SIP_EIO);
+	CHECK(r == NULL);
+	CHECK_INT(d.code, SIP_EIO);
+	CHECK_STR(d.file, path);
+	CHECK(strstr(d.msg, strerror(ENOENT)) != NULL);
+
+	CHECK_INT(read_path(tmpdir_path, NULL, &g), SIP_EIO);
+	CHECK_INT(g.diag.code, SIP_EIO);
+	CHECK_STR(g.diag.file, tmpdir_path);
+}
+
+static void test_line_lifetime(void)
+{
+	/* a line stays valid while no other call is made, even at the end */
+	const char *s = "alpha\nbeta";
+	sip_reader *r = NULL;
+	sip_line a;
+	sip_diag d;
+
+	CHECK_INT(sip_reader_open_mem(&r, s, strlen(s), "m", NULL, &d), SIP_OK);
+	CHECK_INT(sip_reader_next(r, &a, &d), 1);
+	CHECK_SLICE(a, "alpha");
+	CHECK_INT(sip_reader_next(r, &a, &d), 1);
+	CHECK_SLICE(a, "beta");
+	CHECK_INT(sip_reader_next(r, &a, &d), 0);
+	CHECK_INT(sip_reader_next(r, &a, &d), 0);
+	sip_reader_free(r);
+	sip_reader_free(NULL);
+}
+
+int main(int argc, char **argv)
+{
+	static const t_case cases[] = {
+		T(test_plain_lf),
+		T(test_crlf_mixed),
+		T(test_no_final_newline_and_empty),
+		T(test_utf8_bom),
+		T(test_nul_inside_line),
+		T(test_utf16le),
+		T(test_utf16be),
+		T(test_utf16_gzip_and_long),
+		T(test_long_line_small_cap),
+		T(test_long_line_across_refills),
+		T(test_cap_at_buffer_edge),
+		T(test_50mb_line),
+		T(test_many_lines_exact),
+		T(test_gzip_members),
+		T(test_gzip_file_large),
+		T(test_gzip_trailing_garbage),
+		T(test_gzip_truncated),
+		T(test_gzip_corrupt),
+		T(test_same_lines_every_encoding),
+		T(test_start_offset),
+		T(test_stdin_and_pipe),
+		T(test_open_errors),
+		T(test_line_lifetime),
+		{ 0 },
+	};
+	const char *tmp = getenv("TMPDIR");
+	int rc;
+
+	snprintf(tmpdir_path, sizeof tmpdir_path, "%s/sipscan-reader-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(tmpdir_path)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	rc = t_main(cases);
+	{
+		static const char *names[] = { "empty.log", "large.log.gz", "cut.log.gz",
+					       "resume.log", "resume.log.gz",
+					       "resume-bom.log", "stdin.log", "big.log" };
+		char p[4200];
+		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+			snprintf(p, sizeof p, "%s/%s", tmpdir_path, names[i]);
+			remove(p);
+		}
+		rmdir(tmpdir_path);
+	}
+	return rc;
+}
