@@ -3,6 +3,7 @@
  */
 #include "buf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,7 @@ int sip_buf_reserve(sip_buf *b, size_t more)
 	return SIP_OK;
 }
 
-int sip_buf_add(sip_buf *b, const void *p, size_t n)
+int sip_buf_add_slow(sip_buf *b, const void *p, size_t n)
 {
 	if (sip_buf_reserve(b, n))
 		return SIP_ENOMEM;
@@ -59,15 +60,6 @@ int sip_buf_add(sip_buf *b, const void *p, size_t n)
 	return SIP_OK;
 }
 
-int sip_buf_addc(sip_buf *b, char c)
-{
-	return sip_buf_add(b, &c, 1);
-}
-
-int sip_buf_adds(sip_buf *b, const char *s)
-{
-	return sip_buf_add(b, s, strlen(s));
-}
 
 int sip_buf_printf(sip_buf *b, const char *fmt, ...)
 {
@@ -116,49 +108,90 @@ size_t sip_utf8_seq(const unsigned char *s, size_t n)
 	return 0;
 }
 
+/*
+ * Byte classes for JSON: 0 = copy as is, 1 = short escape or \u00XX,
+ * 2 = first byte of a multi-byte sequence (validate).
+ */
+static const unsigned char json_class[256] = {
+	1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+	0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+	0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,1,0,0,0,
+	0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+	2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2, 2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,
+	2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2, 2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,
+	2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2, 2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,
+	2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2, 2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,
+};
+
 int sip_buf_json_str(sip_buf *b, const char *s, size_t n)
 {
+	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, run;
-	int rc = sip_buf_addc(b, '"');
+	char *o;
+	size_t i = 0;
 
-	while (!rc && i < n) {
-		/* Copy the longest run of bytes that need no escaping. */
-		for (run = i; run < n && u[run] >= 0x20 && u[run] < 0x80 &&
-			      u[run] != '"' && u[run] != '\\'; run++)
-			;
-		if (run > i) {
-			rc = sip_buf_add(b, s + i, run - i);
-			i = run;
-			continue;
+	/* Worst case: every byte becomes \u00XX (6 bytes) or U+FFFD (3). */
+	if (n > (SIP_BUF_MAX - 2) / 6 || sip_buf_reserve(b, n * 6 + 2))
+		return SIP_ENOMEM;
+	o = b->p + b->n;
+	*o++ = '"';
+	while (i < n) {
+		/* Eight plain ASCII bytes at a time: none below 0x20, none
+		   with the high bit, no '"' and no backslash. */
+		while (n - i >= 8) {
+			uint64_t x, t;
+			memcpy(&x, u + i, 8);
+			t = (x - 0x2020202020202020ULL) | x; /* < 0x20 or >= 0x80 */
+			t |= (x ^ 0x2222222222222222ULL) - 0x0101010101010101ULL;
+			t |= (x ^ 0x5c5c5c5c5c5c5c5cULL) - 0x0101010101010101ULL;
+			if (t & 0x8080808080808080ULL)
+				break;
+			memcpy(o, u + i, 8);
+			o += 8;
+			i += 8;
 		}
+		if (i >= n)
+			break;
 		unsigned c = u[i];
-		if (c < 0x80) {
+		switch (json_class[c]) {
+		case 0:
+			*o++ = (char)c;
+			i++;
+			continue;
+		case 1:
+			*o++ = '\\';
 			switch (c) {
-			case '"': rc = sip_buf_add(b, "\\\"", 2); break;
-			case '\\': rc = sip_buf_add(b, "\\\\", 2); break;
-			case '\n': rc = sip_buf_add(b, "\\n", 2); break;
-			case '\r': rc = sip_buf_add(b, "\\r", 2); break;
-			case '\t': rc = sip_buf_add(b, "\\t", 2); break;
-			case '\b': rc = sip_buf_add(b, "\\b", 2); break;
-			case '\f': rc = sip_buf_add(b, "\\f", 2); break;
-			default: rc = sip_buf_printf(b, "\\u%04x", c); break;
+			case '"': *o++ = '"'; break;
+			case '\\': *o++ = '\\'; break;
+			case '\n': *o++ = 'n'; break;
+			case '\r': *o++ = 'r'; break;
+			case '\t': *o++ = 't'; break;
+			case '\b': *o++ = 'b'; break;
+			case '\f': *o++ = 'f'; break;
+			default:
+				*o++ = 'u'; *o++ = '0'; *o++ = '0';
+				*o++ = hex[c >> 4]; *o++ = hex[c & 15];
 			}
 			i++;
 			continue;
+		default: {
+			size_t len = sip_utf8_seq(u + i, n - i);
+			if (len) {
+				memcpy(o, s + i, len);
+				o += len;
+				i += len;
+			} else {
+				memcpy(o, "\xef\xbf\xbd", 3); /* U+FFFD */
+				o += 3;
+				i++;
+			}
 		}
-		size_t len = sip_utf8_seq(u + i, n - i);
-		if (len) {
-			rc = sip_buf_add(b, s + i, len);
-			i += len;
-		} else {
-			rc = sip_buf_add(b, "\xef\xbf\xbd", 3); /* U+FFFD */
-			i++;
 		}
 	}
-	if (!rc)
-		rc = sip_buf_addc(b, '"');
-	return rc;
+	*o++ = '"';
+	b->n = (size_t)(o - b->p);
+	b->p[b->n] = 0;
+	return SIP_OK;
 }
 
 int sip_buf_csv_field(sip_buf *b, const char *s, size_t n)
@@ -178,4 +211,18 @@ int sip_buf_csv_field(sip_buf *b, const char *s, size_t n)
 	if (!rc)
 		rc = sip_buf_addc(b, '"');
 	return rc;
+}
+
+int sip_buf_i64(sip_buf *b, long long v)
+{
+	char tmp[24], *e = tmp + sizeof tmp, *p = e;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	return sip_buf_add(b, p, (size_t)(e - p));
 }

@@ -13,6 +13,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 typedef struct sip_buf {
 	char *p;
@@ -27,9 +28,28 @@ void sip_buf_init(sip_buf *b, size_t max);
 void sip_buf_release(sip_buf *b);          /* free the contents */
 static inline void sip_buf_reset(sip_buf *b) { b->n = 0; if (b->p) b->p[0] = 0; }
 int sip_buf_reserve(sip_buf *b, size_t more); /* room for more bytes + NUL */
-int sip_buf_add(sip_buf *b, const void *p, size_t n);
-int sip_buf_addc(sip_buf *b, char c);
-int sip_buf_adds(sip_buf *b, const char *s);
+int sip_buf_add_slow(sip_buf *b, const void *p, size_t n);
+/* Append n bytes (inline fast path when there is room). */
+static inline int sip_buf_add(sip_buf *b, const void *p, size_t n)
+{
+	if (b->cap - b->n > n) {
+		memcpy(b->p + b->n, p, n);
+		b->n += n;
+		b->p[b->n] = 0;
+		return 0;
+	}
+	return sip_buf_add_slow(b, p, n);
+}
+static inline int sip_buf_addc(sip_buf *b, char c)
+{
+	return sip_buf_add(b, &c, 1);
+}
+static inline int sip_buf_adds(sip_buf *b, const char *s)
+{
+	return sip_buf_add(b, s, strlen(s));
+}
+/* Append a signed / unsigned decimal number. */
+int sip_buf_i64(sip_buf *b, long long v);
 int sip_buf_printf(sip_buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 2, 3)))

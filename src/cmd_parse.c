@@ -36,43 +36,28 @@ typedef struct parse_out {
 	int failed;        /* write error on stdout */
 } parse_out;
 
-static void key(sip_buf *b, const char *k)
-{
-	sip_buf_addc(b, ',');
-	sip_buf_json_str(b, k, strlen(k));
-	sip_buf_addc(b, ':');
-}
+/* ,"k": for a literal key k (keys need no escaping). */
+#define key(b, k) sip_buf_add((b), ",\"" k "\":", sizeof(k) + 3)
 
-static void str_or_null(sip_buf *b, const char *k, sip_str s)
-{
-	key(b, k);
-	if (s.p)
-		sip_buf_json_str(b, s.p, s.n);
-	else
-		sip_buf_adds(b, "null");
-}
-
-static void opt_str(sip_buf *b, const char *k, sip_str s)
-{
-	if (s.p) {
-		key(b, k);
-		sip_buf_json_str(b, s.p, s.n);
-	}
-}
-
-static void opt_int(sip_buf *b, const char *k, int64_t v)
-{
-	if (v >= 0) {
-		key(b, k);
-		sip_buf_printf(b, "%lld", (long long)v);
-	}
-}
+#define str_or_null(b, k, s) do { sip_str s_ = (s); key(b, k); \
+	if (s_.p) sip_buf_json_str(b, s_.p, s_.n); else sip_buf_add(b, "null", 4); } while (0)
+#define opt_str(b, k, s) do { sip_str s_ = (s); \
+	if (s_.p) { key(b, k); sip_buf_json_str(b, s_.p, s_.n); } } while (0)
+#define opt_int(b, k, v) do { int64_t v_ = (v); \
+	if (v_ >= 0) { key(b, k); sip_buf_i64(b, v_); } } while (0)
 
 static int name_eq(sip_str a, sip_str b, int icase)
 {
 	if (a.n != b.n)
 		return 0;
-	return icase ? strncasecmp(a.p, b.p, a.n) == 0 : memcmp(a.p, b.p, a.n) == 0;
+	if (!icase)
+		return memcmp(a.p, b.p, a.n) == 0;
+	for (size_t i = 0; i < a.n; i++)
+		if ((a.p[i] | 0x20) != (b.p[i] | 0x20))
+			return 0;
+	/* The |0x20 fold also equates a few punctuation pairs ('@' and
+	   '`'); field names are tokens, but stay exact for them. */
+	return strncasecmp(a.p, b.p, a.n) == 0;
 }
 
 static void lower_json_key(sip_buf *b, sip_str name)
@@ -145,9 +130,9 @@ static int print_record(void *ctx, const sip_record *r)
 	sip_buf_adds(b, "{\"file\":");
 	sip_buf_json_str(b, o->file, strlen(o->file));
 	key(b, "line");
-	sip_buf_printf(b, "%llu", (unsigned long long)r->line);
+	sip_buf_i64(b, (long long)r->line);
 	key(b, "end_line");
-	sip_buf_printf(b, "%llu", (unsigned long long)r->end_line);
+	sip_buf_i64(b, (long long)r->end_line);
 	key(b, "kind");
 	sip_buf_json_str(b, kind, strlen(kind));
 	key(b, "ts");
@@ -214,7 +199,7 @@ static int print_record(void *ctx, const sip_record *r)
 			sip_buf_json_str(b, d->header.p, d->header.n);
 			key(b, "code");
 			if (d->code >= 0)
-				sip_buf_printf(b, "%lld", (long long)d->code);
+				sip_buf_i64(b, d->code);
 			else
 				sip_buf_adds(b, "null");
 			opt_int(b, "subcode", d->subcode);
