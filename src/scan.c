@@ -137,11 +137,17 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 			rc = rdiag.code ? rdiag.code : SIP_EIO;
 			goto out;
 		}
-		rc = sip_diag_set(diag, SIP_EFORMAT, sip_reader_name(r), 0,
-				  ps.n == 0 ? "empty input, not a SIPStack trace"
-					    : "not a SIPStack trace (no record "
-					      "header in the first %zu lines)",
-				  ps.n);
+		if (ps.n == 0)
+			rc = sip_diag_set(diag, SIP_EFORMAT, sip_reader_name(r), 0,
+					  "empty input, not a SIPStack trace");
+		else if (ps.n == 1)
+			rc = sip_diag_set(diag, SIP_EFORMAT, sip_reader_name(r), 0,
+					  "not a SIPStack trace (no TL_ record "
+					  "header in its first line)");
+		else
+			rc = sip_diag_set(diag, SIP_EFORMAT, sip_reader_name(r), 0,
+					  "not a SIPStack trace (no TL_ record "
+					  "header in its first %zu lines)", ps.n);
 		goto out;
 	}
 	res->parser = ops->name;
