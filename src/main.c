@@ -17,6 +17,58 @@ static const sip_cmd commands[] = {
 	  "print every record of trace files as JSON lines",
 	  "  --format jsonl   one JSON object per record (the default and only format)\n"
 	  "  FILE             a trace file, plain or gzip; '-' reads stdin\n" },
+	{ "analyze", cmd_analyze,
+	  "analyze [--db PATH] [--jobs N] [--topology FILE]... [--rules DIR]... [--quiet] PATH...",
+	  "read trace files into the database and name the cause and fix of each failure",
+	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n"
+	  "  --jobs N         parse N files at once (1..64; default: the cores)\n"
+	  "  --topology FILE  the deployment's pools and trusted servers: FQDNs one per\n"
+	  "                   line, or Export-Csv of Get-CsTrustedApplicationPool,\n"
+	  "                   Get-CsTrustedApplicationComputer or Get-CsPool; stored in\n"
+	  "                   the database (repeatable; replaces the stored topology)\n"
+	  "  --rules DIR      add the *.rules files of DIR to the built-in catalogue;\n"
+	  "                   a rule with a built-in id replaces it (repeatable)\n"
+	  "  --quiet          print no summary\n"
+	  "  PATH             a trace file (plain or gzip), a directory (walked\n"
+	  "                   recursively, hidden entries skipped), or '-' for stdin;\n"
+	  "                   unchanged files are not read again, grown ones only\n"
+	  "                   from where the last run stopped\n" },
+	{ "rules", cmd_rules, "rules list|check|test [--rules DIR]... [DIR]",
+	  "list, validate or test the failure rules",
+	  "  list             id, severity and title of every rule (built-in + --rules)\n"
+	  "  check [DIR]      syntax, unique ids, every regex compiles (exit 4 on error)\n"
+	  "  test [DIR]       run every rule's examples through the parser (exit 4 on\n"
+	  "                   a failure); without DIR the built-in catalogue\n"
+	  "  --rules DIR      add DIR/*.rules; a rule there replaces a default by id\n" },
+	{ "query", cmd_query, "query [--db PATH] [--format table|csv|json|jsonl] SQL",
+	  "run read-only SQL over the database and print the rows",
+	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n"
+	  "  --format F       table (default on a terminal), csv (default otherwise,\n"
+	  "                   RFC 4180, CRLF), json (array per statement) or jsonl\n"
+	  "  SQL              one or more ';'-separated statements; a statement that\n"
+	  "                   writes is refused (exit 3); blobs print as hex\n" },
+	{ "report", cmd_report, "report [--db PATH] [--format text|md|json|html] [--output FILE]",
+	  "print the findings, unexplained signatures, summary and failing peers",
+	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n"
+	  "  --format F       text (default), md, json or html (one self-contained file)\n"
+	  "  --output FILE    write to FILE (atomically) instead of stdout\n" },
+	{ "show", cmd_show, "show [--db PATH] ID...",
+	  "print records' original text exactly as in the log",
+	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n"
+	  "  ID               a records.id; each is preceded by a 'file:line' line;\n"
+	  "                   an unknown id exits 6 after the others are printed\n" },
+	{ "flow", cmd_flow, "flow [--db PATH] [--format text|json] [--width N] CALL-ID",
+	  "draw the SIP ladder of one call across every file and host",
+	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n"
+	  "  --format F       text (a ladder, default) or json\n"
+	  "  --width N        text width, 60..240 (default 120)\n"
+	  "  CALL-ID          the Call-ID; no message with it exits 6\n" },
+	{ "export", cmd_export, "export [--db PATH] [--format jsonl|csv] TABLE|VIEW",
+	  "stream a table or view as JSON lines or CSV",
+	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n"
+	  "  --format F       jsonl (default) or csv (RFC 4180, CRLF)\n"
+	  "  TABLE|VIEW       e.g. records, findings, errors; records.raw is exported\n"
+	  "                   as the original record text, other blobs as hex\n" },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 

@@ -6,7 +6,8 @@
 # stdout, stderr and exit code are compared with CASEDIR/stdout,
 # CASEDIR/stderr and CASEDIR/rc (a missing golden file means "empty" for
 # stdout/stderr and "0" for rc).  In the outputs the scratch directory is
-# written as $TMP so goldens do not depend on it.
+# written as $TMP and the source root as $ROOT, so goldens depend on
+# neither (the database stores absolute paths).
 #
 # SIPSCAN_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing.
 set -u
@@ -21,8 +22,8 @@ export LC_ALL=C TZ=UTC
 cd "$root" || exit 2
 sh -c "$(cat "$dir/cmd")" >"$TMP/.out" 2>"$TMP/.err" </dev/null
 rc=$?
-sed "s#$TMP#\$TMP#g" "$TMP/.out" >"$TMP/.out2"
-sed "s#$TMP#\$TMP#g" "$TMP/.err" >"$TMP/.err2"
+sed -e "s#$TMP#\$TMP#g" -e "s#$root#\$ROOT#g" "$TMP/.out" >"$TMP/.out2"
+sed -e "s#$TMP#\$TMP#g" -e "s#$root#\$ROOT#g" "$TMP/.err" >"$TMP/.err2"
 if [ "${SIPSCAN_UPDATE_GOLDEN:-}" = 1 ]; then
 	cp "$TMP/.out2" "$dir/stdout"
 	cp "$TMP/.err2" "$dir/stderr"

@@ -1,0 +1,294 @@
+/*
+ * cmd_flow.c -- `sipscan flow [--db PATH] [--format text|json] [--width N] CALL-ID`
+ *
+ * Every SIP message (records.kind = 'protocol') with that Call-ID, across
+ * all files and hosts, in time order (ts, then file path, then line), as a
+ * ladder (flow.h) or as JSON:
+ *
+ *   {"call_id", "endpoints": [...], "messages": [{"ts", "from", "to",
+ *    "label", "method", "status", "ms_diag_code", "ms_diag_reason",
+ *    "record_id", "file", "line"}]}
+ *
+ * The tracing server is records.host, else files.host, else the file's
+ * name; the other side is records.peer without its port (or "(unknown)").
+ * Direction 'outgoing' draws server -> peer, anything else peer -> server.
+ * The label is the method of a request, or the status and reason phrase of
+ * a response (the reason read from the Start-Line of the record's text).
+ * No message with the Call-ID: a message on stderr and exit 6.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "dbopen.h"
+#include "flow.h"
+#include "store.h"
+
+/* peer "host:port", "[v6]:port", "v6" -> host part, into out. */
+static void peer_host(const char *peer, char *out, size_t outsz)
+{
+	const char *colon;
+	size_t n = strlen(peer);
+
+	if (peer[0] == '[' && (colon = strchr(peer, ']')))
+		n = (size_t)(colon - peer) + 1;
+	else if ((colon = strchr(peer, ':')) && !strchr(colon + 1, ':'))
+		n = (size_t)(colon - peer);
+	snprintf(out, outsz, "%.*s", (int)n, peer);
+}
+
+/* The basename of path. */
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+/*
+ * The reason phrase of a response from the record's text: the rest of a
+ * "Start-Line: SIP/2.0 NNN reason" line, into out ("" when not found).
+ */
+static void reason_phrase(sip_store_text_reader *tr, sqlite3_stmt *st, int col,
+			  char *out, size_t outsz)
+{
+	sip_buf text;
+	sip_diag d;
+	const char *p, *e;
+
+	out[0] = 0;
+	sip_buf_init(&text, (size_t)16 << 20);
+	if (sip_store_text_get_at(tr, sqlite3_column_int64(st, col),
+				  sqlite3_column_int64(st, col + 1),
+				  sqlite3_column_int64(st, col + 2), &text, &d) || !text.p)
+		goto out;
+	if (!(p = strstr(text.p, "Start-Line: SIP/")))
+		goto out;
+	p += strlen("Start-Line: ");
+	e = p + strcspn(p, "\r\n");
+	/* skip "SIP/2.0 NNN " */
+	while (p < e && *p != ' ')
+		p++;
+	while (p < e && *p == ' ')
+		p++;
+	while (p < e && *p >= '0' && *p <= '9')
+		p++;
+	while (p < e && *p == ' ')
+		p++;
+	snprintf(out, outsz, "%.*s", (int)(e - p), p);
+out:
+	sip_buf_release(&text);
+}
+
+static void json_key_str(sip_buf *b, const char *k, const char *v, int comma)
+{
+	if (comma)
+		sip_buf_addc(b, ',');
+	sip_buf_json_str(b, k, strlen(k));
+	sip_buf_addc(b, ':');
+	if (v)
+		sip_buf_json_str(b, v, strlen(v));
+	else
+		sip_buf_adds(b, "null");
+}
+
+static void json_key_int(sip_buf *b, const char *k, sqlite3_stmt *st, int col)
+{
+	sip_buf_addc(b, ',');
+	sip_buf_json_str(b, k, strlen(k));
+	sip_buf_addc(b, ':');
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		sip_buf_adds(b, "null");
+	else
+		sip_buf_printf(b, "%lld", (long long)sqlite3_column_int64(st, col));
+}
+
+static const char *col_text(sqlite3_stmt *st, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+	return s ? s : "";
+}
+
+int cmd_flow(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "width", required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 }
+	};
+	enum { COL_ID, COL_TS, COL_HOST, COL_FHOST, COL_PATH, COL_PEER, COL_DIR,
+	       COL_METHOD, COL_STATUS, COL_DIAG, COL_DIAG_REASON, COL_LINE, COL_RAW };
+	const char *opt_db = NULL, *call_id;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	sip_store_text_reader *tr = NULL;
+	sip_flow flow;
+	sip_buf json, msgs;
+	sip_diag d;
+	unsigned width = 120;
+	int opt, ret = SIP_EXIT_OK, as_json = 0, src;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "d:f:w:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			opt_db = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "json") == 0)
+				as_json = 1;
+			else if (strcmp(optarg, "text") != 0)
+				return sip_usage_error("flow", "unknown format '%s' (text or json)",
+						       optarg);
+			break;
+		case 'w': {
+			char *end;
+			long w = strtol(optarg, &end, 10);
+			if (*end || w < 60 || w > 240)
+				return sip_usage_error("flow", "--width wants 60..240");
+			width = (unsigned)w;
+			break;
+		}
+		default:
+			return sip_usage_error("flow", "bad option");
+		}
+	}
+	if (optind >= argc)
+		return sip_usage_error("flow", "no Call-ID given");
+	if (optind + 1 < argc)
+		return sip_usage_error("flow", "one Call-ID at a time");
+	call_id = argv[optind];
+
+	sip_flow_init(&flow);
+	sip_buf_init(&json, 0);
+	sip_buf_init(&msgs, 0);
+	if (sip_db_open_ro(&db, sip_db_path(opt_db), 1, &d) ||
+	    sip_store_text_reader_new(&tr, db, &d)) {
+		sip_print_diag(&d);
+		ret = SIP_EXIT_DB;
+		goto out;
+	}
+	if (sqlite3_prepare_v2(db,
+		"SELECT r.id, r.ts, r.host, f.host, f.path, r.peer, r.direction, "
+		"r.method, r.status, r.ms_diag_code, r.ms_diag_reason, r.line, "
+		"r.chunk_id, r.raw_off, r.raw_len "
+		"FROM records r LEFT JOIN files f ON f.id = r.file_id "
+		"WHERE r.call_id = ?1 AND r.kind = 'protocol' "
+		"ORDER BY r.ts, f.path, r.line", -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "sipscan flow: %s\n", sqlite3_errmsg(db));
+		ret = SIP_EXIT_DB;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, call_id, -1, SQLITE_STATIC);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		char server[256], other[256], label[256], reason[200];
+		const char *host = col_text(st, COL_HOST);
+		size_t is, io, from, to;
+		long long diag = sqlite3_column_type(st, COL_DIAG) == SQLITE_NULL ? -1 :
+				 (long long)sqlite3_column_int64(st, COL_DIAG);
+		const char *diag_reason = (const char *)sqlite3_column_text(st, COL_DIAG_REASON);
+		int outgoing = strcmp(col_text(st, COL_DIR), "outgoing") == 0;
+
+		if (!*host)
+			host = col_text(st, COL_FHOST);
+		if (!*host)
+			host = base_name(col_text(st, COL_PATH));
+		snprintf(server, sizeof server, "%s", *host ? host : "(server)");
+		if (*col_text(st, COL_PEER))
+			peer_host(col_text(st, COL_PEER), other, sizeof other);
+		else
+			snprintf(other, sizeof other, "(unknown)");
+		if (sqlite3_column_type(st, COL_STATUS) != SQLITE_NULL) {
+			reason_phrase(tr, st, COL_RAW, reason, sizeof reason);
+			snprintf(label, sizeof label, "%lld%s%s",
+				 (long long)sqlite3_column_int64(st, COL_STATUS),
+				 *reason ? " " : "", reason);
+		} else {
+			snprintf(label, sizeof label, "%s",
+				 *col_text(st, COL_METHOD) ? col_text(st, COL_METHOD) : "?");
+		}
+		/* Endpoints in order of appearance: the sender first. */
+		if (outgoing) {
+			if (sip_flow_endpoint(&flow, server, &is) ||
+			    sip_flow_endpoint(&flow, other, &io))
+				goto too_big;
+			from = is, to = io;
+		} else {
+			if (sip_flow_endpoint(&flow, other, &io) ||
+			    sip_flow_endpoint(&flow, server, &is))
+				goto too_big;
+			from = io, to = is;
+		}
+		if (sip_flow_add(&flow, col_text(st, COL_TS), from, to, label, diag,
+				 diag_reason))
+			goto too_big;
+		if (as_json) {
+			sip_buf_adds(&msgs, flow.nmsgs > 1 ? ",\n  {" : "\n  {");
+			json_key_str(&msgs, "ts", (const char *)sqlite3_column_text(st, COL_TS), 0);
+			json_key_str(&msgs, "from", flow.endpoints[from], 1);
+			json_key_str(&msgs, "to", flow.endpoints[to], 1);
+			json_key_str(&msgs, "label", label, 1);
+			json_key_str(&msgs, "method", (const char *)sqlite3_column_text(st, COL_METHOD), 1);
+			json_key_int(&msgs, "status", st, COL_STATUS);
+			json_key_int(&msgs, "ms_diag_code", st, COL_DIAG);
+			json_key_str(&msgs, "ms_diag_reason", diag_reason, 1);
+			json_key_int(&msgs, "record_id", st, COL_ID);
+			json_key_str(&msgs, "file", (const char *)sqlite3_column_text(st, COL_PATH), 1);
+			json_key_int(&msgs, "line", st, COL_LINE);
+			sip_buf_addc(&msgs, '}');
+		}
+		continue;
+too_big:
+		fprintf(stderr, "sipscan flow: call %s is too large to draw "
+			"(more than %d endpoints or %d messages)\n", call_id,
+			SIP_FLOW_MAX_ENDPOINTS, SIP_FLOW_MAX_MSGS);
+		ret = SIP_EXIT_INTERNAL;
+		goto out;
+	}
+	if (src != SQLITE_DONE) {
+		fprintf(stderr, "sipscan flow: %s\n", sqlite3_errmsg(db));
+		ret = SIP_EXIT_DB;
+		goto out;
+	}
+	if (!flow.nmsgs) {
+		fprintf(stderr, "sipscan flow: no SIP message with Call-ID '%s'\n", call_id);
+		ret = SIP_EXIT_NOTFOUND;
+		goto out;
+	}
+	if (as_json) {
+		sip_buf_adds(&json, "{\"call_id\":");
+		sip_buf_json_str(&json, call_id, strlen(call_id));
+		sip_buf_adds(&json, ",\n \"endpoints\":[");
+		for (size_t i = 0; i < flow.nendpoints; i++) {
+			if (i)
+				sip_buf_addc(&json, ',');
+			sip_buf_json_str(&json, flow.endpoints[i], strlen(flow.endpoints[i]));
+		}
+		sip_buf_adds(&json, "],\n \"messages\":[");
+		sip_buf_add(&json, msgs.p, msgs.n);
+		sip_buf_adds(&json, "\n]}\n");
+	} else {
+		sip_buf_printf(&json, "Call-ID: %s\n", call_id);
+		if (sip_flow_render_text(&flow, width, &json)) {
+			fprintf(stderr, "sipscan flow: out of memory\n");
+			ret = SIP_EXIT_INTERNAL;
+			goto out;
+		}
+	}
+	if (json.n && fwrite(json.p, 1, json.n, stdout) != json.n)
+		ret = SIP_EXIT_INTERNAL;
+out:
+	sqlite3_finalize(st);
+	sip_store_text_reader_free(tr);
+	sqlite3_close(db);
+	sip_flow_release(&flow);
+	sip_buf_release(&json);
+	sip_buf_release(&msgs);
+	if (fflush(stdout) != 0 && ret == SIP_EXIT_OK) {
+		fprintf(stderr, "sipscan: error writing to stdout\n");
+		ret = SIP_EXIT_INTERNAL;
+	}
+	return ret;
+}

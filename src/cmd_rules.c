@@ -1,0 +1,191 @@
+/*
+ * cmd_rules.c -- `sipscan rules list|check|test [--rules DIR]... [DIR]`
+ *
+ *   list   id, severity and title of every active rule, aligned;
+ *   check  load and compile; every error as file:line:col: message on
+ *          stderr, exit 4 (SIP_EXIT_RULES) on any, else one OK line;
+ *   test   run each rule's example.match / example.nomatch records through
+ *          the real parser (sip_scan_mem) and the rule; each failure as
+ *          file:line: rule ID: ..., then "N examples passed, N failed".
+ *
+ * Without DIR, check and test take the built-in catalogue plus any
+ * --rules directories; with DIR, only the *.rules files of DIR.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "rules.h"
+#include "scan.h"
+
+#define MAX_DIRS 32
+
+static void print_rule_error(void *ctx, const sip_diag *d)
+{
+	char buf[2200];
+	(void)ctx;
+	fprintf(stderr, "%s\n", sip_diag_format(d, buf, sizeof buf));
+}
+
+/* Load builtin + dirs, or only dir.  Returns an exit code. */
+static int load(sip_rules **out, const char *only_dir, char **dirs, int ndirs)
+{
+	sip_rules *rs = sip_rules_new();
+	sip_rules_errors err = { print_rule_error, NULL, 0 };
+	sip_diag d;
+	int rc = SIP_OK;
+
+	sip_diag_clear(&d);
+	if (!rs) {
+		fprintf(stderr, "sipscan: out of memory\n");
+		return SIP_EXIT_INTERNAL;
+	}
+	if (only_dir) {
+		rc = sip_rules_add_dir(rs, only_dir, &err, &d);
+	} else {
+		rc = sip_rules_add_builtin(rs, &err, &d);
+		for (int i = 0; i < ndirs && rc != SIP_ENOMEM && rc != SIP_EIO; i++) {
+			int r1 = sip_rules_add_dir(rs, dirs[i], &err, &d);
+			if (r1 && (!rc || r1 != SIP_ERULE))
+				rc = r1;
+		}
+	}
+	if (rc == SIP_ERULE || err.count) {
+		fprintf(stderr, "sipscan: %u error%s in the rules\n", err.count,
+			err.count == 1 ? "" : "s");
+		sip_rules_free(rs);
+		return SIP_EXIT_RULES;
+	}
+	if (rc) {
+		sip_print_diag(&d);
+		sip_rules_free(rs);
+		return rc == SIP_EIO ? SIP_EXIT_RULES : sip_exit_code(rc);
+	}
+	*out = rs;
+	return SIP_EXIT_OK;
+}
+
+typedef struct ex_state {
+	sip_rules_ctx *ctx;
+	const sip_rule *rule;
+	int matched;
+	unsigned records;
+} ex_state;
+
+static int on_record(void *vctx, const sip_record *rec)
+{
+	ex_state *st = vctx;
+	st->records++;
+	if (sip_rule_matches(st->ctx, st->rule, rec))
+		st->matched = 1;
+	return 0;
+}
+
+static int run_tests(const sip_rules *rs)
+{
+	sip_rules_ctx *ctx = sip_rules_ctx_new(rs);
+	unsigned passed = 0, failed = 0;
+
+	if (!ctx) {
+		fprintf(stderr, "sipscan: out of memory\n");
+		return SIP_EXIT_INTERNAL;
+	}
+	for (size_t i = 0; i < sip_rules_count(rs); i++) {
+		const sip_rule *r = sip_rules_at(rs, i);
+		for (size_t k = 0; k < sip_rule_nexamples(r); k++) {
+			const sip_rule_example *ex = sip_rule_example_at(r, k);
+			ex_state st = { ctx, r, 0, 0 };
+			sip_diag d;
+			int rc;
+			sip_diag_clear(&d);
+			rc = sip_scan_mem(ex->text, ex->len, sip_rule_file(r), NULL,
+					  on_record, &st, NULL, &d);
+			if (rc != SIP_OK || st.records == 0) {
+				char buf[2200];
+				fprintf(stderr, "%s:%llu: rule %s: example is not a readable record: %s\n",
+					sip_rule_file(r), (unsigned long long)ex->line,
+					sip_rule_id(r), rc ? sip_diag_format(&d, buf, sizeof buf)
+							   : "no record parsed");
+				failed++;
+			} else if (st.matched != ex->must_match) {
+				fprintf(stderr, "%s:%llu: rule %s: example expected %s\n",
+					sip_rule_file(r), (unsigned long long)ex->line,
+					sip_rule_id(r), ex->must_match
+					? "to match but did not" : "not to match but did");
+				failed++;
+			} else
+				passed++;
+		}
+	}
+	sip_rules_ctx_free(ctx);
+	printf("%u examples passed, %u failed\n", passed, failed);
+	return failed ? SIP_EXIT_RULES : SIP_EXIT_OK;
+}
+
+int cmd_rules(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "rules", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char *dirs[MAX_DIRS];
+	int ndirs = 0, c, rc;
+	const char *sub, *only = NULL;
+	sip_rules *rs = NULL;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (c != 'r')
+			return sip_usage_error("rules", "unknown option");
+		if (ndirs == MAX_DIRS)
+			return sip_usage_error("rules", "at most %d --rules directories", MAX_DIRS);
+		dirs[ndirs++] = optarg;
+	}
+	if (optind >= argc)
+		return sip_usage_error("rules", "missing subcommand: list, check or test");
+	sub = argv[optind++];
+	/* Options may also follow the subcommand. */
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'r')
+			return sip_usage_error("rules", "unknown option");
+		if (ndirs == MAX_DIRS)
+			return sip_usage_error("rules", "at most %d --rules directories", MAX_DIRS);
+		dirs[ndirs++] = optarg;
+	}
+	if (strcmp(sub, "list") && strcmp(sub, "check") && strcmp(sub, "test"))
+		return sip_usage_error("rules", "unknown subcommand '%s' (list, check, test)", sub);
+	if (optind < argc) {
+		if (!strcmp(sub, "list"))
+			return sip_usage_error("rules", "list takes no DIR; use --rules DIR");
+		if (optind + 1 < argc)
+			return sip_usage_error("rules", "one DIR at most");
+		only = argv[optind];
+	}
+	if ((rc = load(&rs, only, dirs, ndirs)) != SIP_EXIT_OK)
+		return rc;
+	if (!strcmp(sub, "list")) {
+		size_t w = 2;
+		for (size_t i = 0; i < sip_rules_count(rs); i++) {
+			size_t l = strlen(sip_rule_id(sip_rules_at(rs, i)));
+			if (l > w)
+				w = l;
+		}
+		for (size_t i = 0; i < sip_rules_count(rs); i++) {
+			const sip_rule *r = sip_rules_at(rs, i);
+			printf("%-*s  %-8s  %s%s\n", (int)w, sip_rule_id(r),
+			       sip_severity_name(sip_rule_severity(r)), sip_rule_title(r),
+			       sip_rule_benign(r) ? " (benign)" : "");
+		}
+	} else if (!strcmp(sub, "check")) {
+		size_t nex = 0;
+		for (size_t i = 0; i < sip_rules_count(rs); i++)
+			nex += sip_rule_nexamples(sip_rules_at(rs, i));
+		printf("OK: %zu rules, %zu examples\n", sip_rules_count(rs), nex);
+	} else {
+		rc = run_tests(rs);
+	}
+	sip_rules_free(rs);
+	return rc;
+}

@@ -1,0 +1,78 @@
+/*
+ * dbopen.c -- read-only open of an existing sipscan database (see dbopen.h).
+ */
+#include "dbopen.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int sip_db_has(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	int found = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE name = ?1 "
+			       "AND type IN ('table','view')", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	if (sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) != SQLITE_OK)
+		goto out;
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW: found = 1; break;
+	case SQLITE_DONE: found = 0; break;
+	default: break;
+	}
+out:
+	sqlite3_finalize(st);
+	return found;
+}
+
+int sip_db_open_ro(sqlite3 **out, const char *path, int need_schema,
+		   sip_diag *diag)
+{
+	sqlite3 *db = NULL;
+	struct stat sb;
+	int rc = SIP_EDB;
+
+	*out = NULL;
+	if (stat(path, &sb) != 0) {
+		sip_diag_set(diag, SIP_EDB, path, 0, "no database here (%s); "
+			     "create one with 'sipscan analyze --db %s TRACE...'",
+			     strerror(errno), path);
+		goto out;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		sip_diag_set(diag, SIP_EDB, path, 0, "is a directory, not a database");
+		goto out;
+	}
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		sip_diag_set(diag, SIP_EDB, path, 0, "cannot open database: %s",
+			     db ? sqlite3_errmsg(db) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_exec(db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK) {
+		sip_diag_set(diag, SIP_EDB, path, 0, "cannot open database: %s",
+			     sqlite3_errmsg(db));
+		goto out;
+	}
+	if (need_schema) {
+		int has = sip_db_has(db, "records");
+		if (has < 0) {
+			sip_diag_set(diag, SIP_EDB, path, 0, "cannot read database: %s",
+				     sqlite3_errmsg(db));
+			goto out;
+		}
+		if (!has) {
+			sip_diag_set(diag, SIP_EDB, path, 0, "not a sipscan database "
+				     "(no records table)");
+			goto out;
+		}
+	}
+	*out = db;
+	db = NULL;
+	rc = SIP_OK;
+out:
+	sqlite3_close(db);
+	return rc;
+}

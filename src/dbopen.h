@@ -1,0 +1,33 @@
+/*
+ * dbopen.h -- the read-only database open shared by the commands that only
+ * read (query, report, show, flow, export).
+ *
+ * These commands never create a database: a path that does not exist is
+ * an error (SIP_EDB, "no database at PATH"), and the connection is opened
+ * with SQLITE_OPEN_READONLY and PRAGMA query_only, so no statement run
+ * through it can change the file.
+ */
+#ifndef SIP_DBOPEN_H
+#define SIP_DBOPEN_H
+
+#include <sqlite3.h>
+
+#include "err.h"
+
+/*
+ * Open the existing database at path read-only.  need_schema non-zero also
+ * checks that it holds a sipscan schema (a records table), so that commands
+ * over the store say "not a sipscan database" instead of a raw SQL error.
+ * Returns SIP_OK and *out (close with sqlite3_close), or SIP_EDB with diag
+ * filled (file = path) and *out = NULL.
+ */
+int sip_db_open_ro(sqlite3 **out, const char *path, int need_schema,
+		   sip_diag *diag);
+
+/*
+ * Whether the table or view name exists in db (sqlite_schema).  Returns 1,
+ * 0, or -1 on a database error.
+ */
+int sip_db_has(sqlite3 *db, const char *name);
+
+#endif

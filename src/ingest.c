@@ -1,0 +1,1189 @@
+/*
+ * ingest.c -- batch ingest: inputs -> parser threads -> one writer -> store.
+ *
+ * Design
+ *   1. Plan (calling thread): every input is stat'ed and fingerprinted
+ *      (FNV-1a 64 of the first 64 KiB, and of the 4 KiB before the size)
+ *      and compared with its files row: unchanged -> nothing to read;
+ *      grown with the old prefix and old tail intact -> APPEND (delete the
+ *      records from resume_line on, read from resume_offset); anything
+ *      else, or a row left 'ingesting' by a killed run -> FULL (replace).
+ *   2. Parse (N worker threads): workers take the planned files in list
+ *      order.  Each record is flattened by sip_row_fill() into a batch (rows
+ *      + an arena), its text appended to the worker's open chunk, and, when
+ *      the caller set an eval hook, evaluated there (the payload is copied
+ *      into the arena with the row).  A chunk is closed -- compressed with
+ *      zstd on the worker, into the batch -- when it holds SIP_CHUNK_TARGET
+ *      bytes, when its batch is full, and at the end of the file, where the
+ *      last record gets a chunk of its own (an incremental run deletes and
+ *      re-reads that record, so it never has to cut into a chunk).  Chunks
+ *      never span batches.  Full batches go to the file's bounded queue
+ *      (QUEUE_MAX batches); a worker blocks while its queue is full, so
+ *      memory is bounded by about jobs * (QUEUE_MAX + 1) batches (each at
+ *      most BATCH_ROWS rows, BATCH_CHUNKS chunks, about BATCH_BYTES of
+ *      arena) plus one open chunk per worker, whatever the input size.
+ *      Files are opened by the name given, so messages name them that way.
+ *   3. Write (calling thread = the single writer): files in list order, so
+ *      ids are the same for any N.  Per file: one transaction marks the row
+ *      'ingesting' and deletes what will be re-read; chunks and rows are
+ *      inserted (the writer only inserts) in transactions of about
+ *      COMMIT_ROWS rows / COMMIT_BYTES bytes; the last transaction also
+ *      writes the final status.  A kill at any point leaves either the old
+ *      final state or an 'ingesting' row that the next run replaces --
+ *      never duplicates.  The write hook runs on the writer, inside the
+ *      transaction, right after the row it belongs to was inserted.
+ */
+#include "ingest.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "scan.h"
+
+#define FP_BYTES (64 * 1024)
+#define TAIL_BYTES 4096
+#define BATCH_ROWS 8192
+#define BATCH_CHUNKS 4
+#define BATCH_BYTES (4u * 1024 * 1024)
+#define QUEUE_MAX 8
+#define COMMIT_ROWS 50000
+#define COMMIT_BYTES (32u * 1024 * 1024)
+#define MAX_HOSTS 8
+
+enum action { ACT_NONE = 0, ACT_FULL, ACT_APPEND };
+
+static void set_file_error(sip_ingest_file *f, const sip_diag *d, int code,
+			   const char *msg);
+
+const char *sip_ingest_status_name(int status)
+{
+	switch (status) {
+	case SIP_FILE_INGESTED: return "ingested";
+	case SIP_FILE_UNCHANGED: return "unchanged";
+	case SIP_FILE_PARTIAL: return "partial";
+	case SIP_FILE_SKIPPED: return "skipped";
+	case SIP_FILE_FAILED: return "failed";
+	case SIP_FILE_DUPLICATE: return "duplicate";
+	default: return "pending";
+	}
+}
+
+/* ---- the input list ---------------------------------------------------- */
+
+void sip_ingest_list_init(sip_ingest_list *l)
+{
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+void sip_ingest_list_release(sip_ingest_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].path);
+		free(l->v[i].canon);
+	}
+	free(l->v);
+	sip_ingest_list_init(l);
+}
+
+static sip_ingest_file *list_push(sip_ingest_list *l, const char *path, int named)
+{
+	sip_ingest_file *f;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		sip_ingest_file *v = realloc(l->v, cap * sizeof *v);
+		if (!v)
+			return NULL;
+		l->v = v;
+		l->cap = cap;
+	}
+	f = &l->v[l->n];
+	memset(f, 0, sizeof *f);
+	if (!(f->path = strdup(path)))
+		return NULL;
+	f->named = named;
+	l->n++;
+	return f;
+}
+
+typedef struct dir_id {
+	dev_t dev;
+	ino_t ino;
+} dir_id;
+
+typedef struct walk {
+	sip_ingest_list *l;
+	const char *skip_db;
+	size_t skip_len;
+	dir_id *seen;
+	size_t nseen, capseen;
+} walk;
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Is path (as walked) the database or one of its side files? */
+static int is_db_file(const walk *w, const char *path)
+{
+	char canon[PATH_MAX];
+	size_t n;
+
+	if (!w->skip_db || !realpath(path, canon))
+		return 0;
+	n = strlen(canon);
+	if (n < w->skip_len || memcmp(canon, w->skip_db, w->skip_len))
+		return 0;
+	return n == w->skip_len || !strcmp(canon + w->skip_len, "-wal") ||
+	       !strcmp(canon + w->skip_len, "-shm") ||
+	       !strcmp(canon + w->skip_len, "-lock") ||
+	       !strcmp(canon + w->skip_len, "-journal");
+}
+
+static int walk_dir(walk *w, const char *dir, const struct stat *st, int depth)
+{
+	DIR *d = NULL;
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	int rc = SIP_OK;
+
+	for (size_t i = 0; i < w->nseen; i++)
+		if (w->seen[i].dev == st->st_dev && w->seen[i].ino == st->st_ino)
+			return SIP_OK; /* visited: a symlink loop or a second path */
+	if (w->nseen == w->capseen) {
+		size_t c = w->capseen ? w->capseen * 2 : 16;
+		dir_id *v = realloc(w->seen, c * sizeof *v);
+		if (!v)
+			return SIP_ENOMEM;
+		w->seen = v;
+		w->capseen = c;
+	}
+	w->seen[w->nseen].dev = st->st_dev;
+	w->seen[w->nseen].ino = st->st_ino;
+	w->nseen++;
+	if (depth > 64 || !(d = opendir(dir)))
+		return SIP_OK; /* unreadable directory: nothing to add */
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			size_t c = cap ? cap * 2 : 32;
+			char **v = realloc(names, c * sizeof *v);
+			if (!v) {
+				rc = SIP_ENOMEM;
+				goto out;
+			}
+			names = v;
+			cap = c;
+		}
+		if (!(names[n] = malloc(strlen(dir) + strlen(e->d_name) + 2))) {
+			rc = SIP_ENOMEM;
+			goto out;
+		}
+		sprintf(names[n], "%s%s%s", dir,
+			dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name);
+		n++;
+	}
+	closedir(d);
+	d = NULL;
+	if (n)
+		qsort(names, n, sizeof *names, cmp_names);
+	for (size_t i = 0; i < n && rc == SIP_OK; i++) {
+		struct stat cst;
+		if (stat(names[i], &cst) != 0)
+			continue; /* dangling symlink */
+		if (S_ISDIR(cst.st_mode))
+			rc = walk_dir(w, names[i], &cst, depth + 1);
+		else if (S_ISREG(cst.st_mode) && !is_db_file(w, names[i]))
+			rc = list_push(w->l, names[i], 0) ? SIP_OK : SIP_ENOMEM;
+	}
+out:
+	if (d)
+		closedir(d);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+int sip_ingest_list_add(sip_ingest_list *l, const char *path,
+			const char *skip_db, sip_diag *diag)
+{
+	struct stat st;
+	sip_ingest_file *f;
+	char dbcanon[PATH_MAX];
+	walk w;
+	int rc;
+
+	if (!strcmp(path, "-") || stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		int err = errno;
+		int bad = strcmp(path, "-") && stat(path, &st) != 0;
+		if (!(f = list_push(l, path, 1)))
+			return sip_diag_set(diag, SIP_ENOMEM, path, 0, "out of memory");
+		if (bad) {
+			f->status = SIP_FILE_FAILED;
+			set_file_error(f, NULL, SIP_EIO, strerror(err));
+		}
+		return SIP_OK;
+	}
+	memset(&w, 0, sizeof w);
+	w.l = l;
+	if (skip_db && realpath(skip_db, dbcanon)) {
+		w.skip_db = dbcanon;
+		w.skip_len = strlen(dbcanon);
+	}
+	rc = walk_dir(&w, path, &st, 0);
+	free(w.seen);
+	if (rc)
+		return sip_diag_set(diag, rc, path, 0, "out of memory");
+	return SIP_OK;
+}
+
+/* ---- locking ------------------------------------------------------------- */
+
+int sip_ingest_lock(const char *db_path, int *fd, void (*on_wait)(void *ctx),
+		    void *ctx, sip_diag *diag)
+{
+	char path[PATH_MAX + 8];
+	int f;
+
+	*fd = -1;
+	snprintf(path, sizeof path, "%s-lock", db_path);
+	if ((f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
+		return sip_diag_set(diag, SIP_EIO, path, 0, "cannot open lock file: %s",
+				    strerror(errno));
+	if (flock(f, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK && on_wait)
+			on_wait(ctx);
+		while (flock(f, LOCK_EX) != 0) {
+			if (errno != EINTR) {
+				int err = errno;
+				close(f);
+				return sip_diag_set(diag, SIP_EIO, path, 0, "cannot lock: %s",
+						    strerror(err));
+			}
+		}
+	}
+	*fd = f;
+	return SIP_OK;
+}
+
+void sip_ingest_unlock(int fd)
+{
+	if (fd >= 0) {
+		flock(fd, LOCK_UN);
+		close(fd);
+	}
+}
+
+/* ---- planning ------------------------------------------------------------ */
+
+/* Hash bytes [off, off + n) of fd into out; 0 on success. */
+static int hash_range(int fd, int64_t off, size_t n, char out[17])
+{
+	static unsigned char buf[FP_BYTES]; /* plan runs on one thread */
+	size_t got = 0;
+
+	if (n > sizeof buf)
+		n = sizeof buf;
+	while (got < n) {
+		ssize_t r = pread(fd, buf + got, n - got, (off_t)(off + (int64_t)got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	sip_store_hash_hex(buf, n, out);
+	return 0;
+}
+
+static int64_t min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * Record why f was not read whole: f->error holds the place within the file
+ * and the message, f->diag the same naming f->path.
+ */
+static void set_file_error(sip_ingest_file *f, const sip_diag *d, int code,
+			   const char *msg)
+{
+	sip_diag_clear(&f->diag);
+	if (d) {
+		f->diag = *d;
+	} else {
+		f->diag.code = code;
+		snprintf(f->diag.msg, sizeof f->diag.msg, "%s", msg);
+	}
+	if (!f->diag.code)
+		f->diag.code = code;
+	if (!f->diag.msg[0])
+		snprintf(f->diag.msg, sizeof f->diag.msg, "%s", sip_strerror(f->diag.code));
+	snprintf(f->diag.file, sizeof f->diag.file, "%s", f->path);
+	if (f->diag.line)
+		snprintf(f->error, sizeof f->error, "line %llu: %.900s",
+			 (unsigned long long)f->diag.line, f->diag.msg);
+	else if (f->diag.has_offset)
+		snprintf(f->error, sizeof f->error, "byte %llu: %.900s",
+			 (unsigned long long)f->diag.offset, f->diag.msg);
+	else
+		snprintf(f->error, sizeof f->error, "%.1000s", f->diag.msg);
+}
+
+/* Decide what to do with f; on a database error returns the code. */
+static int plan_file(sip_store *s, sip_ingest_file *f, sip_diag *diag)
+{
+	char canon[PATH_MAX];
+	struct stat st;
+	int fd = -1, rc = SIP_OK;
+	char fp_old[17], tail_old[17];
+
+	if (!strcmp(f->path, "-")) {
+		if (!(f->canon = strdup("-")))
+			return sip_diag_set(diag, SIP_ENOMEM, f->path, 0, "out of memory");
+		if ((rc = sip_store_file_get(s, "-", &f->prev, diag)))
+			return rc;
+		f->file_id = f->prev.id;
+		f->action = ACT_FULL;
+		return SIP_OK;
+	}
+	if (!realpath(f->path, canon) || (fd = open(canon, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    fstat(fd, &st) != 0) {
+		f->status = SIP_FILE_FAILED;
+		set_file_error(f, NULL, SIP_EIO, strerror(errno));
+		goto out;
+	}
+	if (!(f->canon = strdup(canon))) {
+		rc = sip_diag_set(diag, SIP_ENOMEM, f->path, 0, "out of memory");
+		goto out;
+	}
+	f->size = (int64_t)st.st_size;
+	f->mtime = (int64_t)st.st_mtime;
+	if (hash_range(fd, 0, (size_t)min64(f->size, FP_BYTES), f->fingerprint) ||
+	    hash_range(fd, f->size - min64(f->size, TAIL_BYTES),
+		       (size_t)min64(f->size, TAIL_BYTES), f->tail_hash)) {
+		f->status = SIP_FILE_FAILED;
+		set_file_error(f, NULL, SIP_EIO, errno ? strerror(errno)
+			       : "the file shrank while it was read");
+		goto out;
+	}
+	if ((rc = sip_store_file_get(s, canon, &f->prev, diag)))
+		goto out;
+	f->file_id = f->prev.id;
+	f->action = ACT_FULL;
+	if (!f->prev.id)
+		goto out;
+	if (!strcmp(f->prev.status, "ingested") || !strcmp(f->prev.status, "partial") ||
+	    !strcmp(f->prev.status, "skipped")) {
+		if (f->prev.size == f->size && f->prev.mtime == f->mtime &&
+		    !strcmp(f->prev.fingerprint, f->fingerprint)) {
+			f->action = ACT_NONE;
+			f->status = SIP_FILE_UNCHANGED;
+			f->prev_status = !strcmp(f->prev.status, "ingested") ? SIP_FILE_INGESTED
+				       : !strcmp(f->prev.status, "partial") ? SIP_FILE_PARTIAL
+				       : SIP_FILE_SKIPPED;
+			f->records = f->prev.records;
+			if (f->prev_status != SIP_FILE_INGESTED) {
+				set_file_error(f, NULL, f->prev_status == SIP_FILE_SKIPPED
+					       ? SIP_EFORMAT : SIP_EIO, "");
+				snprintf(f->error, sizeof f->error, "%s", f->prev.error);
+				snprintf(f->diag.msg, sizeof f->diag.msg, "%s", f->prev.error);
+			}
+			goto out;
+		}
+		if (strcmp(f->prev.status, "skipped") && f->prev.size > 0 &&
+		    f->size > f->prev.size && f->prev.resume_line > 0 &&
+		    !hash_range(fd, 0, (size_t)min64(f->prev.size, FP_BYTES), fp_old) &&
+		    !strcmp(fp_old, f->prev.fingerprint) &&
+		    !hash_range(fd, f->prev.size - min64(f->prev.size, TAIL_BYTES),
+				(size_t)min64(f->prev.size, TAIL_BYTES), tail_old) &&
+		    !strcmp(tail_old, f->prev.tail_hash))
+			f->action = ACT_APPEND;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static int cmp_canon(const void *a, const void *b)
+{
+	const sip_ingest_file *x = *(sip_ingest_file *const *)a;
+	const sip_ingest_file *y = *(sip_ingest_file *const *)b;
+	int c = strcmp(x->canon, y->canon);
+	return c ? c : (x < y ? -1 : x > y);
+}
+
+/* Mark every later entry naming an already listed file as a duplicate. */
+static int mark_duplicates(sip_ingest_list *l)
+{
+	sip_ingest_file **v;
+	size_t n = 0;
+
+	if (!(v = malloc((l->n + 1) * sizeof *v)))
+		return SIP_ENOMEM;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].canon)
+			v[n++] = &l->v[i];
+	if (n)
+		qsort(v, n, sizeof *v, cmp_canon);
+	for (size_t i = 1; i < n; i++) {
+		if (!strcmp(v[i]->canon, v[i - 1]->canon)) {
+			v[i]->action = ACT_NONE;
+			v[i]->status = SIP_FILE_DUPLICATE;
+		}
+	}
+	free(v);
+	return SIP_OK;
+}
+
+/* ---- batches and per-file jobs ------------------------------------------ */
+
+/* Rows [first, first + n) of a batch whose text is the chunk data. */
+typedef struct batch_chunk {
+	sip_str data;                /* the compressed chunk, in the arena */
+	size_t first, n;
+} batch_chunk;
+
+typedef struct batch {
+	struct batch *next;          /* the job's queue, or the free list */
+	sip_row *rows;
+	size_t n;
+	batch_chunk chunks[BATCH_CHUNKS + 2];
+	size_t nchunks;
+	sip_arena arena;
+} batch;
+
+typedef struct host_count {
+	char name[128];
+	uint64_t n;
+} host_count;
+
+typedef struct job {
+	sip_ingest_file *f;
+	/* queue, guarded by run.mu */
+	batch *head, *tail;
+	int queued;
+	int done;
+	/* the worker's result (valid once done) */
+	int rc;
+	sip_scan_result res;
+	sip_diag diag;
+	int fatal;                   /* a sip_code that stops the run (eval
+	                                hook, compression), with fatal_diag */
+	sip_diag fatal_diag;
+	host_count hosts[MAX_HOSTS];
+	char first_ts[24], last_ts[24];
+} job;
+
+typedef struct run {
+	pthread_mutex_t mu;
+	pthread_cond_t cv_writer;   /* a batch was queued, or a job ended */
+	pthread_cond_t cv_workers;  /* a queue has room, or abort */
+	job *jobs;
+	size_t njobs;
+	size_t next_job;
+	int abort;
+	batch *free_batches;
+	const sip_ingest_opts *o;
+} run;
+
+/* What a worker thread keeps (one per thread, reused for its files). */
+typedef struct worker_ctx {
+	run *r;
+	job *j;
+	batch *cur;
+	sip_zctx *z;
+	sip_buf text;                /* the texts of the open chunk */
+	size_t cfirst;               /* its first row in cur */
+	sip_buf zbuf;                /* compressed output, then copied */
+	void *eval_ctx;              /* from eval_thread_new, or eval_ctx */
+	int eval_on;                 /* eval is set and eval_ctx was made */
+	sip_buf payload;
+} worker_ctx;
+
+static void batch_free(batch *b)
+{
+	if (!b)
+		return;
+	sip_arena_release(&b->arena);
+	free(b->rows);
+	free(b);
+}
+
+static batch *batch_get(run *r)
+{
+	batch *b;
+
+	pthread_mutex_lock(&r->mu);
+	if ((b = r->free_batches))
+		r->free_batches = b->next;
+	pthread_mutex_unlock(&r->mu);
+	if (b) {
+		b->next = NULL;
+		return b;
+	}
+	if (!(b = calloc(1, sizeof *b)))
+		return NULL;
+	if (!(b->rows = malloc(BATCH_ROWS * sizeof *b->rows))) {
+		free(b);
+		return NULL;
+	}
+	sip_arena_init(&b->arena);
+	return b;
+}
+
+static void batch_put(run *r, batch *b)
+{
+	b->n = 0;
+	b->nchunks = 0;
+	sip_arena_reset(&b->arena);
+	pthread_mutex_lock(&r->mu);
+	b->next = r->free_batches;
+	r->free_batches = b;
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* Stop the run with code rc (worker side); returns rc. */
+static int job_fatal(worker_ctx *w, int rc, const char *what)
+{
+	job *j = w->j;
+
+	if (!j->fatal) {
+		j->fatal = rc;
+		sip_diag_set(&j->fatal_diag, rc, j->f->path, 0, "%s: %s", what,
+			     sip_strerror(rc));
+	}
+	return rc;
+}
+
+/*
+ * Close a chunk of the current batch: compress the texts of rows
+ * [cfirst, upto) (the first bytes of w->text) into the batch, and keep the
+ * rest of the text, rebased, as the start of the next chunk.
+ */
+static int flush_chunk(worker_ctx *w, size_t upto)
+{
+	batch *b = w->cur;
+	size_t len = upto < b->n ? (size_t)b->rows[upto].raw_off : w->text.n;
+	batch_chunk *c;
+	char *p;
+	int rc;
+
+	if (upto <= w->cfirst)
+		return SIP_OK;
+	sip_buf_reset(&w->zbuf);
+	if ((rc = sip_store_chunk_compress(w->z, w->text.p, len, &w->zbuf)))
+		return job_fatal(w, rc, "compressing records");
+	if (!(p = sip_arena_alloc(&b->arena, w->zbuf.n)))
+		return job_fatal(w, SIP_ENOMEM, "compressing records");
+	memcpy(p, w->zbuf.p, w->zbuf.n);
+	c = &b->chunks[b->nchunks++];
+	c->data = (sip_str){ p, w->zbuf.n };
+	c->first = w->cfirst;
+	c->n = upto - w->cfirst;
+	if (len < w->text.n)
+		memmove(w->text.p, w->text.p + len, w->text.n - len);
+	w->text.n -= len;
+	if (w->text.p)
+		w->text.p[w->text.n] = 0;
+	for (size_t i = upto; i < b->n; i++)
+		b->rows[i].raw_off -= len;
+	w->cfirst = upto;
+	return SIP_OK;
+}
+
+/* Queue the worker's current batch (every row in a closed chunk); blocks
+   while the queue is full.  Returns non-zero when the run is aborted. */
+static int push_batch(worker_ctx *w)
+{
+	run *r = w->r;
+	job *j = w->j;
+	int aborted;
+
+	pthread_mutex_lock(&r->mu);
+	while (j->queued >= QUEUE_MAX && !r->abort)
+		pthread_cond_wait(&r->cv_workers, &r->mu);
+	aborted = r->abort;
+	if (!aborted) {
+		w->cur->next = NULL;
+		if (j->tail)
+			j->tail->next = w->cur;
+		else
+			j->head = w->cur;
+		j->tail = w->cur;
+		j->queued++;
+		w->cur = NULL;
+		w->cfirst = 0;
+		pthread_cond_signal(&r->cv_writer);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return aborted;
+}
+
+static void note_host(job *j, sip_str host)
+{
+	size_t n;
+
+	if (!host.p || !host.n)
+		return;
+	n = host.n < sizeof j->hosts[0].name - 1 ? host.n : sizeof j->hosts[0].name - 1;
+	for (int i = 0; i < MAX_HOSTS; i++) {
+		if (!j->hosts[i].n) {
+			memcpy(j->hosts[i].name, host.p, n);
+			j->hosts[i].name[n] = 0;
+			j->hosts[i].n = 1;
+			return;
+		}
+		if (strlen(j->hosts[i].name) == n && !memcmp(j->hosts[i].name, host.p, n)) {
+			j->hosts[i].n++;
+			return;
+		}
+	}
+}
+
+/*
+ * Chunks and batches are closed when the next record arrives and finds
+ * them full, never right after a record: so at the end of the file the
+ * last record is still in the open chunk, and scan_job can give it a
+ * chunk of its own.
+ */
+static int on_record(void *ctx, const sip_record *rec)
+{
+	worker_ctx *w = ctx;
+	job *j = w->j;
+	const sip_ingest_opts *o = w->r->o;
+	size_t rawn = rec->raw.p ? rec->raw.n : 0;
+	sip_row *row;
+	batch *b;
+	int rc;
+
+	if ((b = w->cur) && (b->n >= BATCH_ROWS || b->nchunks >= BATCH_CHUNKS ||
+			     b->arena.used >= BATCH_BYTES)) {
+		if ((rc = flush_chunk(w, b->n)))
+			return rc;
+		if (push_batch(w))
+			return SIP_EINTERNAL;
+	} else if (b && w->text.n >= SIP_CHUNK_TARGET &&
+		   (rc = flush_chunk(w, b->n))) {
+		return rc;
+	}
+	if (!w->cur && !(w->cur = batch_get(w->r)))
+		return job_fatal(w, SIP_ENOMEM, "queueing records");
+	b = w->cur;
+	row = &b->rows[b->n];
+	if ((rc = sip_row_fill(row, rec, &b->arena)))
+		return job_fatal(w, rc, "queueing records");
+	row->raw_off = w->text.n;
+	row->raw_len = rawn;
+	if (rawn && sip_buf_add(&w->text, rec->raw.p, rawn))
+		return job_fatal(w, SIP_ENOMEM, "queueing records");
+	if (w->eval_on) {
+		sip_buf_reset(&w->payload);
+		if ((rc = o->eval(w->eval_ctx, rec, &w->payload)))
+			return job_fatal(w, rc, "evaluating the rules");
+		if (w->payload.n) {
+			char *p = sip_arena_alloc(&b->arena, w->payload.n);
+			if (!p)
+				return job_fatal(w, SIP_ENOMEM, "queueing records");
+			memcpy(p, w->payload.p, w->payload.n);
+			row->payload = (sip_str){ p, w->payload.n };
+		}
+	}
+	b->n++;
+	note_host(j, rec->host);
+	if (rec->ts[0]) {
+		if (!j->first_ts[0] || strcmp(rec->ts, j->first_ts) < 0)
+			memcpy(j->first_ts, rec->ts, sizeof j->first_ts);
+		if (strcmp(rec->ts, j->last_ts) > 0)
+			memcpy(j->last_ts, rec->ts, sizeof j->last_ts);
+	}
+	return 0;
+}
+
+/* The end of the file: the last record alone in the last chunk, then the
+   batch to the writer. */
+static void finish_scan(worker_ctx *w)
+{
+	batch *b = w->cur;
+
+	if (!b || !b->n || w->r->abort || w->j->fatal)
+		return;
+	if (flush_chunk(w, b->n - 1) || flush_chunk(w, b->n))
+		return;
+	push_batch(w);
+}
+
+static void scan_job(run *r, job *j, worker_ctx *w)
+{
+	sip_ingest_file *f = j->f;
+	sip_scan_opts so;
+
+	w->j = j;
+	w->cur = NULL;
+	w->cfirst = 0;
+	sip_buf_reset(&w->text);
+	memset(&so, 0, sizeof so);
+	so.warn = r->o->warn;
+	so.warn_ctx = r->o->warn_ctx;
+	if (f->action == ACT_APPEND) {
+		so.resume_offset = f->prev.resume_offset;
+		so.resume_line = f->prev.resume_line;
+	}
+	sip_diag_clear(&j->diag);
+	if (r->o->eval && r->o->eval_thread_new && !w->eval_on) {
+		j->rc = job_fatal(w, SIP_ENOMEM, "starting the rules");
+	} else {
+		j->rc = sip_scan_file(f->path, &so, on_record, w, &j->res, &j->diag);
+		finish_scan(w);
+	}
+	if (w->cur)
+		batch_put(r, w->cur);
+	w->cur = NULL;
+	pthread_mutex_lock(&r->mu);
+	j->done = 1;
+	pthread_cond_signal(&r->cv_writer);
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* A worker parses the next file while there is one. */
+static void *worker_main(void *arg)
+{
+	run *r = arg;
+	const sip_ingest_opts *o = r->o;
+	worker_ctx w;
+
+	memset(&w, 0, sizeof w);
+	w.r = r;
+	w.z = sip_zctx_new();
+	sip_buf_init(&w.text, 0);
+	sip_buf_init(&w.zbuf, 0);
+	sip_buf_init(&w.payload, 0);
+	if (o->eval && o->eval_thread_new) {
+		w.eval_ctx = o->eval_thread_new(o->eval_ctx);
+		w.eval_on = w.eval_ctx != NULL;  /* NULL: out of memory */
+	}
+	for (;;) {
+		job *j = NULL;
+		pthread_mutex_lock(&r->mu);
+		if (!r->abort && r->next_job < r->njobs)
+			j = &r->jobs[r->next_job++];
+		pthread_mutex_unlock(&r->mu);
+		if (!j)
+			break;
+		if (!w.z) {
+			w.j = j;
+			j->rc = job_fatal(&w, SIP_ENOMEM, "starting a parser");
+			pthread_mutex_lock(&r->mu);
+			j->done = 1;
+			pthread_cond_signal(&r->cv_writer);
+			pthread_mutex_unlock(&r->mu);
+			continue;
+		}
+		scan_job(r, j, &w);
+	}
+	if (o->eval_thread_free && w.eval_on)
+		o->eval_thread_free(w.eval_ctx);
+	sip_buf_release(&w.text);
+	sip_buf_release(&w.zbuf);
+	sip_buf_release(&w.payload);
+	sip_zctx_free(w.z);
+	return NULL;
+}
+
+/* ---- the writer ------------------------------------------------------------ */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *encoding_name(int e)
+{
+	switch (e) {
+	case SIP_ENC_UTF8_BOM: return "utf-8-bom";
+	case SIP_ENC_UTF16LE: return "utf-16le";
+	case SIP_ENC_UTF16BE: return "utf-16be";
+	default: return "utf-8";
+	}
+}
+
+/*
+ * The most frequent host of file id's records, first seen first on a tie
+ * (what note_host finds in one pass), into out ("" when none).
+ */
+static int file_host(sip_store *s, int64_t id, char *out, size_t outsz,
+		     sip_diag *diag)
+{
+	sqlite3 *db = sip_store_db(s);
+	sqlite3_stmt *st = NULL;
+	int src;
+
+	out[0] = 0;
+	if (sqlite3_prepare_v2(db, "SELECT host FROM records WHERE file_id = ?1"
+			       " AND host IS NOT NULL GROUP BY host"
+			       " ORDER BY count(*) DESC, min(line) LIMIT 1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return sip_diag_set(diag, SIP_EDB, sqlite3_db_filename(db, "main"), 0,
+				    "file host: %s", sqlite3_errmsg(db));
+	sqlite3_bind_int64(st, 1, id);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW)
+		snprintf(out, outsz, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (src != SQLITE_ROW && src != SQLITE_DONE)
+		return sip_diag_set(diag, SIP_EDB, sqlite3_db_filename(db, "main"), 0,
+				    "file host: %s", sqlite3_errmsg(db));
+	return SIP_OK;
+}
+
+/* Fill the final files row of job j and write it. */
+static int finish_file(sip_store *s, job *j, sip_diag *diag)
+{
+	sip_ingest_file *f = j->f;
+	sip_store_file row;
+	const host_count *best = NULL;
+	int rc;
+
+	memset(&row, 0, sizeof row);
+	row.id = f->file_id;
+	row.size = f->size;
+	row.mtime = f->mtime;
+	memcpy(row.fingerprint, f->fingerprint, sizeof row.fingerprint);
+	memcpy(row.tail_hash, f->tail_hash, sizeof row.tail_hash);
+	if ((rc = sip_store_file_count(s, f->file_id, &f->records, diag)))
+		return rc;
+	if (j->rc == SIP_OK && f->records == 0) {
+		/* recognised, but nothing in it: a note quoting a header line */
+		snprintf(row.status, sizeof row.status, "skipped");
+		f->status = SIP_FILE_SKIPPED;
+		set_file_error(f, NULL, SIP_EFORMAT, "no records");
+	} else if (j->rc == SIP_OK) {
+		snprintf(row.status, sizeof row.status, "ingested");
+		f->status = SIP_FILE_INGESTED;
+	} else if (j->rc == SIP_EFORMAT) {
+		snprintf(row.status, sizeof row.status, "skipped");
+		f->status = SIP_FILE_SKIPPED;
+		set_file_error(f, &j->diag, j->rc, "");
+	} else {
+		int nothing = j->res.bytes_in == 0 && j->res.records == 0 &&
+			      f->action == ACT_FULL;
+		snprintf(row.status, sizeof row.status, nothing ? "failed" : "partial");
+		f->status = nothing ? SIP_FILE_FAILED : SIP_FILE_PARTIAL;
+		set_file_error(f, &j->diag, j->rc, "");
+	}
+	snprintf(row.error, sizeof row.error, "%s",
+		 f->status == SIP_FILE_INGESTED ? "" : f->error);
+	row.records = f->records;
+	if (f->action == ACT_APPEND && j->res.seeked)
+		row.lines = f->prev.resume_line - 1 + j->res.lines;
+	else
+		row.lines = j->res.lines;
+	if (j->res.records > 0) {
+		row.resume_offset = j->res.last_offset;
+		row.resume_line = j->res.last_line;
+	} else if (f->action == ACT_APPEND) {
+		row.resume_offset = f->prev.resume_offset;
+		row.resume_line = f->prev.resume_line;
+	}
+	for (int i = 0; i < MAX_HOSTS; i++)
+		if (j->hosts[i].n && (!best || j->hosts[i].n > best->n))
+			best = &j->hosts[i];
+	if (f->action == ACT_APPEND) {
+		/* over the whole file, not just its tail: as a fresh run would */
+		if ((rc = file_host(s, f->file_id, row.host, sizeof row.host, diag)))
+			return rc;
+	} else if (best) {
+		snprintf(row.host, sizeof row.host, "%s", best->name);
+	}
+	memcpy(row.first_ts, j->first_ts, sizeof row.first_ts);
+	memcpy(row.last_ts, j->last_ts, sizeof row.last_ts);
+	if (f->action == ACT_APPEND) {
+		if (f->prev.first_ts[0] && (!row.first_ts[0] ||
+					     strcmp(f->prev.first_ts, row.first_ts) < 0))
+			memcpy(row.first_ts, f->prev.first_ts, sizeof row.first_ts);
+		if (strcmp(f->prev.last_ts, row.last_ts) > 0)
+			memcpy(row.last_ts, f->prev.last_ts, sizeof row.last_ts);
+	}
+	return sip_store_file_finish(s, &row,
+				     j->res.parser ? j->res.parser : NULL,
+				     j->res.gzip ? "gzip" : NULL,
+				     j->res.parser ? encoding_name(j->res.encoding) : NULL,
+				     diag);
+}
+
+typedef struct writer {
+	sip_store *s;
+	run *r;
+	const sip_ingest_opts *o;
+	sip_ingest_progress prog;
+	double last_progress;
+	uint64_t tx_rows, tx_bytes;
+	int in_tx;
+} writer;
+
+static void progress(writer *w, uint64_t cur_bytes, int force)
+{
+	double t;
+	sip_ingest_progress p;
+
+	if (!w->o->progress)
+		return;
+	t = now_s();
+	if (!force && t - w->last_progress < 0.25)
+		return;
+	w->last_progress = t;
+	p = w->prog;
+	p.bytes_done += cur_bytes;
+	w->o->progress(w->o->progress_ctx, &p);
+}
+
+/* Insert the chunks of b and their rows (with the write hook). */
+static int write_batch(writer *w, job *j, batch *b, sip_diag *diag)
+{
+	const sip_ingest_opts *o = w->o;
+	int rc;
+
+	for (size_t c = 0; c < b->nchunks; c++) {
+		const batch_chunk *ch = &b->chunks[c];
+		int64_t chunk_id;
+		if (!w->in_tx) {
+			if ((rc = sip_store_begin(w->s, diag)))
+				return rc;
+			w->in_tx = 1;
+		}
+		if ((rc = sip_store_insert_chunk(w->s, j->f->file_id, ch->data.p,
+						 ch->data.n, &chunk_id, diag)))
+			return rc;
+		for (size_t i = ch->first; i < ch->first + ch->n; i++) {
+			const sip_row *row = &b->rows[i];
+			int64_t id;
+			if ((rc = sip_store_insert(w->s, j->f->file_id, chunk_id, row,
+						   &id, diag)))
+				return rc;
+			if (row->payload.n && o->write &&
+			    (rc = o->write(o->write_ctx, id, row->payload.p, row->payload.n)))
+				return sip_diag_set(diag, rc, j->f->path, row->line,
+						    "storing the rules' results: %s",
+						    sip_strerror(rc));
+		}
+		j->f->new_records += ch->n;
+		w->tx_rows += ch->n;
+		w->tx_bytes += ch->data.n + 128 * ch->n;
+		if (w->tx_rows >= COMMIT_ROWS || w->tx_bytes >= COMMIT_BYTES) {
+			if ((rc = sip_store_commit(w->s, diag)))
+				return rc;
+			w->in_tx = 0;
+			w->tx_rows = w->tx_bytes = 0;
+		}
+	}
+	return SIP_OK;
+}
+
+static int write_job(writer *w, job *j, sip_diag *diag)
+{
+	run *r = w->r;
+	sip_ingest_file *f = j->f;
+	uint64_t from_line = f->action == ACT_APPEND ? f->prev.resume_line : 0;
+	uint64_t last_off = 0;
+	int rc;
+
+	f->appended = f->action == ACT_APPEND;
+	if ((rc = sip_store_begin(w->s, diag)))
+		return rc;
+	w->in_tx = 1;
+	if ((rc = sip_store_file_start(w->s, f->canon, &f->file_id, from_line, diag)))
+		return rc;
+	/* The 'ingesting' mark is committed on its own. */
+	if ((rc = sip_store_commit(w->s, diag)))
+		return rc;
+	w->in_tx = 0;
+	w->tx_rows = w->tx_bytes = 0;
+	for (;;) {
+		batch *b;
+		int done;
+		pthread_mutex_lock(&r->mu);
+		while (!j->head && !j->done)
+			pthread_cond_wait(&r->cv_writer, &r->mu);
+		b = j->head;
+		if (b) {
+			j->head = b->next;
+			if (!j->head)
+				j->tail = NULL;
+			j->queued--;
+			pthread_cond_broadcast(&r->cv_workers);
+		}
+		done = !b && j->done;
+		pthread_mutex_unlock(&r->mu);
+		if (done)
+			break;
+		if (!b)
+			continue;
+		rc = write_batch(w, j, b, diag);
+		if (b->n)
+			last_off = b->rows[b->n - 1].offset;
+		batch_put(r, b);
+		if (rc)
+			return rc;
+		if (f->action == ACT_APPEND && last_off >= (uint64_t)f->prev.resume_offset)
+			last_off -= f->prev.resume_offset;
+		progress(w, last_off < (uint64_t)f->size ? last_off : (uint64_t)f->size, 0);
+	}
+	if (j->fatal) {
+		if (diag)
+			*diag = j->fatal_diag;
+		return j->fatal;
+	}
+	if (!w->in_tx) {
+		if ((rc = sip_store_begin(w->s, diag)))
+			return rc;
+		w->in_tx = 1;
+	}
+	if ((rc = finish_file(w->s, j, diag)))
+		return rc;
+	if ((rc = sip_store_commit(w->s, diag)))
+		return rc;
+	w->in_tx = 0;
+	return SIP_OK;
+}
+
+int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
+		   sip_diag *diag)
+{
+	run r;
+	writer w;
+	pthread_t tids[64];
+	int nthreads = 0, rc = SIP_OK;
+	uint64_t bytes_total = 0;
+	int64_t *written = NULL;
+	size_t nwritten = 0;
+	long cores;
+
+	memset(&r, 0, sizeof r);
+	memset(&w, 0, sizeof w);
+	pthread_mutex_init(&r.mu, NULL);
+	pthread_cond_init(&r.cv_writer, NULL);
+	pthread_cond_init(&r.cv_workers, NULL);
+	r.o = o;
+
+	/* 1. plan */
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->v[i].status != SIP_FILE_PENDING)
+			continue;
+		if ((rc = plan_file(s, &l->v[i], diag)))
+			goto out;
+	}
+	if ((rc = mark_duplicates(l))) {
+		sip_diag_set(diag, rc, "", 0, "out of memory");
+		goto out;
+	}
+	if (!(r.jobs = calloc(l->n + 1, sizeof *r.jobs)) ||
+	    !(written = calloc(l->n + 1, sizeof *written))) {
+		rc = sip_diag_set(diag, SIP_ENOMEM, "", 0, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		sip_ingest_file *f = &l->v[i];
+		if (f->status != SIP_FILE_PENDING || f->action == ACT_NONE)
+			continue;
+		r.jobs[r.njobs++].f = f;
+		bytes_total += (uint64_t)(f->action == ACT_APPEND
+					  ? f->size - (int64_t)f->prev.resume_offset : f->size);
+	}
+	w.s = s;
+	w.r = &r;
+	w.o = o;
+	w.prog.files_total = r.njobs;
+	w.prog.bytes_total = bytes_total;
+	if (r.njobs == 0)
+		goto indexes;
+	if (bytes_total > (o->bulk_bytes ? o->bulk_bytes : 64u * 1024 * 1024) &&
+	    (rc = sip_store_drop_bulk_indexes(s, diag)))
+		goto out;
+
+	/* 2. parse */
+	cores = sysconf(_SC_NPROCESSORS_ONLN);
+	nthreads = o->jobs > 0 ? o->jobs : (cores > 0 ? (int)cores : 1);
+	if (nthreads > 64)
+		nthreads = 64;
+	if ((size_t)nthreads > r.njobs)
+		nthreads = (int)r.njobs;
+	for (int i = 0; i < nthreads; i++) {
+		if (pthread_create(&tids[i], NULL, worker_main, &r) != 0) {
+			nthreads = i;
+			break;
+		}
+	}
+	if (nthreads == 0) {
+		rc = sip_diag_set(diag, SIP_ENOMEM, "", 0, "cannot start a thread");
+		goto out;
+	}
+
+	/* 3. write */
+	for (size_t i = 0; i < r.njobs; i++) {
+		if ((rc = write_job(&w, &r.jobs[i], diag)))
+			break;
+		written[nwritten++] = r.jobs[i].f->file_id;
+		w.prog.files_done++;
+		w.prog.bytes_done += (uint64_t)r.jobs[i].f->size;
+		progress(&w, 0, 0);
+	}
+	if (rc) {
+		sip_store_rollback(s);
+		pthread_mutex_lock(&r.mu);
+		r.abort = 1;
+		pthread_cond_broadcast(&r.cv_workers);
+		pthread_mutex_unlock(&r.mu);
+	}
+	for (int i = 0; i < nthreads; i++)
+		pthread_join(tids[i], NULL);
+	nthreads = 0;
+	if (rc)
+		goto out;
+	progress(&w, 0, 1);
+indexes:
+	if ((rc = sip_store_create_indexes(s, diag)))
+		goto out;
+	if (o->finish_hook && (rc = o->finish_hook(o->finish_ctx, s, written, nwritten))) {
+		if (!diag || !diag->code)
+			sip_diag_set(diag, rc, "", 0, "finishing the analysis failed: %s",
+				     sip_strerror(rc));
+		goto out;
+	}
+out:
+	for (size_t i = 0; r.jobs && i < r.njobs; i++) {
+		batch *b, *next;
+		for (b = r.jobs[i].head; b; b = next) {
+			next = b->next;
+			batch_free(b);
+		}
+	}
+	while (r.free_batches) {
+		batch *b = r.free_batches;
+		r.free_batches = b->next;
+		batch_free(b);
+	}
+	free(r.jobs);
+	free(written);
+	pthread_cond_destroy(&r.cv_workers);
+	pthread_cond_destroy(&r.cv_writer);
+	pthread_mutex_destroy(&r.mu);
+	return rc;
+}

@@ -1,0 +1,148 @@
+/*
+ * ingest.h -- batch ingest of trace files into the store: collect the inputs
+ * (walking directories), decide per file what to read (nothing, the new
+ * tail, or everything), parse files on N threads and write them on one.
+ *
+ * Guarantees (see ingest.c for the design):
+ *   - idempotent: a file with the same size, mtime and fingerprint as its
+ *     files row is not read again;
+ *   - incremental: a grown file whose first 64 KiB and the 4 KiB before
+ *     its old size are unchanged has only its tail read;
+ *   - atomic per file and crash-safe: a file's final status is written in
+ *     the transaction that writes its last rows; a file found 'ingesting'
+ *     is read again from scratch;
+ *   - deterministic: the database (ids included) is the same for any jobs.
+ */
+#ifndef SIP_INGEST_H
+#define SIP_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "store.h"
+
+/* What happened to one input (the files.status values, plus unchanged). */
+enum sip_ingest_status {
+	SIP_FILE_PENDING = 0,
+	SIP_FILE_INGESTED,   /* read whole (or its new tail) */
+	SIP_FILE_UNCHANGED,  /* already in the store; not read */
+	SIP_FILE_PARTIAL,    /* damaged: what was readable is kept */
+	SIP_FILE_SKIPPED,    /* not a trace, or a trace with no records */
+	SIP_FILE_FAILED,     /* cannot be read at all */
+	SIP_FILE_DUPLICATE   /* named twice: the first entry did the work */
+};
+
+/* "ingested", "unchanged", "partial", "skipped", "failed", "duplicate". */
+const char *sip_ingest_status_name(int status);
+
+/* One input and, after sip_ingest_run, its outcome. */
+typedef struct sip_ingest_file {
+	char *path;           /* as named (argument, or the walked path) */
+	char *canon;          /* files.path: realpath, or "-"; NULL if none */
+	int named;            /* named on the command line (not walked) */
+	int status;           /* enum sip_ingest_status */
+	int prev_status;      /* for unchanged files: the stored status */
+	int appended;         /* only the new tail was read */
+	int64_t file_id;      /* files.id, 0 when no row */
+	uint64_t records;     /* records of the file in the store after the run */
+	uint64_t new_records; /* records written by this run */
+	char error[1024];     /* why skipped / partial / failed, with the place
+	                         but not the file: "byte 7994: gzip stream
+	                         truncated" (also files.error) */
+	sip_diag diag;        /* the same as a diagnostic naming path, for
+	                         sip_print_diag(); code 0 when none */
+	/* private to ingest.c */
+	int action;
+	int64_t size, mtime;
+	char fingerprint[17], tail_hash[17];
+	sip_store_file prev;
+} sip_ingest_file;
+
+typedef struct sip_ingest_list {
+	sip_ingest_file *v;
+	size_t n, cap;
+} sip_ingest_list;
+
+void sip_ingest_list_init(sip_ingest_list *l);
+void sip_ingest_list_release(sip_ingest_list *l);
+
+/*
+ * Add path to l: "-" (stdin), a file, or a directory walked recursively
+ * (entries sorted by name, hidden entries skipped, each directory visited
+ * once so symlink loops end; only regular files are added).  skip names
+ * files never to add (the database and its -wal/-shm/-lock), may be NULL.
+ * A path that cannot be stat'ed is added with status SIP_FILE_FAILED.
+ * Returns SIP_OK, or SIP_ENOMEM.
+ */
+int sip_ingest_list_add(sip_ingest_list *l, const char *path,
+			const char *skip_db, sip_diag *diag);
+
+typedef struct sip_ingest_progress {
+	size_t files_done, files_total;
+	uint64_t bytes_done, bytes_total;
+} sip_ingest_progress;
+
+/*
+ * Runs on a parser worker thread for every record, inside the record
+ * callback (rec valid only during the call).  thread_ctx comes from
+ * eval_thread_new (one per worker thread).  May append an opaque payload to
+ * out (out is reset by the caller before each record); the payload travels
+ * with the row to the writer.  Return 0 or a sip_code to abort.
+ */
+typedef int (*sip_ingest_eval_fn)(void *thread_ctx, const sip_record *rec,
+				  sip_buf *out);
+/*
+ * Runs on the writer thread, inside the ingest transaction, right after the
+ * record's row is inserted, only for records whose payload is non-empty
+ * (so it may write rows that reference record_id through sip_store_db()).
+ * Return 0 or a sip_code to abort.
+ */
+typedef int (*sip_ingest_write_fn)(void *ctx, int64_t record_id,
+				   const void *payload, size_t n);
+
+typedef struct sip_ingest_opts {
+	int jobs;                      /* parser threads, 1..64; 0 = cores */
+	uint64_t bulk_bytes;           /* drop the bulk indexes when more than
+	                                  this is to be read; 0 = 64 MiB */
+	/* Rules evaluation: eval runs on the workers, write on the writer.
+	   Records are evaluated only when both eval_thread_new and eval are
+	   set.  eval_thread_new(eval_ctx) makes each worker thread's context
+	   (returning NULL means out of memory: the run stops);
+	   eval_thread_free (may be NULL) frees it when the thread ends.  An
+	   eval or write failure stops the run with its code; the file being
+	   written stays 'ingesting' and is read again by the next run. */
+	void *(*eval_thread_new)(void *eval_ctx);   /* NULL = no eval */
+	void (*eval_thread_free)(void *thread_ctx);
+	sip_ingest_eval_fn eval;
+	void *eval_ctx;
+	sip_ingest_write_fn write;
+	void *write_ctx;
+	sip_store_finish_hook finish_hook;
+	void *finish_ctx;
+	sip_warn_fn warn;              /* called from parser threads */
+	void *warn_ctx;
+	void (*progress)(void *ctx, const sip_ingest_progress *p); /* writer thread */
+	void *progress_ctx;
+} sip_ingest_opts;
+
+/*
+ * Ingest every entry of l into s.  Per-file outcomes go into l->v[i];
+ * bad inputs never stop the run.  Returns SIP_OK when the store was
+ * written, or the code (SIP_EDB, SIP_EBUSY, SIP_ENOMEM, a hook's code) that
+ * stopped it with diag filled; files written before that stay written.
+ */
+int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
+		   sip_diag *diag);
+
+/*
+ * Take the advisory lock of the database at db_path (flock on
+ * "<db_path>-lock"), calling on_wait(ctx) once first if another process
+ * holds it, then waiting.  Returns SIP_OK and *fd (release with
+ * sip_ingest_unlock), or SIP_EIO.
+ */
+int sip_ingest_lock(const char *db_path, int *fd, void (*on_wait)(void *ctx),
+		    void *ctx, sip_diag *diag);
+void sip_ingest_unlock(int fd);
+
+#endif

@@ -1,0 +1,1198 @@
+/*
+ * report.c -- the report renderers over the store (see report.h).
+ *
+ * Design note: the report first reads what it shows into small in-memory
+ * lists (findings capped at MAX_FINDINGS, the top 50 unexplained templates,
+ * the top 10 peers, the summary), then each format writes them.  The only
+ * per-record reads are bounded too: the HTML timeline counts each finding's
+ * records into TL_BINS bins as it steps, and the evidence decodes at most
+ * MAX_SAMPLES records per finding, each cut at EVIDENCE_MAX bytes.
+ * Everything is written into one sip_buf per section and flushed to the
+ * FILE, so a write error is seen once, at the flush.
+ */
+#include "report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbopen.h"
+#include "store.h"
+
+#define MAX_FINDINGS 1000
+#define MAX_UNEXPLAINED 50
+#define MAX_PEERS 10
+#define MAX_SAMPLES 5
+#define MAX_LIST 100
+#define EVIDENCE_MAX ((size_t)64 << 10)
+#define TL_BINS 100
+
+typedef struct finding {
+	long long id, count;
+	int benign;
+	char *rule, *severity, *title, *cause, *fix, *refs, *keys_json;
+	char *first, *last, *hosts, *samples;
+} finding;
+
+typedef struct unexp {
+	char *template, *first, *last;
+	long long count, sample;
+} unexp;
+
+typedef struct pair {
+	char *name;
+	long long n, a, b;
+} pair;
+
+typedef struct report {
+	sqlite3 *db;
+	sip_diag *diag;
+	finding *f;
+	size_t nf;
+	long long nf_total;
+	unexp *u;
+	size_t nu;
+	long long nu_total;
+	pair peers[MAX_PEERS];
+	size_t npeers;
+	pair status[16];
+	size_t nstatus;
+	pair kinds[16];
+	size_t nkinds;
+	char *hosts[MAX_LIST];
+	size_t nhosts;
+	long long nfiles, nrecords;
+	char *first_ts, *last_ts;
+	int has_findings, has_unexplained;
+	sip_store_text_reader *tr;   /* records' text, for the HTML evidence */
+} report;
+
+int sip_report_format_parse(const char *name, sip_report_format *f)
+{
+	static const struct { const char *name; sip_report_format f; } tab[] = {
+		{ "text", SIP_REPORT_TEXT }, { "md", SIP_REPORT_MD },
+		{ "json", SIP_REPORT_JSON }, { "html", SIP_REPORT_HTML },
+	};
+	for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+		if (strcmp(name, tab[i].name) == 0) {
+			*f = tab[i].f;
+			return 0;
+		}
+	return -1;
+}
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static char *dup_col(sqlite3_stmt *st, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+	return s ? strdup(s) : NULL;
+}
+
+/*
+ * The findings table stores hosts and sample_ids as JSON arrays
+ * (["fe01","fe02"], [12,40]) and refs separated by blanks (findings.h);
+ * the renderers here walk plain lists.  Rewrite s in place: brackets and
+ * quotes dropped, each sep in the text (outside quotes) becomes out_sep,
+ * blanks around items trimmed.  Returns s (NULL stays NULL).
+ */
+static char *list_norm(char *s, char sep, char out_sep)
+{
+	char *w = s;
+	int inq = 0, pending = 0;
+
+	if (!s)
+		return NULL;
+	for (const char *p = s; *p; p++) {
+		char c = *p;
+		if (c == '"') {
+			inq = !inq;
+			continue;
+		}
+		if (!inq && (c == '[' || c == ']'))
+			continue;
+		if (inq && c == '\\' && p[1]) {
+			*w++ = *++p;
+			continue;
+		}
+		if (!inq && (c == sep || c == ' ' || c == '\n' || c == '\t')) {
+			if (c == sep || sep == ' ')
+				pending = w != s;
+			continue;
+		}
+		if (pending) {
+			*w++ = out_sep;
+			pending = 0;
+		}
+		*w++ = c;
+	}
+	*w = 0;
+	return s;
+}
+
+static const char *nz(const char *s)
+{
+	return s ? s : "";
+}
+
+int sip_html_escape(sip_buf *b, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	int rc = SIP_OK;
+
+	while (!rc && i < n) {
+		size_t run = i, len;
+		while (run < n && u[run] >= 0x20 && u[run] < 0x80 && u[run] != '&' &&
+		       u[run] != '<' && u[run] != '>' && u[run] != '"' && u[run] != '\'')
+			run++;
+		if (run > i) {
+			rc = sip_buf_add(b, s + i, run - i);
+			i = run;
+			continue;
+		}
+		switch (u[i]) {
+		case '&': rc = sip_buf_adds(b, "&amp;"); i++; continue;
+		case '<': rc = sip_buf_adds(b, "&lt;"); i++; continue;
+		case '>': rc = sip_buf_adds(b, "&gt;"); i++; continue;
+		case '"': rc = sip_buf_adds(b, "&quot;"); i++; continue;
+		case '\'': rc = sip_buf_adds(b, "&#39;"); i++; continue;
+		case '\t': case '\n': case '\r': rc = sip_buf_addc(b, s[i]); i++; continue;
+		default: break;
+		}
+		if (u[i] < 0x80) { /* other control characters */
+			rc = sip_buf_adds(b, "\xef\xbf\xbd");
+			i++;
+			continue;
+		}
+		len = sip_utf8_seq(u + i, n - i);
+		if (len) {
+			rc = sip_buf_add(b, s + i, len);
+			i += len;
+		} else {
+			rc = sip_buf_adds(b, "\xef\xbf\xbd");
+			i++;
+		}
+	}
+	return rc;
+}
+
+static int html(sip_buf *b, const char *s)
+{
+	return sip_html_escape(b, nz(s), strlen(nz(s)));
+}
+
+static size_t cols(const char *s, size_t n)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+int sip_wrap(sip_buf *b, const char *text, size_t width, const char *indent)
+{
+	size_t ind = cols(indent, strlen(indent));
+	size_t room = width > ind + 10 ? width - ind : 10;
+	const char *p = nz(text);
+	int rc = SIP_OK;
+
+	do {
+		const char *eol = p + strcspn(p, "\n");
+		size_t used = 0;
+		int started = 0;
+
+		rc = sip_buf_adds(b, indent);
+		while (!rc && p < eol) {
+			const char *w = p;
+			size_t wl, wc;
+			while (w < eol && (*w == ' ' || *w == '\t' || *w == '\r'))
+				w++;
+			if (w == eol) {
+				p = eol;
+				break;
+			}
+			wl = strcspn(w, " \t\r\n");
+			wc = cols(w, wl);
+			if (started && used + 1 + wc > room) {
+				rc = sip_buf_addc(b, '\n');
+				if (!rc)
+					rc = sip_buf_adds(b, indent);
+				used = 0;
+				started = 0;
+			}
+			if (!rc && started) {
+				rc = sip_buf_addc(b, ' ');
+				used++;
+			}
+			if (!rc)
+				rc = sip_buf_add(b, w, wl);
+			used += wc;
+			started = 1;
+			p = w + wl;
+		}
+		if (!rc)
+			rc = sip_buf_addc(b, '\n');
+		p = *eol ? eol + 1 : eol;
+	} while (!rc && *p);
+	return rc;
+}
+
+static long long days_from_civil(long long y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	long long era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long long)doe - 719468;
+}
+
+long long sip_ts_ms(const char *ts)
+{
+	int y, mo, d, h, mi, s, ms = 0, n = 0;
+
+	if (!ts || sscanf(ts, "%4d-%2d-%2d %2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &n) != 6)
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+		return -1;
+	if (ts[n] == '.' && ts[n + 1] >= '0' && ts[n + 1] <= '9') {
+		int k = 0;
+		for (const char *p = ts + n + 1; *p >= '0' && *p <= '9' && k < 3; p++, k++)
+			ms = ms * 10 + (*p - '0');
+		while (k++ < 3)
+			ms *= 10;
+	}
+	return ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
+		 h * 3600 + mi * 60 + s) * 1000) + ms;
+}
+
+static int db_error(report *r)
+{
+	return sip_diag_set(r->diag, SIP_EDB, "", 0, "%s", sqlite3_errmsg(r->db));
+}
+
+static int prepare(report *r, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(r->db, sql, -1, st, NULL) != SQLITE_OK)
+		return db_error(r);
+	return SIP_OK;
+}
+
+/* ---- loading --------------------------------------------------------------- */
+
+static int load_pairs(report *r, const char *sql, pair *out, size_t max, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, src;
+
+	if ((rc = prepare(r, sql, &st)))
+		return rc;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+		pair *p = &out[*n];
+		p->name = dup_col(st, 0);
+		p->n = sqlite3_column_int64(st, 1);
+		p->a = sqlite3_column_count(st) > 2 ? sqlite3_column_int64(st, 2) : 0;
+		p->b = sqlite3_column_count(st) > 3 ? sqlite3_column_int64(st, 3) : 0;
+		(*n)++;
+	}
+	if (src != SQLITE_ROW && src != SQLITE_DONE)
+		rc = db_error(r);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int load(report *r)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = SIP_OK, src;
+
+	r->has_findings = sip_db_has(r->db, "findings") == 1;
+	r->has_unexplained = sip_db_has(r->db, "unexplained") == 1;
+	if (r->has_findings) {
+		if ((rc = prepare(r, "SELECT count(*) FROM findings", &st)))
+			goto out;
+		if (sqlite3_step(st) == SQLITE_ROW)
+			r->nf_total = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		st = NULL;
+		if ((rc = prepare(r,
+			"SELECT id, rule_id, severity, title, cause, fix, refs, keys_json, "
+			"count, first_seen, last_seen, hosts, sample_ids, benign "
+			"FROM findings ORDER BY coalesce(benign, 0), "
+			"CASE severity WHEN 'critical' THEN 0 WHEN 'error' THEN 1 "
+			"WHEN 'warning' THEN 2 WHEN 'info' THEN 3 ELSE 4 END, "
+			"count DESC, id", &st)))
+			goto out;
+		if (!(r->f = calloc(MAX_FINDINGS, sizeof *r->f))) {
+			rc = SIP_ENOMEM;
+			goto out;
+		}
+		while ((src = sqlite3_step(st)) == SQLITE_ROW && r->nf < MAX_FINDINGS) {
+			finding *f = &r->f[r->nf++];
+			f->id = sqlite3_column_int64(st, 0);
+			f->rule = dup_col(st, 1);
+			f->severity = dup_col(st, 2);
+			f->title = dup_col(st, 3);
+			f->cause = dup_col(st, 4);
+			f->fix = dup_col(st, 5);
+			f->refs = list_norm(dup_col(st, 6), ' ', '\n');
+			f->keys_json = dup_col(st, 7);
+			f->count = sqlite3_column_int64(st, 8);
+			f->first = dup_col(st, 9);
+			f->last = dup_col(st, 10);
+			f->hosts = list_norm(dup_col(st, 11), ',', ',');
+			f->samples = list_norm(dup_col(st, 12), ',', ',');
+			f->benign = sqlite3_column_int(st, 13) != 0;
+		}
+		if (src != SQLITE_ROW && src != SQLITE_DONE) {
+			rc = db_error(r);
+			goto out;
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if (r->has_unexplained) {
+		if ((rc = prepare(r, "SELECT count(DISTINCT template) FROM unexplained", &st)))
+			goto out;
+		if (sqlite3_step(st) == SQLITE_ROW)
+			r->nu_total = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		st = NULL;
+		if ((rc = prepare(r,
+			"SELECT u.template, count(*), min(r.ts), max(r.ts), min(u.record_id) "
+			"FROM unexplained u LEFT JOIN records r ON r.id = u.record_id "
+			"GROUP BY u.template ORDER BY 2 DESC, 1 LIMIT 50", &st)))
+			goto out;
+		if (!(r->u = calloc(MAX_UNEXPLAINED, sizeof *r->u))) {
+			rc = SIP_ENOMEM;
+			goto out;
+		}
+		while ((src = sqlite3_step(st)) == SQLITE_ROW && r->nu < MAX_UNEXPLAINED) {
+			unexp *u = &r->u[r->nu++];
+			u->template = dup_col(st, 0);
+			u->count = sqlite3_column_int64(st, 1);
+			u->first = dup_col(st, 2);
+			u->last = dup_col(st, 3);
+			u->sample = sqlite3_column_int64(st, 4);
+		}
+		if (src != SQLITE_ROW && src != SQLITE_DONE) {
+			rc = db_error(r);
+			goto out;
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if ((rc = load_pairs(r, "SELECT coalesce(status, '?'), count(*) FROM files "
+			     "GROUP BY 1 ORDER BY 1", r->status, 16, &r->nstatus)))
+		goto out;
+	for (size_t i = 0; i < r->nstatus; i++)
+		r->nfiles += r->status[i].n;
+	if ((rc = load_pairs(r, "SELECT coalesce(kind, '?'), count(*) FROM records "
+			     "GROUP BY 1 ORDER BY 1", r->kinds, 16, &r->nkinds)))
+		goto out;
+	for (size_t i = 0; i < r->nkinds; i++)
+		r->nrecords += r->kinds[i].n;
+	if ((rc = load_pairs(r,
+		"SELECT CASE WHEN peer LIKE '[%' AND instr(peer, ']') > 0 "
+		"THEN substr(peer, 1, instr(peer, ']')) "
+		"WHEN instr(peer, ':') > 0 AND "
+		"instr(substr(peer, instr(peer, ':') + 1), ':') = 0 "
+		"THEN substr(peer, 1, instr(peer, ':') - 1) ELSE peer END AS p, "
+		"count(*), sum(level IN ('TL_ERROR','TL_FATAL')), "
+		"sum(coalesce(status, 0) >= 400) FROM records "
+		"WHERE peer IS NOT NULL AND peer <> '' AND "
+		"(level IN ('TL_ERROR','TL_FATAL') OR status >= 400) "
+		"GROUP BY p ORDER BY 2 DESC, 1 LIMIT 10", r->peers, MAX_PEERS, &r->npeers)))
+		goto out;
+	if ((rc = prepare(r, "SELECT min(ts), max(ts) FROM records", &st)))
+		goto out;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		r->first_ts = dup_col(st, 0);
+		r->last_ts = dup_col(st, 1);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((rc = prepare(r, "SELECT host FROM records WHERE host IS NOT NULL AND "
+			  "host <> '' UNION SELECT host FROM files WHERE host IS NOT "
+			  "NULL AND host <> '' ORDER BY 1 LIMIT 100", &st)))
+		goto out;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW && r->nhosts < MAX_LIST)
+		r->hosts[r->nhosts++] = dup_col(st, 0);
+	if (src != SQLITE_ROW && src != SQLITE_DONE)
+		rc = db_error(r);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void release(report *r)
+{
+	for (size_t i = 0; i < r->nf; i++) {
+		finding *f = &r->f[i];
+		free(f->rule); free(f->severity); free(f->title); free(f->cause);
+		free(f->fix); free(f->refs); free(f->keys_json); free(f->first);
+		free(f->last); free(f->hosts); free(f->samples);
+	}
+	free(r->f);
+	for (size_t i = 0; i < r->nu; i++) {
+		free(r->u[i].template); free(r->u[i].first); free(r->u[i].last);
+	}
+	free(r->u);
+	for (size_t i = 0; i < r->npeers; i++)
+		free(r->peers[i].name);
+	for (size_t i = 0; i < r->nstatus; i++)
+		free(r->status[i].name);
+	for (size_t i = 0; i < r->nkinds; i++)
+		free(r->kinds[i].name);
+	for (size_t i = 0; i < r->nhosts; i++)
+		free(r->hosts[i]);
+	free(r->first_ts);
+	free(r->last_ts);
+}
+
+/* Next item of a list separated by any of seps (trimmed); 0 at the end. */
+static int next_item(const char **p, const char *seps, const char **item, size_t *n)
+{
+	const char *s = *p;
+	for (;;) {
+		while (*s && (strchr(seps, *s) || *s == ' ' || *s == '\r'))
+			s++;
+		if (!*s)
+			return 0;
+		size_t len = strcspn(s, seps);
+		size_t t = len;
+		while (t && (s[t - 1] == ' ' || s[t - 1] == '\r'))
+			t--;
+		*item = s;
+		*n = t;
+		*p = s + len;
+		if (t)
+			return 1;
+		s += len;
+	}
+}
+
+static int flush(FILE *out, sip_buf *b)
+{
+	if (b->n && fwrite(b->p, 1, b->n, out) != b->n)
+		return SIP_EIO;
+	sip_buf_reset(b);
+	return SIP_OK;
+}
+
+/* The file path and line of record id, into path/line (path "" if none). */
+static int record_place(report *r, sqlite3_stmt *st, long long id, sip_buf *raw,
+			char *path, size_t pathsz, long long *line)
+{
+	int src;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, id);
+	path[0] = 0;
+	*line = 0;
+	src = sqlite3_step(st);
+	if (src == SQLITE_DONE)
+		return 1;
+	if (src != SQLITE_ROW)
+		return -1;
+	snprintf(path, pathsz, "%s", nz((const char *)sqlite3_column_text(st, 0)));
+	*line = sqlite3_column_int64(st, 1);
+	if (raw && r->tr) {
+		sip_diag d;
+		sip_buf_reset(raw);
+		/* SIP_ENOMEM: cut at the cap, keep what fits; a damaged chunk
+		   shows no evidence rather than failing the report */
+		if (sip_store_text_get_at(r->tr, sqlite3_column_int64(st, 2),
+					  sqlite3_column_int64(st, 3),
+					  sqlite3_column_int64(st, 4), raw, &d) == SIP_EFORMAT)
+			sip_buf_reset(raw);
+	}
+	return 0;
+}
+
+static const char *PLACE_SQL =
+	"SELECT coalesce(f.path, ''), r.line, r.chunk_id, r.raw_off, r.raw_len "
+	"FROM records r "
+	"LEFT JOIN files f ON f.id = r.file_id WHERE r.id = ?1";
+
+/* ---- text and markdown ------------------------------------------------ */
+
+static void upper(char *dst, size_t n, const char *s)
+{
+	size_t i = 0;
+	for (; s && s[i] && i + 1 < n; i++)
+		dst[i] = (s[i] >= 'a' && s[i] <= 'z') ? (char)(s[i] - 32) : s[i];
+	dst[i] = 0;
+}
+
+/* Markdown-safe copy of s: < > & as entities (no raw HTML reaches the
+   ticket), | escaped in tables, newlines as blanks in tables. */
+static const char *md_text(sip_buf *tmp, const char *s, int table)
+{
+	sip_buf_reset(tmp);
+	for (const char *c = nz(s); *c; c++) {
+		switch (*c) {
+		case '<': sip_buf_adds(tmp, "&lt;"); break;
+		case '>': sip_buf_adds(tmp, "&gt;"); break;
+		case '&': sip_buf_adds(tmp, "&amp;"); break;
+		case '|': sip_buf_adds(tmp, table ? "\\|" : "|"); break;
+		case '\r': case '\n': sip_buf_addc(tmp, table ? ' ' : *c); break;
+		default: sip_buf_addc(tmp, *c); break;
+		}
+	}
+	return tmp->p ? tmp->p : "";
+}
+
+static int write_text(report *r, FILE *out, int md)
+{
+	sip_buf b, t;
+	int rc = SIP_OK;
+
+	sip_buf_init(&b, 0);
+	sip_buf_init(&t, 0);
+	if (md)
+		sip_buf_adds(&b, "# sipscan report\n\n## Summary\n\n");
+	else
+		sip_buf_adds(&b, "SIPSCAN REPORT\n\nSUMMARY\n");
+	sip_buf_printf(&b, "%sfiles:   %lld (", md ? "- " : "  ", r->nfiles);
+	for (size_t i = 0; i < r->nstatus; i++)
+		sip_buf_printf(&b, "%s%s %lld", i ? ", " : "", r->status[i].name, r->status[i].n);
+	sip_buf_adds(&b, ")\n");
+	sip_buf_printf(&b, "%srecords: %lld (", md ? "- " : "  ", r->nrecords);
+	for (size_t i = 0; i < r->nkinds; i++)
+		sip_buf_printf(&b, "%s%s %lld", i ? ", " : "", r->kinds[i].name, r->kinds[i].n);
+	sip_buf_adds(&b, ")\n");
+	sip_buf_printf(&b, "%sspan:    %s .. %s\n", md ? "- " : "  ",
+		       r->first_ts ? r->first_ts : "-", r->last_ts ? r->last_ts : "-");
+	sip_buf_printf(&b, "%shosts:   ", md ? "- " : "  ");
+	for (size_t i = 0; i < r->nhosts; i++)
+		sip_buf_printf(&b, "%s%s", i ? ", " : "", r->hosts[i]);
+	sip_buf_adds(&b, r->nhosts ? "\n" : "(none recorded)\n");
+
+	sip_buf_printf(&b, md ? "\n## Findings (%lld)\n\n" : "\nFINDINGS (%lld)\n", r->nf_total);
+	if (!r->nf)
+		sip_buf_adds(&b, md ? "No findings.\n" : "  none\n");
+	if (md && r->nf) {
+		sip_buf_adds(&b, "| # | Severity | Count | Finding | First seen | Last seen |\n"
+				 "|---|---|---:|---|---|---|\n");
+		for (size_t i = 0; i < r->nf; i++) {
+			finding *f = &r->f[i];
+			sip_buf_printf(&b, "| %zu | %s%s | %lld | ", i + 1, nz(f->severity),
+				       f->benign ? " (benign)" : "", f->count);
+			sip_buf_adds(&b, md_text(&t, f->title, 1));
+			sip_buf_printf(&b, " | %s | %s |\n", nz(f->first), nz(f->last));
+		}
+	}
+	if ((rc = flush(out, &b)))
+		goto out;
+	for (size_t i = 0; i < r->nf; i++) {
+		finding *f = &r->f[i];
+		const char *p, *item;
+		size_t n;
+		char sev[16];
+
+		upper(sev, sizeof sev, f->severity);
+		if (md) {
+			sip_buf_printf(&b, "\n### %zu. %s\n\n", i + 1, md_text(&t, f->title, 0));
+			sip_buf_printf(&b, "- **Severity:** %s%s\n- **Rule:** `%s`\n"
+				       "- **Count:** %lld, from %s to %s\n",
+				       nz(f->severity), f->benign ? " (benign)" : "",
+				       nz(f->rule), f->count, nz(f->first), nz(f->last));
+			if (f->hosts && *f->hosts)
+				sip_buf_printf(&b, "- **Hosts:** %s\n", f->hosts);
+			sip_buf_adds(&b, "\n**Cause:**\n\n");
+			sip_wrap(&b, md_text(&t, f->cause, 0), 78, "");
+			sip_buf_adds(&b, "\n**Fix:**\n\n");
+			sip_wrap(&b, md_text(&t, f->fix, 0), 78, "");
+			if (f->refs && *f->refs) {
+				sip_buf_adds(&b, "\n**References:**\n\n");
+				for (p = f->refs; next_item(&p, "\n", &item, &n);)
+					sip_buf_printf(&b, "- <%.*s>\n", (int)n, item);
+			}
+			if (f->samples && *f->samples) {
+				sip_buf_adds(&b, "\n**Sample records:** `sipscan show");
+				for (p = f->samples; next_item(&p, ",", &item, &n);)
+					sip_buf_printf(&b, " %.*s", (int)n, item);
+				sip_buf_adds(&b, "`\n");
+			}
+		} else {
+			sip_buf_printf(&b, "\n[%s]%s %s\n", sev, f->benign ? " (benign)" : "",
+				       nz(f->title));
+			sip_buf_printf(&b, "  rule %s, count %lld\n  seen %s .. %s\n",
+				       nz(f->rule), f->count, nz(f->first), nz(f->last));
+			if (f->hosts && *f->hosts)
+				sip_buf_printf(&b, "  hosts: %s\n", f->hosts);
+			sip_buf_adds(&b, "  Cause:\n");
+			sip_wrap(&b, nz(f->cause), 78, "    ");
+			sip_buf_adds(&b, "  Fix:\n");
+			sip_wrap(&b, nz(f->fix), 78, "    ");
+			if (f->refs && *f->refs) {
+				sip_buf_adds(&b, "  Refs:\n");
+				for (p = f->refs; next_item(&p, "\n", &item, &n);)
+					sip_buf_printf(&b, "    %.*s\n", (int)n, item);
+			}
+			if (f->samples && *f->samples) {
+				sip_buf_adds(&b, "  Samples: sipscan show");
+				for (p = f->samples; next_item(&p, ",", &item, &n);)
+					sip_buf_printf(&b, " %.*s", (int)n, item);
+				sip_buf_addc(&b, '\n');
+			}
+		}
+		if ((rc = flush(out, &b)))
+			goto out;
+	}
+	if (r->nf < (size_t)r->nf_total)
+		sip_buf_printf(&b, "\n(%lld more findings not shown)\n",
+			       r->nf_total - (long long)r->nf);
+
+	sip_buf_printf(&b, md ? "\n## Unexplained signatures (%lld)\n\n" :
+			    "\nUNEXPLAINED SIGNATURES (%lld)\n", r->nu_total);
+	if (!r->nu)
+		sip_buf_adds(&b, md ? "None.\n" : "  none\n");
+	else if (md)
+		sip_buf_adds(&b, "| Count | Template | First seen | Last seen | Sample |\n"
+				 "|---:|---|---|---|---:|\n");
+	for (size_t i = 0; i < r->nu; i++) {
+		unexp *u = &r->u[i];
+		if (md) {
+			sip_buf_printf(&b, "| %lld | `", u->count);
+			for (const char *c = nz(u->template); *c; c++)
+				sip_buf_addc(&b, *c == '|' ? '/' : (*c == '`' ? '\'' :
+					     (*c == '\n' || *c == '\r' ? ' ' : *c)));
+			sip_buf_printf(&b, "` | %s | %s | %lld |\n", nz(u->first), nz(u->last),
+				       u->sample);
+		} else {
+			char num[32];
+			size_t mark = b.n;
+			sip_wrap(&b, nz(u->template), 78, "          ");
+			if (snprintf(num, sizeof num, "%8lld  ", u->count) == 10 &&
+			    b.n >= mark + 10)
+				memcpy(b.p + mark, num, 10);
+			sip_buf_printf(&b, "          %s .. %s  (record %lld)\n",
+				       nz(u->first), nz(u->last), u->sample);
+		}
+	}
+	sip_buf_printf(&b, md ? "\n## Peers with the most failures\n\n" :
+			    "\nPEERS WITH THE MOST FAILURES\n");
+	if (!r->npeers)
+		sip_buf_adds(&b, md ? "None.\n" : "  none\n");
+	else if (md)
+		sip_buf_adds(&b, "| Peer | Failures | Error records | Responses >= 400 |\n"
+				 "|---|---:|---:|---:|\n");
+	for (size_t i = 0; i < r->npeers; i++) {
+		pair *p = &r->peers[i];
+		if (md)
+			sip_buf_printf(&b, "| %s | %lld | %lld | %lld |\n", nz(p->name), p->n,
+				       p->a, p->b);
+		else
+			sip_buf_printf(&b, "%8lld  %s (%lld error records, %lld responses >= 400)\n",
+				       p->n, nz(p->name), p->a, p->b);
+	}
+	rc = flush(out, &b);
+out:
+	sip_buf_release(&b);
+	sip_buf_release(&t);
+	return rc;
+}
+
+/* ---- JSON -------------------------------------------------------------- */
+
+static void jkey(sip_buf *b, const char *k, int comma)
+{
+	if (comma)
+		sip_buf_addc(b, ',');
+	sip_buf_json_str(b, k, strlen(k));
+	sip_buf_addc(b, ':');
+}
+
+static void jstr(sip_buf *b, const char *k, const char *v, int comma)
+{
+	jkey(b, k, comma);
+	if (v)
+		sip_buf_json_str(b, v, strlen(v));
+	else
+		sip_buf_adds(b, "null");
+}
+
+static void jlist(sip_buf *b, const char *k, const char *v, const char *seps)
+{
+	const char *p = nz(v), *item;
+	size_t n;
+	int first = 1;
+
+	jkey(b, k, 1);
+	sip_buf_addc(b, '[');
+	while (next_item(&p, seps, &item, &n)) {
+		if (!first)
+			sip_buf_addc(b, ',');
+		sip_buf_json_str(b, item, n);
+		first = 0;
+	}
+	sip_buf_addc(b, ']');
+}
+
+static int write_json(report *r, FILE *out)
+{
+	sqlite3_stmt *place = NULL;
+	sip_buf b;
+	int rc;
+
+	sip_buf_init(&b, 0);
+	if ((rc = prepare(r, PLACE_SQL, &place)))
+		goto out;
+	sip_buf_adds(&b, "{\"findings\":[");
+	for (size_t i = 0; i < r->nf; i++) {
+		finding *f = &r->f[i];
+		const char *p = nz(f->samples), *item;
+		size_t n;
+		int first = 1;
+
+		sip_buf_adds(&b, i ? ",\n {" : "\n {");
+		jstr(&b, "rule", f->rule, 0);
+		jstr(&b, "severity", f->severity, 1);
+		jstr(&b, "title", f->title, 1);
+		jstr(&b, "cause", f->cause, 1);
+		jstr(&b, "fix", f->fix, 1);
+		jkey(&b, "count", 1);
+		sip_buf_printf(&b, "%lld", f->count);
+		jstr(&b, "first_seen", f->first, 1);
+		jstr(&b, "last_seen", f->last, 1);
+		jlist(&b, "hosts", f->hosts, ",");
+		jkey(&b, "keys", 1);
+		/* keys_json is written by the rules engine as a JSON object. */
+		sip_buf_adds(&b, f->keys_json && f->keys_json[0] == '{' ? f->keys_json : "{}");
+		jlist(&b, "refs", f->refs, "\n");
+		jkey(&b, "sample_records", 1);
+		sip_buf_addc(&b, '[');
+		while (next_item(&p, ",", &item, &n)) {
+			char path[4096];
+			long long id = strtoll(item, NULL, 10), line;
+			int found = record_place(r, place, id, NULL, path, sizeof path, &line);
+			if (found < 0) {
+				rc = db_error(r);
+				goto out;
+			}
+			if (!first)
+				sip_buf_addc(&b, ',');
+			first = 0;
+			sip_buf_printf(&b, "{\"id\":%lld", id);
+			jstr(&b, "file", found ? NULL : path, 1);
+			jkey(&b, "line", 1);
+			if (found)
+				sip_buf_adds(&b, "null}");
+			else
+				sip_buf_printf(&b, "%lld}", line);
+		}
+		sip_buf_addc(&b, ']');
+		jkey(&b, "benign", 1);
+		sip_buf_adds(&b, f->benign ? "true}" : "false}");
+		if ((rc = flush(out, &b)))
+			goto out;
+	}
+	sip_buf_adds(&b, r->nf ? "\n],\n\"unexplained\":[" : "],\n\"unexplained\":[");
+	for (size_t i = 0; i < r->nu; i++) {
+		unexp *u = &r->u[i];
+		sip_buf_adds(&b, i ? ",\n {" : "\n {");
+		jstr(&b, "template", u->template, 0);
+		jkey(&b, "count", 1);
+		sip_buf_printf(&b, "%lld", u->count);
+		jstr(&b, "first_seen", u->first, 1);
+		jstr(&b, "last_seen", u->last, 1);
+		jkey(&b, "sample_record", 1);
+		sip_buf_printf(&b, "%lld}", u->sample);
+	}
+	sip_buf_adds(&b, r->nu ? "\n],\n\"summary\":{" : "],\n\"summary\":{");
+	jkey(&b, "files", 0);
+	sip_buf_printf(&b, "%lld", r->nfiles);
+	jkey(&b, "files_by_status", 1);
+	sip_buf_addc(&b, '{');
+	for (size_t i = 0; i < r->nstatus; i++) {
+		jkey(&b, r->status[i].name, i > 0);
+		sip_buf_printf(&b, "%lld", r->status[i].n);
+	}
+	sip_buf_addc(&b, '}');
+	jkey(&b, "records", 1);
+	sip_buf_printf(&b, "%lld", r->nrecords);
+	jkey(&b, "records_by_kind", 1);
+	sip_buf_addc(&b, '{');
+	for (size_t i = 0; i < r->nkinds; i++) {
+		jkey(&b, r->kinds[i].name, i > 0);
+		sip_buf_printf(&b, "%lld", r->kinds[i].n);
+	}
+	sip_buf_addc(&b, '}');
+	jkey(&b, "hosts", 1);
+	sip_buf_addc(&b, '[');
+	for (size_t i = 0; i < r->nhosts; i++) {
+		if (i)
+			sip_buf_addc(&b, ',');
+		sip_buf_json_str(&b, r->hosts[i], strlen(r->hosts[i]));
+	}
+	sip_buf_addc(&b, ']');
+	jstr(&b, "first_ts", r->first_ts, 1);
+	jstr(&b, "last_ts", r->last_ts, 1);
+	sip_buf_adds(&b, "},\n\"peers\":[");
+	for (size_t i = 0; i < r->npeers; i++) {
+		pair *p = &r->peers[i];
+		sip_buf_adds(&b, i ? ",\n {" : "\n {");
+		jstr(&b, "peer", p->name, 0);
+		jkey(&b, "failures", 1);
+		sip_buf_printf(&b, "%lld", p->n);
+		jkey(&b, "error_records", 1);
+		sip_buf_printf(&b, "%lld", p->a);
+		jkey(&b, "responses_4xx_6xx", 1);
+		sip_buf_printf(&b, "%lld}", p->b);
+	}
+	sip_buf_adds(&b, r->npeers ? "\n]}\n" : "]}\n");
+	rc = flush(out, &b);
+out:
+	sqlite3_finalize(place);
+	sip_buf_release(&b);
+	return rc;
+}
+
+/* ---- HTML ---------------------------------------------------------------- */
+
+static const char *sev_color(const char *sev)
+{
+	sev = nz(sev);
+	if (!strcmp(sev, "critical")) return "#b00020";
+	if (!strcmp(sev, "error")) return "#e0531f";
+	if (!strcmp(sev, "warning")) return "#d9a400";
+	return "#3f7fbf";
+}
+
+static const char *CSS =
+	"body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}"
+	"h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #ccc;padding-bottom:4px}"
+	"table{border-collapse:collapse;margin:8px 0}"
+	"td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top;font-size:13px}"
+	"th{background:#f0f0f0}td.n{text-align:right}"
+	".sev{color:#fff;padding:1px 6px;border-radius:3px;font-size:12px}"
+	".finding{border:1px solid #ddd;border-radius:4px;padding:8px 12px;margin:12px 0}"
+	".benign{opacity:0.7}"
+	"pre{background:#f7f7f7;border:1px solid #e0e0e0;padding:8px;overflow-x:auto;font-size:12px;white-space:pre-wrap;word-break:break-all}"
+	".src{font-family:monospace;font-size:12px;color:#555;margin:6px 0 0 0}"
+	"summary{cursor:pointer;color:#1a4f8b}"
+	"svg text{font-family:sans-serif;font-size:11px}";
+
+static int html_timeline(report *r, sip_buf *b)
+{
+	sqlite3_stmt *st = NULL, *ts = NULL;
+	long long t0 = -1, t1 = -1;
+	size_t rows = r->nf < 30 ? r->nf : 30;
+	const int W = 1000, LEFT = 300, ROW = 20, TOP = 10;
+	int rc = SIP_OK, src;
+	unsigned bins[TL_BINS];
+	char first[32] = "", last[32] = "";
+	const int plot = W - LEFT - 10;
+
+	if (!rows)
+		return sip_buf_adds(b, "<p>No findings, so no timeline.</p>\n");
+	if ((rc = prepare(r, "SELECT min(r.ts), max(r.ts) FROM finding_records fr "
+			  "JOIN records r ON r.id = fr.record_id", &st)))
+		goto out;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(st, 0);
+		const char *z = (const char *)sqlite3_column_text(st, 1);
+		if ((t0 = sip_ts_ms(a)) >= 0)
+			snprintf(first, sizeof first, "%s", a);
+		if ((t1 = sip_ts_ms(z)) >= 0)
+			snprintf(last, sizeof last, "%s", z);
+	}
+	/* findings without finding_records still widen the span */
+	for (size_t i = 0; i < rows; i++) {
+		long long a = sip_ts_ms(r->f[i].first), z = sip_ts_ms(r->f[i].last);
+		if (a >= 0 && (t0 < 0 || a < t0)) {
+			t0 = a;
+			snprintf(first, sizeof first, "%s", r->f[i].first);
+		}
+		if (z >= 0 && z > t1) {
+			t1 = z;
+			snprintf(last, sizeof last, "%s", r->f[i].last);
+		}
+	}
+	if (t0 < 0 || t1 < 0)
+		return sip_buf_adds(b, "<p>No timestamps, so no timeline.</p>\n");
+	if (t1 <= t0)
+		t1 = t0 + 1000;
+	if ((rc = prepare(r, "SELECT r.ts FROM finding_records fr JOIN records r "
+			  "ON r.id = fr.record_id WHERE fr.finding_id = ?1", &ts)))
+		goto out;
+	sip_buf_printf(b, "<svg width=\"%d\" height=\"%zu\" "
+		       "role=\"img\" aria-label=\"failures over time per finding\">\n",
+		       W, TOP + rows * (size_t)ROW + 40);
+	sip_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%zu\" fill=\"#fafafa\" "
+		       "stroke=\"#ccc\"/>\n", LEFT, TOP, plot, rows * (size_t)ROW);
+	for (size_t i = 0; i < rows; i++) {
+		finding *f = &r->f[i];
+		unsigned maxbin = 0;
+		int y = TOP + (int)i * ROW, any = 0;
+		char title[64];
+
+		memset(bins, 0, sizeof bins);
+		sqlite3_reset(ts);
+		sqlite3_bind_int64(ts, 1, f->id);
+		while ((src = sqlite3_step(ts)) == SQLITE_ROW) {
+			long long t = sip_ts_ms((const char *)sqlite3_column_text(ts, 0));
+			if (t < 0)
+				continue;
+			size_t k = (size_t)((t - t0) * (TL_BINS - 1) / (t1 - t0));
+			if (k >= TL_BINS)
+				k = TL_BINS - 1;
+			bins[k]++;
+			any = 1;
+		}
+		if (src != SQLITE_DONE) {
+			rc = db_error(r);
+			goto out;
+		}
+		if (!any) { /* no linked records: mark first and last seen */
+			long long a = sip_ts_ms(f->first), z = sip_ts_ms(f->last);
+			if (a >= 0)
+				bins[(size_t)((a - t0) * (TL_BINS - 1) / (t1 - t0))]++;
+			if (z >= 0)
+				bins[(size_t)((z - t0) * (TL_BINS - 1) / (t1 - t0))]++;
+		}
+		for (size_t k = 0; k < TL_BINS; k++)
+			if (bins[k] > maxbin)
+				maxbin = bins[k];
+		snprintf(title, sizeof title, "%zu. %.50s%s", i + 1, nz(f->title),
+			 strlen(nz(f->title)) > 50 ? "..." : "");
+		sip_buf_printf(b, "<text x=\"4\" y=\"%d\">", y + 14);
+		html(b, title);
+		sip_buf_adds(b, "</text>\n");
+		for (size_t k = 0; k < TL_BINS; k++) {
+			int h;
+			if (!bins[k])
+				continue;
+			h = 4 + (int)(12.0 * bins[k] / (maxbin ? maxbin : 1));
+			sip_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+				       "fill=\"%s\"><title>%u</title></rect>\n",
+				       LEFT + (int)(k * (size_t)plot / TL_BINS), y + ROW - 2 - h,
+				       plot / TL_BINS > 2 ? plot / TL_BINS - 1 : 2, h,
+				       sev_color(f->severity), bins[k]);
+		}
+	}
+	{
+		int y = TOP + (int)rows * ROW + 16;
+		sip_buf_printf(b, "<text x=\"%d\" y=\"%d\">", LEFT, y);
+		html(b, first);
+		sip_buf_printf(b, "</text>\n<text x=\"%d\" y=\"%d\" text-anchor=\"end\">",
+			       W - 10, y);
+		html(b, last);
+		sip_buf_adds(b, "</text>\n</svg>\n");
+	}
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(ts);
+	return rc;
+}
+
+static int write_html(report *r, FILE *out)
+{
+	sqlite3_stmt *place = NULL;
+	sip_buf b, raw;
+	int rc;
+
+	sip_buf_init(&b, 0);
+	sip_buf_init(&raw, EVIDENCE_MAX);
+	if ((rc = prepare(r, PLACE_SQL, &place)) ||
+	    (rc = sip_store_text_reader_new(&r->tr, r->db, r->diag)))
+		goto out;
+	sip_buf_adds(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+			 "<meta charset=\"utf-8\"/>\n<title>sipscan report</title>\n<style>");
+	sip_buf_adds(&b, CSS);
+	sip_buf_adds(&b, "</style>\n</head>\n<body>\n<h1>sipscan report</h1>\n");
+	/* Summary */
+	sip_buf_adds(&b, "<h2>Summary</h2>\n<table>\n");
+	sip_buf_printf(&b, "<tr><th>Files</th><td>%lld (", r->nfiles);
+	for (size_t i = 0; i < r->nstatus; i++) {
+		sip_buf_adds(&b, i ? ", " : "");
+		html(&b, r->status[i].name);
+		sip_buf_printf(&b, " %lld", r->status[i].n);
+	}
+	sip_buf_printf(&b, ")</td></tr>\n<tr><th>Records</th><td>%lld (", r->nrecords);
+	for (size_t i = 0; i < r->nkinds; i++) {
+		sip_buf_adds(&b, i ? ", " : "");
+		html(&b, r->kinds[i].name);
+		sip_buf_printf(&b, " %lld", r->kinds[i].n);
+	}
+	sip_buf_adds(&b, ")</td></tr>\n<tr><th>Time span</th><td>");
+	html(&b, r->first_ts ? r->first_ts : "-");
+	sip_buf_adds(&b, " .. ");
+	html(&b, r->last_ts ? r->last_ts : "-");
+	sip_buf_adds(&b, "</td></tr>\n<tr><th>Hosts</th><td>");
+	for (size_t i = 0; i < r->nhosts; i++) {
+		sip_buf_adds(&b, i ? ", " : "");
+		html(&b, r->hosts[i]);
+	}
+	if (!r->nhosts)
+		sip_buf_adds(&b, "(none recorded)");
+	sip_buf_adds(&b, "</td></tr>\n</table>\n");
+	/* Timeline */
+	sip_buf_adds(&b, "<h2>Timeline</h2>\n");
+	if ((rc = html_timeline(r, &b)))
+		goto out;
+	/* Findings table */
+	sip_buf_printf(&b, "<h2>Findings (%lld)</h2>\n", r->nf_total);
+	if (r->nf) {
+		sip_buf_adds(&b, "<table>\n<tr><th>#</th><th>Severity</th><th>Count</th>"
+				 "<th>Finding</th><th>First seen</th><th>Last seen</th>"
+				 "<th>Hosts</th></tr>\n");
+		for (size_t i = 0; i < r->nf; i++) {
+			finding *f = &r->f[i];
+			sip_buf_printf(&b, "<tr%s><td class=\"n\">%zu</td><td><span class=\"sev\" "
+				       "style=\"background:%s\">", f->benign ? " class=\"benign\"" : "",
+				       i + 1, sev_color(f->severity));
+			html(&b, f->severity);
+			sip_buf_printf(&b, "</span>%s</td><td class=\"n\">%lld</td><td>"
+				       "<a href=\"#f%zu\">", f->benign ? " benign" : "", f->count, i + 1);
+			html(&b, f->title);
+			sip_buf_adds(&b, "</a></td><td>");
+			html(&b, f->first);
+			sip_buf_adds(&b, "</td><td>");
+			html(&b, f->last);
+			sip_buf_adds(&b, "</td><td>");
+			html(&b, f->hosts);
+			sip_buf_adds(&b, "</td></tr>\n");
+		}
+		sip_buf_adds(&b, "</table>\n");
+	} else {
+		sip_buf_adds(&b, "<p>No findings.</p>\n");
+	}
+	if ((rc = flush(out, &b)))
+		goto out;
+	/* Each finding with its evidence */
+	for (size_t i = 0; i < r->nf; i++) {
+		finding *f = &r->f[i];
+		const char *p, *item;
+		size_t n, shown = 0;
+
+		sip_buf_printf(&b, "<div class=\"finding%s\" id=\"f%zu\">\n<h3>%zu. ",
+			       f->benign ? " benign" : "", i + 1, i + 1);
+		html(&b, f->title);
+		sip_buf_printf(&b, "</h3>\n<p><span class=\"sev\" style=\"background:%s\">",
+			       sev_color(f->severity));
+		html(&b, f->severity);
+		sip_buf_adds(&b, "</span> rule <code>");
+		html(&b, f->rule);
+		sip_buf_printf(&b, "</code>, count %lld, ", f->count);
+		html(&b, f->first);
+		sip_buf_adds(&b, " .. ");
+		html(&b, f->last);
+		sip_buf_adds(&b, "</p>\n<p><b>Cause:</b> ");
+		html(&b, f->cause);
+		sip_buf_adds(&b, "</p>\n<p><b>Fix:</b> ");
+		html(&b, f->fix);
+		sip_buf_adds(&b, "</p>\n");
+		if (f->refs && *f->refs) {
+			sip_buf_adds(&b, "<p><b>References</b> (not linked):</p>\n<ul>\n");
+			for (p = f->refs; next_item(&p, "\n", &item, &n);) {
+				sip_buf_adds(&b, "<li><code>");
+				sip_html_escape(&b, item, n);
+				sip_buf_adds(&b, "</code></li>\n");
+			}
+			sip_buf_adds(&b, "</ul>\n");
+		}
+		if (f->samples && *f->samples) {
+			sip_buf_adds(&b, "<details>\n<summary>Evidence: sample records</summary>\n");
+			for (p = f->samples; shown < MAX_SAMPLES && next_item(&p, ",", &item, &n); shown++) {
+				char path[4096];
+				long long id = strtoll(item, NULL, 10), line;
+				int found = record_place(r, place, id, &raw, path, sizeof path, &line);
+				if (found < 0) {
+					rc = db_error(r);
+					goto out;
+				}
+				sip_buf_printf(&b, "<p class=\"src\">record %lld", id);
+				if (!found) {
+					sip_buf_adds(&b, " &#8212; ");
+					html(&b, path);
+					sip_buf_printf(&b, ":%lld", line);
+				}
+				sip_buf_adds(&b, "</p>\n<pre>");
+				if (found)
+					sip_buf_adds(&b, "(no such record)");
+				else
+					sip_html_escape(&b, raw.p ? raw.p : "", raw.n);
+				if (raw.n >= EVIDENCE_MAX)
+					sip_buf_adds(&b, "\n[... cut]");
+				sip_buf_adds(&b, "</pre>\n");
+			}
+			sip_buf_adds(&b, "</details>\n");
+		}
+		sip_buf_adds(&b, "</div>\n");
+		if ((rc = flush(out, &b)))
+			goto out;
+	}
+	/* Unexplained and peers */
+	sip_buf_printf(&b, "<h2>Unexplained signatures (%lld)</h2>\n", r->nu_total);
+	if (r->nu) {
+		sip_buf_adds(&b, "<table>\n<tr><th>Count</th><th>Template</th><th>First seen</th>"
+				 "<th>Last seen</th><th>Sample record</th></tr>\n");
+		for (size_t i = 0; i < r->nu; i++) {
+			unexp *u = &r->u[i];
+			sip_buf_printf(&b, "<tr><td class=\"n\">%lld</td><td><code>", u->count);
+			html(&b, u->template);
+			sip_buf_adds(&b, "</code></td><td>");
+			html(&b, u->first);
+			sip_buf_adds(&b, "</td><td>");
+			html(&b, u->last);
+			sip_buf_printf(&b, "</td><td class=\"n\">%lld</td></tr>\n", u->sample);
+		}
+		sip_buf_adds(&b, "</table>\n");
+	} else {
+		sip_buf_adds(&b, "<p>None.</p>\n");
+	}
+	sip_buf_adds(&b, "<h2>Peers with the most failures</h2>\n");
+	if (r->npeers) {
+		sip_buf_adds(&b, "<table>\n<tr><th>Peer</th><th>Failures</th><th>Error records</th>"
+				 "<th>Responses &gt;= 400</th></tr>\n");
+		for (size_t i = 0; i < r->npeers; i++) {
+			sip_buf_adds(&b, "<tr><td>");
+			html(&b, r->peers[i].name);
+			sip_buf_printf(&b, "</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td>"
+				       "<td class=\"n\">%lld</td></tr>\n", r->peers[i].n,
+				       r->peers[i].a, r->peers[i].b);
+		}
+		sip_buf_adds(&b, "</table>\n");
+	} else {
+		sip_buf_adds(&b, "<p>None.</p>\n");
+	}
+	sip_buf_adds(&b, "</body>\n</html>\n");
+	rc = flush(out, &b);
+out:
+	sqlite3_finalize(place);
+	sip_store_text_reader_free(r->tr);
+	r->tr = NULL;
+	sip_buf_release(&b);
+	sip_buf_release(&raw);
+	return rc;
+}
+
+int sip_report_write(sqlite3 *db, sip_report_format f, FILE *out, sip_diag *diag)
+{
+	report r;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	r.db = db;
+	r.diag = diag;
+	if ((rc = load(&r)))
+		goto out;
+	switch (f) {
+	case SIP_REPORT_MD: rc = write_text(&r, out, 1); break;
+	case SIP_REPORT_JSON: rc = write_json(&r, out); break;
+	case SIP_REPORT_HTML: rc = write_html(&r, out); break;
+	default: rc = write_text(&r, out, 0); break;
+	}
+	if (!rc && fflush(out) != 0)
+		rc = SIP_EIO;
+	if (rc == SIP_EIO)
+		sip_diag_set(diag, rc, "", 0, "error writing the report");
+	else if (rc == SIP_ENOMEM)
+		sip_diag_set(diag, rc, "", 0, "out of memory writing the report");
+out:
+	release(&r);
+	return rc;
+}

@@ -1,0 +1,1103 @@
+/*
+ * store.c -- the SQLite store: schema, migrations, the prepared record insert,
+ * per-file bookkeeping and the compressed text of the records (chunks).
+ *
+ * Borrowed habits: SQLite's own (prepared statements made once and reused,
+ * explicit transactions, PRAGMA user_version migrations, indexes built after
+ * a bulk load) and Git's mem_pool for the per-batch arena.
+ *
+ * SCHEMA (version 1; names are stable, users write queries against them)
+ *
+ *   PRAGMA application_id = 0x53495053 ("SIPS"); PRAGMA user_version = 1.
+ *   Migrations are an ordered list (migrations[] below); migration N brings
+ *   user_version N-1 to N.  A database with another application_id, or with
+ *   tables but no sipscan id, or a newer user_version, is refused.
+ *
+ *   files        one row per input (path UNIQUE: realpath, or '-' = stdin)
+ *     id, path, size, mtime (unix s), fingerprint (hex FNV-1a 64 of the
+ *     first 64 KiB), tail_hash (hex FNV-1a 64 of the 4 KiB before size: a
+ *     grown file whose fingerprint and tail_hash at the old size still
+ *     match is an append), format ('sipstack'), compression ('gzip'|NULL),
+ *     encoding ('utf-8','utf-8-bom','utf-16le','utf-16be'), host (most
+ *     frequent record host), first_ts, last_ts, records, lines,
+ *     status ('ingesting','ingested','partial','skipped','failed'), error,
+ *     ingested_at (UTC 'YYYY-MM-DD HH:MM:SS'), resume_offset, resume_line
+ *     (header line/offset of the last record: an incremental run deletes
+ *     records from there on and reads again from there).
+ *   records      one row per record
+ *     id, file_id, line, ts ('YYYY-MM-DD HH:MM:SS.mmm', log clock), kind
+ *     ('connection','diagnostic','protocol','trace'), level, flag, host,
+ *     component, function, text, result_code ('0x' + 8 lowercase hex),
+ *     result_symbol, transport, peer, local, fqdn, conn_id, call_id, cseq,
+ *     method, status (SIP response code), direction, ms_diag_code (first
+ *     ms-diagnostics ErrorId), ms_diag_reason, truncated (0/1), and where
+ *     the original text is: chunk_id (chunks.id), raw_off, raw_len (the
+ *     text is bytes [raw_off, raw_off + raw_len) of the decompressed
+ *     chunk; read it with sip_store_text_get, `sipscan show`, or the `raw`
+ *     column of `sipscan export records`).  Absent or empty values are
+ *     NULL, never ''.
+ *   chunks       the original text of the records, compressed
+ *     id, file_id, data: the texts of consecutive records of one file
+ *     (file order, about SIP_CHUNK_TARGET = 256 KiB, never spanning files)
+ *     concatenated as they stood in the log (CRLF kept) and compressed as
+ *     one zstd frame (level 1, content size in the frame header).  Chunk
+ *     ids of a file grow with its lines.  The ingest keeps the last record
+ *     of a file alone in its chunk, so an incremental run (which deletes
+ *     and reads again that record) drops whole chunks only.  When a file's
+ *     records are deleted, its chunks no kept record uses go with them.
+ *   matches, unexplained, findings, finding_records, topology
+ *     filled by the rules engine (src/findings.c); when a file's records are
+ *     deleted their matches and unexplained rows go with them.
+ *
+ *   Views (each adds files.path AS file):
+ *     connections  kind = 'connection'
+ *     diagnostics  kind = 'diagnostic'
+ *     messages     kind = 'protocol'
+ *     errors       level TL_ERROR or TL_FATAL, plus SIP responses with
+ *                  status >= 400 that carry an ms-diagnostics code (the
+ *                  server said why); bare 401/407 challenges are not errors.
+ *
+ *   Indexes: records(file_id, line) always (deletes and resumes need it);
+ *   records(ts), and partial indexes on records(fqdn), (call_id) and
+ *   (result_code) WHERE the column IS NOT NULL (most records have none, and
+ *   `col = ?` uses a partial index), are dropped by the ingest before a
+ *   large load (more than sip_ingest_opts.bulk_bytes, default 64 MiB, to
+ *   read) and created again (IF NOT EXISTS) at the end of every run, so a
+ *   run killed in between leaves them to the next run.  There is no index
+ *   on kind: four values, each a large share of the table, so a scan is
+ *   faster than an index lookup for the views, and it would cost about 5%
+ *   of the database.
+ */
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <zstd.h>
+#include <zstd_errors.h>
+
+struct sip_store {
+	sqlite3 *db;
+	sqlite3_stmt *ins;       /* the record insert */
+	sqlite3_stmt *ins_chunk; /* the chunk insert */
+	int readonly;
+};
+
+/* ---- schema ---------------------------------------------------------- */
+
+static const char *const migrations[] = {
+	/* 1: everything */
+	"CREATE TABLE files("
+	" id INTEGER PRIMARY KEY,"
+	" path TEXT NOT NULL UNIQUE,"
+	" size INTEGER, mtime INTEGER, fingerprint TEXT, tail_hash TEXT,"
+	" format TEXT, compression TEXT, encoding TEXT, host TEXT,"
+	" first_ts TEXT, last_ts TEXT, records INTEGER, lines INTEGER,"
+	" status TEXT NOT NULL, error TEXT, ingested_at TEXT,"
+	" resume_offset INTEGER, resume_line INTEGER);\n"
+	"CREATE TABLE records("
+	" id INTEGER PRIMARY KEY,"
+	" file_id INTEGER NOT NULL REFERENCES files(id),"
+	" line INTEGER NOT NULL, ts TEXT, kind TEXT NOT NULL,"
+	" level TEXT, flag TEXT, host TEXT, component TEXT, function TEXT,"
+	" text TEXT, result_code TEXT, result_symbol TEXT, transport TEXT,"
+	" peer TEXT, local TEXT, fqdn TEXT, conn_id TEXT, call_id TEXT,"
+	" cseq TEXT, method TEXT, status INTEGER, direction TEXT,"
+	" ms_diag_code INTEGER, ms_diag_reason TEXT,"
+	" truncated INTEGER NOT NULL DEFAULT 0,"
+	" chunk_id INTEGER, raw_off INTEGER, raw_len INTEGER);\n"
+	"CREATE INDEX records_file_line ON records(file_id, line);\n"
+	"CREATE TABLE chunks(id INTEGER PRIMARY KEY,"
+	" file_id INTEGER NOT NULL, data BLOB NOT NULL);\n"
+	"CREATE TABLE matches(record_id INTEGER NOT NULL, rule_id TEXT NOT NULL,"
+	" key TEXT NOT NULL, vars TEXT, PRIMARY KEY(record_id, rule_id))"
+	" WITHOUT ROWID;\n"
+	"CREATE TABLE unexplained(record_id INTEGER PRIMARY KEY,"
+	" template TEXT NOT NULL);\n"
+	"CREATE TABLE findings(id INTEGER PRIMARY KEY, rule_id TEXT,"
+	" severity TEXT, title TEXT, cause TEXT, fix TEXT, refs TEXT, key TEXT,"
+	" keys_json TEXT, count INTEGER, first_seen TEXT, last_seen TEXT,"
+	" hosts TEXT, sample_ids TEXT, benign INTEGER);\n"
+	"CREATE TABLE finding_records(finding_id INTEGER, record_id INTEGER,"
+	" PRIMARY KEY(finding_id, record_id)) WITHOUT ROWID;\n"
+	"CREATE TABLE topology(id INTEGER PRIMARY KEY, fqdn TEXT NOT NULL,"
+	" kind TEXT, source TEXT, UNIQUE(fqdn, source));\n"
+	"CREATE VIEW connections AS SELECT r.id, r.file_id, f.path AS file,"
+	" r.line, r.ts, r.level, r.host, r.text, r.result_code,"
+	" r.result_symbol, r.transport, r.peer, r.local, r.fqdn, r.conn_id"
+	" FROM records r JOIN files f ON f.id = r.file_id"
+	" WHERE r.kind = 'connection';\n"
+	"CREATE VIEW diagnostics AS SELECT r.id, r.file_id, f.path AS file,"
+	" r.line, r.ts, r.level, r.host, r.text, r.result_code,"
+	" r.result_symbol, r.transport, r.peer, r.fqdn, r.call_id, r.cseq,"
+	" r.method FROM records r JOIN files f ON f.id = r.file_id"
+	" WHERE r.kind = 'diagnostic';\n"
+	"CREATE VIEW messages AS SELECT r.id, r.file_id, f.path AS file,"
+	" r.line, r.ts, r.level, r.host, r.direction, r.peer, r.transport,"
+	" r.method, r.status, r.call_id, r.cseq, r.ms_diag_code,"
+	" r.ms_diag_reason FROM records r JOIN files f ON f.id = r.file_id"
+	" WHERE r.kind = 'protocol';\n"
+	"CREATE VIEW errors AS SELECT r.id, r.file_id, f.path AS file,"
+	" r.line, r.ts, r.kind, r.level, r.host, r.text, r.result_code,"
+	" r.result_symbol, r.peer, r.fqdn, r.call_id, r.method, r.status,"
+	" r.ms_diag_code, r.ms_diag_reason"
+	" FROM records r JOIN files f ON f.id = r.file_id"
+	" WHERE r.level IN ('TL_ERROR', 'TL_FATAL')"
+	" OR (r.kind = 'protocol' AND r.status >= 400"
+	" AND r.ms_diag_code IS NOT NULL);\n",
+};
+#define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+static const char bulk_index_drop[] =
+	"DROP INDEX IF EXISTS records_ts;"
+	"DROP INDEX IF EXISTS records_fqdn;"
+	"DROP INDEX IF EXISTS records_call_id;"
+	"DROP INDEX IF EXISTS records_result_code;";
+
+static const char index_create[] =
+	"CREATE INDEX IF NOT EXISTS records_file_line ON records(file_id, line);"
+	"CREATE INDEX IF NOT EXISTS records_ts ON records(ts);"
+	"CREATE INDEX IF NOT EXISTS records_fqdn ON records(fqdn)"
+	" WHERE fqdn IS NOT NULL;"
+	"CREATE INDEX IF NOT EXISTS records_call_id ON records(call_id)"
+	" WHERE call_id IS NOT NULL;"
+	"CREATE INDEX IF NOT EXISTS records_result_code ON records(result_code)"
+	" WHERE result_code IS NOT NULL;";
+
+static const char insert_sql[] =
+	"INSERT INTO records(file_id, line, kind, status, ms_diag_code,"
+	" truncated, chunk_id, raw_off, raw_len, ts, level, flag, host,"
+	" component, function, text, result_code, result_symbol, transport,"
+	" peer, local, fqdn, conn_id, call_id, cseq, method, direction,"
+	" ms_diag_reason)"
+	" VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+#define INS_FIRST_COL 10  /* parameter of SIP_COL_TS */
+
+static const char insert_chunk_sql[] =
+	"INSERT INTO chunks(file_id, data) VALUES(?, ?)";
+
+static int db_error(sqlite3 *db, sip_diag *diag, const char *what)
+{
+	int ec = db ? sqlite3_errcode(db) : SQLITE_ERROR;
+	int code = (ec == SQLITE_BUSY || ec == SQLITE_LOCKED) ? SIP_EBUSY :
+		   (ec == SQLITE_READONLY) ? SIP_EREADONLY : SIP_EDB;
+	return sip_diag_set(diag, code, db ? sqlite3_db_filename(db, "main") : "",
+			    0, "%s: %s", what, db ? sqlite3_errmsg(db) : "no database");
+}
+
+static int exec_sql(sqlite3 *db, const char *sql, sip_diag *diag)
+{
+	char *err = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+
+	if (rc != SQLITE_OK) {
+		int code = (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) ? SIP_EBUSY : SIP_EDB;
+		sip_diag_set(diag, code, sqlite3_db_filename(db, "main"), 0, "%s",
+			     err ? err : sqlite3_errstr(rc));
+		sqlite3_free(err);
+		return code;
+	}
+	return SIP_OK;
+}
+
+/* One integer from a query (a PRAGMA); -1 on error. */
+static int64_t query_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/*
+ * Check the identity of the open database: returns SIP_OK with *version,
+ * or SIP_EDB when it is not ours or too new.
+ */
+static int check_identity(sqlite3 *db, const char *path, int *version,
+			  sip_diag *diag)
+{
+	int64_t app, ver, ntables;
+
+	app = query_int(db, "PRAGMA application_id");
+	ver = query_int(db, "PRAGMA user_version");
+	ntables = query_int(db, "SELECT count(*) FROM sqlite_master");
+	if (app < 0 || ver < 0 || ntables < 0)
+		return db_error(db, diag, "cannot read the database header");
+	if (app != 0 && app != SIP_STORE_APP_ID)
+		return sip_diag_set(diag, SIP_EDB, path, 0,
+				    "not a sipscan database (application_id 0x%08llx)",
+				    (unsigned long long)(uint32_t)app);
+	if (app == 0 && ntables > 0)
+		return sip_diag_set(diag, SIP_EDB, path, 0,
+				    "not a sipscan database (it holds other tables)");
+	if (ver > SIP_STORE_SCHEMA_VERSION)
+		return sip_diag_set(diag, SIP_EDB, path, 0,
+				    "database schema version %lld is newer than this "
+				    "sipscan knows (%d); upgrade sipscan",
+				    (long long)ver, SIP_STORE_SCHEMA_VERSION);
+	*version = (int)ver;
+	return SIP_OK;
+}
+
+/* Apply the migrations after *version, in one write transaction. */
+static int migrate(sqlite3 *db, const char *path, sip_diag *diag)
+{
+	char sql[128];
+	int version = 0, rc;
+
+	if ((rc = exec_sql(db, "BEGIN IMMEDIATE", diag)))
+		return rc;
+	/* Re-check under the write lock: another process may have migrated. */
+	if ((rc = check_identity(db, path, &version, diag)))
+		goto out;
+	for (int v = version; v < NMIGRATIONS; v++) {
+		if ((rc = exec_sql(db, migrations[v], diag)))
+			goto out;
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+		if ((rc = exec_sql(db, sql, diag)))
+			goto out;
+	}
+	if (version < NMIGRATIONS) {
+		snprintf(sql, sizeof sql, "PRAGMA application_id = %d", SIP_STORE_APP_ID);
+		if ((rc = exec_sql(db, sql, diag)))
+			goto out;
+	}
+	rc = exec_sql(db, "COMMIT", diag);
+out:
+	if (rc)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+int sip_store_open(sip_store **out, const char *path, int flags, sip_diag *diag)
+{
+	sip_store *s;
+	int rc, version = 0;
+	int oflags = (flags & SIP_STORE_READONLY) ? SQLITE_OPEN_READONLY
+		   : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+
+	*out = NULL;
+	if (!(s = calloc(1, sizeof *s)))
+		return sip_diag_set(diag, SIP_ENOMEM, path, 0, "out of memory");
+	s->readonly = !!(flags & SIP_STORE_READONLY);
+	if (sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		rc = sip_diag_set(diag, SIP_EDB, path, 0, "cannot open database: %s",
+				  s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto out;
+	}
+	sqlite3_extended_result_codes(s->db, 0);
+	sqlite3_busy_timeout(s->db, 600000);
+	if ((rc = check_identity(s->db, path, &version, diag)))
+		goto out;
+	if (s->readonly) {
+		if (version == 0) {
+			rc = sip_diag_set(diag, SIP_EDB, path, 0,
+					  "no sipscan database here (run 'sipscan analyze' first)");
+			goto out;
+		}
+	} else {
+		/* page_size only matters for a new database: 8 KiB pages made
+		   the ingest ~8% faster than 4 KiB (fewer b-tree splits and WAL
+		   frames) for 0.4% more bytes. */
+		if ((rc = exec_sql(s->db, "PRAGMA page_size=8192;"
+				   "PRAGMA journal_mode=WAL;"
+				   "PRAGMA synchronous=NORMAL;"
+				   "PRAGMA cache_size=-16384;"
+				   "PRAGMA foreign_keys=OFF;", diag)))
+			goto out;
+		if (version < SIP_STORE_SCHEMA_VERSION && (rc = migrate(s->db, path, diag)))
+			goto out;
+		if (sqlite3_prepare_v3(s->db, insert_sql, -1, SQLITE_PREPARE_PERSISTENT,
+				       &s->ins, NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v3(s->db, insert_chunk_sql, -1,
+				       SQLITE_PREPARE_PERSISTENT, &s->ins_chunk,
+				       NULL) != SQLITE_OK) {
+			rc = db_error(s->db, diag, "prepare insert");
+			goto out;
+		}
+	}
+	rc = SIP_OK;
+out:
+	if (rc)
+		sip_store_free(s);
+	else
+		*out = s;
+	return rc;
+}
+
+void sip_store_free(sip_store *s)
+{
+	if (!s)
+		return;
+	sqlite3_finalize(s->ins);
+	sqlite3_finalize(s->ins_chunk);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+sqlite3 *sip_store_db(sip_store *s)
+{
+	return s->db;
+}
+
+int sip_store_schema_version(sip_store *s)
+{
+	return (int)query_int(s->db, "PRAGMA user_version");
+}
+
+int sip_store_exec(sip_store *s, const char *sql, sip_diag *diag)
+{
+	return exec_sql(s->db, sql, diag);
+}
+
+int sip_store_begin(sip_store *s, sip_diag *diag)
+{
+	return exec_sql(s->db, "BEGIN IMMEDIATE", diag);
+}
+
+int sip_store_commit(sip_store *s, sip_diag *diag)
+{
+	return exec_sql(s->db, "COMMIT", diag);
+}
+
+void sip_store_rollback(sip_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int sip_store_drop_bulk_indexes(sip_store *s, sip_diag *diag)
+{
+	return exec_sql(s->db, bulk_index_drop, diag);
+}
+
+int sip_store_create_indexes(sip_store *s, sip_diag *diag)
+{
+	return exec_sql(s->db, index_create, diag);
+}
+
+/* ---- files ------------------------------------------------------------ */
+
+static void col_copy(sqlite3_stmt *st, int i, char *dst, size_t dstsz)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	snprintf(dst, dstsz, "%s", t ? (const char *)t : "");
+}
+
+int sip_store_file_get(sip_store *s, const char *path, sip_store_file *f,
+		       sip_diag *diag)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	memset(f, 0, sizeof *f);
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT id, path, size, mtime, fingerprint, tail_hash,"
+			       " status, error, records, lines, resume_offset,"
+			       " resume_line, first_ts, last_ts, host"
+			       " FROM files WHERE path = ?", -1, &st, NULL) != SQLITE_OK)
+		return db_error(s->db, diag, "prepare files lookup");
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		f->id = sqlite3_column_int64(st, 0);
+		col_copy(st, 1, f->path, sizeof f->path);
+		f->size = sqlite3_column_int64(st, 2);
+		f->mtime = sqlite3_column_int64(st, 3);
+		col_copy(st, 4, f->fingerprint, sizeof f->fingerprint);
+		col_copy(st, 5, f->tail_hash, sizeof f->tail_hash);
+		col_copy(st, 6, f->status, sizeof f->status);
+		col_copy(st, 7, f->error, sizeof f->error);
+		f->records = (uint64_t)sqlite3_column_int64(st, 8);
+		f->lines = (uint64_t)sqlite3_column_int64(st, 9);
+		f->resume_offset = (uint64_t)sqlite3_column_int64(st, 10);
+		f->resume_line = (uint64_t)sqlite3_column_int64(st, 11);
+		col_copy(st, 12, f->first_ts, sizeof f->first_ts);
+		col_copy(st, 13, f->last_ts, sizeof f->last_ts);
+		col_copy(st, 14, f->host, sizeof f->host);
+		rc = SIP_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = SIP_OK;
+	} else {
+		rc = db_error(s->db, diag, "files lookup");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Run a statement with up to two int64 parameters. */
+static int run2(sqlite3 *db, const char *sql, int64_t a, int64_t b, sip_diag *diag)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_error(db, diag, "prepare");
+	if (sqlite3_bind_parameter_count(st) >= 1)
+		sqlite3_bind_int64(st, 1, a);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_int64(st, 2, b);
+	rc = sqlite3_step(st);
+	rc = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? SIP_OK : db_error(db, diag, "write");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int sip_store_delete_records(sip_store *s, int64_t id, uint64_t from_line,
+			     sip_diag *diag)
+{
+	int64_t from = (int64_t)from_line;
+	int rc;
+
+	if ((rc = run2(s->db, "DELETE FROM matches WHERE record_id IN (SELECT id"
+		       " FROM records WHERE file_id = ?1 AND line >= ?2)", id, from, diag)))
+		return rc;
+	if ((rc = run2(s->db, "DELETE FROM unexplained WHERE record_id IN (SELECT id"
+		       " FROM records WHERE file_id = ?1 AND line >= ?2)", id, from, diag)))
+		return rc;
+	if ((rc = run2(s->db, "DELETE FROM records WHERE file_id = ?1 AND line >= ?2",
+		       id, from, diag)))
+		return rc;
+	/* The file's chunk ids grow with its lines: the chunks after the one
+	   of the last kept record hold deleted records only. */
+	return run2(s->db, "DELETE FROM chunks WHERE file_id = ?1 AND id > coalesce("
+		    "(SELECT chunk_id FROM records WHERE file_id = ?1 AND line < ?2"
+		    " AND chunk_id IS NOT NULL ORDER BY line DESC LIMIT 1), 0)",
+		    id, from, diag);
+}
+
+int sip_store_file_start(sip_store *s, const char *path, int64_t *id,
+			 uint64_t from_line, sip_diag *diag)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (*id == 0) {
+		if (sqlite3_prepare_v2(s->db, "INSERT INTO files(path, status)"
+				       " VALUES(?, 'ingesting')", -1, &st, NULL) != SQLITE_OK)
+			return db_error(s->db, diag, "prepare files insert");
+		sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return db_error(s->db, diag, "files insert");
+		*id = sqlite3_last_insert_rowid(s->db);
+		return SIP_OK;
+	}
+	if ((rc = run2(s->db, "UPDATE files SET status = 'ingesting' WHERE id = ?",
+		       *id, 0, diag)))
+		return rc;
+	return sip_store_delete_records(s, *id, from_line, diag);
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *t)
+{
+	if (t && *t)
+		sqlite3_bind_text(st, i, t, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+int sip_store_file_finish(sip_store *s, const sip_store_file *f,
+			  const char *format, const char *compression,
+			  const char *encoding, sip_diag *diag)
+{
+	sqlite3_stmt *st = NULL;
+	char now[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	int rc;
+
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S", &tm);
+	if (sqlite3_prepare_v2(s->db,
+			       "UPDATE files SET size=?1, mtime=?2, fingerprint=?3,"
+			       " tail_hash=?4, format=?5, compression=?6, encoding=?7,"
+			       " host=?8, first_ts=?9, last_ts=?10, records=?11,"
+			       " lines=?12, status=?13, error=?14, ingested_at=?15,"
+			       " resume_offset=?16, resume_line=?17 WHERE id=?18",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_error(s->db, diag, "prepare files update");
+	sqlite3_bind_int64(st, 1, f->size);
+	sqlite3_bind_int64(st, 2, f->mtime);
+	bind_text_or_null(st, 3, f->fingerprint);
+	bind_text_or_null(st, 4, f->tail_hash);
+	bind_text_or_null(st, 5, format);
+	bind_text_or_null(st, 6, compression);
+	bind_text_or_null(st, 7, encoding);
+	bind_text_or_null(st, 8, f->host);
+	bind_text_or_null(st, 9, f->first_ts);
+	bind_text_or_null(st, 10, f->last_ts);
+	sqlite3_bind_int64(st, 11, (int64_t)f->records);
+	sqlite3_bind_int64(st, 12, (int64_t)f->lines);
+	bind_text_or_null(st, 13, f->status);
+	bind_text_or_null(st, 14, f->error);
+	sqlite3_bind_text(st, 15, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 16, (int64_t)f->resume_offset);
+	sqlite3_bind_int64(st, 17, (int64_t)f->resume_line);
+	sqlite3_bind_int64(st, 18, f->id);
+	rc = sqlite3_step(st);
+	rc = rc == SQLITE_DONE ? SIP_OK : db_error(s->db, diag, "files update");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int sip_store_file_count(sip_store *s, int64_t id, uint64_t *n, sip_diag *diag)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*n = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM records WHERE file_id = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_error(s->db, diag, "prepare count");
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*n = (uint64_t)sqlite3_column_int64(st, 0);
+		rc = SIP_OK;
+	} else {
+		rc = db_error(s->db, diag, "count");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- arena ------------------------------------------------------------- */
+
+#define ARENA_CHUNK (256 * 1024)
+
+struct sip_arena_chunk {
+	sip_arena_chunk *next;
+	size_t size, used;
+	_Alignas(8) unsigned char data[];
+};
+
+void sip_arena_init(sip_arena *a)
+{
+	a->head = a->spare = NULL;
+	a->used = 0;
+}
+
+void *sip_arena_alloc(sip_arena *a, size_t n)
+{
+	sip_arena_chunk *c = a->head;
+	size_t need = (n + 7) & ~(size_t)7;
+
+	if (need < n)
+		return NULL;
+	if (!c || c->size - c->used < need) {
+		size_t size = need > ARENA_CHUNK ? need : ARENA_CHUNK;
+		if (a->spare && a->spare->size >= need) {
+			c = a->spare;
+			a->spare = NULL;
+		} else if (!(c = malloc(sizeof *c + size))) {
+			return NULL;
+		} else {
+			c->size = size;
+		}
+		c->used = 0;
+		c->next = a->head;
+		a->head = c;
+	}
+	c->used += need;
+	a->used += need;
+	return c->data + c->used - need;
+}
+
+void sip_arena_reset(sip_arena *a)
+{
+	sip_arena_chunk *c = a->head, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		if (!a->spare && c->size == ARENA_CHUNK) {
+			a->spare = c;
+			c->next = NULL;
+		} else {
+			free(c);
+		}
+	}
+	a->head = NULL;
+	a->used = 0;
+}
+
+void sip_arena_release(sip_arena *a)
+{
+	sip_arena_reset(a);
+	free(a->spare);
+	a->spare = NULL;
+}
+
+/* ---- chunks ---------------------------------------------------------------- */
+
+/* A chunk's text is never larger than this (a sip_buf's own limit). */
+#define CHUNK_MAX_TEXT SIP_BUF_MAX
+
+struct sip_zctx {
+	ZSTD_CCtx *cctx;
+};
+
+sip_zctx *sip_zctx_new(void)
+{
+	sip_zctx *z = calloc(1, sizeof *z);
+
+	if (!z)
+		return NULL;
+	if (!(z->cctx = ZSTD_createCCtx())) {
+		free(z);
+		return NULL;
+	}
+	return z;
+}
+
+void sip_zctx_free(sip_zctx *z)
+{
+	if (!z)
+		return;
+	ZSTD_freeCCtx(z->cctx);
+	free(z);
+}
+
+int sip_store_chunk_compress(sip_zctx *z, const void *text, size_t n,
+			     sip_buf *out)
+{
+	size_t bound = ZSTD_compressBound(n), got;
+
+	if (n > CHUNK_MAX_TEXT || ZSTD_isError(bound))
+		return SIP_ENOMEM;
+	if (sip_buf_reserve(out, bound))
+		return SIP_ENOMEM;
+	/* Level 1: ~700 MB/s per core at a ratio near 0.1 on SIPStack text.
+	   ZSTD_compressCCtx resets the parameters and writes the content
+	   size into the frame header. */
+	got = ZSTD_compressCCtx(z->cctx, out->p + out->n, bound, text, n, 1);
+	if (ZSTD_isError(got))
+		return SIP_EINTERNAL;
+	out->n += got;
+	out->p[out->n] = 0;
+	return SIP_OK;
+}
+
+/* Decompress blob into out (replacing it), with dctx or a temporary one. */
+static int chunk_decompress(ZSTD_DCtx *dctx, const void *blob, size_t n,
+			    sip_buf *out)
+{
+	unsigned long long size;
+	size_t got;
+
+	sip_buf_reset(out);
+	if (!blob || n == 0)
+		return SIP_EFORMAT;
+	size = ZSTD_getFrameContentSize(blob, n);
+	if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN ||
+	    size > CHUNK_MAX_TEXT)
+		return SIP_EFORMAT;
+	if (sip_buf_reserve(out, (size_t)size))
+		return SIP_ENOMEM;
+	got = dctx ? ZSTD_decompressDCtx(dctx, out->p, (size_t)size + 1, blob, n)
+		   : ZSTD_decompress(out->p, (size_t)size + 1, blob, n);
+	if (ZSTD_isError(got) || got != size) {
+		sip_buf_reset(out);
+		return ZSTD_isError(got) && ZSTD_getErrorCode(got) == ZSTD_error_memory_allocation
+		       ? SIP_ENOMEM : SIP_EFORMAT;
+	}
+	out->n = got;
+	out->p[got] = 0;
+	return SIP_OK;
+}
+
+int sip_store_chunk_decompress(const void *blob, size_t n, sip_buf *out)
+{
+	return chunk_decompress(NULL, blob, n, out);
+}
+
+int sip_store_insert_chunk(sip_store *s, int64_t file_id, const void *blob,
+			   size_t n, int64_t *id, sip_diag *diag)
+{
+	sqlite3_stmt *st = s->ins_chunk;
+	int rc;
+
+	if (!st)
+		return sip_diag_set(diag, SIP_EREADONLY, "", 0, "store opened read-only");
+	if (n > 0x7fffffffu)
+		return sip_diag_set(diag, SIP_EDB, "", 0, "chunk too large");
+	sqlite3_bind_int64(st, 1, file_id);
+	sqlite3_bind_blob(st, 2, blob ? blob : "", (int)n, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return db_error(s->db, diag, "insert chunk");
+	*id = sqlite3_last_insert_rowid(s->db);
+	return SIP_OK;
+}
+
+/* ---- reading the text back ----------------------------------------------- */
+
+/* The last chunk decompressed, for sequential reads. */
+typedef struct chunk_cache {
+	int64_t id;          /* chunks.id of text, 0 = none */
+	sip_buf text;
+	ZSTD_DCtx *dctx;
+} chunk_cache;
+
+static int cache_init(chunk_cache *c)
+{
+	c->id = 0;
+	sip_buf_init(&c->text, 0);
+	return (c->dctx = ZSTD_createDCtx()) ? SIP_OK : SIP_ENOMEM;
+}
+
+static void cache_release(chunk_cache *c)
+{
+	sip_buf_release(&c->text);
+	ZSTD_freeDCtx(c->dctx);
+	c->dctx = NULL;
+	c->id = 0;
+}
+
+static const char chunk_sql[] = "SELECT data FROM chunks WHERE id = ?1";
+
+/*
+ * Make chunk id the cached one.  *stp is a statement kept by the caller
+ * (prepared on first use), or with stp NULL one is made and finalized
+ * here, so that nothing stays prepared on db.
+ */
+static int cache_load(chunk_cache *c, sqlite3 *db, sqlite3_stmt **stp,
+		      int64_t id, sip_diag *diag)
+{
+	sqlite3_stmt *st = stp ? *stp : NULL;
+	int rc, src;
+
+	if (c->id == id)
+		return SIP_OK;
+	c->id = 0;
+	if (!st && sqlite3_prepare_v3(db, chunk_sql, -1, stp ? SQLITE_PREPARE_PERSISTENT : 0,
+				      &st, NULL) != SQLITE_OK)
+		return db_error(db, diag, "prepare chunk lookup");
+	if (stp)
+		*stp = st;
+	sqlite3_bind_int64(st, 1, id);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		rc = chunk_decompress(c->dctx, sqlite3_column_blob(st, 0),
+				      (size_t)sqlite3_column_bytes(st, 0), &c->text);
+		if (rc)
+			sip_diag_set(diag, rc, sqlite3_db_filename(db, "main"), 0,
+				     "chunk %lld: %s", (long long)id,
+				     rc == SIP_EFORMAT ? "damaged compressed text"
+						       : sip_strerror(rc));
+		else
+			c->id = id;
+	} else if (src == SQLITE_DONE) {
+		rc = sip_diag_set(diag, SIP_EFORMAT, sqlite3_db_filename(db, "main"), 0,
+				  "chunk %lld is missing", (long long)id);
+	} else {
+		rc = db_error(db, diag, "chunk lookup");
+	}
+	if (stp)
+		sqlite3_reset(st);
+	else
+		sqlite3_finalize(st);
+	return rc;
+}
+
+/* Check the place of a record's text in the cached chunk. */
+static int cache_slice(chunk_cache *c, sqlite3 *db, int64_t off, int64_t len,
+		       const char **p, size_t *n, sip_diag *diag)
+{
+	if (off < 0 || len < 0 || (uint64_t)off > c->text.n ||
+	    (uint64_t)len > c->text.n - (uint64_t)off)
+		return sip_diag_set(diag, SIP_EFORMAT, sqlite3_db_filename(db, "main"), 0,
+				    "chunk %lld: text [%lld, +%lld) out of range",
+				    (long long)c->id, (long long)off, (long long)len);
+	*p = c->text.p + off;
+	*n = (size_t)len;
+	return SIP_OK;
+}
+
+struct sip_store_text_reader {
+	sqlite3 *db;
+	sqlite3_stmt *rec;    /* chunk_id, raw_off, raw_len of a record */
+	sqlite3_stmt *chunk;  /* data of a chunk (prepared on first use) */
+	chunk_cache cache;
+};
+
+int sip_store_text_reader_new(sip_store_text_reader **out, sqlite3 *db,
+			      sip_diag *diag)
+{
+	sip_store_text_reader *tr;
+
+	*out = NULL;
+	if (!(tr = calloc(1, sizeof *tr)))
+		return sip_diag_set(diag, SIP_ENOMEM, "", 0, "out of memory");
+	tr->db = db;
+	if (cache_init(&tr->cache)) {
+		sip_store_text_reader_free(tr);
+		return sip_diag_set(diag, SIP_ENOMEM, "", 0, "out of memory");
+	}
+	if (sqlite3_prepare_v3(db, "SELECT chunk_id, raw_off, raw_len FROM records"
+			       " WHERE id = ?1", -1, SQLITE_PREPARE_PERSISTENT,
+			       &tr->rec, NULL) != SQLITE_OK) {
+		int rc = db_error(db, diag, "prepare record lookup");
+		sip_store_text_reader_free(tr);
+		return rc;
+	}
+	*out = tr;
+	return SIP_OK;
+}
+
+void sip_store_text_reader_free(sip_store_text_reader *tr)
+{
+	if (!tr)
+		return;
+	sqlite3_finalize(tr->rec);
+	sqlite3_finalize(tr->chunk);
+	cache_release(&tr->cache);
+	free(tr);
+}
+
+/* Append p (n bytes) to out, or as much as out's cap allows. */
+static int add_capped(sip_buf *out, const char *p, size_t n)
+{
+	size_t max = out->max ? out->max : SIP_BUF_MAX, room;
+
+	if (sip_buf_add(out, p, n) == SIP_OK)
+		return SIP_OK;
+	room = max > out->n + 1 ? max - out->n - 1 : 0;
+	if (room > n)
+		room = n;
+	while (room && sip_buf_add(out, p, room) != SIP_OK)
+		room /= 2;  /* out of memory rather than at the cap */
+	return SIP_ENOMEM;
+}
+
+int sip_store_text_get_at(sip_store_text_reader *tr, int64_t chunk_id,
+			  int64_t raw_off, int64_t raw_len, sip_buf *out,
+			  sip_diag *diag)
+{
+	const char *p;
+	size_t n;
+	int rc;
+
+	if (chunk_id <= 0)
+		return SIP_OK;
+	if ((rc = cache_load(&tr->cache, tr->db, &tr->chunk, chunk_id, diag)) ||
+	    (rc = cache_slice(&tr->cache, tr->db, raw_off, raw_len, &p, &n, diag)))
+		return rc;
+	return add_capped(out, p, n);
+}
+
+int sip_store_text_get(sip_store_text_reader *tr, int64_t record_id,
+		       sip_buf *out, sip_diag *diag)
+{
+	sqlite3_stmt *st = tr->rec;
+	int64_t chunk_id, off, len;
+	int src;
+
+	sqlite3_bind_int64(st, 1, record_id);
+	src = sqlite3_step(st);
+	if (src != SQLITE_ROW) {
+		int rc = src == SQLITE_DONE
+			 ? sip_diag_set(diag, SIP_EDB, sqlite3_db_filename(tr->db, "main"), 0,
+					"no record with id %lld", (long long)record_id)
+			 : db_error(tr->db, diag, "record lookup");
+		sqlite3_reset(st);
+		return rc;
+	}
+	chunk_id = sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 0);
+	off = sqlite3_column_int64(st, 1);
+	len = sqlite3_column_int64(st, 2);
+	sqlite3_reset(st);
+	return sip_store_text_get_at(tr, chunk_id, off, len, out, diag);
+}
+
+/* sipscan_raw(chunk_id, raw_off, raw_len): the record's text as a BLOB. */
+static void raw_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	chunk_cache *c = sqlite3_user_data(ctx);
+	sqlite3 *db = sqlite3_context_db_handle(ctx);
+	const char *p;
+	size_t n;
+	sip_diag d;
+	int rc;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	sip_diag_clear(&d);
+	if ((rc = cache_load(c, db, NULL, sqlite3_value_int64(argv[0]), &d)) ||
+	    (rc = cache_slice(c, db, sqlite3_value_int64(argv[1]),
+			      sqlite3_value_int64(argv[2]), &p, &n, &d))) {
+		if (rc == SIP_ENOMEM)
+			sqlite3_result_error_nomem(ctx);
+		else
+			sqlite3_result_error(ctx, d.msg, -1);
+		return;
+	}
+	sqlite3_result_blob64(ctx, p, (sqlite3_uint64)n, SQLITE_TRANSIENT);
+}
+
+static void raw_fn_free(void *p)
+{
+	chunk_cache *c = p;
+
+	if (c) {
+		cache_release(c);
+		free(c);
+	}
+}
+
+int sip_store_register_raw_fn(sqlite3 *db, sip_diag *diag)
+{
+	chunk_cache *c = calloc(1, sizeof *c);
+
+	if (!c || cache_init(c)) {
+		raw_fn_free(c);
+		return sip_diag_set(diag, SIP_ENOMEM, "", 0, "out of memory");
+	}
+	/* On failure SQLite calls raw_fn_free itself. */
+	if (sqlite3_create_function_v2(db, "sipscan_raw", 3,
+				       SQLITE_UTF8 | SQLITE_DIRECTONLY, c, raw_fn,
+				       NULL, NULL, raw_fn_free) != SQLITE_OK)
+		return db_error(db, diag, "register sipscan_raw");
+	return SIP_OK;
+}
+
+/* ---- rows ---------------------------------------------------------------- */
+
+/* Copy s into the arena; empty and absent both become a NULL slice. */
+static int arena_str(sip_arena *a, sip_str s, sip_str *dst)
+{
+	char *p;
+
+	if (!s.p || !s.n) {
+		*dst = SIP_STR_NULL;
+		return SIP_OK;
+	}
+	if (!(p = sip_arena_alloc(a, s.n)))
+		return SIP_ENOMEM;
+	memcpy(p, s.p, s.n);
+	dst->p = p;
+	dst->n = s.n;
+	return SIP_OK;
+}
+
+int sip_row_fill(sip_row *row, const sip_record *rec, sip_arena *a)
+{
+	char code[16];
+	sip_str src[SIP_COL_N];
+	int rc;
+
+	memset(row, 0, sizeof *row);
+	row->line = rec->line;
+	row->end_line = rec->end_line;
+	row->offset = rec->offset;
+	row->kind = rec->kind;
+	row->truncated = !!rec->truncated;
+	row->status = rec->status >= 0 ? rec->status : -1;
+	row->ms_diag_code = -1;
+	for (int i = 0; i < SIP_COL_N; i++)
+		src[i] = SIP_STR_NULL;
+	src[SIP_COL_TS] = (sip_str){ rec->ts, strnlen(rec->ts, sizeof rec->ts) };
+	src[SIP_COL_LEVEL] = rec->level;
+	src[SIP_COL_FLAG] = rec->flag;
+	src[SIP_COL_HOST] = rec->host;
+	src[SIP_COL_COMPONENT] = rec->component;
+	src[SIP_COL_FUNCTION] = rec->function;
+	src[SIP_COL_TEXT] = rec->text;
+	if (rec->has_result) {
+		snprintf(code, sizeof code, "0x%08x", (unsigned)rec->result_code);
+		src[SIP_COL_RESULT_CODE] = (sip_str){ code, 10 };
+	}
+	src[SIP_COL_RESULT_SYMBOL] = rec->result_symbol;
+	src[SIP_COL_TRANSPORT] = rec->transport;
+	src[SIP_COL_PEER] = rec->peer;
+	src[SIP_COL_LOCAL] = rec->local;
+	src[SIP_COL_FQDN] = rec->fqdn;
+	src[SIP_COL_CONN_ID] = rec->conn_id;
+	src[SIP_COL_CALL_ID] = rec->call_id;
+	src[SIP_COL_CSEQ] = rec->cseq;
+	src[SIP_COL_METHOD] = rec->method;
+	src[SIP_COL_DIRECTION] = rec->direction;
+	if (rec->ndiags > 0 && rec->diags) {
+		row->ms_diag_code = rec->diags[0].code >= 0 ? rec->diags[0].code : -1;
+		src[SIP_COL_MS_DIAG_REASON] = rec->diags[0].reason;
+	}
+	for (int i = 0; i < SIP_COL_N; i++)
+		if ((rc = arena_str(a, src[i], &row->col[i])))
+			return rc;
+	return SIP_OK;
+}
+
+static const char *const kind_names[] = { "trace", "connection", "diagnostic", "protocol" };
+
+int sip_store_insert(sip_store *s, int64_t file_id, int64_t chunk_id,
+		     const sip_row *row, int64_t *id, sip_diag *diag)
+{
+	sqlite3_stmt *st = s->ins;
+	int rc;
+
+	if (!st)
+		return sip_diag_set(diag, SIP_EREADONLY, "", 0, "store opened read-only");
+	sqlite3_bind_int64(st, 1, file_id);
+	sqlite3_bind_int64(st, 2, (int64_t)row->line);
+	sqlite3_bind_text(st, 3, kind_names[row->kind >= 0 && row->kind <= 3 ? row->kind : 0],
+			  -1, SQLITE_STATIC);
+	if (row->status >= 0)
+		sqlite3_bind_int64(st, 4, row->status);
+	else
+		sqlite3_bind_null(st, 4);
+	if (row->ms_diag_code >= 0)
+		sqlite3_bind_int64(st, 5, row->ms_diag_code);
+	else
+		sqlite3_bind_null(st, 5);
+	sqlite3_bind_int(st, 6, row->truncated);
+	if (chunk_id > 0) {
+		sqlite3_bind_int64(st, 7, chunk_id);
+		sqlite3_bind_int64(st, 8, (int64_t)row->raw_off);
+		sqlite3_bind_int64(st, 9, (int64_t)row->raw_len);
+	} else {
+		sqlite3_bind_null(st, 7);
+		sqlite3_bind_null(st, 8);
+		sqlite3_bind_null(st, 9);
+	}
+	for (int i = 0; i < SIP_COL_N; i++) {
+		if (row->col[i].p && row->col[i].n)
+			sqlite3_bind_text(st, INS_FIRST_COL + i, row->col[i].p,
+					  (int)row->col[i].n, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, INS_FIRST_COL + i);
+	}
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		sqlite3_clear_bindings(st);
+		return db_error(s->db, diag, "insert record");
+	}
+	if (id)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return SIP_OK;
+}
+
+void sip_store_hash_hex(const void *p, size_t n, char out[17])
+{
+	const unsigned char *b = p;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}

@@ -1,0 +1,303 @@
+/*
+ * store.h -- the SQLite store: schema and migrations, the prepared record
+ * insert, per-file bookkeeping, and the compressed text of the records.
+ *
+ * The schema itself (tables, views, indexes and their policy) is documented
+ * at the top of store.c; its names are stable.  A sip_store is one open
+ * connection and is used by one thread at a time (the ingest writer).
+ *
+ * Rows reach the store as sip_row values: a flat copy of what a sip_record
+ * holds that the records table keeps, built by sip_row_fill() on the thread
+ * that parsed the record into a sip_arena that the caller drops after the
+ * rows are written.  The records' original text goes into compressed
+ * chunks, also built on the parsing threads (sip_store_chunk_compress).
+ */
+#ifndef SIP_STORE_H
+#define SIP_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "buf.h"
+#include "err.h"
+#include "record.h"
+
+typedef struct sip_store sip_store; /* opaque */
+
+/* PRAGMA application_id of every sipscan database: "SIPS". */
+#define SIP_STORE_APP_ID 0x53495053
+/* The newest schema this binary knows (PRAGMA user_version). */
+#define SIP_STORE_SCHEMA_VERSION 1
+
+enum sip_store_flags {
+	SIP_STORE_READONLY = 1  /* open an existing database read-only */
+};
+
+/*
+ * Open (creating when not READONLY) the database at path and bring its
+ * schema up to SIP_STORE_SCHEMA_VERSION.  Refuses with SIP_EDB a file that
+ * is not SQLite, has another application_id, holds tables without being a
+ * sipscan database, or has a user_version newer than this binary.  A
+ * READONLY open of a database that does not exist or has no schema fails
+ * with SIP_EDB too.  Returns SIP_OK and *out, or the code with diag filled
+ * and *out = NULL.  Free with sip_store_free().
+ */
+int sip_store_open(sip_store **out, const char *path, int flags, sip_diag *diag);
+
+/* Finalize the statements and close the connection (NULL is fine). */
+void sip_store_free(sip_store *s);
+
+/* The connection, for commands and the rules engine.  Owned by s. */
+sqlite3 *sip_store_db(sip_store *s);
+
+/* PRAGMA user_version of the open database. */
+int sip_store_schema_version(sip_store *s);
+
+/*
+ * Run sql (one or more statements, no result rows wanted).  Returns SIP_OK
+ * or SIP_EDB (SIP_EBUSY when locked past the busy timeout) with diag filled.
+ */
+int sip_store_exec(sip_store *s, const char *sql, sip_diag *diag);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK (rollback never fails visibly). */
+int sip_store_begin(sip_store *s, sip_diag *diag);
+int sip_store_commit(sip_store *s, sip_diag *diag);
+void sip_store_rollback(sip_store *s);
+
+/*
+ * Secondary indexes on records.  Bulk-load policy (see store.c): before a
+ * large load the writer drops the indexes that are not needed for writing
+ * (ts, fqdn, call_id, result_code) and creates them again once at the end;
+ * records(file_id, line) always stays, deletes and resumes need it.  Both
+ * are idempotent (IF [NOT] EXISTS).
+ */
+int sip_store_drop_bulk_indexes(sip_store *s, sip_diag *diag);
+int sip_store_create_indexes(sip_store *s, sip_diag *diag);
+
+/* ---- files ---------------------------------------------------------- */
+
+/* A files row (a value type; strings are copies). */
+typedef struct sip_store_file {
+	int64_t id;              /* 0 = no row */
+	char path[4096];
+	int64_t size;
+	int64_t mtime;
+	char fingerprint[17];    /* hex FNV-1a 64 of the first 64 KiB */
+	char tail_hash[17];      /* hex FNV-1a 64 of the 4 KiB before size */
+	char status[16];         /* 'ingesting', 'ingested', ... */
+	char error[1024];
+	uint64_t records;
+	uint64_t lines;
+	uint64_t resume_offset;
+	uint64_t resume_line;
+	char first_ts[24], last_ts[24];
+	char host[256];
+} sip_store_file;
+
+/*
+ * Look up the files row of path.  Returns SIP_OK with f->id = 0 when there
+ * is none, SIP_EDB on a database error.
+ */
+int sip_store_file_get(sip_store *s, const char *path, sip_store_file *f,
+		       sip_diag *diag);
+
+/*
+ * Start writing file path: insert its row (or reuse *id when non-zero),
+ * set status 'ingesting' and delete its records with line >= from_line (all
+ * when from_line is 0) as sip_store_delete_records does.  Runs in the
+ * caller's transaction.  Returns SIP_OK and *id, or SIP_EDB.
+ */
+int sip_store_file_start(sip_store *s, const char *path, int64_t *id,
+			 uint64_t from_line, sip_diag *diag);
+
+/*
+ * Write the final state of file f->id (every column of f but id and path;
+ * empty strings are stored as NULL; ingested_at is set to now, UTC).  Runs
+ * in the caller's transaction.  Returns SIP_OK or SIP_EDB.
+ */
+int sip_store_file_finish(sip_store *s, const sip_store_file *f,
+			  const char *format, const char *compression,
+			  const char *encoding, sip_diag *diag);
+
+/* Number of records of file id, into *n.  SIP_OK or SIP_EDB. */
+int sip_store_file_count(sip_store *s, int64_t id, uint64_t *n, sip_diag *diag);
+
+/*
+ * Delete the records of file id with line >= from_line (0 = all), with
+ * their matches and unexplained rows, and the file's chunks that no kept
+ * record uses (a chunk holding both kept and deleted records stays; the
+ * ingest never leaves one: the last record of a file is alone in its
+ * chunk, and an incremental run deletes from that record on).  SIP_OK or
+ * SIP_EDB.
+ */
+int sip_store_delete_records(sip_store *s, int64_t id, uint64_t from_line,
+			     sip_diag *diag);
+
+/* ---- rows ------------------------------------------------------------ */
+
+/*
+ * A per-batch arena (after Git's mem_pool): allocations are carved from
+ * chunks that never move, so slices into it stay valid until
+ * sip_arena_reset/_release.  Small value type; init with sip_arena_init.
+ */
+typedef struct sip_arena_chunk sip_arena_chunk;
+typedef struct sip_arena {
+	sip_arena_chunk *head;   /* current chunk, chained to older ones */
+	sip_arena_chunk *spare;  /* one kept chunk reused after a reset */
+	size_t used;             /* bytes handed out since the last reset */
+} sip_arena;
+
+void sip_arena_init(sip_arena *a);
+/* n bytes (8-aligned), or NULL when out of memory. */
+void *sip_arena_alloc(sip_arena *a, size_t n);
+/* Forget every allocation; keeps one chunk for reuse. */
+void sip_arena_reset(sip_arena *a);
+void sip_arena_release(sip_arena *a);
+
+/* The text columns of records, in table order. */
+enum sip_row_col {
+	SIP_COL_TS, SIP_COL_LEVEL, SIP_COL_FLAG, SIP_COL_HOST,
+	SIP_COL_COMPONENT, SIP_COL_FUNCTION, SIP_COL_TEXT,
+	SIP_COL_RESULT_CODE, SIP_COL_RESULT_SYMBOL, SIP_COL_TRANSPORT,
+	SIP_COL_PEER, SIP_COL_LOCAL, SIP_COL_FQDN, SIP_COL_CONN_ID,
+	SIP_COL_CALL_ID, SIP_COL_CSEQ, SIP_COL_METHOD, SIP_COL_DIRECTION,
+	SIP_COL_MS_DIAG_REASON,
+	SIP_COL_N
+};
+
+/*
+ * One records row, flat.  Text columns are slices into an arena; a NULL
+ * slice (p == NULL) or an empty one is stored as SQL NULL.  status and
+ * ms_diag_code are -1 when absent.  The record's original text is not in
+ * the row: it lives in a chunk (see below); raw_off and raw_len place it
+ * there.  payload is what the ingest's eval hook produced for the record
+ * (empty when none), handed to its write hook after the insert.
+ */
+typedef struct sip_row {
+	uint64_t line;
+	uint64_t end_line;
+	uint64_t offset;
+	int kind;
+	int truncated;
+	int64_t status;
+	int64_t ms_diag_code;
+	sip_str col[SIP_COL_N];
+	uint64_t raw_off, raw_len;  /* the text in its chunk */
+	sip_str payload;
+} sip_row;
+
+/*
+ * Fill row from rec, copying every kept column value into a (rec is valid
+ * only during the record callback, so this runs inside it).  The raw text
+ * is not copied: the caller packs it into a chunk and sets raw_off and
+ * raw_len.  Returns SIP_OK or SIP_ENOMEM.
+ */
+int sip_row_fill(sip_row *row, const sip_record *rec, sip_arena *a);
+
+/* ---- chunks: the original text of records -------------------------------- */
+
+/*
+ * The text of a file's records is stored in chunks: consecutive records of
+ * one file, their texts concatenated in file order (about
+ * SIP_CHUNK_TARGET bytes, never spanning files), compressed as one zstd
+ * frame (level 1, content size in the frame header) in chunks.data.  A
+ * record's text is bytes [raw_off, raw_off + raw_len) of its chunk
+ * (records.chunk_id) once decompressed.  Chunk ids of one file grow with
+ * the line of their records.
+ */
+#define SIP_CHUNK_TARGET (256 * 1024)
+
+/* Compressor state, one per thread (a ZSTD_CCtx reused). */
+typedef struct sip_zctx sip_zctx;
+
+/* New compressor, or NULL when out of memory. */
+sip_zctx *sip_zctx_new(void);
+void sip_zctx_free(sip_zctx *z);
+
+/*
+ * Compress text (n bytes) into a chunk blob appended to out.  Returns
+ * SIP_OK, SIP_ENOMEM (out's cap) or SIP_EINTERNAL.
+ */
+int sip_store_chunk_compress(sip_zctx *z, const void *text, size_t n,
+			     sip_buf *out);
+
+/*
+ * Decompress a chunk blob (n bytes) replacing the content of out.
+ * Returns SIP_OK, SIP_EFORMAT for a damaged blob, SIP_ENOMEM.
+ */
+int sip_store_chunk_decompress(const void *blob, size_t n, sip_buf *out);
+
+/*
+ * Insert a chunk blob of file_id with a prepared statement; *id gets
+ * chunks.id.  Call inside a transaction.  SIP_OK or SIP_EDB.
+ */
+int sip_store_insert_chunk(sip_store *s, int64_t file_id, const void *blob,
+			   size_t n, int64_t *id, sip_diag *diag);
+
+/*
+ * Insert row as a record of file_id whose text is in chunk chunk_id (0 =
+ * no text: the three columns are NULL) with the prepared statement (bind,
+ * step, reset).  Returns SIP_OK and *id (the new records.id; id may be
+ * NULL), or SIP_EDB.  Call inside a transaction.
+ */
+int sip_store_insert(sip_store *s, int64_t file_id, int64_t chunk_id,
+		     const sip_row *row, int64_t *id, sip_diag *diag);
+
+/*
+ * Reading records' text back.  A reader holds two prepared statements on
+ * db (any connection to a sipscan database, read-only is fine) and the
+ * last chunk it decompressed, so reading the records of a chunk one after
+ * the other decompresses it once.  One thread at a time.
+ */
+typedef struct sip_store_text_reader sip_store_text_reader; /* opaque */
+
+/* New reader on db.  SIP_OK and *out, SIP_EDB or SIP_ENOMEM. */
+int sip_store_text_reader_new(sip_store_text_reader **out, sqlite3 *db,
+			      sip_diag *diag);
+void sip_store_text_reader_free(sip_store_text_reader *tr);
+
+/*
+ * Append the original text of record record_id (CRLF kept) to out.  A
+ * record without text (chunk_id NULL) appends nothing.  Returns SIP_OK;
+ * SIP_EDB when there is no such record (diag says so) or on a database
+ * error; SIP_EFORMAT when its chunk is missing or damaged; SIP_ENOMEM when
+ * out's cap is reached -- then out holds as much of the text as fits.
+ */
+int sip_store_text_get(sip_store_text_reader *tr, int64_t record_id,
+		       sip_buf *out, sip_diag *diag);
+
+/*
+ * The same from a record's chunk_id, raw_off and raw_len (what
+ * sip_store_text_get looks up).  chunk_id <= 0 appends nothing.
+ */
+int sip_store_text_get_at(sip_store_text_reader *tr, int64_t chunk_id,
+			  int64_t raw_off, int64_t raw_len, sip_buf *out,
+			  sip_diag *diag);
+
+/*
+ * Register the SQL function sipscan_raw(chunk_id, raw_off, raw_len) on db:
+ * the record's text as a BLOB (NULL when chunk_id is NULL), read through a
+ * reader the function owns (freed with the connection).  Used by
+ * `sipscan export` to give records their `raw` column.  SIP_OK, SIP_EDB or
+ * SIP_ENOMEM.
+ */
+int sip_store_register_raw_fn(sqlite3 *db, sip_diag *diag);
+
+/* ---- hooks for the rules engine ---------------------------------------- */
+
+/*
+ * Called once after every file was written and the indexes were rebuilt,
+ * outside any transaction, on the writer thread, with the ids of the files
+ * this run wrote (rows added or replaced; may be empty), so the findings can
+ * be computed.
+ * Return 0 or a sip_code.
+ */
+typedef int (*sip_store_finish_hook)(void *ctx, sip_store *s,
+				     const int64_t *file_ids, size_t nfiles);
+
+/* Lowercase hex FNV-1a 64 of p (n bytes) into out[17]. */
+void sip_store_hash_hex(const void *p, size_t n, char out[17]);
+
+#endif

@@ -1,0 +1,217 @@
+#!/bin/sh
+# test_analyze.sh SIPSCAN -- end-to-end tests of `sipscan analyze`: table
+# contents against `sipscan parse` of the same samples, idempotence, a
+# directory of mixed inputs, a truncated gzip, stdin, --jobs 1 vs 3, and a
+# file of many chunks whose records `show` prints byte for byte.
+set -u
+SIPSCAN=$1
+ROOT=${SIPSCAN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+S=$ROOT/samples
+T=$(mktemp -d "${TMPDIR:-/tmp}/sipscan-analyze.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+export LC_ALL=C TZ=UTC
+unset SIPSCAN_DB
+pass=0 fail=0
+
+check() { # check DESCRIPTION GOT WANT
+	if [ "$2" = "$3" ]; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		printf 'FAIL %s\n  got:  %s\n  want: %s\n' "$1" "$2" "$3"
+	fi
+}
+q() { sqlite3 -batch "$1" "$2"; }
+crashed() { grep -q -e 'ERROR: AddressSanitizer' -e 'runtime error:' "$1"; }
+
+# parse-derived expectations for one file: counts by kind, fqdn, result codes
+parse_kinds() { "$SIPSCAN" parse "$1" 2>/dev/null | grep -o '"kind":"[a-z]*"' | sed 's/.*:"\(.*\)"/\1/' | sort | uniq -c | awk '{print $2"|"$1}'; }
+
+# ---- 1. the samples, named explicitly -----------------------------------
+DB=$T/a.db
+"$SIPSCAN" analyze --db "$DB" "$S/lync2010-fe-owa.log" "$S/ocs2007r2-edge.log" \
+	"$S/sfb-edge-federation.log.gz" >"$T/out1" 2>"$T/err1"
+check "samples: exit code" "$?" 0
+check "samples: no crash" "$(crashed "$T/err1" && echo crash)" ""
+check "samples: files ingested" "$(q "$DB" "SELECT count(*) FROM files WHERE status='ingested'")" 3
+check "samples: summary line" "$(head -n 1 "$T/out1")" "files: 3 ingested, 0 unchanged, 0 skipped, 0 partial, 0 failed"
+for f in lync2010-fe-owa.log ocs2007r2-edge.log sfb-edge-federation.log.gz; do
+	want=$(parse_kinds "$S/$f")
+	got=$(q "$DB" "SELECT kind, count(*) FROM records r JOIN files f ON f.id = r.file_id
+		WHERE f.path LIKE '%/$f' GROUP BY kind ORDER BY kind")
+	check "samples: $f kinds match parse" "$got" "$want"
+	n=$("$SIPSCAN" parse "$S/$f" 2>/dev/null | wc -l | tr -d ' ')
+	check "samples: $f files.records" "$(q "$DB" "SELECT records FROM files WHERE path LIKE '%/$f'")" "$n"
+	want=$("$SIPSCAN" parse "$S/$f" 2>/dev/null | sed -n 's/.*"fqdn":"\([^"]*\)".*/\1/p' | sort | uniq -c | awk '{print $2"|"$1}')
+	got=$(q "$DB" "SELECT fqdn, count(*) FROM records r JOIN files f ON f.id = r.file_id
+		WHERE f.path LIKE '%/$f' AND fqdn IS NOT NULL GROUP BY fqdn ORDER BY fqdn")
+	check "samples: $f fqdn column" "$got" "$want"
+	want=$("$SIPSCAN" parse "$S/$f" 2>/dev/null | grep -o '"result_code":"[^"]*"' | sed 's/.*:"\(.*\)"/\1/' | sort | uniq -c | awk '{print $2"|"$1}')
+	got=$(q "$DB" "SELECT result_code, count(*) FROM records r JOIN files f ON f.id = r.file_id
+		WHERE f.path LIKE '%/$f' AND result_code IS NOT NULL GROUP BY 1 ORDER BY 1")
+	check "samples: $f result codes" "$got" "$want"
+	want=$("$SIPSCAN" parse "$S/$f" 2>/dev/null | grep -o '"call_id":"[^"]*"' | sort -u | wc -l | tr -d ' ')
+	got=$(q "$DB" "SELECT count(DISTINCT call_id) FROM records r JOIN files f ON f.id = r.file_id
+		WHERE f.path LIKE '%/$f'")
+	check "samples: $f distinct call_ids" "$got" "$want"
+done
+check "samples: gzip compression" "$(q "$DB" "SELECT compression FROM files WHERE path LIKE '%.gz'")" gzip
+check "samples: plain compression NULL" "$(q "$DB" "SELECT count(*) FROM files WHERE path LIKE '%.log' AND compression IS NULL")" 2
+check "samples: absolute paths" "$(q "$DB" "SELECT count(*) FROM files WHERE path NOT LIKE '/%'")" 0
+check "samples: no empty strings" "$(q "$DB" "SELECT count(*) FROM records WHERE text='' OR host='' OR fqdn='' OR call_id='' OR level=''")" 0
+check "samples: result_code format" "$(q "$DB" "SELECT count(*) FROM records WHERE result_code IS NOT NULL AND result_code NOT GLOB '0x[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]'")" 0
+check "samples: every record has its text" "$(q "$DB" "SELECT count(*) FROM records WHERE chunk_id IS NULL OR raw_off IS NULL OR raw_len IS NULL OR raw_len = 0")" 0
+check "samples: every chunk used" "$(q "$DB" "SELECT count(*) FROM chunks WHERE id NOT IN (SELECT chunk_id FROM records)")" 0
+check "samples: chunks of one file" "$(q "$DB" "SELECT count(*) FROM records r JOIN chunks c ON c.id = r.chunk_id WHERE c.file_id <> r.file_id")" 0
+check "samples: indexes built" "$(q "$DB" "SELECT count(*) FROM sqlite_master WHERE type='index' AND name LIKE 'records_%'")" 5
+check "samples: integrity" "$(q "$DB" "PRAGMA integrity_check")" ok
+check "samples: views" "$(q "$DB" "SELECT (SELECT count(*) FROM messages) = (SELECT count(*) FROM records WHERE kind='protocol')")" 1
+
+# ---- 2. idempotence -------------------------------------------------------
+q "$DB" "SELECT * FROM files ORDER BY id" >"$T/files1"
+before=$(q "$DB" "SELECT count(*), max(id) FROM records")
+"$SIPSCAN" analyze --db "$DB" "$S/lync2010-fe-owa.log" "$S/ocs2007r2-edge.log" \
+	"$S/sfb-edge-federation.log.gz" >"$T/out2" 2>"$T/err2"
+check "rerun: exit code" "$?" 0
+check "rerun: same records" "$(q "$DB" "SELECT count(*), max(id) FROM records")" "$before"
+q "$DB" "SELECT * FROM files ORDER BY id" >"$T/files2"
+check "rerun: files unchanged" "$(cmp -s "$T/files1" "$T/files2" && echo same)" same
+check "rerun: summary" "$(head -n 1 "$T/out2")" "files: 0 ingested, 3 unchanged, 0 skipped, 0 partial, 0 failed"
+# the summary is deterministic
+sed 1d "$T/out1" >"$T/out1b"
+sed 1d "$T/out2" | sed 's/, 0 written now/, X written now/' >"$T/out2b"
+sed 's/, [0-9]* written now/, X written now/' "$T/out1b" >"$T/out1c"
+check "rerun: same statistics" "$(cmp -s "$T/out1c" "$T/out2b" && echo same)" same
+
+# ---- 3. a directory of mixed inputs ------------------------------------------
+D=$T/dir
+mkdir -p "$D/sub" "$D/.hidden"
+cp "$S/lync2010-fe-owa.log" "$D/a.log"
+cp "$S/sfb-edge-federation.log.gz" "$D/b.log.gz"
+cp "$S/ocs2007r2-edge.log" "$D/sub/c.log"
+cp "$S/ocs2007r2-edge.log" "$D/.hidden/h.log"
+cp "$S/ocs2007r2-edge.log" "$D/.h.log"
+printf 'This directory holds the traces of the outage.\nSee the ticket.\n' >"$D/README"
+# recognised as a trace (a header line), but no record in it
+printf 'Notes about the outage.\nThe trace shows lines such as\n  TL_ERROR(TF_CONNECTION) [0]0AC0.1278::12/20/2011-20:45:01.704.000003ca (SIPStack,SIPAdminLog::TraceConnectionRecord:SIPAdminLog.cpp(160))$$begin_record\nwhich mean trouble.\n' >"$D/notes.txt"
+head -c 3000 /dev/urandom >"$D/garbage.bin"
+: >"$D/empty.log"
+ln -s .. "$D/sub/loop"
+DB=$T/dir.db
+"$SIPSCAN" analyze --db "$DB" --jobs 2 "$D" >"$T/out3" 2>"$T/err3"
+check "dir: exit code (walked non-traces do not count)" "$?" 0
+check "dir: no crash" "$(crashed "$T/err3" && echo crash)" ""
+check "dir: statuses" "$(q "$DB" "SELECT substr(path, length('$D') + 2), status FROM files ORDER BY path" | tr '\n' ' ')" \
+	"README|skipped a.log|ingested b.log.gz|ingested empty.log|skipped garbage.bin|skipped notes.txt|skipped sub/c.log|ingested "
+check "dir: skipped have a reason" "$(q "$DB" "SELECT count(*) FROM files WHERE status='skipped' AND (error IS NULL OR error='')")" 0
+check "dir: a trace with no records" "$(q "$DB" "SELECT status, error, records FROM files WHERE path LIKE '%/notes.txt'")" "skipped|no records|0"
+check "dir: summary" "$(head -n 1 "$T/out3")" "files: 3 ingested, 0 unchanged, 4 skipped, 0 partial, 0 failed"
+check "dir: summary lists README" "$(grep -c "README: skipped" "$T/out3")" 1
+"$SIPSCAN" analyze --db "$DB" "$D/README" >/dev/null 2>"$T/err3b"
+check "dir: named non-trace exits 1" "$?" 1
+check "dir: named non-trace message" "$(grep -c "README: skipped" "$T/err3b")" 1
+"$SIPSCAN" analyze --db "$DB" "$D/no-such-file" >/dev/null 2>"$T/err3c"
+check "dir: missing file exits 1" "$?" 1
+check "dir: missing file message" "$(grep -c "no-such-file" "$T/err3c")" 1
+
+# ---- 4. a truncated gzip -------------------------------------------------
+size=$(wc -c <"$S/sfb-edge-federation.log.gz")
+head -c $((size * 2 / 3)) "$S/sfb-edge-federation.log.gz" >"$T/cut.log.gz"
+DB=$T/cut.db
+"$SIPSCAN" analyze --db "$DB" "$T/cut.log.gz" >"$T/out4" 2>"$T/err4"
+check "truncated gzip: exit code" "$?" 1
+check "truncated gzip: no crash" "$(crashed "$T/err4" && echo crash)" ""
+check "truncated gzip: status" "$(q "$DB" "SELECT status FROM files")" partial
+check "truncated gzip: records kept" "$(q "$DB" "SELECT count(*) > 0 AND count(*) = (SELECT records FROM files) FROM records")" 1
+check "truncated gzip: error stored" "$(q "$DB" "SELECT error IS NOT NULL FROM files")" 1
+check "truncated gzip: message on stderr" "$(grep -c '^sipscan: .*cut.log.gz: byte [0-9]*: ' "$T/err4")" 1
+
+# ---- 5. stdin ---------------------------------------------------------------
+DB=$T/stdin.db
+"$SIPSCAN" analyze --db "$DB" --quiet - <"$S/ocs2007r2-edge.log" >"$T/out5" 2>"$T/err5"
+check "stdin: exit code" "$?" 0
+check "stdin: quiet" "$(wc -c <"$T/out5" | tr -d ' ')" 0
+n=$("$SIPSCAN" parse "$S/ocs2007r2-edge.log" 2>/dev/null | wc -l | tr -d ' ')
+check "stdin: records" "$(q "$DB" "SELECT path, records, (SELECT count(*) FROM records) FROM files")" "-|$n|$n"
+SIPSCAN_DB=$T/env.db "$SIPSCAN" analyze --quiet "$S/ocs2007r2-edge.log" 2>/dev/null
+check "SIPSCAN_DB: used" "$(q "$T/env.db" "SELECT count(*) FROM records")" "$n"
+
+# ---- 6. --jobs 1 and --jobs 3 write the same database ----------------------
+dump() {
+	q "$1" "SELECT id, file_id, line, ts, kind, level, flag, host, component, function, text,
+		result_code, result_symbol, transport, peer, local, fqdn, conn_id, call_id, cseq,
+		method, status, direction, ms_diag_code, ms_diag_reason, truncated, chunk_id,
+		raw_off, raw_len FROM records ORDER BY id"
+	q "$1" "SELECT id, file_id, hex(data) FROM chunks ORDER BY id"
+	q "$1" "SELECT id, path, size, fingerprint, records, lines, status, resume_offset,
+		resume_line, host, first_ts, last_ts FROM files ORDER BY id"
+}
+for i in 1 2 3 4; do cp "$S/ocs2007r2-edge.log" "$D/sub/copy$i.log"; done
+"$SIPSCAN" analyze --db "$T/j1.db" --jobs 1 --quiet "$D" 2>/dev/null
+"$SIPSCAN" analyze --db "$T/j3.db" --jobs 3 --quiet "$D" 2>/dev/null
+dump "$T/j1.db" >"$T/j1.dump"
+dump "$T/j3.db" >"$T/j3.dump"
+check "jobs: dump not empty" "$(test "$(wc -l <"$T/j1.dump")" -gt 100 && echo yes)" yes
+check "jobs: --jobs 1 = --jobs 3" "$(cmp -s "$T/j1.dump" "$T/j3.dump" && echo same)" same
+
+# ---- 7. usage and database errors ------------------------------------------
+"$SIPSCAN" analyze --db "$T/u.db" >/dev/null 2>&1
+check "usage: no path" "$?" 2
+"$SIPSCAN" analyze --jobs 0 --db "$T/u.db" "$S/ocs2007r2-edge.log" >/dev/null 2>&1
+check "usage: --jobs 0" "$?" 2
+printf 'not a database, just text that is long enough to look like a header\n' >"$T/bad.db"
+"$SIPSCAN" analyze --db "$T/bad.db" "$S/ocs2007r2-edge.log" >/dev/null 2>"$T/err7"
+check "db: not a database exits 3" "$?" 3
+sqlite3 "$T/foreign.db" "CREATE TABLE t(x)"
+"$SIPSCAN" analyze --db "$T/foreign.db" "$S/ocs2007r2-edge.log" >/dev/null 2>"$T/err7"
+check "db: foreign database exits 3" "$?" 3
+check "db: foreign database message" "$(grep -c 'not a sipscan database' "$T/err7")" 1
+
+# ---- 8. a file of many chunks: show prints every record as it stood ------
+GEN=$(dirname "$SIPSCAN")/sipscan-gen
+if [ -x "$GEN" ]; then
+	"$GEN" --style sfb --size 3 --seed 11 >"$T/big.log" 2>/dev/null
+	"$GEN" --style lync2010 --size 1 --seed 12 --crlf >"$T/big2.log" 2>/dev/null
+else
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30; do
+		cat "$S/lync2010-fe-owa.log" "$S/ocs2007r2-edge.log"
+	done >"$T/big.log"
+	cp "$S/lync2010-fe-owa.log" "$T/big2.log"
+fi
+DB=$T/big.db
+"$SIPSCAN" analyze --db "$DB" --quiet "$T/big.log" "$T/big2.log" 2>/dev/null
+check "chunks: exit" "$?" 0
+check "chunks: several per file" "$(q "$DB" "SELECT count(*) >= 8 FROM chunks WHERE file_id = 1")" 1
+check "chunks: about 256 KiB of text each" "$(q "$DB" "SELECT max(raw_off + raw_len) BETWEEN 262144 AND 262144 + 65536 FROM records")" 1
+check "chunks: last record alone" "$(q "$DB" "SELECT count(*) FROM records WHERE chunk_id IN (SELECT chunk_id FROM records r WHERE line = (SELECT max(line) FROM records WHERE file_id = r.file_id))")" 2
+check "chunks: records contiguous" "$(q "$DB" "SELECT count(*) FROM records a JOIN records b ON b.id = a.id + 1 AND b.chunk_id = a.chunk_id WHERE b.raw_off <> a.raw_off + a.raw_len")" 0
+check "chunks: compressed small" "$(q "$DB" "SELECT (SELECT sum(length(data)) FROM chunks) * 4 < (SELECT sum(raw_len) FROM records)")" 1
+# show: the first and last record of chunks, the middle of one, each file's
+# last record; each must equal its lines in the file, byte for byte
+ids=$(q "$DB" "SELECT id FROM records WHERE raw_off = 0 AND chunk_id IN (SELECT id FROM chunks ORDER BY id LIMIT 3 OFFSET 1)
+	UNION SELECT max(id) FROM records GROUP BY chunk_id HAVING chunk_id IN (SELECT id FROM chunks ORDER BY id LIMIT 3)
+	UNION SELECT id FROM (SELECT id, chunk_id FROM records WHERE chunk_id = (SELECT min(id) + 2 FROM chunks) ORDER BY id LIMIT 1 OFFSET 50)
+	UNION SELECT max(id) FROM records GROUP BY file_id ORDER BY 1")
+nshow=0 bad=""
+for id in $ids; do
+	"$SIPSCAN" show --db "$DB" "$id" >"$T/show.out" 2>>"$T/show.err" || bad="$bad $id(rc)"
+	place=$(head -n 1 "$T/show.out")
+	file=${place%:*} line=${place##*:}
+	tail -n +2 "$T/show.out" >"$T/show.text"
+	n=$(wc -l <"$T/show.text")
+	sed -n "${line},$((line + n - 1))p" "$file" >"$T/show.want"
+	cmp -s "$T/show.text" "$T/show.want" || bad="$bad $id"
+	nshow=$((nshow + 1))
+done
+check "chunks: show at chunk edges and middle, byte for byte" "$nshow:$bad" "$(echo "$ids" | wc -w | tr -d ' '):"
+check "chunks: show crlf file" "$("$SIPSCAN" show --db "$DB" "$(q "$DB" "SELECT min(id) FROM records WHERE file_id = 2")" | tail -n +2 | grep -c "$(printf '
+')$" | awk '{print ($1 > 0)}')" "$(grep -c "$(printf '
+')$" "$T/big2.log" | awk '{print ($1 > 0)}')"
+# export: every record's text, in order, is the whole file (records cover it)
+"$SIPSCAN" export --db "$DB" --format jsonl records >"$T/big.jsonl"
+check "chunks: export has every record" "$(wc -l <"$T/big.jsonl" | tr -d ' ')" "$(q "$DB" "SELECT count(*) FROM records")"
+check "chunks: export has raw, not its place" "$(head -n 1 "$T/big.jsonl" | grep -c '"truncated":[01],"raw":"TL_')$(head -n 1 "$T/big.jsonl" | grep -c 'chunk_id\|raw_off\|raw_len')" 10
+check "chunks: no crash" "$(crashed "$T/show.err" && echo crash)" ""
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

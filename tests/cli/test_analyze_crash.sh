@@ -1,0 +1,121 @@
+#!/bin/sh
+# test_analyze_crash.sh SIPSCAN -- `sipscan analyze` killed with SIGKILL at
+# several moments (also in the middle of a file of many chunks) leaves a
+# sound database, and a re-run completes the work exactly, records, their
+# text and their chunks; two analyze processes on one database both
+# succeed with no duplicates; the second one says it waits.
+set -u
+SIPSCAN=$1
+GEN=$(dirname "$SIPSCAN")/sipscan-gen
+ROOT=${SIPSCAN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+S=$ROOT/samples
+T=$(mktemp -d "${TMPDIR:-/tmp}/sipscan-crash.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+export LC_ALL=C TZ=UTC
+unset SIPSCAN_DB
+pass=0 fail=0
+
+check() {
+	if [ "$2" = "$3" ]; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		printf 'FAIL %s\n  got:  %s\n  want: %s\n' "$1" "$2" "$3"
+	fi
+}
+q() { sqlite3 -batch "$1" "$2"; }
+dump() {
+	q "$1" "SELECT id, file_id, line, ts, kind, level, host, text, result_code, fqdn,
+		call_id, status, truncated, chunk_id, raw_off, raw_len FROM records ORDER BY id" | cksum
+	q "$1" "SELECT id, file_id, hex(data) FROM chunks ORDER BY id" | cksum
+	q "$1" "SELECT count(*) FROM chunks WHERE id NOT IN (SELECT chunk_id FROM records)"
+	"$SIPSCAN" export --db "$1" records | cksum
+	q "$1" "SELECT id, path, size, fingerprint, records, lines, status, resume_line FROM files ORDER BY id"
+}
+crashed() { grep -q -e 'ERROR: AddressSanitizer' -e 'runtime error:' "$@"; }
+
+# A few MB of input in a directory: generated traces when the generator is
+# built, else copies of the samples.
+D=$T/in
+mkdir -p "$D"
+if [ -x "$GEN" ]; then
+	"$GEN" --style sfb --size 12 --seed 7 >"$D/a.log" 2>/dev/null
+	"$GEN" --style lync2010 --size 2 --seed 8 >"$D/b.log" 2>/dev/null
+	"$GEN" --style sfb --size 1 --seed 9 2>/dev/null | gzip -1 >"$D/c.log.gz"
+else
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		cat "$S/lync2010-fe-owa.log" "$S/ocs2007r2-edge.log"
+	done >"$D/a.log"
+	cp "$D/a.log" "$D/b.log"
+	cp "$S/sfb-edge-federation.log.gz" "$D/c.log.gz"
+fi
+
+"$SIPSCAN" analyze --db "$T/clean.db" --quiet "$D" 2>"$T/err.clean"
+check "clean run: exit" "$?" 0
+dump "$T/clean.db" >"$T/clean.dump"
+check "clean run: has records" "$(test "$(q "$T/clean.db" "SELECT count(*) FROM records")" -gt 1000 && echo yes)" yes
+check "clean run: files of many chunks" "$(q "$T/clean.db" "SELECT count(*) > 8 FROM chunks WHERE file_id = 1")" 1
+
+# ---- kill -9 at several moments, then re-run -------------------------------
+mid=0
+for delay in 0.02 0.05 0.1 0.15 0.2 0.3 0.5; do
+	rm -f "$T"/k.db*
+	"$SIPSCAN" analyze --db "$T/k.db" --quiet --jobs 2 "$D" 2>"$T/err.k" &
+	pid=$!
+	sleep "$delay"
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	if [ -f "$T/k.db" ]; then
+		check "kill after ${delay}s: integrity" "$(q "$T/k.db" "PRAGMA integrity_check" 2>&1)" ok
+		# killed while a file was being written (its chunks half there)
+		[ "$(q "$T/k.db" "SELECT count(*) FROM files WHERE status = 'ingesting'" 2>/dev/null)" = 1 ] &&
+			mid=$((mid + 1))
+	fi
+	"$SIPSCAN" analyze --db "$T/k.db" --quiet "$D" 2>"$T/err.k2"
+	check "kill after ${delay}s: re-run exit" "$?" 0
+	dump "$T/k.db" >"$T/k.dump"
+	check "kill after ${delay}s: re-run equals a clean run" \
+		"$(cmp -s "$T/clean.dump" "$T/k.dump" && echo same)" same
+	check "kill after ${delay}s: no crash" "$(crashed "$T/err.k" "$T/err.k2" && echo crash)" ""
+done
+
+# At least one kill must have hit a file in the middle (else the timings
+# above no longer fit the speed of analyze and must be shortened).
+check "a kill hit the middle of a file" "$(test "$mid" -ge 1 && echo yes)" yes
+
+# ---- two writers on one database --------------------------------------------
+rm -f "$T"/c.db*
+"$SIPSCAN" analyze --db "$T/c.db" --quiet "$D" 2>"$T/err.c1" &
+p1=$!
+"$SIPSCAN" analyze --db "$T/c.db" --quiet "$D" 2>"$T/err.c2" &
+p2=$!
+wait "$p1"
+r1=$?
+wait "$p2"
+r2=$?
+check "concurrent: both exit 0" "$r1 $r2" "0 0"
+dump "$T/c.db" >"$T/c.dump"
+check "concurrent: equals a clean run" "$(cmp -s "$T/clean.dump" "$T/c.dump" && echo same)" same
+
+# The second one waits while the lock is held, and says so.
+rm -f "$T"/w.db*
+flock "$T/w.db-lock" sleep 1 &
+lp=$!
+sleep 0.2
+"$SIPSCAN" analyze --db "$T/w.db" --quiet "$S/ocs2007r2-edge.log" 2>"$T/err.w"
+check "lock: exit" "$?" 0
+check "lock: waiting message" "$(grep -c "sipscan: waiting for another analyze on $T/w.db" "$T/err.w")" 1
+wait "$lp"
+
+# A reader can read while an ingest runs.
+rm -f "$T"/r.db*
+"$SIPSCAN" analyze --db "$T/r.db" --quiet "$S/ocs2007r2-edge.log" 2>/dev/null
+"$SIPSCAN" analyze --db "$T/r.db" --quiet "$D" 2>/dev/null &
+pr=$!
+sleep 0.1
+check "reader during ingest" "$(q "$T/r.db" "SELECT count(*) > 0 FROM records" 2>&1)" 1
+wait "$pr"
+check "reader during ingest: writer exit" "$?" 0
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

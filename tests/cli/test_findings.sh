@@ -1,0 +1,131 @@
+#!/bin/sh
+# test_findings.sh SIPSCAN -- end-to-end tests of the rules engine inside
+# `sipscan analyze`: the "peer is not a configured server" finding in every
+# topology case (parent, case, child, exact, none, no topology), the
+# topology kept in the database, --rules overriding a built-in rule by id,
+# benign findings, counts and links, no 401 challenge among the
+# unexplained, an IM body that quotes the error never matching, idempotent
+# re-runs, and the same findings for --jobs 1 and --jobs 3.
+set -u
+SIPSCAN=$1
+ROOT=${SIPSCAN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+S=$ROOT/samples
+T=$(mktemp -d "${TMPDIR:-/tmp}/sipscan-findings.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+export LC_ALL=C TZ=UTC
+unset SIPSCAN_DB
+pass=0 fail=0
+
+check() { # check DESCRIPTION GOT WANT
+	if [ "$2" = "$3" ]; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		printf 'FAIL %s\n  got:  %s\n  want: %s\n' "$1" "$2" "$3"
+	fi
+}
+contains() { # contains DESCRIPTION TEXT NEEDLE
+	case "$2" in
+	*"$3"*) pass=$((pass + 1)) ;;
+	*) fail=$((fail + 1)); printf 'FAIL %s\n  text: %s\n  lacks: %s\n' "$1" "$2" "$3" ;;
+	esac
+}
+q() { sqlite3 -batch "$1" "$2"; }
+LYNC=$S/lync2010-fe-owa.log
+peer_cause() { q "$1" "SELECT cause || ' | ' || fix FROM findings WHERE rule_id = 'PEER-NOT-CONFIGURED'"; }
+
+# ---- 1. every topology case of the flagship rule ------------------------
+printf '# pools\nmail.deitterick.com\nlyncpool01.contoso.com\n' >"$T/parent.txt"
+printf 'DeitteRick.COM\n' >"$T/case.txt"
+printf 'deitterick.com\n' >"$T/exact.txt"
+printf 'pool.fabrikam.com\n' >"$T/none.txt"
+
+"$SIPSCAN" analyze --quiet --db "$T/p.db" --topology "$T/parent.txt" "$LYNC"
+check "parent: exit" "$?" 0
+c=$(peer_cause "$T/p.db")
+contains "parent: cause names both" "$c" "The certificate subject is deitterick.com but the trusted application pool is mail.deitterick.com"
+contains "parent: fix" "$c" "Reissue the certificate with the pool FQDN mail.deitterick.com as subject"
+check "parent: count" "$(q "$T/p.db" "SELECT count FROM findings WHERE rule_id='PEER-NOT-CONFIGURED'")" 5
+check "parent: key" "$(q "$T/p.db" "SELECT keys_json FROM findings WHERE rule_id='PEER-NOT-CONFIGURED'")" '{"fqdn":"deitterick.com"}'
+check "parent: links" "$(q "$T/p.db" "SELECT count(*) FROM finding_records fr JOIN findings f ON f.id = fr.finding_id WHERE f.rule_id='PEER-NOT-CONFIGURED'")" 5
+check "parent: only connection records" "$(q "$T/p.db" "SELECT group_concat(DISTINCT r.kind) FROM matches m JOIN records r ON r.id = m.record_id WHERE m.rule_id='PEER-NOT-CONFIGURED'")" connection
+check "parent: topology stored" "$(q "$T/p.db" "SELECT group_concat(fqdn, ' ') FROM (SELECT fqdn FROM topology ORDER BY fqdn)")" "lyncpool01.contoso.com mail.deitterick.com"
+
+"$SIPSCAN" analyze --quiet --db "$T/c.db" --topology "$T/case.txt" "$LYNC"
+contains "case: differs only in case" "$(peer_cause "$T/c.db")" "DeitteRick.COM: the names differ only in letter case"
+
+"$SIPSCAN" analyze --quiet --db "$T/e.db" --topology "$T/exact.txt" "$LYNC"
+contains "exact: cause elsewhere" "$(peer_cause "$T/e.db")" "is in the topology (deitterick.com), so the name is not the problem"
+
+"$SIPSCAN" analyze --quiet --db "$T/n.db" --topology "$T/none.txt" "$LYNC"
+contains "none: no entry resembles" "$(peer_cause "$T/n.db")" "No trusted application pool, trusted computer or pool in the topology resembles deitterick.com"
+
+sed 's/fqdn="deitterick.com"/fqdn="edge.mail.deitterick.com"/' "$LYNC" >"$T/child.log"
+"$SIPSCAN" analyze --quiet --db "$T/ch.db" --topology "$T/parent.txt" "$T/child.log"
+contains "child: sub-domain" "$(peer_cause "$T/ch.db")" "edge.mail.deitterick.com, a sub-domain of the topology entry mail.deitterick.com"
+
+"$SIPSCAN" analyze --quiet --db "$T/x.db" "$LYNC"
+contains "no topology: says --topology would help" "$(peer_cause "$T/x.db")" "--topology with a Get-CsTrustedApplicationPool export would make this precise"
+
+# CSV export of Get-CsTrustedApplicationPool, with its #TYPE line
+"$SIPSCAN" analyze --quiet --db "$T/csv.db" --topology "$S/topology.csv" "$LYNC"
+contains "csv topology: parent case" "$(peer_cause "$T/csv.db")" "trusted application pool is mail.deitterick.com"
+
+# ---- 2. the stored topology is reused; a later --topology replaces it ---
+cp "$LYNC" "$T/grow.log"
+"$SIPSCAN" analyze --quiet --db "$T/g.db" --topology "$T/parent.txt" "$T/grow.log"
+tail -n 20 "$LYNC" >>"$T/grow.log"  # a grown file: new tail read, findings rebuilt
+"$SIPSCAN" analyze --quiet --db "$T/g.db" "$T/grow.log"
+contains "stored topology reused" "$(peer_cause "$T/g.db")" "trusted application pool is mail.deitterick.com"
+"$SIPSCAN" analyze --quiet --db "$T/g.db" --topology "$T/none.txt" "$T/grow.log"
+contains "new --topology replaces" "$(peer_cause "$T/g.db")" "No trusted application pool"
+
+# ---- 3. --rules overrides a built-in rule by id, adds new ones -----------
+mkdir "$T/rules"
+cat >"$T/rules/site.rules" <<'RULES'
+[rule PEER-NOT-CONFIGURED]
+title = Exchange {fqdn} is not trusted (site rule)
+severity = critical
+kind = connection
+match.text = not a configured server
+key = fqdn
+cause = Site-specific cause for {fqdn}.
+fix = Ask the Exchange team.
+
+[rule SITE-OWA-PRESENCE]
+title = OWA presence question in an IM
+severity = info
+kind = protocol
+match.method = ^MESSAGE$
+not.status = .
+cause = A user asked about OWA presence.
+fix = Nothing.
+RULES
+"$SIPSCAN" analyze --quiet --db "$T/r.db" --rules "$T/rules" "$LYNC"
+check "override: exit" "$?" 0
+check "override: title and severity" "$(q "$T/r.db" "SELECT severity || '|' || title FROM findings WHERE rule_id='PEER-NOT-CONFIGURED'")" "critical|Exchange deitterick.com is not trusted (site rule)"
+check "override: new rule fires" "$(q "$T/r.db" "SELECT count(*) > 0 FROM findings WHERE rule_id='SITE-OWA-PRESENCE'")" 1
+"$SIPSCAN" rules check "$T/rules" >/dev/null
+check "override: rules check accepts the dir" "$?" 0
+
+# ---- 4. benign, unexplained, counts ---------------------------------------
+"$SIPSCAN" analyze --quiet --db "$T/all.db" "$LYNC" "$S/sfb-edge-federation.log.gz" "$S/ocs2007r2-edge.log" 2>/dev/null
+check "benign: flagged" "$(q "$T/all.db" "SELECT group_concat(rule_id, ' ') FROM (SELECT rule_id FROM findings WHERE benign = 1 ORDER BY rule_id)")" \
+	"MSDIAG-2139-SUBSCRIPTION-REPLACED UNKNOWN-USER-OR-EPID"
+check "benign: listed last" "$(q "$T/all.db" "SELECT benign FROM findings ORDER BY id DESC LIMIT 1")" 1
+check "no 401 challenge is unexplained" "$(q "$T/all.db" "SELECT count(*) FROM unexplained u JOIN records r ON r.id = u.record_id WHERE r.status IN (401, 407)")" 0
+check "every finding count = its links" "$(q "$T/all.db" "SELECT count(*) FROM findings f WHERE f.count != (SELECT count(*) FROM finding_records fr WHERE fr.finding_id = f.id)")" 0
+check "matched records are not unexplained" "$(q "$T/all.db" "SELECT count(*) FROM unexplained u JOIN matches m ON m.record_id = u.record_id")" 0
+check "cert mismatch keyed on expected fqdn" "$(q "$T/all.db" "SELECT keys_json || '|' || count FROM findings WHERE rule_id='ROUTING-MSG-CERT-MISMATCH'")" '{"expected":"sip.wingtiptoys.com"}|2'
+
+# ---- 5. idempotent re-run, and --jobs does not change the findings --------
+dump() { q "$1" "SELECT rule_id, key, count, first_seen, last_seen, hosts, sample_ids, cause FROM findings ORDER BY id; SELECT * FROM matches ORDER BY record_id, rule_id; SELECT * FROM unexplained ORDER BY record_id"; }
+before=$(dump "$T/all.db")
+"$SIPSCAN" analyze --quiet --db "$T/all.db" "$LYNC" "$S/sfb-edge-federation.log.gz" "$S/ocs2007r2-edge.log" 2>/dev/null
+check "re-run: findings unchanged" "$(dump "$T/all.db")" "$before"
+"$SIPSCAN" analyze --quiet --jobs 1 --db "$T/j1.db" "$LYNC" "$S/sfb-edge-federation.log.gz" "$S/ocs2007r2-edge.log" 2>/dev/null
+"$SIPSCAN" analyze --quiet --jobs 3 --db "$T/j3.db" "$LYNC" "$S/sfb-edge-federation.log.gz" "$S/ocs2007r2-edge.log" 2>/dev/null
+check "jobs 1 = jobs 3" "$(dump "$T/j3.db")" "$(dump "$T/j1.db")"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,1037 @@
+/*
+ * test_store.c -- the SQLite store: schema and migrations, refusing foreign
+ * databases, inserting and deleting a file's rows and chunks, NULL
+ * handling, the chunk round trip and the text reader; and through the
+ * ingest: files of many chunks (every record's text exact, chunk edges,
+ * append across a chunk boundary) and the eval / write / finish hooks.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ingest.h"
+#include "scan.h"
+#include "store.h"
+#include "t.h"
+
+static char tmpdir[256];
+
+static const char *tmp_path(const char *name)
+{
+	static char buf[512];
+	if (!tmpdir[0]) {
+		const char *t = getenv("TMPDIR");
+		snprintf(tmpdir, sizeof tmpdir, "%s/sipscan-test-store.XXXXXX", t && *t ? t : "/tmp");
+		if (!mkdtemp(tmpdir))
+			abort();
+	}
+	snprintf(buf, sizeof buf, "%s/%s", tmpdir, name);
+	return buf;
+}
+
+static void rm_db(const char *path)
+{
+	char p[600];
+	unlink(path);
+	snprintf(p, sizeof p, "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof p, "%s-shm", path);
+	unlink(p);
+}
+
+static int64_t q_int(sip_store *s, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -12345;
+	if (sqlite3_prepare_v2(sip_store_db(s), sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The text of one value ("NULL" for SQL NULL), into a static buffer. */
+static const char *q_text(sip_store *s, const char *sql)
+{
+	static char buf[1024];
+	sqlite3_stmt *st = NULL;
+	snprintf(buf, sizeof buf, "(no row)");
+	if (sqlite3_prepare_v2(sip_store_db(s), sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+		snprintf(buf, sizeof buf, "%s", t ? (const char *)t : "NULL");
+	}
+	sqlite3_finalize(st);
+	return buf;
+}
+
+static void test_schema(void)
+{
+	const char *path = tmp_path("schema.db");
+	sip_store *s = NULL;
+	sip_diag d;
+
+	rm_db(path);
+	CHECK_INT(sip_store_open(&s, path, 0, &d), SIP_OK);
+	if (!s)
+		return;
+	CHECK_INT(sip_store_schema_version(s), SIP_STORE_SCHEMA_VERSION);
+	CHECK_INT(q_int(s, "PRAGMA application_id"), SIP_STORE_APP_ID);
+	CHECK_STR(q_text(s, "PRAGMA journal_mode"), "wal");
+	const char *tables[] = { "files", "records", "chunks", "matches", "unexplained",
+				 "findings", "finding_records", "topology", NULL };
+	for (int i = 0; tables[i]; i++) {
+		char sql[200];
+		snprintf(sql, sizeof sql,
+			 "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='%s'", tables[i]);
+		CHECK_INT(q_int(s, sql), 1);
+	}
+	CHECK_INT(q_int(s, "SELECT count(*) FROM sqlite_master WHERE type='view' AND name IN"
+			" ('connections','diagnostics','messages','errors')"), 4);
+	CHECK_INT(sip_store_create_indexes(s, &d), SIP_OK);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM sqlite_master WHERE type='index' AND"
+			" name LIKE 'records_%'"), 5);
+	/* fqdn, call_id and result_code are partial: most records have none */
+	CHECK_INT(q_int(s, "SELECT count(*) FROM sqlite_master WHERE type='index' AND"
+			" sql LIKE '%WHERE % IS NOT NULL'"), 3);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM sqlite_master WHERE type='index' AND"
+			" name = 'records_kind'"), 0);
+	CHECK_INT(sip_store_drop_bulk_indexes(s, &d), SIP_OK);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM sqlite_master WHERE type='index' AND"
+			" name LIKE 'records_%'"), 1);
+	sip_store_free(s);
+
+	/* Re-open: no migration runs again, the schema is intact. */
+	s = NULL;
+	CHECK_INT(sip_store_open(&s, path, SIP_STORE_READONLY, &d), SIP_OK);
+	if (s) {
+		CHECK_INT(sip_store_schema_version(s), 1);
+		sip_store_free(s);
+	}
+	rm_db(path);
+}
+
+static void test_refuse_foreign(void)
+{
+	const char *path = tmp_path("foreign.db");
+	sqlite3 *db = NULL;
+	sip_store *s = NULL;
+	sip_diag d;
+
+	/* Another application's database. */
+	rm_db(path);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "CREATE TABLE t(x); PRAGMA application_id = 42;", NULL, NULL, NULL),
+		  SQLITE_OK);
+	sqlite3_close(db);
+	CHECK_INT(sip_store_open(&s, path, 0, &d), SIP_EDB);
+	CHECK(s == NULL);
+	CHECK(strstr(d.msg, "not a sipscan database") != NULL);
+
+	/* Tables but no id at all. */
+	rm_db(path);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "CREATE TABLE t(x);", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	CHECK_INT(sip_store_open(&s, path, 0, &d), SIP_EDB);
+	CHECK(strstr(d.msg, "not a sipscan database") != NULL);
+
+	/* Ours, but from a newer sipscan. */
+	rm_db(path);
+	CHECK_INT(sip_store_open(&s, path, 0, &d), SIP_OK);
+	sip_store_free(s);
+	s = NULL;
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "PRAGMA user_version = 99;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	CHECK_INT(sip_store_open(&s, path, 0, &d), SIP_EDB);
+	CHECK(strstr(d.msg, "newer") != NULL);
+
+	/* Not SQLite at all. */
+	rm_db(path);
+	{
+		FILE *f = fopen(path, "wb");
+		CHECK(f != NULL);
+		if (f) {
+			for (int i = 0; i < 200; i++)
+				fputs("this is not a database file\n", f);
+			fclose(f);
+		}
+	}
+	CHECK_INT(sip_store_open(&s, path, 0, &d), SIP_EDB);
+	CHECK(s == NULL);
+
+	/* Read-only open of a database that does not exist. */
+	rm_db(path);
+	CHECK_INT(sip_store_open(&s, path, SIP_STORE_READONLY, &d), SIP_EDB);
+	rm_db(path);
+}
+
+/* A hand-built record; the raw text uses CRLF. */
+static const char raw_crlf[] =
+	"TL_ERROR(TF_CONNECTION) [0]0AC0.1278::12/20/2011-20:45:01.704.000003ca "
+	"(SIPStack,SIPAdminLog::TraceConnectionRecord:SIPAdminLog.cpp(160))$$begin_record\r\n"
+	"LogType: connection\r\nSeverity: error\r\n"
+	"Text: The peer is not a configured server on this network interface\r\n"
+	"Transport: TLS\r\nData: fqdn=\"deitterick.com\"\r\n$$end_record\r\n";
+
+static void make_record(sip_record *r, uint64_t line)
+{
+	memset(r, 0, sizeof *r);
+	r->line = line;
+	r->end_line = line + 6;
+	r->offset = 1000 * line;
+	r->raw = (sip_str){ raw_crlf, sizeof raw_crlf - 1 };
+	r->kind = SIP_KIND_CONNECTION;
+	r->level = SIP_STR_LIT("TL_ERROR");
+	r->flag = SIP_STR_LIT("TF_CONNECTION");
+	r->slot = SIP_STR_LIT("0");
+	r->host = (sip_str){ "", 0 };  /* present but empty: stored NULL */
+	snprintf(r->ts, sizeof r->ts, "2011-12-20 20:45:01.704");
+	r->component = SIP_STR_LIT("SIPStack");
+	r->function = SIP_STR_LIT("SIPAdminLog::TraceConnectionRecord");
+	r->text = SIP_STR_LIT("The peer is not a configured server on this network interface");
+	r->has_result = 1;
+	r->result_code = 0xC3E93C5Eu;
+	r->result_symbol = SIP_STR_LIT("SIPPROXY_E_ROUTING");
+	r->fqdn = SIP_STR_LIT("deitterick.com");
+	r->transport = SIP_STR_LIT("TLS");
+	r->status = -1;
+	r->is_request = -1;
+	r->pid = r->tid = -1;
+}
+
+/* make_record, and at line 8 a protocol response with ms-diagnostics. */
+static void make_record_at(sip_record *rec, uint64_t line)
+{
+	static const sip_msdiag md = { { "ms-diagnostics", 14 }, 1034, -1,
+				       { "Previous hop federated peer did not report diagnostic information", 66 },
+				       { NULL, 0 }, NULL, 0 };
+
+	make_record(rec, line);
+	if (line == 8) {
+		rec->kind = SIP_KIND_PROTOCOL;
+		rec->level = SIP_STR_LIT("TL_INFO");
+		rec->status = 504;
+		rec->has_result = 0;
+		rec->text = SIP_STR_NULL;
+		rec->call_id = SIP_STR_LIT("017b06f3");
+		rec->diags = &md;
+		rec->ndiags = 1;
+	}
+}
+
+/* Insert the records at lines[0..n) as one chunk of file fid, the way
+   the ingest does.  Returns the chunk id (0 on failure). */
+static int64_t put_chunk(sip_store *s, int64_t fid, const uint64_t *lines, size_t n,
+			 sip_arena *a)
+{
+	sip_zctx *z = sip_zctx_new();
+	sip_buf text, blob;
+	sip_row rows[16];
+	sip_record rec;
+	sip_diag d;
+	int64_t cid = 0;
+
+	sip_buf_init(&text, 0);
+	sip_buf_init(&blob, 0);
+	CHECK(z != NULL && n <= 16);
+	if (!z || n > 16)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		make_record_at(&rec, lines[i]);
+		CHECK_INT(sip_row_fill(&rows[i], &rec, a), SIP_OK);
+		rows[i].raw_off = text.n;
+		rows[i].raw_len = rec.raw.n;
+		CHECK_INT(sip_buf_add(&text, rec.raw.p, rec.raw.n), 0);
+	}
+	CHECK_INT(sip_store_chunk_compress(z, text.p, text.n, &blob), SIP_OK);
+	CHECK(blob.n < text.n);
+	CHECK_INT(sip_store_insert_chunk(s, fid, blob.p, blob.n, &cid, &d), SIP_OK);
+	for (size_t i = 0; i < n; i++)
+		CHECK_INT(sip_store_insert(s, fid, cid, &rows[i], NULL, &d), SIP_OK);
+out:
+	sip_buf_release(&text);
+	sip_buf_release(&blob);
+	sip_zctx_free(z);
+	return cid;
+}
+
+/* The text of the record of file fid at line, via a reader, into out. */
+static int text_of_line(sip_store *s, sip_store_text_reader *tr, uint64_t line,
+			sip_buf *out)
+{
+	char sql[128];
+	int64_t id;
+	sip_diag d;
+
+	snprintf(sql, sizeof sql, "SELECT id FROM records WHERE line = %llu",
+		 (unsigned long long)line);
+	id = q_int(s, sql);
+	sip_buf_reset(out);
+	return sip_store_text_get(tr, id, out, &d);
+}
+
+static void test_rows(void)
+{
+	const char *path = tmp_path("rows.db");
+	static const uint64_t first[] = { 1, 8, 15 }, second[] = { 22, 29, 36, 43, 50 };
+	sip_store *s = NULL;
+	sip_store_text_reader *tr = NULL;
+	sip_arena a;
+	sip_buf out;
+	sip_diag d;
+	sip_store_file f;
+	int64_t fid = 0, c1, c2;
+	uint64_t n = 0;
+
+	sip_arena_init(&a);
+	sip_buf_init(&out, 0);
+	rm_db(path);
+	CHECK_INT(sip_store_open(&s, path, 0, &d), SIP_OK);
+	if (!s)
+		goto out;
+
+	CHECK_INT(sip_store_begin(s, &d), SIP_OK);
+	CHECK_INT(sip_store_file_start(s, "/x/trace.log", &fid, 0, &d), SIP_OK);
+	CHECK(fid > 0);
+	c1 = put_chunk(s, fid, first, 3, &a);
+	c2 = put_chunk(s, fid, second, 5, &a);
+	CHECK(c1 > 0 && c2 > c1);
+	CHECK_INT(sip_store_commit(s, &d), SIP_OK);
+	sip_arena_reset(&a);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM records"), 8);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM chunks"), 2);
+	CHECK_STR(q_text(s, "SELECT result_code FROM records WHERE line = 1"), "0xc3e93c5e");
+	CHECK_STR(q_text(s, "SELECT host FROM records WHERE line = 1"), "NULL");
+	CHECK_STR(q_text(s, "SELECT call_id FROM records WHERE line = 1"), "NULL");
+	CHECK_STR(q_text(s, "SELECT status FROM records WHERE line = 1"), "NULL");
+	CHECK_STR(q_text(s, "SELECT ts FROM records WHERE line = 1"), "2011-12-20 20:45:01.704");
+	CHECK_STR(q_text(s, "SELECT kind FROM records WHERE line = 1"), "connection");
+	CHECK_STR(q_text(s, "SELECT fqdn FROM connections WHERE line = 1"), "deitterick.com");
+	CHECK_STR(q_text(s, "SELECT file FROM connections WHERE line = 1"), "/x/trace.log");
+	CHECK_STR(q_text(s, "SELECT result_code FROM records WHERE line = 8"), "NULL");
+	CHECK_STR(q_text(s, "SELECT text FROM records WHERE line = 8"), "NULL");
+	CHECK_INT(q_int(s, "SELECT ms_diag_code FROM messages WHERE line = 8"), 1034);
+	CHECK_INT(q_int(s, "SELECT status FROM messages WHERE line = 8"), 504);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM errors"), 8);
+	{
+		char sql[128];
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM records WHERE raw_len = %zu",
+			 sizeof raw_crlf - 1);
+		CHECK_INT(q_int(s, sql), 8);
+	}
+	CHECK_INT(q_int(s, "SELECT raw_off FROM records WHERE line = 29"), sizeof raw_crlf - 1);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM records WHERE chunk_id IS NULL"), 0);
+
+	/* Every text reads back as the original bytes, CRLF kept: in the
+	   middle of a chunk, at its start and at its end, in any order. */
+	CHECK_INT(sip_store_text_reader_new(&tr, sip_store_db(s), &d), SIP_OK);
+	if (!tr)
+		goto out;
+	{
+		static const uint64_t order[] = { 15, 22, 50, 1, 36, 8, 29, 43 };
+		for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+			CHECK_INT(text_of_line(s, tr, order[i], &out), SIP_OK);
+			CHECK_INT(out.n, sizeof raw_crlf - 1);
+			CHECK(out.p && memcmp(out.p, raw_crlf, out.n) == 0);
+		}
+	}
+	/* Appends to what out holds; by chunk place as well. */
+	CHECK_INT(sip_store_text_get_at(tr, c2, 0, 5, &out, &d), SIP_OK);
+	CHECK_INT(out.n, sizeof raw_crlf - 1 + 5);
+	CHECK(memcmp(out.p + out.n - 5, "TL_ER", 5) == 0);
+	/* No text, no record, a place outside the chunk, no chunk. */
+	sip_buf_reset(&out);
+	CHECK_INT(sip_store_text_get_at(tr, 0, 0, 0, &out, &d), SIP_OK);
+	CHECK_INT(out.n, 0);
+	CHECK_INT(sip_store_text_get(tr, 999999, &out, &d), SIP_EDB);
+	CHECK(strstr(d.msg, "no record") != NULL);
+	CHECK_INT(sip_store_text_get_at(tr, c1, 10, 3 * (int64_t)sizeof raw_crlf, &out, &d),
+		  SIP_EFORMAT);
+	CHECK_INT(sip_store_text_get_at(tr, c2 + 100, 0, 1, &out, &d), SIP_EFORMAT);
+	CHECK(strstr(d.msg, "missing") != NULL);
+	/* The output cap: as much as fits, and SIP_ENOMEM. */
+	{
+		sip_buf small;
+		sip_buf_init(&small, 64);
+		CHECK_INT(text_of_line(s, tr, 22, &small), SIP_ENOMEM);
+		CHECK_INT(small.n, 63);
+		CHECK(small.p && memcmp(small.p, raw_crlf, 63) == 0);
+		sip_buf_release(&small);
+	}
+
+	/* The rules engine's rows go with the records they point at; chunks
+	   that only deleted records used go with them. */
+	CHECK_INT(sip_store_exec(s, "INSERT INTO matches SELECT id, 'r1', 'k', NULL FROM records;"
+			      "INSERT INTO unexplained SELECT id, 't' FROM records;", &d), SIP_OK);
+	CHECK_INT(sip_store_begin(s, &d), SIP_OK);
+	CHECK_INT(sip_store_delete_records(s, fid, 22, &d), SIP_OK);
+	CHECK_INT(sip_store_commit(s, &d), SIP_OK);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM records"), 3);   /* lines 1, 8, 15 */
+	CHECK_INT(q_int(s, "SELECT max(line) FROM records"), 15);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM matches"), 3);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM unexplained"), 3);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM chunks"), 1);
+	CHECK_INT(q_int(s, "SELECT id FROM chunks"), c1);
+	CHECK_INT(sip_store_file_count(s, fid, &n, &d), SIP_OK);
+	CHECK_INT(n, 3);
+
+	/* Final state of the file; empty strings become NULL. */
+	CHECK_INT(sip_store_file_get(s, "/x/trace.log", &f, &d), SIP_OK);
+	CHECK_INT(f.id, fid);
+	CHECK_STR(f.status, "ingesting");
+	f.size = 4321;
+	f.mtime = 1700000000;
+	snprintf(f.fingerprint, sizeof f.fingerprint, "0123456789abcdef");
+	snprintf(f.status, sizeof f.status, "ingested");
+	f.error[0] = 0;
+	f.records = n;
+	f.resume_line = 15;
+	f.resume_offset = 15000;
+	CHECK_INT(sip_store_begin(s, &d), SIP_OK);
+	CHECK_INT(sip_store_file_finish(s, &f, "sipstack", NULL, "utf-8", &d), SIP_OK);
+	CHECK_INT(sip_store_commit(s, &d), SIP_OK);
+	CHECK_STR(q_text(s, "SELECT status FROM files"), "ingested");
+	CHECK_STR(q_text(s, "SELECT error FROM files"), "NULL");
+	CHECK_STR(q_text(s, "SELECT compression FROM files"), "NULL");
+	CHECK_STR(q_text(s, "SELECT host FROM files"), "NULL");
+	CHECK_INT(q_int(s, "SELECT length(ingested_at) FROM files"), 19);
+
+	/* A chunk that a kept record still uses stays. */
+	CHECK_INT(sip_store_begin(s, &d), SIP_OK);
+	CHECK_INT(sip_store_delete_records(s, fid, 8, &d), SIP_OK);
+	CHECK_INT(sip_store_commit(s, &d), SIP_OK);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM records"), 1);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM chunks"), 1);
+	CHECK_INT(text_of_line(s, tr, 1, &out), SIP_OK);
+	CHECK_INT(out.n, sizeof raw_crlf - 1);
+
+	/* Starting the same file again with from_line 0 replaces every row. */
+	{
+		int64_t again = fid;
+		CHECK_INT(sip_store_begin(s, &d), SIP_OK);
+		CHECK_INT(sip_store_file_start(s, "/x/trace.log", &again, 0, &d), SIP_OK);
+		CHECK_INT(sip_store_commit(s, &d), SIP_OK);
+		CHECK_INT(again, fid);
+		CHECK_INT(q_int(s, "SELECT count(*) FROM records"), 0);
+		CHECK_INT(q_int(s, "SELECT count(*) FROM chunks"), 0);
+		CHECK_INT(q_int(s, "SELECT count(*) FROM files"), 1);
+		CHECK_STR(q_text(s, "SELECT status FROM files"), "ingesting");
+	}
+out:
+	sip_store_text_reader_free(tr);
+	sip_buf_release(&out);
+	sip_arena_release(&a);
+	sip_store_free(s);
+	rm_db(path);
+}
+
+static void chunk_round_trip(sip_zctx *z, const char *text, size_t n)
+{
+	sip_buf enc, dec;
+
+	sip_buf_init(&enc, 0);
+	sip_buf_init(&dec, 0);
+	CHECK_INT(sip_store_chunk_compress(z, text, n, &enc), SIP_OK);
+	CHECK(enc.n >= 1);
+	CHECK_INT(sip_store_chunk_decompress(enc.p, enc.n, &dec), SIP_OK);
+	CHECK_INT(dec.n, n);
+	CHECK(n == 0 || (dec.p && memcmp(dec.p, text, n) == 0));
+	sip_buf_release(&enc);
+	sip_buf_release(&dec);
+}
+
+static void test_chunks(void)
+{
+	sip_zctx *z = sip_zctx_new();
+	sip_buf enc, dec;
+	char *big;
+	size_t bign = 3u * 1024 * 1024;
+
+	CHECK(z != NULL);
+	if (!z)
+		return;
+	chunk_round_trip(z, "", 0);
+	chunk_round_trip(z, "x\r\n", 3);
+	chunk_round_trip(z, raw_crlf, sizeof raw_crlf - 1);
+	big = malloc(bign);
+	CHECK(big != NULL);
+	if (big) {
+		/* Large and poorly compressible (pseudo-random bytes, NULs included). */
+		uint32_t x = 12345;
+		for (size_t i = 0; i < bign; i++) {
+			x = x * 1103515245u + 12345u;
+			big[i] = (char)(x >> 24);
+		}
+		chunk_round_trip(z, big, bign);
+		/* Large and compressible: the record repeated. */
+		for (size_t i = 0; i + sizeof raw_crlf - 1 <= bign; i += sizeof raw_crlf - 1)
+			memcpy(big + i, raw_crlf, sizeof raw_crlf - 1);
+		chunk_round_trip(z, big, bign);
+	}
+
+	/* A chunk of records compresses well. */
+	sip_buf_init(&enc, 0);
+	sip_buf_init(&dec, 0);
+	if (big) {
+		CHECK_INT(sip_store_chunk_compress(z, big, SIP_CHUNK_TARGET, &enc), SIP_OK);
+		CHECK(enc.n * 20 < SIP_CHUNK_TARGET);
+		printf("     chunk of %d bytes -> %zu bytes\n", SIP_CHUNK_TARGET, enc.n);
+	}
+
+	/* Damaged and foreign blobs fail cleanly. */
+	CHECK_INT(sip_store_chunk_decompress("\x07zzzzzzzzzzzz", 13, &dec), SIP_EFORMAT);
+	CHECK_INT(sip_store_chunk_decompress("", 0, &dec), SIP_EFORMAT);
+	CHECK_INT(sip_store_chunk_decompress(NULL, 0, &dec), SIP_EFORMAT);
+	if (enc.n > 8) {
+		enc.n -= 3;  /* cut the frame */
+		CHECK_INT(sip_store_chunk_decompress(enc.p, enc.n, &dec), SIP_EFORMAT);
+		enc.p[0] ^= 0x55;  /* not a zstd frame any more */
+		CHECK_INT(sip_store_chunk_decompress(enc.p, enc.n, &dec), SIP_EFORMAT);
+	}
+	CHECK_INT(dec.n, 0);
+	/* The output cap is honoured. */
+	{
+		sip_buf small, enc2;
+		sip_buf_init(&small, 64);
+		sip_buf_init(&enc2, 0);
+		CHECK_INT(sip_store_chunk_compress(z, raw_crlf, sizeof raw_crlf - 1, &enc2), SIP_OK);
+		CHECK_INT(sip_store_chunk_decompress(enc2.p, enc2.n, &small), SIP_ENOMEM);
+		CHECK_INT(small.n, 0);
+		sip_buf_release(&small);
+		sip_buf_release(&enc2);
+	}
+	free(big);
+	sip_buf_release(&enc);
+	sip_buf_release(&dec);
+	sip_zctx_free(z);
+}
+
+static void test_arena(void)
+{
+	sip_arena a;
+	char *p[100];
+
+	sip_arena_init(&a);
+	for (int i = 0; i < 100; i++) {
+		p[i] = sip_arena_alloc(&a, 10000 + (size_t)i);
+		CHECK(p[i] != NULL);
+		if (p[i])
+			memset(p[i], i, 10000);
+	}
+	for (int i = 0; i < 100; i++)
+		CHECK(p[i] && (unsigned char)p[i][9999] == i && (unsigned char)p[i][0] == i);
+	CHECK(sip_arena_alloc(&a, 1u << 20) != NULL);  /* bigger than a chunk */
+	sip_arena_reset(&a);
+	CHECK_INT(a.used, 0);
+	CHECK(sip_arena_alloc(&a, 8) != NULL);
+	sip_arena_release(&a);
+}
+
+/* ---- through the ingest ---------------------------------------------------- */
+
+/* Every record of a file as sip_scan_file sees it: line, text length and
+   hash, in order. */
+typedef struct rec_sig {
+	uint64_t line;
+	size_t n;
+	char hash[17];
+} rec_sig;
+
+typedef struct sigs {
+	rec_sig *v;
+	size_t n, cap;
+} sigs;
+
+static int collect_sig(void *ctx, const sip_record *rec)
+{
+	sigs *g = ctx;
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 1024;
+		rec_sig *v = realloc(g->v, cap * sizeof *v);
+		if (!v)
+			return SIP_ENOMEM;
+		g->v = v;
+		g->cap = cap;
+	}
+	g->v[g->n].line = rec->line;
+	g->v[g->n].n = rec->raw.p ? rec->raw.n : 0;
+	sip_store_hash_hex(rec->raw.p ? rec->raw.p : "", g->v[g->n].n, g->v[g->n].hash);
+	g->n++;
+	return 0;
+}
+
+/* Write n copies of a sample into path (a trace of many chunks). */
+static void write_copies(const char *path, const char *sample, int n)
+{
+	FILE *in = fopen(t_src(sample), "rb"), *out = fopen(path, "wb");
+	char *buf = malloc(1 << 20);
+	size_t got = 0;
+
+	CHECK(in && out && buf);
+	if (in && out && buf) {
+		got = fread(buf, 1, 1 << 20, in);
+		for (int i = 0; i < n; i++)
+			fwrite(buf, 1, got, out);
+	}
+	if (in)
+		fclose(in);
+	if (out)
+		fclose(out);
+	free(buf);
+}
+
+/*
+ * The records of the store (one file) against a fresh scan of path: the
+ * same lines and, read back through the chunks, the same bytes.  Then the
+ * chunk invariants: every chunk used, each chunk's records contiguous from
+ * offset 0 to its end, and the last record alone in its chunk.
+ */
+static void check_against_scan(sip_store *s, const char *path, const char *what)
+{
+	sigs g = { NULL, 0, 0 };
+	sip_store_text_reader *tr = NULL;
+	sqlite3_stmt *st = NULL;
+	sip_buf text, chunk;
+	sip_diag d;
+	size_t i = 0, bad_text = 0, bad_line = 0, bad_layout = 0;
+	int64_t cur_chunk = -1;
+	uint64_t next_off = 0;
+
+	sip_buf_init(&text, 0);
+	sip_buf_init(&chunk, 0);
+	CHECK_INT(sip_scan_file(path, NULL, collect_sig, &g, NULL, &d), SIP_OK);
+	CHECK_INT(sip_store_text_reader_new(&tr, sip_store_db(s), &d), SIP_OK);
+	CHECK_INT(sqlite3_prepare_v2(sip_store_db(s), "SELECT r.id, r.line, r.chunk_id,"
+				     " r.raw_off, r.raw_len, c.data FROM records r"
+				     " JOIN chunks c ON c.id = r.chunk_id ORDER BY r.line",
+				     -1, &st, NULL), SQLITE_OK);
+	while (tr && st && sqlite3_step(st) == SQLITE_ROW) {
+		int64_t cid = sqlite3_column_int64(st, 2);
+		uint64_t off = (uint64_t)sqlite3_column_int64(st, 3);
+		uint64_t len = (uint64_t)sqlite3_column_int64(st, 4);
+		char h[17];
+		if (cid != cur_chunk) {
+			/* the previous chunk ended exactly where its last record did */
+			if (cur_chunk >= 0 && next_off != chunk.n)
+				bad_layout++;
+			CHECK_INT(sip_store_chunk_decompress(sqlite3_column_blob(st, 5),
+							     (size_t)sqlite3_column_bytes(st, 5),
+							     &chunk), SIP_OK);
+			if (cid < cur_chunk || off != 0)
+				bad_layout++;
+			cur_chunk = cid;
+			next_off = 0;
+		}
+		if (off != next_off)
+			bad_layout++;
+		next_off = off + len;
+		sip_buf_reset(&text);
+		CHECK_INT(sip_store_text_get(tr, sqlite3_column_int64(st, 0), &text, &d), SIP_OK);
+		if (i < g.n) {
+			sip_store_hash_hex(text.p ? text.p : "", text.n, h);
+			if (g.v[i].line != (uint64_t)sqlite3_column_int64(st, 1))
+				bad_line++;
+			if (g.v[i].n != text.n || strcmp(g.v[i].hash, h))
+				bad_text++;
+		}
+		i++;
+	}
+	if (cur_chunk >= 0 && next_off != chunk.n)
+		bad_layout++;
+	if (!t_check(i == g.n && !bad_text && !bad_line && !bad_layout, __FILE__, __LINE__, what))
+		fprintf(stderr, "    %zu records vs %zu scanned; %zu bad lines, %zu bad texts,"
+			" %zu layout faults\n", i, g.n, bad_line, bad_text, bad_layout);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM chunks WHERE id NOT IN"
+			" (SELECT chunk_id FROM records WHERE chunk_id IS NOT NULL)"), 0);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM records WHERE chunk_id ="
+			" (SELECT chunk_id FROM records ORDER BY line DESC LIMIT 1)"), 1);
+	sqlite3_finalize(st);
+	sip_store_text_reader_free(tr);
+	sip_buf_release(&text);
+	sip_buf_release(&chunk);
+	free(g.v);
+}
+
+static int ingest_one(sip_store *s, const char *file, const char *db, int jobs,
+		      sip_ingest_file *outcome)
+{
+	sip_ingest_list l;
+	sip_ingest_opts o;
+	sip_diag d;
+	int rc;
+
+	memset(&o, 0, sizeof o);
+	o.jobs = jobs;
+	sip_ingest_list_init(&l);
+	CHECK_INT(sip_ingest_list_add(&l, file, db, &d), SIP_OK);
+	rc = sip_ingest_run(s, &l, &o, &d);
+	if (outcome && l.n) {
+		*outcome = l.v[0];
+		outcome->path = outcome->canon = NULL;
+	}
+	sip_ingest_list_release(&l);
+	return rc;
+}
+
+/* A file of many chunks and several batches: texts exact at every edge. */
+static void test_many_chunks(void)
+{
+	char db[400];
+	char log[600];
+	sip_store *s = NULL;
+	sip_ingest_file f;
+	sip_diag d;
+
+	snprintf(db, sizeof db, "%s", tmp_path("many.db"));
+	snprintf(log, sizeof log, "%s", tmp_path("many.log"));
+	write_copies(log, "samples/lync2010-fe-owa.log", 40);  /* 2.1 MB */
+	rm_db(db);
+	CHECK_INT(sip_store_open(&s, db, 0, &d), SIP_OK);
+	if (!s)
+		return;
+	CHECK_INT(ingest_one(s, log, db, 2, &f), SIP_OK);
+	CHECK_INT(f.status, SIP_FILE_INGESTED);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM records"), 66 * 40);
+	CHECK(q_int(s, "SELECT count(*) FROM chunks") >= 8);
+	/* chunks are about SIP_CHUNK_TARGET of text */
+	CHECK(q_int(s, "SELECT max(raw_off + raw_len) FROM records") >= SIP_CHUNK_TARGET);
+	CHECK(q_int(s, "SELECT max(raw_off + raw_len) FROM records") < SIP_CHUNK_TARGET + 65536);
+	check_against_scan(s, log, "many chunks: every text exact");
+	printf("     %lld records in %lld chunks, %lld bytes compressed\n",
+	       (long long)q_int(s, "SELECT count(*) FROM records"),
+	       (long long)q_int(s, "SELECT count(*) FROM chunks"),
+	       (long long)q_int(s, "SELECT sum(length(data)) FROM chunks"));
+	sip_store_free(s);
+	rm_db(db);
+	unlink(log);
+}
+
+/* Copy the first n bytes of src to dst; append the rest with append_rest. */
+static void copy_part(const char *src, const char *dst, long from, long to)
+{
+	FILE *in = fopen(src, "rb"), *out = fopen(dst, from ? "ab" : "wb");
+	long pos = 0;
+	int c;
+
+	CHECK(in && out);
+	while (in && out && (c = getc(in)) != EOF && pos < to) {
+		if (pos >= from)
+			putc(c, out);
+		pos++;
+	}
+	if (in)
+		fclose(in);
+	if (out)
+		fclose(out);
+}
+
+/* A file appended to, cut in the middle of a chunk of the first run. */
+static void test_append_chunks(void)
+{
+	char db[400];
+	char full[600], grow[600];
+	sip_store *s = NULL;
+	sip_ingest_file f;
+	sip_diag d;
+	long size, cut;
+	FILE *fp;
+	int64_t chunks_before, records_before;
+
+	snprintf(db, sizeof db, "%s", tmp_path("append.db"));
+	snprintf(full, sizeof full, "%s", tmp_path("append-full.log"));
+	snprintf(grow, sizeof grow, "%s", tmp_path("append-grow.log"));
+	write_copies(full, "samples/lync2010-fe-owa.log", 24);
+	fp = fopen(full, "rb");
+	CHECK(fp != NULL);
+	if (!fp)
+		return;
+	fseek(fp, 0, SEEK_END);
+	size = ftell(fp);
+	/* cut at a line end about 60% in: inside a record, inside a chunk */
+	fseek(fp, size * 6 / 10, SEEK_SET);
+	for (cut = size * 6 / 10; cut < size; cut++)
+		if (getc(fp) == '\n')
+			break;
+	cut++;
+	fclose(fp);
+	copy_part(full, grow, 0, cut);
+	rm_db(db);
+	CHECK_INT(sip_store_open(&s, db, 0, &d), SIP_OK);
+	if (!s)
+		return;
+	CHECK_INT(ingest_one(s, grow, db, 1, &f), SIP_OK);
+	check_against_scan(s, grow, "append: first part exact");
+	chunks_before = q_int(s, "SELECT count(*) FROM chunks");
+	records_before = q_int(s, "SELECT count(*) FROM records");
+	CHECK(chunks_before >= 4);
+	copy_part(full, grow, cut, size);
+	CHECK_INT(ingest_one(s, grow, db, 1, &f), SIP_OK);
+	CHECK_INT(f.status, SIP_FILE_INGESTED);
+	CHECK(f.appended);
+	/* only the tail was written: the new records and the one re-read */
+	CHECK_INT(f.new_records, 66 * 24 - records_before + 1);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM records"), 66 * 24);
+	check_against_scan(s, grow, "append: whole file exact");
+	/* the first run's chunks but its last (the re-read record's) are kept */
+	{
+		char sql[200];
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM chunks WHERE id < %lld",
+			 (long long)chunks_before);
+		CHECK_INT(q_int(s, sql), chunks_before - 1);
+	}
+	sip_store_free(s);
+	rm_db(db);
+	unlink(full);
+	unlink(grow);
+}
+
+/* The rules-engine hooks: eval on the workers (one context per thread),
+   write on the writer for non-empty payloads only, finish once. */
+typedef struct hook_seen {
+	sip_store *s;
+	int writes, bad_id, bad_line, bad_payload, finish_calls;
+	int evals, threads_new, threads_freed;   /* atomic */
+	int abort_at;                            /* eval fails at this call */
+	size_t finish_files;
+} hook_seen;
+
+typedef struct eval_thread {
+	hook_seen *h;
+	int calls;
+} eval_thread;
+
+static void *on_thread_new(void *ctx)
+{
+	hook_seen *h = ctx;
+	eval_thread *t = calloc(1, sizeof *t);
+
+	if (t)
+		t->h = h;
+	__atomic_add_fetch(&h->threads_new, 1, __ATOMIC_RELAXED);
+	return t;
+}
+
+static void on_thread_free(void *p)
+{
+	eval_thread *t = p;
+
+	__atomic_add_fetch(&t->h->threads_freed, 1, __ATOMIC_RELAXED);
+	free(t);
+}
+
+/* Payload for records on odd lines: "line kind". */
+static int on_eval(void *p, const sip_record *rec, sip_buf *out)
+{
+	eval_thread *t = p;
+	int n = __atomic_add_fetch(&t->h->evals, 1, __ATOMIC_RELAXED);
+
+	t->calls++;
+	if (t->h->abort_at && n == t->h->abort_at)
+		return SIP_ERULE;
+	if (out->n != 0)
+		return SIP_EINTERNAL;  /* the caller resets it */
+	if (rec->line % 2)
+		return sip_buf_printf(out, "%llu %d", (unsigned long long)rec->line, rec->kind);
+	return 0;
+}
+
+static int on_write(void *ctx, int64_t record_id, const void *payload, size_t n)
+{
+	hook_seen *h = ctx;
+	sqlite3_stmt *st = NULL;
+	static const char *const kinds[] = { "trace", "connection", "diagnostic", "protocol" };
+	char buf[64];
+	unsigned long long line = 0;
+	int kind = -1;
+
+	h->writes++;
+	if (n == 0 || n >= sizeof buf) {
+		h->bad_payload++;
+		return 0;
+	}
+	memcpy(buf, payload, n);
+	buf[n] = 0;
+	if (sscanf(buf, "%llu %d", &line, &kind) != 2 || kind < 0 || kind > 3)
+		h->bad_payload++;
+	/* inside the ingest transaction: the row is visible to this connection */
+	if (sqlite3_prepare_v2(sip_store_db(h->s), "SELECT line, kind FROM records WHERE id = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return SIP_EDB;
+	sqlite3_bind_int64(st, 1, record_id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		h->bad_id++;
+	} else if ((uint64_t)sqlite3_column_int64(st, 0) != line || kind < 0 || kind > 3 ||
+		   strcmp((const char *)sqlite3_column_text(st, 1), kinds[kind])) {
+		h->bad_line++;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int on_finish(void *ctx, sip_store *s, const int64_t *ids, size_t n)
+{
+	hook_seen *h = ctx;
+	(void)s;
+	(void)ids;
+	h->finish_calls++;
+	h->finish_files = n;
+	return 0;
+}
+
+static void set_hooks(sip_ingest_opts *o, hook_seen *h)
+{
+	o->eval_thread_new = on_thread_new;
+	o->eval_thread_free = on_thread_free;
+	o->eval = on_eval;
+	o->eval_ctx = h;
+	o->write = on_write;
+	o->write_ctx = h;
+	o->finish_hook = on_finish;
+	o->finish_ctx = h;
+}
+
+static void test_hooks(void)
+{
+	const char *path = tmp_path("hooks.db");
+	sip_store *s = NULL;
+	sip_ingest_list l;
+	sip_ingest_opts o;
+	sip_diag d;
+	hook_seen h;
+
+	rm_db(path);
+	memset(&h, 0, sizeof h);
+	memset(&o, 0, sizeof o);
+	sip_ingest_list_init(&l);
+	CHECK_INT(sip_store_open(&s, path, 0, &d), SIP_OK);
+	if (!s)
+		return;
+	h.s = s;
+	o.jobs = 2;
+	set_hooks(&o, &h);
+	CHECK_INT(sip_ingest_list_add(&l, t_src("samples/ocs2007r2-edge.log"), path, &d), SIP_OK);
+	CHECK_INT(sip_ingest_list_add(&l, t_src("samples/sfb-edge-federation.log.gz"), path, &d), SIP_OK);
+	CHECK_INT(sip_ingest_run(s, &l, &o, &d), SIP_OK);
+	CHECK(h.evals > 0);
+	CHECK_INT(h.evals, q_int(s, "SELECT count(*) FROM records"));
+	CHECK(h.writes > 0);
+	CHECK_INT(h.writes, q_int(s, "SELECT count(*) FROM records WHERE line % 2 = 1"));
+	CHECK_INT(h.bad_id, 0);
+	CHECK_INT(h.bad_line, 0);
+	CHECK_INT(h.bad_payload, 0);
+	CHECK(h.threads_new >= 1 && h.threads_new <= 2);
+	CHECK_INT(h.threads_freed, h.threads_new);
+	CHECK_INT(h.finish_calls, 1);
+	CHECK_INT(h.finish_files, 2);
+	CHECK_INT(l.v[0].status, SIP_FILE_INGESTED);
+	CHECK_INT(l.v[1].status, SIP_FILE_INGESTED);
+	sip_ingest_list_release(&l);
+
+	/* Again: nothing written, the hooks are not called, finish still is. */
+	h.evals = h.writes = 0;
+	sip_ingest_list_init(&l);
+	CHECK_INT(sip_ingest_list_add(&l, t_src("samples/ocs2007r2-edge.log"), path, &d), SIP_OK);
+	CHECK_INT(sip_ingest_run(s, &l, &o, &d), SIP_OK);
+	CHECK_INT(h.evals, 0);
+	CHECK_INT(h.writes, 0);
+	CHECK_INT(h.finish_calls, 2);
+	CHECK_INT(h.finish_files, 0);
+	CHECK_INT(l.v[0].status, SIP_FILE_UNCHANGED);
+	sip_ingest_list_release(&l);
+	sip_store_free(s);
+	rm_db(path);
+}
+
+/* An eval failure stops the run; the file is read again by the next. */
+static void test_eval_abort(void)
+{
+	char db[400];
+	char log[600];
+	sip_store *s = NULL;
+	sip_ingest_list l;
+	sip_ingest_opts o;
+	sip_diag d;
+	hook_seen h;
+	sip_ingest_file f;
+
+	snprintf(db, sizeof db, "%s", tmp_path("abort.db"));
+	snprintf(log, sizeof log, "%s", tmp_path("abort.log"));
+	write_copies(log, "samples/lync2010-fe-owa.log", 20);
+	rm_db(db);
+	memset(&h, 0, sizeof h);
+	memset(&o, 0, sizeof o);
+	CHECK_INT(sip_store_open(&s, db, 0, &d), SIP_OK);
+	if (!s)
+		return;
+	h.s = s;
+	h.abort_at = 1000;
+	o.jobs = 2;
+	set_hooks(&o, &h);
+	sip_ingest_list_init(&l);
+	CHECK_INT(sip_ingest_list_add(&l, log, db, &d), SIP_OK);
+	sip_diag_clear(&d);
+	CHECK_INT(sip_ingest_run(s, &l, &o, &d), SIP_ERULE);
+	CHECK_INT(d.code, SIP_ERULE);
+	CHECK(strstr(d.msg, "rules") != NULL);
+	CHECK_INT(h.finish_calls, 0);
+	CHECK_INT(h.threads_freed, h.threads_new);
+	CHECK_STR(q_text(s, "SELECT status FROM files"), "ingesting");
+	sip_ingest_list_release(&l);
+	/* the next run (no rules) replaces the half-written file */
+	CHECK_INT(ingest_one(s, log, db, 1, &f), SIP_OK);
+	CHECK_INT(f.status, SIP_FILE_INGESTED);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM records"), 66 * 20);
+	check_against_scan(s, log, "after an aborted run: every text exact");
+	sip_store_free(s);
+	rm_db(db);
+	unlink(log);
+}
+
+/* A file recognised as a trace that holds no record is skipped. */
+static void test_no_records(void)
+{
+	char db[400];
+	char log[600];
+	sip_store *s = NULL;
+	sip_ingest_file f;
+	sip_diag d;
+	FILE *fp;
+
+	snprintf(db, sizeof db, "%s", tmp_path("none.db"));
+	snprintf(log, sizeof log, "%s", tmp_path("README"));
+	fp = fopen(log, "wb");
+	CHECK(fp != NULL);
+	if (!fp)
+		return;
+	fputs("Notes about the outage.\nThe trace shows lines such as\n  TL_ERROR(TF_CONNECTION)"
+	      " [0]0AC0.1278::12/20/2011-20:45:01.704.000003ca (SIPStack,SIPAdminLog::"
+	      "TraceConnectionRecord:SIPAdminLog.cpp(160))$$begin_record\nwhich mean trouble.\n", fp);
+	fclose(fp);
+	rm_db(db);
+	CHECK_INT(sip_store_open(&s, db, 0, &d), SIP_OK);
+	if (!s)
+		return;
+	CHECK_INT(ingest_one(s, log, db, 1, &f), SIP_OK);
+	CHECK_INT(f.status, SIP_FILE_SKIPPED);
+	CHECK_STR(f.error, "no records");
+	CHECK_STR(q_text(s, "SELECT status || ': ' || error FROM files"), "skipped: no records");
+	CHECK_INT(q_int(s, "SELECT count(*) FROM chunks"), 0);
+	sip_store_free(s);
+	rm_db(db);
+	unlink(log);
+}
+
+int main(int argc, char **argv)
+{
+	static const t_case cases[] = {
+		T(test_schema), T(test_refuse_foreign), T(test_rows), T(test_chunks),
+		T(test_arena), T(test_many_chunks), T(test_append_chunks),
+		T(test_hooks), T(test_eval_abort), T(test_no_records), { 0 }
+	};
+	int rc = t_main(cases);
+	rmdir(tmpdir);
+	return rc;
+}
