@@ -1,23 +1,41 @@
 #!/usr/bin/env bash
-# bench/bench.sh -- how fast sipscan reads a trace, next to the tools that
-# bound it: gzip -dc (decompression alone) and grep -c (one pass over the
-# plain text).  Run from anywhere; paths are relative to the repository root.
+# bench/bench.sh -- everything the project promises about speed, in one run:
+# sipscan parse and sipscan analyze on a plain and a gzip trace, next to the
+# tools that bound them (gzip -dc: decompression alone; grep -c: one pass
+# over the plain text) and the tool a user would pick instead (lnav, with the
+# SIPStack format in bench/lnav/), then how analyze scales (4 files with
+# --jobs 1 and 2; 1 GiB against the --size file with --large).
 #
-#   bench/bench.sh [--size MiB] [--runs N] [--build DIR]
+#   bench/bench.sh [--size MiB] [--runs N] [--build DIR] [--large]
+#                  [--only ROWS] [--markdown]
 #
-# Needs bash, coreutils, gzip, grep, awk and /usr/bin/time (GNU time; on
+#   --size MiB   size of the main input (default 100)
+#   --runs N     runs per row; the table shows the median wall (default 3)
+#   --build DIR  CMake build directory with sipscan and sipscan-gen
+#                (default build, relative to the repository root)
+#   --large      also run the 1 GiB analyze row (slow; off by default)
+#   --only ROWS  run only these rows: comma-separated row names or shell
+#                patterns, e.g. --only 'analyze_*,lnav_plain' (names: --list)
+#   --list       print the row names and exit
+#   --markdown   after the plain table, print it again as Markdown
+#
+# Needs bash 4+, coreutils, gzip, grep, awk and /usr/bin/time (GNU time; on
 # Debian/Ubuntu: apt-get install time), plus DIR/sipscan-gen and DIR/sipscan
-# from a normal CMake build.  The input is generated once into bench/data/
-# (git-ignored) by sipscan-gen with a fixed seed, so every run of every
-# version reads the same bytes.
+# from a normal CMake build.  Optional: sqlite3 (checks the row count of each
+# analyze database) and lnav (its rows are skipped with a note when absent).
+# Inputs are generated once into bench/data/ (git-ignored) by sipscan-gen
+# with fixed seeds, so every run of every version reads the same bytes.
 #
 # Wall time is the median of --runs runs; /usr/bin/time -f '%e %M' gives the
 # wall seconds and the peak RSS of each run, and under bash 5 the wall time
 # is taken from $EPOCHREALTIME around it instead (microseconds, not 10 ms).
+# Rows are printed to stderr as they are measured and the whole table to
+# stdout at the end.
 #
 # Each measure is one shell function bench_<name>; MEASURES lists them in
-# table order.  To add a row, write a function that calls `measure` (or
-# `row` for something that is not a timed command) and append its name.
+# table order.  To add a row, write a function that calls `measure` and then
+# `emit` (or `row` for something that is not a timed command) and append its
+# name.
 set -u
 export LC_ALL=C
 
@@ -25,6 +43,17 @@ SIZE=100
 RUNS=3
 BUILD=build
 SEED=1
+LARGE=0
+LARGE_SIZE=1024            # MiB, the --large row
+SCALE_SIZE=25              # MiB per file, the --jobs rows
+SCALE_SEEDS="101 102 103 104"
+ONLY=
+MARKDOWN=0
+LIST=0
+
+MEASURES="gzip_dc grep sipscan_parse_plain sipscan_parse_gz
+	analyze_plain analyze_gz lnav_plain lnav_gz
+	analyze_jobs1 analyze_jobs2 analyze_large"
 
 usage() {
 	sed -n '2,/^set -u/p' "$0" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//'
@@ -35,12 +64,41 @@ while [ $# -gt 0 ]; do
 	--size)  SIZE=${2:?--size needs MiB}; shift 2 ;;
 	--runs)  RUNS=${2:?--runs needs a count}; shift 2 ;;
 	--build) BUILD=${2:?--build needs a directory}; shift 2 ;;
+	--large) LARGE=1; shift ;;
+	--only)  ONLY=${2:?--only needs row names}; shift 2 ;;
+	--markdown) MARKDOWN=1; shift ;;
+	--list)  LIST=1; shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "bench.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
 	esac
 done
-case $SIZE in ''|*[!0-9]*) echo "bench.sh: --size must be a whole number of MiB" >&2; exit 2 ;; esac
+if [ "$LIST" = 1 ]; then
+	printf '%s\n' $MEASURES
+	exit 0
+fi
+case $SIZE in ''|*[!0-9]*|0) echo "bench.sh: --size must be a whole number of MiB" >&2; exit 2 ;; esac
 case $RUNS in ''|*[!0-9]*|0) echo "bench.sh: --runs must be a positive number" >&2; exit 2 ;; esac
+[ "${BASH_VERSINFO[0]}" -ge 4 ] || { echo "bench.sh: needs bash 4 or later" >&2; exit 2; }
+
+# selected NAME: is row NAME in this run (--only, --large)?
+selected() {
+	local pat
+	[ "$1" = analyze_large ] && [ "$LARGE" != 1 ] && return 1
+	[ -z "$ONLY" ] && return 0
+	for pat in ${ONLY//,/ }; do
+		# shellcheck disable=SC2053
+		[[ $1 == $pat ]] && return 0
+	done
+	return 1
+}
+if [ -n "$ONLY" ]; then
+	n=0
+	for m in $MEASURES; do selected "$m" && n=$((n + 1)); done
+	if [ $n -eq 0 ]; then
+		echo "bench.sh: --only '$ONLY' selects no row (try --list; analyze_large also needs --large)" >&2
+		exit 2
+	fi
+fi
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
@@ -49,60 +107,146 @@ GEN=$BUILD/sipscan-gen
 SIPSCAN=$BUILD/sipscan
 TIME=/usr/bin/time
 DATA=$ROOT/bench/data
+LNAV_FORMAT=$ROOT/bench/lnav/sipstack.json
 PLAIN=$DATA/trace-$SIZE.log
 GZ=$PLAIN.gz
+LARGE_PLAIN=$DATA/trace-$LARGE_SIZE.log
+SCALE_FILES=
+for s in $SCALE_SEEDS; do SCALE_FILES="$SCALE_FILES $DATA/trace-$SCALE_SIZE-s$s.log"; done
 
 die() { echo "bench.sh: $*" >&2; exit 1; }
+say() { echo "$*" >&2; }
 
 [ -x "$TIME" ] || die "$TIME not found (GNU time; on Debian/Ubuntu: apt-get install time)"
 [ -x "$GEN" ] || die "$GEN not found: build it first (cmake -S . -B $BUILD && cmake --build $BUILD)"
 if [ ! -x "$SIPSCAN" ]; then
-	echo "bench.sh: warning: $SIPSCAN not found; its rows will show 'missing'" >&2
+	say "bench.sh: warning: $SIPSCAN not found; its rows will show 'missing'"
 fi
-
-# ---- input ------------------------------------------------------------------
-mkdir -p "$DATA" || exit 1
-if [ ! -s "$PLAIN" ]; then
-	echo "generating $PLAIN ($SIZE MiB, seed $SEED) ..." >&2
-	"$GEN" --size "$SIZE" --seed "$SEED" > "$PLAIN.tmp" && mv "$PLAIN.tmp" "$PLAIN" ||
-		{ rm -f "$PLAIN.tmp"; die "sipscan-gen failed"; }
-	rm -f "$GZ"    # a new plain file invalidates the old .gz
-fi
-if [ ! -s "$GZ" ]; then
-	echo "compressing $GZ (gzip -6) ..." >&2
-	gzip -6 -c "$PLAIN" > "$GZ.tmp" && mv "$GZ.tmp" "$GZ" ||
-		{ rm -f "$GZ.tmp"; die "gzip failed"; }
-fi
-PLAIN_BYTES=$(wc -c < "$PLAIN")
-GZ_BYTES=$(wc -c < "$GZ")
-RECORDS=$(grep -c '\$\$begin_record' "$PLAIN")
-cat "$PLAIN" "$GZ" > /dev/null    # warm the page cache before timing
+HAVE_SQLITE3=0; command -v sqlite3 > /dev/null 2>&1 && HAVE_SQLITE3=1
+HAVE_LNAV=0;    command -v lnav > /dev/null 2>&1 && HAVE_LNAV=1
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sipscan-bench.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
 
-# ---- measuring ----------------------------------------------------------------
-# measure INPUT TOOL CMD...: run CMD $RUNS times with stdout to /dev/null;
-# sets WALL (median seconds) and RSS (peak KiB over the runs) and prints a row.
-# A command that fails or is missing prints a row saying so and leaves WALL
-# empty; the script goes on.
-WALL= RSS=
-measure() {
-	local input=$1 tool=$2 i rc w r t0 t1 walls= rss_max=0
-	shift 2
-	WALL= RSS=
-	if [ ! -x "$1" ] && ! command -v "$1" > /dev/null 2>&1; then
-		row "$input" "$tool" "missing"
-		return
+# ---- inputs -----------------------------------------------------------------
+mkdir -p "$DATA" || exit 1
+
+# gen_plain FILE MiB SEED: write FILE with sipscan-gen unless it is there.
+gen_plain() {
+	local f=$1 mib=$2 seed=$3
+	[ -s "$f" ] && return 0
+	say "generating ${f#"$ROOT"/} ($mib MiB, seed $seed) ..."
+	"$GEN" --size "$mib" --seed "$seed" > "$f.tmp" && mv "$f.tmp" "$f" ||
+		{ rm -f "$f.tmp"; die "sipscan-gen failed"; }
+	rm -f "$f.gz"    # a new plain file invalidates the old .gz
+}
+
+# gen_gz PLAIN: PLAIN.gz with gzip -6 unless it is there.
+gen_gz() {
+	[ -s "$1.gz" ] && return 0
+	say "compressing ${1#"$ROOT"/}.gz (gzip -6) ..."
+	gzip -6 -c "$1" > "$1.gz.tmp" && mv "$1.gz.tmp" "$1.gz" ||
+		{ rm -f "$1.gz.tmp"; die "gzip failed"; }
+}
+
+# Per plain file: bytes, records ($$begin_record lines) and header lines
+# (lines starting TL_: records plus one-line traces).
+declare -A F_BYTES F_RECS F_HDRS
+stats() {
+	local f
+	for f in "$@"; do
+		[ -n "${F_BYTES[$f]:-}" ] && continue
+		F_BYTES[$f]=$(wc -c < "$f")
+		F_RECS[$f]=$(grep -c '\$\$begin_record' "$f")
+		F_HDRS[$f]=$(grep -c '^TL_' "$f")
+	done
+}
+
+gen_plain "$PLAIN" "$SIZE" "$SEED"
+gen_gz "$PLAIN"
+stats "$PLAIN"
+PLAIN_BYTES=${F_BYTES[$PLAIN]}
+GZ_BYTES=$(wc -c < "$GZ")
+RECORDS=${F_RECS[$PLAIN]}
+HEADERS=${F_HDRS[$PLAIN]}
+if selected analyze_jobs1 || selected analyze_jobs2; then
+	set -- $SCALE_SEEDS
+	for f in $SCALE_FILES; do gen_plain "$f" "$SCALE_SIZE" "$1"; shift; done
+	stats $SCALE_FILES
+fi
+if selected analyze_large; then
+	gen_plain "$LARGE_PLAIN" "$LARGE_SIZE" "$SEED"
+	stats "$LARGE_PLAIN"
+fi
+
+# use PLAIN_FILE...: the rows that follow count the bytes and records of
+# these plain files (a gzip row names its plain twin).
+IN_BYTES= IN_RECS= IN_HDRS=
+use() {
+	local f
+	IN_BYTES=0 IN_RECS=0 IN_HDRS=0
+	for f in "$@"; do
+		IN_BYTES=$((IN_BYTES + F_BYTES[$f]))
+		IN_RECS=$((IN_RECS + F_RECS[$f]))
+		IN_HDRS=$((IN_HDRS + F_HDRS[$f]))
+	done
+}
+
+# warm FILE...: read the files once so every row starts with a warm cache.
+warm() { cat "$@" > /dev/null; }
+
+# ---- lnav -------------------------------------------------------------------
+# lnav gets a private HOME (and XDG_CONFIG_HOME) under $TMP: the format is
+# installed there with `lnav -i`, and the user's own lnav config is neither
+# read nor touched.
+LNAV_HOME=$TMP/lnav-home
+LNAV_READY=0
+lnav_setup() {
+	[ "$LNAV_READY" = 1 ] && return 0
+	[ "$HAVE_LNAV" = 1 ] || return 1
+	mkdir -p "$LNAV_HOME/.config" || return 1
+	if ! HOME=$LNAV_HOME XDG_CONFIG_HOME=$LNAV_HOME/.config \
+	     lnav -i "$LNAV_FORMAT" > "$TMP/lnav-install" 2>&1; then
+		say "bench.sh: lnav -i $LNAV_FORMAT failed: $(head -n 3 "$TMP/lnav-install")"
+		return 1
 	fi
+	LNAV_READY=1
+}
+LNAV_QUERY=';SELECT count(*) FROM sipstack_log'
+
+# ---- measuring ----------------------------------------------------------------
+# measure CMD...: run CMD $RUNS times, stdout to /dev/null (to $TMP/out when
+# CAPTURE=1); sets WALL (median seconds), RSS (peak KiB over the runs) and
+# SPREAD ((max - min) / median, in %), or FAIL (why it did not run).
+# With FRESH_DB=PATH, PATH (and its -wal/-shm/-lock) is deleted before each
+# run; after each run DB_BYTES is its size and, when DB_QUERY is set and
+# sqlite3 is there, DB_ANSWER is the answer of sqlite3 PATH "$DB_QUERY";
+# then it is deleted again.
+WALL= RSS= SPREAD= FAIL= DB_BYTES= DB_ANSWER=
+measure() {
+	local i rc w r t0 t1 walls= rss_max=0 out=/dev/null
+	WALL= RSS= SPREAD= FAIL= DB_BYTES= DB_ANSWER=
+	if [ ! -x "$1" ] && ! command -v "$1" > /dev/null 2>&1; then
+		FAIL="missing ($1)"
+		return 1
+	fi
+	[ "${CAPTURE:-0}" = 1 ] && out=$TMP/out
 	for i in $(seq "$RUNS"); do
+		[ -n "${FRESH_DB:-}" ] && rm -f "$FRESH_DB" "$FRESH_DB-wal" "$FRESH_DB-shm" "$FRESH_DB-lock"
 		t0=${EPOCHREALTIME:-}
-		"$TIME" -f '%e %M' -o "$TMP/time" "$@" > /dev/null 2> "$TMP/err"
+		"$TIME" -f '%e %M' -o "$TMP/time" "$@" > "$out" 2> "$TMP/err"
 		rc=$?
 		t1=${EPOCHREALTIME:-}
+		if [ -n "${FRESH_DB:-}" ]; then
+			DB_BYTES=$(cat "$FRESH_DB" "$FRESH_DB-wal" 2> /dev/null | wc -c)
+			if [ -n "${DB_QUERY:-}" ] && [ "$HAVE_SQLITE3" = 1 ] && [ $rc -eq 0 ]; then
+				DB_ANSWER=$(sqlite3 "$FRESH_DB" "$DB_QUERY" 2>&1 | head -n 1)
+			fi
+			rm -f "$FRESH_DB" "$FRESH_DB-wal" "$FRESH_DB-shm" "$FRESH_DB-lock"
+		fi
 		if [ $rc -ne 0 ]; then
-			row "$input" "$tool" "FAILED rc=$rc: $(head -n 1 "$TMP/err" | cut -c1-60)"
-			return
+			FAIL="FAILED rc=$rc: $(grep -v '^Command exited' "$TMP/err" | head -n 1 | cut -c1-60)"
+			return 1
 		fi
 		# the last line of -o holds "%e %M" (earlier ones may be notes)
 		read -r w r < <(tail -n 1 "$TMP/time")
@@ -113,73 +257,296 @@ measure() {
 		walls="$walls $w"
 		[ "$r" -gt "$rss_max" ] && rss_max=$r
 	done
-	WALL=$(printf '%s\n' $walls | sort -n | awk '{ v[NR] = $1 } END {
-		if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+	read -r WALL SPREAD < <(printf '%s\n' $walls | sort -n | awk '{ v[NR] = $1 } END {
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.3f %.0f\n", m, (m > 0) ? 100 * (v[NR] - v[1]) / m : 0 }')
 	RSS=$rss_max
-	row "$input" "$tool" "$WALL" "$RSS" "${RATIO_TO:-}"
+	return 0
 }
 
-# row INPUT TOOL WALL [RSS_KIB [BASE_WALL]]: one table line.  Throughput is
-# the uncompressed plain size over the wall time; BASE_WALL, when given,
+# The table: one tab-separated line per row in ROWS:
+# input, tool, wall, MB/s, records/s, RSS MiB, spread, ratio, note.
+ROWS=()
+add_row() {
+	local IFS=$'\t'
+	ROWS+=("$*")
+	show_row "$*" >&2
+}
+
+# emit INPUT TOOL [BASE_WALL [NOTE]]: the row of the last measure.  MB/s and
+# records/s use IN_BYTES and IN_RECS (see `use`); BASE_WALL, when given,
 # adds the ratio WALL / BASE_WALL.
+emit() {
+	local input=$1 tool=$2 base=${3:-} note=${4:-}
+	if [ -n "$FAIL" ]; then
+		row "$input" "$tool" "$FAIL"
+		return
+	fi
+	add_row "$input" "$tool" $(awk -v w="$WALL" -v rss="$RSS" -v base="$base" \
+	    -v bytes="$IN_BYTES" -v recs="$IN_RECS" -v sp="$SPREAD" 'BEGIN {
+		ws = (w > 0) ? w : 0.0005
+		ratio = (base != "" && base > 0) ? sprintf("%.2fx", w / base) : "-"
+		printf "%.3f\t%.1f\t%.0f\t%.1f\t%s%%\t%s", w, bytes / 1e6 / ws,
+		       recs / ws, rss / 1024, sp, ratio
+	}') "${note:--}"
+}
+
+# row INPUT TOOL TEXT: a line that is not a timed command (a skipped tool,
+# a failure).
 row() {
-	local input=$1 tool=$2 wall=$3 rss=${4:-} base=${5:-}
-	case $wall in
+	add_row "$1" "$2" "$3" "" "" "" "" "" ""
+}
+
+show_row() {
+	local IFS=$'\t' f
+	read -r -a f <<< "$1"
+	case ${f[2]} in
 	''|*[!0-9.]*)
-		printf '%-6s %-26s %s\n' "$input" "$tool" "$wall"
+		printf '%-12s %-30s %s\n' "${f[0]}" "${f[1]}" "${f[2]}"
 		return ;;
 	esac
-	awk -v in_="$input" -v tool="$tool" -v w="$wall" -v rss="$rss" -v base="$base" \
-	    -v bytes="$PLAIN_BYTES" -v recs="$RECORDS" 'BEGIN {
-		ws = (w > 0) ? w : 0.0005
-		mbs = bytes / 1e6 / ws
-		rps = recs / ws
-		ratio = (base != "" && base > 0) ? sprintf("%.2fx", w / base) : "-"
-		printf "%-6s %-26s %8.3f %9.1f %11.0f %8.1f %7s\n",
-		       in_, tool, w, mbs, rps, rss / 1024, ratio
-	}'
+	printf '%-12s %-30s %8s %5s %8s %10s %8s %7s  %s\n' "${f[0]}" "${f[1]}" \
+	       "${f[2]}" "${f[6]}" "${f[3]}" "${f[4]}" "${f[5]}" "${f[7]}" "${f[8]}"
 }
 
 header() {
-	printf '%-6s %-26s %8s %9s %11s %8s %7s\n' \
-	       input tool "wall s" "MB/s" "records/s" "RSS MiB" ratio
-	printf '%-6s %-26s %8s %9s %11s %8s %7s\n' \
-	       ------ -------------------------- -------- --------- ----------- -------- -------
+	printf '%-12s %-30s %8s %5s %8s %10s %8s %7s  %s\n' \
+	       input tool "wall s" "sprd" "MB/s" "records/s" "RSS MiB" ratio note
+	printf '%-12s %-30s %8s %5s %8s %10s %8s %7s  %s\n' \
+	       ------------ ------------------------------ -------- ----- -------- ---------- -------- ------- ----
+}
+
+markdown() {
+	local r f IFS=$'\t'
+	echo '| input | tool | wall s | spread | MB/s | records/s | RSS MiB | ratio | note |'
+	echo '|---|---|--:|--:|--:|--:|--:|--:|---|'
+	for r in "${ROWS[@]}"; do
+		read -r -a f <<< "$r"
+		case ${f[2]} in
+		''|*[!0-9.]*)
+			printf '| %s | `%s` | %s |  |  |  |  |  |  |\n' "${f[0]}" "${f[1]}" "${f[2]}" ;;
+		*)
+			printf '| %s | `%s` | %s | %s | %s | %s | %s | %s | %s |\n' "${f[0]}" "${f[1]}" \
+			       "${f[2]}" "${f[6]}" "${f[3]}" "${f[4]}" "${f[5]}" "${f[7]}" "${f[8]}" ;;
+		esac
+	done
+}
+
+# Ratios across rows, collected as "label<TAB>value" for the end.
+RATIOS=()
+ratio_line() { RATIOS+=("$1"$'\t'"$2"); }
+# div A B: A / B with two decimals, or "-" when either is missing.
+div() {
+	case $1$2 in ''|*[!0-9.]*) echo -; return ;; esac
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
 }
 
 # ---- the measures ------------------------------------------------------------
-GZIP_WALL=
+GZIP_WALL= PARSE_GZ_WALL= AN_PLAIN_WALL= AN_PLAIN_RSS= AN_GZ_WALL=
+LNAV_PLAIN_WALL= LNAV_GZ_WALL= JOBS1_WALL= JOBS2_WALL=
+DB=$TMP/fresh.db
+DB_QUERY='SELECT count(*) FROM records'
 
 bench_gzip_dc() {
-	RATIO_TO= measure gzip "gzip -dc" gzip -dc "$GZ"
+	use "$PLAIN"; warm "$GZ"
+	measure gzip -dc "$GZ"
+	emit gzip "gzip -dc"
 	GZIP_WALL=$WALL
 }
 
 bench_grep() {
-	RATIO_TO= measure plain "grep -c '\$\$begin_record'" grep -c '\$\$begin_record' "$PLAIN"
+	use "$PLAIN"; warm "$PLAIN"
+	measure grep -c '\$\$begin_record' "$PLAIN"
+	emit plain "grep -c '\$\$begin_record'"
 }
 
 bench_sipscan_parse_plain() {
-	RATIO_TO= measure plain "sipscan parse" "$SIPSCAN" parse "$PLAIN"
+	use "$PLAIN"; warm "$PLAIN"
+	measure "$SIPSCAN" parse "$PLAIN"
+	emit plain "sipscan parse"
 }
 
 bench_sipscan_parse_gz() {
-	RATIO_TO=$GZIP_WALL measure gzip "sipscan parse" "$SIPSCAN" parse "$GZ"
+	use "$PLAIN"; warm "$GZ"
+	measure "$SIPSCAN" parse "$GZ"
+	emit gzip "sipscan parse" "$GZIP_WALL" "${GZIP_WALL:+ratio: vs gzip -dc}"
+	PARSE_GZ_WALL=$WALL
 }
 
-MEASURES="gzip_dc grep sipscan_parse_plain sipscan_parse_gz"
+# analyze_note: database size / plain input size, and the records table
+# against the header lines of the input.
+analyze_note() {
+	local note
+	note="db $(div "$DB_BYTES" "$IN_BYTES")x input"
+	if [ -n "$DB_ANSWER" ]; then
+		if [ "$DB_ANSWER" = "$IN_HDRS" ]; then
+			note="$note; records table = $DB_ANSWER = header lines"
+		else
+			note="$note; records table $DB_ANSWER, header lines $IN_HDRS"
+		fi
+	fi
+	echo "$note"
+}
+
+bench_analyze_plain() {
+	use "$PLAIN"; warm "$PLAIN"
+	FRESH_DB=$DB measure "$SIPSCAN" analyze --quiet --db "$DB" "$PLAIN"
+	emit plain "sipscan analyze" "" "$(analyze_note)"
+	AN_PLAIN_WALL=$WALL AN_PLAIN_RSS=$RSS
+}
+
+bench_analyze_gz() {
+	use "$PLAIN"; warm "$GZ"
+	FRESH_DB=$DB measure "$SIPSCAN" analyze --quiet --db "$DB" "$GZ"
+	emit gzip "sipscan analyze" "$GZIP_WALL" "${GZIP_WALL:+ratio: vs gzip -dc; }$(analyze_note)"
+	AN_GZ_WALL=$WALL
+}
+
+# lnav_row INPUT FILE BASE_WALL: time the count query; the count must equal
+# the header lines of the plain twin (lnav counts log messages: one per TL_
+# line, the record bodies are continuation lines).
+lnav_row() {
+	local input=$1 file=$2 base=$3 n note
+	if ! lnav_setup; then
+		row "$input" "lnav count(*)" "skipped: lnav not installed (Debian package lnav)"
+		WALL=
+		return
+	fi
+	warm "$file"
+	CAPTURE=1 measure env HOME="$LNAV_HOME" XDG_CONFIG_HOME="$LNAV_HOME/.config" \
+	    lnav -n -c "$LNAV_QUERY" "$file"
+	if [ -z "$FAIL" ]; then
+		n=$(awk '$1 ~ /^[0-9]+$/ { n = $1 } END { print n }' "$TMP/out")
+		if [ "$n" = "$IN_HDRS" ]; then
+			note="count $n = header lines (records $IN_RECS)"
+		else
+			note="COUNT MISMATCH: lnav ${n:-nothing}, header lines $IN_HDRS, records $IN_RECS"
+		fi
+		[ -n "$base" ] && note="ratio: vs sipscan analyze; $note"
+	fi
+	emit "$input" "lnav count(*)" "$base" "${note:-}"
+}
+
+bench_lnav_plain() {
+	use "$PLAIN"
+	lnav_row plain "$PLAIN" "$AN_PLAIN_WALL"
+	LNAV_PLAIN_WALL=$WALL
+}
+
+bench_lnav_gz() {
+	use "$PLAIN"
+	lnav_row gzip "$GZ" "$AN_GZ_WALL"
+	LNAV_GZ_WALL=$WALL
+}
+
+bench_analyze_jobs1() {
+	# shellcheck disable=SC2086
+	use $SCALE_FILES; warm $SCALE_FILES
+	# shellcheck disable=SC2086
+	FRESH_DB=$DB measure "$SIPSCAN" analyze --quiet --jobs 1 --db "$DB" $SCALE_FILES
+	emit "4x${SCALE_SIZE}MiB" "sipscan analyze --jobs 1" "" "$(analyze_note)"
+	JOBS1_WALL=$WALL
+}
+
+bench_analyze_jobs2() {
+	# shellcheck disable=SC2086
+	use $SCALE_FILES; warm $SCALE_FILES
+	# shellcheck disable=SC2086
+	FRESH_DB=$DB measure "$SIPSCAN" analyze --quiet --jobs 2 --db "$DB" $SCALE_FILES
+	emit "4x${SCALE_SIZE}MiB" "sipscan analyze --jobs 2" "$JOBS1_WALL" \
+	     "${JOBS1_WALL:+ratio: vs --jobs 1; }$(analyze_note)"
+	JOBS2_WALL=$WALL
+}
+
+bench_analyze_large() {
+	local note
+	use "$LARGE_PLAIN"; warm "$LARGE_PLAIN"
+	FRESH_DB=$DB measure "$SIPSCAN" analyze --quiet --db "$DB" "$LARGE_PLAIN"
+	note=$(analyze_note)
+	[ -n "$AN_PLAIN_WALL" ] && note="ratio: vs ${SIZE}MiB analyze; $note"
+	emit "${LARGE_SIZE}MiB" "sipscan analyze" "$AN_PLAIN_WALL" "$note"
+	LARGE_WALL=$WALL LARGE_RSS=$RSS LARGE_BYTES=$IN_BYTES
+}
+LARGE_WALL= LARGE_RSS= LARGE_BYTES=
 
 # ---- report -----------------------------------------------------------------
-echo "sipscan benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPU(s), $RUNS run(s) each, median wall"
+SYSLINE="sipscan benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPU(s), $RUNS run(s) each, median wall"
+VERLINE=
 if [ -x "$SIPSCAN" ]; then
-	echo "sipscan: $("$SIPSCAN" --version 2>/dev/null | head -n 1)"
+	VERLINE="sipscan: $("$SIPSCAN" --version 2>/dev/null | head -n 1) ($BUILD)"
 fi
-printf 'input: %s (%s bytes plain, %s bytes gzip -6, %s records)\n\n' \
-       "${PLAIN#"$ROOT"/}" "$PLAIN_BYTES" "$GZ_BYTES" "$RECORDS"
-header
+[ "$HAVE_LNAV" = 1 ] && VERLINE="$VERLINE; $(lnav -V 2>/dev/null | head -n 1)"
+INLINE=$(printf 'input: %s (%s bytes plain, %s bytes gzip -6, %s records, %s header lines)' \
+       "${PLAIN#"$ROOT"/}" "$PLAIN_BYTES" "$GZ_BYTES" "$RECORDS" "$HEADERS")
+
+say "$SYSLINE"
+say "$INLINE"
+say
+header >&2
 for m in $MEASURES; do
-	"bench_$m"
+	selected "$m" && "bench_$m"
 done
+
+# ratios for the same inputs, from this run
+if [ -n "$PARSE_GZ_WALL$AN_GZ_WALL" ]; then
+	ratio_line "sipscan parse gzip / gzip -dc (wall)" "$(div "$PARSE_GZ_WALL" "$GZIP_WALL")x"
+	ratio_line "sipscan analyze gzip / gzip -dc (wall)" "$(div "$AN_GZ_WALL" "$GZIP_WALL")x"
+fi
+if [ -n "$LNAV_PLAIN_WALL$LNAV_GZ_WALL" ]; then
+	ratio_line "lnav plain / sipscan analyze plain (wall)" "$(div "$LNAV_PLAIN_WALL" "$AN_PLAIN_WALL")x"
+	ratio_line "lnav gzip / sipscan analyze gzip (wall)" "$(div "$LNAV_GZ_WALL" "$AN_GZ_WALL")x"
+fi
+if [ -n "$JOBS1_WALL" ] && [ -n "$JOBS2_WALL" ]; then
+	ratio_line "analyze 4x${SCALE_SIZE}MiB throughput, --jobs 2 / --jobs 1" "$(div "$JOBS1_WALL" "$JOBS2_WALL")x"
+fi
+if [ -n "$LARGE_WALL" ] && [ -n "$AN_PLAIN_WALL" ]; then
+	ratio_line "analyze ${LARGE_SIZE}MiB / ${SIZE}MiB, wall (input bytes ratio $(div "$LARGE_BYTES" "$PLAIN_BYTES")x)" \
+	           "$(div "$LARGE_WALL" "$AN_PLAIN_WALL")x"
+	ratio_line "analyze ${LARGE_SIZE}MiB / ${SIZE}MiB, wall per byte (1.00 = linear)" \
+	           "$(awk -v a="$LARGE_WALL" -v b="$AN_PLAIN_WALL" -v x="$LARGE_BYTES" -v y="$PLAIN_BYTES" \
+	              'BEGIN { printf "%.2f", (a / x) / (b / y) }')x"
+	ratio_line "analyze ${LARGE_SIZE}MiB / ${SIZE}MiB, peak RSS ($(awk -v a="$LARGE_RSS" -v b="$AN_PLAIN_RSS" \
+	              'BEGIN { printf "%.1f vs %.1f MiB", a / 1024, b / 1024 }'))" \
+	           "$(div "$LARGE_RSS" "$AN_PLAIN_RSS")x"
+fi
+
+FOOT1="MB/s and records/s: uncompressed plain size (10^6 bytes) and \$\$begin_record count of the row's input over the median wall, gzip rows too."
+FOOT2="sprd (spread): (max - min) / median of the runs.  ratio: wall / wall of the row named in the note.  db: database size / plain input size."
+
 echo
-echo "MB/s and records/s use the uncompressed plain size and the record count for every row;"
-echo "ratio = wall / wall of 'gzip -dc' on the same .gz."
+echo "$SYSLINE"
+echo "$VERLINE"
+echo "$INLINE"
+echo
+header
+for r in "${ROWS[@]}"; do show_row "$r"; done
+if [ ${#RATIOS[@]} -gt 0 ]; then
+	echo
+	echo "ratios (same inputs, this run):"
+	for r in "${RATIOS[@]}"; do
+		printf '  %-62s %s\n' "${r%%$'\t'*}" "${r#*$'\t'}"
+	done
+fi
+echo
+echo "$FOOT1"
+echo "$FOOT2"
+
+if [ "$MARKDOWN" = 1 ]; then
+	echo
+	echo "$SYSLINE; $VERLINE"
+	echo
+	echo "$INLINE"
+	echo
+	markdown
+	if [ ${#RATIOS[@]} -gt 0 ]; then
+		echo
+		echo '| ratio (same inputs, this run) | value |'
+		echo '|---|--:|'
+		for r in "${RATIOS[@]}"; do
+			printf '| %s | %s |\n' "${r%%$'\t'*}" "${r#*$'\t'}"
+		done
+	fi
+	echo
+	echo "$FOOT1"
+	echo "$FOOT2"
+fi

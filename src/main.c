@@ -13,10 +13,6 @@
 #include "cmd.h"
 
 static const sip_cmd commands[] = {
-	{ "parse", cmd_parse, "parse [--format jsonl] FILE...",
-	  "print every record of trace files as JSON lines",
-	  "  --format jsonl   one JSON object per record (the default and only format)\n"
-	  "  FILE             a trace file, plain or gzip; '-' reads stdin\n" },
 	{ "analyze", cmd_analyze,
 	  "analyze [--db PATH] [--jobs N] [--topology FILE]... [--rules DIR]... [--quiet] PATH...",
 	  "read trace files into the database and name the cause and fix of each failure",
@@ -33,13 +29,10 @@ static const sip_cmd commands[] = {
 	  "                   recursively, hidden entries skipped), or '-' for stdin;\n"
 	  "                   unchanged files are not read again, grown ones only\n"
 	  "                   from where the last run stopped\n" },
-	{ "rules", cmd_rules, "rules list|check|test [--rules DIR]... [DIR]",
-	  "list, validate or test the failure rules",
-	  "  list             id, severity and title of every rule (built-in + --rules)\n"
-	  "  check [DIR]      syntax, unique ids, every regex compiles (exit 4 on error)\n"
-	  "  test [DIR]       run every rule's examples through the parser (exit 4 on\n"
-	  "                   a failure); without DIR the built-in catalogue\n"
-	  "  --rules DIR      add DIR/*.rules; a rule there replaces a default by id\n" },
+	{ "parse", cmd_parse, "parse [--format jsonl] FILE...",
+	  "print every record of trace files as JSON lines",
+	  "  --format jsonl   one JSON object per record (the default and only format)\n"
+	  "  FILE             a trace file, plain or gzip; '-' reads stdin\n" },
 	{ "query", cmd_query, "query [--db PATH] [--format table|csv|json|jsonl] SQL",
 	  "run read-only SQL over the database and print the rows",
 	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n"
@@ -67,8 +60,16 @@ static const sip_cmd commands[] = {
 	  "stream a table or view as JSON lines or CSV",
 	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n"
 	  "  --format F       jsonl (default) or csv (RFC 4180, CRLF)\n"
-	  "  TABLE|VIEW       e.g. records, findings, errors; records.raw is exported\n"
-	  "                   as the original record text, other blobs as hex\n" },
+	  "  TABLE|VIEW       e.g. records, findings, errors; records (and views that\n"
+	  "                   hold the record text) get a raw column with the original\n"
+	  "                   text of the record; other blobs are printed as hex\n" },
+	{ "rules", cmd_rules, "rules list|check|test [--rules DIR]... [DIR]",
+	  "list, validate or test the failure rules",
+	  "  list             id, severity and title of every rule (built-in + --rules)\n"
+	  "  check [DIR]      syntax, unique ids, every regex compiles (exit 4 on error)\n"
+	  "  test [DIR]       run every rule's examples through the parser (exit 4 on\n"
+	  "                   a failure); without DIR the built-in catalogue\n"
+	  "  --rules DIR      add DIR/*.rules; a rule there replaces a default by id\n" },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
