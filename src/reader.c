@@ -11,9 +11,9 @@
  *            UTF-8 it is stage A itself (no copy); UTF-16 is staged in
  *            u16buf and transcoded.
  *
- * fill() is the only thing sip_reader_next() asks for more text, and it
- * touches nothing but the reader's input state and the free tail of dbuf,
- * so it could later run on a producer thread handing over filled buffers.
+ * fill() is the only thing sip_reader_next() asks for more text; it gets
+ * stream bytes from pull(), which is stage A itself or, when a producer
+ * thread runs, the ring that thread fills (below).
  *
  * Lines are handed out as pointers into dbuf: memchr finds the LF, nothing
  * is copied per line; only the unfinished tail of the buffer is moved to
@@ -27,6 +27,28 @@
  * every byte decoded before the fault is turned into lines first (the last
  * partial one included), then sip_reader_next returns -1 with the diag.
  *
+ * Pipeline.  For gzip input (inflate costs about as much as everything
+ * downstream together) stage A runs on a producer thread once detection is
+ * done: it inflates (or reads) into a ring of NBLK blocks of BLK_SIZE bytes,
+ * filling each block completely unless the input ends, and the caller of
+ * sip_reader_next (the consumer) copies blocks into dbuf through pull() and
+ * splits lines exactly as on one thread; the copy is cheap next to inflate
+ * and keeps the line, cap and UTF-16 code unaware of the thread.  From the
+ * moment the thread starts it alone owns the source, zlib, the stage A
+ * counters, a_state and err; the consumer learns about them only through a
+ * block: each carries, besides its bytes, the counters as they were when it
+ * was published and, on the last one, how stage A ended (the error is in
+ * err, written before that block was published under the mutex).  So an
+ * error still comes after every byte produced before it, with the same
+ * offset, and bytes_in / bytes_out / gzip_members, as seen by the consumer,
+ * are those of the blocks it has taken: they trail the producer by at most
+ * the ring, and at the end of input they are the same as on one thread.
+ * The thread runs only where a read cannot block for ever (a regular file,
+ * or memory), so sip_reader_free can always stop it: it sets `stop`, wakes
+ * it and joins it (the producer checks `stop` between inflate calls).
+ * Memory input, pipes, ttys and small inputs stay on one thread; see
+ * want_thread() and SIPSCAN_READER_THREADS in reader.h.
+ *
  * Offsets.  A line's offset is counted in source units: decoded stream
  * bytes for plain and gzip input, UTF-16 bytes for UTF-16.  For UTF-16 the
  * size of a line in the source is recomputed from its UTF-8 text (which
@@ -37,6 +59,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -49,8 +73,19 @@
 #define U16BUF_SIZE ((size_t)256 * 1024) /* UTF-16 staging */
 #define DBUF_MIN ((size_t)256 * 1024)    /* decoded text, at least */
 #define MAX_LINE_LIMIT ((size_t)1 << 30) /* max_line is clamped here */
+#define BLK_SIZE SIP_READER_BLOCK        /* producer -> consumer block */
+#define NBLK 4                           /* blocks in the ring */
+#define AUTO_MIN ((uint64_t)128 * 1024)  /* auto: thread gzip from this size */
 
 enum { ST_RUN = 0, ST_EOF = 1, ST_ERR = 2 };
+
+/* One block of the ring: bytes, and stage A as it was when it was filled. */
+struct block {
+	size_t n;             /* stream bytes in the block */
+	uint64_t bytes_in, bytes_out;
+	int members;
+	int end;              /* ST_RUN, or how stage A ended after these bytes */
+};
 
 struct sip_reader {
 	char *name;
@@ -58,6 +93,8 @@ struct sip_reader {
 	/* the source */
 	int fd;               /* -1 for memory input */
 	int own_fd;
+	int src_regular;      /* a regular file or memory: reads never block */
+	uint64_t src_size;    /* its size (regular files and memory) */
 	const unsigned char *mem;
 	size_t mem_n, mem_pos;
 	uint64_t bytes_in;    /* raw bytes consumed from the source */
@@ -89,6 +126,26 @@ struct sip_reader {
 	unsigned char *u16buf;
 	size_t upos, ulen;
 	int b_done;           /* stage A finished (EOF or error) for UTF-16 */
+	int b_err;            /* ... and it was an error */
+
+	/* the producer thread; the ring fields are the consumer's unless
+	   noted */
+	int threads;          /* <0 never, 0 auto, >0 whenever the source allows */
+	int thr;              /* the thread runs: stage A belongs to it */
+	pthread_t tid;
+	pthread_mutex_t mu;
+	pthread_cond_t cv_full;  /* a block was published */
+	pthread_cond_t cv_free;  /* a block was released, or stop */
+	atomic_int stop;
+	unsigned char *ring;  /* NBLK * BLK_SIZE bytes */
+	struct block blk[NBLK];
+	unsigned count;       /* published, not yet released (under mu) */
+	unsigned head;        /* producer: the block it fills next */
+	unsigned tail;        /* the block being copied from */
+	int have_blk;         /* blk[tail] is taken */
+	size_t cpos;          /* copied from blk[tail] so far */
+	uint64_t seen_in, seen_out; /* the counters of the last block taken */
+	int seen_members;
 
 	/* lines */
 	char *dbuf;
@@ -310,6 +367,158 @@ static ssize_t produce(sip_reader *r, unsigned char *dst, size_t cap)
 	return n;
 }
 
+/* ---- the producer thread ------------------------------------------------------- */
+
+static void *producer_main(void *arg)
+{
+	sip_reader *r = arg;
+
+	for (;;) {
+		struct block *b;
+		unsigned char *p;
+		size_t n = 0;
+		int end = ST_RUN;
+
+		pthread_mutex_lock(&r->mu);
+		while (r->count == NBLK && !atomic_load(&r->stop))
+			pthread_cond_wait(&r->cv_free, &r->mu);
+		pthread_mutex_unlock(&r->mu);
+		if (atomic_load(&r->stop))
+			break;
+		b = &r->blk[r->head];
+		p = r->ring + (size_t)r->head * BLK_SIZE;
+		while (n < BLK_SIZE) {
+			ssize_t k;
+			if (atomic_load_explicit(&r->stop, memory_order_relaxed))
+				break;
+			k = produce(r, p + n, BLK_SIZE - n);
+			if (k <= 0) {
+				end = k == 0 ? ST_EOF : ST_ERR;
+				break;
+			}
+			n += (size_t)k;
+		}
+		b->n = n;
+		b->bytes_in = r->bytes_in;
+		b->bytes_out = r->bytes_out;
+		b->members = r->members;
+		b->end = end;
+		r->head = (r->head + 1) % NBLK;
+		pthread_mutex_lock(&r->mu);
+		r->count++;
+		pthread_cond_signal(&r->cv_full);
+		pthread_mutex_unlock(&r->mu);
+		if (end != ST_RUN)
+			break;
+	}
+	return NULL;
+}
+
+/*
+ * The consumer's side of the ring: copy up to cap stream bytes to dst.
+ * Returns the count (> 0), 0 at the end of input, -1 on an error (r->err,
+ * complete once the last block was taken); sticky, like produce().
+ */
+static ssize_t ring_pull(sip_reader *r, unsigned char *dst, size_t cap)
+{
+	for (;;) {
+		struct block *b = &r->blk[r->tail];
+
+		if (r->have_blk) {
+			if (r->cpos < b->n) {
+				size_t k = b->n - r->cpos < cap ? b->n - r->cpos : cap;
+				memcpy(dst, r->ring + (size_t)r->tail * BLK_SIZE + r->cpos, k);
+				r->cpos += k;
+				return (ssize_t)k;
+			}
+			if (b->end != ST_RUN)
+				return b->end == ST_EOF ? 0 : -1;
+			pthread_mutex_lock(&r->mu);
+			r->count--;
+			pthread_cond_signal(&r->cv_free);
+			pthread_mutex_unlock(&r->mu);
+			r->tail = (r->tail + 1) % NBLK;
+			r->have_blk = 0;
+			continue;
+		}
+		pthread_mutex_lock(&r->mu);
+		while (r->count == 0)
+			pthread_cond_wait(&r->cv_full, &r->mu);
+		pthread_mutex_unlock(&r->mu);
+		r->have_blk = 1;
+		r->cpos = 0;
+		r->seen_in = b->bytes_in;
+		r->seen_out = b->bytes_out;
+		r->seen_members = b->members;
+	}
+}
+
+/* Stream bytes for stage B: from the ring, or stage A on this thread. */
+static ssize_t pull(sip_reader *r, unsigned char *dst, size_t cap)
+{
+	return r->thr ? ring_pull(r, dst, cap) : produce(r, dst, cap);
+}
+
+/*
+ * Whether to hand stage A to a thread (detection done, nothing failed):
+ * never where a read may block (pipes, ttys: free could not stop it), and
+ * by default only for gzip of some size, where inflate is worth a core.
+ */
+static int want_thread(const sip_reader *r)
+{
+	if (r->threads < 0 || r->a_state != ST_RUN || !r->src_regular)
+		return 0;
+	if (r->threads > 0)
+		return 1;
+	return r->gzip && r->src_size >= AUTO_MIN;
+}
+
+/* Start the producer; on any failure stage A just stays on this thread. */
+static void start_thread(sip_reader *r)
+{
+	r->ring = malloc((size_t)NBLK * BLK_SIZE);
+	if (!r->ring)
+		return;
+	if (pthread_mutex_init(&r->mu, NULL) != 0)
+		goto no_mu;
+	if (pthread_cond_init(&r->cv_full, NULL) != 0)
+		goto no_full;
+	if (pthread_cond_init(&r->cv_free, NULL) != 0)
+		goto no_free;
+	atomic_init(&r->stop, 0);
+	r->seen_in = r->bytes_in;
+	r->seen_out = r->bytes_out;
+	r->seen_members = r->members;
+	if (pthread_create(&r->tid, NULL, producer_main, r) == 0) {
+		r->thr = 1;
+		return;
+	}
+	pthread_cond_destroy(&r->cv_free);
+no_free:
+	pthread_cond_destroy(&r->cv_full);
+no_full:
+	pthread_mutex_destroy(&r->mu);
+no_mu:
+	free(r->ring);
+	r->ring = NULL;
+}
+
+/* Stop the producer wherever it is and join it. */
+static void stop_thread(sip_reader *r)
+{
+	if (!r->thr)
+		return;
+	atomic_store(&r->stop, 1);
+	pthread_mutex_lock(&r->mu);
+	pthread_cond_broadcast(&r->cv_free);
+	pthread_mutex_unlock(&r->mu);
+	pthread_join(r->tid, NULL);
+	pthread_cond_destroy(&r->cv_free);
+	pthread_cond_destroy(&r->cv_full);
+	pthread_mutex_destroy(&r->mu);
+	r->thr = 0;
+}
+
 /* ---- stage B: text ------------------------------------------------------------ */
 
 static size_t put_utf8(char *o, uint32_t c)
@@ -392,7 +601,7 @@ static ssize_t fill(sip_reader *r)
 	size_t cap = r->dcap - r->dlen;
 
 	if (!r->u16) {
-		ssize_t n = produce(r, (unsigned char *)dst, cap);
+		ssize_t n = pull(r, (unsigned char *)dst, cap);
 		if (n > 0)
 			r->dlen += (size_t)n;
 		return n;
@@ -405,11 +614,13 @@ static ssize_t fill(sip_reader *r)
 			memmove(r->u16buf, r->u16buf + r->upos, r->ulen - r->upos);
 			r->ulen -= r->upos;
 			r->upos = 0;
-			n = produce(r, r->u16buf + r->ulen, U16BUF_SIZE - r->ulen);
-			if (n > 0)
+			n = pull(r, r->u16buf + r->ulen, U16BUF_SIZE - r->ulen);
+			if (n > 0) {
 				r->ulen += (size_t)n;
-			else
+			} else {
 				r->b_done = 1;
+				r->b_err = n < 0;
+			}
 			continue;
 		}
 		out = u16_transcode(r, dst, cap);
@@ -418,7 +629,7 @@ static ssize_t fill(sip_reader *r)
 			return (ssize_t)out;
 		}
 		if (r->b_done)
-			return r->a_state == ST_ERR ? -1 : 0;
+			return r->b_err ? -1 : 0;
 	}
 }
 
@@ -525,11 +736,15 @@ static void detect(sip_reader *r)
 		memcpy(r->u16buf, r->dbuf + 2, r->ulen);
 		r->dpos = r->dlen = r->scan = 0;
 		r->next_off = 2;
-		if (r->a_state != ST_RUN)
+		if (r->a_state != ST_RUN) {
 			r->b_done = 1;
+			r->b_err = r->a_state == ST_ERR;
+		}
 	}
 	if (r->start_offset && !r->gzip && !r->u16 && r->a_state == ST_RUN)
 		seek_start(r);
+	if (want_thread(r))
+		start_thread(r);
 }
 
 /* ---- lines ------------------------------------------------------------------------ */
@@ -694,6 +909,12 @@ static int reader_new(sip_reader **out, const char *name,
 		r->warn_ctx = opts->warn_ctx;
 		r->start_offset = opts->start_offset;
 		r->start_line = opts->start_line;
+		r->threads = opts->threads;
+	}
+	if (!r->threads) {
+		const char *env = getenv("SIPSCAN_READER_THREADS");
+		if (env && *env)
+			r->threads = atoi(env) > 0 ? 1 : -1;
 	}
 	r->dcap = 2 * r->max_line > DBUF_MIN ? 2 * r->max_line : DBUF_MIN;
 	r->name = strdup(name);
@@ -737,6 +958,10 @@ int sip_reader_open(sip_reader **out, const char *path,
 					  strerror(EISDIR));
 			goto out;
 		}
+		if (S_ISREG(st.st_mode)) {
+			r->src_regular = 1;
+			r->src_size = st.st_size > 0 ? (uint64_t)st.st_size : 0;
+		}
 #ifdef POSIX_FADV_SEQUENTIAL
 		if (S_ISREG(st.st_mode))
 			(void)posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -759,6 +984,8 @@ int sip_reader_open_mem(sip_reader **out, const void *buf, size_t n,
 		return rc;
 	(*out)->mem = buf;
 	(*out)->mem_n = buf ? n : 0;
+	(*out)->src_regular = 1;
+	(*out)->src_size = (*out)->mem_n;
 	return SIP_OK;
 }
 
@@ -769,7 +996,7 @@ int sip_reader_is_gzip(const sip_reader *r)
 
 int sip_reader_gzip_members(const sip_reader *r)
 {
-	return r->members;
+	return r->thr ? r->seen_members : r->members;
 }
 
 enum sip_encoding sip_reader_encoding(const sip_reader *r)
@@ -779,12 +1006,17 @@ enum sip_encoding sip_reader_encoding(const sip_reader *r)
 
 uint64_t sip_reader_bytes_in(const sip_reader *r)
 {
-	return r->bytes_in;
+	return r->thr ? r->seen_in : r->bytes_in;
 }
 
 uint64_t sip_reader_bytes_out(const sip_reader *r)
 {
-	return r->bytes_out;
+	return r->thr ? r->seen_out : r->bytes_out;
+}
+
+int sip_reader_threaded(const sip_reader *r)
+{
+	return r->thr;
 }
 
 const char *sip_reader_name(const sip_reader *r)
@@ -796,6 +1028,8 @@ void sip_reader_free(sip_reader *r)
 {
 	if (!r)
 		return;
+	stop_thread(r);
+	free(r->ring);
 	if (r->own_fd && r->fd >= 0)
 		close(r->fd);
 	if (r->z_init)

@@ -19,6 +19,16 @@
  * input size.  Damaged gzip (truncated stream, corrupt data, CRC mismatch):
  * every complete line before the fault is delivered, then sip_reader_next
  * returns the error with the byte offset (in the compressed file) in diag.
+ *
+ * Threads.  For gzip input from a regular file (or memory) of at least
+ * 128 KiB the reader inflates on a producer thread of its own, a ring of 4
+ * blocks of SIP_READER_BLOCK bytes ahead of the caller (4 MiB more memory);
+ * the lines, offsets, warnings and errors are exactly those of the
+ * single-threaded path.  Pipes, ttys and small inputs stay on the calling
+ * thread.  opts.threads, or else the environment variable
+ * SIPSCAN_READER_THREADS, overrides this: 0 (variable) / < 0 (option) never
+ * starts the thread, > 0 starts it for any input that cannot block (plain
+ * files too).  A sip_reader is still used from one thread at a time.
  */
 #ifndef SIP_READER_H
 #define SIP_READER_H
@@ -55,9 +65,14 @@ typedef struct sip_reader_opts {
 	                          the start of a line */
 	uint64_t start_line;   /* the line number of the line at start_offset
 	                          (1-based; 0 = 1) */
+	int threads;           /* producer thread: 0 = SIPSCAN_READER_THREADS
+	                          or else automatic, < 0 = never, > 0 = whenever
+	                          the source cannot block */
 } sip_reader_opts;
 
 #define SIP_READER_MAX_LINE (1024 * 1024)
+/* Stream bytes per block handed from the producer thread to the caller. */
+#define SIP_READER_BLOCK ((size_t)1024 * 1024)
 
 /*
  * Open path ("-" = stdin).  opts may be NULL.  Returns SIP_OK and *out, or
@@ -87,10 +102,21 @@ int sip_reader_is_gzip(const sip_reader *r);
 int sip_reader_gzip_members(const sip_reader *r); /* members started so far */
 enum sip_encoding sip_reader_encoding(const sip_reader *r);
 
+/*
+ * The counters below and sip_reader_gzip_members are read-ahead counts:
+ * they include bytes decoded but not yet returned as lines.  With the
+ * producer thread they are those of the last block the caller has taken
+ * (they trail the thread by at most the ring, and do not move between two
+ * blocks); once sip_reader_next has returned 0 or -1 they are final and
+ * the same on both paths.
+ */
 /* Bytes consumed from the underlying file so far (for progress and MB/s). */
 uint64_t sip_reader_bytes_in(const sip_reader *r);
 /* Decoded (decompressed) bytes produced so far. */
 uint64_t sip_reader_bytes_out(const sip_reader *r);
+
+/* 1 when the producer thread runs (after the first sip_reader_next). */
+int sip_reader_threaded(const sip_reader *r);
 
 /* The name used in messages. */
 const char *sip_reader_name(const sip_reader *r);

@@ -211,9 +211,14 @@ static sip_reader_opts reader_opts(const sip_scan_opts *opts, scan_ctx *warnctx)
 	return ro;
 }
 
-int sip_scan_file(const char *path, const sip_scan_opts *opts,
-		  sip_record_fn fn, void *ctx, sip_scan_result *res,
-		  sip_diag *diag)
+/*
+ * Open the input (path, or buf/n when path is NULL), scan it, close it.
+ * The reader warns through a scan_ctx that only counts and forwards.
+ */
+static int scan_input(const char *path, const void *buf, size_t n,
+		      const char *name, const sip_scan_opts *opts,
+		      sip_record_fn fn, void *ctx, sip_scan_result *res,
+		      sip_diag *diag)
 {
 	sip_scan_result local;
 	sip_diag ldiag;
@@ -228,7 +233,6 @@ int sip_scan_file(const char *path, const sip_scan_opts *opts,
 		diag = &ldiag;
 	memset(res, 0, sizeof *res);
 	sip_diag_clear(diag);
-	/* The reader warns through a scan_ctx that only counts and forwards. */
 	memset(&wc, 0, sizeof wc);
 	wc.res = res;
 	if (opts) {
@@ -236,42 +240,31 @@ int sip_scan_file(const char *path, const sip_scan_opts *opts,
 		wc.warn_ctx = opts->warn_ctx;
 	}
 	ro = reader_opts(opts, &wc);
-	if ((rc = sip_reader_open(&r, path, &ro, diag)))
+	if (path) {
+		rc = sip_reader_open(&r, path, &ro, diag);
+	} else {
+		/* Memory input is never entered by seeking. */
+		ro.start_offset = 0;
+		ro.start_line = 0;
+		rc = sip_reader_open_mem(&r, buf, n, name, &ro, diag);
+	}
+	if (rc)
 		return rc;
-	rc = scan_reader(r, opts, 1, fn, ctx, res, diag);
+	rc = scan_reader(r, opts, path != NULL, fn, ctx, res, diag);
 	sip_reader_free(r);
 	return rc;
+}
+
+int sip_scan_file(const char *path, const sip_scan_opts *opts,
+		  sip_record_fn fn, void *ctx, sip_scan_result *res,
+		  sip_diag *diag)
+{
+	return scan_input(path, NULL, 0, NULL, opts, fn, ctx, res, diag);
 }
 
 int sip_scan_mem(const void *buf, size_t n, const char *name,
 		 const sip_scan_opts *opts, sip_record_fn fn, void *ctx,
 		 sip_scan_result *res, sip_diag *diag)
 {
-	sip_scan_result local;
-	sip_diag ldiag;
-	sip_reader *r = NULL;
-	scan_ctx wc;
-	sip_reader_opts ro;
-	int rc;
-
-	if (!res)
-		res = &local;
-	if (!diag)
-		diag = &ldiag;
-	memset(res, 0, sizeof *res);
-	sip_diag_clear(diag);
-	memset(&wc, 0, sizeof wc);
-	wc.res = res;
-	if (opts) {
-		wc.warn = opts->warn;
-		wc.warn_ctx = opts->warn_ctx;
-	}
-	ro = reader_opts(opts, &wc);
-	ro.start_offset = 0; /* memory input is never entered by seeking */
-	ro.start_line = 0;
-	if ((rc = sip_reader_open_mem(&r, buf, n, name, &ro, diag)))
-		return rc;
-	rc = scan_reader(r, opts, 0, fn, ctx, res, diag);
-	sip_reader_free(r);
-	return rc;
+	return scan_input(NULL, buf, n, name, opts, fn, ctx, res, diag);
 }

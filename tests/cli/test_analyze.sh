@@ -5,24 +5,7 @@
 # file of many chunks whose records `show` prints byte for byte.
 set -u
 SIPSCAN=$1
-ROOT=${SIPSCAN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-S=$ROOT/samples
-T=$(mktemp -d "${TMPDIR:-/tmp}/sipscan-analyze.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-export LC_ALL=C TZ=UTC
-unset SIPSCAN_DB
-pass=0 fail=0
-
-check() { # check DESCRIPTION GOT WANT
-	if [ "$2" = "$3" ]; then
-		pass=$((pass + 1))
-	else
-		fail=$((fail + 1))
-		printf 'FAIL %s\n  got:  %s\n  want: %s\n' "$1" "$2" "$3"
-	fi
-}
-q() { sqlite3 -batch "$1" "$2"; }
-crashed() { grep -q -e 'ERROR: AddressSanitizer' -e 'runtime error:' "$1"; }
+. "$(dirname "$0")/lib.sh"
 
 # parse-derived expectations for one file: counts by kind, fqdn, result codes
 parse_kinds() { "$SIPSCAN" parse "$1" 2>/dev/null | grep -o '"kind":"[a-z]*"' | sed 's/.*:"\(.*\)"/\1/' | sort | uniq -c | awk '{print $2"|"$1}'; }

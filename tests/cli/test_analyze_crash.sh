@@ -6,24 +6,8 @@
 # succeed with no duplicates; the second one says it waits.
 set -u
 SIPSCAN=$1
+. "$(dirname "$0")/lib.sh"
 GEN=$(dirname "$SIPSCAN")/sipscan-gen
-ROOT=${SIPSCAN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-S=$ROOT/samples
-T=$(mktemp -d "${TMPDIR:-/tmp}/sipscan-crash.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-export LC_ALL=C TZ=UTC
-unset SIPSCAN_DB
-pass=0 fail=0
-
-check() {
-	if [ "$2" = "$3" ]; then
-		pass=$((pass + 1))
-	else
-		fail=$((fail + 1))
-		printf 'FAIL %s\n  got:  %s\n  want: %s\n' "$1" "$2" "$3"
-	fi
-}
-q() { sqlite3 -batch "$1" "$2"; }
 dump() {
 	q "$1" "SELECT id, file_id, line, ts, kind, level, host, text, result_code, fqdn,
 		call_id, status, truncated, chunk_id, raw_off, raw_len FROM records ORDER BY id" | cksum
@@ -32,7 +16,6 @@ dump() {
 	"$SIPSCAN" export --db "$1" records | cksum
 	q "$1" "SELECT id, path, size, fingerprint, records, lines, status, resume_line FROM files ORDER BY id"
 }
-crashed() { grep -q -e 'ERROR: AddressSanitizer' -e 'runtime error:' "$@"; }
 
 # A few MB of input in a directory: generated traces when the generator is
 # built, else copies of the samples.

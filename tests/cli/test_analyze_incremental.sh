@@ -5,23 +5,7 @@
 # chunks), appended gzip members, rewritten in place (rows replaced).
 set -u
 SIPSCAN=$1
-ROOT=${SIPSCAN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-S=$ROOT/samples
-T=$(mktemp -d "${TMPDIR:-/tmp}/sipscan-incr.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-export LC_ALL=C TZ=UTC
-unset SIPSCAN_DB
-pass=0 fail=0
-
-check() {
-	if [ "$2" = "$3" ]; then
-		pass=$((pass + 1))
-	else
-		fail=$((fail + 1))
-		printf 'FAIL %s\n  got:  %s\n  want: %s\n' "$1" "$2" "$3"
-	fi
-}
-q() { sqlite3 -batch "$1" "$2"; }
+. "$(dirname "$0")/lib.sh"
 # records without ids and file ids, with their text (from the chunks):
 # what must be equal between two dbs
 dump() {

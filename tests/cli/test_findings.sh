@@ -8,29 +8,7 @@
 # re-runs, and the same findings for --jobs 1 and --jobs 3.
 set -u
 SIPSCAN=$1
-ROOT=${SIPSCAN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-S=$ROOT/samples
-T=$(mktemp -d "${TMPDIR:-/tmp}/sipscan-findings.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-export LC_ALL=C TZ=UTC
-unset SIPSCAN_DB
-pass=0 fail=0
-
-check() { # check DESCRIPTION GOT WANT
-	if [ "$2" = "$3" ]; then
-		pass=$((pass + 1))
-	else
-		fail=$((fail + 1))
-		printf 'FAIL %s\n  got:  %s\n  want: %s\n' "$1" "$2" "$3"
-	fi
-}
-contains() { # contains DESCRIPTION TEXT NEEDLE
-	case "$2" in
-	*"$3"*) pass=$((pass + 1)) ;;
-	*) fail=$((fail + 1)); printf 'FAIL %s\n  text: %s\n  lacks: %s\n' "$1" "$2" "$3" ;;
-	esac
-}
-q() { sqlite3 -batch "$1" "$2"; }
+. "$(dirname "$0")/lib.sh"
 LYNC=$S/lync2010-fe-owa.log
 peer_cause() { q "$1" "SELECT cause || ' | ' || fix FROM findings WHERE rule_id = 'PEER-NOT-CONFIGURED'"; }
 

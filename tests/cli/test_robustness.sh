@@ -7,24 +7,7 @@
 # database passes integrity_check afterwards.
 set -u
 SIPSCAN=$1
-ROOT=${SIPSCAN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-S=$ROOT/samples
-T=$(mktemp -d "${TMPDIR:-/tmp}/sipscan-robust.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-export LC_ALL=C TZ=UTC
-unset SIPSCAN_DB
-pass=0 fail=0
-
-check() { # check DESCRIPTION GOT WANT
-	if [ "$2" = "$3" ]; then
-		pass=$((pass + 1))
-	else
-		fail=$((fail + 1))
-		printf 'FAIL %s\n  got:  %s\n  want: %s\n' "$1" "$2" "$3"
-	fi
-}
-q() { sqlite3 -batch "$1" "$2"; }
-crashed() { grep -q -e 'ERROR: AddressSanitizer' -e 'runtime error:' -e 'LeakSanitizer' "$1"; }
+. "$(dirname "$0")/lib.sh"
 OCS=$S/ocs2007r2-edge.log
 want=$("$SIPSCAN" parse "$OCS" 2>/dev/null | wc -l)
 
