@@ -334,10 +334,11 @@ markdown() {
 
 # Ratios across rows, collected as "label<TAB>value" for the end.
 RATIOS=()
-ratio_line() { RATIOS+=("$1"$'\t'"$2"); }
+ratio_line() { RATIOS+=("$1"$'\t'"${2/#-x/-}"); }
 # div A B: A / B with two decimals, or "-" when either is missing.
 div() {
-	case $1$2 in ''|*[!0-9.]*) echo -; return ;; esac
+	case $1 in ''|*[!0-9.]*) echo -; return ;; esac
+	case $2 in ''|*[!0-9.]*) echo -; return ;; esac
 	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
 }
 
