@@ -911,7 +911,7 @@ static int finish_file(sip_store *s, job *j, sip_diag *diag)
 		if ((rc = file_host(s, f->file_id, row.host, sizeof row.host, diag)))
 			return rc;
 	} else if (best) {
-		snprintf(row.host, sizeof row.host, "%s", best->name);
+		snprintf(row.host, sizeof row.host, "%.*s", (int)sizeof row.host - 1, best->name);
 	}
 	memcpy(row.first_ts, j->first_ts, sizeof row.first_ts);
 	memcpy(row.last_ts, j->last_ts, sizeof row.last_ts);

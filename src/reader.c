@@ -42,12 +42,14 @@
  * error still comes after every byte produced before it, with the same
  * offset, and bytes_in / bytes_out / gzip_members, as seen by the consumer,
  * are those of the blocks it has taken: they trail the producer by at most
- * the ring, and at the end of input they are the same as on one thread.
- * The thread runs only where a read cannot block for ever (a regular file,
- * or memory), so sip_reader_free can always stop it: it sets `stop`, wakes
- * it and joins it (the producer checks `stop` between inflate calls).
- * Memory input, pipes, ttys and small inputs stay on one thread; see
- * want_thread() and SIPSCAN_READER_THREADS in reader.h.
+ * the ring, and once sip_reader_next has returned 0 or -1 they are the same
+ * as on one thread.  The thread runs only where a read cannot block for
+ * ever (a regular file, or memory), so sip_reader_free can always stop it:
+ * it sets `stop`, wakes it and joins it (the producer checks `stop` between
+ * inflate calls).  Pipes, ttys and small inputs stay on one thread, and so
+ * does plain text by default: read(2) costs little next to the parsers, and
+ * a thread measured no faster (see want_thread() and SIPSCAN_READER_THREADS
+ * in reader.h).
  *
  * Offsets.  A line's offset is counted in source units: decoded stream
  * bytes for plain and gzip input, UTF-16 bytes for UTF-16.  For UTF-16 the
@@ -60,6 +62,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -473,9 +476,15 @@ static int want_thread(const sip_reader *r)
 	return r->gzip && r->src_size >= AUTO_MIN;
 }
 
-/* Start the producer; on any failure stage A just stays on this thread. */
+/*
+ * Start the producer; on any failure stage A just stays on this thread.
+ * The thread blocks every signal, so they still go to the caller's threads.
+ */
 static void start_thread(sip_reader *r)
 {
+	sigset_t all, old;
+	int rc;
+
 	r->ring = malloc((size_t)NBLK * BLK_SIZE);
 	if (!r->ring)
 		return;
@@ -489,7 +498,11 @@ static void start_thread(sip_reader *r)
 	r->seen_in = r->bytes_in;
 	r->seen_out = r->bytes_out;
 	r->seen_members = r->members;
-	if (pthread_create(&r->tid, NULL, producer_main, r) == 0) {
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&r->tid, NULL, producer_main, r);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc == 0) {
 		r->thr = 1;
 		return;
 	}

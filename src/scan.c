@@ -193,6 +193,9 @@ out:
 	sip_buf_release(&ps.text);
 	res->bytes_in = sip_reader_bytes_in(r);
 	res->bytes_out = sip_reader_bytes_out(r);
+	/* Read again at the end: a threaded reader's counters lag its
+	   producer until the input is consumed. */
+	res->gzip_members = sip_reader_gzip_members(r);
 	return rc;
 }
 

@@ -884,8 +884,8 @@ int sip_store_text_get_at(sip_store_text_reader *tr, int64_t chunk_id,
 			  int64_t raw_off, int64_t raw_len, sip_buf *out,
 			  sip_diag *diag)
 {
-	const char *p;
-	size_t n;
+	const char *p = NULL;
+	size_t n = 0;
 	int rc;
 
 	if (chunk_id <= 0)
@@ -925,8 +925,8 @@ static void raw_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	chunk_cache *c = sqlite3_user_data(ctx);
 	sqlite3 *db = sqlite3_context_db_handle(ctx);
-	const char *p;
-	size_t n;
+	const char *p = NULL;
+	size_t n = 0;
 	sip_diag d;
 	int rc;
 

@@ -1,8 +1,11 @@
 /*
  * test_reader.c -- unit tests of src/reader.c: plain, CRLF, BOMs, UTF-16,
  * NULs, the line cap (up to a 50 MB line), gzip with several members,
- * padding, garbage and damage, start_offset, stdin and pipes, counters.
- * Inputs are built in memory (gzip with zlib here) or in temp files.
+ * padding, garbage and damage, start_offset, stdin and pipes, counters,
+ * and the producer thread: the same inputs read on one thread and with
+ * the thread must give the same lines, numbers, offsets, counters and
+ * errors.  Inputs are built in memory (gzip with zlib here) or in temp
+ * files.
  */
 #include "t.h"
 
@@ -33,6 +36,7 @@ typedef struct got {
 	int gzip, members;
 	enum sip_encoding enc;
 	uint64_t bytes_in, bytes_out;
+	int threaded;    /* the producer thread ran */
 } got;
 
 typedef struct warns {
@@ -90,6 +94,7 @@ static void drain(sip_reader *r, got *g)
 	g->enc = sip_reader_encoding(r);
 	g->bytes_in = sip_reader_bytes_in(r);
 	g->bytes_out = sip_reader_bytes_out(r);
+	g->threaded = sip_reader_threaded(r);
 	sip_reader_free(r);
 }
 
@@ -1088,6 +1093,496 @@ static void test_line_lifetime(void)
 	sip_reader_free(NULL);
 }
 
+/* ---- the producer thread ------------------------------------------------- */
+
+/* opts with the thread forced on (> 0) or off (< 0). */
+static sip_reader_opts with_threads(const sip_reader_opts *o, int threads)
+{
+	sip_reader_opts t;
+
+	if (o)
+		t = *o;
+	else
+		memset(&t, 0, sizeof t);
+	t.threads = threads;
+	return t;
+}
+
+/* Everything a reader told about an input, the same on both paths. */
+static int same_got(const got *a, const got *b)
+{
+	int ok = a->n == b->n && a->rc == b->rc && a->again == b->again &&
+		 a->gzip == b->gzip && a->members == b->members && a->enc == b->enc &&
+		 a->bytes_in == b->bytes_in && a->bytes_out == b->bytes_out &&
+		 a->diag.code == b->diag.code && a->diag.has_offset == b->diag.has_offset &&
+		 a->diag.offset == b->diag.offset && a->diag.line == b->diag.line &&
+		 strcmp(a->diag.msg, b->diag.msg) == 0 &&
+		 strcmp(a->diag.file, b->diag.file) == 0;
+
+	for (size_t i = 0; ok && i < a->n; i++) {
+		const got_line *x = &a->lines[i], *y = &b->lines[i];
+		ok = x->n == y->n && memcmp(x->text, y->text, x->n) == 0 &&
+		     x->lineno == y->lineno && x->offset == y->offset &&
+		     x->eol == y->eol && x->truncated == y->truncated;
+		if (!ok)
+			fprintf(stderr, "    line %zu differs: offset %" PRIu64 "/%" PRIu64
+				", n %zu/%zu\n", i, x->offset, y->offset, x->n, y->n);
+	}
+	if (!ok)
+		fprintf(stderr, "    lines %zu/%zu rc %d/%d members %d/%d in %" PRIu64
+			"/%" PRIu64 " out %" PRIu64 "/%" PRIu64 " diag \"%s\"@%" PRIu64
+			" / \"%s\"@%" PRIu64 "\n", a->n, b->n, a->rc, b->rc, a->members,
+			b->members, a->bytes_in, b->bytes_in, a->bytes_out, b->bytes_out,
+			a->diag.msg, a->diag.offset, b->diag.msg, b->diag.offset);
+	return ok;
+}
+
+/*
+ * Read buf (from memory, or from a temp file when file is set) on one
+ * thread into *ref and with the producer thread, and check both give the
+ * same, warnings included.  want_thread: whether the thread must have run.
+ */
+static void both_paths(const void *buf, size_t n, const sip_reader_opts *o,
+		       const char *file, int want_thread, got *ref)
+{
+	sip_reader_opts one, two;
+	warns w1 = { 0 }, w2 = { 0 };
+	got thr;
+
+	one = with_threads(o, -1);
+	two = with_threads(o, 1);
+	one.warn = two.warn = on_warn;
+	one.warn_ctx = &w1;
+	two.warn_ctx = &w2;
+	if (file) {
+		const char *path = tmp_file(file, buf, n);
+		CHECK_INT(read_path(path, &one, ref), SIP_OK);
+		CHECK_INT(read_path(path, &two, &thr), SIP_OK);
+	} else {
+		read_mem(buf, n, &one, ref);
+		read_mem(buf, n, &two, &thr);
+	}
+	CHECK_INT(ref->threaded, 0);
+	CHECK_INT(thr.threaded, want_thread);
+	CHECK(same_got(ref, &thr));
+	CHECK_INT(w1.count, w2.count);
+	if (w1.count && w2.count) {
+		CHECK_INT(w1.last.line, w2.last.line);
+		CHECK_STR(w1.last.msg, w2.last.msg);
+	}
+	got_free(&thr);
+}
+
+/* The gzip cases of this file, through both paths. */
+static void test_threads_same_as_single(void)
+{
+	size_t n, zn, an = 0;
+	char *s = numbered(20000, &n);
+	unsigned char *z = gz(s, n, &zn), *all = NULL, *z2;
+	const char *parts[] = { "a\nb", "c\nd\n", "e\n" };
+	sip_reader_opts o;
+	got g;
+
+	/* whole, from memory and from a file */
+	both_paths(z, zn, NULL, NULL, 1, &g);
+	CHECK_INT(g.n, 20000);
+	check_prefix(&g, s, 0);
+	got_free(&g);
+	both_paths(z, zn, NULL, "thr.log.gz", 1, &g);
+	CHECK_INT(g.n, 20000);
+	CHECK_INT(g.bytes_in, zn);
+	CHECK_INT(g.bytes_out, n);
+	got_free(&g);
+
+	/* truncated anywhere: the same lines, then the same error */
+	for (size_t cut = 2; cut < zn; cut += zn / 37 + 1) {
+		both_paths(z, cut, NULL, NULL, cut >= 64, &g);
+		CHECK_INT(g.rc, -1);
+		CHECK_INT(g.diag.code, SIP_EGZIP);
+		got_free(&g);
+	}
+	both_paths(z, zn - 3, NULL, "thr-cut.log.gz", 1, &g);
+	CHECK_INT(g.n, 20000);
+	CHECK_INT(g.diag.offset, zn - 3);
+	CHECK_STR(g.diag.msg, "gzip stream truncated");
+	got_free(&g);
+
+	/* the CRC, a bad block type, damage at several places */
+	z[zn - 8] ^= 0x55;
+	both_paths(z, zn, NULL, NULL, 1, &g);
+	CHECK_STR(g.diag.msg, "gzip CRC mismatch");
+	got_free(&g);
+	z[zn - 8] ^= 0x55;
+	z2 = malloc(zn);
+	if (!z2)
+		abort();
+	for (int k = 1; k < 8; k++) {
+		size_t at = zn * (size_t)k / 8;
+		memcpy(z2, z, zn);
+		for (size_t i = at; i < at + 64 && i < zn; i++)
+			z2[i] = (unsigned char)(i * 37);
+		both_paths(z2, zn, NULL, NULL, 1, &g);
+		if (g.rc != -1 || g.diag.code != SIP_EGZIP)
+			fprintf(stderr, "k=%d rc=%d n=%zu\n", k, g.rc, g.n);
+		CHECK_INT(g.rc, -1);
+		CHECK_INT(g.diag.code, SIP_EGZIP);
+		got_free(&g);
+	}
+	memcpy(z2, z, zn);
+	z2[10] = 0x07;
+	both_paths(z2, zn, NULL, NULL, 0, &g); /* fails before the thread */
+	CHECK_STR(g.diag.msg, "gzip data corrupt (invalid block type)");
+	CHECK_INT(g.diag.offset, 11);
+	got_free(&g);
+	free(z2);
+
+	/* members, padding, garbage */
+	for (int i = 0; i < 3; i++) {
+		z2 = gz(parts[i], strlen(parts[i]), &zn);
+		all = cat(all, &an, z2, zn);
+		free(z2);
+	}
+	both_paths(all, an, NULL, NULL, 1, &g);
+	CHECK_INT(g.members, 3);
+	CHECK_INT(g.n, 4);
+	got_free(&g);
+	all = cat(all, &an, "\0\0\0\0\0\0", 6);
+	both_paths(all, an, NULL, NULL, 1, &g);
+	CHECK_INT(g.rc, 0);
+	got_free(&g);
+	all = cat(all, &an, "JUNK", 4);
+	both_paths(all, an, NULL, NULL, 1, &g);
+	CHECK_INT(g.rc, -1);
+	CHECK_STR(g.diag.msg, "trailing garbage after gzip member");
+	got_free(&g);
+	free(all);
+
+	/* a small cap, long lines across blocks, UTF-16 both ways */
+	memset(&o, 0, sizeof o);
+	o.max_line = 100;
+	{
+		size_t ln = 3 * SIP_READER_BLOCK + 12345, k = 0;
+		char *lng = malloc(ln + 64);
+		unsigned char *u;
+		uint32_t *units;
+		if (!lng)
+			abort();
+		k += (size_t)sprintf(lng, "first\n");
+		memset(lng + k, 'y', SIP_READER_BLOCK + 7);
+		k += SIP_READER_BLOCK + 7;
+		lng[k++] = '\r';
+		lng[k++] = '\n';
+		while (k < ln - 40)
+			k += (size_t)sprintf(lng + k, "%zu\n", k);
+		memcpy(lng + k, "last\r\n", 6);
+		k += 6;
+		z2 = gz(lng, k, &zn);
+		both_paths(z2, zn, &o, NULL, 1, &g);
+		CHECK_INT(g.lines[1].truncated, 1);
+		CHECK_INT(g.lines[1].eol, SIP_EOL_CRLF);
+		got_free(&g);
+		both_paths(z2, zn, NULL, NULL, 1, &g); /* default cap: kept whole */
+		CHECK_INT(g.lines[1].truncated, 1);
+		CHECK_INT(g.lines[2].offset, 6 + SIP_READER_BLOCK + 9);
+		got_free(&g);
+		free(z2);
+
+		/* UTF-16: 2 bytes a unit, a few outside the BMP */
+		u = malloc(4 * k + 8);
+		units = malloc(2 * k * sizeof *units);
+		if (!u || !units)
+			abort();
+		for (int be = 0; be < 2; be++) {
+			size_t nu = 0, un;
+			for (size_t i = 0; i < k; i++) {
+				if (i % 1000 == 999) {
+					units[nu++] = 0xD83D; /* U+1F600 */
+					units[nu++] = 0xDE00;
+				} else {
+					units[nu++] = (unsigned char)lng[i];
+				}
+			}
+			un = u16(u, be, units, nu);
+			z2 = gz(u, un, &zn);
+			both_paths(z2, zn, &o, NULL, 1, &g);
+			CHECK_INT(g.enc, be ? SIP_ENC_UTF16BE : SIP_ENC_UTF16LE);
+			got_free(&g);
+			both_paths(z2, zn - 5, NULL, NULL, 1, &g);
+			CHECK_INT(g.rc, -1);
+			got_free(&g);
+			free(z2);
+		}
+		free(units);
+		free(u);
+		free(lng);
+	}
+	free(z);
+	free(s);
+}
+
+/* Thousands of members, lines running across them. */
+static void test_threads_many_small_members(void)
+{
+	size_t n, an = 0, zn, off = 0;
+	char *s = numbered(60000, &n);
+	unsigned char *all = NULL;
+	int members = 0;
+	got g;
+
+	while (off < n) {
+		size_t len = 1 + (size_t)members * 7919 % 600; /* cuts lines anywhere */
+		unsigned char *z;
+		if (len > n - off)
+			len = n - off;
+		z = gz(s + off, len, &zn);
+		all = cat(all, &an, z, zn);
+		free(z);
+		off += len;
+		members++;
+	}
+	CHECK(members > 4000);
+	both_paths(all, an, NULL, NULL, 1, &g);
+	CHECK_INT(g.rc, 0);
+	CHECK_INT(g.members, members);
+	CHECK_INT(g.n, 60000);
+	CHECK_INT(g.bytes_out, n);
+	check_prefix(&g, s, 0);
+	got_free(&g);
+	free(all);
+	free(s);
+}
+
+/*
+ * A member ending exactly at a block boundary, and around it: blocks cover
+ * the stream from byte 3 on (detection takes the first 3), so member 1 of
+ * SIP_READER_BLOCK + 3 bytes ends with block 1.  Lines end at, before and
+ * after the boundary, a CRLF is split by it.
+ */
+static void test_threads_member_at_block_boundary(void)
+{
+	size_t blk = SIP_READER_BLOCK, cap = blk + 64;
+	char *m1 = malloc(cap);
+	const char *m2 = "\nafter one\nafter two\n";
+
+	if (!m1)
+		abort();
+	for (int d = -4; d <= 4; d++) {
+		size_t len = blk + 3 + (size_t)(d + 4) - 4, an = 0, zn;
+		unsigned char *all = NULL, *z;
+		char *orig = malloc(len + strlen(m2) + 1);
+		got g;
+
+		if (!orig)
+			abort();
+		for (size_t i = 0; i < len; i++)
+			m1[i] = (char)('a' + i % 26);
+		for (size_t i = 99; i < len; i += 100)
+			m1[i] = '\n';
+		m1[len - 1] = (d & 1) ? '\n' : '\r'; /* CR: its LF is in member 2 */
+		if (!(d & 1))
+			m1[len - 2] = 'x';
+		z = gz(m1, len, &zn);
+		all = cat(all, &an, z, zn);
+		free(z);
+		z = gz(m2, strlen(m2), &zn);
+		all = cat(all, &an, z, zn);
+		free(z);
+		memcpy(orig, m1, len);
+		memcpy(orig + len, m2, strlen(m2) + 1);
+		both_paths(all, an, NULL, NULL, 1, &g);
+		CHECK_INT(g.rc, 0);
+		CHECK_INT(g.members, 2);
+		CHECK_INT(g.bytes_out, len + strlen(m2));
+		if (!(d & 1)) {
+			/* "...x\r" + "\n": one CRLF line across members and blocks */
+			CHECK(g.n > 2 && g.lines[g.n - 3].eol == SIP_EOL_CRLF);
+			orig[len - 1] = '\n'; /* check_prefix knows LF only */
+			orig[len] = 'Z';
+		}
+		if (d & 1)
+			check_prefix(&g, orig, 0);
+		else
+			CHECK_INT(g.lines[g.n - 1].offset, len + strlen(m2) - 10);
+		got_free(&g);
+		free(all);
+		free(orig);
+	}
+	free(m1);
+}
+
+/* A consumer that stops anywhere and frees: the thread is stopped. */
+static void test_threads_early_free(void)
+{
+	size_t n, zn;
+	char *s = numbered(400000, &n); /* ~11 MB: more than the ring */
+	unsigned char *z = gz(s, n, &zn);
+	const char *path = tmp_file("early.log.gz", z, zn);
+	sip_reader_opts o = with_threads(NULL, 1);
+
+	for (int k = 0; k < 40; k++) {
+		sip_reader *r = NULL;
+		sip_line ln;
+		sip_diag d;
+		int want = k % 10 == 0 ? 0 : k * 997 % 30000;
+		if (k & 1)
+			CHECK_INT(sip_reader_open(&r, path, &o, &d), SIP_OK);
+		else
+			CHECK_INT(sip_reader_open_mem(&r, z, zn, "m", &o, &d), SIP_OK);
+		if (!r)
+			abort();
+		for (int i = 0; i < want; i++)
+			if (sip_reader_next(r, &ln, &d) != 1)
+				break;
+		if (k % 10 == 1) {
+			/* let the producer fill the ring and wait */
+			usleep(20000);
+			CHECK(sip_reader_bytes_out(r) <= 5 * SIP_READER_BLOCK);
+		}
+		if (want)
+			CHECK_INT(sip_reader_threaded(r), 1);
+		sip_reader_free(r);
+	}
+	/* also at the very end, after the error or the end was seen */
+	for (int k = 0; k < 2; k++) {
+		sip_reader *r = NULL;
+		sip_line ln;
+		sip_diag d;
+		CHECK_INT(sip_reader_open_mem(&r, z, k ? zn / 2 : zn, "m", &o, &d), SIP_OK);
+		if (!r)
+			abort();
+		while (sip_reader_next(r, &ln, &d) == 1)
+			;
+		sip_reader_free(r);
+	}
+	remove(path);
+	free(z);
+	free(s);
+}
+
+/* Counters grow while reading and end where the single path ends. */
+static void test_threads_counters(void)
+{
+	size_t n, zn;
+	char *s = numbered(300000, &n);
+	unsigned char *z = gz(s, n, &zn);
+	sip_reader_opts o = with_threads(NULL, 1);
+	sip_reader *r = NULL;
+	sip_line ln;
+	sip_diag d;
+	uint64_t last_in = 0, last_out = 0, lines = 0;
+	int bad = 0, rc;
+
+	CHECK_INT(sip_reader_open_mem(&r, z, zn, "m", &o, &d), SIP_OK);
+	if (!r)
+		abort();
+	while ((rc = sip_reader_next(r, &ln, &d)) == 1) {
+		uint64_t in = sip_reader_bytes_in(r), out = sip_reader_bytes_out(r);
+		/* monotonic, never behind what was handed out */
+		if (in < last_in || out < last_out || out < ln.offset + ln.n || in > zn)
+			bad++;
+		last_in = in;
+		last_out = out;
+		lines++;
+	}
+	CHECK_INT(bad, 0);
+	CHECK_INT(rc, 0);
+	CHECK_INT(lines, 300000);
+	CHECK_INT(sip_reader_threaded(r), 1);
+	CHECK_INT(sip_reader_bytes_in(r), zn);
+	CHECK_INT(sip_reader_bytes_out(r), n);
+	CHECK_INT(sip_reader_gzip_members(r), 1);
+	sip_reader_free(r);
+	free(z);
+	free(s);
+}
+
+/* Which inputs get the thread: the option, the variable, the source. */
+static void test_threads_policy(void)
+{
+	size_t n, zn;
+	char *s = numbered(100000, &n);
+	unsigned char *z = gz(s, n, &zn), *small;
+	const char *old = getenv("SIPSCAN_READER_THREADS");
+	char *saved = old ? strdup(old) : NULL;
+	sip_reader_opts o;
+	size_t sn;
+	int fd, p[2];
+	got g;
+
+	CHECK(zn >= 128 * 1024);
+	small = gz("a\nb\n", 4, &sn);
+	unsetenv("SIPSCAN_READER_THREADS");
+	read_mem(z, zn, NULL, &g); /* auto: gzip of some size */
+	CHECK_INT(g.threaded, 1);
+	got_free(&g);
+	read_mem(small, sn, NULL, &g); /* auto: a small gzip is not worth it */
+	CHECK_INT(g.threaded, 0);
+	got_free(&g);
+	read_mem(s, n, NULL, &g); /* auto: plain text stays on one thread */
+	CHECK_INT(g.threaded, 0);
+	got_free(&g);
+
+	setenv("SIPSCAN_READER_THREADS", "0", 1);
+	read_mem(z, zn, NULL, &g);
+	CHECK_INT(g.threaded, 0);
+	got_free(&g);
+	o = with_threads(NULL, 1); /* the option wins */
+	read_mem(z, zn, &o, &g);
+	CHECK_INT(g.threaded, 1);
+	got_free(&g);
+	setenv("SIPSCAN_READER_THREADS", "1", 1);
+	read_mem(small, sn, NULL, &g);
+	CHECK_INT(g.threaded, 1);
+	CHECK_INT(g.n, 2);
+	got_free(&g);
+	o = with_threads(NULL, -1);
+	read_mem(small, sn, &o, &g);
+	CHECK_INT(g.threaded, 0);
+	got_free(&g);
+
+	/* plain files, forced, with and without start_offset */
+	both_paths(s, n, NULL, "thr-plain.log", 1, &g);
+	CHECK_INT(g.n, 100000);
+	CHECK_INT(g.bytes_in, n);
+	got_free(&g);
+	memset(&o, 0, sizeof o);
+	o.start_offset = 22 * 9 + 23 * 90 + 24 * 900 + 25 * 9000; /* line 10000 */
+	o.start_line = 10000;
+	both_paths(s, n, &o, "thr-plain.log", 1, &g);
+	CHECK_INT(g.n, 90001);
+	CHECK_INT(g.lines[0].offset, o.start_offset);
+	CHECK_STR(g.lines[0].text, "line 10000 with some text");
+	got_free(&g);
+
+	/* a pipe never: the reader could not stop a blocked read */
+	if (pipe(p) != 0)
+		abort();
+	if (write(p[1], small, sn) != (ssize_t)sn)
+		abort();
+	close(p[1]);
+	CHECK_INT(read_stdin_from(p[0], NULL, &g), SIP_OK);
+	CHECK_INT(g.threaded, 0);
+	CHECK_INT(g.n, 2);
+	got_free(&g);
+	/* stdin redirected from a regular file may */
+	fd = open(tmp_file("thr-stdin.log.gz", z, zn), O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK_INT(read_stdin_from(fd, NULL, &g), SIP_OK);
+	CHECK_INT(g.threaded, 1);
+	CHECK_INT(g.n, 100000);
+	got_free(&g);
+
+	if (saved) {
+		setenv("SIPSCAN_READER_THREADS", saved, 1);
+		free(saved);
+	} else {
+		unsetenv("SIPSCAN_READER_THREADS");
+	}
+	free(small);
+	free(z);
+	free(s);
+}
+
 int main(int argc, char **argv)
 {
 	static const t_case cases[] = {
@@ -1114,6 +1609,12 @@ int main(int argc, char **argv)
 		T(test_stdin_and_pipe),
 		T(test_open_errors),
 		T(test_line_lifetime),
+		T(test_threads_same_as_single),
+		T(test_threads_many_small_members),
+		T(test_threads_member_at_block_boundary),
+		T(test_threads_early_free),
+		T(test_threads_counters),
+		T(test_threads_policy),
 		{ 0 },
 	};
 	const char *tmp = getenv("TMPDIR");
@@ -1129,7 +1630,9 @@ int main(int argc, char **argv)
 	{
 		static const char *names[] = { "empty.log", "large.log.gz", "cut.log.gz",
 					       "resume.log", "resume.log.gz",
-					       "resume-bom.log", "stdin.log", "big.log" };
+					       "resume-bom.log", "stdin.log", "big.log",
+					       "thr.log.gz", "thr-cut.log.gz", "early.log.gz",
+					       "thr-plain.log", "thr-stdin.log.gz" };
 		char p[4200];
 		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 			snprintf(p, sizeof p, "%s/%s", tmpdir_path, names[i]);

@@ -679,7 +679,7 @@ static int ingest_one(sip_store *s, const char *file, const char *db, int jobs,
 /* A file of many chunks and several batches: texts exact at every edge. */
 static void test_many_chunks(void)
 {
-	char db[400];
+	char db[512];
 	char log[600];
 	sip_store *s = NULL;
 	sip_ingest_file f;
@@ -731,7 +731,7 @@ static void copy_part(const char *src, const char *dst, long from, long to)
 /* A file appended to, cut in the middle of a chunk of the first run. */
 static void test_append_chunks(void)
 {
-	char db[400];
+	char db[512];
 	char full[600], grow[600];
 	sip_store *s = NULL;
 	sip_ingest_file f;
@@ -948,7 +948,7 @@ static void test_hooks(void)
 /* An eval failure stops the run; the file is read again by the next. */
 static void test_eval_abort(void)
 {
-	char db[400];
+	char db[512];
 	char log[600];
 	sip_store *s = NULL;
 	sip_ingest_list l;
@@ -993,7 +993,7 @@ static void test_eval_abort(void)
 /* A file recognised as a trace that holds no record is skipped. */
 static void test_no_records(void)
 {
-	char db[400];
+	char db[512];
 	char log[600];
 	sip_store *s = NULL;
 	sip_ingest_file f;
