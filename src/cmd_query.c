@@ -13,7 +13,7 @@
  * The default format is table when stdout is a terminal, csv otherwise.
  * Several result sets: table and csv put a blank line between them, json
  * prints one array per result set, jsonl just goes on.  Blobs print as
- * lowercase hex (use `show` or `export` for records.raw as text).
+ * lowercase hex (use `show` or `export records` for the record text).
  */
 #include <getopt.h>
 #include <stdio.h>

@@ -10,7 +10,8 @@
  * reals are JSON numbers (a non-finite real is null); text is a string
  * (invalid UTF-8 becomes U+FFFD in JSON); a blob is a string of lowercase
  * hex digits, unless opts.blob_text turns it into text (export uses this
- * to decode records.raw).  CSV has a header row and CRLF line ends; table
+ * for the raw column, the record text read from the chunks).  CSV has a
+ * header row and CRLF line ends; table
  * cells show control characters as spaces, right-align numbers and cut
  * cells wider than max_cell display columns with "…" (wide East Asian
  * characters count two columns).

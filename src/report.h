@@ -12,7 +12,7 @@
  * kind); the peers with the most failures (records.peer without its port,
  * over records with level TL_ERROR / TL_FATAL or a status >= 400, top 10).  HTML adds an SVG
  * timeline of each finding's records and, per finding, the original text of
- * its sample records (decoded from records.raw) in a closed <details>.
+ * its sample records (read from the chunks table) in a closed <details>.
  *
  * JSON shape:
  *   {"findings": [{"rule", "severity", "title", "cause", "fix", "count",
