@@ -263,8 +263,12 @@ int sip_ingest_lock(const char *db_path, int *fd, void (*on_wait)(void *ctx),
 	*fd = -1;
 	snprintf(path, sizeof path, "%s-lock", db_path);
 	if ((f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
-		return sip_diag_set(diag, SIP_EIO, path, 0, "cannot open lock file: %s",
-				    strerror(errno));
+		/* Name the database: the lock file is an implementation detail,
+		   and its failure (no such directory, no permission) is the
+		   database's. */
+		return sip_diag_set(diag, SIP_EIO, db_path, 0,
+				    "cannot create or lock the database (%s: %s)",
+				    path, strerror(errno));
 	if (flock(f, LOCK_EX | LOCK_NB) != 0) {
 		if (errno == EWOULDBLOCK && on_wait)
 			on_wait(ctx);
