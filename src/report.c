@@ -91,17 +91,24 @@ static char *dup_col(sqlite3_stmt *st, int col)
 /*
  * The findings table stores hosts and sample_ids as JSON arrays
  * (["fe01","fe02"], [12,40]) and refs separated by blanks (findings.h);
- * the renderers here walk plain lists.  Rewrite s in place: brackets and
- * quotes dropped, each sep in the text (outside quotes) becomes out_sep,
- * blanks around items trimmed.  Returns s (NULL stays NULL).
+ * the renderers here walk plain lists.  Returns a new string (s is freed):
+ * brackets and quotes dropped, each sep in the text (outside quotes)
+ * becomes out_sep, blanks around items trimmed.  NULL stays NULL; on out
+ * of memory s is returned unchanged.
  */
-static char *list_norm(char *s, char sep, char out_sep)
+static char *list_norm(char *s, char sep, const char *out_sep)
 {
-	char *w = s;
+	size_t seplen = strlen(out_sep);
+	char *out, *w;
 	int inq = 0, pending = 0;
 
 	if (!s)
 		return NULL;
+	/* Each input byte yields at most one output byte, plus out_sep for
+	   each separator. */
+	if (!(out = malloc(strlen(s) * (seplen + 1) + 1)))
+		return s;
+	w = out;
 	for (const char *p = s; *p; p++) {
 		char c = *p;
 		if (c == '"') {
@@ -116,17 +123,19 @@ static char *list_norm(char *s, char sep, char out_sep)
 		}
 		if (!inq && (c == sep || c == ' ' || c == '\n' || c == '\t')) {
 			if (c == sep || sep == ' ')
-				pending = w != s;
+				pending = w != out;
 			continue;
 		}
 		if (pending) {
-			*w++ = out_sep;
+			memcpy(w, out_sep, seplen);
+			w += seplen;
 			pending = 0;
 		}
 		*w++ = c;
 	}
 	*w = 0;
-	return s;
+	free(s);
+	return out;
 }
 
 static const char *nz(const char *s)
@@ -336,13 +345,13 @@ static int load(report *r)
 			f->title = dup_col(st, 3);
 			f->cause = dup_col(st, 4);
 			f->fix = dup_col(st, 5);
-			f->refs = list_norm(dup_col(st, 6), ' ', '\n');
+			f->refs = list_norm(dup_col(st, 6), ' ', "\n");
 			f->keys_json = dup_col(st, 7);
 			f->count = sqlite3_column_int64(st, 8);
 			f->first = dup_col(st, 9);
 			f->last = dup_col(st, 10);
-			f->hosts = list_norm(dup_col(st, 11), ',', ',');
-			f->samples = list_norm(dup_col(st, 12), ',', ',');
+			f->hosts = list_norm(dup_col(st, 11), ',', ", ");
+			f->samples = list_norm(dup_col(st, 12), ',', ",");
 			f->benign = sqlite3_column_int(st, 13) != 0;
 		}
 		if (src != SQLITE_ROW && src != SQLITE_DONE) {
