@@ -7,6 +7,21 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "store.h"
+
+/* One integer PRAGMA, or -1. */
+static long long pragma_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	long long v = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
 int sip_db_has(sqlite3 *db, const char *name)
 {
 	sqlite3_stmt *st = NULL;
@@ -50,11 +65,24 @@ int sip_db_open_ro(sqlite3 **out, const char *path, int need_schema,
 			     db ? sqlite3_errmsg(db) : "out of memory");
 		goto out;
 	}
-	sqlite3_busy_timeout(db, 5000);
+	/* An analyze that is committing (or building its indexes at the end
+	   of a large load) holds the database for a moment: wait for it. */
+	sqlite3_busy_timeout(db, 30000);
 	if (sqlite3_exec(db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK) {
 		sip_diag_set(diag, SIP_EDB, path, 0, "cannot open database: %s",
 			     sqlite3_errmsg(db));
 		goto out;
+	}
+	/* A sipscan database written by a newer sipscan may hold tables
+	   this one does not know how to read. */
+	if (pragma_int(db, "PRAGMA application_id") == SIP_STORE_APP_ID) {
+		long long ver = pragma_int(db, "PRAGMA user_version");
+		if (ver > SIP_STORE_SCHEMA_VERSION) {
+			sip_diag_set(diag, SIP_EDB, path, 0, "database schema version "
+				     "%lld is newer than this sipscan knows (%d); "
+				     "upgrade sipscan", ver, SIP_STORE_SCHEMA_VERSION);
+			goto out;
+		}
 	}
 	if (need_schema) {
 		int has = sip_db_has(db, "records");

@@ -30,8 +30,9 @@
  *      COMMIT_ROWS rows / COMMIT_BYTES bytes; the last transaction also
  *      writes the final status.  A kill at any point leaves either the old
  *      final state or an 'ingesting' row that the next run replaces --
- *      never duplicates.  The write hook runs on the writer, inside the
- *      transaction, right after the row it belongs to was inserted.
+ *      never duplicates.  Rows go in with multi-row inserts, a chunk's rows
+ *      at a time; the write hook runs on the writer, inside the transaction,
+ *      after the rows of the chunk its record belongs to were inserted.
  */
 #include "ingest.h"
 
@@ -872,7 +873,12 @@ static int finish_file(sip_store *s, job *j, sip_diag *diag)
 	row.mtime = f->mtime;
 	memcpy(row.fingerprint, f->fingerprint, sizeof row.fingerprint);
 	memcpy(row.tail_hash, f->tail_hash, sizeof row.tail_hash);
-	if ((rc = sip_store_file_count(s, f->file_id, &f->records, diag)))
+	/* A full read replaced every earlier row of the file: its records
+	   are the rows just written (counting them would scan the table when
+	   a fresh bulk load has dropped records(file_id, line)). */
+	if (f->action != ACT_APPEND)
+		f->records = f->new_records;
+	else if ((rc = sip_store_file_count(s, f->file_id, &f->records, diag)))
 		return rc;
 	if (j->rc == SIP_OK && f->records == 0) {
 		/* recognised, but nothing in it: a note quoting a header line */
@@ -976,13 +982,15 @@ static int write_batch(writer *w, job *j, batch *b, sip_diag *diag)
 		if ((rc = sip_store_insert_chunk(w->s, j->f->file_id, ch->data.p,
 						 ch->data.n, &chunk_id, diag)))
 			return rc;
-		for (size_t i = ch->first; i < ch->first + ch->n; i++) {
+		int64_t first_id;
+		if ((rc = sip_store_insert_rows(w->s, j->f->file_id, chunk_id,
+						&b->rows[ch->first], ch->n, &first_id,
+						diag)))
+			return rc;
+		for (size_t i = ch->first; o->write && i < ch->first + ch->n; i++) {
 			const sip_row *row = &b->rows[i];
-			int64_t id;
-			if ((rc = sip_store_insert(w->s, j->f->file_id, chunk_id, row,
-						   &id, diag)))
-				return rc;
-			if (row->payload.n && o->write &&
+			int64_t id = first_id + (int64_t)(i - ch->first);
+			if (row->payload.n &&
 			    (rc = o->write(o->write_ctx, id, row->payload.p, row->payload.n)))
 				return sip_diag_set(diag, rc, j->f->path, row->line,
 						    "storing the rules' results: %s",
@@ -1118,6 +1126,9 @@ int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 	w.prog.bytes_total = bytes_total;
 	if (r.njobs == 0)
 		goto indexes;
+	/* A large load drops the dense indexes and builds them at the end:
+	   cheaper than keeping them up row by row once they outgrow the
+	   page cache. */
 	if (bytes_total > (o->bulk_bytes ? o->bulk_bytes : 64u * 1024 * 1024) &&
 	    (rc = sip_store_drop_bulk_indexes(s, diag)))
 		goto out;

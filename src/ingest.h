@@ -93,7 +93,7 @@ typedef struct sip_ingest_progress {
 typedef int (*sip_ingest_eval_fn)(void *thread_ctx, const sip_record *rec,
 				  sip_buf *out);
 /*
- * Runs on the writer thread, inside the ingest transaction, right after the
+ * Runs on the writer thread, inside the ingest transaction, once the
  * record's row is inserted, only for records whose payload is non-empty
  * (so it may write rows that reference record_id through sip_store_db()).
  * Return 0 or a sip_code to abort.

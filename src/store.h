@@ -29,7 +29,7 @@ typedef struct sip_store sip_store; /* opaque */
 /* PRAGMA application_id of every sipscan database: "SIPS". */
 #define SIP_STORE_APP_ID 0x53495053
 /* The newest schema this binary knows (PRAGMA user_version). */
-#define SIP_STORE_SCHEMA_VERSION 1
+#define SIP_STORE_SCHEMA_VERSION 2
 
 enum sip_store_flags {
 	SIP_STORE_READONLY = 1  /* open an existing database read-only */
@@ -68,10 +68,10 @@ void sip_store_rollback(sip_store *s);
 
 /*
  * Secondary indexes on records.  Bulk-load policy (see store.c): before a
- * large load the writer drops the indexes that are not needed for writing
- * (ts, fqdn, call_id, result_code) and creates them again once at the end;
- * records(file_id, line) always stays, deletes and resumes need it.  Both
- * are idempotent (IF [NOT] EXISTS).
+ * large load the writer drops the dense indexes (ts, call_id) and creates
+ * them again once at the end; records(file_id, line), which deletes and
+ * resumes need, and the sparse partial ones stay.  Both are idempotent
+ * (IF [NOT] EXISTS).
  */
 int sip_store_drop_bulk_indexes(sip_store *s, sip_diag *diag);
 int sip_store_create_indexes(sip_store *s, sip_diag *diag);
@@ -244,6 +244,14 @@ int sip_store_insert_chunk(sip_store *s, int64_t file_id, const void *blob,
  */
 int sip_store_insert(sip_store *s, int64_t file_id, int64_t chunk_id,
 		     const sip_row *row, int64_t *id, sip_diag *diag);
+
+/*
+ * Insert rows[0..n) the same way, in groups (one statement for many rows).
+ * Their ids are *first_id, *first_id + 1, ... (first_id may be NULL).
+ */
+int sip_store_insert_rows(sip_store *s, int64_t file_id, int64_t chunk_id,
+			  const sip_row *rows, size_t n, int64_t *first_id,
+			  sip_diag *diag);
 
 /*
  * Reading records' text back.  A reader holds two prepared statements on

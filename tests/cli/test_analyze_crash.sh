@@ -90,13 +90,19 @@ check "lock: exit" "$?" 0
 check "lock: waiting message" "$(grep -c "sipscan: waiting for another analyze on $T/w.db" "$T/err.w")" 1
 wait "$lp"
 
-# A reader can read while an ingest runs.
+# A reader can read while an ingest runs (the database has a rollback
+# journal: a reader may have to wait for a commit, so it sets a timeout, as
+# sipscan's own readers do).
 rm -f "$T"/r.db*
 "$SIPSCAN" analyze --db "$T/r.db" --quiet "$S/ocs2007r2-edge.log" 2>/dev/null
 "$SIPSCAN" analyze --db "$T/r.db" --quiet "$D" 2>/dev/null &
 pr=$!
 sleep 0.1
-check "reader during ingest" "$(q "$T/r.db" "SELECT count(*) > 0 FROM records" 2>&1)" 1
+check "reader during ingest" \
+	"$(sqlite3 -batch -cmd '.timeout 30000' "$T/r.db" "SELECT count(*) > 0 FROM records" 2>&1)" 1
+check "sipscan query during ingest" \
+	"$("$SIPSCAN" query --db "$T/r.db" --format csv "SELECT count(*) > 0 AS n FROM files" 2>&1 |
+	tr -d '\r' | tail -n 1)" 1
 wait "$pr"
 check "reader during ingest: writer exit" "$?" 0
 

@@ -214,7 +214,7 @@ static sip_store *make_store(const char *path)
 		"INSERT INTO unexplained VALUES (1, 'tmpl <a>'), (2, 'tmpl <a>'), (3, 'other');",
 		NULL, NULL, NULL), SQLITE_OK);
 	CHECK_INT(sip_store_insert_chunk(s, 1, blob.p, blob.n, &chunk_id, &d), SIP_OK);
-	CHECK_INT(sqlite3_prepare_v2(db, "UPDATE records SET chunk_id = ?1, raw_off = 0,"
+	CHECK_INT(sqlite3_prepare_v2(db, "UPDATE record_rows SET chunk_id = ?1, raw_off = 0,"
 				     " raw_len = ?2 WHERE id = 1", -1, &st, NULL), SQLITE_OK);
 	sqlite3_bind_int64(st, 1, chunk_id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)strlen(HOSTILE));

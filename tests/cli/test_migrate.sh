@@ -1,0 +1,81 @@
+#!/bin/sh
+# test_migrate.sh SIPSCAN -- a database of schema version 1 (sipscan 0.1.0,
+# tests/fixtures/schema-v1.sql, in WAL mode as 0.1.0 left it) is read as it
+# is, and brought to the current schema by the first run that writes: every
+# query on records and the views gives the same answer before and after,
+# the findings and record texts survive, and the database is whole.
+set -u
+SIPSCAN=$1
+. "$(dirname "$0")/lib.sh"
+
+db=$T/old.db
+sqlite3 -batch "$db" <"$ROOT/tests/fixtures/schema-v1.sql" >/dev/null
+q "$db" "PRAGMA journal_mode=WAL" >/dev/null
+check "fixture: schema version 1" "$(q "$db" 'PRAGMA user_version')" 1
+
+views() {
+	"$SIPSCAN" query --db "$db" --format csv \
+		"SELECT * FROM records WHERE file_id = 1 ORDER BY id;
+		SELECT * FROM connections WHERE file_id = 1 ORDER BY id;
+		SELECT * FROM diagnostics WHERE file_id = 1 ORDER BY id;
+		SELECT * FROM messages WHERE file_id = 1 ORDER BY id;
+		SELECT * FROM errors WHERE file_id = 1 ORDER BY id;
+		SELECT kind, level, count(*) FROM records WHERE file_id = 1 GROUP BY 1, 2 ORDER BY 1, 2;
+		SELECT * FROM records WHERE call_id = (SELECT call_id FROM records
+			WHERE call_id IS NOT NULL AND file_id = 1 LIMIT 1)"
+}
+# 0.1.0's read-only commands work on the old schema without changing it.
+before_sum=$(cksum <"$db")
+nfr=$(q "$db" 'SELECT count(*) FROM finding_records')
+views >"$T/before" 2>"$T/before.err"
+check "read v1: exit" "$?" 0
+check "read v1: no message" "$(cat "$T/before.err")" ""
+check "read v1: database unchanged" "$(cksum <"$db")" "$before_sum"
+check "read v1: still version 1" "$(q "$db" 'PRAGMA user_version')" 1
+"$SIPSCAN" show --db "$db" 5 >"$T/show.before"
+
+# The first write migrates: an analyze of another file.
+cp "$S/ocs2007r2-edge.log" "$T/edge.log"
+"$SIPSCAN" analyze --quiet --db "$db" "$T/edge.log" >"$T/an.out" 2>"$T/an.err"
+check "migrating analyze: exit" "$?" 0
+check "migrated: schema version" "$(q "$db" 'PRAGMA user_version')" 2
+check "migrated: journal mode" "$(q "$db" 'PRAGMA journal_mode')" delete
+check "migrated: integrity" "$(q "$db" 'PRAGMA integrity_check')" ok
+check "migrated: records is a view" \
+	"$(q "$db" "SELECT type FROM sqlite_master WHERE name = 'records'")" view
+check "migrated: no -wal left" "$(ls "$db-wal" 2>/dev/null)" ""
+views >"$T/after" 2>"$T/after.err"
+check "migrated: same answers" "$(cmp "$T/before" "$T/after" 2>&1)" ""
+check "migrated: lines of answers" "$(wc -l <"$T/after")" "$(wc -l <"$T/before")"
+"$SIPSCAN" show --db "$db" 5 >"$T/show.after"
+check "migrated: show gives the same text" "$(cmp "$T/show.before" "$T/show.after" 2>&1)" ""
+check "migrated: finding evidence kept" "$(q "$db" "SELECT count(*) FROM finding_records fr
+	JOIN records r ON r.id = fr.record_id WHERE r.file_id = 1")" "$nfr"
+check "migrated: strings are distinct" \
+	"$(q "$db" 'SELECT count(*) = count(DISTINCT s) FROM strings')" 1
+check "migrated: the new file is in" \
+	"$(q "$db" "SELECT status FROM files WHERE path LIKE '%edge.log'")" ingested
+
+# The migrated old file and the new one read like a fresh analyze of both.
+cp "$S/lync2010-fe-owa.log" "$T/fe.log"
+"$SIPSCAN" analyze --quiet --db "$T/fresh.db" "$T/fe.log" "$T/edge.log" >/dev/null 2>&1
+cols="line, ts, kind, level, flag, host, component, function, text, result_code,
+	result_symbol, transport, peer, local, fqdn, conn_id, call_id, cseq, method,
+	status, direction, ms_diag_code, ms_diag_reason, truncated"
+check "migrated rows = fresh rows" \
+	"$(q "$db" "SELECT $cols FROM records ORDER BY file_id, line" | cksum)" \
+	"$(q "$T/fresh.db" "SELECT $cols FROM records ORDER BY file_id, line" | cksum)"
+check "migrated matches = fresh matches" \
+	"$(q "$db" "SELECT r.line, m.rule_id, m.key FROM matches m JOIN records r ON r.id = m.record_id ORDER BY 1, 2" | cksum)" \
+	"$(q "$T/fresh.db" "SELECT r.line, m.rule_id, m.key FROM matches m JOIN records r ON r.id = m.record_id ORDER BY 1, 2" | cksum)"
+
+# A database newer than this sipscan is refused, not damaged.
+q "$db" "PRAGMA user_version = 3"
+sum=$(cksum <"$db")
+"$SIPSCAN" query --db "$db" "SELECT 1" >/dev/null 2>"$T/new.err"
+check "newer schema: exit" "$?" 3
+contains "newer schema: message" "$(cat "$T/new.err")" "newer than this sipscan knows"
+check "newer schema: unchanged" "$(cksum <"$db")" "$sum"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
