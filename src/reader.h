@@ -19,6 +19,8 @@
  * input size.  Damaged gzip (truncated stream, corrupt data, CRC mismatch):
  * every complete line before the fault is delivered, then sip_reader_next
  * returns the error with the byte offset (in the compressed file) in diag.
+ * gzip is inflated with ISA-L (igzip), which reads its input a word ahead:
+ * the offset of corrupt data may be up to 8 bytes past the damage.
  *
  * Threads.  For gzip input from a regular file (or memory) of at least
  * 128 KiB the reader inflates on a producer thread of its own, a ring of 4

@@ -6,9 +6,9 @@
  * explicit transactions, PRAGMA user_version migrations, indexes built after
  * a bulk load) and Git's mem_pool for the per-batch arena.
  *
- * SCHEMA (version 1; names are stable, users write queries against them)
+ * SCHEMA (version 2; names are stable, users write queries against them)
  *
- *   PRAGMA application_id = 0x53495053 ("SIPS"); PRAGMA user_version = 1.
+ *   PRAGMA application_id = 0x53495053 ("SIPS"); PRAGMA user_version = 2.
  *   Migrations are an ordered list (migrations[] below); migration N brings
  *   user_version N-1 to N.  A database with another application_id, or with
  *   tables but no sipscan id, or a newer user_version, is refused.
@@ -24,7 +24,7 @@
  *     ingested_at (UTC 'YYYY-MM-DD HH:MM:SS'), resume_offset, resume_line
  *     (header line/offset of the last record: an incremental run deletes
  *     records from there on and reads again from there).
- *   records      one row per record
+ *   records      (a view, see record_rows) one row per record
  *     id, file_id, line, ts ('YYYY-MM-DD HH:MM:SS.mmm', log clock), kind
  *     ('connection','diagnostic','protocol','trace'), level, flag, host,
  *     component, function, text, result_code ('0x' + 8 lowercase hex),
@@ -36,6 +36,15 @@
  *     chunk; read it with sip_store_text_get, `sipscan show`, or the `raw`
  *     column of `sipscan export records`).  Absent or empty values are
  *     NULL, never ''.
+ *   record_rows  the rows behind records: the same columns, except that
+ *     level, flag, host, component, function, result_symbol, transport,
+ *     method and direction are stored as <name>_id (strings.id) and kind
+ *     as 0 trace, 1 connection, 2 diagnostic, 3 protocol.  The view
+ *     records turns them back (a scalar subquery per column, evaluated
+ *     only when the column is used); its INSTEAD OF INSERT trigger lets
+ *     INSERT INTO records work.  The writer gives ids itself (max + 1 on),
+ *     16 rows per INSERT statement.
+ *   strings      id, s (UNIQUE): the values of those columns, each once.
  *   chunks       the original text of the records, compressed
  *     id, file_id, data: the texts of consecutive records of one file
  *     (file order, about SIP_CHUNK_TARGET = 256 KiB, never spanning files)
@@ -57,16 +66,20 @@
  *                  status >= 400 that carry an ms-diagnostics code (the
  *                  server said why); bare 401/407 challenges are not errors.
  *
- *   Indexes: records(file_id, line) always (deletes and resumes need it);
- *   records(ts), and partial indexes on records(fqdn), (call_id) and
- *   (result_code) WHERE the column IS NOT NULL (most records have none, and
- *   `col = ?` uses a partial index), are dropped by the ingest before a
- *   large load (more than sip_ingest_opts.bulk_bytes, default 64 MiB, to
- *   read) and created again (IF NOT EXISTS) at the end of every run, so a
- *   run killed in between leaves them to the next run.  There is no index
- *   on kind: four values, each a large share of the table, so a scan is
- *   faster than an index lookup for the views, and it would cost about 5%
- *   of the database.
+ *   Indexes (on record_rows, named records_*): (file_id, line) always
+ *   (deletes and resumes need it); partial indexes on fqdn and result_code
+ *   WHERE the column IS NOT NULL (few records have one: cheap to keep up
+ *   row by row); ts and a partial one on call_id, which are dense, are
+ *   dropped by the ingest before a large load (more than
+ *   sip_ingest_opts.bulk_bytes, default 64 MiB, to read) and created again
+ *   (IF NOT EXISTS) at the end of every run, so a run killed in between
+ *   leaves them to the next run.  There is no index on kind: four values,
+ *   each a large share of the table, so a scan is faster than an index
+ *   lookup for the views.
+ *
+ *   Journal: a rollback journal (journal_mode=DELETE, synchronous=FULL),
+ *   not WAL: a bulk load appends pages, which WAL would write twice.
+ *   Version 1 databases were WAL; opening one to write switches it.
  */
 #include "store.h"
 

@@ -844,7 +844,7 @@ static void test_gzip_corrupt(void)
 	check_prefix(&g, s, 0);
 	CHECK_INT(g.rc, -1);
 	CHECK_INT(g.diag.code, SIP_EGZIP);
-	CHECK_STR(g.diag.msg, "gzip CRC mismatch");
+	CHECK_STR(g.diag.msg, "gzip CRC or length mismatch");
 	CHECK(g.diag.has_offset && g.diag.offset >= zn - 8 && g.diag.offset <= zn);
 	sip_diag_format(&g.diag, fmt, sizeof fmt);
 	CHECK(strncmp(fmt, "mem.log: byte ", 14) == 0);
@@ -857,8 +857,9 @@ static void test_gzip_corrupt(void)
 	CHECK_INT(g.n, 0);
 	CHECK_INT(g.rc, -1);
 	CHECK_INT(g.diag.code, SIP_EGZIP);
-	CHECK_STR(g.diag.msg, "gzip data corrupt (invalid block type)");
-	CHECK_INT(g.diag.offset, 11);
+	CHECK_STR(g.diag.msg, "gzip data corrupt (invalid block)");
+	/* the block header is byte 10; igzip reads a word ahead */
+	CHECK(g.diag.offset >= 10 && g.diag.offset <= 18);
 	got_free(&g);
 	free(z);
 
@@ -1210,7 +1211,7 @@ static void test_threads_same_as_single(void)
 	/* the CRC, a bad block type, damage at several places */
 	z[zn - 8] ^= 0x55;
 	both_paths(z, zn, NULL, NULL, 1, &g);
-	CHECK_STR(g.diag.msg, "gzip CRC mismatch");
+	CHECK_STR(g.diag.msg, "gzip CRC or length mismatch");
 	got_free(&g);
 	z[zn - 8] ^= 0x55;
 	z2 = malloc(zn);
@@ -1231,8 +1232,9 @@ static void test_threads_same_as_single(void)
 	memcpy(z2, z, zn);
 	z2[10] = 0x07;
 	both_paths(z2, zn, NULL, NULL, 0, &g); /* fails before the thread */
-	CHECK_STR(g.diag.msg, "gzip data corrupt (invalid block type)");
-	CHECK_INT(g.diag.offset, 11);
+	CHECK_STR(g.diag.msg, "gzip data corrupt (invalid block)");
+	/* the block header is byte 10; igzip reads a word ahead */
+	CHECK(g.diag.offset >= 10 && g.diag.offset <= 18);
 	got_free(&g);
 	free(z2);
 
