@@ -8,24 +8,24 @@
  *      grown with the old prefix and old tail intact -> APPEND (delete the
  *      records from resume_line on, read from resume_offset); anything
  *      else, or a row left 'ingesting' by a killed run -> FULL (replace).
- *   2. Parse (N worker threads): workers take the planned files in list
- *      order.  Each record is flattened by sip_row_fill() into a batch (rows
- *      + an arena), its text appended to the worker's open chunk, and, when
- *      the caller set an eval hook, evaluated there (the payload is copied
- *      into the arena with the row).  A chunk is closed -- compressed with
+ *   2. Parse (jobs - 1 worker threads): workers take the planned files in
+ *      list order.  Each record is flattened by sip_row_fill() into a
+ *      batch (rows + an arena), its text appended to the worker's open
+ *      chunk, and, when the caller set an eval hook, evaluated there (the
+ *      payload is copied into the arena with the row).  A chunk is closed -- compressed with
  *      zstd on the worker, into the batch -- when it holds SIP_CHUNK_TARGET
  *      bytes, when its batch is full, and at the end of the file, where the
  *      last record gets a chunk of its own (an incremental run deletes and
  *      re-reads that record, so it never has to cut into a chunk).  Chunks
  *      never span batches.  Full batches go to the file's bounded queue
  *      (QUEUE_MAX batches); a worker blocks while its queue is full, so
- *      memory is bounded by about jobs * (QUEUE_MAX + 1) batches (each at
- *      most BATCH_ROWS rows, BATCH_CHUNKS chunks, about BATCH_BYTES of
+ *      memory is bounded by about workers * (QUEUE_MAX + 1) batches (each
+ *      at most BATCH_ROWS rows, BATCH_CHUNKS chunks, about BATCH_BYTES of
  *      arena) plus one open chunk per worker, whatever the input size.
  *      Files are opened by the name given, so messages name them that way.
  *   3. Write (calling thread = the single writer): files in list order, so
- *      ids are the same for any N.  Per file: one transaction marks the row
- *      'ingesting' and deletes what will be re-read; chunks and rows are
+ *      ids are the same for any jobs.  Per file: one transaction marks the
+ *      row 'ingesting' and deletes what will be re-read; chunks and rows are
  *      inserted (the writer only inserts) in transactions of about
  *      COMMIT_ROWS rows / COMMIT_BYTES bytes; the last transaction also
  *      writes the final status.  A kill at any point leaves either the old
@@ -33,6 +33,14 @@
  *      never duplicates.  Rows go in with multi-row inserts, a chunk's rows
  *      at a time; the write hook runs on the writer, inside the transaction,
  *      after the rows of the chunk its record belongs to were inserted.
+ *
+ * Threads.  jobs is the number of threads that work, the writer included:
+ * jobs - 1 parser threads (at most one per file) and the calling thread.
+ * With jobs = 1 there is no other thread at all, not even the reader's
+ * gzip inflate thread: the calling thread parses each file itself, and
+ * where a worker would queue a full batch (push_batch) it writes it at
+ * once (hand_over), so parsing and writing alternate and one batch is all
+ * the memory there is.  The per-file transactions are those of step 3.
  */
 #include "ingest.h"
 
@@ -508,9 +516,28 @@ typedef struct run {
 	const sip_ingest_opts *o;
 } run;
 
-/* What a worker thread keeps (one per thread, reused for its files). */
+/* The writer's state (the calling thread's). */
+typedef struct writer {
+	sip_store *s;
+	run *r;
+	const sip_ingest_opts *o;
+	sip_ingest_progress prog;
+	double last_progress;
+	uint64_t tx_rows, tx_bytes;
+	int in_tx;
+	uint64_t last_off;           /* the current file's last row written */
+	struct worker_ctx *here;     /* jobs = 1: the parser on this thread */
+	int rc;                      /* jobs = 1: hand_over's write error, */
+	sip_diag *diag;              /* and the diag it fills */
+} writer;
+
+static int write_one(writer *w, job *j, batch *b, sip_diag *diag);
+
+/* What a parser keeps (one per worker thread, reused for its files; with
+   jobs = 1 the calling thread's). */
 typedef struct worker_ctx {
 	run *r;
+	writer *wr;                  /* jobs = 1: write batches here */
 	job *j;
 	batch *cur;
 	sip_zctx *z;
@@ -613,6 +640,26 @@ static int flush_chunk(worker_ctx *w, size_t upto)
 	return SIP_OK;
 }
 
+/*
+ * jobs = 1: write the batch now, as the writer would have done once it
+ * came out of the queue; the parse goes on when it is written.  A write
+ * error is kept in the writer (write_job returns it) and stops the parse.
+ */
+static int hand_over(worker_ctx *w)
+{
+	writer *wr = w->wr;
+	batch *b = w->cur;
+
+	w->cur = NULL;
+	w->cfirst = 0;
+	if (wr->rc) {
+		batch_put(w->r, b);
+		return 1;
+	}
+	wr->rc = write_one(wr, w->j, b, wr->diag);
+	return wr->rc != SIP_OK;
+}
+
 /* Queue the worker's current batch (every row in a closed chunk); blocks
    while the queue is full.  Returns non-zero when the run is aborted. */
 static int push_batch(worker_ctx *w)
@@ -621,6 +668,8 @@ static int push_batch(worker_ctx *w)
 	job *j = w->j;
 	int aborted;
 
+	if (w->wr)
+		return hand_over(w);
 	pthread_mutex_lock(&r->mu);
 	while (j->queued >= QUEUE_MAX && !r->abort)
 		pthread_cond_wait(&r->cv_workers, &r->mu);
@@ -721,13 +770,26 @@ static int on_record(void *ctx, const sip_record *rec)
 	return 0;
 }
 
+/* Whether the run or this file has stopped: nothing more to write. */
+static int stopped(worker_ctx *w)
+{
+	int abort;
+
+	if (w->j->fatal || (w->wr && w->wr->rc))
+		return 1;
+	pthread_mutex_lock(&w->r->mu);
+	abort = w->r->abort;
+	pthread_mutex_unlock(&w->r->mu);
+	return abort;
+}
+
 /* The end of the file: the last record alone in the last chunk, then the
    batch to the writer. */
 static void finish_scan(worker_ctx *w)
 {
 	batch *b = w->cur;
 
-	if (!b || !b->n || w->r->abort || w->j->fatal)
+	if (!b || !b->n || stopped(w))
 		return;
 	if (flush_chunk(w, b->n - 1) || flush_chunk(w, b->n))
 		return;
@@ -746,6 +808,8 @@ static void scan_job(run *r, job *j, worker_ctx *w)
 	memset(&so, 0, sizeof so);
 	so.warn = r->o->warn;
 	so.warn_ctx = r->o->warn_ctx;
+	/* jobs = 1 means one thread: no inflate thread either */
+	so.reader_threads = w->wr ? -1 : 0;
 	if (f->action == ACT_APPEND) {
 		so.resume_offset = f->prev.resume_offset;
 		so.resume_line = f->prev.resume_line;
@@ -766,23 +830,58 @@ static void scan_job(run *r, job *j, worker_ctx *w)
 	pthread_mutex_unlock(&r->mu);
 }
 
+/* A parser's state, on the thread that will use it; wr as worker_ctx.wr. */
+static void worker_init(worker_ctx *w, run *r, writer *wr)
+{
+	const sip_ingest_opts *o = r->o;
+
+	memset(w, 0, sizeof *w);
+	w->r = r;
+	w->wr = wr;
+	w->z = sip_zctx_new();
+	sip_buf_init(&w->text, 0);
+	sip_buf_init(&w->zbuf, 0);
+	sip_buf_init(&w->payload, 0);
+	if (o->eval && o->eval_thread_new) {
+		w->eval_ctx = o->eval_thread_new(o->eval_ctx);
+		w->eval_on = w->eval_ctx != NULL;  /* NULL: out of memory */
+	}
+}
+
+static void worker_release(worker_ctx *w)
+{
+	const sip_ingest_opts *o = w->r->o;
+
+	if (o->eval_thread_free && w->eval_on)
+		o->eval_thread_free(w->eval_ctx);
+	sip_buf_release(&w->text);
+	sip_buf_release(&w->zbuf);
+	sip_buf_release(&w->payload);
+	sip_zctx_free(w->z);
+}
+
+/* Parse the file of j; j is done when this returns. */
+static void run_job(run *r, job *j, worker_ctx *w)
+{
+	if (w->z) {
+		scan_job(r, j, w);
+		return;
+	}
+	w->j = j;
+	j->rc = job_fatal(w, SIP_ENOMEM, "starting a parser");
+	pthread_mutex_lock(&r->mu);
+	j->done = 1;
+	pthread_cond_signal(&r->cv_writer);
+	pthread_mutex_unlock(&r->mu);
+}
+
 /* A worker parses the next file while there is one. */
 static void *worker_main(void *arg)
 {
 	run *r = arg;
-	const sip_ingest_opts *o = r->o;
 	worker_ctx w;
 
-	memset(&w, 0, sizeof w);
-	w.r = r;
-	w.z = sip_zctx_new();
-	sip_buf_init(&w.text, 0);
-	sip_buf_init(&w.zbuf, 0);
-	sip_buf_init(&w.payload, 0);
-	if (o->eval && o->eval_thread_new) {
-		w.eval_ctx = o->eval_thread_new(o->eval_ctx);
-		w.eval_on = w.eval_ctx != NULL;  /* NULL: out of memory */
-	}
+	worker_init(&w, r, NULL);
 	for (;;) {
 		job *j = NULL;
 		pthread_mutex_lock(&r->mu);
@@ -791,23 +890,9 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&r->mu);
 		if (!j)
 			break;
-		if (!w.z) {
-			w.j = j;
-			j->rc = job_fatal(&w, SIP_ENOMEM, "starting a parser");
-			pthread_mutex_lock(&r->mu);
-			j->done = 1;
-			pthread_cond_signal(&r->cv_writer);
-			pthread_mutex_unlock(&r->mu);
-			continue;
-		}
-		scan_job(r, j, &w);
+		run_job(r, j, &w);
 	}
-	if (o->eval_thread_free && w.eval_on)
-		o->eval_thread_free(w.eval_ctx);
-	sip_buf_release(&w.text);
-	sip_buf_release(&w.zbuf);
-	sip_buf_release(&w.payload);
-	sip_zctx_free(w.z);
+	worker_release(&w);
 	return NULL;
 }
 
@@ -939,16 +1024,6 @@ static int finish_file(sip_store *s, job *j, sip_diag *diag)
 				     diag);
 }
 
-typedef struct writer {
-	sip_store *s;
-	run *r;
-	const sip_ingest_opts *o;
-	sip_ingest_progress prog;
-	double last_progress;
-	uint64_t tx_rows, tx_bytes;
-	int in_tx;
-} writer;
-
 static void progress(writer *w, uint64_t cur_bytes, int force)
 {
 	double t;
@@ -1009,25 +1084,32 @@ static int write_batch(writer *w, job *j, batch *b, sip_diag *diag)
 	return SIP_OK;
 }
 
-static int write_job(writer *w, job *j, sip_diag *diag)
+/* Write batch b of job j, give it back, and tell the progress. */
+static int write_one(writer *w, job *j, batch *b, sip_diag *diag)
 {
-	run *r = w->r;
-	sip_ingest_file *f = j->f;
-	uint64_t from_line = f->action == ACT_APPEND ? f->prev.resume_line : 0;
-	uint64_t last_off = 0;
+	const sip_ingest_file *f = j->f;
+	uint64_t off;
 	int rc;
 
-	f->appended = f->action == ACT_APPEND;
-	if ((rc = sip_store_begin(w->s, diag)))
+	rc = write_batch(w, j, b, diag);
+	if (b->n)
+		w->last_off = b->rows[b->n - 1].offset;
+	batch_put(w->r, b);
+	if (rc)
 		return rc;
-	w->in_tx = 1;
-	if ((rc = sip_store_file_start(w->s, f->canon, &f->file_id, from_line, diag)))
-		return rc;
-	/* The 'ingesting' mark is committed on its own. */
-	if ((rc = sip_store_commit(w->s, diag)))
-		return rc;
-	w->in_tx = 0;
-	w->tx_rows = w->tx_bytes = 0;
+	off = w->last_off;
+	if (f->action == ACT_APPEND && off >= (uint64_t)f->prev.resume_offset)
+		off -= f->prev.resume_offset;
+	progress(w, off < (uint64_t)f->size ? off : (uint64_t)f->size, 0);
+	return SIP_OK;
+}
+
+/* The batches of j from its queue, as the worker queues them. */
+static int write_queued(writer *w, job *j, sip_diag *diag)
+{
+	run *r = w->r;
+	int rc;
+
 	for (;;) {
 		batch *b;
 		int done;
@@ -1045,19 +1127,43 @@ static int write_job(writer *w, job *j, sip_diag *diag)
 		done = !b && j->done;
 		pthread_mutex_unlock(&r->mu);
 		if (done)
-			break;
-		if (!b)
-			continue;
-		rc = write_batch(w, j, b, diag);
-		if (b->n)
-			last_off = b->rows[b->n - 1].offset;
-		batch_put(r, b);
-		if (rc)
+			return SIP_OK;
+		if (b && (rc = write_one(w, j, b, diag)))
 			return rc;
-		if (f->action == ACT_APPEND && last_off >= (uint64_t)f->prev.resume_offset)
-			last_off -= f->prev.resume_offset;
-		progress(w, last_off < (uint64_t)f->size ? last_off : (uint64_t)f->size, 0);
 	}
+}
+
+/* jobs = 1: parse j here; hand_over writes each batch as it is full. */
+static int write_here(writer *w, job *j, sip_diag *diag)
+{
+	w->rc = SIP_OK;
+	w->diag = diag;
+	run_job(w->r, j, w->here);
+	w->diag = NULL;
+	return w->rc;
+}
+
+static int write_job(writer *w, job *j, sip_diag *diag)
+{
+	sip_ingest_file *f = j->f;
+	uint64_t from_line = f->action == ACT_APPEND ? f->prev.resume_line : 0;
+	int rc;
+
+	f->appended = f->action == ACT_APPEND;
+	if ((rc = sip_store_begin(w->s, diag)))
+		return rc;
+	w->in_tx = 1;
+	if ((rc = sip_store_file_start(w->s, f->canon, &f->file_id, from_line, diag)))
+		return rc;
+	/* The 'ingesting' mark is committed on its own. */
+	if ((rc = sip_store_commit(w->s, diag)))
+		return rc;
+	w->in_tx = 0;
+	w->tx_rows = w->tx_bytes = 0;
+	w->last_off = 0;
+	rc = w->here ? write_here(w, j, diag) : write_queued(w, j, diag);
+	if (rc)
+		return rc;
 	if (j->fatal) {
 		if (diag)
 			*diag = j->fatal_diag;
@@ -1076,17 +1182,34 @@ static int write_job(writer *w, job *j, sip_diag *diag)
 	return SIP_OK;
 }
 
+/*
+ * How many parser threads for jobs (0 = the cores) and njobs files: jobs
+ * counts the writer, so jobs - 1, and no more than there are files.
+ */
+static int parser_threads(int jobs, size_t njobs)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (jobs <= 0)
+		jobs = cores > 0 ? (int)(cores < 64 ? cores : 64) : 1;
+	else if (jobs > 64)
+		jobs = 64;
+	if ((size_t)(jobs - 1) > njobs)
+		return (int)njobs;
+	return jobs - 1;
+}
+
 int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 		   sip_diag *diag)
 {
 	run r;
 	writer w;
+	worker_ctx here;
 	pthread_t tids[64];
 	int nthreads = 0, rc = SIP_OK;
 	uint64_t bytes_total = 0;
 	int64_t *written = NULL;
 	size_t nwritten = 0;
-	long cores;
 
 	memset(&r, 0, sizeof r);
 	memset(&w, 0, sizeof w);
@@ -1133,13 +1256,8 @@ int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 	    (rc = sip_store_drop_bulk_indexes(s, diag)))
 		goto out;
 
-	/* 2. parse */
-	cores = sysconf(_SC_NPROCESSORS_ONLN);
-	nthreads = o->jobs > 0 ? o->jobs : (cores > 0 ? (int)cores : 1);
-	if (nthreads > 64)
-		nthreads = 64;
-	if ((size_t)nthreads > r.njobs)
-		nthreads = (int)r.njobs;
+	/* 2. parse: on jobs - 1 threads, or on this one */
+	nthreads = parser_threads(o->jobs, r.njobs);
 	for (int i = 0; i < nthreads; i++) {
 		if (pthread_create(&tids[i], NULL, worker_main, &r) != 0) {
 			nthreads = i;
@@ -1147,8 +1265,9 @@ int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 		}
 	}
 	if (nthreads == 0) {
-		rc = sip_diag_set(diag, SIP_ENOMEM, "", 0, "cannot start a thread");
-		goto out;
+		/* also when no thread could be started: one is enough */
+		worker_init(&here, &r, &w);
+		w.here = &here;
 	}
 
 	/* 3. write */
@@ -1170,6 +1289,11 @@ int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 	for (int i = 0; i < nthreads; i++)
 		pthread_join(tids[i], NULL);
 	nthreads = 0;
+	if (w.here) {
+		/* as a worker thread would end: before the finish hook */
+		worker_release(w.here);
+		w.here = NULL;
+	}
 	if (rc)
 		goto out;
 	progress(&w, 0, 1);

@@ -1,7 +1,8 @@
 /*
  * ingest.h -- batch ingest of trace files into the store: collect the inputs
  * (walking directories), decide per file what to read (nothing, the new
- * tail, or everything), parse files on N threads and write them on one.
+ * tail, or everything), parse files on jobs - 1 threads and write them on
+ * the calling thread (with jobs = 1 it does both).
  *
  * Guarantees (see ingest.c for the design):
  *   - idempotent: a file with the same size, mtime and fingerprint as its
@@ -84,11 +85,12 @@ typedef struct sip_ingest_progress {
 } sip_ingest_progress;
 
 /*
- * Runs on a parser worker thread for every record, inside the record
- * callback (rec valid only during the call).  thread_ctx comes from
- * eval_thread_new (one per worker thread).  May append an opaque payload to
- * out (out is reset by the caller before each record); the payload travels
- * with the row to the writer.  Return 0 or a sip_code to abort.
+ * Runs on a parser thread for every record, inside the record callback
+ * (rec valid only during the call).  thread_ctx comes from eval_thread_new
+ * (one per parser thread; with jobs = 1, one on the calling thread).  May
+ * append an opaque payload to out (out is reset by the caller before each
+ * record); the payload travels with the row to the writer.  Return 0 or a
+ * sip_code to abort.
  */
 typedef int (*sip_ingest_eval_fn)(void *thread_ctx, const sip_record *rec,
 				  sip_buf *out);
@@ -102,14 +104,18 @@ typedef int (*sip_ingest_write_fn)(void *ctx, int64_t record_id,
 				   const void *payload, size_t n);
 
 typedef struct sip_ingest_opts {
-	int jobs;                      /* parser threads, 1..64; 0 = cores */
+	int jobs;                      /* threads that work, 1..64, the
+	                                  writer (the calling thread)
+	                                  included: N - 1 parser threads;
+	                                  1 = no thread but the caller's;
+	                                  0 = the number of cores */
 	uint64_t bulk_bytes;           /* drop the bulk indexes when more than
 	                                  this is to be read; 0 = 64 MiB */
-	/* Rules evaluation: eval runs on the workers, write on the writer.
+	/* Rules evaluation: eval runs on the parsers, write on the writer.
 	   Records are evaluated only when both eval_thread_new and eval are
-	   set.  eval_thread_new(eval_ctx) makes each worker thread's context
+	   set.  eval_thread_new(eval_ctx) makes each parser thread's context
 	   (returning NULL means out of memory: the run stops);
-	   eval_thread_free (may be NULL) frees it when the thread ends.  An
+	   eval_thread_free (may be NULL) frees it when the parser ends.  An
 	   eval or write failure stops the run with its code; the file being
 	   written stays 'ingesting' and is read again by the next run. */
 	void *(*eval_thread_new)(void *eval_ctx);   /* NULL = no eval */
@@ -120,7 +126,7 @@ typedef struct sip_ingest_opts {
 	void *write_ctx;
 	sip_store_finish_hook finish_hook;
 	void *finish_ctx;
-	sip_warn_fn warn;              /* called from parser threads */
+	sip_warn_fn warn;              /* called from the parser threads */
 	void *warn_ctx;
 	void (*progress)(void *ctx, const sip_ingest_progress *p); /* writer thread */
 	void *progress_ctx;

@@ -19,7 +19,9 @@ static const sip_cmd commands[] = {
 	  "analyze [--db PATH] [--jobs N] [--topology FILE]... [--rules DIR]... [--quiet] PATH...",
 	  "read trace files into the database and name the cause and fix of each failure",
 	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n"
-	  "  --jobs N         parse N files at once (1..64; default: the cores)\n"
+	  "  --jobs N         threads to use, 1..64 (default: the cores): N - 1 parse\n"
+	  "                   files and one writes the database; 1 does it all on\n"
+	  "                   one thread\n"
 	  "  --topology FILE  the deployment's pools and trusted servers: FQDNs one per\n"
 	  "                   line, or Export-Csv of Get-CsTrustedApplicationPool,\n"
 	  "                   Get-CsTrustedApplicationComputer or Get-CsPool; stored in\n"

@@ -208,6 +208,7 @@ static sip_reader_opts reader_opts(const sip_scan_opts *opts, scan_ctx *warnctx)
 		ro.max_line = opts->max_line;
 		ro.start_offset = opts->resume_line > 1 ? opts->resume_offset : 0;
 		ro.start_line = opts->resume_line > 1 ? opts->resume_line : 0;
+		ro.threads = opts->reader_threads;
 	}
 	ro.warn = count_warn;
 	ro.warn_ctx = warnctx;

@@ -26,6 +26,9 @@ typedef struct sip_scan_opts {
 	   whose header line is before resume_line are not emitted. */
 	uint64_t resume_offset;
 	uint64_t resume_line;    /* 0 = from the start */
+	int reader_threads;      /* the reader's inflate thread, as
+	                            sip_reader_opts.threads: 0 = automatic,
+	                            < 0 = never, > 0 = whenever it can */
 } sip_scan_opts;
 
 typedef struct sip_scan_result {

@@ -1,8 +1,9 @@
 #!/bin/sh
 # test_analyze.sh SIPSCAN -- end-to-end tests of `sipscan analyze`: table
 # contents against `sipscan parse` of the same samples, idempotence, a
-# directory of mixed inputs, a truncated gzip, stdin, --jobs 1 vs 3, and a
-# file of many chunks whose records `show` prints byte for byte.
+# directory of mixed inputs, a truncated gzip, stdin, --jobs 1 vs 2 vs 4
+# (one thread, a parser thread, three), and a file of many chunks whose
+# records `show` prints byte for byte.
 set -u
 SIPSCAN=$1
 . "$(dirname "$0")/lib.sh"
@@ -119,23 +120,49 @@ check "stdin: records" "$(q "$DB" "SELECT path, records, (SELECT count(*) FROM r
 SIPSCAN_DB=$T/env.db "$SIPSCAN" analyze --quiet "$S/ocs2007r2-edge.log" 2>/dev/null
 check "SIPSCAN_DB: used" "$(q "$T/env.db" "SELECT count(*) FROM records")" "$n"
 
-# ---- 6. --jobs 1 and --jobs 3 write the same database ----------------------
+# ---- 6. --jobs 1, 2 and 4 write the same database --------------------------
+# --jobs 1 parses and writes on one thread (no gzip inflate thread either),
+# 2 has a parser thread, 4 three; a gzip big enough for the inflate thread,
+# and the same cut short, are among the inputs.
 dump() {
 	q "$1" "SELECT id, file_id, line, ts, kind, level, flag, host, component, function, text,
 		result_code, result_symbol, transport, peer, local, fqdn, conn_id, call_id, cseq,
 		method, status, direction, ms_diag_code, ms_diag_reason, truncated, chunk_id,
 		raw_off, raw_len FROM records ORDER BY id"
 	q "$1" "SELECT id, file_id, hex(data) FROM chunks ORDER BY id"
-	q "$1" "SELECT id, path, size, fingerprint, records, lines, status, resume_offset,
-		resume_line, host, first_ts, last_ts FROM files ORDER BY id"
+	q "$1" "SELECT id, path, size, fingerprint, records, lines, status, error, resume_offset,
+		resume_line, host, first_ts, last_ts, format, compression, encoding FROM files ORDER BY id"
+	q "$1" "SELECT * FROM matches ORDER BY record_id, rule_id"
+	q "$1" "SELECT * FROM unexplained ORDER BY record_id"
+	q "$1" "SELECT * FROM findings ORDER BY id"
 }
 for i in 1 2 3 4; do cp "$S/ocs2007r2-edge.log" "$D/sub/copy$i.log"; done
-"$SIPSCAN" analyze --db "$T/j1.db" --jobs 1 --quiet "$D" 2>/dev/null
-"$SIPSCAN" analyze --db "$T/j3.db" --jobs 3 --quiet "$D" 2>/dev/null
-dump "$T/j1.db" >"$T/j1.dump"
-dump "$T/j3.db" >"$T/j3.dump"
+GEN=$(dirname "$SIPSCAN")/sipscan-gen
+if [ -x "$GEN" ]; then
+	"$GEN" --style sfb --size 4 --seed 13 2>/dev/null | gzip -1 >"$D/sub/gen.log.gz"
+	size=$(wc -c <"$D/sub/gen.log.gz")
+	head -c $((size * 2 / 3)) "$D/sub/gen.log.gz" >"$D/sub/gen-cut.log.gz"
+fi
+for j in 1 2 4; do
+	"$SIPSCAN" analyze --db "$T/j$j.db" --jobs $j --quiet "$D" 2>"$T/jerr$j"
+	echo "$?" >"$T/jrc$j"
+	dump "$T/j$j.db" >"$T/j$j.dump"
+	sort "$T/jerr$j" >"$T/jerr$j.sorted"
+done
+want_rc=0
+[ -x "$GEN" ] && want_rc=1
 check "jobs: dump not empty" "$(test "$(wc -l <"$T/j1.dump")" -gt 100 && echo yes)" yes
-check "jobs: --jobs 1 = --jobs 3" "$(cmp -s "$T/j1.dump" "$T/j3.dump" && echo same)" same
+check "jobs: exit codes" "$(cat "$T/jrc1" "$T/jrc2" "$T/jrc4" | tr '\n' ' ')" "$want_rc $want_rc $want_rc "
+check "jobs: no crash" "$(crashed "$T/jerr1" "$T/jerr2" "$T/jerr4" && echo crash)" ""
+check "jobs: --jobs 1 = --jobs 2" "$(cmp -s "$T/j1.dump" "$T/j2.dump" && echo same)" same
+check "jobs: --jobs 1 = --jobs 4" "$(cmp -s "$T/j1.dump" "$T/j4.dump" && echo same)" same
+check "jobs: same messages" "$(cmp -s "$T/jerr1.sorted" "$T/jerr2.sorted" &&
+	cmp -s "$T/jerr1.sorted" "$T/jerr4.sorted" && echo same)" same
+if [ -x "$GEN" ]; then
+	check "jobs: big gzip ingested" "$(q "$T/j1.db" "SELECT status, compression, records > 1000 FROM files WHERE path LIKE '%/gen.log.gz'")" "ingested|gzip|1"
+	check "jobs: cut gzip partial, records kept" "$(q "$T/j1.db" "SELECT status, records > 100 FROM files WHERE path LIKE '%/gen-cut.log.gz'")" "partial|1"
+	check "jobs: cut gzip message" "$(grep -c 'gen-cut.log.gz: byte [0-9]*: gzip stream truncated' "$T/jerr1")" 1
+fi
 
 # ---- 7. usage and database errors ------------------------------------------
 "$SIPSCAN" analyze --db "$T/u.db" >/dev/null 2>&1

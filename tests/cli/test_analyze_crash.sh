@@ -2,8 +2,9 @@
 # test_analyze_crash.sh SIPSCAN -- `sipscan analyze` killed with SIGKILL at
 # several moments (also in the middle of a file of many chunks) leaves a
 # sound database, and a re-run completes the work exactly, records, their
-# text and their chunks; two analyze processes on one database both
-# succeed with no duplicates; the second one says it waits.
+# text and their chunks, with a parser thread (--jobs 2) and without
+# (--jobs 1); two analyze processes on one database both succeed with no
+# duplicates; the second one says it waits.
 set -u
 SIPSCAN=$1
 . "$(dirname "$0")/lib.sh"
@@ -40,31 +41,35 @@ check "clean run: has records" "$(test "$(q "$T/clean.db" "SELECT count(*) FROM 
 check "clean run: files of many chunks" "$(q "$T/clean.db" "SELECT count(*) > 8 FROM chunks WHERE file_id = 1")" 1
 
 # ---- kill -9 at several moments, then re-run -------------------------------
-mid=0
-for delay in 0.02 0.05 0.1 0.15 0.2 0.3 0.5; do
-	rm -f "$T"/k.db*
-	"$SIPSCAN" analyze --db "$T/k.db" --quiet --jobs 2 "$D" 2>"$T/err.k" &
-	pid=$!
-	sleep "$delay"
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	if [ -f "$T/k.db" ]; then
-		check "kill after ${delay}s: integrity" "$(q "$T/k.db" "PRAGMA integrity_check" 2>&1)" ok
-		# killed while a file was being written (its chunks half there)
-		[ "$(q "$T/k.db" "SELECT count(*) FROM files WHERE status = 'ingesting'" 2>/dev/null)" = 1 ] &&
-			mid=$((mid + 1))
-	fi
-	"$SIPSCAN" analyze --db "$T/k.db" --quiet "$D" 2>"$T/err.k2"
-	check "kill after ${delay}s: re-run exit" "$?" 0
-	dump "$T/k.db" >"$T/k.dump"
-	check "kill after ${delay}s: re-run equals a clean run" \
-		"$(cmp -s "$T/clean.dump" "$T/k.dump" && echo same)" same
-	check "kill after ${delay}s: no crash" "$(crashed "$T/err.k" "$T/err.k2" && echo crash)" ""
+# The re-run uses the same --jobs; the clean run used the default.
+for jobs in 2 1; do
+	mid=0
+	for delay in 0.02 0.05 0.1 0.15 0.2 0.3 0.5; do
+		what="jobs $jobs, kill after ${delay}s"
+		rm -f "$T"/k.db*
+		"$SIPSCAN" analyze --db "$T/k.db" --quiet --jobs $jobs "$D" 2>"$T/err.k" &
+		pid=$!
+		sleep "$delay"
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		if [ -f "$T/k.db" ]; then
+			check "$what: integrity" "$(q "$T/k.db" "PRAGMA integrity_check" 2>&1)" ok
+			# killed while a file was being written (its chunks half there)
+			[ "$(q "$T/k.db" "SELECT count(*) FROM files WHERE status = 'ingesting'" 2>/dev/null)" = 1 ] &&
+				mid=$((mid + 1))
+		fi
+		"$SIPSCAN" analyze --db "$T/k.db" --quiet --jobs $jobs "$D" 2>"$T/err.k2"
+		check "$what: re-run exit" "$?" 0
+		dump "$T/k.db" >"$T/k.dump"
+		check "$what: re-run equals a clean run" \
+			"$(cmp -s "$T/clean.dump" "$T/k.dump" && echo same)" same
+		check "$what: no crash" "$(crashed "$T/err.k" "$T/err.k2" && echo crash)" ""
+	done
+	# At least one kill must have hit a file in the middle (else the
+	# timings above no longer fit the speed of analyze and must be
+	# shortened).
+	check "jobs $jobs: a kill hit the middle of a file" "$(test "$mid" -ge 1 && echo yes)" yes
 done
-
-# At least one kill must have hit a file in the middle (else the timings
-# above no longer fit the speed of analyze and must be shortened).
-check "a kill hit the middle of a file" "$(test "$mid" -ge 1 && echo yes)" yes
 
 # ---- two writers on one database --------------------------------------------
 rm -f "$T"/c.db*

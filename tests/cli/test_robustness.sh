@@ -4,7 +4,8 @@
 # trace (truncated with a warning naming file:line, the records around it
 # kept, memory bounded), binary garbage, a UTF-16LE export, a gzip cut in
 # the middle, a gzip with corrupt data, all in one batch that goes on; the
-# database passes integrity_check afterwards.
+# database passes integrity_check afterwards.  The batch again with
+# --jobs 1 (parse and write on one thread) gives the same database.
 set -u
 SIPSCAN=$1
 . "$(dirname "$0")/lib.sh"
@@ -54,6 +55,21 @@ check "batch: cut gzip error has byte offset" "$(q "$T/m.db" "SELECT error FROM 
 check "batch: stderr names the damaged files" "$(grep -c -e 'cut.log.gz: byte 9000: gzip stream truncated' -e 'bad.log.gz: byte 3009: gzip data corrupt' "$T/err")" 2
 check "batch: integrity" "$(q "$T/m.db" "PRAGMA integrity_check")" ok
 check "batch: findings from the good file" "$(q "$T/m.db" "SELECT count FROM findings WHERE rule_id = 'PEER-NOT-CONFIGURED'")" 5
+
+# The same batch on one thread: same exit, messages, statuses and rows.
+dump() {
+	q "$1" "SELECT id, path, status, error, records, lines, encoding, compression FROM files ORDER BY id"
+	q "$1" "SELECT * FROM records ORDER BY id" | cksum
+	q "$1" "SELECT id, file_id, hex(data) FROM chunks ORDER BY id" | cksum
+	q "$1" "SELECT * FROM findings ORDER BY id" | cksum
+}
+"$SIPSCAN" analyze --quiet --jobs 1 --db "$T/m1.db" "$T/long.log" "$T/garbage.bin" "$T/utf16.log" \
+	"$T/cut.log.gz" "$T/bad.log.gz" "$S/lync2010-fe-owa.log" >"$T/out1" 2>"$T/err1"
+check "jobs 1: exit 1" "$?" 1
+check "jobs 1: no crash" "$(crashed "$T/err1" && echo crash)" ""
+check "jobs 1: same messages" "$(cat "$T/err1")" "$(cat "$T/err")"
+check "jobs 1: same database" "$(dump "$T/m1.db")" "$(dump "$T/m.db")"
+check "jobs 1: integrity" "$(q "$T/m1.db" "PRAGMA integrity_check")" ok
 
 # A re-run reads nothing new and reports the same damaged inputs.
 "$SIPSCAN" analyze --quiet --db "$T/m.db" "$T/long.log" "$T/garbage.bin" "$T/utf16.log" \

@@ -3,12 +3,16 @@
  * databases, inserting and deleting a file's rows and chunks, NULL
  * handling, the chunk round trip and the text reader; and through the
  * ingest: files of many chunks (every record's text exact, chunk edges,
- * append across a chunk boundary) and the eval / write / finish hooks.
+ * append across a chunk boundary) and the eval / write / finish hooks,
+ * with parser threads and with --jobs 1 (everything on the caller).
  */
+#include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "ingest.h"
 #include "scan.h"
@@ -799,8 +803,35 @@ typedef struct hook_seen {
 	int writes, bad_id, bad_line, bad_payload, finish_calls;
 	int evals, threads_new, threads_freed;   /* atomic */
 	int abort_at;                            /* eval fails at this call */
+	int write_fail_at;                       /* write fails at this call */
 	size_t finish_files;
+	/* where the hooks ran: the caller's thread, how many threads then */
+	pthread_t caller;
+	int off_caller;                          /* atomic */
+	int max_threads;                         /* sampled by eval */
+	int64_t max_lag;                         /* evals - rows written */
 } hook_seen;
+
+/* Threads of this process (Linux: the entries of /proc/self/task). */
+static int count_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static void note_thread(hook_seen *h)
+{
+	if (!pthread_equal(pthread_self(), h->caller))
+		__atomic_add_fetch(&h->off_caller, 1, __ATOMIC_RELAXED);
+}
 
 typedef struct eval_thread {
 	hook_seen *h;
@@ -815,6 +846,7 @@ static void *on_thread_new(void *ctx)
 	if (t)
 		t->h = h;
 	__atomic_add_fetch(&h->threads_new, 1, __ATOMIC_RELAXED);
+	note_thread(h);
 	return t;
 }
 
@@ -833,6 +865,12 @@ static int on_eval(void *p, const sip_record *rec, sip_buf *out)
 	int n = __atomic_add_fetch(&t->h->evals, 1, __ATOMIC_RELAXED);
 
 	t->calls++;
+	note_thread(t->h);
+	if (n % 512 == 1 && pthread_equal(pthread_self(), t->h->caller)) {
+		int k = count_threads();
+		if (k > t->h->max_threads)
+			t->h->max_threads = k;
+	}
 	if (t->h->abort_at && n == t->h->abort_at)
 		return SIP_ERULE;
 	if (out->n != 0)
@@ -852,6 +890,11 @@ static int on_write(void *ctx, int64_t record_id, const void *payload, size_t n)
 	int kind = -1;
 
 	h->writes++;
+	/* a fresh store: record_id is the count of rows written so far */
+	if (__atomic_load_n(&h->evals, __ATOMIC_RELAXED) - record_id > h->max_lag)
+		h->max_lag = __atomic_load_n(&h->evals, __ATOMIC_RELAXED) - record_id;
+	if (h->write_fail_at && h->writes == h->write_fail_at)
+		return SIP_EDB;
 	if (n == 0 || n >= sizeof buf) {
 		h->bad_payload++;
 		return 0;
@@ -887,6 +930,7 @@ static int on_finish(void *ctx, sip_store *s, const int64_t *ids, size_t n)
 
 static void set_hooks(sip_ingest_opts *o, hook_seen *h)
 {
+	h->caller = pthread_self();
 	o->eval_thread_new = on_thread_new;
 	o->eval_thread_free = on_thread_free;
 	o->eval = on_eval;
@@ -897,7 +941,7 @@ static void set_hooks(sip_ingest_opts *o, hook_seen *h)
 	o->finish_ctx = h;
 }
 
-static void test_hooks(void)
+static void hooks_with(int jobs)
 {
 	const char *path = tmp_path("hooks.db");
 	sip_store *s = NULL;
@@ -914,7 +958,7 @@ static void test_hooks(void)
 	if (!s)
 		return;
 	h.s = s;
-	o.jobs = 2;
+	o.jobs = jobs;
 	set_hooks(&o, &h);
 	CHECK_INT(sip_ingest_list_add(&l, t_src("samples/ocs2007r2-edge.log"), path, &d), SIP_OK);
 	CHECK_INT(sip_ingest_list_add(&l, t_src("samples/sfb-edge-federation.log.gz"), path, &d), SIP_OK);
@@ -926,8 +970,10 @@ static void test_hooks(void)
 	CHECK_INT(h.bad_id, 0);
 	CHECK_INT(h.bad_line, 0);
 	CHECK_INT(h.bad_payload, 0);
-	CHECK(h.threads_new >= 1 && h.threads_new <= 2);
+	CHECK_INT(h.threads_new, 1);  /* two files, jobs 2: one parser */
 	CHECK_INT(h.threads_freed, h.threads_new);
+	/* jobs 1: the eval contexts and calls on the caller's thread */
+	CHECK_INT(h.off_caller == 0, jobs == 1);
 	CHECK_INT(h.finish_calls, 1);
 	CHECK_INT(h.finish_files, 2);
 	CHECK_INT(l.v[0].status, SIP_FILE_INGESTED);
@@ -949,8 +995,18 @@ static void test_hooks(void)
 	rm_db(path);
 }
 
+static void test_hooks(void)
+{
+	hooks_with(2);
+}
+
+static void test_hooks_one_thread(void)
+{
+	hooks_with(1);
+}
+
 /* An eval failure stops the run; the file is read again by the next. */
-static void test_eval_abort(void)
+static void eval_abort_with(int jobs)
 {
 	char db[512];
 	char log[600];
@@ -972,7 +1028,7 @@ static void test_eval_abort(void)
 		return;
 	h.s = s;
 	h.abort_at = 1000;
-	o.jobs = 2;
+	o.jobs = jobs;
 	set_hooks(&o, &h);
 	sip_ingest_list_init(&l);
 	CHECK_INT(sip_ingest_list_add(&l, log, db, &d), SIP_OK);
@@ -992,6 +1048,154 @@ static void test_eval_abort(void)
 	sip_store_free(s);
 	rm_db(db);
 	unlink(log);
+}
+
+static void test_eval_abort(void)
+{
+	eval_abort_with(2);
+}
+
+static void test_eval_abort_one_thread(void)
+{
+	eval_abort_with(1);
+}
+
+/*
+ * A failing write hook (as a database error would) stops the run cleanly:
+ * its code and message, nothing written after it, every eval context
+ * freed, the file left 'ingesting' with the batches committed before it,
+ * and the next run replaces it.
+ */
+static void write_abort_with(int jobs)
+{
+	char db[512];
+	char log[600];
+	sip_store *s = NULL;
+	sip_ingest_list l;
+	sip_ingest_opts o;
+	sip_diag d;
+	hook_seen h;
+	sip_ingest_file f;
+
+	snprintf(db, sizeof db, "%s", tmp_path("wabort.db"));
+	snprintf(log, sizeof log, "%s", tmp_path("wabort.log"));
+	write_copies(log, "samples/lync2010-fe-owa.log", 100);  /* 5 MB */
+	rm_db(db);
+	memset(&h, 0, sizeof h);
+	memset(&o, 0, sizeof o);
+	CHECK_INT(sip_store_open(&s, db, 0, &d), SIP_OK);
+	if (!s)
+		return;
+	h.s = s;
+	h.write_fail_at = 66 * 100 / 2 / 2;  /* half way: several batches in */
+	o.jobs = jobs;
+	set_hooks(&o, &h);
+	sip_ingest_list_init(&l);
+	CHECK_INT(sip_ingest_list_add(&l, log, db, &d), SIP_OK);
+	CHECK_INT(sip_ingest_list_add(&l, t_src("samples/ocs2007r2-edge.log"), db, &d), SIP_OK);
+	sip_diag_clear(&d);
+	CHECK_INT(sip_ingest_run(s, &l, &o, &d), SIP_EDB);
+	CHECK_INT(d.code, SIP_EDB);
+	CHECK(strstr(d.msg, "rules") != NULL);
+	CHECK_INT(h.writes, h.write_fail_at);
+	CHECK_INT(h.finish_calls, 0);
+	CHECK_INT(h.threads_freed, h.threads_new);
+	CHECK_STR(q_text(s, "SELECT group_concat(status) FROM files"), "ingesting");
+	sip_ingest_list_release(&l);
+	CHECK_INT(ingest_one(s, log, db, jobs, &f), SIP_OK);
+	CHECK_INT(f.status, SIP_FILE_INGESTED);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM records"), 66 * 100);
+	check_against_scan(s, log, "after a failed write: every text exact");
+	sip_store_free(s);
+	rm_db(db);
+	unlink(log);
+}
+
+static void test_write_abort(void)
+{
+	write_abort_with(2);
+}
+
+static void test_write_abort_one_thread(void)
+{
+	write_abort_with(1);
+}
+
+/* n copies of sample as one gzip file (one member). */
+static void write_copies_gz(const char *path, const char *sample, int n)
+{
+	FILE *in = fopen(t_src(sample), "rb");
+	gzFile out = gzopen(path, "wb6");
+	char *buf = malloc(1 << 20);
+	size_t got = 0;
+
+	CHECK(in && out && buf);
+	if (in && out && buf) {
+		got = fread(buf, 1, 1 << 20, in);
+		for (int i = 0; i < n; i++)
+			CHECK_INT(gzwrite(out, buf, (unsigned)got), got);
+	}
+	if (in)
+		fclose(in);
+	if (out)
+		gzclose(out);
+	free(buf);
+}
+
+/*
+ * jobs 1: no thread but the caller's, not even the reader's inflate
+ * thread on a gzip big enough to get one otherwise; batches written as
+ * they are made (the parse never runs more than a batch ahead of the
+ * writes), and the same rows as with a parser thread.
+ */
+static void test_one_thread(void)
+{
+	char db[512];
+	char gz[600];
+	sip_store *s = NULL;
+	sip_ingest_list l;
+	sip_ingest_opts o;
+	sip_diag d;
+	hook_seen h;
+	int64_t records = 66 * 200;
+	int base = count_threads();  /* 1, or more under some sanitizers */
+
+	snprintf(db, sizeof db, "%s", tmp_path("one.db"));
+	snprintf(gz, sizeof gz, "%s", tmp_path("one.log.gz"));
+	write_copies_gz(gz, "samples/lync2010-fe-owa.log", 200);  /* 10 MB */
+	for (int jobs = 1; jobs <= 2; jobs++) {
+		rm_db(db);
+		memset(&h, 0, sizeof h);
+		memset(&o, 0, sizeof o);
+		CHECK_INT(sip_store_open(&s, db, 0, &d), SIP_OK);
+		if (!s)
+			return;
+		h.s = s;
+		o.jobs = jobs;
+		set_hooks(&o, &h);
+		sip_ingest_list_init(&l);
+		CHECK_INT(sip_ingest_list_add(&l, gz, db, &d), SIP_OK);
+		CHECK_INT(sip_ingest_run(s, &l, &o, &d), SIP_OK);
+		CHECK_INT(l.v[0].status, SIP_FILE_INGESTED);
+		CHECK_INT(q_int(s, "SELECT count(*) FROM records"), records);
+		check_against_scan(s, gz, jobs == 1 ? "one thread: gzip exact"
+				   : "parser thread: gzip exact");
+		if (jobs == 1) {
+			CHECK_INT(h.off_caller, 0);
+			if (h.max_threads)
+				CHECK_INT(h.max_threads, base);
+			/* interleaved: at most a batch parsed ahead */
+			CHECK(h.max_lag > 0 && h.max_lag <= 8192 && h.max_lag < records / 4);
+		} else {
+			/* the parser thread and the reader's inflate thread */
+			CHECK(h.off_caller > 0);
+		}
+		sip_ingest_list_release(&l);
+		sip_store_free(s);
+		s = NULL;
+	}
+	rm_db(db);
+	unlink(gz);
 }
 
 /* A file recognised as a trace that holds no record is skipped. */
@@ -1033,7 +1237,10 @@ int main(int argc, char **argv)
 	static const t_case cases[] = {
 		T(test_schema), T(test_refuse_foreign), T(test_rows), T(test_chunks),
 		T(test_arena), T(test_many_chunks), T(test_append_chunks),
-		T(test_hooks), T(test_eval_abort), T(test_no_records), { 0 }
+		T(test_hooks), T(test_hooks_one_thread), T(test_eval_abort),
+		T(test_eval_abort_one_thread), T(test_write_abort),
+		T(test_write_abort_one_thread), T(test_one_thread),
+		T(test_no_records), { 0 }
 	};
 	int rc = t_main(cases);
 	rmdir(tmpdir);
