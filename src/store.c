@@ -598,9 +598,22 @@ int sip_store_drop_bulk_indexes(sip_store *s, sip_diag *diag)
 	return exec_sql(s->db, bulk_index_drop, diag);
 }
 
+/*
+ * CREATE INDEX sorts in memory up to cache_size before it spills to temp
+ * files, and that sort buffer comes on top of the page cache: with 16 MiB
+ * the peak RSS of a large load grew by up to 16 MiB with the input (43 MiB
+ * at 100 MiB, 52 MiB at 1 GiB).  A 2 MiB cache while the indexes are built
+ * keeps the peak that of the ingest; the build measured no slower.
+ */
 int sip_store_create_indexes(sip_store *s, sip_diag *diag)
 {
-	return exec_sql(s->db, index_create, diag);
+	int rc, rc2;
+
+	if ((rc = exec_sql(s->db, "PRAGMA cache_size=-2048;", diag)))
+		return rc;
+	rc = exec_sql(s->db, index_create, diag);
+	rc2 = exec_sql(s->db, "PRAGMA cache_size=-16384;", rc ? NULL : diag);
+	return rc ? rc : rc2;
 }
 
 /* ---- files ------------------------------------------------------------ */
