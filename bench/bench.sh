@@ -52,7 +52,7 @@ MARKDOWN=0
 LIST=0
 
 MEASURES="gzip_dc grep sipscan_parse_plain sipscan_parse_gz
-	analyze_plain analyze_gz lnav_plain lnav_gz
+	analyze_plain analyze_summary analyze_gz lnav_plain lnav_gz
 	analyze_jobs1 analyze_jobs2 analyze_large"
 
 usage() {
@@ -396,6 +396,15 @@ bench_analyze_plain() {
 	FRESH_DB=$DB measure "$SIPSCAN" analyze --quiet --db "$DB" "$PLAIN"
 	emit plain "sipscan analyze" "" "$(analyze_note)"
 	AN_PLAIN_WALL=$WALL AN_PLAIN_RSS=$RSS
+}
+
+# analyze as a user runs it: without --quiet it also prints the summary and
+# the findings (queries over the database after the ingest).
+bench_analyze_summary() {
+	use "$PLAIN"; warm "$PLAIN"
+	FRESH_DB=$DB measure "$SIPSCAN" analyze --db "$DB" "$PLAIN"
+	emit plain "sipscan analyze (summary)" "$AN_PLAIN_WALL" \
+		"${AN_PLAIN_WALL:+ratio: vs --quiet; }$(analyze_note)"
 }
 
 bench_analyze_gz() {
