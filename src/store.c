@@ -329,9 +329,10 @@ static const char index_create[] =
 /*
  * The record insert, for one row and for INS_GROUP rows at once: one
  * statement per INS_GROUP rows costs 15% fewer instructions per row (fewer
- * steps, resets and statement ends).  ids are given, not left to SQLite,
- * so that a group knows its ids; they are the ones SQLite would pick
- * (max(id) + 1 onwards).  OR FAIL: a statement that inserts many rows and
+ * steps, resets and statement ends).  The id is left NULL, so SQLite picks
+ * max(id) + 1 without looking the id up first (5% fewer instructions than
+ * giving it); the writer, the only one, knows max(id) and so the ids of a
+ * group, and checks the last one after each statement.  OR FAIL: a statement that inserts many rows and
  * may abort makes SQLite keep a statement journal (213 MB of temp-file
  * writes for a 100 MiB trace); with FAIL it need not, and a failure rolls
  * the whole transaction back anyway.
@@ -1357,13 +1358,12 @@ static int intern(sip_store *s, int col, sip_str v, int64_t *id, sip_diag *diag)
 }
 
 /* Bind row as the tuple starting at parameter base + 1. */
-static int bind_row(sip_store *s, sqlite3_stmt *st, int base, int64_t id,
-		    int64_t file_id, int64_t chunk_id, const sip_row *row,
-		    sip_diag *diag)
+static int bind_row(sip_store *s, sqlite3_stmt *st, int base, int64_t file_id,
+		    int64_t chunk_id, const sip_row *row, sip_diag *diag)
 {
 	int rc;
 
-	sqlite3_bind_int64(st, base + 1, id);
+	sqlite3_bind_null(st, base + 1);   /* id: SQLite picks max + 1 */
 	sqlite3_bind_int64(st, base + 2, file_id);
 	sqlite3_bind_int64(st, base + 3, (int64_t)row->line);
 	sqlite3_bind_int(st, base + 4, row->kind >= 0 && row->kind <= 3 ? row->kind : 0);
@@ -1434,8 +1434,8 @@ int sip_store_insert_rows(sip_store *s, int64_t file_id, int64_t chunk_id,
 		sqlite3_stmt *st = n - i >= INS_GROUP ? s->ins_group : s->ins;
 		size_t k = st == s->ins ? 1 : INS_GROUP;
 		for (size_t j = 0; j < k; j++) {
-			if ((rc = bind_row(s, st, (int)j * INS_NCOL, s->next_id + (int64_t)j,
-					   file_id, chunk_id, &rows[i + j], diag))) {
+			if ((rc = bind_row(s, st, (int)j * INS_NCOL, file_id, chunk_id,
+					   &rows[i + j], diag))) {
 				sqlite3_clear_bindings(st);
 				return rc;
 			}
@@ -1445,6 +1445,11 @@ int sip_store_insert_rows(sip_store *s, int64_t file_id, int64_t chunk_id,
 			return rc;
 		}
 		s->next_id += (int64_t)k;
+		if (sqlite3_last_insert_rowid(s->db) != s->next_id - 1) {
+			s->next_id = 0;
+			return sip_diag_set(diag, SIP_EINTERNAL, sqlite3_db_filename(s->db, "main"),
+					    0, "record ids are not consecutive");
+		}
 		i += k;
 	}
 	return SIP_OK;
