@@ -1249,9 +1249,9 @@ int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 	w.prog.bytes_total = bytes_total;
 	if (r.njobs == 0)
 		goto indexes;
-	/* A large load drops the dense indexes and builds them at the end:
-	   cheaper than keeping them up row by row once they outgrow the
-	   page cache. */
+	/* A large load drops the index with random keys (call_id) and
+	   builds it at the end: cheaper than keeping it up row by row once
+	   it outgrows the page cache (see store.c). */
 	if (bytes_total > (o->bulk_bytes ? o->bulk_bytes : 64u * 1024 * 1024) &&
 	    (rc = sip_store_drop_bulk_indexes(s, diag)))
 		goto out;

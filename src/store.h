@@ -68,9 +68,8 @@ void sip_store_rollback(sip_store *s);
 
 /*
  * Secondary indexes on records.  Bulk-load policy (see store.c): before a
- * large load the writer drops the dense indexes (ts, call_id) and creates
- * them again once at the end; records(file_id, line), which deletes and
- * resumes need, and the sparse partial ones stay.  Both are idempotent
+ * large load the writer drops the index on call_id (random keys) and
+ * creates it again once at the end; the others stay.  Both are idempotent
  * (IF [NOT] EXISTS).
  */
 int sip_store_drop_bulk_indexes(sip_store *s, sip_diag *diag);
