@@ -1232,6 +1232,103 @@ static void test_no_records(void)
 	unlink(log);
 }
 
+/*
+ * The interned columns: more distinct values than the writer remembers
+ * (the rest go through the database), groups of rows and single rows,
+ * values read back through the records view, a rollback forgetting ids
+ * that were never committed, and SQL written around the writer.
+ */
+static void test_interning(void)
+{
+	const char *path = tmp_path("intern.db");
+	enum { N = 5000 };
+	sip_store *s = NULL;
+	sip_arena a;
+	sip_diag d;
+	sip_row *rows = calloc(N, sizeof *rows);
+	char sql[160];
+	int64_t fid = 0, first = 0, id = 0;
+
+	CHECK(rows != NULL);
+	if (!rows)
+		return;
+	sip_arena_init(&a);
+	rm_db(path);
+	CHECK_INT(sip_store_open(&s, path, 0, &d), SIP_OK);
+	if (!s)
+		goto out;
+	CHECK_INT(sip_store_begin(s, &d), SIP_OK);
+	CHECK_INT(sip_store_file_start(s, "/x/intern.log", &fid, 0, &d), SIP_OK);
+	for (int i = 0; i < N; i++) {
+		char *fn = sip_arena_alloc(&a, 32);
+		int n = snprintf(fn, 32, "Fn%d::Call", i);
+		rows[i].line = (uint64_t)i + 1;
+		rows[i].kind = i % 4;
+		rows[i].status = rows[i].ms_diag_code = -1;
+		rows[i].col[SIP_COL_FUNCTION] = (sip_str){ fn, (size_t)n };
+		rows[i].col[SIP_COL_LEVEL] = (sip_str){ i % 3 ? "TL_INFO" : "TL_ERROR",
+							i % 3 ? 7 : 8 };
+		rows[i].col[SIP_COL_TEXT] = (sip_str){ "same text", 9 };
+	}
+	/* 4999 rows as groups of 16 and single rows, then one more alone */
+	CHECK_INT(sip_store_insert_rows(s, fid, 0, rows, N - 1, &first, &d), SIP_OK);
+	CHECK_INT(first, 1);
+	CHECK_INT(sip_store_insert(s, fid, 0, &rows[N - 1], &id, &d), SIP_OK);
+	CHECK_INT(id, N);
+	CHECK_INT(sip_store_commit(s, &d), SIP_OK);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM records"), N);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM strings"), N + 2);
+	CHECK_INT(q_int(s, "SELECT count(DISTINCT function) FROM records"), N);
+	for (int i = 0; i < N; i += 611) {
+		snprintf(sql, sizeof sql, "SELECT function || ' ' || level || ' ' || kind"
+			 " FROM records WHERE line = %d", i + 1);
+		char want[80];
+		static const char *const kinds[] = { "trace", "connection", "diagnostic",
+						     "protocol" };
+		snprintf(want, sizeof want, "Fn%d::Call %s %s", i,
+			 i % 3 ? "TL_INFO" : "TL_ERROR", kinds[i % 4]);
+		CHECK_STR(q_text(s, sql), want);
+	}
+	CHECK_INT(q_int(s, "SELECT count(*) FROM records WHERE text = 'same text'"), N);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM errors"), (N + 2) / 3);
+
+	/* rolled back: its new string and ids are forgotten with it (the
+	   same value is interned again afterwards, to a new id).  A store
+	   opened anew, whose memory of strings is not full. */
+	sip_store_free(s);
+	s = NULL;
+	CHECK_INT(sip_store_open(&s, path, 0, &d), SIP_OK);
+	if (!s)
+		goto out;
+	rows[0].col[SIP_COL_FUNCTION] = (sip_str){ "Gone::Never", 11 };
+	CHECK_INT(sip_store_begin(s, &d), SIP_OK);
+	CHECK_INT(sip_store_insert(s, fid, 0, &rows[0], &id, &d), SIP_OK);
+	CHECK_INT(id, N + 1);
+	sip_store_rollback(s);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM strings WHERE s = 'Gone::Never'"), 0);
+	CHECK_INT(sip_store_begin(s, &d), SIP_OK);
+	/* rows written around the writer (the view's trigger) move max(id);
+	   ByHand::Fn takes the strings id Gone::Never had */
+	CHECK_INT(sip_store_exec(s, "INSERT INTO records(file_id, line, kind, level,"
+				 " function) VALUES(1, 99999, 'trace', 'TL_WARN',"
+				 " 'ByHand::Fn')", &d), SIP_OK);
+	CHECK_INT(sip_store_insert_rows(s, fid, 0, rows, 20, &first, &d), SIP_OK);
+	CHECK_INT(first, N + 2);
+	CHECK_INT(sip_store_commit(s, &d), SIP_OK);
+	CHECK_STR(q_text(s, "SELECT function || ' ' || level FROM records WHERE line = 99999"),
+		  "ByHand::Fn TL_WARN");
+	snprintf(sql, sizeof sql, "SELECT function FROM records WHERE id = %d", N + 2);
+	CHECK_STR(q_text(s, sql), "Gone::Never");
+	CHECK_INT(q_int(s, "SELECT count(*) FROM strings WHERE s = 'Gone::Never'"), 1);
+	CHECK_INT(q_int(s, "SELECT count(*) = count(DISTINCT s) FROM strings"), 1);
+	CHECK_STR(q_text(s, "PRAGMA integrity_check"), "ok");
+out:
+	sip_store_free(s);
+	sip_arena_release(&a);
+	free(rows);
+	rm_db(path);
+}
+
 int main(int argc, char **argv)
 {
 	static const t_case cases[] = {
@@ -1240,7 +1337,7 @@ int main(int argc, char **argv)
 		T(test_hooks), T(test_hooks_one_thread), T(test_eval_abort),
 		T(test_eval_abort_one_thread), T(test_write_abort),
 		T(test_write_abort_one_thread), T(test_one_thread),
-		T(test_no_records), { 0 }
+		T(test_no_records), T(test_interning), { 0 }
 	};
 	int rc = t_main(cases);
 	rmdir(tmpdir);
