@@ -218,7 +218,7 @@ LNAV_QUERY=';SELECT count(*) FROM sipstack_log'
 # measure CMD...: run CMD $RUNS times, stdout to /dev/null (to $TMP/out when
 # CAPTURE=1); sets WALL (median seconds), RSS (peak KiB over the runs) and
 # SPREAD ((max - min) / median, in %), or FAIL (why it did not run).
-# With FRESH_DB=PATH, PATH (and its -wal/-shm/-lock) is deleted before each
+# With FRESH_DB=PATH, PATH (and its -journal/-wal/-shm/-lock) is deleted before each
 # run; after each run DB_BYTES is its size and, when DB_QUERY is set and
 # sqlite3 is there, DB_ANSWER is the answer of sqlite3 PATH "$DB_QUERY";
 # then it is deleted again.
@@ -232,7 +232,7 @@ measure() {
 	fi
 	[ "${CAPTURE:-0}" = 1 ] && out=$TMP/out
 	for i in $(seq "$RUNS"); do
-		[ -n "${FRESH_DB:-}" ] && rm -f "$FRESH_DB" "$FRESH_DB-wal" "$FRESH_DB-shm" "$FRESH_DB-lock"
+		[ -n "${FRESH_DB:-}" ] && rm -f "$FRESH_DB" "$FRESH_DB-journal" "$FRESH_DB-wal" "$FRESH_DB-shm" "$FRESH_DB-lock"
 		t0=${EPOCHREALTIME:-}
 		"$TIME" -f '%e %M' -o "$TMP/time" "$@" > "$out" 2> "$TMP/err"
 		rc=$?
