@@ -24,13 +24,17 @@
  *      arena) plus one open chunk per worker, whatever the input size.
  *      Files are opened by the name given, so messages name them that way.
  *   3. Write (calling thread = the single writer): files in list order, so
- *      ids are the same for any jobs.  Per file: one transaction marks the
- *      row 'ingesting' and deletes what will be re-read; chunks and rows are
- *      inserted (the writer only inserts) in transactions of about
- *      COMMIT_ROWS rows / COMMIT_BYTES bytes; the last transaction also
- *      writes the final status.  A kill at any point leaves either the old
- *      final state or an 'ingesting' row that the next run replaces --
- *      never duplicates.  Rows go in with multi-row inserts, a chunk's rows
+ *      ids are the same for any jobs.  Transactions hold about COMMIT_ROWS
+ *      rows / COMMIT_BYTES bytes, whatever the files: a large file spans
+ *      several, small files share one (a commit costs several fsyncs, and
+ *      committing each small file on its own made a directory of 1 MiB
+ *      files 3x slower than one large file).  Per file, in whichever
+ *      transaction is open: the row is marked 'ingesting' and what will be
+ *      re-read is deleted; chunks and rows are inserted (the writer only
+ *      inserts); the final status is written.  A kill at any point leaves
+ *      each file either in its old final state (its work was not
+ *      committed) or 'ingesting' (partly committed), which the next run
+ *      replaces -- never duplicates.  Rows go in with multi-row inserts, a chunk's rows
  *      at a time; the write hook runs on the writer, inside the transaction,
  *      after the rows of the chunk its record belongs to were inserted.
  *
@@ -525,6 +529,7 @@ typedef struct writer {
 	double last_progress;
 	uint64_t tx_rows, tx_bytes;
 	int in_tx;
+	uint64_t commit_rows;  /* opts.commit_rows or its default */
 	uint64_t last_off;           /* the current file's last row written */
 	struct worker_ctx *here;     /* jobs = 1: the parser on this thread */
 	int rc;                      /* jobs = 1: hand_over's write error, */
@@ -1041,6 +1046,38 @@ static void progress(writer *w, uint64_t cur_bytes, int force)
 }
 
 /* Insert the chunks of b and their rows (with the write hook). */
+/* Open a transaction unless one is open. */
+static int writer_begin(writer *w, sip_diag *diag)
+{
+	int rc;
+
+	if (w->in_tx)
+		return SIP_OK;
+	if ((rc = sip_store_begin(w->s, diag)))
+		return rc;
+	w->in_tx = 1;
+	w->tx_rows = w->tx_bytes = 0;
+	return SIP_OK;
+}
+
+/* Commit the open transaction once it holds enough (always when force). */
+static int writer_commit_if(writer *w, int force, sip_diag *diag)
+{
+	int rc;
+
+	if (!w->in_tx || (!force && w->tx_rows < w->commit_rows && w->tx_bytes < COMMIT_BYTES))
+		return SIP_OK;
+	if ((rc = sip_store_commit(w->s, diag)))
+		return rc;
+	w->in_tx = 0;
+	return SIP_OK;
+}
+
+static int writer_maybe_commit(writer *w, sip_diag *diag)
+{
+	return writer_commit_if(w, 0, diag);
+}
+
 static int write_batch(writer *w, job *j, batch *b, sip_diag *diag)
 {
 	const sip_ingest_opts *o = w->o;
@@ -1048,16 +1085,12 @@ static int write_batch(writer *w, job *j, batch *b, sip_diag *diag)
 
 	for (size_t c = 0; c < b->nchunks; c++) {
 		const batch_chunk *ch = &b->chunks[c];
-		int64_t chunk_id;
-		if (!w->in_tx) {
-			if ((rc = sip_store_begin(w->s, diag)))
-				return rc;
-			w->in_tx = 1;
-		}
+		int64_t chunk_id, first_id;
+		if ((rc = writer_begin(w, diag)))
+			return rc;
 		if ((rc = sip_store_insert_chunk(w->s, j->f->file_id, ch->data.p,
 						 ch->data.n, &chunk_id, diag)))
 			return rc;
-		int64_t first_id;
 		if ((rc = sip_store_insert_rows(w->s, j->f->file_id, chunk_id,
 						&b->rows[ch->first], ch->n, &first_id,
 						diag)))
@@ -1074,12 +1107,8 @@ static int write_batch(writer *w, job *j, batch *b, sip_diag *diag)
 		j->f->new_records += ch->n;
 		w->tx_rows += ch->n;
 		w->tx_bytes += ch->data.n + 128 * ch->n;
-		if (w->tx_rows >= COMMIT_ROWS || w->tx_bytes >= COMMIT_BYTES) {
-			if ((rc = sip_store_commit(w->s, diag)))
-				return rc;
-			w->in_tx = 0;
-			w->tx_rows = w->tx_bytes = 0;
-		}
+		if ((rc = writer_maybe_commit(w, diag)))
+			return rc;
 	}
 	return SIP_OK;
 }
@@ -1150,16 +1179,10 @@ static int write_job(writer *w, job *j, sip_diag *diag)
 	int rc;
 
 	f->appended = f->action == ACT_APPEND;
-	if ((rc = sip_store_begin(w->s, diag)))
+	if ((rc = writer_begin(w, diag)))
 		return rc;
-	w->in_tx = 1;
 	if ((rc = sip_store_file_start(w->s, f->canon, &f->file_id, from_line, diag)))
 		return rc;
-	/* The 'ingesting' mark is committed on its own. */
-	if ((rc = sip_store_commit(w->s, diag)))
-		return rc;
-	w->in_tx = 0;
-	w->tx_rows = w->tx_bytes = 0;
 	w->last_off = 0;
 	rc = w->here ? write_here(w, j, diag) : write_queued(w, j, diag);
 	if (rc)
@@ -1169,17 +1192,10 @@ static int write_job(writer *w, job *j, sip_diag *diag)
 			*diag = j->fatal_diag;
 		return j->fatal;
 	}
-	if (!w->in_tx) {
-		if ((rc = sip_store_begin(w->s, diag)))
-			return rc;
-		w->in_tx = 1;
-	}
-	if ((rc = finish_file(w->s, j, diag)))
+	if ((rc = writer_begin(w, diag)) || (rc = finish_file(w->s, j, diag)))
 		return rc;
-	if ((rc = sip_store_commit(w->s, diag)))
-		return rc;
-	w->in_tx = 0;
-	return SIP_OK;
+	w->tx_rows++;   /* a file of no records still counts */
+	return writer_maybe_commit(w, diag);
 }
 
 /*
@@ -1245,15 +1261,21 @@ int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 	w.s = s;
 	w.r = &r;
 	w.o = o;
+	w.commit_rows = o->commit_rows;
+	if (!w.commit_rows && getenv("SIPSCAN_TEST_COMMIT_ROWS"))
+		w.commit_rows = strtoull(getenv("SIPSCAN_TEST_COMMIT_ROWS"), NULL, 10);
+	if (!w.commit_rows)
+		w.commit_rows = COMMIT_ROWS;
 	w.prog.files_total = r.njobs;
 	w.prog.bytes_total = bytes_total;
 	if (r.njobs == 0)
 		goto indexes;
-	/* A large load drops the index with random keys (call_id) and
-	   builds it at the end: cheaper than keeping it up row by row once
-	   it outgrows the page cache (see store.c). */
+	/* A large load drops the index with random keys (call_id), and ts
+	   too when there are several files (their times interleave), and
+	   builds them at the end: cheaper than keeping them up row by row
+	   (see store.c). */
 	if (bytes_total > (o->bulk_bytes ? o->bulk_bytes : 64u * 1024 * 1024) &&
-	    (rc = sip_store_drop_bulk_indexes(s, diag)))
+	    (rc = sip_store_drop_bulk_indexes(s, r.njobs > 1, diag)))
 		goto out;
 
 	/* 2. parse: on jobs - 1 threads, or on this one */
@@ -1279,6 +1301,8 @@ int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 		w.prog.bytes_done += (uint64_t)r.jobs[i].f->size;
 		progress(&w, 0, 0);
 	}
+	if (!rc)
+		rc = writer_commit_if(&w, 1, diag);   /* the files still open */
 	if (rc) {
 		sip_store_rollback(s);
 		pthread_mutex_lock(&r.mu);

@@ -111,6 +111,10 @@ typedef struct sip_ingest_opts {
 	                                  0 = the number of cores */
 	uint64_t bulk_bytes;           /* drop the bulk indexes when more than
 	                                  this is to be read; 0 = 64 MiB */
+	uint64_t commit_rows;          /* rows per transaction; 0 = 50000, or
+	                                  SIPSCAN_TEST_COMMIT_ROWS from the
+	                                  environment (tests: files that span
+	                                  several transactions) */
 	/* Rules evaluation: eval runs on the parsers, write on the writer.
 	   Records are evaluated only when both eval_thread_new and eval are
 	   set.  eval_thread_new(eval_ctx) makes each parser thread's context
