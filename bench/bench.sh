@@ -53,7 +53,7 @@ LIST=0
 
 MEASURES="gzip_dc grep sipscan_parse_plain sipscan_parse_gz
 	analyze_plain analyze_summary analyze_gz lnav_plain lnav_gz
-	analyze_jobs1 analyze_jobs2 analyze_large"
+	analyze_jobs1 analyze_jobs2 analyze_many analyze_large"
 
 usage() {
 	sed -n '2,/^set -u/p' "$0" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//'
@@ -113,6 +113,12 @@ GZ=$PLAIN.gz
 LARGE_PLAIN=$DATA/trace-$LARGE_SIZE.log
 SCALE_FILES=
 for s in $SCALE_SEEDS; do SCALE_FILES="$SCALE_FILES $DATA/trace-$SCALE_SIZE-s$s.log"; done
+# A directory of many small files (one server's rolled-over logs, or a
+# bundle from many servers): MANY_N files of 1 MiB, seeds 1001 on.
+MANY_N=200
+MANY_DIR=$DATA/many-$MANY_N
+MANY_FILES=
+for i in $(seq 1 $MANY_N); do MANY_FILES="$MANY_FILES $MANY_DIR/trace-1-s$((1000 + i)).log"; done
 
 die() { echo "bench.sh: $*" >&2; exit 1; }
 say() { echo "$*" >&2; }
@@ -173,6 +179,12 @@ if selected analyze_jobs1 || selected analyze_jobs2; then
 	set -- $SCALE_SEEDS
 	for f in $SCALE_FILES; do gen_plain "$f" "$SCALE_SIZE" "$1"; shift; done
 	stats $SCALE_FILES
+fi
+if selected analyze_many; then
+	mkdir -p "$MANY_DIR" || exit 1
+	i=1001
+	for f in $MANY_FILES; do gen_plain "$f" 1 "$i" 2> /dev/null; i=$((i + 1)); done
+	stats $MANY_FILES
 fi
 if selected analyze_large; then
 	gen_plain "$LARGE_PLAIN" "$LARGE_SIZE" "$SEED"
@@ -449,6 +461,13 @@ bench_lnav_gz() {
 	use "$PLAIN"
 	lnav_row gzip "$GZ" "$AN_GZ_WALL"
 	LNAV_GZ_WALL=$WALL
+}
+
+bench_analyze_many() {
+	# shellcheck disable=SC2086
+	use $MANY_FILES; warm $MANY_FILES
+	FRESH_DB=$DB measure "$SIPSCAN" analyze --quiet --db "$DB" "$MANY_DIR"
+	emit "${MANY_N}x1MiB" "sipscan analyze DIR" "" "$(analyze_note)"
 }
 
 bench_analyze_jobs1() {
