@@ -18,8 +18,9 @@
  *      last record gets a chunk of its own (an incremental run deletes and
  *      re-reads that record, so it never has to cut into a chunk).  Chunks
  *      never span batches.  Full batches go to the file's bounded queue
- *      (QUEUE_MAX batches); a worker blocks while its queue is full, so
- *      memory is bounded by about workers * (QUEUE_MAX + 1) batches (each
+ *      (QUEUE_MAX batches; and QUEUE_MAX in all for the files after the one
+ *      being written); a worker blocks while its queue is full, so memory
+ *      is bounded by about 2 * QUEUE_MAX + workers batches (each
  *      at most BATCH_ROWS rows, BATCH_CHUNKS chunks, about BATCH_BYTES of
  *      arena) plus one open chunk per worker, whatever the input size.
  *      Files are opened by the name given, so messages name them that way.
@@ -515,6 +516,8 @@ typedef struct run {
 	job *jobs;
 	size_t njobs;
 	size_t next_job;
+	size_t writing;             /* the job the writer is on */
+	int ahead;                  /* batches queued for the jobs after it */
 	int abort;
 	batch *free_batches;
 	const sip_ingest_opts *o;
@@ -676,7 +679,14 @@ static int push_batch(worker_ctx *w)
 	if (w->wr)
 		return hand_over(w);
 	pthread_mutex_lock(&r->mu);
-	while (j->queued >= QUEUE_MAX && !r->abort)
+	/* Per file at most QUEUE_MAX batches; and for the files after the
+	   one being written, at most QUEUE_MAX in all: else a worker that
+	   finishes small files faster than the writer stores them would
+	   queue up any number of them.  The file being written is never
+	   held back by the others, so the writer always gets what it waits
+	   for. */
+	while (!r->abort && (j->queued >= QUEUE_MAX ||
+			     ((size_t)(j - r->jobs) != r->writing && r->ahead >= QUEUE_MAX)))
 		pthread_cond_wait(&r->cv_workers, &r->mu);
 	aborted = r->abort;
 	if (!aborted) {
@@ -687,6 +697,8 @@ static int push_batch(worker_ctx *w)
 			j->head = w->cur;
 		j->tail = w->cur;
 		j->queued++;
+		if ((size_t)(j - r->jobs) != r->writing)
+			r->ahead++;
 		w->cur = NULL;
 		w->cfirst = 0;
 		pthread_cond_signal(&r->cv_writer);
@@ -1139,6 +1151,13 @@ static int write_queued(writer *w, job *j, sip_diag *diag)
 	run *r = w->r;
 	int rc;
 
+	/* j is now the job being written: its batches no longer count as
+	   ahead, and the workers held back may go on. */
+	pthread_mutex_lock(&r->mu);
+	r->writing = (size_t)(j - r->jobs);
+	r->ahead -= j->queued;
+	pthread_cond_broadcast(&r->cv_workers);
+	pthread_mutex_unlock(&r->mu);
 	for (;;) {
 		batch *b;
 		int done;

@@ -814,6 +814,7 @@ typedef struct hook_seen {
 	int off_caller;                          /* atomic */
 	int max_threads;                         /* sampled by eval */
 	int64_t max_lag;                         /* evals - rows written */
+	int write_delay_us;                      /* a slow writer */
 } hook_seen;
 
 /* Threads of this process (Linux: the entries of /proc/self/task). */
@@ -894,6 +895,8 @@ static int on_write(void *ctx, int64_t record_id, const void *payload, size_t n)
 	int kind = -1;
 
 	h->writes++;
+	if (h->write_delay_us)
+		usleep((useconds_t)h->write_delay_us);
 	/* a fresh store: record_id is the count of rows written so far */
 	if (__atomic_load_n(&h->evals, __ATOMIC_RELAXED) - record_id > h->max_lag)
 		h->max_lag = __atomic_load_n(&h->evals, __ATOMIC_RELAXED) - record_id;
@@ -1335,6 +1338,57 @@ out:
 	rm_db(path);
 }
 
+/*
+ * Many small files and a slow writer: the parser thread must not queue up
+ * file after file (memory would grow with the number of files); it stays
+ * within a few batches of the writer.  The files are each one batch.
+ */
+static void test_many_files_bounded(void)
+{
+	enum { NFILES = 60, COPIES = 2 };
+	char db[512], log[NFILES][600];
+	sip_store *s = NULL;
+	sip_ingest_list l;
+	sip_ingest_opts o;
+	sip_diag d;
+	hook_seen h;
+	int64_t per_file = 66 * COPIES;
+
+	snprintf(db, sizeof db, "%s", tmp_path("many.db"));
+	rm_db(db);
+	memset(&h, 0, sizeof h);
+	memset(&o, 0, sizeof o);
+	CHECK_INT(sip_store_open(&s, db, 0, &d), SIP_OK);
+	if (!s)
+		return;
+	h.s = s;
+	h.write_delay_us = 200;
+	o.jobs = 2;
+	set_hooks(&o, &h);
+	sip_ingest_list_init(&l);
+	for (int i = 0; i < NFILES; i++) {
+		char name[64];
+		snprintf(name, sizeof name, "many-%02d.log", i);
+		snprintf(log[i], sizeof log[i], "%s", tmp_path(name));
+		write_copies(log[i], "samples/lync2010-fe-owa.log", COPIES);
+		CHECK_INT(sip_ingest_list_add(&l, log[i], db, &d), SIP_OK);
+	}
+	CHECK_INT(sip_ingest_run(s, &l, &o, &d), SIP_OK);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM records"), per_file * NFILES);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM files WHERE status = 'ingested'"), NFILES);
+	/* the file being written, QUEUE_MAX (8) batches of the files after it
+	   and the one being parsed: never the 60 files */
+	CHECK(h.max_lag > 0 && h.max_lag <= 12 * per_file);
+	if (h.max_lag > 12 * per_file)
+		fprintf(stderr, "  parsed ahead of the writer: %lld records\n",
+			(long long)h.max_lag);
+	sip_ingest_list_release(&l);
+	sip_store_free(s);
+	rm_db(db);
+	for (int i = 0; i < NFILES; i++)
+		unlink(log[i]);
+}
+
 int main(int argc, char **argv)
 {
 	static const t_case cases[] = {
@@ -1343,7 +1397,8 @@ int main(int argc, char **argv)
 		T(test_hooks), T(test_hooks_one_thread), T(test_eval_abort),
 		T(test_eval_abort_one_thread), T(test_write_abort),
 		T(test_write_abort_one_thread), T(test_one_thread),
-		T(test_no_records), T(test_interning), { 0 }
+		T(test_no_records), T(test_interning), T(test_many_files_bounded),
+		{ 0 }
 	};
 	int rc = t_main(cases);
 	rmdir(tmpdir);
