@@ -12,17 +12,18 @@
  *      list order.  Each record is flattened by sip_row_fill() into a
  *      batch (rows + an arena), its text appended to the worker's open
  *      chunk, and, when the caller set an eval hook, evaluated there (the
- *      payload is copied into the arena with the row).  A chunk is closed -- compressed with
- *      zstd on the worker, into the batch -- when it holds SIP_CHUNK_TARGET
- *      bytes, when its batch is full, and at the end of the file, where the
- *      last record gets a chunk of its own (an incremental run deletes and
- *      re-reads that record, so it never has to cut into a chunk).  Chunks
- *      never span batches.  Full batches go to the file's bounded queue
- *      (QUEUE_MAX batches; and QUEUE_MAX in all for the files after the one
- *      being written); a worker blocks while its queue is full, so memory
- *      is bounded by about 2 * QUEUE_MAX + workers batches (each
- *      at most BATCH_ROWS rows, BATCH_CHUNKS chunks, about BATCH_BYTES of
- *      arena) plus one open chunk per worker, whatever the input size.
+ *      payload is copied into the arena with the row).  A chunk is closed
+ *      -- compressed with zstd on the worker, into the batch -- when it
+ *      holds SIP_CHUNK_TARGET bytes, when its batch is full, and at the end
+ *      of the file, where the last record gets a chunk of its own (an
+ *      incremental run deletes and re-reads that record, so it never has
+ *      to cut into a chunk).  Chunks never span batches.  Full batches go
+ *      to the file's bounded queue (QUEUE_MAX batches; and QUEUE_MAX in
+ *      all for the files after the one being written); a worker blocks
+ *      while its queue is full, so memory is bounded by about
+ *      2 * QUEUE_MAX + workers batches (each at most BATCH_ROWS rows,
+ *      BATCH_CHUNKS chunks, about BATCH_BYTES of arena) plus one open
+ *      chunk per worker, whatever the input size.
  *      Files are opened by the name given, so messages name them that way.
  *   3. Write (calling thread = the single writer): files in list order, so
  *      ids are the same for any jobs.  Transactions hold about COMMIT_ROWS
@@ -35,9 +36,10 @@
  *      inserts); the final status is written.  A kill at any point leaves
  *      each file either in its old final state (its work was not
  *      committed) or 'ingesting' (partly committed), which the next run
- *      replaces -- never duplicates.  Rows go in with multi-row inserts, a chunk's rows
- *      at a time; the write hook runs on the writer, inside the transaction,
- *      after the rows of the chunk its record belongs to were inserted.
+ *      replaces -- never duplicates.  Rows go in with multi-row inserts,
+ *      a chunk's rows at a time; the write hook runs on the writer, inside
+ *      the transaction, after the rows of the chunk its record belongs to
+ *      were inserted.
  *
  * Threads.  jobs is the number of threads that work, the writer included:
  * jobs - 1 parser threads (at most one per file) and the calling thread.
@@ -532,7 +534,7 @@ typedef struct writer {
 	double last_progress;
 	uint64_t tx_rows, tx_bytes;
 	int in_tx;
-	uint64_t commit_rows;  /* opts.commit_rows or its default */
+	uint64_t commit_rows;        /* opts.commit_rows or its default */
 	uint64_t last_off;           /* the current file's last row written */
 	struct worker_ctx *here;     /* jobs = 1: the parser on this thread */
 	int rc;                      /* jobs = 1: hand_over's write error, */
