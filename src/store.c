@@ -340,10 +340,10 @@ static const char index_create[] =
  * steps, resets and statement ends).  The id is left NULL, so SQLite picks
  * max(id) + 1 without looking the id up first (5% fewer instructions than
  * giving it); the writer, the only one, knows max(id) and so the ids of a
- * group, and checks the last one after each statement.  OR FAIL: a statement that inserts many rows and
- * may abort makes SQLite keep a statement journal (213 MB of temp-file
- * writes for a 100 MiB trace); with FAIL it need not, and a failure rolls
- * the whole transaction back anyway.
+ * group, and checks the last one after each statement.  OR FAIL: a
+ * statement that inserts many rows and may abort makes SQLite keep a
+ * statement journal (213 MB of temp-file writes for a 100 MiB trace); with
+ * FAIL it need not, and a failure rolls the whole transaction back anyway.
  */
 #define INS_GROUP 16
 #define INS_NCOL 29
