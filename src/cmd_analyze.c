@@ -29,6 +29,7 @@
 
 #include "analysis.h"
 #include "cmd.h"
+#include "dbopen.h"
 #include "findings.h"
 #include "ingest.h"
 #include "report.h"
@@ -290,11 +291,7 @@ static int run_stats(sqlite3 *db, uint64_t total)
 			 "CREATE TEMP TABLE run_stats(kind, level_id, host_id, rid, n,"
 			 " t0, t1)", NULL, NULL, NULL) != SQLITE_OK)
 		return SIP_EDB;
-	if (sqlite3_prepare_v2(db, "SELECT sum(records) FROM files", -1, &st, NULL) != SQLITE_OK)
-		return SIP_EDB;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		all = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	all = sip_db_int(db, "SELECT sum(records) FROM files");
 	snprintf(sql, sizeof sql, "SELECT kind, level_id, host_id, id, ts FROM record_rows"
 		 " WHERE %sfile_id IN run_files", (long long)total * 2 > all ? "+" : "");
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)

@@ -9,11 +9,10 @@
 
 #include "store.h"
 
-/* One integer PRAGMA, or -1. */
-static long long pragma_int(sqlite3 *db, const char *sql)
+int64_t sip_db_int(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
-	long long v = -1;
+	int64_t v = -1;
 
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
@@ -75,12 +74,12 @@ int sip_db_open_ro(sqlite3 **out, const char *path, int need_schema,
 	}
 	/* A sipscan database written by a newer sipscan may hold tables
 	   this one does not know how to read. */
-	if (pragma_int(db, "PRAGMA application_id") == SIP_STORE_APP_ID) {
-		long long ver = pragma_int(db, "PRAGMA user_version");
+	if (sip_db_int(db, "PRAGMA application_id") == SIP_STORE_APP_ID) {
+		int64_t ver = sip_db_int(db, "PRAGMA user_version");
 		if (ver > SIP_STORE_SCHEMA_VERSION) {
 			sip_diag_set(diag, SIP_EDB, path, 0, "database schema version "
 				     "%lld is newer than this sipscan knows (%d); "
-				     "upgrade sipscan", ver, SIP_STORE_SCHEMA_VERSION);
+				     "upgrade sipscan", (long long)ver, SIP_STORE_SCHEMA_VERSION);
 			goto out;
 		}
 	}

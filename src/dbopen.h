@@ -10,6 +10,8 @@
 #ifndef SIP_DBOPEN_H
 #define SIP_DBOPEN_H
 
+#include <stdint.h>
+
 #include <sqlite3.h>
 
 #include "err.h"
@@ -29,5 +31,9 @@ int sip_db_open_ro(sqlite3 **out, const char *path, int need_schema,
  * 0, or -1 on a database error.
  */
 int sip_db_has(sqlite3 *db, const char *name);
+
+/* The first column of the first row of sql as an integer (a PRAGMA, a
+   count); -1 on a database error or when there is no row. */
+int64_t sip_db_int(sqlite3 *db, const char *sql);
 
 #endif

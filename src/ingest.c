@@ -1087,11 +1087,6 @@ static int writer_commit_if(writer *w, int force, sip_diag *diag)
 	return SIP_OK;
 }
 
-static int writer_maybe_commit(writer *w, sip_diag *diag)
-{
-	return writer_commit_if(w, 0, diag);
-}
-
 static int write_batch(writer *w, job *j, batch *b, sip_diag *diag)
 {
 	const sip_ingest_opts *o = w->o;
@@ -1121,7 +1116,7 @@ static int write_batch(writer *w, job *j, batch *b, sip_diag *diag)
 		j->f->new_records += ch->n;
 		w->tx_rows += ch->n;
 		w->tx_bytes += ch->data.n + 128 * ch->n;
-		if ((rc = writer_maybe_commit(w, diag)))
+		if ((rc = writer_commit_if(w, 0, diag)))
 			return rc;
 	}
 	return SIP_OK;
@@ -1216,7 +1211,7 @@ static int write_job(writer *w, job *j, sip_diag *diag)
 	if ((rc = writer_begin(w, diag)) || (rc = finish_file(w->s, j, diag)))
 		return rc;
 	w->tx_rows++;   /* a file of no records still counts */
-	return writer_maybe_commit(w, diag);
+	return writer_commit_if(w, 0, diag);
 }
 
 /*

@@ -84,6 +84,8 @@
  */
 #include "store.h"
 
+#include "dbopen.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,8 +229,9 @@ static const char *const migrations[] = {
 	" (SELECT id FROM strings WHERE s = r.direction),"
 	" r.ms_diag_code, r.ms_diag_reason, r.truncated, r.chunk_id, r.raw_off,"
 	" r.raw_len FROM records r ORDER BY r.id;\n"
-	"DROP VIEW connections; DROP VIEW diagnostics; DROP VIEW messages;"
-	" DROP VIEW errors; DROP TABLE records;\n"
+	/* connections, diagnostics and messages stay as they are: they name
+	   records, which becomes the view below */
+	"DROP VIEW errors; DROP TABLE records;\n"
 	"CREATE INDEX records_file_line ON record_rows(file_id, line);\n"
 	"CREATE INDEX records_ts ON record_rows(ts);\n"
 	"CREATE INDEX records_fqdn ON record_rows(fqdn) WHERE fqdn IS NOT NULL;\n"
@@ -281,21 +284,6 @@ static const char *const migrations[] = {
 	"  NEW.ms_diag_reason, coalesce(NEW.truncated, 0), NEW.chunk_id,"
 	"  NEW.raw_off, NEW.raw_len);"
 	" END;\n"
-	"CREATE VIEW connections AS SELECT r.id, r.file_id, f.path AS file,"
-	" r.line, r.ts, r.level, r.host, r.text, r.result_code,"
-	" r.result_symbol, r.transport, r.peer, r.local, r.fqdn, r.conn_id"
-	" FROM records r JOIN files f ON f.id = r.file_id"
-	" WHERE r.kind = 'connection';\n"
-	"CREATE VIEW diagnostics AS SELECT r.id, r.file_id, f.path AS file,"
-	" r.line, r.ts, r.level, r.host, r.text, r.result_code,"
-	" r.result_symbol, r.transport, r.peer, r.fqdn, r.call_id, r.cseq,"
-	" r.method FROM records r JOIN files f ON f.id = r.file_id"
-	" WHERE r.kind = 'diagnostic';\n"
-	"CREATE VIEW messages AS SELECT r.id, r.file_id, f.path AS file,"
-	" r.line, r.ts, r.level, r.host, r.direction, r.peer, r.transport,"
-	" r.method, r.status, r.call_id, r.cseq, r.ms_diag_code,"
-	" r.ms_diag_reason FROM records r JOIN files f ON f.id = r.file_id"
-	" WHERE r.kind = 'protocol';\n"
 	/* errors: the same rows as in version 1, picked on ids (a string
 	   lookup per record made the view 4x slower). */
 	"CREATE VIEW errors AS SELECT r.id, r.file_id, f.path AS file,"
@@ -395,20 +383,6 @@ static int exec_sql(sqlite3 *db, const char *sql, sip_diag *diag)
 	return SIP_OK;
 }
 
-/* One integer from a query (a PRAGMA); -1 on error. */
-static int64_t query_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t v = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 /*
  * Check the identity of the open database: returns SIP_OK with *version,
  * or SIP_EDB when it is not ours or too new.
@@ -418,9 +392,9 @@ static int check_identity(sqlite3 *db, const char *path, int *version,
 {
 	int64_t app, ver, ntables;
 
-	app = query_int(db, "PRAGMA application_id");
-	ver = query_int(db, "PRAGMA user_version");
-	ntables = query_int(db, "SELECT count(*) FROM sqlite_master");
+	app = sip_db_int(db, "PRAGMA application_id");
+	ver = sip_db_int(db, "PRAGMA user_version");
+	ntables = sip_db_int(db, "SELECT count(*) FROM sqlite_master");
 	if (app < 0 || ver < 0 || ntables < 0)
 		return db_error(db, diag, "cannot read the database header");
 	if (app != 0 && app != SIP_STORE_APP_ID)
@@ -581,7 +555,7 @@ sqlite3 *sip_store_db(sip_store *s)
 
 int sip_store_schema_version(sip_store *s)
 {
-	return (int)query_int(s->db, "PRAGMA user_version");
+	return (int)sip_db_int(s->db, "PRAGMA user_version");
 }
 
 int sip_store_exec(sip_store *s, const char *sql, sip_diag *diag)
@@ -1435,7 +1409,7 @@ int sip_store_insert_rows(sip_store *s, int64_t file_id, int64_t chunk_id,
 	if (!s->ins)
 		return sip_diag_set(diag, SIP_EREADONLY, "", 0, "store opened read-only");
 	if (s->next_id <= 0) {
-		int64_t max = query_int(s->db, "SELECT coalesce(max(id), 0) FROM record_rows");
+		int64_t max = sip_db_int(s->db, "SELECT coalesce(max(id), 0) FROM record_rows");
 		if (max < 0)
 			return db_error(s->db, diag, "records max id");
 		s->next_id = max + 1;
@@ -1475,12 +1449,5 @@ int sip_store_insert(sip_store *s, int64_t file_id, int64_t chunk_id,
 
 void sip_store_hash_hex(const void *p, size_t n, char out[17])
 {
-	const unsigned char *b = p;
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
-	}
-	snprintf(out, 17, "%016llx", (unsigned long long)h);
+	snprintf(out, 17, "%016llx", (unsigned long long)fnv1a(p, n));
 }
