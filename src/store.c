@@ -111,10 +111,23 @@ typedef struct intern_ent {
 	int64_t id;
 } intern_ent;
 
+/*
+ * What one parameter of a record insert holds.  Bindings survive
+ * sqlite3_reset, so binding the same NULL or integer again is skipped:
+ * most columns of most rows are NULL, and file_id, kind, chunk_id and the
+ * interned ids repeat from row to row.
+ */
+enum { BOUND_NULL, BOUND_INT, BOUND_OTHER };
+typedef struct {
+	int64_t v;
+	int tag;
+} bound_slot;
+
 struct sip_store {
 	sqlite3 *db;
 	sqlite3_stmt *ins;       /* the record insert */
 	sqlite3_stmt *ins_group; /* ... of INS_GROUP records */
+	bound_slot *bound;       /* what ins holds, then ins_group (all_bound) */
 	int64_t next_id;         /* id of the next record; 0 = ask */
 	sqlite3_stmt *ins_chunk; /* the chunk insert */
 	sqlite3_stmt *str_get;   /* strings lookup */
@@ -498,6 +511,12 @@ int sip_store_open(sip_store **out, const char *path, int flags, sip_diag *diag)
 			rc = db_error(s->db, diag, "prepare insert");
 			goto out;
 		}
+		/* calloc: every parameter of a new statement is NULL */
+		if (!(s->bound = calloc((size_t)(1 + INS_GROUP) * INS_NCOL,
+					sizeof *s->bound))) {
+			rc = sip_diag_set(diag, SIP_ENOMEM, path, 0, "out of memory");
+			goto out;
+		}
 		for (int i = 1; i < INS_GROUP; i++)
 			n += (size_t)snprintf(sql + n, sizeof sql - n, ",%s", insert_tuple);
 		if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
@@ -541,6 +560,7 @@ void sip_store_free(sip_store *s)
 	intern_clear(s);
 	sqlite3_finalize(s->ins);
 	sqlite3_finalize(s->ins_group);
+	free(s->bound);
 	sqlite3_finalize(s->ins_chunk);
 	sqlite3_finalize(s->str_get);
 	sqlite3_finalize(s->str_ins);
@@ -1344,45 +1364,75 @@ static int intern(sip_store *s, int col, sip_str v, int64_t *id, sip_diag *diag)
 }
 
 /* Bind row as the tuple starting at parameter base + 1. */
-static int bind_row(sip_store *s, sqlite3_stmt *st, int base, int64_t file_id,
-		    int64_t chunk_id, const sip_row *row, sip_diag *diag)
+static void bind_i64(sqlite3_stmt *st, bound_slot *b, int p, int64_t v)
+{
+	if (b[p - 1].tag == BOUND_INT && b[p - 1].v == v)
+		return;
+	sqlite3_bind_int64(st, p, v);
+	b[p - 1].tag = BOUND_INT;
+	b[p - 1].v = v;
+}
+
+static void bind_nul(sqlite3_stmt *st, bound_slot *b, int p)
+{
+	if (b[p - 1].tag == BOUND_NULL)
+		return;
+	sqlite3_bind_null(st, p);
+	b[p - 1].tag = BOUND_NULL;
+}
+
+/* sqlite3_clear_bindings, and the record of it */
+static void unbind_all(sip_store *s, sqlite3_stmt *st)
+{
+	sqlite3_clear_bindings(st);
+	if (st == s->ins)
+		memset(s->bound, 0, INS_NCOL * sizeof *s->bound);
+	else
+		memset(s->bound + INS_NCOL, 0, INS_GROUP * INS_NCOL * sizeof *s->bound);
+}
+
+static int bind_row(sip_store *s, sqlite3_stmt *st, bound_slot *b, int base,
+		    int64_t file_id, int64_t chunk_id, const sip_row *row,
+		    sip_diag *diag)
 {
 	int rc;
 
-	sqlite3_bind_null(st, base + 1);   /* id: SQLite picks max + 1 */
-	sqlite3_bind_int64(st, base + 2, file_id);
-	sqlite3_bind_int64(st, base + 3, (int64_t)row->line);
-	sqlite3_bind_int(st, base + 4, row->kind >= 0 && row->kind <= 3 ? row->kind : 0);
+	bind_nul(st, b, base + 1);   /* id: SQLite picks max + 1 */
+	bind_i64(st, b, base + 2, file_id);
+	bind_i64(st, b, base + 3, (int64_t)row->line);
+	bind_i64(st, b, base + 4, row->kind >= 0 && row->kind <= 3 ? row->kind : 0);
 	if (row->status >= 0)
-		sqlite3_bind_int64(st, base + 5, row->status);
+		bind_i64(st, b, base + 5, row->status);
 	else
-		sqlite3_bind_null(st, base + 5);
+		bind_nul(st, b, base + 5);
 	if (row->ms_diag_code >= 0)
-		sqlite3_bind_int64(st, base + 6, row->ms_diag_code);
+		bind_i64(st, b, base + 6, row->ms_diag_code);
 	else
-		sqlite3_bind_null(st, base + 6);
-	sqlite3_bind_int(st, base + 7, row->truncated);
+		bind_nul(st, b, base + 6);
+	bind_i64(st, b, base + 7, row->truncated);
 	if (chunk_id > 0) {
-		sqlite3_bind_int64(st, base + 8, chunk_id);
-		sqlite3_bind_int64(st, base + 9, (int64_t)row->raw_off);
-		sqlite3_bind_int64(st, base + 10, (int64_t)row->raw_len);
+		bind_i64(st, b, base + 8, chunk_id);
+		bind_i64(st, b, base + 9, (int64_t)row->raw_off);
+		bind_i64(st, b, base + 10, (int64_t)row->raw_len);
 	} else {
-		sqlite3_bind_null(st, base + 8);
-		sqlite3_bind_null(st, base + 9);
-		sqlite3_bind_null(st, base + 10);
+		bind_nul(st, b, base + 8);
+		bind_nul(st, b, base + 9);
+		bind_nul(st, b, base + 10);
 	}
 	for (int i = 0; i < SIP_COL_N; i++) {
 		int p = base + INS_FIRST_COL + i;
 		int64_t sid = 0;
-		if (!row->col[i].p || !row->col[i].n)
-			sqlite3_bind_null(st, p);
-		else if (!interned[i])
+		if (!row->col[i].p || !row->col[i].n) {
+			bind_nul(st, b, p);
+		} else if (!interned[i]) {
 			sqlite3_bind_text(st, p, row->col[i].p, (int)row->col[i].n,
 					  SQLITE_STATIC);
-		else if ((rc = intern(s, i, row->col[i], &sid, diag)))
+			b[p - 1].tag = BOUND_OTHER;
+		} else if ((rc = intern(s, i, row->col[i], &sid, diag))) {
 			return rc;
-		else
-			sqlite3_bind_int64(st, p, sid);
+		} else {
+			bind_i64(st, b, p, sid);
+		}
 	}
 	return SIP_OK;
 }
@@ -1393,7 +1443,7 @@ static int run_insert(sip_store *s, sqlite3_stmt *st, sip_diag *diag)
 
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		sqlite3_clear_bindings(st);
+		unbind_all(s, st);
 		return db_error(s->db, diag, "insert record");
 	}
 	return SIP_OK;
@@ -1419,10 +1469,11 @@ int sip_store_insert_rows(sip_store *s, int64_t file_id, int64_t chunk_id,
 	while (i < n) {
 		sqlite3_stmt *st = n - i >= INS_GROUP ? s->ins_group : s->ins;
 		size_t k = st == s->ins ? 1 : INS_GROUP;
+		bound_slot *b = st == s->ins ? s->bound : s->bound + INS_NCOL;
 		for (size_t j = 0; j < k; j++) {
-			if ((rc = bind_row(s, st, (int)j * INS_NCOL, file_id, chunk_id,
+			if ((rc = bind_row(s, st, b, (int)j * INS_NCOL, file_id, chunk_id,
 					   &rows[i + j], diag))) {
-				sqlite3_clear_bindings(st);
+				unbind_all(s, st);
 				return rc;
 			}
 		}

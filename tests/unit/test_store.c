@@ -1389,6 +1389,63 @@ static void test_many_files_bounded(void)
 		unlink(log[i]);
 }
 
+/*
+ * The writer skips binding a NULL or an integer that a parameter already
+ * holds; a failed insert clears every binding, and what the writer knows
+ * of them must be cleared too.  An insert is made to fail in a group of
+ * 16 rows and in a single-row statement, then the same rows are inserted
+ * again: every value must arrive.
+ */
+static void test_rebind_after_failure(void)
+{
+	const char *path = tmp_path("rebind.db");
+	enum { N = 20 };
+	static const int fail_line[] = { 5, 18 };
+	sip_store *s = NULL;
+	sip_row rows[N];
+	sip_diag d;
+	int64_t fid = 0, first = 0;
+
+	memset(rows, 0, sizeof rows);
+	for (int i = 0; i < N; i++) {
+		rows[i].line = (uint64_t)i + 1;
+		rows[i].kind = 3;
+		rows[i].status = 504;
+		rows[i].ms_diag_code = 1034;
+		rows[i].col[SIP_COL_LEVEL] = (sip_str){ "TL_INFO", 7 };
+		rows[i].col[SIP_COL_METHOD] = (sip_str){ "INVITE", 6 };
+	}
+	rm_db(path);
+	CHECK_INT(sip_store_open(&s, path, 0, &d), SIP_OK);
+	if (!s)
+		goto out;
+	CHECK_INT(sip_store_begin(s, &d), SIP_OK);
+	CHECK_INT(sip_store_file_start(s, "/x/rebind.log", &fid, 0, &d), SIP_OK);
+	CHECK_INT(sip_store_commit(s, &d), SIP_OK);
+	for (size_t k = 0; k < sizeof fail_line / sizeof fail_line[0]; k++) {
+		char sql[200];
+		snprintf(sql, sizeof sql, "CREATE TEMP TRIGGER boom BEFORE INSERT ON"
+			 " record_rows WHEN NEW.line = %d BEGIN"
+			 " SELECT RAISE(FAIL, 'boom'); END", fail_line[k]);
+		CHECK_INT(sip_store_begin(s, &d), SIP_OK);
+		CHECK_INT(sip_store_exec(s, sql, &d), SIP_OK);
+		CHECK(sip_store_insert_rows(s, fid, 0, rows, N, &first, &d) != SIP_OK);
+		sip_store_rollback(s);   /* the trigger goes with it */
+		CHECK_INT(q_int(s, "SELECT count(*) FROM sqlite_temp_master"), 0);
+		CHECK_INT(sip_store_begin(s, &d), SIP_OK);
+		CHECK_INT(sip_store_insert_rows(s, fid, 0, rows, N, &first, &d), SIP_OK);
+		CHECK_INT(sip_store_commit(s, &d), SIP_OK);
+	}
+	CHECK_INT(q_int(s, "SELECT count(*) FROM records"), 2 * N);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM messages WHERE status = 504"
+			   " AND ms_diag_code = 1034 AND method = 'INVITE'"
+			   " AND level = 'TL_INFO'"), 2 * N);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM records WHERE file_id = 1"), 2 * N);
+out:
+	sip_store_free(s);
+	rm_db(path);
+}
+
 int main(int argc, char **argv)
 {
 	static const t_case cases[] = {
@@ -1398,6 +1455,7 @@ int main(int argc, char **argv)
 		T(test_eval_abort_one_thread), T(test_write_abort),
 		T(test_write_abort_one_thread), T(test_one_thread),
 		T(test_no_records), T(test_interning), T(test_many_files_bounded),
+		T(test_rebind_after_failure),
 		{ 0 }
 	};
 	int rc = t_main(cases);
