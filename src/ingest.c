@@ -476,7 +476,8 @@ static int mark_duplicates(sip_ingest_list *l)
 
 /* Rows [first, first + n) of a batch whose text is the chunk data. */
 typedef struct batch_chunk {
-	sip_str data;                /* the compressed chunk, in the arena */
+	sip_str data;                /* the chunk, in the arena: compressed, */
+	int raw;                     /* or its text, for the writer to compress */
 	size_t first, n;
 } batch_chunk;
 
@@ -520,6 +521,7 @@ typedef struct run {
 	size_t next_job;
 	size_t writing;             /* the job the writer is on */
 	int ahead;                  /* batches queued for the jobs after it */
+	int writer_idle;            /* the writer waits for a batch */
 	int abort;
 	batch *free_batches;
 	const sip_ingest_opts *o;
@@ -537,6 +539,8 @@ typedef struct writer {
 	uint64_t commit_rows;        /* opts.commit_rows or its default */
 	uint64_t last_off;           /* the current file's last row written */
 	struct worker_ctx *here;     /* jobs = 1: the parser on this thread */
+	sip_zctx *z;                 /* for the chunks a worker left raw */
+	sip_buf zbuf;
 	int rc;                      /* jobs = 1: hand_over's write error, */
 	sip_diag *diag;              /* and the diag it fills */
 } writer;
@@ -615,28 +619,63 @@ static int job_fatal(worker_ctx *w, int rc, const char *what)
 }
 
 /*
+ * Whether a chunk of j should be left for the writer to compress.  zstd is
+ * a fifth of all the work; with one parser thread the parser is the slower
+ * of the two threads on most inputs, and the writer waits for it.  So a
+ * chunk goes to the writer raw when the writer is waiting for this very
+ * file and its queue is empty; when the writer is the slower one, its
+ * queue fills and the parser compresses again.  Raw chunks are thus only
+ * made while the queue is near empty: they add at most a few batches'
+ * text (about 1 MiB each) to the memory.
+ */
+static int leave_raw(worker_ctx *w)
+{
+	run *r = w->r;
+	int raw;
+
+	if (w->wr || r->o->chunk_zstd == SIP_ZSTD_PARSER)
+		return 0;   /* jobs = 1: one thread does both anyway */
+	if (r->o->chunk_zstd == SIP_ZSTD_WRITER)
+		return 1;
+	pthread_mutex_lock(&r->mu);
+	raw = r->writer_idle && !w->j->queued && (size_t)(w->j - r->jobs) == r->writing;
+	pthread_mutex_unlock(&r->mu);
+	return raw;
+}
+
+/*
  * Close a chunk of the current batch: compress the texts of rows
- * [cfirst, upto) (the first bytes of w->text) into the batch, and keep the
- * rest of the text, rebased, as the start of the next chunk.
+ * [cfirst, upto) (the first bytes of w->text) into the batch, or copy them
+ * there for the writer to compress (leave_raw), and keep the rest of the
+ * text, rebased, as the start of the next chunk.
  */
 static int flush_chunk(worker_ctx *w, size_t upto)
 {
 	batch *b = w->cur;
 	size_t len = upto < b->n ? (size_t)b->rows[upto].raw_off : w->text.n;
+	const char *data = w->text.p;
+	size_t n = len;
+	int raw = leave_raw(w);
 	batch_chunk *c;
 	char *p;
 	int rc;
 
 	if (upto <= w->cfirst)
 		return SIP_OK;
-	sip_buf_reset(&w->zbuf);
-	if ((rc = sip_store_chunk_compress(w->z, w->text.p, len, &w->zbuf)))
-		return job_fatal(w, rc, "compressing records");
-	if (!(p = sip_arena_alloc(&b->arena, w->zbuf.n)))
+	if (!raw) {
+		sip_buf_reset(&w->zbuf);
+		if ((rc = sip_store_chunk_compress(w->z, w->text.p, len, &w->zbuf)))
+			return job_fatal(w, rc, "compressing records");
+		data = w->zbuf.p;
+		n = w->zbuf.n;
+	}
+	if (!(p = sip_arena_alloc(&b->arena, n ? n : 1)))
 		return job_fatal(w, SIP_ENOMEM, "compressing records");
-	memcpy(p, w->zbuf.p, w->zbuf.n);
+	if (n)
+		memcpy(p, data, n);
 	c = &b->chunks[b->nchunks++];
-	c->data = (sip_str){ p, w->zbuf.n };
+	c->data = (sip_str){ p, n };
+	c->raw = raw;
 	c->first = w->cfirst;
 	c->n = upto - w->cfirst;
 	if (len < w->text.n)
@@ -1094,11 +1133,23 @@ static int write_batch(writer *w, job *j, batch *b, sip_diag *diag)
 
 	for (size_t c = 0; c < b->nchunks; c++) {
 		const batch_chunk *ch = &b->chunks[c];
+		sip_str data = ch->data;
 		int64_t chunk_id, first_id;
+		if (ch->raw) {
+			sip_buf_reset(&w->zbuf);
+			if (!w->z && !(w->z = sip_zctx_new()))
+				rc = SIP_ENOMEM;
+			else
+				rc = sip_store_chunk_compress(w->z, data.p, data.n, &w->zbuf);
+			if (rc)
+				return sip_diag_set(diag, rc, j->f->path, 0,
+						    "compressing records: %s", sip_strerror(rc));
+			data = (sip_str){ w->zbuf.p, w->zbuf.n };
+		}
 		if ((rc = writer_begin(w, diag)))
 			return rc;
-		if ((rc = sip_store_insert_chunk(w->s, j->f->file_id, ch->data.p,
-						 ch->data.n, &chunk_id, diag)))
+		if ((rc = sip_store_insert_chunk(w->s, j->f->file_id, data.p,
+						 data.n, &chunk_id, diag)))
 			return rc;
 		if ((rc = sip_store_insert_rows(w->s, j->f->file_id, chunk_id,
 						&b->rows[ch->first], ch->n, &first_id,
@@ -1115,7 +1166,7 @@ static int write_batch(writer *w, job *j, batch *b, sip_diag *diag)
 		}
 		j->f->new_records += ch->n;
 		w->tx_rows += ch->n;
-		w->tx_bytes += ch->data.n + 128 * ch->n;
+		w->tx_bytes += data.n + 128 * ch->n;
 		if ((rc = writer_commit_if(w, 0, diag)))
 			return rc;
 	}
@@ -1159,8 +1210,10 @@ static int write_queued(writer *w, job *j, sip_diag *diag)
 		batch *b;
 		int done;
 		pthread_mutex_lock(&r->mu);
+		r->writer_idle = 1;
 		while (!j->head && !j->done)
 			pthread_cond_wait(&r->cv_writer, &r->mu);
+		r->writer_idle = 0;
 		b = j->head;
 		if (b) {
 			j->head = b->next;
@@ -1245,6 +1298,7 @@ int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 
 	memset(&r, 0, sizeof r);
 	memset(&w, 0, sizeof w);
+	sip_buf_init(&w.zbuf, 0);
 	pthread_mutex_init(&r.mu, NULL);
 	pthread_cond_init(&r.cv_writer, NULL);
 	pthread_cond_init(&r.cv_workers, NULL);
@@ -1361,6 +1415,8 @@ out:
 	}
 	free(r.jobs);
 	free(written);
+	sip_zctx_free(w.z);
+	sip_buf_release(&w.zbuf);
 	pthread_cond_destroy(&r.cv_workers);
 	pthread_cond_destroy(&r.cv_writer);
 	pthread_mutex_destroy(&r.mu);

@@ -103,6 +103,8 @@ typedef int (*sip_ingest_eval_fn)(void *thread_ctx, const sip_record *rec,
 typedef int (*sip_ingest_write_fn)(void *ctx, int64_t record_id,
 				   const void *payload, size_t n);
 
+enum { SIP_ZSTD_ADAPT, SIP_ZSTD_PARSER, SIP_ZSTD_WRITER };
+
 typedef struct sip_ingest_opts {
 	int jobs;                      /* threads that work, 1..64, the
 	                                  writer (the calling thread)
@@ -115,6 +117,13 @@ typedef struct sip_ingest_opts {
 	                                  SIPSCAN_TEST_COMMIT_ROWS from the
 	                                  environment (tests: files that span
 	                                  several transactions) */
+	int chunk_zstd;                /* who compresses the chunks: 0 = the
+	                                  parser, or the writer when it waits
+	                                  for one (see leave_raw in ingest.c);
+	                                  tests: SIP_ZSTD_PARSER or
+	                                  SIP_ZSTD_WRITER, always that one
+	                                  (the writer only when there is a
+	                                  parser thread) */
 	/* Rules evaluation: eval runs on the parsers, write on the writer.
 	   Records are evaluated only when both eval_thread_new and eval are
 	   set.  eval_thread_new(eval_ctx) makes each parser thread's context
