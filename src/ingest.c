@@ -656,14 +656,13 @@ static int flush_chunk(worker_ctx *w, size_t upto)
 	size_t len = upto < b->n ? (size_t)b->rows[upto].raw_off : w->text.n;
 	const char *data = w->text.p;
 	size_t n = len;
-	int raw = leave_raw(w);
 	batch_chunk *c;
 	char *p;
-	int rc;
+	int raw, rc;
 
 	if (upto <= w->cfirst)
 		return SIP_OK;
-	if (!raw) {
+	if (!(raw = leave_raw(w))) {
 		sip_buf_reset(&w->zbuf);
 		if ((rc = sip_store_chunk_compress(w->z, w->text.p, len, &w->zbuf)))
 			return job_fatal(w, rc, "compressing records");
