@@ -35,6 +35,7 @@
 #include "report.h"
 #include "rules.h"
 #include "store.h"
+#include "tally.h"
 #include "topology.h"
 
 static void sip_print_diag_ctx(void *ctx, const sip_diag *d)
@@ -72,39 +73,6 @@ static void on_progress(void *ctx, const sip_ingest_progress *p)
 }
 
 /* Rows of a two-or-more-column query printed with fmt per row. */
-static int print_rows(sqlite3 *db, const char *sql, int kind)
-{
-	sqlite3_stmt *st = NULL;
-	int rc, first = 1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return SIP_EDB;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *a = (const char *)sqlite3_column_text(st, 0);
-		long long n = sqlite3_column_int64(st, 1);
-		switch (kind) {
-		case 0: /* "name n, name n" on one line */
-			printf("%s%s %lld", first ? "" : ", ", a ? a : "-", n);
-			break;
-		case 1: { /* hosts */
-			const char *lo = (const char *)sqlite3_column_text(st, 2);
-			const char *hi = (const char *)sqlite3_column_text(st, 3);
-			printf("  %-30s %s .. %s  (%lld records)\n", a ? a : "(no host in the log)",
-			       lo ? lo : "-", hi ? hi : "-", n);
-			break;
-		}
-		default: /* top errors */
-			printf("  %7lld  %.200s\n", n, a ? a : "");
-			break;
-		}
-		first = 0;
-	}
-	if (kind == 0)
-		printf("%s\n", first ? "none" : "");
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? SIP_OK : SIP_EDB;
-}
-
 /* A JSON array of numbers ("[12,40]") as "12 40". */
 static void ids_words(const char *json, char *out, size_t n)
 {
@@ -138,9 +106,12 @@ static void print_labelled(sip_buf *b, const char *label, const char *text)
  * The findings that have records in this run's files (temp table
  * run_files), most severe and most frequent first, with cause and fix
  * wrapped for an 80-column terminal; benign ones as one line each at the
- * end; then the most frequent unexplained error signatures.
+ * end; then the most frequent unexplained error signatures.  most: the
+ * run's files hold most of the database's records, so the unexplained
+ * records (a few of all) are read whole rather than the run's records one
+ * by one through the file index.
  */
-static int print_findings(sqlite3 *db)
+static int print_findings(sqlite3 *db, int most)
 {
 	static const char sql[] =
 		"SELECT severity, title, cause, fix, count, first_seen, last_seen,"
@@ -151,6 +122,10 @@ static int print_findings(sqlite3 *db)
 	static const char usql[] =
 		"SELECT u.template, count(*) AS n FROM unexplained u"
 		" JOIN record_rows r ON r.id = u.record_id WHERE r.file_id IN run_files"
+		" GROUP BY u.template ORDER BY n DESC, u.template";
+	static const char usql_most[] =
+		"SELECT u.template, count(*) AS n FROM unexplained u"
+		" CROSS JOIN record_rows r ON r.id = u.record_id WHERE r.file_id IN run_files"
 		" GROUP BY u.template ORDER BY n DESC, u.template";
 	sqlite3_stmt *st = NULL;
 	sip_buf b;
@@ -203,7 +178,7 @@ static int print_findings(sqlite3 *db)
 	if (!problems && !benign)
 		printf("\nfindings: none\n");
 
-	if (sqlite3_prepare_v2(db, usql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, most ? usql_most : usql, -1, &st, NULL) != SQLITE_OK)
 		return SIP_EDB;
 	{
 		int shown = 0;
@@ -232,7 +207,7 @@ static int print_findings(sqlite3 *db)
 typedef struct stat_group {
 	int kind;
 	sqlite3_int64 level_id, host_id;   /* 0 = NULL */
-	sqlite3_int64 rid, n;              /* first record, count */
+	sqlite3_int64 n;                   /* count */
 	char t0[32], t1[32];               /* min and max ts */
 } stat_group;
 
@@ -271,35 +246,50 @@ static int grow_slots(size_t **slots, size_t *nslots, const stat_group *g, size_
 	return 0;
 }
 
+/* Add the count n of strings.id id (0 = NULL) to set. */
+static int add_string(sqlite3_stmt *str, sip_tally_set *set, sqlite3_int64 id,
+		      sqlite3_int64 n, const char *t0, const char *t1)
+{
+	const char *v = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (id) {
+		sqlite3_bind_int64(str, 1, id);
+		if (sqlite3_step(str) == SQLITE_ROW) {
+			v = (const char *)sqlite3_column_text(str, 0);
+			len = (size_t)sqlite3_column_bytes(str, 0);
+		}
+	}
+	rc = sip_tally_add(set, v, len, (uint64_t)n, t0, t1, SIZE_MAX, SIZE_MAX);
+	sqlite3_reset(str);
+	return rc ? SIP_ENOMEM : SIP_OK;
+}
+
 /*
- * Fill temp.run_stats(kind, level_id, host_id, rid, n, t0, t1) from the
- * records of the run's files (temp.run_files).  The rows are grouped here
- * as they stream by (consecutive records mostly share a group): a GROUP BY
- * in SQL sorted every record first, 3x slower.  When the run's files hold
- * most of the database a plain scan beats the file index.
+ * The kinds, levels and hosts of the records of the run's files (temp
+ * table run_files) into t, from the database: the summary of a run that
+ * did not write all of them (an unchanged or a grown file).  The rows are
+ * grouped by ids as they stream by (consecutive records mostly share a
+ * group): a GROUP BY in SQL sorted every record first, 3x slower.  When the
+ * run's files hold most of the database a plain scan beats the file index.
  */
-static int run_stats(sqlite3 *db, uint64_t total)
+static int stats_from_db(sqlite3 *db, int most, sip_tally *t)
 {
 	sqlite3_stmt *st = NULL;
 	stat_group *g = NULL, *last = NULL;
 	size_t ng = 0, cap = 0, *slots = NULL, nslots = 0;
-	long long all = -1;
 	char sql[256];
 	int src, rc = SIP_EDB;
 
-	if (sqlite3_exec(db, "DROP TABLE IF EXISTS temp.run_stats;"
-			 "CREATE TEMP TABLE run_stats(kind, level_id, host_id, rid, n,"
-			 " t0, t1)", NULL, NULL, NULL) != SQLITE_OK)
-		return SIP_EDB;
-	all = sip_db_int(db, "SELECT sum(records) FROM files");
-	snprintf(sql, sizeof sql, "SELECT kind, level_id, host_id, id, ts FROM record_rows"
-		 " WHERE %sfile_id IN run_files", (long long)total * 2 > all ? "+" : "");
+	snprintf(sql, sizeof sql, "SELECT kind, level_id, host_id, ts FROM record_rows"
+		 " WHERE %sfile_id IN run_files", most ? "+" : "");
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return SIP_EDB;
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		int kind = sqlite3_column_int(st, 0);
 		sqlite3_int64 lv = sqlite3_column_int64(st, 1), h = sqlite3_column_int64(st, 2);
-		const char *ts = (const char *)sqlite3_column_text(st, 4);
+		const char *ts = (const char *)sqlite3_column_text(st, 3);
 		if (!last || !same_group(last, kind, lv, h)) {
 			size_t k;
 			if (ng * 2 >= nslots && grow_slots(&slots, &nslots, g, ng))
@@ -321,7 +311,6 @@ static int run_stats(sqlite3 *db, uint64_t total)
 				last->kind = kind;
 				last->level_id = lv;
 				last->host_id = h;
-				last->rid = sqlite3_column_int64(st, 3);
 				slots[k] = ng;
 			}
 		}
@@ -333,26 +322,14 @@ static int run_stats(sqlite3 *db, uint64_t total)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (src != SQLITE_DONE || sqlite3_prepare_v2(db, "INSERT INTO run_stats"
-			" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &st, NULL) != SQLITE_OK)
+	if (src != SQLITE_DONE ||
+	    sqlite3_prepare_v2(db, "SELECT s FROM strings WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	for (size_t i = 0; i < ng; i++) {
-		sqlite3_bind_int(st, 1, g[i].kind);
-		sqlite3_bind_int64(st, 2, g[i].level_id);
-		sqlite3_bind_int64(st, 3, g[i].host_id);
-		sqlite3_bind_int64(st, 4, g[i].rid);
-		sqlite3_bind_int64(st, 5, g[i].n);
-		if (g[i].t0[0])
-			sqlite3_bind_text(st, 6, g[i].t0, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(st, 6);
-		if (g[i].t1[0])
-			sqlite3_bind_text(st, 7, g[i].t1, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(st, 7);
-		if (sqlite3_step(st) != SQLITE_DONE)
+		t->kinds[g[i].kind >= 0 && g[i].kind <= 3 ? g[i].kind : 0] += (uint64_t)g[i].n;
+		if (add_string(st, &t->levels, g[i].level_id, g[i].n, NULL, NULL) ||
+		    add_string(st, &t->hosts, g[i].host_id, g[i].n, g[i].t0, g[i].t1))
 			goto out;
-		sqlite3_reset(st);
 	}
 	rc = SIP_OK;
 out:
@@ -362,19 +339,113 @@ out:
 	return rc;
 }
 
-static int summary(sip_store *s, const sip_ingest_list *l)
+/* The ten most frequent error texts of the run's files, from the database. */
+static int errors_from_db(sqlite3 *db, sip_tally_set *set)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT coalesce(text, ms_diag_reason, result_symbol,"
+			       " '(no text)') AS t, count(*) AS n FROM errors"
+			       " WHERE file_id IN run_files GROUP BY t ORDER BY n DESC, t"
+			       " LIMIT 10", -1, &st, NULL) != SQLITE_OK)
+		return SIP_EDB;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sip_tally_add(set, (const char *)sqlite3_column_text(st, 0),
+				  (size_t)sqlite3_column_bytes(st, 0),
+				  (uint64_t)sqlite3_column_int64(st, 1), NULL, NULL,
+				  SIZE_MAX, SIZE_MAX)) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? SIP_OK : SIP_EDB;
+}
+
+/* "  by kind: connection 12, protocol 40" (kinds by name) */
+static void print_kinds(const sip_tally *t)
+{
+	static const int order[] = { SIP_KIND_CONNECTION, SIP_KIND_DIAGNOSTIC,
+				     SIP_KIND_PROTOCOL, SIP_KIND_TRACE };
+	static const char *const name[] = { "trace", "connection", "diagnostic", "protocol" };
+	int first = 1;
+
+	printf("  by kind: ");
+	for (size_t i = 0; i < 4; i++) {
+		if (!t->kinds[order[i]])
+			continue;
+		printf("%s%s %llu", first ? "" : ", ", name[order[i]],
+		       (unsigned long long)t->kinds[order[i]]);
+		first = 0;
+	}
+	printf("%s\n", first ? "none" : "");
+}
+
+static int print_sets(const sip_tally *t, const sip_tally_set *errors)
+{
+	const sip_tally_ent **v;
+	size_t i;
+
+	print_kinds(t);
+	printf("  by level: ");
+	v = sip_tally_sorted(&t->levels, SIP_TALLY_BY_VALUE);
+	if (t->levels.n && !v)
+		return SIP_ENOMEM;
+	for (i = 0; i < t->levels.n; i++)
+		printf("%s%s %llu", i ? ", " : "", v[i]->s ? v[i]->s : "-",
+		       (unsigned long long)v[i]->n);
+	printf("%s\n", i ? "" : "none");
+	free(v);
+	printf("hosts:\n");
+	v = sip_tally_sorted(&t->hosts, SIP_TALLY_BY_VALUE);
+	if (t->hosts.n && !v)
+		return SIP_ENOMEM;
+	for (i = 0; i < t->hosts.n; i++)
+		printf("  %-30s %s .. %s  (%llu records)\n",
+		       v[i]->s ? v[i]->s : "(no host in the log)",
+		       v[i]->t0[0] ? v[i]->t0 : "-", v[i]->t1[0] ? v[i]->t1 : "-",
+		       (unsigned long long)v[i]->n);
+	free(v);
+	printf("top errors:\n");
+	v = sip_tally_sorted(errors, SIP_TALLY_BY_COUNT);
+	if (errors->n && !v)
+		return SIP_ENOMEM;
+	for (i = 0; i < errors->n && i < 10; i++)
+		printf("  %7llu  %.200s\n", (unsigned long long)v[i]->n, v[i]->s ? v[i]->s : "");
+	free(v);
+	return SIP_OK;
+}
+
+/*
+ * The summary of the run: files, records, statistics of the records of the
+ * run's files, findings.  t is what the writer counted: when the run wrote
+ * every record of its files (no unchanged file, no grown one read from
+ * where it stopped), the statistics come from it; otherwise from the
+ * database, and the top errors too when the tally gave them up.
+ */
+static int summary(sip_store *s, const sip_ingest_list *l, const sip_tally *t)
 {
 	sqlite3 *db = sip_store_db(s);
 	sqlite3_stmt *st = NULL;
 	size_t counts[SIP_FILE_DUPLICATE + 1] = { 0 };
-	uint64_t total = 0, written = 0;
-	int rc = SIP_OK;
+	uint64_t total = 0, written = 0, in_files = 0;
+	int rc = SIP_OK, all_new = 1, most;
+	sip_tally dbt;
+	const sip_tally *use = t;
+	const sip_tally_set *errors = &t->errors;
+	sip_tally_set dberr;
 
 	for (size_t i = 0; i < l->n; i++) {
 		const sip_ingest_file *f = &l->v[i];
 		counts[f->status]++;
 		total += f->records;
 		written += f->new_records;
+		if (f->file_id && f->status != SIP_FILE_DUPLICATE) {
+			in_files += f->records;
+			if (f->records != f->new_records)
+				all_new = 0;
+		}
 	}
 	printf("files: %zu ingested, %zu unchanged, %zu skipped, %zu partial, %zu failed\n",
 	       counts[SIP_FILE_INGESTED], counts[SIP_FILE_UNCHANGED],
@@ -408,30 +479,24 @@ static int summary(sip_store *s, const sip_ingest_list *l)
 		return rc;
 	if (total == 0)
 		return SIP_OK;
-	/* One pass over the rows (ids, not strings) into a small table of
-	   groups, then the three statistics from it; a record of each group
-	   gives the strings through the records view. */
-	if ((rc = run_stats(db, total)))
-		return rc;
-	printf("  by kind: ");
-	rc |= print_rows(db, "SELECT (SELECT kind FROM records WHERE id = x.rid) AS k, x.n"
-			 " FROM (SELECT min(rid) AS rid, sum(n) AS n FROM run_stats"
-			 " GROUP BY kind) x ORDER BY k", 0);
-	printf("  by level: ");
-	rc |= print_rows(db, "SELECT (SELECT level FROM records WHERE id = x.rid) AS v, x.n"
-			 " FROM (SELECT min(rid) AS rid, sum(n) AS n FROM run_stats"
-			 " GROUP BY level_id) x ORDER BY v", 0);
-	printf("hosts:\n");
-	rc |= print_rows(db, "SELECT (SELECT host FROM records WHERE id = x.rid) AS h, x.n,"
-			 " x.t0, x.t1 FROM (SELECT min(rid) AS rid, sum(n) AS n,"
-			 " min(t0) AS t0, max(t1) AS t1 FROM run_stats GROUP BY host_id) x"
-			 " ORDER BY h", 1);
-	printf("top errors:\n");
-	rc |= print_rows(db, "SELECT coalesce(text, ms_diag_reason, result_symbol, '(no text)') AS t,"
-			 " count(*) AS n FROM errors WHERE file_id IN run_files"
-			 " GROUP BY t ORDER BY n DESC, t LIMIT 10", 2);
-	if (!rc)
-		rc = print_findings(db);
+	most = (long long)total * 2 > sip_db_int(db, "SELECT sum(records) FROM files");
+	sip_tally_init(&dbt);
+	memset(&dberr, 0, sizeof dberr);
+	if (!all_new || t->full || t->rows != in_files) {
+		if ((rc = stats_from_db(db, most, &dbt)))
+			goto out;
+		use = &dbt;
+	}
+	if (use == &dbt || t->errors_full) {
+		if ((rc = errors_from_db(db, &dberr)))
+			goto out;
+		errors = &dberr;
+	}
+	if (!(rc = print_sets(use, errors)))
+		rc = print_findings(db, most);
+out:
+	sip_tally_release(&dbt);
+	sip_tally_set_release(&dberr);
 	return rc ? SIP_EDB : SIP_OK;
 }
 
@@ -457,9 +522,11 @@ int cmd_analyze(int argc, char **argv)
 	sip_store *s = NULL;
 	sip_diag diag;
 	progress_state ps;
+	sip_tally tally;
 	int quiet = 0, c, lock_fd = -1, rc, ret = SIP_EXIT_OK;
 
 	memset(&o, 0, sizeof o);
+	sip_tally_init(&tally);
 	sip_ingest_list_init(&l);
 	sip_diag_clear(&diag);
 	opterr = 0;
@@ -555,6 +622,10 @@ int cmd_analyze(int argc, char **argv)
 		goto out;
 	}
 	sip_analysis_hook(an, &o);
+	if (!quiet) {
+		o.rows_hook = sip_tally_rows_hook;
+		o.rows_ctx = &tally;
+	}
 	rc = sip_ingest_run(s, &l, &o, &diag);
 	if (ps.shown)
 		fprintf(stderr, "\r\033[K");
@@ -574,7 +645,7 @@ int cmd_analyze(int argc, char **argv)
 		ret = sip_exit_code(rc);
 		goto out;
 	}
-	if (!quiet && summary(s, &l)) {
+	if (!quiet && summary(s, &l, &tally)) {
 		fprintf(stderr, "sipscan: %s: summary: %s\n", db_path,
 			sqlite3_errmsg(sip_store_db(s)));
 		ret = SIP_EXIT_DB;
@@ -582,6 +653,7 @@ int cmd_analyze(int argc, char **argv)
 	if (fflush(stdout) != 0 && ret == SIP_EXIT_OK)
 		ret = SIP_EXIT_INTERNAL;
 out:
+	sip_tally_release(&tally);
 	sip_analysis_free(an);
 	sip_topology_free(topo);
 	sip_rules_free(rs);

@@ -1155,6 +1155,8 @@ static int write_batch(writer *w, job *j, batch *b, sip_diag *diag)
 						&b->rows[ch->first], ch->n, &first_id,
 						diag)))
 			return rc;
+		if (o->rows_hook)
+			o->rows_hook(o->rows_ctx, &b->rows[ch->first], ch->n);
 		for (size_t i = ch->first; o->write && i < ch->first + ch->n; i++) {
 			const sip_row *row = &b->rows[i];
 			int64_t id = first_id + (int64_t)(i - ch->first);

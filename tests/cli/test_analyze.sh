@@ -2,8 +2,9 @@
 # test_analyze.sh SIPSCAN -- end-to-end tests of `sipscan analyze`: table
 # contents against `sipscan parse` of the same samples, idempotence, a
 # directory of mixed inputs, a truncated gzip, stdin, --jobs 1 vs 2 vs 4
-# (one thread, a parser thread, three), and a file of many chunks whose
-# records `show` prints byte for byte.
+# (one thread, a parser thread, three), a file of many chunks whose
+# records `show` prints byte for byte, and the summary counted while
+# writing against the summary read back.
 set -u
 SIPSCAN=$1
 . "$(dirname "$0")/lib.sh"
@@ -222,6 +223,68 @@ check "chunks: show crlf file" "$("$SIPSCAN" show --db "$DB" "$(q "$DB" "SELECT 
 check "chunks: export has every record" "$(wc -l <"$T/big.jsonl" | tr -d ' ')" "$(q "$DB" "SELECT count(*) FROM records")"
 check "chunks: export has raw, not its place" "$(head -n 1 "$T/big.jsonl" | grep -c '"truncated":[01],"raw":"TL_')$(head -n 1 "$T/big.jsonl" | grep -c 'chunk_id\|raw_off\|raw_len')" 10
 check "chunks: no crash" "$(crashed "$T/show.err" && echo crash)" ""
+
+# ---- 9. the summary counted while writing = the summary read back ----------
+# A run that writes every record of its files prints the statistics the
+# writer counted (src/tally.c); a run over unchanged files reads them from
+# the database.  Both must print the same.  The generated file has more
+# distinct error texts than the tally keeps (4 MiB), so the fresh run takes
+# its top errors from the database and the rest from the tally; some texts
+# repeat, so counts and the order of equal counts are both tested (the texts
+# that sort first come last, past the tally's bound).
+awk 'BEGIN {
+	pad = sprintf("%80s", ""); gsub(/ /, "x", pad)
+	for (i = 0; i < 50000; i++) {
+		t = i % 1000 == 0 ? "Repeated failure " (i % 3000) : "Unique failure " (99999 - i) " " pad
+		printf "TL_ERROR(TF_CONNECTION) [0]0AC0.1278::03/14/2012-1%d:%02d:%02d.%03d.0000047e (SIPStack,SIPAdminLog::TraceConnectionRecord:SIPAdminLog.cpp(160))$$begin_record\n", i % 4, (i / 60) % 60, i % 60, i % 1000
+		printf "LogType: connection\nSeverity: error\nText: %s\nTransport: TLS\nPeer: 10.0.1.40:5061\n$$end_record\n", t
+		if (i % 5000 == 0)
+			printf "TL_WARN(TF_DIAG) [0]0AC0.1278::03/14/2012-09:00:00.000.0000047e (SIPStack,SIPAdminLog::WriteDiagnosticEvent:SIPAdminLog.cpp(160))$$begin_record\nLogType: diagnostic\nSeverity: warning\nText: A warning\n$$end_record\n"
+	}
+}' >"$T/errs.log"
+DB=$T/tally.db
+"$SIPSCAN" analyze --db "$DB" "$S/lync2010-fe-owa.log" "$S/sfb-edge-federation.log.gz" \
+	"$T/errs.log" "$S/ocs2007r2-edge.log" >"$T/tally1" 2>"$T/tally1.err"
+check "tally: exit" "$?" 0
+check "tally: every file written" "$(head -n 1 "$T/tally1")" "files: 4 ingested, 0 unchanged, 0 skipped, 0 partial, 0 failed"
+"$SIPSCAN" analyze --db "$DB" "$S/lync2010-fe-owa.log" "$S/sfb-edge-federation.log.gz" \
+	"$T/errs.log" "$S/ocs2007r2-edge.log" >"$T/tally2" 2>"$T/tally2.err"
+check "tally: rerun exit" "$?" 0
+check "tally: rerun unchanged" "$(head -n 1 "$T/tally2")" "files: 0 ingested, 4 unchanged, 0 skipped, 0 partial, 0 failed"
+sed '1,2d' "$T/tally1" >"$T/tally1b"
+sed '1,2d' "$T/tally2" >"$T/tally2b"
+check "tally: same statistics" "$(diff "$T/tally1b" "$T/tally2b" && echo same)" same
+check "tally: top error" "$(grep -A 1 '^top errors:' "$T/tally1" | tail -n 1)" "       17  Repeated failure 0"
+check "tally: by kind" "$(grep '^  by kind:' "$T/tally1" | grep -c 'connection [0-9]*, diagnostic [0-9]*, protocol [0-9]*, trace [0-9]*$')" 1
+check "tally: hosts from several files" "$(sed -n '/^hosts:/,/^top errors:/p' "$T/tally1" | wc -l | awk '{print ($1 > 3)}')" 1
+# the errors the tally counts itself: TL_FATAL, no text, a result symbol,
+# and the samples' SIP responses with ms-diagnostics
+{
+	for t in 03 04 05 06; do
+		case $t in 03|04) lv=TL_FATAL ;; *) lv=TL_ERROR ;; esac
+		printf '%s(TF_CONNECTION) [0]0AC0.1278::03/14/2012-09:12:%s.367.0000047e (SIPStack,SIPAdminLog::TraceConnectionRecord:SIPAdminLog.cpp(160))$$begin_record\nLogType: connection\nSeverity: error\n' "$lv" "$t"
+		case $t in 03|04) echo 'Text: Fatal stop' ;; 06) echo 'Result-Code: 0x80090325 SEC_E_UNTRUSTED_ROOT' ;; esac
+		printf 'Peer: 10.0.1.40:59609\n$$end_record\n'
+	done
+} >"$T/fatal.log"
+DB=$T/tally3.db
+"$SIPSCAN" analyze --db "$DB" "$T/fatal.log" "$S/sfb-edge-federation.log.gz" >"$T/tally5" 2>/dev/null
+"$SIPSCAN" analyze --db "$DB" "$T/fatal.log" "$S/sfb-edge-federation.log.gz" >"$T/tally6" 2>/dev/null
+check "tally: errors counted while writing" "$(sed -n '/^top errors:/,/^$/p' "$T/tally5" | grep -c '^        2  Fatal stop$\|^        1  (no text)$\|^        1  SEC_E_UNTRUSTED_ROOT$')" 3
+sed '1,2d' "$T/tally5" >"$T/tally5b"
+sed '1,2d' "$T/tally6" >"$T/tally6b"
+check "tally: same errors read back" "$(diff "$T/tally5b" "$T/tally6b" && echo same)" same
+
+# one unchanged file and one new: the statistics cover both, from the database
+cp "$S/ocs2007r2-edge.log" "$T/again.log"
+"$SIPSCAN" analyze --db "$DB" "$S/lync2010-fe-owa.log" "$T/again.log" >"$T/tally3" 2>/dev/null
+DB2=$T/tally2.db
+"$SIPSCAN" analyze --db "$DB2" "$S/lync2010-fe-owa.log" "$T/again.log" >"$T/tally4" 2>/dev/null
+# (the statistics only: findings count every matching record of the database)
+sed '1,2d; /^$/,$d' "$T/tally3" >"$T/tally3b"
+sed '1,2d; /^$/,$d' "$T/tally4" >"$T/tally4b"
+check "tally: mixed run statistics" "$(grep -c . "$T/tally3b" | awk '{print ($1 > 5)}')" 1
+check "tally: mixed run = fresh run" "$(diff "$T/tally3b" "$T/tally4b" && echo same)" same
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -1,0 +1,219 @@
+/*
+ * test_tally.c -- the summary's statistics counted while writing
+ * (src/tally.c): counting, the bounds, the orders, and which rows count as
+ * errors under which text.
+ */
+#include "t.h"
+
+#include <stdint.h>
+
+#include "tally.h"
+
+static sip_str S(const char *s)
+{
+	return s ? (sip_str){ s, strlen(s) } : SIP_STR_NULL;
+}
+
+static sip_row row(int kind, const char *level, const char *host, const char *ts,
+		   const char *text)
+{
+	sip_row r;
+
+	memset(&r, 0, sizeof r);
+	r.kind = kind;
+	r.status = -1;
+	r.ms_diag_code = -1;
+	r.col[SIP_COL_LEVEL] = S(level);
+	r.col[SIP_COL_HOST] = S(host);
+	r.col[SIP_COL_TS] = S(ts);
+	r.col[SIP_COL_TEXT] = S(text);
+	return r;
+}
+
+static const sip_tally_ent *find(const sip_tally_set *set, const char *s)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (s ? set->v[i].s && !strcmp(set->v[i].s, s) : !set->v[i].s)
+			return &set->v[i];
+	return NULL;
+}
+
+static void test_counts_and_times(void)
+{
+	sip_tally t;
+	sip_row r[5];
+	const sip_tally_ent *e;
+
+	sip_tally_init(&t);
+	r[0] = row(SIP_KIND_CONNECTION, "TL_INFO", "fe01", "2012-03-14 08:00:02.000", "a");
+	r[1] = row(SIP_KIND_CONNECTION, "TL_INFO", "fe01", "2012-03-14 08:00:01.000", "b");
+	r[2] = row(SIP_KIND_PROTOCOL, "TL_INFO", "fe02", "2012-03-14 09:00:00.000", NULL);
+	r[3] = row(SIP_KIND_TRACE, NULL, "fe01", "2012-03-14 08:30:00.000", NULL);
+	r[4] = row(7, "", NULL, NULL, NULL); /* out-of-range kind: trace; '' = NULL */
+	sip_tally_rows_hook(&t, r, 5);
+	CHECK_INT(t.rows, 5);
+	CHECK_INT(t.kinds[SIP_KIND_CONNECTION], 2);
+	CHECK_INT(t.kinds[SIP_KIND_PROTOCOL], 1);
+	CHECK_INT(t.kinds[SIP_KIND_TRACE], 2);
+	CHECK_INT(t.levels.n, 2);
+	CHECK(find(&t.levels, "TL_INFO") && find(&t.levels, "TL_INFO")->n == 3);
+	CHECK(find(&t.levels, NULL) && find(&t.levels, NULL)->n == 2);
+	CHECK((e = find(&t.hosts, "fe01")) != NULL);
+	if (e) {
+		CHECK_INT(e->n, 3);
+		CHECK_STR(e->t0, "2012-03-14 08:00:01.000");
+		CHECK_STR(e->t1, "2012-03-14 08:30:00.000");
+	}
+	CHECK((e = find(&t.hosts, NULL)) != NULL);
+	if (e) {
+		CHECK_INT(e->n, 1);
+		CHECK_STR(e->t0, "");
+		CHECK_STR(e->t1, "");
+	}
+	CHECK_INT(t.errors.n, 0);
+	CHECK(!t.full && !t.errors_full);
+	sip_tally_release(&t);
+}
+
+static void test_errors(void)
+{
+	sip_tally t;
+	sip_row r;
+
+	sip_tally_init(&t);
+	r = row(SIP_KIND_CONNECTION, "TL_ERROR", NULL, NULL, "Peer not trusted");
+	sip_tally_row(&t, &r);
+	r = row(SIP_KIND_CONNECTION, "TL_FATAL", NULL, NULL, "Peer not trusted");
+	sip_tally_row(&t, &r);
+	r = row(SIP_KIND_CONNECTION, "TL_ERROR", NULL, NULL, NULL);
+	r.col[SIP_COL_RESULT_SYMBOL] = S("SEC_E_UNTRUSTED_ROOT");
+	sip_tally_row(&t, &r);
+	r = row(SIP_KIND_CONNECTION, "TL_ERROR", NULL, NULL, NULL);
+	sip_tally_row(&t, &r);
+	/* a response with an ms-diagnostics code is an error at any level,
+	   named by the reason when there is no text */
+	r = row(SIP_KIND_PROTOCOL, "TL_INFO", NULL, NULL, NULL);
+	r.status = 504;
+	r.ms_diag_code = 1010;
+	r.col[SIP_COL_MS_DIAG_REASON] = S("Certificate trust");
+	r.col[SIP_COL_RESULT_SYMBOL] = S("ignored");
+	sip_tally_row(&t, &r);
+	/* not errors: a 504 without a code, a 401 challenge, a warning,
+	   a level that only starts like one */
+	r = row(SIP_KIND_PROTOCOL, "TL_INFO", NULL, NULL, "x");
+	r.status = 504;
+	sip_tally_row(&t, &r);
+	r = row(SIP_KIND_PROTOCOL, "TL_INFO", NULL, NULL, "x");
+	r.status = 401;
+	sip_tally_row(&t, &r);
+	r = row(SIP_KIND_CONNECTION, "TL_WARN", NULL, NULL, "x");
+	sip_tally_row(&t, &r);
+	r = row(SIP_KIND_CONNECTION, "TL_ERRORS", NULL, NULL, "x");
+	sip_tally_row(&t, &r);
+	r = row(SIP_KIND_CONNECTION, "TL_INFO", NULL, NULL, "x");
+	r.ms_diag_code = 1010;
+	r.status = 504;
+	sip_tally_row(&t, &r); /* not a protocol record */
+
+	CHECK_INT(t.errors.n, 4);
+	CHECK(find(&t.errors, "Peer not trusted") && find(&t.errors, "Peer not trusted")->n == 2);
+	CHECK(find(&t.errors, "SEC_E_UNTRUSTED_ROOT") != NULL);
+	CHECK(find(&t.errors, "(no text)") != NULL);
+	CHECK(find(&t.errors, "Certificate trust") != NULL);
+	CHECK(find(&t.errors, "x") == NULL);
+	sip_tally_release(&t);
+}
+
+static void test_orders(void)
+{
+	sip_tally_set set;
+	const sip_tally_ent **v;
+	static const char *const vals[] = { "b", "ab", "a", "a\0z", "B" };
+	static const size_t lens[] = { 1, 2, 1, 3, 1 };
+
+	memset(&set, 0, sizeof set);
+	for (size_t i = 0; i < 5; i++)
+		CHECK_INT(sip_tally_add(&set, vals[i], lens[i], i == 1 ? 3 : 2, NULL, NULL,
+					SIZE_MAX, SIZE_MAX), 0);
+	CHECK_INT(sip_tally_add(&set, NULL, 0, 1, NULL, NULL, SIZE_MAX, SIZE_MAX), 0);
+	CHECK_INT(set.n, 6);
+	/* by value: NULL first, then bytewise, a prefix before the longer */
+	v = sip_tally_sorted(&set, SIP_TALLY_BY_VALUE);
+	CHECK(v != NULL);
+	if (v) {
+		CHECK(v[0]->s == NULL);
+		CHECK_STR(v[1]->s, "B");
+		CHECK(v[2]->len == 1 && v[2]->s[0] == 'a');
+		CHECK(v[3]->len == 3 && !memcmp(v[3]->s, "a\0z", 3));
+		CHECK_STR(v[4]->s, "ab");
+		CHECK_STR(v[5]->s, "b");
+	}
+	free(v);
+	/* by count, descending, then by value */
+	v = sip_tally_sorted(&set, SIP_TALLY_BY_COUNT);
+	CHECK(v != NULL);
+	if (v) {
+		CHECK_STR(v[0]->s, "ab");
+		CHECK_STR(v[1]->s, "B");
+		CHECK(v[2]->len == 1 && v[2]->s[0] == 'a');
+		CHECK(v[5]->s == NULL);
+	}
+	free(v);
+	sip_tally_set_release(&set);
+	CHECK(sip_tally_sorted(&set, SIP_TALLY_BY_VALUE) == NULL); /* empty */
+}
+
+static void test_bounds(void)
+{
+	sip_tally_set set;
+	sip_tally t;
+	char name[32];
+
+	/* values beyond max are refused and change nothing; known values still count */
+	memset(&set, 0, sizeof set);
+	for (int i = 0; i < 1000; i++) {
+		int n = snprintf(name, sizeof name, "host%d", i);
+		CHECK_INT(sip_tally_add(&set, name, (size_t)n, 1, NULL, NULL, 1000, SIZE_MAX), 0);
+	}
+	CHECK_INT(sip_tally_add(&set, "other", 5, 1, NULL, NULL, 1000, SIZE_MAX), -1);
+	CHECK_INT(set.n, 1000);
+	CHECK_INT(sip_tally_add(&set, "host7", 5, 4, NULL, NULL, 1000, SIZE_MAX), 0);
+	CHECK(find(&set, "host7") && find(&set, "host7")->n == 5);
+	CHECK(find(&set, "host999") && find(&set, "host999")->n == 1);
+	CHECK(find(&set, "other") == NULL);
+	sip_tally_set_release(&set);
+
+	/* bytes beyond max_bytes are refused */
+	memset(&set, 0, sizeof set);
+	CHECK_INT(sip_tally_add(&set, "abcd", 4, 1, NULL, NULL, SIZE_MAX, 6), 0);
+	CHECK_INT(sip_tally_add(&set, "efg", 3, 1, NULL, NULL, SIZE_MAX, 6), -1);
+	CHECK_INT(sip_tally_add(&set, "ef", 2, 1, NULL, NULL, SIZE_MAX, 6), 0);
+	CHECK_INT(set.bytes, 6);
+	sip_tally_set_release(&set);
+
+	/* a tally past SIP_TALLY_MAX hosts gives up its groups, not its kinds */
+	sip_tally_init(&t);
+	for (int i = 0; i <= SIP_TALLY_MAX; i++) {
+		sip_row r;
+		snprintf(name, sizeof name, "host%d", i);
+		r = row(SIP_KIND_CONNECTION, "TL_INFO", name, NULL, NULL);
+		sip_tally_row(&t, &r);
+	}
+	CHECK(t.full);
+	CHECK(!t.errors_full);
+	CHECK_INT(t.rows, SIP_TALLY_MAX + 1);
+	CHECK_INT(t.kinds[SIP_KIND_CONNECTION], SIP_TALLY_MAX + 1);
+	sip_tally_release(&t);
+}
+
+int main(int argc, char **argv)
+{
+	static const t_case cases[] = {
+		T(test_counts_and_times),
+		T(test_errors),
+		T(test_orders),
+		T(test_bounds),
+		{ 0 }
+	};
+	return t_main_args(cases, argc, argv);
+}
