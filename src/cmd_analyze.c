@@ -35,7 +35,6 @@
 #include "report.h"
 #include "rules.h"
 #include "store.h"
-#include "tally.h"
 #include "topology.h"
 
 static void sip_print_diag_ctx(void *ctx, const sip_diag *d)
@@ -203,249 +202,111 @@ static int print_findings(sqlite3 *db, int most)
 	return rc == SQLITE_DONE ? SIP_OK : SIP_EDB;
 }
 
-/* A group of the run's records with the same kind, level and host. */
-typedef struct stat_group {
-	int kind;
-	sqlite3_int64 level_id, host_id;   /* 0 = NULL */
-	sqlite3_int64 n;                   /* count */
-	char t0[32], t1[32];               /* min and max ts */
-} stat_group;
-
-static int same_group(const stat_group *g, int kind, sqlite3_int64 lv, sqlite3_int64 h)
-{
-	return g->kind == kind && g->level_id == lv && g->host_id == h;
-}
-
-/* The slot of a group in an open-addressing table of 1-based indexes into
-   g (0 = empty): where it is, or the empty slot where it goes. */
-static size_t group_slot(const size_t *slots, size_t nslots, const stat_group *g,
-			 int kind, sqlite3_int64 lv, sqlite3_int64 h)
-{
-	uint64_t x = (uint64_t)kind * 0x9e3779b97f4a7c15ull ^
-		     (uint64_t)lv * 0xc2b2ae3d27d4eb4full ^ (uint64_t)h * 0x165667b19e3779f9ull;
-	size_t k = (size_t)(x ^ (x >> 29)) & (nslots - 1);
-
-	while (slots[k] && !same_group(&g[slots[k] - 1], kind, lv, h))
-		k = (k + 1) & (nslots - 1);
-	return k;
-}
-
-/* Double the table (or make it), placing the ng groups again.  0 or -1. */
-static int grow_slots(size_t **slots, size_t *nslots, const stat_group *g, size_t ng)
-{
-	size_t n = *nslots ? *nslots * 2 : 64;
-	size_t *t = calloc(n, sizeof *t);
-
-	if (!t)
-		return -1;
-	for (size_t i = 0; i < ng; i++)
-		t[group_slot(t, n, g, g[i].kind, g[i].level_id, g[i].host_id)] = i + 1;
-	free(*slots);
-	*slots = t;
-	*nslots = n;
-	return 0;
-}
-
-/* Add the count n of strings.id id (0 = NULL) to set. */
-static int add_string(sqlite3_stmt *str, sip_tally_set *set, sqlite3_int64 id,
-		      sqlite3_int64 n, const char *t0, const char *t1)
-{
-	const char *v = NULL;
-	size_t len = 0;
-	int rc;
-
-	if (id) {
-		sqlite3_bind_int64(str, 1, id);
-		if (sqlite3_step(str) == SQLITE_ROW) {
-			v = (const char *)sqlite3_column_text(str, 0);
-			len = (size_t)sqlite3_column_bytes(str, 0);
-		}
-	}
-	rc = sip_tally_add(set, v, len, (uint64_t)n, t0, t1, SIZE_MAX, SIZE_MAX);
-	sqlite3_reset(str);
-	return rc ? SIP_ENOMEM : SIP_OK;
-}
-
 /*
- * The kinds, levels and hosts of the records of the run's files (temp
- * table run_files) into t, from the database: the summary of a run that
- * did not write all of them (an unchanged or a grown file).  The rows are
- * grouped by ids as they stream by (consecutive records mostly share a
- * group): a GROUP BY in SQL sorted every record first, 3x slower.  When the
- * run's files hold most of the database a plain scan beats the file index.
+ * Print the rows of sql (over file_stats of the run's files): kind 0
+ * "name n, name n" on one line, 1 hosts, 2 top errors.
  */
-static int stats_from_db(sqlite3 *db, int most, sip_tally *t)
+static int print_rows(sqlite3 *db, const char *sql, int kind)
 {
 	sqlite3_stmt *st = NULL;
-	stat_group *g = NULL, *last = NULL;
-	size_t ng = 0, cap = 0, *slots = NULL, nslots = 0;
-	char sql[256];
-	int src, rc = SIP_EDB;
+	int rc, first = 1;
 
-	snprintf(sql, sizeof sql, "SELECT kind, level_id, host_id, ts FROM record_rows"
-		 " WHERE %sfile_id IN run_files", most ? "+" : "");
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return SIP_EDB;
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		int kind = sqlite3_column_int(st, 0);
-		sqlite3_int64 lv = sqlite3_column_int64(st, 1), h = sqlite3_column_int64(st, 2);
-		const char *ts = (const char *)sqlite3_column_text(st, 3);
-		if (!last || !same_group(last, kind, lv, h)) {
-			size_t k;
-			if (ng * 2 >= nslots && grow_slots(&slots, &nslots, g, ng))
-				goto out;
-			k = group_slot(slots, nslots, g, kind, lv, h);
-			if (slots[k]) {
-				last = &g[slots[k] - 1];
-			} else {
-				if (ng == cap) {
-					size_t nc = cap ? cap * 2 : 16;
-					stat_group *ng2 = realloc(g, nc * sizeof *g);
-					if (!ng2)
-						goto out;
-					g = ng2;
-					cap = nc;
-				}
-				last = &g[ng++];
-				memset(last, 0, sizeof *last);
-				last->kind = kind;
-				last->level_id = lv;
-				last->host_id = h;
-				slots[k] = ng;
-			}
-		}
-		last->n++;
-		if (ts && (!last->t0[0] || strcmp(ts, last->t0) < 0))
-			snprintf(last->t0, sizeof last->t0, "%s", ts);
-		if (ts && strcmp(ts, last->t1) > 0)
-			snprintf(last->t1, sizeof last->t1, "%s", ts);
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (src != SQLITE_DONE ||
-	    sqlite3_prepare_v2(db, "SELECT s FROM strings WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
-		goto out;
-	for (size_t i = 0; i < ng; i++) {
-		t->kinds[g[i].kind >= 0 && g[i].kind <= 3 ? g[i].kind : 0] += (uint64_t)g[i].n;
-		if (add_string(st, &t->levels, g[i].level_id, g[i].n, NULL, NULL) ||
-		    add_string(st, &t->hosts, g[i].host_id, g[i].n, g[i].t0, g[i].t1))
-			goto out;
-	}
-	rc = SIP_OK;
-out:
-	sqlite3_finalize(st);
-	free(slots);
-	free(g);
-	return rc;
-}
-
-/* The ten most frequent error texts of the run's files, from the database. */
-static int errors_from_db(sqlite3 *db, sip_tally_set *set)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (sqlite3_prepare_v2(db, "SELECT coalesce(text, ms_diag_reason, result_symbol,"
-			       " '(no text)') AS t, count(*) AS n FROM errors"
-			       " WHERE file_id IN run_files GROUP BY t ORDER BY n DESC, t"
-			       " LIMIT 10", -1, &st, NULL) != SQLITE_OK)
-		return SIP_EDB;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sip_tally_add(set, (const char *)sqlite3_column_text(st, 0),
-				  (size_t)sqlite3_column_bytes(st, 0),
-				  (uint64_t)sqlite3_column_int64(st, 1), NULL, NULL,
-				  SIZE_MAX, SIZE_MAX)) {
-			rc = SQLITE_NOMEM;
+		const char *a = (const char *)sqlite3_column_text(st, 0);
+		long long n = sqlite3_column_int64(st, 1);
+		switch (kind) {
+		case 0:
+			printf("%s%s %lld", first ? "" : ", ", a ? a : "-", n);
+			break;
+		case 1: {
+			const char *lo = (const char *)sqlite3_column_text(st, 2);
+			const char *hi = (const char *)sqlite3_column_text(st, 3);
+			printf("  %-30s %s .. %s  (%lld records)\n", a ? a : "(no host in the log)",
+			       lo ? lo : "-", hi ? hi : "-", n);
 			break;
 		}
+		default:
+			printf("  %7lld  %.200s\n", n, a ? a : "");
+			break;
+		}
+		first = 0;
 	}
+	if (kind == 0)
+		printf("%s\n", first ? "none" : "");
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? SIP_OK : SIP_EDB;
 }
 
-/* "  by kind: connection 12, protocol 40" (kinds by name) */
-static void print_kinds(const sip_tally *t)
+/*
+ * Give the run's files that have records but no statistics (grown files,
+ * files of a database before schema 3, files past the tally's bounds)
+ * their file_stats rows, from their records, in one transaction.
+ */
+static int fill_stats(sip_store *s)
 {
-	static const int order[] = { SIP_KIND_CONNECTION, SIP_KIND_DIAGNOSTIC,
-				     SIP_KIND_PROTOCOL, SIP_KIND_TRACE };
-	static const char *const name[] = { "trace", "connection", "diagnostic", "protocol" };
-	int first = 1;
+	sqlite3 *db = sip_store_db(s);
+	sqlite3_stmt *st = NULL;
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	sip_diag d;
+	int rc = SIP_OK, src;
 
-	printf("  by kind: ");
-	for (size_t i = 0; i < 4; i++) {
-		if (!t->kinds[order[i]])
-			continue;
-		printf("%s%s %llu", first ? "" : ", ", name[order[i]],
-		       (unsigned long long)t->kinds[order[i]]);
-		first = 0;
+	if (sqlite3_prepare_v2(db, "SELECT id FROM files WHERE id IN run_files AND records > 0"
+			       " AND NOT EXISTS (SELECT 1 FROM file_stats WHERE file_id = files.id)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return SIP_EDB;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			int64_t *v = realloc(ids, nc * sizeof *v);
+			if (!v) {
+				rc = SIP_ENOMEM;
+				break;
+			}
+			ids = v;
+			cap = nc;
+		}
+		ids[n++] = sqlite3_column_int64(st, 0);
 	}
-	printf("%s\n", first ? "none" : "");
-}
-
-static int print_sets(const sip_tally *t, const sip_tally_set *errors)
-{
-	const sip_tally_ent **v;
-	size_t i;
-
-	print_kinds(t);
-	printf("  by level: ");
-	v = sip_tally_sorted(&t->levels, SIP_TALLY_BY_VALUE);
-	if (t->levels.n && !v)
-		return SIP_ENOMEM;
-	for (i = 0; i < t->levels.n; i++)
-		printf("%s%s %llu", i ? ", " : "", v[i]->s ? v[i]->s : "-",
-		       (unsigned long long)v[i]->n);
-	printf("%s\n", i ? "" : "none");
-	free(v);
-	printf("hosts:\n");
-	v = sip_tally_sorted(&t->hosts, SIP_TALLY_BY_VALUE);
-	if (t->hosts.n && !v)
-		return SIP_ENOMEM;
-	for (i = 0; i < t->hosts.n; i++)
-		printf("  %-30s %s .. %s  (%llu records)\n",
-		       v[i]->s ? v[i]->s : "(no host in the log)",
-		       v[i]->t0[0] ? v[i]->t0 : "-", v[i]->t1[0] ? v[i]->t1 : "-",
-		       (unsigned long long)v[i]->n);
-	free(v);
-	printf("top errors:\n");
-	v = sip_tally_sorted(errors, SIP_TALLY_BY_COUNT);
-	if (errors->n && !v)
-		return SIP_ENOMEM;
-	for (i = 0; i < errors->n && i < 10; i++)
-		printf("  %7llu  %.200s\n", (unsigned long long)v[i]->n, v[i]->s ? v[i]->s : "");
-	free(v);
-	return SIP_OK;
+	sqlite3_finalize(st);
+	if (!rc && src != SQLITE_DONE)
+		rc = SIP_EDB;
+	if (!rc && n) {
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+			rc = SIP_EDB;
+		} else {
+			for (size_t i = 0; !rc && i < n; i++)
+				rc = sip_store_stats_fill(s, ids[i], &d);
+			if (rc || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+				rc = rc ? rc : SIP_EDB;
+			}
+		}
+	}
+	free(ids);
+	return rc;
 }
 
 /*
- * The summary of the run: files, records, statistics of the records of the
- * run's files, findings.  t is what the writer counted: when the run wrote
- * every record of its files (no unchanged file, no grown one read from
- * where it stopped), the statistics come from it; otherwise from the
- * database, and the top errors too when the tally gave them up.
+ * The summary of the run: files, records, then the statistics of the
+ * records of the run's files from their file_stats rows (a few per file:
+ * no record is read back), and the findings.
  */
-static int summary(sip_store *s, const sip_ingest_list *l, const sip_tally *t)
+static int summary(sip_store *s, const sip_ingest_list *l)
 {
 	sqlite3 *db = sip_store_db(s);
 	sqlite3_stmt *st = NULL;
 	size_t counts[SIP_FILE_DUPLICATE + 1] = { 0 };
-	uint64_t total = 0, written = 0, in_files = 0;
-	int rc = SIP_OK, all_new = 1, most;
-	sip_tally dbt;
-	const sip_tally *use = t;
-	const sip_tally_set *errors = &t->errors;
-	sip_tally_set dberr;
+	uint64_t total = 0, written = 0;
+	int rc = SIP_OK, most;
 
 	for (size_t i = 0; i < l->n; i++) {
 		const sip_ingest_file *f = &l->v[i];
 		counts[f->status]++;
 		total += f->records;
 		written += f->new_records;
-		if (f->file_id && f->status != SIP_FILE_DUPLICATE) {
-			in_files += f->records;
-			if (f->records != f->new_records)
-				all_new = 0;
-		}
 	}
 	printf("files: %zu ingested, %zu unchanged, %zu skipped, %zu partial, %zu failed\n",
 	       counts[SIP_FILE_INGESTED], counts[SIP_FILE_UNCHANGED],
@@ -479,24 +340,25 @@ static int summary(sip_store *s, const sip_ingest_list *l, const sip_tally *t)
 		return rc;
 	if (total == 0)
 		return SIP_OK;
+	if ((rc = fill_stats(s)))
+		return rc;
+	printf("  by kind: ");
+	rc |= print_rows(db, "SELECT value, sum(records) FROM file_stats WHERE what = 'kind'"
+			 " AND file_id IN run_files GROUP BY value ORDER BY value", 0);
+	printf("  by level: ");
+	rc |= print_rows(db, "SELECT value, sum(records) FROM file_stats WHERE what = 'level'"
+			 " AND file_id IN run_files GROUP BY value ORDER BY value", 0);
+	printf("hosts:\n");
+	rc |= print_rows(db, "SELECT value, sum(records), min(first_ts), max(last_ts)"
+			 " FROM file_stats WHERE what = 'host' AND file_id IN run_files"
+			 " GROUP BY value ORDER BY value", 1);
+	printf("top errors:\n");
+	rc |= print_rows(db, "SELECT value, sum(records) AS n FROM file_stats"
+			 " WHERE what = 'error' AND file_id IN run_files"
+			 " GROUP BY value ORDER BY n DESC, value LIMIT 10", 2);
 	most = (long long)total * 2 > sip_db_int(db, "SELECT sum(records) FROM files");
-	sip_tally_init(&dbt);
-	memset(&dberr, 0, sizeof dberr);
-	if (!all_new || t->full || t->rows != in_files) {
-		if ((rc = stats_from_db(db, most, &dbt)))
-			goto out;
-		use = &dbt;
-	}
-	if (use == &dbt || t->errors_full) {
-		if ((rc = errors_from_db(db, &dberr)))
-			goto out;
-		errors = &dberr;
-	}
-	if (!(rc = print_sets(use, errors)))
+	if (!rc)
 		rc = print_findings(db, most);
-out:
-	sip_tally_release(&dbt);
-	sip_tally_set_release(&dberr);
 	return rc ? SIP_EDB : SIP_OK;
 }
 
@@ -522,11 +384,9 @@ int cmd_analyze(int argc, char **argv)
 	sip_store *s = NULL;
 	sip_diag diag;
 	progress_state ps;
-	sip_tally tally;
 	int quiet = 0, c, lock_fd = -1, rc, ret = SIP_EXIT_OK;
 
 	memset(&o, 0, sizeof o);
-	sip_tally_init(&tally);
 	sip_ingest_list_init(&l);
 	sip_diag_clear(&diag);
 	opterr = 0;
@@ -622,10 +482,6 @@ int cmd_analyze(int argc, char **argv)
 		goto out;
 	}
 	sip_analysis_hook(an, &o);
-	if (!quiet) {
-		o.rows_hook = sip_tally_rows_hook;
-		o.rows_ctx = &tally;
-	}
 	rc = sip_ingest_run(s, &l, &o, &diag);
 	if (ps.shown)
 		fprintf(stderr, "\r\033[K");
@@ -645,7 +501,7 @@ int cmd_analyze(int argc, char **argv)
 		ret = sip_exit_code(rc);
 		goto out;
 	}
-	if (!quiet && summary(s, &l, &tally)) {
+	if (!quiet && summary(s, &l)) {
 		fprintf(stderr, "sipscan: %s: summary: %s\n", db_path,
 			sqlite3_errmsg(sip_store_db(s)));
 		ret = SIP_EXIT_DB;
@@ -653,7 +509,6 @@ int cmd_analyze(int argc, char **argv)
 	if (fflush(stdout) != 0 && ret == SIP_EXIT_OK)
 		ret = SIP_EXIT_INTERNAL;
 out:
-	sip_tally_release(&tally);
 	sip_analysis_free(an);
 	sip_topology_free(topo);
 	sip_rules_free(rs);

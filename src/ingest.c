@@ -66,6 +66,7 @@
 #include <unistd.h>
 
 #include "scan.h"
+#include "tally.h"
 
 #define FP_BYTES (64 * 1024)
 #define TAIL_BYTES 4096
@@ -542,6 +543,7 @@ typedef struct writer {
 	struct worker_ctx *here;     /* jobs = 1: the parser on this thread */
 	sip_zctx *z;                 /* for the chunks a worker left raw */
 	sip_buf zbuf;
+	sip_tally tally;             /* the current file's statistics */
 	int rc;                      /* jobs = 1: hand_over's write error, */
 	sip_diag *diag;              /* and the diag it fills */
 } writer;
@@ -1002,8 +1004,9 @@ static int file_host(sip_store *s, int64_t id, char *out, size_t outsz,
 	return SIP_OK;
 }
 
-/* Fill the final files row of job j and write it. */
-static int finish_file(sip_store *s, job *j, sip_diag *diag)
+/* Fill the final files row of job j and write it, and the file's
+   statistics t when they cover all its records. */
+static int finish_file(sip_store *s, job *j, const sip_tally *t, sip_diag *diag)
 {
 	sip_ingest_file *f = j->f;
 	sip_store_file row;
@@ -1075,11 +1078,19 @@ static int finish_file(sip_store *s, job *j, sip_diag *diag)
 		if (strcmp(f->prev.last_ts, row.last_ts) > 0)
 			memcpy(row.last_ts, f->prev.last_ts, sizeof row.last_ts);
 	}
-	return sip_store_file_finish(s, &row,
-				     j->res.parser ? j->res.parser : NULL,
-				     j->res.gzip ? "gzip" : NULL,
-				     j->res.parser ? encoding_name(j->res.encoding) : NULL,
-				     diag);
+	if ((rc = sip_store_file_finish(s, &row,
+					j->res.parser ? j->res.parser : NULL,
+					j->res.gzip ? "gzip" : NULL,
+					j->res.parser ? encoding_name(j->res.encoding) : NULL,
+					diag)))
+		return rc;
+	/* A grown file's earlier records were not counted: its statistics
+	   are left to sip_store_stats_fill, as are those past the tally's
+	   bounds. */
+	if (f->action != ACT_APPEND && f->records > 0 && t->rows == f->records &&
+	    !t->full && !t->errors_full)
+		rc = sip_store_stats_put(s, f->file_id, t, diag);
+	return rc;
 }
 
 static void progress(writer *w, uint64_t cur_bytes, int force)
@@ -1155,8 +1166,8 @@ static int write_batch(writer *w, job *j, batch *b, sip_diag *diag)
 						&b->rows[ch->first], ch->n, &first_id,
 						diag)))
 			return rc;
-		if (o->rows_hook)
-			o->rows_hook(o->rows_ctx, &b->rows[ch->first], ch->n);
+		for (size_t i = ch->first; i < ch->first + ch->n; i++)
+			sip_tally_row(&w->tally, &b->rows[i]);
 		for (size_t i = ch->first; o->write && i < ch->first + ch->n; i++) {
 			const sip_row *row = &b->rows[i];
 			int64_t id = first_id + (int64_t)(i - ch->first);
@@ -1255,6 +1266,7 @@ static int write_job(writer *w, job *j, sip_diag *diag)
 	if ((rc = sip_store_file_start(w->s, f->canon, &f->file_id, from_line, diag)))
 		return rc;
 	w->last_off = 0;
+	sip_tally_release(&w->tally);
 	rc = w->here ? write_here(w, j, diag) : write_queued(w, j, diag);
 	if (rc)
 		return rc;
@@ -1263,7 +1275,7 @@ static int write_job(writer *w, job *j, sip_diag *diag)
 			*diag = j->fatal_diag;
 		return j->fatal;
 	}
-	if ((rc = writer_begin(w, diag)) || (rc = finish_file(w->s, j, diag)))
+	if ((rc = writer_begin(w, diag)) || (rc = finish_file(w->s, j, &w->tally, diag)))
 		return rc;
 	w->tx_rows++;   /* a file of no records still counts */
 	return writer_commit_if(w, 0, diag);
@@ -1419,6 +1431,7 @@ out:
 	free(written);
 	sip_zctx_free(w.z);
 	sip_buf_release(&w.zbuf);
+	sip_tally_release(&w.tally);
 	pthread_cond_destroy(&r.cv_workers);
 	pthread_cond_destroy(&r.cv_writer);
 	pthread_mutex_destroy(&r.mu);

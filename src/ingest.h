@@ -139,11 +139,6 @@ typedef struct sip_ingest_opts {
 	void *write_ctx;
 	sip_store_finish_hook finish_hook;
 	void *finish_ctx;
-	/* Runs on the writer with the rows of each chunk once they are
-	   inserted, inside the ingest transaction (a run that fails rolls
-	   them back); counts for the summary (src/tally.c).  May be NULL. */
-	void (*rows_hook)(void *ctx, const sip_row *rows, size_t n);
-	void *rows_ctx;
 	sip_warn_fn warn;              /* called from the parser threads */
 	void *warn_ctx;
 	void (*progress)(void *ctx, const sip_ingest_progress *p); /* writer thread */

@@ -6,9 +6,9 @@
  * explicit transactions, PRAGMA user_version migrations, indexes built after
  * a bulk load) and Git's mem_pool for the per-batch arena.
  *
- * SCHEMA (version 2; names are stable, users write queries against them)
+ * SCHEMA (version 3; names are stable, users write queries against them)
  *
- *   PRAGMA application_id = 0x53495053 ("SIPS"); PRAGMA user_version = 2.
+ *   PRAGMA application_id = 0x53495053 ("SIPS"); PRAGMA user_version = 3.
  *   Migrations are an ordered list (migrations[] below); migration N brings
  *   user_version N-1 to N.  A database with another application_id, or with
  *   tables but no sipscan id, or a newer user_version, is refused.
@@ -54,6 +54,15 @@
  *     of a file alone in its chunk, so an incremental run (which deletes
  *     and reads again that record) drops whole chunks only.  When a file's
  *     records are deleted, its chunks no kept record uses go with them.
+ *   file_stats   each file's records counted (version 3)
+ *     file_id, what ('kind','level','host','error'), value (the kind name,
+ *     the level or host string, NULL for records without one; for 'error'
+ *     coalesce(text, ms_diag_reason, result_symbol, '(no text)') of the
+ *     file's rows in the errors view), records, first_ts and last_ts (of
+ *     a host's records).  Counted by the writer for a file read whole
+ *     (src/tally.c); deleted with any of the file's records; a file with
+ *     records and no rows gets them from its records with SQL
+ *     (sip_store_stats_fill) when a summary needs them.
  *   matches, unexplained, findings, finding_records, topology
  *     filled by the rules engine (src/findings.c); when a file's records are
  *     deleted their matches and unexplained rows go with them.
@@ -85,6 +94,7 @@
 #include "store.h"
 
 #include "dbopen.h"
+#include "tally.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,6 +318,13 @@ static const char *const migrations[] = {
 	" WHERE e.level_id IN (SELECT id FROM strings"
 	" WHERE s IN ('TL_ERROR', 'TL_FATAL'))"
 	" OR (e.kind = 3 AND e.status >= 400 AND e.ms_diag_code IS NOT NULL));\n",
+
+	/* 3: each file's statistics, so that a summary reads a few rows per
+	   file instead of every record.  Files of earlier versions get them
+	   from their records when a summary first needs them. */
+	"CREATE TABLE file_stats(file_id INTEGER NOT NULL, what TEXT NOT NULL,"
+	" value TEXT, records INTEGER NOT NULL, first_ts TEXT, last_ts TEXT);\n"
+	"CREATE INDEX file_stats_file ON file_stats(file_id, what);\n",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -708,6 +725,8 @@ int sip_store_delete_records(sip_store *s, int64_t id, uint64_t from_line,
 	if ((rc = run2(s->db, "DELETE FROM unexplained WHERE record_id IN (SELECT id"
 		       " FROM record_rows WHERE file_id = ?1 AND line >= ?2)", id, from, diag)))
 		return rc;
+	if ((rc = run2(s->db, "DELETE FROM file_stats WHERE file_id = ?1", id, 0, diag)))
+		return rc;
 	s->next_id = 0;   /* the deleted rows may have been the last ids */
 	if ((rc = run2(s->db, "DELETE FROM record_rows WHERE file_id = ?1 AND line >= ?2",
 		       id, from, diag)))
@@ -718,6 +737,98 @@ int sip_store_delete_records(sip_store *s, int64_t id, uint64_t from_line,
 		    "(SELECT chunk_id FROM record_rows WHERE file_id = ?1 AND line < ?2"
 		    " AND chunk_id IS NOT NULL ORDER BY line DESC LIMIT 1), 0)",
 		    id, from, diag);
+}
+
+/* ---- file statistics ------------------------------------------------- */
+
+static int stat_row(sqlite3_stmt *st, const char *what, const char *v, size_t len,
+		    uint64_t n, const char *t0, const char *t1)
+{
+	int rc;
+
+	sqlite3_bind_text(st, 2, what, -1, SQLITE_STATIC);
+	if (v)
+		sqlite3_bind_text(st, 3, v, (int)len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	sqlite3_bind_int64(st, 4, (int64_t)n);
+	if (t0 && *t0)
+		sqlite3_bind_text(st, 5, t0, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 5);
+	if (t1 && *t1)
+		sqlite3_bind_text(st, 6, t1, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 6);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int stat_set(sqlite3_stmt *st, const char *what, const sip_tally_set *set)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		const sip_tally_ent *e = &set->v[i];
+		if (stat_row(st, what, e->s, e->len, e->n, e->t0, e->t1))
+			return -1;
+	}
+	return 0;
+}
+
+int sip_store_stats_put(sip_store *s, int64_t id, const sip_tally *t, sip_diag *diag)
+{
+	static const char *const kind_name[4] = { "trace", "connection", "diagnostic",
+						  "protocol" };
+	sqlite3_stmt *st = NULL;
+	int bad = 0;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO file_stats(file_id, what, value,"
+			       " records, first_ts, last_ts) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_error(s->db, diag, "prepare file_stats insert");
+	sqlite3_bind_int64(st, 1, id);
+	for (int k = 0; k < 4 && !bad; k++)
+		if (t->kinds[k])
+			bad = stat_row(st, "kind", kind_name[k], strlen(kind_name[k]),
+				       t->kinds[k], NULL, NULL);
+	if (!bad)
+		bad = stat_set(st, "level", &t->levels) || stat_set(st, "host", &t->hosts) ||
+		      stat_set(st, "error", &t->errors);
+	sqlite3_finalize(st);
+	return bad ? db_error(s->db, diag, "file_stats insert") : SIP_OK;
+}
+
+/* The same statistics as src/tally.c counts, from the records; the error
+   rows are the errors view's, picked on the file's rows alone. */
+static const char *const stats_fill_sql[] = {
+	"DELETE FROM file_stats WHERE file_id = ?1",
+	"INSERT INTO file_stats(file_id, what, value, records) SELECT ?1, 'kind',"
+	" CASE kind WHEN 1 THEN 'connection' WHEN 2 THEN 'diagnostic'"
+	"  WHEN 3 THEN 'protocol' ELSE 'trace' END AS k, count(*)"
+	" FROM record_rows WHERE file_id = ?1 GROUP BY k",
+	"INSERT INTO file_stats(file_id, what, value, records) SELECT ?1, 'level',"
+	" (SELECT s FROM strings WHERE id = r.level_id), count(*)"
+	" FROM record_rows r WHERE r.file_id = ?1 GROUP BY r.level_id",
+	"INSERT INTO file_stats(file_id, what, value, records, first_ts, last_ts)"
+	" SELECT ?1, 'host', (SELECT s FROM strings WHERE id = r.host_id), count(*),"
+	" min(r.ts), max(r.ts) FROM record_rows r WHERE r.file_id = ?1"
+	" GROUP BY r.host_id",
+	"INSERT INTO file_stats(file_id, what, value, records) SELECT ?1, 'error',"
+	" coalesce(r.text, r.ms_diag_reason,"
+	"  (SELECT s FROM strings WHERE id = r.result_symbol_id), '(no text)') AS t,"
+	" count(*) FROM record_rows r WHERE r.file_id = ?1"
+	" AND (r.level_id IN (SELECT id FROM strings WHERE s IN ('TL_ERROR', 'TL_FATAL'))"
+	"  OR (r.kind = 3 AND r.status >= 400 AND r.ms_diag_code IS NOT NULL))"
+	" GROUP BY t",
+};
+
+int sip_store_stats_fill(sip_store *s, int64_t id, sip_diag *diag)
+{
+	int rc = SIP_OK;
+
+	for (size_t i = 0; !rc && i < sizeof stats_fill_sql / sizeof *stats_fill_sql; i++)
+		rc = run2(s->db, stats_fill_sql[i], id, 0, diag);
+	return rc;
 }
 
 int sip_store_file_start(sip_store *s, const char *path, int64_t *id,

@@ -29,7 +29,7 @@ typedef struct sip_store sip_store; /* opaque */
 /* PRAGMA application_id of every sipscan database: "SIPS". */
 #define SIP_STORE_APP_ID 0x53495053
 /* The newest schema this binary knows (PRAGMA user_version). */
-#define SIP_STORE_SCHEMA_VERSION 2
+#define SIP_STORE_SCHEMA_VERSION 3
 
 enum sip_store_flags {
 	SIP_STORE_READONLY = 1  /* open an existing database read-only */
@@ -126,7 +126,8 @@ int sip_store_file_count(sip_store *s, int64_t id, uint64_t *n, sip_diag *diag);
 
 /*
  * Delete the records of file id with line >= from_line (0 = all), with
- * their matches and unexplained rows, and the file's chunks that no kept
+ * their matches and unexplained rows, the file's file_stats rows (they no
+ * longer hold), and the file's chunks that no kept
  * record uses (a chunk holding both kept and deleted records stays; the
  * ingest never leaves one: the last record of a file is alone in its
  * chunk, and an incremental run deletes from that record on).  SIP_OK or
@@ -134,6 +135,25 @@ int sip_store_file_count(sip_store *s, int64_t id, uint64_t *n, sip_diag *diag);
  */
 int sip_store_delete_records(sip_store *s, int64_t id, uint64_t from_line,
 			     sip_diag *diag);
+
+/* ---- file statistics (file_stats) -------------------------------------- */
+
+struct sip_tally;
+
+/*
+ * Write t, the statistics of all the records of file id, as its file_stats
+ * rows.  Runs in the caller's transaction.  SIP_OK or SIP_EDB.
+ */
+int sip_store_stats_put(sip_store *s, int64_t id, const struct sip_tally *t,
+			sip_diag *diag);
+
+/*
+ * Write the file_stats rows of file id from its records, with SQL (a file
+ * whose statistics were not counted while it was written: grown, written
+ * by a version before schema 3, or past the tally's bounds).  Runs in the
+ * caller's transaction.  SIP_OK or SIP_EDB.
+ */
+int sip_store_stats_fill(sip_store *s, int64_t id, sip_diag *diag);
 
 /* ---- rows ------------------------------------------------------------ */
 

@@ -4,7 +4,6 @@
  */
 #include "tally.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,16 +79,19 @@ static int grow_slots(sip_tally_set *set)
 	return 0;
 }
 
-static void times(sip_tally_ent *e, const char *t0, const char *t1)
+/* ts: NUL-terminated, shorter than t0 and t1, or NULL */
+static void times(sip_tally_ent *e, const char *ts)
 {
-	if (t0 && *t0 && (!e->t0[0] || strcmp(t0, e->t0) < 0))
-		snprintf(e->t0, sizeof e->t0, "%s", t0);
-	if (t1 && *t1 && strcmp(t1, e->t1) > 0)
-		snprintf(e->t1, sizeof e->t1, "%s", t1);
+	if (!ts || !*ts)
+		return;
+	if (!e->t0[0] || strcmp(ts, e->t0) < 0)
+		memcpy(e->t0, ts, strlen(ts) + 1);
+	if (strcmp(ts, e->t1) > 0)
+		memcpy(e->t1, ts, strlen(ts) + 1);
 }
 
 int sip_tally_add(sip_tally_set *set, const char *s, size_t len, uint64_t n,
-		  const char *t0, const char *t1, size_t max, size_t max_bytes)
+		  const char *ts, size_t max, size_t max_bytes)
 {
 	sip_tally_ent *e;
 	uint64_t h;
@@ -99,7 +101,7 @@ int sip_tally_add(sip_tally_set *set, const char *s, size_t len, uint64_t n,
 	if (set->last && same(&set->v[set->last - 1], s, len)) {
 		e = &set->v[set->last - 1];
 		e->n += n;
-		times(e, t0, t1);
+		times(e, ts);
 		return 0;
 	}
 	h = hash(s, len);
@@ -109,7 +111,7 @@ int sip_tally_add(sip_tally_set *set, const char *s, size_t len, uint64_t n,
 			set->last = set->slots[k];
 			e = &set->v[set->last - 1];
 			e->n += n;
-			times(e, t0, t1);
+			times(e, ts);
 			return 0;
 		}
 	}
@@ -136,7 +138,7 @@ int sip_tally_add(sip_tally_set *set, const char *s, size_t len, uint64_t n,
 	e->len = len;
 	e->h = h;
 	e->n = n;
-	times(e, t0, t1);
+	times(e, ts);
 	set->slots[slot_of(set, s, len, h)] = ++set->n;
 	set->bytes += len;
 	set->last = set->n;
@@ -173,10 +175,9 @@ void sip_tally_row(sip_tally *t, const sip_row *row)
 			memcpy(tsz, ts, m);
 			tsz[m] = 0;
 		}
-		if (sip_tally_add(&t->levels, level, llen, 1, NULL, NULL, SIP_TALLY_MAX,
-				  SIZE_MAX) ||
-		    sip_tally_add(&t->hosts, host, hlen, 1, ts ? tsz : NULL, ts ? tsz : NULL,
-				  SIP_TALLY_MAX, SIZE_MAX))
+		if (sip_tally_add(&t->levels, level, llen, 1, NULL, SIP_TALLY_MAX, SIZE_MAX) ||
+		    sip_tally_add(&t->hosts, host, hlen, 1, ts ? tsz : NULL, SIP_TALLY_MAX,
+				  SIZE_MAX))
 			t->full = 1;
 	}
 	if (!t->errors_full &&
@@ -192,56 +193,8 @@ void sip_tally_row(sip_tally *t, const sip_row *row)
 			e = "(no text)";
 			len = strlen(e);
 		}
-		if (sip_tally_add(&t->errors, e, len, 1, NULL, NULL, SIZE_MAX,
+		if (sip_tally_add(&t->errors, e, len, 1, NULL, SIZE_MAX,
 				  SIP_TALLY_ERR_BYTES))
 			t->errors_full = 1;
 	}
-}
-
-void sip_tally_rows_hook(void *ctx, const sip_row *rows, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		sip_tally_row(ctx, &rows[i]);
-}
-
-/* BINARY collation: bytewise over the shorter, then the shorter first;
-   NULL before any value. */
-static int cmp_value(const sip_tally_ent *a, const sip_tally_ent *b)
-{
-	size_t m;
-	int c;
-
-	if (!a->s || !b->s)
-		return !!a->s - !!b->s;
-	m = a->len < b->len ? a->len : b->len;
-	if ((c = memcmp(a->s, b->s, m)))
-		return c;
-	return (a->len > b->len) - (a->len < b->len);
-}
-
-static int by_value(const void *x, const void *y)
-{
-	return cmp_value(*(const sip_tally_ent *const *)x, *(const sip_tally_ent *const *)y);
-}
-
-static int by_count(const void *x, const void *y)
-{
-	const sip_tally_ent *a = *(const sip_tally_ent *const *)x;
-	const sip_tally_ent *b = *(const sip_tally_ent *const *)y;
-
-	if (a->n != b->n)
-		return a->n > b->n ? -1 : 1;
-	return cmp_value(a, b);
-}
-
-const sip_tally_ent **sip_tally_sorted(const sip_tally_set *set, int order)
-{
-	const sip_tally_ent **v;
-
-	if (!set->n || !(v = malloc(set->n * sizeof *v)))
-		return NULL;
-	for (size_t i = 0; i < set->n; i++)
-		v[i] = &set->v[i];
-	qsort(v, set->n, sizeof *v, order == SIP_TALLY_BY_COUNT ? by_count : by_value);
-	return v;
 }

@@ -3,8 +3,8 @@
 # contents against `sipscan parse` of the same samples, idempotence, a
 # directory of mixed inputs, a truncated gzip, stdin, --jobs 1 vs 2 vs 4
 # (one thread, a parser thread, three), a file of many chunks whose
-# records `show` prints byte for byte, and the summary counted while
-# writing against the summary read back.
+# records `show` prints byte for byte, and each file's statistics
+# (file_stats) counted while writing against the same from the records.
 set -u
 SIPSCAN=$1
 . "$(dirname "$0")/lib.sh"
@@ -224,14 +224,16 @@ check "chunks: export has every record" "$(wc -l <"$T/big.jsonl" | tr -d ' ')" "
 check "chunks: export has raw, not its place" "$(head -n 1 "$T/big.jsonl" | grep -c '"truncated":[01],"raw":"TL_')$(head -n 1 "$T/big.jsonl" | grep -c 'chunk_id\|raw_off\|raw_len')" 10
 check "chunks: no crash" "$(crashed "$T/show.err" && echo crash)" ""
 
-# ---- 9. the summary counted while writing = the summary read back ----------
-# A run that writes every record of its files prints the statistics the
-# writer counted (src/tally.c); a run over unchanged files reads them from
-# the database.  Both must print the same.  The generated file has more
-# distinct error texts than the tally keeps (4 MiB), so the fresh run takes
-# its top errors from the database and the rest from the tally; some texts
-# repeat, so counts and the order of equal counts are both tested (the texts
-# that sort first come last, past the tally's bound).
+# ---- 9. file_stats counted while writing = file_stats from the records ---
+# A file written whole gets its file_stats rows from what the writer counted
+# (src/tally.c); the summary prints from them.  A file without them (grown,
+# older schema, past the tally's bounds) gets them from its records with
+# SQL when a summary needs them.  Both must give the same rows: here a copy
+# of the database loses its file_stats and a summary fills them again.
+# errs.log has more distinct error texts than the tally keeps (4 MiB), so
+# its statistics come from SQL in both; some texts repeat, so counts and the
+# order of equal counts are both tested.  fatal.log has the errors the tally
+# names itself: TL_FATAL, no text, a result symbol.
 awk 'BEGIN {
 	pad = sprintf("%80s", ""); gsub(/ /, "x", pad)
 	for (i = 0; i < 50000; i++) {
@@ -242,23 +244,6 @@ awk 'BEGIN {
 			printf "TL_WARN(TF_DIAG) [0]0AC0.1278::03/14/2012-09:00:00.000.0000047e (SIPStack,SIPAdminLog::WriteDiagnosticEvent:SIPAdminLog.cpp(160))$$begin_record\nLogType: diagnostic\nSeverity: warning\nText: A warning\n$$end_record\n"
 	}
 }' >"$T/errs.log"
-DB=$T/tally.db
-"$SIPSCAN" analyze --db "$DB" "$S/lync2010-fe-owa.log" "$S/sfb-edge-federation.log.gz" \
-	"$T/errs.log" "$S/ocs2007r2-edge.log" >"$T/tally1" 2>"$T/tally1.err"
-check "tally: exit" "$?" 0
-check "tally: every file written" "$(head -n 1 "$T/tally1")" "files: 4 ingested, 0 unchanged, 0 skipped, 0 partial, 0 failed"
-"$SIPSCAN" analyze --db "$DB" "$S/lync2010-fe-owa.log" "$S/sfb-edge-federation.log.gz" \
-	"$T/errs.log" "$S/ocs2007r2-edge.log" >"$T/tally2" 2>"$T/tally2.err"
-check "tally: rerun exit" "$?" 0
-check "tally: rerun unchanged" "$(head -n 1 "$T/tally2")" "files: 0 ingested, 4 unchanged, 0 skipped, 0 partial, 0 failed"
-sed '1,2d' "$T/tally1" >"$T/tally1b"
-sed '1,2d' "$T/tally2" >"$T/tally2b"
-check "tally: same statistics" "$(diff "$T/tally1b" "$T/tally2b" && echo same)" same
-check "tally: top error" "$(grep -A 1 '^top errors:' "$T/tally1" | tail -n 1)" "       17  Repeated failure 0"
-check "tally: by kind" "$(grep '^  by kind:' "$T/tally1" | grep -c 'connection [0-9]*, diagnostic [0-9]*, protocol [0-9]*, trace [0-9]*$')" 1
-check "tally: hosts from several files" "$(sed -n '/^hosts:/,/^top errors:/p' "$T/tally1" | wc -l | awk '{print ($1 > 3)}')" 1
-# the errors the tally counts itself: TL_FATAL, no text, a result symbol,
-# and the samples' SIP responses with ms-diagnostics
 {
 	for t in 03 04 05 06; do
 		case $t in 03|04) lv=TL_FATAL ;; *) lv=TL_ERROR ;; esac
@@ -267,24 +252,45 @@ check "tally: hosts from several files" "$(sed -n '/^hosts:/,/^top errors:/p' "$
 		printf 'Peer: 10.0.1.40:59609\n$$end_record\n'
 	done
 } >"$T/fatal.log"
-DB=$T/tally3.db
-"$SIPSCAN" analyze --db "$DB" "$T/fatal.log" "$S/sfb-edge-federation.log.gz" >"$T/tally5" 2>/dev/null
-"$SIPSCAN" analyze --db "$DB" "$T/fatal.log" "$S/sfb-edge-federation.log.gz" >"$T/tally6" 2>/dev/null
-check "tally: errors counted while writing" "$(sed -n '/^top errors:/,/^$/p' "$T/tally5" | grep -c '^        2  Fatal stop$\|^        1  (no text)$\|^        1  SEC_E_UNTRUSTED_ROOT$')" 3
-sed '1,2d' "$T/tally5" >"$T/tally5b"
-sed '1,2d' "$T/tally6" >"$T/tally6b"
-check "tally: same errors read back" "$(diff "$T/tally5b" "$T/tally6b" && echo same)" same
-
-# one unchanged file and one new: the statistics cover both, from the database
+stats="SELECT file_id, what, value, records, first_ts, last_ts FROM file_stats ORDER BY 1, 2, 3"
+inputs="$S/lync2010-fe-owa.log $S/sfb-edge-federation.log.gz $T/fatal.log $S/ocs2007r2-edge.log"
+DB=$T/tally.db
+# shellcheck disable=SC2086
+"$SIPSCAN" analyze --db "$DB" $inputs >"$T/tally1" 2>/dev/null
+check "stats: exit" "$?" 0
+check "stats: every file written" "$(head -n 1 "$T/tally1")" "files: 4 ingested, 0 unchanged, 0 skipped, 0 partial, 0 failed"
+check "stats: counted for every file" "$(q "$DB" "SELECT count(DISTINCT file_id) FROM file_stats")" 4
+check "stats: kinds add up to files.records" "$(q "$DB" "SELECT count(*) FROM files f WHERE records <> (SELECT sum(records) FROM file_stats WHERE file_id = f.id AND what = 'kind')")" 0
+check "stats: errors counted while writing" "$(q "$DB" "SELECT value, records FROM file_stats WHERE what = 'error' AND file_id = (SELECT id FROM files WHERE path LIKE '%fatal.log') ORDER BY value" | tr '\n' ' ')" "(no text)|1 Fatal stop|2 SEC_E_UNTRUSTED_ROOT|1 "
+check "stats: levels counted while writing" "$(q "$DB" "SELECT value, records FROM file_stats WHERE what = 'level' AND file_id = (SELECT id FROM files WHERE path LIKE '%fatal.log') ORDER BY value" | tr '\n' ' ')" "TL_ERROR|2 TL_FATAL|2 "
+check "stats: summary top error" "$(grep -A 1 '^top errors:' "$T/tally1" | tail -n 1)" "        5  The peer is not a configured server on this network interface"
+check "stats: error rows = errors view" "$(q "$DB" "SELECT count(*) FROM (SELECT file_id, coalesce(text, ms_diag_reason, result_symbol, '(no text)') AS t, count(*) AS n FROM errors GROUP BY 1, 2 EXCEPT SELECT file_id, value, records FROM file_stats WHERE what = 'error')") $(q "$DB" "SELECT sum(records) FROM file_stats WHERE what = 'error'")" "0 $(q "$DB" "SELECT count(*) FROM errors")"
+q "$DB" "$stats" >"$T/stats.counted"
+cp "$DB" "$T/tally-sql.db"
+q "$T/tally-sql.db" "DELETE FROM file_stats"
+# shellcheck disable=SC2086
+"$SIPSCAN" analyze --db "$T/tally-sql.db" $inputs >"$T/tally2" 2>/dev/null
+check "stats: rerun unchanged" "$(head -n 1 "$T/tally2")" "files: 0 ingested, 4 unchanged, 0 skipped, 0 partial, 0 failed"
+check "stats: filled from the records" "$(q "$T/tally-sql.db" "SELECT count(DISTINCT file_id) FROM file_stats")" 4
+q "$T/tally-sql.db" "$stats" >"$T/stats.sql"
+check "stats: counted = from the records" "$(cmp "$T/stats.counted" "$T/stats.sql" 2>&1)" ""
+check "stats: same summary" "$(sed '1,2d' "$T/tally1" | cksum)" "$(sed '1,2d' "$T/tally2" | cksum)"
+# past the tally's bound: no rows from the writer, the summary fills them
+"$SIPSCAN" analyze --db "$DB" --quiet "$T/errs.log" 2>/dev/null
+check "stats: none past the bound" "$(q "$DB" "SELECT count(*) FROM file_stats WHERE file_id = (SELECT id FROM files WHERE path LIKE '%errs.log')")" 0
+"$SIPSCAN" analyze --db "$DB" "$T/errs.log" >"$T/tally3" 2>/dev/null
+check "stats: filled past the bound" "$(q "$DB" "SELECT sum(records) FROM file_stats WHERE what = 'error' AND file_id = (SELECT id FROM files WHERE path LIKE '%errs.log')")" 50000
+check "stats: top error" "$(grep -A 1 '^top errors:' "$T/tally3" | tail -n 1)" "       17  Repeated failure 0"
+check "stats: ties by text" "$(grep -A 4 '^top errors:' "$T/tally3" | tail -n 1)" "        1  Unique failure 50000 $(printf '%80s' '' | tr ' ' x)"
+# one unchanged file and one new: the statistics cover both
 cp "$S/ocs2007r2-edge.log" "$T/again.log"
-"$SIPSCAN" analyze --db "$DB" "$S/lync2010-fe-owa.log" "$T/again.log" >"$T/tally3" 2>/dev/null
-DB2=$T/tally2.db
-"$SIPSCAN" analyze --db "$DB2" "$S/lync2010-fe-owa.log" "$T/again.log" >"$T/tally4" 2>/dev/null
+"$SIPSCAN" analyze --db "$DB" "$S/lync2010-fe-owa.log" "$T/again.log" >"$T/tally4" 2>/dev/null
+"$SIPSCAN" analyze --db "$T/tally5.db" "$S/lync2010-fe-owa.log" "$T/again.log" >"$T/tally5" 2>/dev/null
 # (the statistics only: findings count every matching record of the database)
-sed '1,2d; /^$/,$d' "$T/tally3" >"$T/tally3b"
 sed '1,2d; /^$/,$d' "$T/tally4" >"$T/tally4b"
-check "tally: mixed run statistics" "$(grep -c . "$T/tally3b" | awk '{print ($1 > 5)}')" 1
-check "tally: mixed run = fresh run" "$(diff "$T/tally3b" "$T/tally4b" && echo same)" same
+sed '1,2d; /^$/,$d' "$T/tally5" >"$T/tally5b"
+check "stats: mixed run statistics" "$(grep -c . "$T/tally4b" | awk '{print ($1 > 5)}')" 1
+check "stats: mixed run = fresh run" "$(diff "$T/tally4b" "$T/tally5b" && echo same)" same
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

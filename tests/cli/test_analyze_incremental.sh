@@ -2,7 +2,8 @@
 # test_analyze_incremental.sh SIPSCAN -- `sipscan analyze` on files that
 # change between runs: appended (only the tail is read, the result equals a
 # fresh analyze, also when the cut falls inside a chunk of a file of many
-# chunks), appended gzip members, rewritten in place (rows replaced).
+# chunks; its file_stats too), appended gzip members, rewritten in place
+# (rows replaced).
 set -u
 SIPSCAN=$1
 . "$(dirname "$0")/lib.sh"
@@ -22,6 +23,7 @@ chunks_ok() {
 		+ (SELECT count(*) FROM records WHERE chunk_id IS NULL)"
 }
 files_row() { q "$1" "SELECT size, fingerprint, tail_hash, records, lines, status, resume_offset, resume_line, host, first_ts, last_ts, error FROM files"; }
+stats="SELECT what, value, records, first_ts, last_ts FROM file_stats ORDER BY 1, 2"
 written() { sed -n 's/^records: [0-9]* in these files, \([0-9]*\) written now$/\1/p' "$1"; }
 
 # ---- 1. append to a plain file, cutting a record in half -----------------
@@ -40,6 +42,11 @@ for src in lync2010-fe-owa.log ocs2007r2-edge.log; do
 		"$(dump "$T/inc.db" | cksum)" "$(dump "$T/fresh.db" | cksum)"
 	check "$src append: files row equals a fresh analyze" \
 		"$(files_row "$T/inc.db")" "$(files_row "$T/fresh.db")"
+	# the grown file's statistics, filled from its records by the summary,
+	# equal those a fresh analyze counts while writing
+	check "$src append: file_stats equal a fresh analyze" \
+		"$(q "$T/inc.db" "$stats")" "$(q "$T/fresh.db" "$stats")"
+	check "$src append: file_stats there" "$(q "$T/inc.db" "SELECT count(*) > 2 FROM file_stats")" 1
 	after=$(q "$T/inc.db" "SELECT count(*) FROM records")
 	w=$(written "$T/out")
 	# only the tail was read: what was written is the new records plus

@@ -38,7 +38,7 @@ check "read v1: still version 1" "$(q "$db" 'PRAGMA user_version')" 1
 cp "$S/ocs2007r2-edge.log" "$T/edge.log"
 "$SIPSCAN" analyze --quiet --db "$db" "$T/edge.log" >"$T/an.out" 2>"$T/an.err"
 check "migrating analyze: exit" "$?" 0
-check "migrated: schema version" "$(q "$db" 'PRAGMA user_version')" 2
+check "migrated: schema version" "$(q "$db" 'PRAGMA user_version')" 3
 check "migrated: journal mode" "$(q "$db" 'PRAGMA journal_mode')" delete
 check "migrated: integrity" "$(q "$db" 'PRAGMA integrity_check')" ok
 check "migrated: records is a view" \
@@ -69,8 +69,34 @@ check "migrated matches = fresh matches" \
 	"$(q "$db" "SELECT r.line, m.rule_id, m.key FROM matches m JOIN records r ON r.id = m.record_id ORDER BY 1, 2" | cksum)" \
 	"$(q "$T/fresh.db" "SELECT r.line, m.rule_id, m.key FROM matches m JOIN records r ON r.id = m.record_id ORDER BY 1, 2" | cksum)"
 
+# The old file has no statistics (schema 3 keeps them per file): the first
+# summary that covers it gives it them from its records, the same as a
+# fresh analyze counts while writing, and prints the same statistics.
+stats="SELECT f.path, s.what, s.value, s.records, s.first_ts, s.last_ts FROM file_stats s
+	JOIN files f ON f.id = s.file_id ORDER BY 1, 2, 3"
+check "migrated: old file has no statistics yet" \
+	"$(q "$db" "SELECT count(*) FROM file_stats WHERE file_id = 1")" 0
+# the fixture's file, back where the files row says it was
+old_fe="$(cd "$T" && pwd -P)/fe-v1.log"
+cp "$S/lync2010-fe-owa.log" "$old_fe"
+touch -d @1795436759 "$old_fe"
+q "$db" "UPDATE files SET path = '$old_fe' WHERE id = 1"
+"$SIPSCAN" analyze --db "$db" "$old_fe" "$T/edge.log" >"$T/sum.old" 2>/dev/null
+check "migrated: summary over the unchanged old file" "$(head -n 1 "$T/sum.old")" \
+	"files: 0 ingested, 2 unchanged, 0 skipped, 0 partial, 0 failed"
+check "migrated: summary exit" "$?" 0
+check "migrated: statistics filled" \
+	"$(q "$db" "SELECT count(*) > 3 FROM file_stats WHERE file_id = 1")" 1
+rm -f "$T/fresh.db"
+"$SIPSCAN" analyze --db "$T/fresh.db" "$old_fe" "$T/edge.log" >"$T/sum.fresh" 2>/dev/null
+check "migrated: filled statistics = counted ones" \
+	"$(q "$db" "$stats" | sed 's/^[^|]*\///' | cksum)" \
+	"$(q "$T/fresh.db" "$stats" | sed 's/^[^|]*\///' | cksum)"
+check "migrated: same summary statistics" \
+	"$(sed '1,2d; /^$/,$d' "$T/sum.old" | cksum)" "$(sed '1,2d; /^$/,$d' "$T/sum.fresh" | cksum)"
+
 # A database newer than this sipscan is refused, not damaged.
-q "$db" "PRAGMA user_version = 3"
+q "$db" "PRAGMA user_version = 4"
 sum=$(cksum <"$db")
 "$SIPSCAN" query --db "$db" "SELECT 1" >/dev/null 2>"$T/new.err"
 check "newer schema: exit" "$?" 3

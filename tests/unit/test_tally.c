@@ -1,7 +1,7 @@
 /*
  * test_tally.c -- the summary's statistics counted while writing
- * (src/tally.c): counting, the bounds, the orders, and which rows count as
- * errors under which text.
+ * (src/tally.c): counting, the bounds, telling values apart, and which
+ * rows count as errors under which text.
  */
 #include "t.h"
 
@@ -50,7 +50,8 @@ static void test_counts_and_times(void)
 	r[2] = row(SIP_KIND_PROTOCOL, "TL_INFO", "fe02", "2012-03-14 09:00:00.000", NULL);
 	r[3] = row(SIP_KIND_TRACE, NULL, "fe01", "2012-03-14 08:30:00.000", NULL);
 	r[4] = row(7, "", NULL, NULL, NULL); /* out-of-range kind: trace; '' = NULL */
-	sip_tally_rows_hook(&t, r, 5);
+	for (int i = 0; i < 5; i++)
+		sip_tally_row(&t, &r[i]);
 	CHECK_INT(t.rows, 5);
 	CHECK_INT(t.kinds[SIP_KIND_CONNECTION], 2);
 	CHECK_INT(t.kinds[SIP_KIND_PROTOCOL], 1);
@@ -124,43 +125,30 @@ static void test_errors(void)
 	sip_tally_release(&t);
 }
 
-static void test_orders(void)
+/* values are told apart by every byte and by length; NULL is a value of its own */
+static void test_values(void)
 {
 	sip_tally_set set;
-	const sip_tally_ent **v;
-	static const char *const vals[] = { "b", "ab", "a", "a\0z", "B" };
-	static const size_t lens[] = { 1, 2, 1, 3, 1 };
+	static const char *const vals[] = { "b", "ab", "a", "a\0z", "B", "a" };
+	static const size_t lens[] = { 1, 2, 1, 3, 1, 1 };
 
 	memset(&set, 0, sizeof set);
-	for (size_t i = 0; i < 5; i++)
-		CHECK_INT(sip_tally_add(&set, vals[i], lens[i], i == 1 ? 3 : 2, NULL, NULL,
+	for (size_t i = 0; i < 6; i++)
+		CHECK_INT(sip_tally_add(&set, vals[i], lens[i], i + 1, NULL,
 					SIZE_MAX, SIZE_MAX), 0);
-	CHECK_INT(sip_tally_add(&set, NULL, 0, 1, NULL, NULL, SIZE_MAX, SIZE_MAX), 0);
-	CHECK_INT(set.n, 6);
-	/* by value: NULL first, then bytewise, a prefix before the longer */
-	v = sip_tally_sorted(&set, SIP_TALLY_BY_VALUE);
-	CHECK(v != NULL);
-	if (v) {
-		CHECK(v[0]->s == NULL);
-		CHECK_STR(v[1]->s, "B");
-		CHECK(v[2]->len == 1 && v[2]->s[0] == 'a');
-		CHECK(v[3]->len == 3 && !memcmp(v[3]->s, "a\0z", 3));
-		CHECK_STR(v[4]->s, "ab");
-		CHECK_STR(v[5]->s, "b");
-	}
-	free(v);
-	/* by count, descending, then by value */
-	v = sip_tally_sorted(&set, SIP_TALLY_BY_COUNT);
-	CHECK(v != NULL);
-	if (v) {
-		CHECK_STR(v[0]->s, "ab");
-		CHECK_STR(v[1]->s, "B");
-		CHECK(v[2]->len == 1 && v[2]->s[0] == 'a');
-		CHECK(v[5]->s == NULL);
-	}
-	free(v);
+	CHECK_INT(sip_tally_add(&set, NULL, 0, 1, NULL, SIZE_MAX, SIZE_MAX), 0);
+	CHECK_INT(sip_tally_add(&set, "", 0, 1, NULL, SIZE_MAX, SIZE_MAX), 0);
+	CHECK_INT(set.n, 7);
+	CHECK(find(&set, "a") && find(&set, "a")->n == 3 + 6);
+	CHECK(find(&set, "B") && find(&set, "B")->n == 5);
+	CHECK(find(&set, NULL) && find(&set, NULL)->n == 1);
+	CHECK(find(&set, "") && find(&set, "")->n == 1);
+	for (size_t i = 0; i < set.n; i++)
+		if (set.v[i].len == 3)
+			CHECK(!memcmp(set.v[i].s, "a\0z", 3) && set.v[i].n == 4);
+	CHECK_INT(set.bytes, 1 + 2 + 1 + 3 + 1);
 	sip_tally_set_release(&set);
-	CHECK(sip_tally_sorted(&set, SIP_TALLY_BY_VALUE) == NULL); /* empty */
+	CHECK_INT(set.n, 0);
 }
 
 static void test_bounds(void)
@@ -173,11 +161,11 @@ static void test_bounds(void)
 	memset(&set, 0, sizeof set);
 	for (int i = 0; i < 1000; i++) {
 		int n = snprintf(name, sizeof name, "host%d", i);
-		CHECK_INT(sip_tally_add(&set, name, (size_t)n, 1, NULL, NULL, 1000, SIZE_MAX), 0);
+		CHECK_INT(sip_tally_add(&set, name, (size_t)n, 1, NULL, 1000, SIZE_MAX), 0);
 	}
-	CHECK_INT(sip_tally_add(&set, "other", 5, 1, NULL, NULL, 1000, SIZE_MAX), -1);
+	CHECK_INT(sip_tally_add(&set, "other", 5, 1, NULL, 1000, SIZE_MAX), -1);
 	CHECK_INT(set.n, 1000);
-	CHECK_INT(sip_tally_add(&set, "host7", 5, 4, NULL, NULL, 1000, SIZE_MAX), 0);
+	CHECK_INT(sip_tally_add(&set, "host7", 5, 4, NULL, 1000, SIZE_MAX), 0);
 	CHECK(find(&set, "host7") && find(&set, "host7")->n == 5);
 	CHECK(find(&set, "host999") && find(&set, "host999")->n == 1);
 	CHECK(find(&set, "other") == NULL);
@@ -185,9 +173,9 @@ static void test_bounds(void)
 
 	/* bytes beyond max_bytes are refused */
 	memset(&set, 0, sizeof set);
-	CHECK_INT(sip_tally_add(&set, "abcd", 4, 1, NULL, NULL, SIZE_MAX, 6), 0);
-	CHECK_INT(sip_tally_add(&set, "efg", 3, 1, NULL, NULL, SIZE_MAX, 6), -1);
-	CHECK_INT(sip_tally_add(&set, "ef", 2, 1, NULL, NULL, SIZE_MAX, 6), 0);
+	CHECK_INT(sip_tally_add(&set, "abcd", 4, 1, NULL, SIZE_MAX, 6), 0);
+	CHECK_INT(sip_tally_add(&set, "efg", 3, 1, NULL, SIZE_MAX, 6), -1);
+	CHECK_INT(sip_tally_add(&set, "ef", 2, 1, NULL, SIZE_MAX, 6), 0);
 	CHECK_INT(set.bytes, 6);
 	sip_tally_set_release(&set);
 
@@ -211,7 +199,7 @@ int main(int argc, char **argv)
 	static const t_case cases[] = {
 		T(test_counts_and_times),
 		T(test_errors),
-		T(test_orders),
+		T(test_values),
 		T(test_bounds),
 		{ 0 }
 	};
