@@ -311,10 +311,24 @@ static int load_pairs(report *r, const char *sql, pair *out, size_t max, size_t 
 	return rc;
 }
 
+/* The peers with the most errors (TL_ERROR / TL_FATAL records, SIP
+   responses >= 400), the port cut off, from table t where is_error holds. */
+#define PEERS_SQL(t, is_error) \
+	"SELECT CASE WHEN peer LIKE '[%' AND instr(peer, ']') > 0 " \
+	"THEN substr(peer, 1, instr(peer, ']')) " \
+	"WHEN instr(peer, ':') > 0 AND " \
+	"instr(substr(peer, instr(peer, ':') + 1), ':') = 0 " \
+	"THEN substr(peer, 1, instr(peer, ':') - 1) ELSE peer END AS p, " \
+	"count(*), sum(" is_error "), " \
+	"sum(coalesce(status, 0) >= 400) FROM " t " " \
+	"WHERE peer IS NOT NULL AND peer <> '' AND " \
+	"(" is_error " OR status >= 400) " \
+	"GROUP BY p ORDER BY 2 DESC, 1 LIMIT 10"
+
 static int load(report *r)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = SIP_OK, src;
+	int rc = SIP_OK, src, stats, lean;
 
 	r->has_findings = sip_db_has(r->db, "findings") == 1;
 	r->has_unexplained = sip_db_has(r->db, "unexplained") == 1;
@@ -397,22 +411,27 @@ static int load(report *r)
 		goto out;
 	for (size_t i = 0; i < r->nstatus; i++)
 		r->nfiles += r->status[i].n;
-	if ((rc = load_pairs(r, "SELECT coalesce(kind, '?'), count(*) FROM records "
+	/* Schema 3 counts each file's records in file_stats: read the kinds
+	   and hosts there, not from every record, when they cover them all
+	   (not when a grown file still waits for its counts, nor after rows
+	   were written by hand). */
+	stats = sip_db_has(r->db, "file_stats") == 1 &&
+		sip_db_int(r->db, "SELECT (SELECT coalesce(sum(records), 0) FROM file_stats"
+			   " WHERE what = 'kind') = (SELECT count(*) FROM record_rows)") == 1;
+	lean = sip_db_has(r->db, "record_rows") == 1;
+	if ((rc = load_pairs(r, stats ? "SELECT value, sum(records) FROM file_stats"
+			     " WHERE what = 'kind' GROUP BY 1 ORDER BY 1"
+			     : "SELECT coalesce(kind, '?'), count(*) FROM records "
 			     "GROUP BY 1 ORDER BY 1", r->kinds, 16, &r->nkinds)))
 		goto out;
 	for (size_t i = 0; i < r->nkinds; i++)
 		r->nrecords += r->kinds[i].n;
-	if ((rc = load_pairs(r,
-		"SELECT CASE WHEN peer LIKE '[%' AND instr(peer, ']') > 0 "
-		"THEN substr(peer, 1, instr(peer, ']')) "
-		"WHEN instr(peer, ':') > 0 AND "
-		"instr(substr(peer, instr(peer, ':') + 1), ':') = 0 "
-		"THEN substr(peer, 1, instr(peer, ':') - 1) ELSE peer END AS p, "
-		"count(*), sum(level IN ('TL_ERROR','TL_FATAL')), "
-		"sum(coalesce(status, 0) >= 400) FROM records "
-		"WHERE peer IS NOT NULL AND peer <> '' AND "
-		"(level IN ('TL_ERROR','TL_FATAL') OR status >= 400) "
-		"GROUP BY p ORDER BY 2 DESC, 1 LIMIT 10", r->peers, MAX_PEERS, &r->npeers)))
+	/* the failing peers: on record_rows (schema 2 on) the level is
+	   compared as an id, not looked up for every record */
+	if ((rc = load_pairs(r, lean ? PEERS_SQL("record_rows", "level_id IN (SELECT id FROM"
+						 " strings WHERE s IN ('TL_ERROR','TL_FATAL'))")
+			     : PEERS_SQL("records", "level IN ('TL_ERROR','TL_FATAL')"),
+			     r->peers, MAX_PEERS, &r->npeers)))
 		goto out;
 	if ((rc = prepare(r, "SELECT min(ts), max(ts) FROM records", &st)))
 		goto out;
@@ -422,7 +441,10 @@ static int load(report *r)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if ((rc = prepare(r, "SELECT host FROM records WHERE host IS NOT NULL AND "
+	if ((rc = prepare(r, stats ? "SELECT value FROM file_stats WHERE what = 'host'"
+			  " AND value IS NOT NULL AND value <> '' UNION SELECT host FROM files"
+			  " WHERE host IS NOT NULL AND host <> '' ORDER BY 1 LIMIT 100"
+			  : "SELECT host FROM records WHERE host IS NOT NULL AND "
 			  "host <> '' UNION SELECT host FROM files WHERE host IS NOT "
 			  "NULL AND host <> '' ORDER BY 1 LIMIT 100", &st)))
 		goto out;

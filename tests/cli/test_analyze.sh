@@ -275,6 +275,16 @@ check "stats: filled from the records" "$(q "$T/tally-sql.db" "SELECT count(DIST
 q "$T/tally-sql.db" "$stats" >"$T/stats.sql"
 check "stats: counted = from the records" "$(cmp "$T/stats.counted" "$T/stats.sql" 2>&1)" ""
 check "stats: same summary" "$(sed '1,2d' "$T/tally1" | cksum)" "$(sed '1,2d' "$T/tally2" | cksum)"
+# report reads kinds and hosts from file_stats when they cover every record,
+# else from the records: the same report either way
+cp "$DB" "$T/nostats.db"
+q "$T/nostats.db" "DELETE FROM file_stats"
+for fmt in text json; do
+	"$SIPSCAN" report --db "$DB" --format $fmt >"$T/rep1.$fmt" 2>&1
+	"$SIPSCAN" report --db "$T/nostats.db" --format $fmt >"$T/rep2.$fmt" 2>&1
+	check "stats: report $fmt with and without file_stats" "$(cmp "$T/rep1.$fmt" "$T/rep2.$fmt" 2>&1)" ""
+done
+check "stats: report lists the hosts" "$(grep -c '"hosts": *\[ *"' "$T/rep1.json" | awk '{print ($1 > 0)}')$(grep -c 'connection' "$T/rep1.text" | awk '{print ($1 > 0)}')" 11
 # past the tally's bound: no rows from the writer, the summary fills them
 "$SIPSCAN" analyze --db "$DB" --quiet "$T/errs.log" 2>/dev/null
 check "stats: none past the bound" "$(q "$DB" "SELECT count(*) FROM file_stats WHERE file_id = (SELECT id FROM files WHERE path LIKE '%errs.log')")" 0
