@@ -20,15 +20,19 @@ static int is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/* The value of each hex digit plus one; 0 for any other byte.  (Every
+   record header has three hex fields: the branches of a range test were
+   a percent of the parser's instructions.) */
+static const unsigned char hex_tab[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
 static int hex_val(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return (int)hex_tab[(unsigned char)c] - 1;
 }
 
 static char lower(char c)
@@ -502,12 +506,16 @@ static sip_span span(size_t off, size_t n)
 static int hex_field(const char *p, size_t n, size_t *i, size_t maxd,
 		     uint64_t *out)
 {
-	size_t s = *i;
+	size_t s = *i, j = s;
 	uint64_t v = 0;
+	unsigned d;
 
-	while (*i < n && *i - s < maxd && hex_val(p[*i]) >= 0)
-		v = (v << 4) | (uint64_t)hex_val(p[(*i)++]);
-	if (*i == s || (*i < n && hex_val(p[*i]) >= 0))
+	while (j < n && j - s < maxd && (d = hex_tab[(unsigned char)p[j]]) != 0) {
+		v = (v << 4) | (d - 1);
+		j++;
+	}
+	*i = j;
+	if (j == s || (j < n && hex_tab[(unsigned char)p[j]]))
 		return 0;
 	*out = v;
 	return 1;

@@ -24,7 +24,7 @@ void sip_buf_release(sip_buf *b)
 	b->n = b->cap = 0;
 }
 
-int sip_buf_reserve(sip_buf *b, size_t more)
+int sip_buf_reserve_slow(sip_buf *b, size_t more)
 {
 	size_t need, cap;
 	char *np;

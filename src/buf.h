@@ -27,7 +27,12 @@ typedef struct sip_buf {
 void sip_buf_init(sip_buf *b, size_t max);
 void sip_buf_release(sip_buf *b);          /* free the contents */
 static inline void sip_buf_reset(sip_buf *b) { b->n = 0; if (b->p) b->p[0] = 0; }
-int sip_buf_reserve(sip_buf *b, size_t more); /* room for more bytes + NUL */
+int sip_buf_reserve_slow(sip_buf *b, size_t more);
+/* Room for more bytes + NUL (inline fast path when there is room). */
+static inline int sip_buf_reserve(sip_buf *b, size_t more)
+{
+	return b->cap - b->n > more ? 0 : sip_buf_reserve_slow(b, more);
+}
 int sip_buf_add_slow(sip_buf *b, const void *p, size_t n);
 /* Append n bytes (inline fast path when there is room). */
 static inline int sip_buf_add(sip_buf *b, const void *p, size_t n)
