@@ -79,51 +79,67 @@ static int grow_slots(sip_tally_set *set)
 	return 0;
 }
 
-/* ts: NUL-terminated, shorter than t0 and t1, or NULL */
-static void times(sip_tally_ent *e, const char *ts)
+/* Bytewise, then the shorter first: strcmp's order for text without NULs. */
+static int cmp_ts(const char *a, size_t an, const char *b, size_t bn)
 {
-	if (!ts || !*ts)
-		return;
-	if (!e->t0[0] || strcmp(ts, e->t0) < 0)
-		memcpy(e->t0, ts, strlen(ts) + 1);
-	if (strcmp(ts, e->t1) > 0)
-		memcpy(e->t1, ts, strlen(ts) + 1);
+	int c = memcmp(a, b, an < bn ? an : bn);
+
+	return c ? c : (an > bn) - (an < bn);
 }
 
-int sip_tally_add(sip_tally_set *set, const char *s, size_t len, uint64_t n,
-		  const char *ts, size_t max, size_t max_bytes)
+static void put_ts(char *dst, unsigned char *dn, const char *ts, size_t n)
+{
+	memcpy(dst, ts, n);
+	dst[n] = 0;
+	*dn = (unsigned char)n;
+}
+
+/* Widen e's first and last time to ts (n bytes, NULL = none).  A log's
+   times grow, so ts is mostly past t1, and then not before t0. */
+static void times(sip_tally_ent *e, const char *ts, size_t n)
+{
+	if (!ts || !n)
+		return;
+	if (n > sizeof e->t0 - 1)
+		n = sizeof e->t0 - 1;
+	if (cmp_ts(ts, n, e->t1, e->t1n) > 0) {
+		put_ts(e->t1, &e->t1n, ts, n);
+		if (!e->t0n)
+			put_ts(e->t0, &e->t0n, ts, n);
+	} else if (cmp_ts(ts, n, e->t0, e->t0n) < 0) {
+		put_ts(e->t0, &e->t0n, ts, n);
+	}
+}
+
+/* The entry of value s in set, made with a count of 0 when new; NULL when
+   it would pass the bounds or memory ran out (the set is then unchanged). */
+static sip_tally_ent *entry(sip_tally_set *set, const char *s, size_t len, size_t max,
+			    size_t max_bytes)
 {
 	sip_tally_ent *e;
 	uint64_t h;
 	size_t k;
 
 	/* most rows repeat the value of the row before */
-	if (set->last && same(&set->v[set->last - 1], s, len)) {
-		e = &set->v[set->last - 1];
-		e->n += n;
-		times(e, ts);
-		return 0;
-	}
+	if (set->last && same(&set->v[set->last - 1], s, len))
+		return &set->v[set->last - 1];
 	h = hash(s, len);
 	if (set->nslots) {
 		k = slot_of(set, s, len, h);
 		if (set->slots[k]) {
 			set->last = set->slots[k];
-			e = &set->v[set->last - 1];
-			e->n += n;
-			times(e, ts);
-			return 0;
+			return &set->v[set->last - 1];
 		}
 	}
 	if (set->n >= max || set->bytes + len > max_bytes)
-		return -1;
+		return NULL;
 	if ((set->n + 1) * 2 > set->nslots && grow_slots(set))
-		return -1;
+		return NULL;
 	if (set->n == set->cap) {
 		size_t nc = set->cap ? set->cap * 2 : 16;
 		sip_tally_ent *v = realloc(set->v, nc * sizeof *v);
 		if (!v)
-			return -1;
+			return NULL;
 		set->v = v;
 		set->cap = nc;
 	}
@@ -131,17 +147,27 @@ int sip_tally_add(sip_tally_set *set, const char *s, size_t len, uint64_t n,
 	memset(e, 0, sizeof *e);
 	if (s) {
 		if (!(e->s = malloc(len + 1)))
-			return -1;
+			return NULL;
 		memcpy(e->s, s, len);
 		e->s[len] = 0;
 	}
 	e->len = len;
 	e->h = h;
-	e->n = n;
-	times(e, ts);
 	set->slots[slot_of(set, s, len, h)] = ++set->n;
 	set->bytes += len;
 	set->last = set->n;
+	return e;
+}
+
+int sip_tally_add(sip_tally_set *set, const char *s, size_t len, uint64_t n,
+		  const char *ts, size_t max, size_t max_bytes)
+{
+	sip_tally_ent *e = entry(set, s, len, max, max_bytes);
+
+	if (!e)
+		return -1;
+	e->n += n;
+	times(e, ts, ts ? strlen(ts) : 0);
 	return 0;
 }
 
@@ -165,20 +191,19 @@ void sip_tally_row(sip_tally *t, const sip_row *row)
 	const char *level = val(row, SIP_COL_LEVEL, &llen);
 	const char *host = val(row, SIP_COL_HOST, &hlen);
 	const char *ts = val(row, SIP_COL_TS, &tlen);
-	char tsz[32];
+	sip_tally_ent *lv, *h;
 
 	t->rows++;
 	t->kinds[row->kind >= 0 && row->kind <= 3 ? row->kind : 0]++;
 	if (!t->full) {
-		if (ts) {
-			size_t m = tlen < sizeof tsz - 1 ? tlen : sizeof tsz - 1;
-			memcpy(tsz, ts, m);
-			tsz[m] = 0;
-		}
-		if (sip_tally_add(&t->levels, level, llen, 1, NULL, SIP_TALLY_MAX, SIZE_MAX) ||
-		    sip_tally_add(&t->hosts, host, hlen, 1, ts ? tsz : NULL, SIP_TALLY_MAX,
-				  SIZE_MAX))
+		if (!(lv = entry(&t->levels, level, llen, SIP_TALLY_MAX, SIZE_MAX)) ||
+		    !(h = entry(&t->hosts, host, hlen, SIP_TALLY_MAX, SIZE_MAX))) {
 			t->full = 1;
+		} else {
+			lv->n++;
+			h->n++;
+			times(h, ts, tlen);
+		}
 	}
 	if (!t->errors_full &&
 	    (is(level, llen, "TL_ERROR") || is(level, llen, "TL_FATAL") ||

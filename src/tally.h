@@ -33,6 +33,7 @@ typedef struct sip_tally_ent {
 	size_t len;
 	uint64_t h, n;
 	char t0[32], t1[32]; /* min and max ts, "" = none */
+	unsigned char t0n, t1n; /* their lengths */
 } sip_tally_ent;
 
 typedef struct sip_tally_set {
