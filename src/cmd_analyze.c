@@ -71,7 +71,6 @@ static void on_progress(void *ctx, const sip_ingest_progress *p)
 	ps->shown = 1;
 }
 
-/* Rows of a two-or-more-column query printed with fmt per row. */
 /* A JSON array of numbers ("[12,40]") as "12 40". */
 static void ids_words(const char *json, char *out, size_t n)
 {
