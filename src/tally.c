@@ -218,7 +218,7 @@ void sip_tally_row(sip_tally *t, const sip_row *row)
 			e = "(no text)";
 			len = strlen(e);
 		}
-		if (sip_tally_add(&t->errors, e, len, 1, NULL, SIZE_MAX,
+		if (sip_tally_add(&t->errors, e, len, 1, NULL, SIP_TALLY_ERR_MAX,
 				  SIP_TALLY_ERR_BYTES))
 			t->errors_full = 1;
 	}

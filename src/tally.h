@@ -13,8 +13,9 @@
  * coalesce(text, ms_diag_reason, result_symbol, '(no text)').
  *
  * Memory is bounded: beyond SIP_TALLY_MAX distinct levels or hosts the
- * tally gives up (full), and so beyond SIP_TALLY_ERR_BYTES of distinct error
- * texts (errors_full); the file's statistics are then left to SQL.
+ * tally gives up (full), and so beyond SIP_TALLY_ERR_MAX distinct error
+ * texts or SIP_TALLY_ERR_BYTES of them (errors_full): at most about 7 MiB.
+ * The file's statistics are then left to SQL.
  */
 #ifndef SIP_TALLY_H
 #define SIP_TALLY_H
@@ -25,6 +26,7 @@
 #include "store.h"
 
 #define SIP_TALLY_MAX 4096
+#define SIP_TALLY_ERR_MAX 16384
 #define SIP_TALLY_ERR_BYTES (4u << 20)
 
 /* One value and its count; hosts also keep their first and last time. */

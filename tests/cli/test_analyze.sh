@@ -230,7 +230,7 @@ check "chunks: no crash" "$(crashed "$T/show.err" && echo crash)" ""
 # older schema, past the tally's bounds) gets them from its records with
 # SQL when a summary needs them.  Both must give the same rows: here a copy
 # of the database loses its file_stats and a summary fills them again.
-# errs.log has more distinct error texts than the tally keeps (4 MiB), so
+# errs.log has more distinct error texts than the tally keeps (16,384), so
 # its statistics come from SQL in both; some texts repeat, so counts and the
 # order of equal counts are both tested.  fatal.log has the errors the tally
 # names itself: TL_FATAL, no text, a result symbol.

@@ -192,6 +192,38 @@ static void test_bounds(void)
 	CHECK_INT(t.rows, SIP_TALLY_MAX + 1);
 	CHECK_INT(t.kinds[SIP_KIND_CONNECTION], SIP_TALLY_MAX + 1);
 	sip_tally_release(&t);
+
+	/* error texts: bounded in number, short ones too (memory), and in bytes */
+	sip_tally_init(&t);
+	for (int i = 0; i < SIP_TALLY_ERR_MAX; i++) {
+		sip_row r;
+		snprintf(name, sizeof name, "e%d", i);
+		r = row(SIP_KIND_CONNECTION, "TL_ERROR", NULL, NULL, name);
+		sip_tally_row(&t, &r);
+	}
+	CHECK(!t.errors_full);
+	CHECK_INT(t.errors.n, SIP_TALLY_ERR_MAX);
+	{
+		sip_row r = row(SIP_KIND_CONNECTION, "TL_ERROR", NULL, NULL, "one more");
+		sip_tally_row(&t, &r);
+	}
+	CHECK(t.errors_full);
+	CHECK(!t.full);
+	sip_tally_release(&t);
+	sip_tally_init(&t);
+	{
+		static char big[SIP_TALLY_ERR_BYTES / 2 + 2]; /* two pass the bound */
+		sip_row r;
+		memset(big, 'x', sizeof big - 1);
+		r = row(SIP_KIND_CONNECTION, "TL_ERROR", NULL, NULL, big);
+		sip_tally_row(&t, &r);
+		CHECK(!t.errors_full);
+		big[0] = 'y';
+		r = row(SIP_KIND_CONNECTION, "TL_ERROR", NULL, NULL, big);
+		sip_tally_row(&t, &r);
+		CHECK(t.errors_full);
+	}
+	sip_tally_release(&t);
 }
 
 int main(int argc, char **argv)
