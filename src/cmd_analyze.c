@@ -239,8 +239,8 @@ static int print_rows(sqlite3 *db, const char *sql, int kind)
 }
 
 /*
- * Give the run's files that have records but no statistics (grown files,
- * files of a database before schema 3, files past the tally's bounds)
+ * Give the run's files whose file_stats do not count all their records
+ * (files of a database before schema 3, files past the tally's bounds)
  * their file_stats rows, from their records, in one transaction.
  */
 static int fill_stats(sip_store *s)
@@ -249,14 +249,17 @@ static int fill_stats(sip_store *s)
 	sqlite3_stmt *st = NULL;
 	int64_t *ids = NULL;
 	size_t n = 0, cap = 0;
+	uint64_t records = 0;
 	sip_diag d;
 	int rc = SIP_OK, src;
 
-	if (sqlite3_prepare_v2(db, "SELECT id FROM files WHERE id IN run_files AND records > 0"
-			       " AND NOT EXISTS (SELECT 1 FROM file_stats WHERE file_id = files.id)",
+	if (sqlite3_prepare_v2(db, "SELECT id, records FROM files WHERE id IN run_files"
+			       " AND records > 0 AND records <> (SELECT coalesce(sum(records), 0)"
+			       " FROM file_stats WHERE file_id = files.id AND what = 'kind')",
 			       -1, &st, NULL) != SQLITE_OK)
 		return SIP_EDB;
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		records += (uint64_t)sqlite3_column_int64(st, 1);
 		if (n == cap) {
 			size_t nc = cap ? cap * 2 : 16;
 			int64_t *v = realloc(ids, nc * sizeof *v);
@@ -272,6 +275,11 @@ static int fill_stats(sip_store *s)
 	sqlite3_finalize(st);
 	if (!rc && src != SQLITE_DONE)
 		rc = SIP_EDB;
+	/* a database of an earlier version: say why the first summary waits */
+	if (!rc && records >= 1000000)
+		fprintf(stderr, "sipscan: counting the %llu records of %zu file%s stored before"
+			" schema 3, once, for the summary\n", (unsigned long long)records, n,
+			n == 1 ? "" : "s");
 	if (!rc && n) {
 		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 			rc = SIP_EDB;

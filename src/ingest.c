@@ -1004,9 +1004,9 @@ static int file_host(sip_store *s, int64_t id, char *out, size_t outsz,
 	return SIP_OK;
 }
 
-/* Fill the final files row of job j and write it, and the file's
-   statistics t when they cover all its records. */
-static int finish_file(sip_store *s, job *j, const sip_tally *t, sip_diag *diag)
+/* Fill the final files row of job j and write it, and t, the counts of
+   the rows this run wrote (used up). */
+static int finish_file(sip_store *s, job *j, sip_tally *t, sip_diag *diag)
 {
 	sip_ingest_file *f = j->f;
 	sip_store_file row;
@@ -1084,11 +1084,10 @@ static int finish_file(sip_store *s, job *j, const sip_tally *t, sip_diag *diag)
 					j->res.parser ? encoding_name(j->res.encoding) : NULL,
 					diag)))
 		return rc;
-	/* A grown file's earlier records were not counted: its statistics
-	   are left to sip_store_stats_fill, as are those past the tally's
-	   bounds. */
-	if (f->action != ACT_APPEND && f->records > 0 && t->rows == f->records &&
-	    !t->full && !t->errors_full)
+	/* A grown file keeps the counts of the records before its last one
+	   (sip_store_delete_records); counts past the tally's bounds are left
+	   to sip_store_stats_fill. */
+	if (t->rows > 0 && t->rows == f->new_records && !t->full && !t->errors_full)
 		rc = sip_store_stats_put(s, f->file_id, t, diag);
 	return rc;
 }

@@ -55,14 +55,21 @@
  *     and reads again that record) drops whole chunks only.  When a file's
  *     records are deleted, its chunks no kept record uses go with them.
  *   file_stats   each file's records counted (version 3)
- *     file_id, what ('kind','level','host','error'), value (the kind name,
- *     the level or host string, NULL for records without one; for 'error'
- *     coalesce(text, ms_diag_reason, result_symbol, '(no text)') of the
- *     file's rows in the errors view), records, first_ts and last_ts (of
- *     a host's records).  Counted by the writer for a file read whole
- *     (src/tally.c); deleted with any of the file's records; a file with
- *     records and no rows gets them from its records with SQL
- *     (sip_store_stats_fill) when a summary needs them.
+ *     file_id, from_line, to_line (the records counted are those of the
+ *     file with a line in that range), what ('kind','level','host',
+ *     'error'), value (the kind name, the level or host string, NULL for
+ *     records without one; for 'error' coalesce(text, ms_diag_reason,
+ *     result_symbol, '(no text)') of the file's rows in the errors view),
+ *     records, first_ts and last_ts (of a host's records).  Counted by
+ *     the writer as it stores a file's rows (src/tally.c), in two ranges:
+ *     the last record alone, and the records before it.  Deleting records
+ *     from line L deletes the ranges with to_line >= L, so an incremental
+ *     run (which deletes the last record and reads on from it) keeps the
+ *     counts of the rest and adds its own.  A file whose ranges do not
+ *     count all its records (stored before version 3, past the tally's
+ *     bounds) gets them from its records with SQL (sip_store_stats_fill)
+ *     when a summary needs them.  Sum over the ranges for a file's
+ *     totals.
  *   matches, unexplained, findings, finding_records, topology
  *     filled by the rules engine (src/findings.c); when a file's records are
  *     deleted their matches and unexplained rows go with them.
@@ -322,8 +329,9 @@ static const char *const migrations[] = {
 	/* 3: each file's statistics, so that a summary reads a few rows per
 	   file instead of every record.  Files of earlier versions get them
 	   from their records when a summary first needs them. */
-	"CREATE TABLE file_stats(file_id INTEGER NOT NULL, what TEXT NOT NULL,"
-	" value TEXT, records INTEGER NOT NULL, first_ts TEXT, last_ts TEXT);\n"
+	"CREATE TABLE file_stats(file_id INTEGER NOT NULL, from_line INTEGER NOT NULL,"
+	" to_line INTEGER NOT NULL, what TEXT NOT NULL, value TEXT,"
+	" records INTEGER NOT NULL, first_ts TEXT, last_ts TEXT);\n"
 	"CREATE INDEX file_stats_file ON file_stats(file_id, what);\n",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -725,7 +733,11 @@ int sip_store_delete_records(sip_store *s, int64_t id, uint64_t from_line,
 	if ((rc = run2(s->db, "DELETE FROM unexplained WHERE record_id IN (SELECT id"
 		       " FROM record_rows WHERE file_id = ?1 AND line >= ?2)", id, from, diag)))
 		return rc;
-	if ((rc = run2(s->db, "DELETE FROM file_stats WHERE file_id = ?1", id, 0, diag)))
+	/* the ranges of lines that lose a record; the ingest keeps a file's
+	   last record in a range of its own, so an incremental run (which
+	   deletes from that record on) keeps the counts of the rest */
+	if ((rc = run2(s->db, "DELETE FROM file_stats WHERE file_id = ?1 AND to_line >= ?2",
+		       id, from, diag)))
 		return rc;
 	s->next_id = 0;   /* the deleted rows may have been the last ids */
 	if ((rc = run2(s->db, "DELETE FROM record_rows WHERE file_id = ?1 AND line >= ?2",
@@ -741,25 +753,47 @@ int sip_store_delete_records(sip_store *s, int64_t id, uint64_t from_line,
 
 /* ---- file statistics ------------------------------------------------- */
 
+/* The integer of sql (with ?1 = a, ?2 = b) into *out; -1 when NULL. */
+static int line_of(sqlite3 *db, const char *sql, int64_t a, int64_t b, int64_t *out,
+		   sip_diag *diag)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*out = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_error(db, diag, "prepare");
+	sqlite3_bind_int64(st, 1, a);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_int64(st, 2, b);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SIP_OK : db_error(db, diag, "read");
+}
+
 static int stat_row(sqlite3_stmt *st, const char *what, const char *v, size_t len,
 		    uint64_t n, const char *t0, const char *t1)
 {
 	int rc;
 
-	sqlite3_bind_text(st, 2, what, -1, SQLITE_STATIC);
+	if (!n)
+		return 0;   /* counted only in the other range */
+	sqlite3_bind_text(st, 4, what, -1, SQLITE_STATIC);
 	if (v)
-		sqlite3_bind_text(st, 3, v, (int)len, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 3);
-	sqlite3_bind_int64(st, 4, (int64_t)n);
-	if (t0 && *t0)
-		sqlite3_bind_text(st, 5, t0, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, v, (int)len, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 5);
-	if (t1 && *t1)
-		sqlite3_bind_text(st, 6, t1, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, (int64_t)n);
+	if (t0 && *t0)
+		sqlite3_bind_text(st, 7, t0, -1, SQLITE_STATIC);
 	else
-		sqlite3_bind_null(st, 6);
+		sqlite3_bind_null(st, 7);
+	if (t1 && *t1)
+		sqlite3_bind_text(st, 8, t1, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 8);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -775,60 +809,108 @@ static int stat_set(sqlite3_stmt *st, const char *what, const sip_tally_set *set
 	return 0;
 }
 
-int sip_store_stats_put(sip_store *s, int64_t id, const sip_tally *t, sip_diag *diag)
+static const char *const kind_name[4] = { "trace", "connection", "diagnostic", "protocol" };
+
+int sip_store_stats_put(sip_store *s, int64_t id, sip_tally *t, sip_diag *diag)
 {
-	static const char *const kind_name[4] = { "trace", "connection", "diagnostic",
-						  "protocol" };
 	sqlite3_stmt *st = NULL;
+	sip_tally_one one;
 	int bad = 0;
 
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO file_stats(file_id, what, value,"
-			       " records, first_ts, last_ts) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (!t->rows)
+		return SIP_OK;
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO file_stats(file_id, from_line, to_line,"
+			       " what, value, records, first_ts, last_ts)"
+			       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1, &st, NULL) != SQLITE_OK)
 		return db_error(s->db, diag, "prepare file_stats insert");
 	sqlite3_bind_int64(st, 1, id);
-	for (int k = 0; k < 4 && !bad; k++)
-		if (t->kinds[k])
+	/* the last record alone, then the records before it */
+	sip_tally_take_last(t, &one);
+	sqlite3_bind_int64(st, 2, (int64_t)one.line);
+	sqlite3_bind_int64(st, 3, (int64_t)one.line);
+	bad = stat_row(st, "kind", kind_name[one.kind], strlen(kind_name[one.kind]), 1,
+		       NULL, NULL) ||
+	      stat_row(st, "level", one.level, one.level_len, 1, NULL, NULL) ||
+	      stat_row(st, "host", one.host, one.host_len, 1, one.ts, one.ts) ||
+	      (one.err && stat_row(st, "error", one.err, one.err_len, 1, NULL, NULL));
+	if (!bad && t->rows) {
+		sqlite3_bind_int64(st, 2, (int64_t)t->first_line);
+		sqlite3_bind_int64(st, 3, (int64_t)t->prev_line);
+		for (int k = 0; k < 4 && !bad; k++)
 			bad = stat_row(st, "kind", kind_name[k], strlen(kind_name[k]),
 				       t->kinds[k], NULL, NULL);
-	if (!bad)
-		bad = stat_set(st, "level", &t->levels) || stat_set(st, "host", &t->hosts) ||
-		      stat_set(st, "error", &t->errors);
+		if (!bad)
+			bad = stat_set(st, "level", &t->levels) ||
+			      stat_set(st, "host", &t->hosts) ||
+			      stat_set(st, "error", &t->errors);
+	}
 	sqlite3_finalize(st);
 	return bad ? db_error(s->db, diag, "file_stats insert") : SIP_OK;
 }
 
-/* The same statistics as src/tally.c counts, from the records; the error
-   rows are the errors view's, picked on the file's rows alone. */
+/* The same statistics as src/tally.c counts, from the records of file ?1
+   with lines in [?2, ?3], as the range [?2, ?3]; the error rows are the
+   errors view's, picked on the file's rows alone. */
+#define FILL_RANGE "r.file_id = ?1 AND r.line BETWEEN ?2 AND ?3"
 static const char *const stats_fill_sql[] = {
-	"DELETE FROM file_stats WHERE file_id = ?1",
-	"INSERT INTO file_stats(file_id, what, value, records) SELECT ?1, 'kind',"
-	" CASE kind WHEN 1 THEN 'connection' WHEN 2 THEN 'diagnostic'"
+	"INSERT INTO file_stats(file_id, from_line, to_line, what, value, records)"
+	" SELECT ?1, ?2, ?3, 'kind',"
+	" CASE r.kind WHEN 1 THEN 'connection' WHEN 2 THEN 'diagnostic'"
 	"  WHEN 3 THEN 'protocol' ELSE 'trace' END AS k, count(*)"
-	" FROM record_rows WHERE file_id = ?1 GROUP BY k",
-	"INSERT INTO file_stats(file_id, what, value, records) SELECT ?1, 'level',"
-	" (SELECT s FROM strings WHERE id = r.level_id), count(*)"
-	" FROM record_rows r WHERE r.file_id = ?1 GROUP BY r.level_id",
-	"INSERT INTO file_stats(file_id, what, value, records, first_ts, last_ts)"
-	" SELECT ?1, 'host', (SELECT s FROM strings WHERE id = r.host_id), count(*),"
-	" min(r.ts), max(r.ts) FROM record_rows r WHERE r.file_id = ?1"
-	" GROUP BY r.host_id",
-	"INSERT INTO file_stats(file_id, what, value, records) SELECT ?1, 'error',"
+	" FROM record_rows r WHERE " FILL_RANGE " GROUP BY k",
+	"INSERT INTO file_stats(file_id, from_line, to_line, what, value, records)"
+	" SELECT ?1, ?2, ?3, 'level', (SELECT s FROM strings WHERE id = r.level_id),"
+	" count(*) FROM record_rows r WHERE " FILL_RANGE " GROUP BY r.level_id",
+	"INSERT INTO file_stats(file_id, from_line, to_line, what, value, records,"
+	" first_ts, last_ts) SELECT ?1, ?2, ?3, 'host',"
+	" (SELECT s FROM strings WHERE id = r.host_id), count(*), min(r.ts), max(r.ts)"
+	" FROM record_rows r WHERE " FILL_RANGE " GROUP BY r.host_id",
+	"INSERT INTO file_stats(file_id, from_line, to_line, what, value, records)"
+	" SELECT ?1, ?2, ?3, 'error',"
 	" coalesce(r.text, r.ms_diag_reason,"
 	"  (SELECT s FROM strings WHERE id = r.result_symbol_id), '(no text)') AS t,"
-	" count(*) FROM record_rows r WHERE r.file_id = ?1"
+	" count(*) FROM record_rows r WHERE " FILL_RANGE
 	" AND (r.level_id IN (SELECT id FROM strings WHERE s IN ('TL_ERROR', 'TL_FATAL'))"
 	"  OR (r.kind = 3 AND r.status >= 400 AND r.ms_diag_code IS NOT NULL))"
 	" GROUP BY t",
 };
 
-int sip_store_stats_fill(sip_store *s, int64_t id, sip_diag *diag)
+static int fill_range(sqlite3 *db, int64_t id, int64_t from, int64_t to, sip_diag *diag)
 {
 	int rc = SIP_OK;
 
-	for (size_t i = 0; !rc && i < sizeof stats_fill_sql / sizeof *stats_fill_sql; i++)
-		rc = run2(s->db, stats_fill_sql[i], id, 0, diag);
+	for (size_t i = 0; !rc && i < sizeof stats_fill_sql / sizeof *stats_fill_sql; i++) {
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(db, stats_fill_sql[i], -1, &st, NULL) != SQLITE_OK)
+			return db_error(db, diag, "prepare file_stats fill");
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, from);
+		sqlite3_bind_int64(st, 3, to);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_error(db, diag, "file_stats fill");
+		sqlite3_finalize(st);
+	}
 	return rc;
+}
+
+int sip_store_stats_fill(sip_store *s, int64_t id, sip_diag *diag)
+{
+	int64_t first, prev, last;
+	int rc;
+
+	if ((rc = run2(s->db, "DELETE FROM file_stats WHERE file_id = ?1", id, 0, diag)))
+		return rc;
+	/* the ranges the ingest writes: the last record alone, the rest */
+	if ((rc = line_of(s->db, "SELECT max(line) FROM record_rows WHERE file_id = ?1",
+			  id, 0, &last, diag)) || last < 0)
+		return rc;
+	if ((rc = line_of(s->db, "SELECT min(line) FROM record_rows WHERE file_id = ?1",
+			  id, 0, &first, diag)) ||
+	    (rc = line_of(s->db, "SELECT max(line) FROM record_rows WHERE file_id = ?1"
+			  " AND line < ?2", id, last, &prev, diag)) ||
+	    (rc = fill_range(s->db, id, last, last, diag)))
+		return rc;
+	return prev < 0 ? SIP_OK : fill_range(s->db, id, first, prev, diag);
 }
 
 int sip_store_file_start(sip_store *s, const char *path, int64_t *id,

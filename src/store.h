@@ -141,17 +141,19 @@ int sip_store_delete_records(sip_store *s, int64_t id, uint64_t from_line,
 struct sip_tally;
 
 /*
- * Write t, the statistics of all the records of file id, as its file_stats
- * rows.  Runs in the caller's transaction.  SIP_OK or SIP_EDB.
+ * Write t, the statistics of the records file id got in this run, as its
+ * file_stats rows: two ranges of lines, the last record alone and the
+ * records before it (sip_tally_take_last: t is used up).  Runs in the
+ * caller's transaction.  SIP_OK or SIP_EDB.
  */
-int sip_store_stats_put(sip_store *s, int64_t id, const struct sip_tally *t,
+int sip_store_stats_put(sip_store *s, int64_t id, struct sip_tally *t,
 			sip_diag *diag);
 
 /*
- * Write the file_stats rows of file id from its records, with SQL (a file
- * whose statistics were not counted while it was written: grown, written
- * by a version before schema 3, or past the tally's bounds).  Runs in the
- * caller's transaction.  SIP_OK or SIP_EDB.
+ * Write the file_stats rows of file id from its records, with SQL, in the
+ * same two ranges as the ingest (a file whose counts do not cover its
+ * records: written by a version before schema 3, or past the tally's
+ * bounds).  Runs in the caller's transaction.  SIP_OK or SIP_EDB.
  */
 int sip_store_stats_fill(sip_store *s, int64_t id, sip_diag *diag);
 

@@ -192,9 +192,24 @@ void sip_tally_row(sip_tally *t, const sip_row *row)
 	const char *host = val(row, SIP_COL_HOST, &hlen);
 	const char *ts = val(row, SIP_COL_TS, &tlen);
 	sip_tally_ent *lv, *h;
+	sip_tally_undo *u = &t->last;
+	int kind = row->kind >= 0 && row->kind <= 3 ? row->kind : 0;
 
-	t->rows++;
-	t->kinds[row->kind >= 0 && row->kind <= 3 ? row->kind : 0]++;
+	if (t->rows++)
+		t->prev_line = u->line;
+	else
+		t->first_line = row->line;
+	t->kinds[kind]++;
+	u->kind = kind;
+	u->line = row->line;
+	u->lv = u->host = u->err = 0;
+	u->tsn = 0;
+	u->ts[0] = 0;
+	if (ts) {
+		u->tsn = (unsigned char)(tlen < sizeof u->ts - 1 ? tlen : sizeof u->ts - 1);
+		memcpy(u->ts, ts, u->tsn);
+		u->ts[u->tsn] = 0;
+	}
 	if (!t->full) {
 		if (!(lv = entry(&t->levels, level, llen, SIP_TALLY_MAX, SIZE_MAX)) ||
 		    !(h = entry(&t->hosts, host, hlen, SIP_TALLY_MAX, SIZE_MAX))) {
@@ -202,6 +217,12 @@ void sip_tally_row(sip_tally *t, const sip_row *row)
 		} else {
 			lv->n++;
 			h->n++;
+			u->lv = (size_t)(lv - t->levels.v) + 1;
+			u->host = (size_t)(h - t->hosts.v) + 1;
+			memcpy(u->t0, h->t0, sizeof u->t0);
+			memcpy(u->t1, h->t1, sizeof u->t1);
+			u->t0n = h->t0n;
+			u->t1n = h->t1n;
 			times(h, ts, tlen);
 		}
 	}
@@ -221,5 +242,36 @@ void sip_tally_row(sip_tally *t, const sip_row *row)
 		if (sip_tally_add(&t->errors, e, len, 1, NULL, SIP_TALLY_ERR_MAX,
 				  SIP_TALLY_ERR_BYTES))
 			t->errors_full = 1;
+		else
+			u->err = t->errors.last;
+	}
+}
+
+void sip_tally_take_last(sip_tally *t, sip_tally_one *one)
+{
+	sip_tally_undo *u = &t->last;
+	sip_tally_ent *lv = &t->levels.v[u->lv - 1], *h = &t->hosts.v[u->host - 1];
+
+	memset(one, 0, sizeof *one);
+	one->kind = u->kind;
+	one->line = u->line;
+	one->ts = u->ts;
+	t->kinds[u->kind]--;
+	t->rows--;
+	lv->n--;
+	one->level = lv->s;
+	one->level_len = lv->len;
+	h->n--;
+	one->host = h->s;
+	one->host_len = h->len;
+	memcpy(h->t0, u->t0, sizeof h->t0);
+	memcpy(h->t1, u->t1, sizeof h->t1);
+	h->t0n = u->t0n;
+	h->t1n = u->t1n;
+	if (u->err) {
+		sip_tally_ent *e = &t->errors.v[u->err - 1];
+		e->n--;
+		one->err = e->s;
+		one->err_len = e->len;
 	}
 }

@@ -47,20 +47,59 @@ typedef struct sip_tally_set {
 	size_t last;         /* 1-based index of the last value counted */
 } sip_tally_set;
 
+/*
+ * The last row counted, so that it can be taken out again (see
+ * sip_tally_take_last): its kind, line and time, the 1-based indexes of its
+ * level, host and error text in their sets (0 = none), and the host's
+ * times before it.
+ */
+typedef struct sip_tally_undo {
+	int kind;
+	uint64_t line;
+	size_t lv, host, err;
+	char ts[32];
+	unsigned char tsn;
+	char t0[32], t1[32];
+	unsigned char t0n, t1n;
+} sip_tally_undo;
+
 typedef struct sip_tally {
 	uint64_t rows;
 	uint64_t kinds[4];   /* by enum sip_kind */
 	sip_tally_set levels, hosts, errors;
 	int full;            /* levels and hosts given up */
 	int errors_full;     /* errors given up */
+	uint64_t first_line; /* of the first row counted */
+	uint64_t prev_line;  /* of the row before the last one */
+	sip_tally_undo last; /* the last row (when rows > 0) */
 } sip_tally;
+
+/* The last row's values, as sip_tally_take_last gives them. */
+typedef struct sip_tally_one {
+	int kind;
+	uint64_t line;
+	const char *level, *host, *err; /* NULL = none (err: not an error) */
+	size_t level_len, host_len, err_len;
+	const char *ts;                 /* "" = none */
+} sip_tally_one;
 
 void sip_tally_init(sip_tally *t);
 void sip_tally_release(sip_tally *t);
 void sip_tally_set_release(sip_tally_set *set);
 
-/* Count one stored row. */
+/* Count one stored row (rows come in line order). */
 void sip_tally_row(sip_tally *t, const sip_row *row);
+
+/*
+ * Take the last row counted out of t (counts, and its host's times as
+ * they were before it) into *one, whose strings point into t (valid until
+ * t is released).  The ingest stores a file's counts as two ranges of
+ * lines, the last record alone, because an incremental run deletes that
+ * record and reads it again.  t must not be full, and have rows > 0; it
+ * is then for the rows before the last (values now counted 0 times are
+ * skipped by whoever stores it).  Call once.
+ */
+void sip_tally_take_last(sip_tally *t, sip_tally_one *one);
 
 /*
  * Add n to value s (len bytes; s NULL = the NULL value) of set, with the

@@ -252,7 +252,7 @@ awk 'BEGIN {
 		printf 'Peer: 10.0.1.40:59609\n$$end_record\n'
 	done
 } >"$T/fatal.log"
-stats="SELECT file_id, what, value, records, first_ts, last_ts FROM file_stats ORDER BY 1, 2, 3"
+stats="SELECT file_id, from_line, to_line, what, value, records, first_ts, last_ts FROM file_stats ORDER BY 1, 2, 4, 5"
 inputs="$S/lync2010-fe-owa.log $S/sfb-edge-federation.log.gz $T/fatal.log $S/ocs2007r2-edge.log"
 DB=$T/tally.db
 # shellcheck disable=SC2086
@@ -261,10 +261,11 @@ check "stats: exit" "$?" 0
 check "stats: every file written" "$(head -n 1 "$T/tally1")" "files: 4 ingested, 0 unchanged, 0 skipped, 0 partial, 0 failed"
 check "stats: counted for every file" "$(q "$DB" "SELECT count(DISTINCT file_id) FROM file_stats")" 4
 check "stats: kinds add up to files.records" "$(q "$DB" "SELECT count(*) FROM files f WHERE records <> (SELECT sum(records) FROM file_stats WHERE file_id = f.id AND what = 'kind')")" 0
-check "stats: errors counted while writing" "$(q "$DB" "SELECT value, records FROM file_stats WHERE what = 'error' AND file_id = (SELECT id FROM files WHERE path LIKE '%fatal.log') ORDER BY value" | tr '\n' ' ')" "(no text)|1 Fatal stop|2 SEC_E_UNTRUSTED_ROOT|1 "
-check "stats: levels counted while writing" "$(q "$DB" "SELECT value, records FROM file_stats WHERE what = 'level' AND file_id = (SELECT id FROM files WHERE path LIKE '%fatal.log') ORDER BY value" | tr '\n' ' ')" "TL_ERROR|2 TL_FATAL|2 "
+check "stats: errors counted while writing" "$(q "$DB" "SELECT value, sum(records) FROM file_stats WHERE what = 'error' AND file_id = (SELECT id FROM files WHERE path LIKE '%fatal.log') GROUP BY value ORDER BY value" | tr '\n' ' ')" "(no text)|1 Fatal stop|2 SEC_E_UNTRUSTED_ROOT|1 "
+check "stats: levels counted while writing" "$(q "$DB" "SELECT value, sum(records) FROM file_stats WHERE what = 'level' AND file_id = (SELECT id FROM files WHERE path LIKE '%fatal.log') GROUP BY value ORDER BY value" | tr '\n' ' ')" "TL_ERROR|2 TL_FATAL|2 "
 check "stats: summary top error" "$(grep -A 1 '^top errors:' "$T/tally1" | tail -n 1)" "        5  The peer is not a configured server on this network interface"
-check "stats: error rows = errors view" "$(q "$DB" "SELECT count(*) FROM (SELECT file_id, coalesce(text, ms_diag_reason, result_symbol, '(no text)') AS t, count(*) AS n FROM errors GROUP BY 1, 2 EXCEPT SELECT file_id, value, records FROM file_stats WHERE what = 'error')") $(q "$DB" "SELECT sum(records) FROM file_stats WHERE what = 'error'")" "0 $(q "$DB" "SELECT count(*) FROM errors")"
+check "stats: two ranges a file, the last record alone" "$(q "$DB" "SELECT count(*) FROM (SELECT file_id FROM file_stats GROUP BY file_id HAVING count(DISTINCT from_line) <> 2 OR max(from_line) <> (SELECT max(line) FROM records r WHERE r.file_id = file_stats.file_id) OR sum(records) FILTER (WHERE what = 'kind' AND from_line = to_line) <> 1)")" 0
+check "stats: error rows = errors view" "$(q "$DB" "SELECT count(*) FROM (SELECT file_id, coalesce(text, ms_diag_reason, result_symbol, '(no text)') AS t, count(*) AS n FROM errors GROUP BY 1, 2 EXCEPT SELECT file_id, value, sum(records) FROM file_stats WHERE what = 'error' GROUP BY 1, 2)") $(q "$DB" "SELECT sum(records) FROM file_stats WHERE what = 'error'")" "0 $(q "$DB" "SELECT count(*) FROM errors")"
 q "$DB" "$stats" >"$T/stats.counted"
 cp "$DB" "$T/tally-sql.db"
 q "$T/tally-sql.db" "DELETE FROM file_stats"
@@ -290,6 +291,7 @@ check "stats: report lists the hosts" "$(grep -c '"hosts": *\[ *"' "$T/rep1.json
 check "stats: none past the bound" "$(q "$DB" "SELECT count(*) FROM file_stats WHERE file_id = (SELECT id FROM files WHERE path LIKE '%errs.log')")" 0
 "$SIPSCAN" analyze --db "$DB" "$T/errs.log" >"$T/tally3" 2>/dev/null
 check "stats: filled past the bound" "$(q "$DB" "SELECT sum(records) FROM file_stats WHERE what = 'error' AND file_id = (SELECT id FROM files WHERE path LIKE '%errs.log')")" 50000
+check "stats: filled in the ingest's two ranges" "$(q "$DB" "SELECT count(DISTINCT from_line) FROM file_stats WHERE file_id = (SELECT id FROM files WHERE path LIKE '%errs.log')")" 2
 check "stats: top error" "$(grep -A 1 '^top errors:' "$T/tally3" | tail -n 1)" "       17  Repeated failure 0"
 check "stats: ties by text" "$(grep -A 4 '^top errors:' "$T/tally3" | tail -n 1)" "        1  Unique failure 50000 $(printf '%80s' '' | tr ' ' x)"
 # one unchanged file and one new: the statistics cover both

@@ -72,8 +72,8 @@ check "migrated matches = fresh matches" \
 # The old file has no statistics (schema 3 keeps them per file): the first
 # summary that covers it gives it them from its records, the same as a
 # fresh analyze counts while writing, and prints the same statistics.
-stats="SELECT f.path, s.what, s.value, s.records, s.first_ts, s.last_ts FROM file_stats s
-	JOIN files f ON f.id = s.file_id ORDER BY 1, 2, 3"
+stats="SELECT f.path, s.from_line, s.to_line, s.what, s.value, s.records, s.first_ts,
+	s.last_ts FROM file_stats s JOIN files f ON f.id = s.file_id ORDER BY 1, 2, 4, 5"
 check "migrated: old file has no statistics yet" \
 	"$(q "$db" "SELECT count(*) FROM file_stats WHERE file_id = 1")" 0
 # the fixture's file, back where the files row says it was

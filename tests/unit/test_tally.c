@@ -226,6 +226,60 @@ static void test_bounds(void)
 	sip_tally_release(&t);
 }
 
+/* the last row taken out: counts and the host's times as before it */
+static void test_take_last(void)
+{
+	sip_tally t;
+	sip_tally_one one;
+	sip_row r;
+	const sip_tally_ent *e;
+
+	sip_tally_init(&t);
+	r = row(SIP_KIND_CONNECTION, "TL_INFO", "fe01", "2012-03-14 08:00:01.000", NULL);
+	r.line = 10;
+	sip_tally_row(&t, &r);
+	r = row(SIP_KIND_CONNECTION, "TL_INFO", "fe01", "2012-03-14 08:00:03.000", NULL);
+	r.line = 20;
+	sip_tally_row(&t, &r);
+	r = row(SIP_KIND_PROTOCOL, "TL_ERROR", "fe01", "2012-03-14 08:00:05.000", "boom");
+	r.line = 30;
+	sip_tally_row(&t, &r);
+	CHECK_INT(t.first_line, 10);
+	CHECK_INT(t.prev_line, 20);
+	sip_tally_take_last(&t, &one);
+	CHECK_INT(one.line, 30);
+	CHECK_INT(one.kind, SIP_KIND_PROTOCOL);
+	CHECK(one.level && one.level_len == 8 && !memcmp(one.level, "TL_ERROR", 8));
+	CHECK(one.host && one.host_len == 4 && !memcmp(one.host, "fe01", 4));
+	CHECK(one.err && one.err_len == 4 && !memcmp(one.err, "boom", 4));
+	CHECK_STR(one.ts, "2012-03-14 08:00:05.000");
+	CHECK_INT(t.rows, 2);
+	CHECK_INT(t.kinds[SIP_KIND_PROTOCOL], 0);
+	CHECK_INT(t.kinds[SIP_KIND_CONNECTION], 2);
+	CHECK(find(&t.levels, "TL_ERROR") && find(&t.levels, "TL_ERROR")->n == 0);
+	CHECK(find(&t.errors, "boom") && find(&t.errors, "boom")->n == 0);
+	CHECK((e = find(&t.hosts, "fe01")) != NULL);
+	if (e) {
+		CHECK_INT(e->n, 2);
+		CHECK_STR(e->t0, "2012-03-14 08:00:01.000");
+		CHECK_STR(e->t1, "2012-03-14 08:00:03.000");
+	}
+	sip_tally_release(&t);
+
+	/* one row: nothing left; a row that is not an error has no err */
+	sip_tally_init(&t);
+	r = row(SIP_KIND_TRACE, NULL, NULL, NULL, "x");
+	r.line = 7;
+	sip_tally_row(&t, &r);
+	sip_tally_take_last(&t, &one);
+	CHECK_INT(t.rows, 0);
+	CHECK_INT(one.line, 7);
+	CHECK(one.level == NULL && one.host == NULL && one.err == NULL);
+	CHECK_STR(one.ts, "");
+	CHECK((e = find(&t.hosts, NULL)) != NULL && e->n == 0 && !e->t0[0]);
+	sip_tally_release(&t);
+}
+
 int main(int argc, char **argv)
 {
 	static const t_case cases[] = {
@@ -233,6 +287,7 @@ int main(int argc, char **argv)
 		T(test_errors),
 		T(test_values),
 		T(test_bounds),
+		T(test_take_last),
 		{ 0 }
 	};
 	return t_main_args(cases, argc, argv);
