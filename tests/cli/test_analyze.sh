@@ -136,6 +136,7 @@ dump() {
 	q "$1" "SELECT * FROM matches ORDER BY record_id, rule_id"
 	q "$1" "SELECT * FROM unexplained ORDER BY record_id"
 	q "$1" "SELECT * FROM findings ORDER BY id"
+	q "$1" "SELECT * FROM file_stats ORDER BY file_id, from_line, what, value"
 }
 for i in 1 2 3 4; do cp "$S/ocs2007r2-edge.log" "$D/sub/copy$i.log"; done
 GEN=$(dirname "$SIPSCAN")/sipscan-gen
