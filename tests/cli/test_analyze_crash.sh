@@ -16,6 +16,7 @@ dump() {
 	q "$1" "SELECT count(*) FROM chunks WHERE id NOT IN (SELECT chunk_id FROM records)"
 	"$SIPSCAN" export --db "$1" records | cksum
 	q "$1" "SELECT id, path, size, fingerprint, records, lines, status, resume_line FROM files ORDER BY id"
+	q "$1" "SELECT * FROM file_stats ORDER BY file_id, from_line, what, value" | cksum
 }
 
 # A few MB of input in a directory: generated traces when the generator is
