@@ -1,6 +1,6 @@
 /*
- * tally.c -- the analyze summary's statistics, counted as rows are stored.
- * See tally.h.
+ * tally.c -- a file's statistics (file_stats), counted by the writer as it
+ * stores the rows.  See tally.h.
  */
 #include "tally.h"
 
