@@ -703,12 +703,18 @@ int sip_store_file_get(sip_store *s, const char *path, sip_store_file *f,
 	return rc;
 }
 
-/* Run a statement with up to two int64 parameters. */
-static int run2(sqlite3 *db, const char *sql, int64_t a, int64_t b, sip_diag *diag)
+/*
+ * Run a statement with up to two int64 parameters; with out, the integer
+ * of its first row and column into *out (-1 when there is none, or NULL).
+ */
+static int run2_int(sqlite3 *db, const char *sql, int64_t a, int64_t b, int64_t *out,
+		    sip_diag *diag)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
+	if (out)
+		*out = -1;
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_error(db, diag, "prepare");
 	if (sqlite3_bind_parameter_count(st) >= 1)
@@ -716,9 +722,17 @@ static int run2(sqlite3 *db, const char *sql, int64_t a, int64_t b, sip_diag *di
 	if (sqlite3_bind_parameter_count(st) >= 2)
 		sqlite3_bind_int64(st, 2, b);
 	rc = sqlite3_step(st);
-	rc = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? SIP_OK : db_error(db, diag, "write");
+	if (out && rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		*out = sqlite3_column_int64(st, 0);
+	rc = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? SIP_OK
+	     : db_error(db, diag, out ? "read" : "write");
 	sqlite3_finalize(st);
 	return rc;
+}
+
+static int run2(sqlite3 *db, const char *sql, int64_t a, int64_t b, sip_diag *diag)
+{
+	return run2_int(db, sql, a, b, NULL, diag);
 }
 
 int sip_store_delete_records(sip_store *s, int64_t id, uint64_t from_line,
@@ -752,26 +766,6 @@ int sip_store_delete_records(sip_store *s, int64_t id, uint64_t from_line,
 }
 
 /* ---- file statistics ------------------------------------------------- */
-
-/* The integer of sql (with ?1 = a, ?2 = b) into *out; -1 when NULL. */
-static int line_of(sqlite3 *db, const char *sql, int64_t a, int64_t b, int64_t *out,
-		   sip_diag *diag)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	*out = -1;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return db_error(db, diag, "prepare");
-	sqlite3_bind_int64(st, 1, a);
-	if (sqlite3_bind_parameter_count(st) >= 2)
-		sqlite3_bind_int64(st, 2, b);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		*out = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SIP_OK : db_error(db, diag, "read");
-}
 
 static int stat_row(sqlite3_stmt *st, const char *what, const char *v, size_t len,
 		    uint64_t n, const char *t0, const char *t1)
@@ -901,13 +895,13 @@ int sip_store_stats_fill(sip_store *s, int64_t id, sip_diag *diag)
 	if ((rc = run2(s->db, "DELETE FROM file_stats WHERE file_id = ?1", id, 0, diag)))
 		return rc;
 	/* the ranges the ingest writes: the last record alone, the rest */
-	if ((rc = line_of(s->db, "SELECT max(line) FROM record_rows WHERE file_id = ?1",
-			  id, 0, &last, diag)) || last < 0)
+	if ((rc = run2_int(s->db, "SELECT max(line) FROM record_rows WHERE file_id = ?1",
+			    id, 0, &last, diag)) || last < 0)
 		return rc;
-	if ((rc = line_of(s->db, "SELECT min(line) FROM record_rows WHERE file_id = ?1",
-			  id, 0, &first, diag)) ||
-	    (rc = line_of(s->db, "SELECT max(line) FROM record_rows WHERE file_id = ?1"
-			  " AND line < ?2", id, last, &prev, diag)) ||
+	if ((rc = run2_int(s->db, "SELECT min(line) FROM record_rows WHERE file_id = ?1",
+			    id, 0, &first, diag)) ||
+	    (rc = run2_int(s->db, "SELECT max(line) FROM record_rows WHERE file_id = ?1"
+			    " AND line < ?2", id, last, &prev, diag)) ||
 	    (rc = fill_range(s->db, id, last, last, diag)))
 		return rc;
 	return prev < 0 ? SIP_OK : fill_range(s->db, id, first, prev, diag);

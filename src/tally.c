@@ -160,14 +160,13 @@ static sip_tally_ent *entry(sip_tally_set *set, const char *s, size_t len, size_
 }
 
 int sip_tally_add(sip_tally_set *set, const char *s, size_t len, uint64_t n,
-		  const char *ts, size_t max, size_t max_bytes)
+		  size_t max, size_t max_bytes)
 {
 	sip_tally_ent *e = entry(set, s, len, max, max_bytes);
 
 	if (!e)
 		return -1;
 	e->n += n;
-	times(e, ts, ts ? strlen(ts) : 0);
 	return 0;
 }
 
@@ -203,12 +202,11 @@ void sip_tally_row(sip_tally *t, const sip_row *row)
 	u->kind = kind;
 	u->line = row->line;
 	u->lv = u->host = u->err = 0;
-	u->tsn = 0;
 	u->ts[0] = 0;
 	if (ts) {
-		u->tsn = (unsigned char)(tlen < sizeof u->ts - 1 ? tlen : sizeof u->ts - 1);
-		memcpy(u->ts, ts, u->tsn);
-		u->ts[u->tsn] = 0;
+		size_t n = tlen < sizeof u->ts - 1 ? tlen : sizeof u->ts - 1;
+		memcpy(u->ts, ts, n);
+		u->ts[n] = 0;
 	}
 	if (!t->full) {
 		if (!(lv = entry(&t->levels, level, llen, SIP_TALLY_MAX, SIZE_MAX)) ||
@@ -239,7 +237,7 @@ void sip_tally_row(sip_tally *t, const sip_row *row)
 			e = "(no text)";
 			len = strlen(e);
 		}
-		if (sip_tally_add(&t->errors, e, len, 1, NULL, SIP_TALLY_ERR_MAX,
+		if (sip_tally_add(&t->errors, e, len, 1, SIP_TALLY_ERR_MAX,
 				  SIP_TALLY_ERR_BYTES))
 			t->errors_full = 1;
 		else

@@ -58,7 +58,6 @@ typedef struct sip_tally_undo {
 	uint64_t line;
 	size_t lv, host, err;
 	char ts[32];
-	unsigned char tsn;
 	char t0[32], t1[32];
 	unsigned char t0n, t1n;
 } sip_tally_undo;
@@ -102,12 +101,11 @@ void sip_tally_row(sip_tally *t, const sip_row *row);
 void sip_tally_take_last(sip_tally *t, sip_tally_one *one);
 
 /*
- * Add n to value s (len bytes; s NULL = the NULL value) of set, with the
- * time ts (NUL-terminated, under 32 bytes; NULL = none) for hosts.  0, or
- * -1 when the set would pass its bound (max values, max bytes) or memory
- * ran out: the set is then unchanged.
+ * Add n to value s (len bytes; s NULL = the NULL value) of set.  0, or -1
+ * when the set would pass its bound (max values, max bytes) or memory ran
+ * out: the set is then unchanged.
  */
 int sip_tally_add(sip_tally_set *set, const char *s, size_t len, uint64_t n,
-		  const char *ts, size_t max, size_t max_bytes);
+		  size_t max, size_t max_bytes);
 
 #endif

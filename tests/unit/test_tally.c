@@ -134,10 +134,9 @@ static void test_values(void)
 
 	memset(&set, 0, sizeof set);
 	for (size_t i = 0; i < 6; i++)
-		CHECK_INT(sip_tally_add(&set, vals[i], lens[i], i + 1, NULL,
-					SIZE_MAX, SIZE_MAX), 0);
-	CHECK_INT(sip_tally_add(&set, NULL, 0, 1, NULL, SIZE_MAX, SIZE_MAX), 0);
-	CHECK_INT(sip_tally_add(&set, "", 0, 1, NULL, SIZE_MAX, SIZE_MAX), 0);
+		CHECK_INT(sip_tally_add(&set, vals[i], lens[i], i + 1, SIZE_MAX, SIZE_MAX), 0);
+	CHECK_INT(sip_tally_add(&set, NULL, 0, 1, SIZE_MAX, SIZE_MAX), 0);
+	CHECK_INT(sip_tally_add(&set, "", 0, 1, SIZE_MAX, SIZE_MAX), 0);
 	CHECK_INT(set.n, 7);
 	CHECK(find(&set, "a") && find(&set, "a")->n == 3 + 6);
 	CHECK(find(&set, "B") && find(&set, "B")->n == 5);
@@ -161,11 +160,11 @@ static void test_bounds(void)
 	memset(&set, 0, sizeof set);
 	for (int i = 0; i < 1000; i++) {
 		int n = snprintf(name, sizeof name, "host%d", i);
-		CHECK_INT(sip_tally_add(&set, name, (size_t)n, 1, NULL, 1000, SIZE_MAX), 0);
+		CHECK_INT(sip_tally_add(&set, name, (size_t)n, 1, 1000, SIZE_MAX), 0);
 	}
-	CHECK_INT(sip_tally_add(&set, "other", 5, 1, NULL, 1000, SIZE_MAX), -1);
+	CHECK_INT(sip_tally_add(&set, "other", 5, 1, 1000, SIZE_MAX), -1);
 	CHECK_INT(set.n, 1000);
-	CHECK_INT(sip_tally_add(&set, "host7", 5, 4, NULL, 1000, SIZE_MAX), 0);
+	CHECK_INT(sip_tally_add(&set, "host7", 5, 4, 1000, SIZE_MAX), 0);
 	CHECK(find(&set, "host7") && find(&set, "host7")->n == 5);
 	CHECK(find(&set, "host999") && find(&set, "host999")->n == 1);
 	CHECK(find(&set, "other") == NULL);
@@ -173,9 +172,9 @@ static void test_bounds(void)
 
 	/* bytes beyond max_bytes are refused */
 	memset(&set, 0, sizeof set);
-	CHECK_INT(sip_tally_add(&set, "abcd", 4, 1, NULL, SIZE_MAX, 6), 0);
-	CHECK_INT(sip_tally_add(&set, "efg", 3, 1, NULL, SIZE_MAX, 6), -1);
-	CHECK_INT(sip_tally_add(&set, "ef", 2, 1, NULL, SIZE_MAX, 6), 0);
+	CHECK_INT(sip_tally_add(&set, "abcd", 4, 1, SIZE_MAX, 6), 0);
+	CHECK_INT(sip_tally_add(&set, "efg", 3, 1, SIZE_MAX, 6), -1);
+	CHECK_INT(sip_tally_add(&set, "ef", 2, 1, SIZE_MAX, 6), 0);
 	CHECK_INT(set.bytes, 6);
 	sip_tally_set_release(&set);
 
