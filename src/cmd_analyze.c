@@ -280,17 +280,11 @@ static int fill_stats(sip_store *s)
 		fprintf(stderr, "sipscan: counting the %llu records of %zu file%s stored before"
 			" schema 3, once, for the summary\n", (unsigned long long)records, n,
 			n == 1 ? "" : "s");
-	if (!rc && n) {
-		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-			rc = SIP_EDB;
-		} else {
-			for (size_t i = 0; !rc && i < n; i++)
-				rc = sip_store_stats_fill(s, ids[i], &d);
-			if (rc || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-				rc = rc ? rc : SIP_EDB;
-			}
-		}
+	if (!rc && n && !(rc = sip_store_begin(s, &d))) {
+		for (size_t i = 0; !rc && i < n; i++)
+			rc = sip_store_stats_fill(s, ids[i], &d);
+		if (rc || (rc = sip_store_commit(s, &d)))
+			sip_store_rollback(s);
 	}
 	free(ids);
 	return rc;
