@@ -413,8 +413,8 @@ static int load(report *r)
 		r->nfiles += r->status[i].n;
 	/* Schema 3 counts each file's records in file_stats: read the kinds
 	   and hosts there, not from every record, when they cover them all
-	   (not when a grown file still waits for its counts, nor after rows
-	   were written by hand). */
+	   (not while a file of an older schema, or past the tally's bounds,
+	   waits for a summary to count it, nor after rows written by hand). */
 	stats = sip_db_has(r->db, "file_stats") == 1 &&
 		sip_db_int(r->db, "SELECT (SELECT coalesce(sum(records), 0) FROM file_stats"
 			   " WHERE what = 'kind') = (SELECT count(*) FROM record_rows)") == 1;
