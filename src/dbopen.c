@@ -90,6 +90,13 @@ int sip_db_open_ro(sqlite3 **out, const char *path, int need_schema,
 				     sqlite3_errmsg(db));
 			goto out;
 		}
+		if (!has && sip_db_int(db, "SELECT count(*) FROM sqlite_master") == 0) {
+			/* What an analyze killed before its first commit leaves. */
+			sip_diag_set(diag, SIP_EDB, path, 0, "empty database (no analyze "
+				     "has completed a commit on it); fill it with "
+				     "'sipscan analyze --db %s TRACE...'", path);
+			goto out;
+		}
 		if (!has) {
 			sip_diag_set(diag, SIP_EDB, path, 0, "not a sipscan database "
 				     "(no records table)");
