@@ -2,16 +2,18 @@
 # bench/bench.sh -- everything the project promises about speed, in one run:
 # sipscan parse and sipscan analyze on a plain and a gzip trace, next to the
 # tools that bound them (gzip -dc: decompression alone; grep -c: one pass
-# over the plain text) and the tool a user would pick instead (lnav, with the
-# SIPStack format in bench/lnav/), then how analyze scales (4 files with
-# --jobs 1 and 2; 1 GiB against the --size file with --large).
+# over the plain text; sipscan-floor and dd: what storing the same rows in
+# SQLite and syncing the database's bytes cost, with nothing parsed) and the
+# tool a user would pick instead (lnav, with the SIPStack format in
+# bench/lnav/), then how analyze scales (4 files with --jobs 1 and 2; 1 GiB
+# against the --size file with --large).
 #
 #   bench/bench.sh [--size MiB] [--runs N] [--build DIR] [--large]
 #                  [--only ROWS] [--markdown]
 #
 #   --size MiB   size of the main input (default 100)
 #   --runs N     runs per row; the table shows the median wall (default 3)
-#   --build DIR  CMake build directory with sipscan and sipscan-gen
+#   --build DIR  CMake build directory with sipscan, sipscan-gen and sipscan-floor
 #                (default build, relative to the repository root)
 #   --large      also run the 1 GiB analyze row (slow; off by default)
 #   --only ROWS  run only these rows: comma-separated row names or shell
@@ -20,8 +22,8 @@
 #   --markdown   after the plain table, print it again as Markdown
 #
 # Needs bash 4+, coreutils, gzip, grep, awk and /usr/bin/time (GNU time; on
-# Debian/Ubuntu: apt-get install time), plus DIR/sipscan-gen and DIR/sipscan
-# from a normal CMake build.  Optional: sqlite3 (checks the row count of each
+# Debian/Ubuntu: apt-get install time), plus DIR/sipscan-gen, DIR/sipscan
+# and DIR/sipscan-floor from a normal CMake build.  Optional: sqlite3 (checks the row count of each
 # analyze database) and lnav (its rows are skipped with a note when absent).
 # Inputs are generated once into bench/data/ (git-ignored) by sipscan-gen
 # with fixed seeds, so every run of every version reads the same bytes.
@@ -52,7 +54,8 @@ MARKDOWN=0
 LIST=0
 
 MEASURES="gzip_dc grep sipscan_parse_plain sipscan_parse_gz
-	analyze_plain analyze_summary analyze_gz lnav_plain lnav_gz
+	analyze_plain analyze_summary analyze_gz sqlite_floor flush_floor
+	lnav_plain lnav_gz
 	analyze_jobs1 analyze_jobs2 analyze_many analyze_rerun analyze_large"
 
 usage() {
@@ -298,8 +301,8 @@ emit() {
 	    -v bytes="$IN_BYTES" -v recs="$IN_RECS" -v sp="$SPREAD" 'BEGIN {
 		ws = (w > 0) ? w : 0.0005
 		ratio = (base != "" && base > 0) ? sprintf("%.2fx", w / base) : "-"
-		printf "%.3f\t%.1f\t%.0f\t%.1f\t%s%%\t%s", w, bytes / 1e6 / ws,
-		       recs / ws, rss / 1024, sp, ratio
+		printf "%.3f\t%.1f\t%.0f\t%s\t%s%%\t%s", w, bytes / 1e6 / ws,
+		       recs / ws, (rss == "") ? "-" : sprintf("%.1f", rss / 1024), sp, ratio
 	}') "${note:--}"
 }
 
@@ -426,6 +429,72 @@ bench_analyze_gz() {
 	AN_GZ_WALL=$WALL
 }
 
+# ---- the writer's floors ------------------------------------------------------
+# What storing the same rows costs with no parse at all, and what writing
+# the database's bytes to disk durably costs: the two things the thread
+# that writes the database cannot do without.  Both start from the plain
+# input analyzed once into SRC_DB (not timed).
+#
+# sqlite_floor: BUILD/sipscan-floor (bench/floor.c) reads the rows of
+# SRC_DB into memory, then times storing them in a new database with the
+# same table and indexes, as analyze stores them, with no journal and no
+# fsync; the row's wall is the median of the times it prints.
+# flush_floor: dd writes a file of the database's bytes and fdatasyncs it.
+SRC_DB=$TMP/src.db
+FLOOR=$BUILD/sipscan-floor
+SQLITE_FLOOR_WALL= FLUSH_FLOOR_WALL=
+src_db() {
+	[ -s "$SRC_DB" ] && return 0
+	"$SIPSCAN" analyze --quiet --db "$SRC_DB" "$PLAIN" > /dev/null 2>&1
+}
+
+bench_sqlite_floor() {
+	local tool="sipscan-floor: SQLite alone" i out n s times=
+	use "$PLAIN"
+	if [ ! -x "$FLOOR" ]; then
+		row plain "$tool" "missing ($FLOOR)"
+		return
+	fi
+	if ! src_db; then
+		row plain "$tool" "FAILED: sipscan analyze of the plain input"
+		return
+	fi
+	for i in $(seq "$RUNS"); do
+		rm -f "$TMP/floor.db"
+		if ! out=$("$FLOOR" "$SRC_DB" "$TMP/floor.db" 2>&1); then
+			row plain "$tool" "FAILED: $(echo "$out" | head -n 1 | cut -c1-60)"
+			rm -f "$TMP/floor.db"
+			return
+		fi
+		read -r _ n _ s <<< "$out"
+		times="$times $s"
+	done
+	rm -f "$TMP/floor.db"
+	read -r WALL SPREAD < <(printf '%s\n' $times | sort -n | awk '{ v[NR] = $1 } END {
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.3f %.0f\n", m, (m > 0) ? 100 * (v[NR] - v[1]) / m : 0 }')
+	RSS= FAIL=
+	emit plain "$tool" "$AN_PLAIN_WALL" \
+	     "${AN_PLAIN_WALL:+ratio: vs sipscan analyze; }floor: $n rows and their indexes stored, no parse, no journal, no fsync (its own timer; RSS not measured)"
+	SQLITE_FLOOR_WALL=$WALL
+}
+
+bench_flush_floor() {
+	local tool="dd conv=fdatasync: db bytes" mb
+	use "$PLAIN"
+	if ! src_db; then
+		row plain "$tool" "FAILED: sipscan analyze of the plain input"
+		return
+	fi
+	mb=$(awk -v b="$(wc -c < "$SRC_DB")" 'BEGIN { printf "%.1f", b / 1e6 }')
+	warm "$SRC_DB"
+	measure dd if="$SRC_DB" of="$TMP/flush.bin" bs=1M conv=fdatasync status=none
+	emit plain "$tool" "$AN_PLAIN_WALL" \
+	     "${AN_PLAIN_WALL:+ratio: vs sipscan analyze; }floor: the database's $mb MB written and synced"
+	rm -f "$TMP/flush.bin"
+	FLUSH_FLOOR_WALL=$WALL
+}
+
 # lnav_row INPUT FILE BASE_WALL: time the count query; the count must equal
 # the header lines of the plain twin (lnav counts log messages: one per TL_
 # line, the record bodies are continuation lines).
@@ -541,6 +610,10 @@ done
 if [ -n "$PARSE_GZ_WALL$AN_GZ_WALL" ]; then
 	ratio_line "sipscan parse gzip / gzip -dc (wall)" "$(div "$PARSE_GZ_WALL" "$GZIP_WALL")x"
 	ratio_line "sipscan analyze gzip / gzip -dc (wall)" "$(div "$AN_GZ_WALL" "$GZIP_WALL")x"
+fi
+if [ -n "$SQLITE_FLOOR_WALL" ] && [ -n "$FLUSH_FLOOR_WALL" ]; then
+	ratio_line "writer floors (sipscan-floor + dd) / analyze plain" \
+	           "$(div "$(awk -v a="$SQLITE_FLOOR_WALL" -v b="$FLUSH_FLOOR_WALL" 'BEGIN { printf "%.3f", a + b }')" "$AN_PLAIN_WALL")x"
 fi
 if [ -n "$LNAV_PLAIN_WALL$LNAV_GZ_WALL" ]; then
 	ratio_line "lnav plain / sipscan analyze plain (wall)" "$(div "$LNAV_PLAIN_WALL" "$AN_PLAIN_WALL")x"
