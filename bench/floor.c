@@ -8,11 +8,11 @@
  * record_rows table is read into memory first (not timed).  Then, timed:
  * TARGET (which must not exist) gets the same table and the same indexes,
  * and the rows go in as analyze puts them in, in one transaction with no
- * journal and synchronous=OFF: the indexes on file and line, ts, fqdn and
- * result_code before the load, the one on call_id after it (what analyze
- * does for one large file), one prepared INSERT with bound values
- * (SQLITE_STATIC) for GROUP rows at a time, the id left to SQLite.  It
- * prints
+ * journal, synchronous=OFF and 64 KiB pages: the indexes on file and line,
+ * ts, fqdn and result_code before the load, the one on call_id after it
+ * (what analyze does for one large file), one prepared INSERT with bound
+ * values (SQLITE_STATIC) for GROUP rows at a time, the id left to SQLite.
+ * It prints
  *
  *   rows N seconds S
  *
@@ -184,7 +184,10 @@ int main(int argc, char **argv)
 
 	/* 2. timed: schema, load, index after */
 	t0 = now();
-	if (sqlite3_exec(dst, "PRAGMA page_size=8192; PRAGMA journal_mode=OFF;"
+	/* 64 KiB pages: 0.55 s here against 0.59 s with analyze's 8 KiB and
+	   0.63 s with 4 KiB (analyze itself measured no faster with them);
+	   a floor takes the cheapest. */
+	if (sqlite3_exec(dst, "PRAGMA page_size=65536; PRAGMA journal_mode=OFF;"
 			 " PRAGMA synchronous=OFF; PRAGMA cache_size=-16384;", NULL, NULL, NULL) ||
 	    sqlite3_exec(dst, tbl, NULL, NULL, NULL) ||
 	    sqlite3_exec(dst, before, NULL, NULL, NULL)) {
