@@ -23,8 +23,9 @@
 #
 # Needs bash 4+, coreutils, gzip, grep, awk and /usr/bin/time (GNU time; on
 # Debian/Ubuntu: apt-get install time), plus DIR/sipscan-gen, DIR/sipscan
-# and DIR/sipscan-floor from a normal CMake build.  Optional: sqlite3 (checks the row count of each
-# analyze database) and lnav (its rows are skipped with a note when absent).
+# and DIR/sipscan-floor from a normal CMake build.  Optional: sqlite3
+# (checks the row count of each analyze database) and lnav (its rows are
+# skipped with a note when absent).
 # Inputs are generated once into bench/data/ (git-ignored) by sipscan-gen
 # with fixed seeds, so every run of every version reads the same bytes.
 #
