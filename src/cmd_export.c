@@ -160,6 +160,11 @@ int cmd_export(int argc, char **argv)
 		ret = SIP_EXIT_DB;
 		goto out;
 	}
+	if (rc == 0 && sip_db_empty(db, sip_db_path(opt_db), &d)) {
+		sip_print_diag(&d);
+		ret = SIP_EXIT_DB;
+		goto out;
+	}
 	if (rc == 0) {
 		ret = sip_usage_error("export", "no table or view '%s'", name);
 		list_names(db);

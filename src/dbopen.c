@@ -41,6 +41,17 @@ out:
 	return found;
 }
 
+int sip_db_empty(sqlite3 *db, const char *path, sip_diag *diag)
+{
+	if (sip_db_int(db, "SELECT count(*) FROM sqlite_master") != 0)
+		return 0;
+	/* What an analyze killed before its first commit leaves. */
+	sip_diag_set(diag, SIP_EDB, path, 0, "empty database (no analyze has "
+		     "completed a commit on it); fill it with "
+		     "'sipscan analyze --db %s TRACE...'", path);
+	return 1;
+}
+
 int sip_db_open_ro(sqlite3 **out, const char *path, int need_schema,
 		   sip_diag *diag)
 {
@@ -90,13 +101,8 @@ int sip_db_open_ro(sqlite3 **out, const char *path, int need_schema,
 				     sqlite3_errmsg(db));
 			goto out;
 		}
-		if (!has && sip_db_int(db, "SELECT count(*) FROM sqlite_master") == 0) {
-			/* What an analyze killed before its first commit leaves. */
-			sip_diag_set(diag, SIP_EDB, path, 0, "empty database (no analyze "
-				     "has completed a commit on it); fill it with "
-				     "'sipscan analyze --db %s TRACE...'", path);
+		if (!has && sip_db_empty(db, path, diag))
 			goto out;
-		}
 		if (!has) {
 			sip_diag_set(diag, SIP_EDB, path, 0, "not a sipscan database "
 				     "(no records table)");

@@ -27,6 +27,13 @@ int sip_db_open_ro(sqlite3 **out, const char *path, int need_schema,
 		   sip_diag *diag);
 
 /*
+ * Whether db holds no table, view or index at all: what an analyze killed
+ * before its first commit leaves.  Returns 1 with diag filled (SIP_EDB,
+ * file = path, "empty database ..."), else 0.
+ */
+int sip_db_empty(sqlite3 *db, const char *path, sip_diag *diag);
+
+/*
  * Whether the table or view name exists in db (sqlite_schema).  Returns 1,
  * 0, or -1 on a database error.
  */
