@@ -239,6 +239,15 @@ LNAV_QUERY=';SELECT count(*) FROM sipstack_log'
 # sqlite3 is there, DB_ANSWER is the answer of sqlite3 PATH "$DB_QUERY";
 # then it is deleted again.
 WALL= RSS= SPREAD= FAIL= DB_BYTES= DB_ANSWER=
+
+# median_spread SECONDS...: WALL = their median, SPREAD = (max - min) /
+# median in %.
+median_spread() {
+	read -r WALL SPREAD < <(printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END {
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.3f %.0f\n", m, (m > 0) ? 100 * (v[NR] - v[1]) / m : 0 }')
+}
+
 measure() {
 	local i rc w r t0 t1 walls= rss_max=0 out=/dev/null
 	WALL= RSS= SPREAD= FAIL= DB_BYTES= DB_ANSWER=
@@ -273,9 +282,7 @@ measure() {
 		walls="$walls $w"
 		[ "$r" -gt "$rss_max" ] && rss_max=$r
 	done
-	read -r WALL SPREAD < <(printf '%s\n' $walls | sort -n | awk '{ v[NR] = $1 } END {
-		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%.3f %.0f\n", m, (m > 0) ? 100 * (v[NR] - v[1]) / m : 0 }')
+	median_spread $walls
 	RSS=$rss_max
 	return 0
 }
@@ -471,9 +478,7 @@ bench_sqlite_floor() {
 		times="$times $s"
 	done
 	rm -f "$TMP/floor.db"
-	read -r WALL SPREAD < <(printf '%s\n' $times | sort -n | awk '{ v[NR] = $1 } END {
-		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%.3f %.0f\n", m, (m > 0) ? 100 * (v[NR] - v[1]) / m : 0 }')
+	median_spread $times
 	RSS= FAIL=
 	emit plain "$tool" "$AN_PLAIN_WALL" \
 	     "${AN_PLAIN_WALL:+ratio: vs sipscan analyze; }floor: $n rows and their indexes stored, no parse, no journal, no fsync (its own timer; RSS not measured)"
