@@ -136,4 +136,60 @@ typedef struct sip_ss_header {
  */
 int sip_ss_header_parse(const char *p, size_t n, sip_ss_header *h);
 
+/* ---- derived values (parsers/sipderive.c) ------------------------------ */
+
+/* At most this many server names per record; more are ignored. */
+#define SIP_MAX_SERVERS 64
+
+/* A parser's scratch arrays for sip_derive; zero it to start, free its
+   contents with sip_derive_release. */
+typedef struct sip_derive_scratch {
+	sip_kv *pool;           /* Data pairs, then ms-diagnostics attributes */
+	size_t pool_cap;
+	sip_msdiag *diags;
+	size_t diags_cap;
+	size_t *didx;           /* field index of each ms-diagnostics header */
+	size_t didx_cap;
+	sip_server *servers;
+	size_t nservers, servers_cap;
+} sip_derive_scratch;
+
+void sip_derive_release(sip_derive_scratch *s);
+
+/*
+ * Fill the derived values of r from r->fields (every "Name: value": SIPStack
+ * record fields or SIP headers), r->header_text and r->start_line (when the
+ * parser set it; a Start-Line: field wins): Call-ID, CSeq, From/To, Via
+ * transport, peer host and port, Data pairs and fqdn, every ms-diagnostics
+ * header with its attributes, the result code, text, User-Agent, and the
+ * server names of WWW-Authenticate / Proxy-Authenticate (r->servers, which
+ * sip_servers_add / sip_servers_scan may extend afterwards).  The pool of
+ * Data pairs and attributes is capped at max_fields; *capped is set when
+ * it cut some.  *text_field gets the Text: field (absent if none), which
+ * the SIPStack parser uses to pick a kind.  Returns 0 or SIP_ENOMEM.
+ */
+int sip_derive(sip_derive_scratch *s, sip_record *r, size_t max_fields,
+	       sip_str *text_field, int *capped);
+
+/*
+ * Add one server name (blanks, a "sip/" prefix, a port, a path and a final
+ * dot are cut; names without a dot and a letter, and XML namespace hosts,
+ * are ignored; a name already there with the same source is not added
+ * twice).  After it, the caller sets r->servers/nservers from s.  Returns
+ * 0 or SIP_ENOMEM.
+ */
+int sip_servers_add(sip_derive_scratch *s, sip_str fqdn, sip_str source);
+
+/*
+ * Find the server URLs of provisioning and autodiscover text (one log line
+ * of XML or JSON, or a message body) and add them with sip_servers_add:
+ * each "https://HOST" whose key ends in Url / Uri / Server / Access / fqdn
+ * (`<property name="absInternalServerUrl">https://...`, `<EwsUrl>https://`,
+ * `"hybridconfigserviceinternalurl": "https://`), every link
+ * (`<Link token="Internal/Autodiscover" href="https://...">`, JSON
+ * `"user":{"href":"https://..."}`: the source is the token or key), and
+ * every `<SipClientInternalAccess fqdn="...">`.  Returns 0 or SIP_ENOMEM.
+ */
+int sip_servers_scan(sip_derive_scratch *s, sip_str text);
+
 #endif

@@ -70,12 +70,7 @@ typedef struct ss_state {
 	/* What an emitted record points to; reused. */
 	sip_kv *kv;
 	size_t kv_cap;
-	sip_kv *pool;           /* Data pairs, then ms-diagnostics attributes */
-	size_t pool_cap;
-	sip_msdiag *diags;
-	size_t diags_cap;
-	size_t *didx;           /* field index of each ms-diagnostics header */
-	size_t didx_cap;
+	sip_derive_scratch dv;
 	sip_record rec;
 } ss_state;
 
@@ -332,213 +327,30 @@ static int kind_of(const sip_record *r, sip_str text, sip_str start_line,
 	return SIP_KIND_DIAGNOSTIC;
 }
 
-#define IS(lit) SIP_IEQ(nm.p, nm.n, lit)
-#define SET1(dst) do { if (!(dst).p) (dst) = v; } while (0)
-
 /*
- * Fill the derived values of r from its fields and header.  kind is the
- * kind to give, or -1 to work it out.  Returns 0 or SIP_ENOMEM.
+ * Fill the derived values of r (sipderive.c) and its kind: kind, or -1 to
+ * work it out.  Returns 0 or SIP_ENOMEM.
  */
 static int derive(ss_state *st, sip_record *r, int kind)
 {
-	sip_str text = SIP_STR_NULL, result = SIP_STR_NULL, data = SIP_STR_NULL;
-	sip_str via = SIP_STR_NULL, from = SIP_STR_NULL, to = SIP_STR_NULL;
-	sip_str tcorr = SIP_STR_NULL, start_line = SIP_STR_NULL;
-	size_t ndi = 0, need, room, used = 0;
-	int pool_full = 0;
+	sip_str text;
+	int capped = 0;
 
-	for (size_t i = 0; i < r->nfields; i++) {
-		sip_str nm = r->fields[i].name, v = r->fields[i].value;
-		switch (nm.p[0] | 32) {
-		case 'c':
-			if (IS("Call-ID"))
-				SET1(r->call_id);
-			else if (IS("CSeq"))
-				SET1(r->cseq);
-			else if (IS("Content-Type") || IS("c"))
-				SET1(r->content_type);
-			else if (IS("Connection-ID"))
-				SET1(r->conn_id);
-			break;
-		case 'd':
-			if (IS("Data"))
-				SET1(data);
-			else if (IS("Direction"))
-				SET1(r->direction);
-			break;
-		case 'f':
-			if (IS("From") || IS("f"))
-				SET1(from);
-			break;
-		case 'i':
-			if (IS("i"))
-				SET1(r->call_id);
-			break;
-		case 'l':
-			if (IS("LogType"))
-				SET1(r->log_type);
-			else if (IS("Local") || IS("Local-IP"))
-				SET1(r->local);
-			break;
-		case 'm':
-			if (IS("ms-diagnostics") || IS("ms-diagnostics-public") ||
-			    IS("ms-client-diagnostics")) {
-				if (ndi == st->didx_cap) {
-					void *np = grow(st->didx, &st->didx_cap,
-							ndi + 1, sizeof *st->didx);
-					if (!np)
-						return SIP_ENOMEM;
-					st->didx = np;
-				}
-				st->didx[ndi++] = i;
-			}
-			break;
-		case 'p':
-			if (IS("Peer"))
-				SET1(r->peer);
-			break;
-		case 'r':
-			if (IS("Result-Code"))
-				SET1(result);
-			break;
-		case 's':
-			if (IS("Severity"))
-				SET1(r->severity);
-			else if (IS("Start-Line") || IS("SIP-Start-Line"))
-				SET1(start_line);
-			else if (IS("SIP-Call-ID"))
-				SET1(r->call_id);
-			else if (IS("SIP-CSeq"))
-				SET1(r->cseq);
-			break;
-		case 't':
-			if (IS("Text"))
-				SET1(text);
-			else if (IS("Transport"))
-				SET1(r->transport);
-			else if (IS("To") || IS("t"))
-				SET1(to);
-			else if (IS("Trace-Correlation-Id"))
-				SET1(tcorr);
-			break;
-		case 'v':
-			if (IS("Via") || IS("v"))
-				SET1(via);
-			break;
-		default:
-			break;
-		}
-	}
-
-	r->kind = kind >= 0 ? kind : kind_of(r, text, start_line, r->has_begin);
-
-	/* Text and the result code. */
-	if (result.p)
-		r->has_result = sip_parse_result_code(result, &r->result_code,
-						      &r->result_symbol);
-	if (text.p) {
-		uint32_t code;
-		sip_str sym;
-		if (sip_split_inline_result(text, &r->text, &code, &sym) &&
-		    !r->has_result) {
-			r->has_result = 1;
-			r->result_code = code;
-			r->result_symbol = sym;
-		}
-	} else if (r->header_text.n) {
-		r->text = r->header_text;
-	}
-	if (!r->has_result && r->header_text.n)
-		r->has_result = sip_find_result_text(r->header_text,
-						     &r->result_code,
-						     &r->result_symbol);
-
-	/* Data pairs and ms-diagnostics share the pool, capped at max_fields. */
-	need = data.p ? sip_count_char(data, ';') + 1 : 0;
-	for (size_t k = 0; k < ndi; k++)
-		need += sip_count_char(r->fields[st->didx[k]].value, ';') + 1;
-	if (need > st->max_fields)
-		need = st->max_fields;
-	if (need > st->pool_cap) {
-		void *np = grow(st->pool, &st->pool_cap, need, sizeof *st->pool);
-		if (!np)
-			return SIP_ENOMEM;
-		st->pool = np;
-	}
-	if (ndi > st->diags_cap) {
-		void *np = grow(st->diags, &st->diags_cap, ndi, sizeof *st->diags);
-		if (!np)
-			return SIP_ENOMEM;
-		st->diags = np;
-	}
-	room = need;
-	if (data.p) {
-		size_t found;
-		r->data = st->pool;
-		r->ndata = sip_parse_params(data, st->pool, room, &found);
-		used = r->ndata;
-		if (found > r->ndata)
-			pool_full = 1;
-		for (size_t k = 0; k < r->ndata; k++)
-			if (sip_str_ieq(r->data[k].name, "fqdn")) {
-				r->fqdn = r->data[k].value;
-				break;
-			}
-	}
-	for (size_t k = 0; k < ndi; k++) {
-		const sip_kv *f = &r->fields[st->didx[k]];
-		size_t found = sip_parse_msdiag(f->name, f->value, &st->diags[k],
-						st->pool + used, room - used);
-		if (found > st->diags[k].nattrs)
-			pool_full = 1;
-		used += st->diags[k].nattrs;
-	}
-	r->diags = ndi ? st->diags : NULL;
-	r->ndiags = ndi;
-	if (pool_full && !st->warned_fields) {
+	if (sip_derive(&st->dv, r, st->max_fields, &text, &capped))
+		return SIP_ENOMEM;
+	r->kind = kind >= 0 ? kind : kind_of(r, text, r->start_line, r->has_begin);
+	if (capped && !st->warned_fields) {
 		warn(st, SIP_ETRUNCATED, st->line,
 		     "record has more than %zu Data pairs and ms-diagnostics "
 		     "attributes: the rest are kept in the text only",
 		     st->max_fields);
 		st->warned_fields = 1;
 	}
-	if (pool_full)
+	if (capped)
 		st->truncated = 1;
-
-	/* Transport, peer, correlation. */
-	if (!r->transport.p && via.p)
-		r->transport = sip_via_transport(via);
-	if (r->peer.p)
-		sip_parse_hostport(r->peer, &r->peer_host, &r->peer_port);
-	if (!r->corr_id.p)
-		r->corr_id = tcorr;
-
-	/* The SIP message. */
-	if (start_line.p) {
-		r->start_line = start_line;
-		r->is_request = sip_parse_start_line(start_line, &r->method,
-						     &r->request_uri, &r->status,
-						     &r->reason);
-	}
-	if (r->is_request == 0 && r->cseq.p)
-		r->method = sip_cseq_method(r->cseq);
-	if (from.p)
-		sip_parse_name_addr(from, &r->from_uri, &r->from_tag);
-	if (to.p)
-		sip_parse_name_addr(to, &r->to_uri, &r->to_tag);
-	if (r->direction.p) {
-		size_t k = 0;
-		while (k < r->direction.n && r->direction.p[k] != ';' &&
-		       !is_ws(r->direction.p[k]))
-			k++;
-		r->direction.n = k;
-	}
 	r->truncated = st->truncated;
 	return 0;
 }
-
-#undef IS
-#undef SET1
 
 /*
  * Emit the record being built (kind, or -1 to work it out), then forget it.
@@ -552,6 +364,7 @@ static int emit(ss_state *st, sip_record_fn fn, void *ctx, int kind)
 	int rc;
 
 	memset(r, 0, sizeof *r);
+	r->format = "sipstack";
 	r->line = st->line;
 	r->end_line = st->end_line;
 	r->offset = st->offset;
@@ -717,9 +530,7 @@ static void ss_free(void *state)
 	sip_buf_release(&st->raw);
 	free(st->flds);
 	free(st->kv);
-	free(st->pool);
-	free(st->diags);
-	free(st->didx);
+	sip_derive_release(&st->dv);
 	free(st);
 }
 

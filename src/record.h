@@ -54,7 +54,20 @@ typedef struct sip_msdiag {
 	size_t nattrs;
 } sip_msdiag;
 
+/* A server name a client log shows the client being sent to or
+   connecting to (see parsers/sipderive.c). */
+typedef struct sip_server {
+	sip_str fqdn;       /* the host name as written: no scheme, port, path,
+	                       a Kerberos "sip/" prefix or blanks */
+	sip_str source;     /* where it came from: "targetname", "sts-uri",
+	                       or the provisioning / autodiscover key that
+	                       named the URL ("absInternalServerUrl",
+	                       "Link Internal/Autodiscover", "EwsUrl" ...) */
+} sip_server;
+
 typedef struct sip_record {
+	const char *format;  /* the parser that made it: "sipstack",
+	                        "uccapi", "sip" (static) */
 	/* Where it stands in the input. */
 	uint64_t line;       /* 1-based line of the header line */
 	uint64_t end_line;   /* line of the last line of the record */
@@ -136,6 +149,14 @@ typedef struct sip_record {
 	sip_str content_type;
 	const sip_msdiag *diags; /* every ms-diagnostics header, in order */
 	size_t ndiags;
+	sip_str user_agent;  /* User-Agent: */
+
+	/* Server names the client was directed to: the targetname and
+	   sts-uri of a WWW-Authenticate / Proxy-Authenticate challenge, and
+	   the https URLs and fqdn attributes of in-band provisioning and
+	   autodiscover data (client logs and bare messages only). */
+	const sip_server *servers;
+	size_t nservers;
 } sip_record;
 
 /* Case-insensitive lookup of the first field named name; SIP_STR_NULL. */
