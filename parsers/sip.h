@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../src/buf.h"
+#include "../src/reader.h"
 #include "../src/record.h"
 
 /* ---- slices ---------------------------------------------------------- */
@@ -191,5 +193,70 @@ int sip_servers_add(sip_derive_scratch *s, sip_str fqdn, sip_str source);
  * every `<SipClientInternalAccess fqdn="...">`.  Returns 0 or SIP_ENOMEM.
  */
 int sip_servers_scan(sip_derive_scratch *s, sip_str text);
+
+
+/* ---- SIP messages as text (parsers/sipmsg.c) --------------------------- */
+
+/* 1 when p[0..n) is a SIP start line: "METHOD uri SIP/2.0" (the method in
+   capitals, the URI with a ':') or "SIP/2.0 NNN reason". */
+int sip_is_start_line(const char *p, size_t n);
+
+/* Length of the header name when p starts "Name:" (or "Name :"), else 0. */
+size_t sip_header_name_len(const char *p, size_t n);
+
+/* A header while the record grows: offsets into the builder's raw. */
+typedef struct sip_msgb_field {
+	size_t noff, nn, voff, vn;
+} sip_msgb_field;
+
+enum { SIP_MSGB_NONE, SIP_MSGB_HEADERS, SIP_MSGB_BODY };
+#define SIP_MSGB_FRAMING ((size_t)-1)
+
+/*
+ * The message builder: one record's text and the SIP message in it.  A
+ * small value type owned by a parser; init, then for each record: add
+ * lines, sip_msgb_record, sip_derive (with .dv), reset.
+ */
+typedef struct sip_msgb {
+	sip_buf raw;             /* the record's text, lines with terminators */
+	size_t max_record, max_fields;
+	uint64_t line, end_line, offset;
+	int part;                /* SIP_MSGB_*: what the next line is */
+	size_t start_off, start_n;
+	size_t body_off, body_end, body_bytes;
+	long long content_length;/* -1 when none */
+	int truncated, capped, warned, last_dropped;
+	sip_msgb_field *flds;
+	size_t nflds, flds_cap;
+	sip_kv *kv;
+	size_t kv_cap;
+	sip_derive_scratch dv;
+} sip_msgb;
+
+void sip_msgb_init(sip_msgb *b, size_t max_record, size_t max_fields);
+void sip_msgb_release(sip_msgb *b);
+void sip_msgb_reset(sip_msgb *b);
+
+/*
+ * Append a line to the record's text.  from = SIP_MSGB_FRAMING: the line
+ * is the log's framing, not part of the message; else the message's text
+ * starts at byte from of the line (the start line of a client log follows
+ * its time stamp).  Returns 0, 1 when the line was dropped at the record
+ * cap (truncated and capped set), -1 when out of memory.
+ */
+int sip_msgb_add(sip_msgb *b, const sip_line *ln, size_t from);
+/* The message's part of a line already in raw (used by sip_msgb_add). */
+int sip_msgb_msg_line(sip_msgb *b, size_t off, size_t n);
+
+/* 1 when the body is shorter than its Content-Length (cut short). */
+int sip_msgb_short(const sip_msgb *b);
+/* 1 when the body is complete by Content-Length. */
+int sip_msgb_body_done(const sip_msgb *b);
+
+/* Fill r's position, raw, start_line, fields and body (slices into b, valid
+   until the next add or reset).  The caller zeroes r first and calls
+   sip_derive after.  Returns 0, -1 when out of memory. */
+int sip_msgb_record(sip_msgb *b, sip_record *r);
+
 
 #endif

@@ -285,6 +285,9 @@ static int auth_servers(sip_derive_scratch *s, sip_str value)
 				v++;
 			if (k == 1 && (size_t)(e - v) > 8 && sip_ieq(v, 8, "https://", 8))
 				v += 8;
+			/* Kerberos: targetname="sip/server.contoso.com" */
+			if (k == 0 && (size_t)(e - v) > 4 && sip_ieq(v, 4, "sip/", 4))
+				v += 4;
 			if ((rc = sip_servers_add(s, (sip_str){ v, (size_t)(host_end(v, e) - v) },
 						  k ? SIP_STR_LIT("sts-uri") :
 						      SIP_STR_LIT("targetname"))))

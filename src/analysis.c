@@ -8,11 +8,13 @@
 #include <string.h>
 
 #include "findings.h"
+#include "trust.h"
 
 struct sip_analysis {
 	const sip_rules *rs;
 	sip_store *store;
 	sip_findings *findings;
+	sqlite3_stmt *fact_ins;   /* INSERT INTO client_facts */
 	/* Summed by the threads when they end (under the ingest's own
 	   thread teardown, one at a time). */
 	uint64_t limit_hits;
@@ -58,6 +60,24 @@ static int add_cstr(sip_buf *b, const char *s)
 	return sip_buf_add(b, s, strlen(s) + 1);
 }
 
+/* 'F' fact NUL value NUL source NUL: one client trust fact (trust.h). */
+static int add_fact(void *ctx, const char *fact, sip_str value, sip_str source)
+{
+	sip_buf *b = ctx;
+	static const char nul = 0;
+
+	/* A NUL inside a value would split the payload: cut there. */
+	const char *z = value.p ? memchr(value.p, 0, value.n) : NULL;
+	size_t vn = z ? (size_t)(z - value.p) : value.n;
+	const char *zs = source.p ? memchr(source.p, 0, source.n) : NULL;
+	size_t sn = zs ? (size_t)(zs - source.p) : source.n;
+
+	return sip_buf_addc(b, 'F') || add_cstr(b, fact) ||
+	       (vn && sip_buf_add(b, value.p, vn)) || sip_buf_add(b, &nul, 1) ||
+	       (sn && sip_buf_add(b, source.p, sn)) || sip_buf_add(b, &nul, 1) ?
+	       SIP_ENOMEM : 0;
+}
+
 static int eval(void *p, const sip_record *rec, sip_buf *payload)
 {
 	eval_thread *t = p;
@@ -85,6 +105,8 @@ static int eval(void *p, const sip_record *rec, sip_buf *payload)
 		if (!rc)
 			rc = add_cstr(payload, o->text.p + o->u[i].tmpl_off);
 	}
+	if (!rc)
+		rc = sip_trust_facts(rec, add_fact, payload);
 	return rc;
 }
 
@@ -119,6 +141,20 @@ static int write_payload(void *ctx, int64_t record_id, const void *payload, size
 			if (!tmpl)
 				return SIP_EINTERNAL;
 			rc = sip_findings_add_unexplained(a->findings, record_id, tmpl, &d);
+		} else if (type == 'F') {
+			const char *fact = take(&p, end), *value = take(&p, end),
+				   *source = take(&p, end);
+			if (!fact || !value || !source)
+				return SIP_EINTERNAL;
+			sqlite3_bind_int64(a->fact_ins, 1, record_id);
+			sqlite3_bind_text(a->fact_ins, 2, fact, -1, SQLITE_STATIC);
+			sqlite3_bind_text(a->fact_ins, 3, value, -1, SQLITE_STATIC);
+			if (*source)
+				sqlite3_bind_text(a->fact_ins, 4, source, -1, SQLITE_STATIC);
+			else
+				sqlite3_bind_null(a->fact_ins, 4);
+			rc = sqlite3_step(a->fact_ins) == SQLITE_DONE ? SIP_OK : SIP_EDB;
+			sqlite3_reset(a->fact_ins);
 		} else {
 			return SIP_EINTERNAL;
 		}
@@ -134,8 +170,12 @@ static int finish(void *ctx, sip_store *s, const int64_t *file_ids, size_t nfile
 	(void)file_ids;
 	(void)nfiles;
 	/* Findings are a function of all matches in the database, so they
-	   are rebuilt whole; matches are few next to records. */
-	return sip_findings_compute(sip_store_db(s), a->rs, &d);
+	   are rebuilt whole; matches are few next to records.  The client
+	   trust matches first: they depend on every fact of a client log and
+	   on the trusted domains of this run. */
+	int rc = sip_trust_compute(sip_store_db(s), &d);
+
+	return rc ? rc : sip_findings_compute(sip_store_db(s), a->rs, &d);
 }
 
 int sip_analysis_new(sip_analysis **out, const sip_rules *rs, sip_store *s,
@@ -153,6 +193,15 @@ int sip_analysis_new(sip_analysis **out, const sip_rules *rs, sip_store *s,
 		free(a);
 		return rc;
 	}
+	if (sqlite3_prepare_v2(sip_store_db(s), "INSERT INTO client_facts(record_id,"
+			       " fact, value, source) VALUES(?1, ?2, ?3, ?4)", -1,
+			       &a->fact_ins, NULL) != SQLITE_OK) {
+		rc = sip_diag_set(diag, SIP_EDB, "", 0, "preparing the client facts: %s",
+				  sqlite3_errmsg(sip_store_db(s)));
+		sip_findings_free(a->findings);
+		free(a);
+		return rc;
+	}
 	*out = a;
 	return SIP_OK;
 }
@@ -162,6 +211,7 @@ void sip_analysis_free(sip_analysis *a)
 	if (!a)
 		return;
 	sip_findings_free(a->findings);
+	sqlite3_finalize(a->fact_ins);
 	free(a);
 }
 

@@ -36,6 +36,7 @@
 #include "rules.h"
 #include "store.h"
 #include "topology.h"
+#include "trust.h"
 
 static void sip_print_diag_ctx(void *ctx, const sip_diag *d)
 {
@@ -371,9 +372,10 @@ int cmd_analyze(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "topology", required_argument, NULL, 't' },
 		{ "rules", required_argument, NULL, 'r' },
+		{ "trusted-domains", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *topo_files[64], *rule_dirs[64];
+	const char *topo_files[64], *rule_dirs[64], *trusted = NULL;
 	size_t ntopo = 0, nrules = 0;
 	sip_rules *rs = NULL;
 	sip_topology *topo = NULL;
@@ -413,6 +415,9 @@ int cmd_analyze(int argc, char **argv)
 			if (ntopo == sizeof topo_files / sizeof topo_files[0])
 				return sip_usage_error("analyze", "too many --topology files");
 			topo_files[ntopo++] = optarg;
+			break;
+		case 'T':
+			trusted = optarg;
 			break;
 		case 'r':
 			if (nrules == sizeof rule_dirs / sizeof rule_dirs[0])
@@ -473,6 +478,11 @@ int cmd_analyze(int argc, char **argv)
 		o.progress_ctx = &ps;
 	}
 	if (ntopo && (rc = sip_findings_save_topology(sip_store_db(s), topo, &diag))) {
+		sip_print_diag(&diag);
+		ret = sip_exit_code(rc);
+		goto out;
+	}
+	if (trusted && (rc = sip_trust_save_domains(sip_store_db(s), trusted, &diag))) {
 		sip_print_diag(&diag);
 		ret = sip_exit_code(rc);
 		goto out;

@@ -4,16 +4,18 @@
  * Prints every record as one JSON object per line, for jq, Elasticsearch or
  * ClickHouse.  The keys (documented in README "sipscan parse"):
  *
- *   always:  file, line, end_line, kind, ts, level, flag, text, truncated,
- *            fields, data            (null / {} when absent)
+ *   always:  file, line, end_line, format ("sipstack", "uccapi", "sip"),
+ *            kind, ts, level, flag, text, truncated, fields, data
+ *            (null / {} when absent)
  *   when present: host, pid, tid, seq, component, function, src_file,
  *            src_line, corr_id, header_text, log_type, severity,
  *            result_code ("0x" + 8 lowercase hex), result_symbol, fqdn,
  *            transport, peer, peer_host, peer_port, local, conn_id,
  *            is_request, start_line, method, request_uri, status, reason,
  *            call_id, cseq, from, to, from_tag, to_tag, direction,
- *            content_type, body, ms_diag (array of {header, code, subcode,
- *            reason, source, attrs})
+ *            content_type, user_agent, body, ms_diag (array of {header,
+ *            code, subcode, reason, source, attrs}), servers (array of
+ *            {fqdn, source}: the server names a client was sent to)
  *
  * `fields` maps each field name, lowercased, to its value; a name that
  * occurs more than once (Via) maps to an array of its values in order.
@@ -133,6 +135,8 @@ static int print_record(void *ctx, const sip_record *r)
 	sip_buf_i64(b, (long long)r->line);
 	key(b, "end_line");
 	sip_buf_i64(b, (long long)r->end_line);
+	key(b, "format");
+	sip_buf_json_str(b, r->format ? r->format : "", r->format ? strlen(r->format) : 0);
 	key(b, "kind");
 	sip_buf_json_str(b, kind, strlen(kind));
 	key(b, "ts");
@@ -188,6 +192,21 @@ static int print_record(void *ctx, const sip_record *r)
 	opt_str(b, "to_tag", r->to_tag);
 	opt_str(b, "direction", r->direction);
 	opt_str(b, "content_type", r->content_type);
+	opt_str(b, "user_agent", r->user_agent);
+	if (r->nservers) {
+		key(b, "servers");
+		sip_buf_addc(b, '[');
+		for (size_t i = 0; i < r->nservers; i++) {
+			if (i)
+				sip_buf_addc(b, ',');
+			sip_buf_adds(b, "{\"fqdn\":");
+			sip_buf_json_str(b, r->servers[i].fqdn.p, r->servers[i].fqdn.n);
+			key(b, "source");
+			sip_buf_json_str(b, r->servers[i].source.p, r->servers[i].source.n);
+			sip_buf_addc(b, '}');
+		}
+		sip_buf_addc(b, ']');
+	}
 	if (r->ndiags) {
 		key(b, "ms_diag");
 		sip_buf_addc(b, '[');

@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "rules.h"
 #include "scan.h"
+#include "trust.h"
 
 #define MAX_DIRS 32
 
@@ -100,8 +101,16 @@ static int run_tests(const sip_rules *rs)
 			sip_diag d;
 			int rc;
 			sip_diag_clear(&d);
-			rc = sip_scan_mem(ex->text, ex->len, sip_rule_file(r), NULL,
-					  on_record, &st, NULL, &d);
+			if (sip_rule_computed(r)) {
+				/* A client log excerpt through the trust
+				   analysis (trust.c), which makes the matches
+				   of these rules. */
+				rc = sip_trust_test(ex->text, ex->len, sip_rule_file(r),
+						    sip_rule_id(r), &st.matched, &d);
+				st.records = 1;
+			} else
+				rc = sip_scan_mem(ex->text, ex->len, sip_rule_file(r), NULL,
+						  on_record, &st, NULL, &d);
 			if (rc != SIP_OK || st.records == 0) {
 				char buf[2200];
 				fprintf(stderr, "%s:%llu: rule %s: example is not a readable record: %s\n",

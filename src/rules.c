@@ -38,6 +38,7 @@
  * one is counted (limit_hits) and treated as "no match".
  */
 #include "rules.h"
+#include "trust.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -175,6 +176,7 @@ static const char *const case_names[C_NCASES] = {
 
 struct sip_rule {
 	char *id, *title, *cause, *fix, *refs, *file, *topology;
+	char *computed;        /* `computed =`: matches made by code (trust.c) */
 	char *cause_case[C_NCASES], *fix_case[C_NCASES];
 	char *prefilter;
 	size_t prefilter_n;
@@ -323,14 +325,31 @@ static const char *const level_names[] = {
 	"TL_FATAL", "TL_ERROR", "TL_WARN", "TL_INFO", "TL_VERBOSE", "TL_NOISE", NULL
 };
 
-/* The index of s in level_names (exact), 6 for anything else. */
+/* The level of a client log (UccApi: "INFO", "ERROR" ...) as the index of
+   the server level it stands for; 6 for anything else. */
+static int client_level_index(sip_str s)
+{
+	static const struct { const char *name; int idx; } map[] = {
+		{ "FATAL", 0 }, { "ERROR", 1 }, { "WARN", 2 }, { "WARNING", 2 },
+		{ "INFO", 3 }, { "VERBOSE", 4 }, { "TRACE", 4 }, { "NOISE", 5 },
+	};
+
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (sip_str_eq(s, map[i].name))
+			return map[i].idx;
+	return 6;
+}
+
+/* The index of s in level_names (exact), 6 for anything else; a client
+   log's level counts as the server level of the same name. */
 static int level_index(sip_str s)
 {
 	static const unsigned char len[] = { 8, 8, 7, 7, 10, 8 };
 	int i;
 
 	if (s.n < 7 || s.n > 10 || s.p[0] != 'T' || s.p[1] != 'L' || s.p[2] != '_')
-		return 6;
+		return s.n >= 4 && s.n <= 7 && s.p[0] != 'T' ? client_level_index(s) :
+		       s.n == 5 && s.p[0] == 'T' ? client_level_index(s) : 6;
 	/* fixed-length compares, which the compiler inlines */
 	switch (s.p[3]) {
 	case 'F': i = 0; break;
@@ -371,6 +390,7 @@ static void rule_free(sip_rule *r)
 		return;
 	free(r->id), free(r->title), free(r->cause), free(r->fix);
 	free(r->refs), free(r->file), free(r->topology), free(r->prefilter);
+	free(r->computed);
 	for (int i = 0; i < C_NCASES; i++)
 		free(r->cause_case[i]), free(r->fix_case[i]);
 	free(r->status), free(r->diag);
@@ -431,6 +451,7 @@ const char *sip_rule_title(const sip_rule *r) { return r->title; }
 int sip_rule_severity(const sip_rule *r) { return r->severity; }
 int sip_rule_benign(const sip_rule *r) { return r->benign; }
 const char *sip_rule_refs(const sip_rule *r) { return r->refs ? r->refs : ""; }
+const char *sip_rule_computed(const sip_rule *r) { return r->computed; }
 const char *sip_rule_file(const sip_rule *r) { return r->file; }
 uint64_t sip_rule_line(const sip_rule *r) { return r->line; }
 size_t sip_rule_nexamples(const sip_rule *r) { return r->nex; }
@@ -1215,6 +1236,8 @@ static int known_var(const sip_rule *r, const name_list *caps, const char *name,
 			return 1;
 	if (r->topology && (!strcmp(tmp, "topo.entry") || !strcmp(tmp, "topo.match")))
 		return 1;
+	if (r->computed && sip_trust_var_known(tmp, n))
+		return 1;
 	return parse_target(tmp, &id, &sub, &need) && id != T_ANYWHERE;
 }
 
@@ -1425,6 +1448,13 @@ static int section_finish(loader *ld)
 			free(r->topology);
 			if (!(r->topology = xstrdup(s)))
 				goto nomem;
+		} else if (!strcmp(k, "computed")) {
+			if (strcmp(s, SIP_TRUST_COMPUTED)) {
+				kv_err(ld, v, 0, "unknown computed analysis '%s' (%s)", s,
+				       SIP_TRUST_COMPUTED);
+				bad = 1;
+			} else if (free(r->computed), !(r->computed = xstrdup(s)))
+				goto nomem;
 		} else if (!strcmp(k, "refs")) {
 			size_t old = r->refs ? strlen(r->refs) : 0;
 			char *nr = realloc(r->refs, old + strlen(s) + 2);
@@ -1524,8 +1554,12 @@ static int section_finish(loader *ld)
 				break;
 			}
 	}
-	if (!r->nconds && !r->kind_mask && !r->level_mask && !r->nstatus &&
-	    !r->ndiag && !r->prefilter) {
+	if (r->computed && (r->nconds || r->kind_mask || r->level_mask ||
+			    r->nstatus || r->ndiag || r->prefilter)) {
+		lerr(ld, r->line, 1, "rule '%s': a computed rule takes no condition", r->id);
+		bad = 1;
+	} else if (!r->computed && !r->nconds && !r->kind_mask && !r->level_mask &&
+		   !r->nstatus && !r->ndiag && !r->prefilter) {
 		lerr(ld, r->line, 1, "rule '%s': no condition (match., not., kind, level, status, diag)", r->id);
 		bad = 1;
 	}
@@ -2249,6 +2283,10 @@ static int lits_pass(sip_rules_ctx *c, const sip_rule *ru, const sip_record *r)
  */
 static int rule_eval(sip_rules_ctx *c, const sip_rule *ru, const sip_record *r, int lvl)
 {
+	/* 0. rules whose matches code makes (computed =) never match a
+	   record on their own */
+	if (ru->computed)
+		return 0;
 	/* 1. semantic gates */
 	if (ru->kind_mask && !(ru->kind_mask & (1u << (r->kind & 7))))
 		return 0;

@@ -89,6 +89,9 @@ const char *sip_rule_title(const sip_rule *r);  /* unrendered */
 int sip_rule_severity(const sip_rule *r);
 int sip_rule_benign(const sip_rule *r);
 const char *sip_rule_refs(const sip_rule *r);   /* URLs separated by ' ', "" */
+/* The analysis that makes this rule's matches (`computed =`, e.g.
+   "client-trust"), NULL for an ordinary rule. */
+const char *sip_rule_computed(const sip_rule *r);
 const char *sip_rule_file(const sip_rule *r);   /* file it came from */
 uint64_t sip_rule_line(const sip_rule *r);      /* line of its [rule] */
 

@@ -6,9 +6,9 @@
  * explicit transactions, PRAGMA user_version migrations, indexes built after
  * a bulk load) and Git's mem_pool for the per-batch arena.
  *
- * SCHEMA (version 3; names are stable, users write queries against them)
+ * SCHEMA (version 4; names are stable, users write queries against them)
  *
- *   PRAGMA application_id = 0x53495053 ("SIPS"); PRAGMA user_version = 3.
+ *   PRAGMA application_id = 0x53495053 ("SIPS"); PRAGMA user_version = 4.
  *   Migrations are an ordered list (migrations[] below); migration N brings
  *   user_version N-1 to N.  A database with another application_id, or with
  *   tables but no sipscan id, or a newer user_version, is refused.
@@ -17,7 +17,8 @@
  *     id, path, size, mtime (unix s), fingerprint (hex FNV-1a 64 of the
  *     first 64 KiB), tail_hash (hex FNV-1a 64 of the 4 KiB before size: a
  *     grown file whose fingerprint and tail_hash at the old size still
- *     match is an append), format ('sipstack'), compression ('gzip'|NULL),
+ *     match is an append), format (the parser: 'sipstack' server traces,
+ *     'uccapi' client logs, 'sip' bare SIP messages), compression ('gzip'|NULL),
  *     encoding ('utf-8','utf-8-bom','utf-16le','utf-16be'), host (most
  *     frequent record host), first_ts, last_ts, records, lines,
  *     status ('ingesting','ingested','partial','skipped','failed'), error,
@@ -73,6 +74,15 @@
  *   matches, unexplained, findings, finding_records, topology
  *     filled by the rules engine (src/findings.c); when a file's records are
  *     deleted their matches and unexplained rows go with them.
+ *   client_facts (version 4) what the client trust analysis reads of each
+ *     client log record (src/trust.c): record_id, fact ('sign-in' with the
+ *     REGISTER's address, 'agent' with its User-Agent, 'server' with a
+ *     server name the client was sent to and source the header attribute
+ *     or provisioning key that named it, 'registered' for a 2xx to
+ *     REGISTER), value, source.  Deleted with the records.
+ *   trusted_domains (version 4) domain, source: the Trusted Domain List the
+ *     clients are configured with (`analyze --trusted-domains`); empty when
+ *     not known.
  *
  *   Views (each adds files.path AS file):
  *     connections  kind = 'connection'
@@ -333,6 +343,14 @@ static const char *const migrations[] = {
 	" to_line INTEGER NOT NULL, what TEXT NOT NULL, value TEXT,"
 	" records INTEGER NOT NULL, first_ts TEXT, last_ts TEXT);\n"
 	"CREATE INDEX file_stats_file ON file_stats(file_id, what);\n",
+
+	/* 4: client logs.  What the client trust analysis needs of each
+	   record (src/trust.c), and the trusted domains the clients are
+	   configured with. */
+	"CREATE TABLE client_facts(record_id INTEGER NOT NULL, fact TEXT NOT NULL,"
+	" value TEXT NOT NULL, source TEXT);\n"
+	"CREATE INDEX client_facts_record ON client_facts(record_id);\n"
+	"CREATE TABLE trusted_domains(domain TEXT PRIMARY KEY, source TEXT);\n",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -745,6 +763,9 @@ int sip_store_delete_records(sip_store *s, int64_t id, uint64_t from_line,
 		       " FROM record_rows WHERE file_id = ?1 AND line >= ?2)", id, from, diag)))
 		return rc;
 	if ((rc = run2(s->db, "DELETE FROM unexplained WHERE record_id IN (SELECT id"
+		       " FROM record_rows WHERE file_id = ?1 AND line >= ?2)", id, from, diag)))
+		return rc;
+	if ((rc = run2(s->db, "DELETE FROM client_facts WHERE record_id IN (SELECT id"
 		       " FROM record_rows WHERE file_id = ?1 AND line >= ?2)", id, from, diag)))
 		return rc;
 	/* the ranges of lines that lose a record; the ingest keeps a file's

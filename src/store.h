@@ -29,7 +29,7 @@ typedef struct sip_store sip_store; /* opaque */
 /* PRAGMA application_id of every sipscan database: "SIPS". */
 #define SIP_STORE_APP_ID 0x53495053
 /* The newest schema this binary knows (PRAGMA user_version). */
-#define SIP_STORE_SCHEMA_VERSION 3
+#define SIP_STORE_SCHEMA_VERSION 4
 
 enum sip_store_flags {
 	SIP_STORE_READONLY = 1  /* open an existing database read-only */

@@ -1,0 +1,455 @@
+/*
+ * sipmsg.c -- SIP messages as text: the message builder that the client log
+ * parser (uccapi.c) and this file's parser share, and the parser for bare
+ * SIP messages -- one or more messages without any log framing, as copied
+ * out of Snooper's message pane, a ticket or a forum post.
+ *
+ * The builder (sip_msgb, see sip.h) collects one record: framing lines that
+ * belong to the record's text but not to the message (client logs), then
+ * the message itself -- the start line, header lines (a line that starts
+ * with a blank continues the previous header), an empty line, and the body,
+ * which is kept verbatim and never read as headers.  Like the SIPStack
+ * parser it remembers offsets into its text buffer while the record grows,
+ * and turns them into slices when the record is emitted.
+ *
+ * The bare-message parser: a line that is a SIP start line ("INVITE
+ * sip:bob@contoso.com SIP/2.0", "SIP/2.0 504 Server time-out") starts a
+ * message and ends the one before; text before the first start line
+ * (prose, a subject line) is ignored.  After the empty line that ends the
+ * headers, the body runs to the next start line -- or, when Content-Length
+ * says how long it is, until that many bytes were read (counting CRLF line
+ * ends, as on the wire), so prose pasted after a message does not become
+ * its body.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "parser.h"
+#include "sip.h"
+
+/* ---- the message builder ------------------------------------------------ */
+
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+static int is_tok(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+}
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+int sip_is_start_line(const char *p, size_t n)
+{
+	size_t i = 0, m;
+
+	while (n && is_ws(p[n - 1]))
+		n--;
+	if (n >= 12 && memcmp(p, "SIP/2.0 ", 8) == 0) {
+		/* SIP/2.0 NNN[ reason] */
+		return is_digit(p[8]) && is_digit(p[9]) && is_digit(p[10]) &&
+		       (n == 11 || p[11] == ' ');
+	}
+	/* METHOD SP URI SP SIP/2.0 */
+	while (i < n && ((p[i] >= 'A' && p[i] <= 'Z') || p[i] == '-' || p[i] == '_'))
+		i++;
+	if (i == 0 || i > 24 || i >= n || p[i] != ' ')
+		return 0;
+	m = i + 1;
+	if (n < m + 9 || memcmp(p + n - 8, " SIP/2.0", 8) != 0)
+		return 0;
+	for (size_t k = m; k < n - 8; k++)
+		if (p[k] == ' ')
+			return 0;
+	return memchr(p + m, ':', n - 8 - m) != NULL;
+}
+
+size_t sip_header_name_len(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && is_tok((unsigned char)p[i]))
+		i++;
+	/* "Name:" or "Name :" (some copies put a blank before the colon). */
+	if (i == 0 || i > 80)
+		return 0;
+	if (i < n && p[i] == ':')
+		return i;
+	if (i + 1 < n && p[i] == ' ' && p[i + 1] == ':')
+		return i;
+	return 0;
+}
+
+void sip_msgb_init(sip_msgb *b, size_t max_record, size_t max_fields)
+{
+	memset(b, 0, sizeof *b);
+	b->max_record = max_record ? max_record : SIP_PARSER_MAX_RECORD;
+	if (b->max_record > SIP_BUF_MAX / 2)
+		b->max_record = SIP_BUF_MAX / 2;
+	b->max_fields = max_fields ? max_fields : SIP_PARSER_MAX_FIELDS;
+	sip_buf_init(&b->raw, 0);
+	sip_msgb_reset(b);
+}
+
+void sip_msgb_release(sip_msgb *b)
+{
+	sip_buf_release(&b->raw);
+	free(b->flds);
+	free(b->kv);
+	sip_derive_release(&b->dv);
+}
+
+void sip_msgb_reset(sip_msgb *b)
+{
+	sip_buf_reset(&b->raw);
+	b->nflds = 0;
+	b->part = SIP_MSGB_NONE;
+	b->start_off = b->start_n = 0;
+	b->body_off = b->body_end = 0;
+	b->body_bytes = 0;
+	b->truncated = b->capped = b->warned = 0;
+	b->line = b->end_line = b->offset = 0;
+	b->content_length = -1;
+}
+
+int sip_msgb_add(sip_msgb *b, const sip_line *ln, size_t from)
+{
+	size_t term = ln->eol == SIP_EOL_CRLF ? 2 : ln->eol == SIP_EOL_LF ? 1 : 0;
+	size_t n = ln->p ? ln->n : 0;
+	size_t off = b->raw.n;
+	char *d;
+
+	if (!b->line) {
+		b->line = ln->lineno;
+		b->offset = ln->offset;
+	}
+	if (b->capped || (b->raw.n && b->raw.n + n + term > b->max_record)) {
+		b->capped = b->truncated = 1;
+		return 1;
+	}
+	if (sip_buf_reserve(&b->raw, n + term))
+		return -1;
+	d = b->raw.p + b->raw.n;
+	if (n)
+		memcpy(d, ln->p, n);
+	if (term == 2) {
+		d[n] = '\r';
+		d[n + 1] = '\n';
+	} else if (term == 1) {
+		d[n] = '\n';
+	}
+	b->raw.n += n + term;
+	b->raw.p[b->raw.n] = 0;
+	b->end_line = ln->lineno;
+	if (ln->truncated)
+		b->truncated = 1;
+	if (from == SIP_MSGB_FRAMING)
+		return 0;
+	if (from > n)
+		from = n;
+	return sip_msgb_msg_line(b, off + from, n - from);
+}
+
+/* The part of the message a line [off, off + n) of raw belongs to. */
+int sip_msgb_msg_line(sip_msgb *b, size_t off, size_t n)
+{
+	const char *p = b->raw.p + off;
+	size_t nl, v, e;
+
+	switch (b->part) {
+	case SIP_MSGB_NONE:
+		while (n && is_ws(*p))
+			p++, off++, n--;
+		while (n && is_ws(p[n - 1]))
+			n--;
+		b->start_off = off;
+		b->start_n = n;
+		b->part = SIP_MSGB_HEADERS;
+		return 0;
+	case SIP_MSGB_BODY:
+		if (b->body_bytes == 0 && b->body_off == 0)
+			b->body_off = off;
+		b->body_end = off + n;
+		b->body_bytes += n + 2;
+		return 0;
+	default:
+		break;
+	}
+	e = n;
+	while (e && is_ws(p[e - 1]))
+		e--;
+	if (e == 0) {
+		/* The empty line: the body follows. */
+		b->part = SIP_MSGB_BODY;
+		b->body_off = 0;
+		b->body_end = 0;
+		return 0;
+	}
+	if (is_ws(p[0])) {
+		/* A folded header line continues the previous value. */
+		if (b->nflds && !b->last_dropped) {
+			sip_msgb_field *f = &b->flds[b->nflds - 1];
+			f->vn = off + e - f->voff;
+		}
+		return 0;
+	}
+	if (!(nl = sip_header_name_len(p, n))) {
+		/* Not a header: a line wrapped by whoever copied the text. */
+		if (b->nflds && !b->last_dropped) {
+			sip_msgb_field *f = &b->flds[b->nflds - 1];
+			f->vn = off + e - f->voff;
+		}
+		return 0;
+	}
+	v = nl;
+	while (v < n && (p[v] == ' ' || p[v] == ':'))
+		v++;
+	while (v < e && (p[v] == ' ' || p[v] == '\t'))
+		v++;
+	if (b->nflds >= b->max_fields) {
+		b->truncated = 1;
+		b->last_dropped = 1;
+		return 0;
+	}
+	if (b->nflds == b->flds_cap) {
+		size_t nc = b->flds_cap ? b->flds_cap * 2 : 32;
+		void *np = realloc(b->flds, nc * sizeof *b->flds);
+		if (!np)
+			return -1;
+		b->flds = np;
+		b->flds_cap = nc;
+	}
+	b->flds[b->nflds++] = (sip_msgb_field){ off, nl, off + v, e - v };
+	b->last_dropped = 0;
+	if (nl == 14 && sip_ieq(p, nl, "Content-Length", 14)) {
+		long long cl = 0;
+		size_t k = v, d = 0;
+		while (k < e && is_digit(p[k]) && d < 12)
+			cl = cl * 10 + (p[k++] - '0'), d++;
+		b->content_length = d ? cl : -1;
+	} else if (nl == 1 && (p[0] == 'l' || p[0] == 'L')) {
+		long long cl = 0;
+		size_t k = v, d = 0;
+		while (k < e && is_digit(p[k]) && d < 12)
+			cl = cl * 10 + (p[k++] - '0'), d++;
+		b->content_length = d ? cl : -1;
+	}
+	return 0;
+}
+
+int sip_msgb_short(const sip_msgb *b)
+{
+	/* body_bytes counts a CRLF after every body line, the wire's last
+	   line may have none: shorter than that is really short. */
+	return b->content_length > 0 &&
+	       (long long)b->body_bytes + 2 < b->content_length;
+}
+
+int sip_msgb_body_done(const sip_msgb *b)
+{
+	return b->part == SIP_MSGB_BODY && b->content_length >= 0 &&
+	       (long long)b->body_bytes >= b->content_length;
+}
+
+int sip_msgb_record(sip_msgb *b, sip_record *r)
+{
+	const char *base = b->raw.p;
+
+	r->line = b->line;
+	r->end_line = b->end_line;
+	r->offset = b->offset;
+	r->raw = (sip_str){ base ? base : "", b->raw.n };
+	if (b->part != SIP_MSGB_NONE)
+		r->start_line = (sip_str){ base + b->start_off, b->start_n };
+	if (b->nflds > b->kv_cap) {
+		size_t nc = b->kv_cap ? b->kv_cap : 32;
+		void *np;
+		while (nc < b->nflds)
+			nc *= 2;
+		if (!(np = realloc(b->kv, nc * sizeof *b->kv)))
+			return -1;
+		b->kv = np;
+		b->kv_cap = nc;
+	}
+	for (size_t i = 0; i < b->nflds; i++) {
+		const sip_msgb_field *f = &b->flds[i];
+		b->kv[i] = (sip_kv){ { base + f->noff, f->nn },
+				     { base + f->voff, f->vn } };
+	}
+	r->fields = b->nflds ? b->kv : NULL;
+	r->nfields = b->nflds;
+	if (b->part == SIP_MSGB_BODY && b->body_off) {
+		size_t e = b->body_end;
+		while (e > b->body_off && (base[e - 1] == '\n' || base[e - 1] == '\r' ||
+					   base[e - 1] == ' ' || base[e - 1] == '\t'))
+			e--;
+		if (e > b->body_off)
+			r->body = (sip_str){ base + b->body_off, e - b->body_off };
+	}
+	return 0;
+}
+
+/* ---- the bare-message parser --------------------------------------------- */
+
+enum { B_IDLE, B_MSG, B_AFTER };
+
+typedef struct bare_state {
+	char name[256];
+	sip_warn_fn warn;
+	void *warn_ctx;
+	int mode;
+	sip_msgb mb;
+	sip_record rec;
+} bare_state;
+
+static void bare_warn(bare_state *st, uint64_t line, const char *msg)
+{
+	sip_diag d;
+
+	if (!st->warn)
+		return;
+	sip_diag_clear(&d);
+	d.code = SIP_ETRUNCATED;
+	snprintf(d.file, sizeof d.file, "%s", st->name);
+	d.line = line;
+	snprintf(d.msg, sizeof d.msg, "%s", msg);
+	st->warn(st->warn_ctx, &d);
+}
+
+static int bare_emit(bare_state *st, sip_record_fn fn, void *ctx)
+{
+	sip_record *r = &st->rec;
+	sip_str text;
+	int capped = 0, rc;
+
+	memset(r, 0, sizeof *r);
+	r->format = "sip";
+	r->kind = SIP_KIND_PROTOCOL;
+	r->pid = r->tid = r->seq = r->src_line = -1;
+	r->peer_port = -1;
+	r->is_request = -1;
+	r->status = -1;
+	if (sip_msgb_record(&st->mb, r) ||
+	    sip_derive(&st->mb.dv, r, st->mb.max_fields, &text, &capped)) {
+		rc = SIP_ENOMEM;
+		goto out;
+	}
+	if (sip_servers_scan(&st->mb.dv, r->body)) {
+		rc = SIP_ENOMEM;
+		goto out;
+	}
+	r->servers = st->mb.dv.nservers ? st->mb.dv.servers : NULL;
+	r->nservers = st->mb.dv.nservers;
+	if (st->mb.capped && !st->mb.warned)
+		bare_warn(st, r->line, "message longer than the record cap: cut");
+	r->truncated = st->mb.truncated || capped || sip_msgb_short(&st->mb);
+	r->has_end = !r->truncated;
+	rc = fn(ctx, r);
+out:
+	sip_msgb_reset(&st->mb);
+	st->mode = B_IDLE;
+	return rc;
+}
+
+static int bare_probe(const sip_line *lines, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *p = lines[i].p;
+		size_t len = p ? lines[i].n : 0, k = 0;
+		while (k < len && is_ws(p[k]))
+			k++;
+		if (!sip_is_start_line(p + k, len - k))
+			continue;
+		/* A start line followed by a header line. */
+		for (size_t j = i + 1; j < n && j < i + 3; j++) {
+			const char *q = lines[j].p;
+			size_t qn = q ? lines[j].n : 0, m = 0;
+			while (m < qn && is_ws(q[m]))
+				m++;
+			if (sip_header_name_len(q + m, qn - m))
+				return i == 0 ? 80 : 70;
+		}
+	}
+	return 0;
+}
+
+static void *bare_open(const sip_parse_opts *opts)
+{
+	bare_state *st = calloc(1, sizeof *st);
+
+	if (!st)
+		return NULL;
+	if (opts) {
+		snprintf(st->name, sizeof st->name, "%s", opts->name ? opts->name : "");
+		st->warn = opts->warn;
+		st->warn_ctx = opts->warn_ctx;
+	}
+	sip_msgb_init(&st->mb, opts ? opts->max_record : 0,
+		      opts ? opts->max_fields : 0);
+	return st;
+}
+
+static int bare_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ctx)
+{
+	bare_state *st = state;
+	const char *p = ln->p;
+	size_t n = p ? ln->n : 0, k = 0;
+	int rc;
+
+	while (k < n && is_ws(p[k]))
+		k++;
+	if (sip_is_start_line(p + k, n - k)) {
+		if (st->mode != B_IDLE && (rc = bare_emit(st, fn, ctx)))
+			return rc;
+		st->mode = B_MSG;
+		return sip_msgb_add(&st->mb, ln, k) < 0 ? SIP_ENOMEM : 0;
+	}
+	if (st->mode != B_MSG)
+		return 0;
+	rc = sip_msgb_add(&st->mb, ln, 0);
+	if (rc < 0)
+		return SIP_ENOMEM;
+	/* Content-Length 0, or the body read whole: what follows up to the
+	   next start line is not part of this message. */
+	if (sip_msgb_body_done(&st->mb))
+		return bare_emit(st, fn, ctx);
+	return 0;
+}
+
+static int bare_close(void *state, sip_record_fn fn, void *ctx)
+{
+	bare_state *st = state;
+
+	if (st->mode != B_MSG)
+		return 0;
+	return bare_emit(st, fn, ctx);
+}
+
+static void bare_free(void *state)
+{
+	bare_state *st = state;
+
+	if (!st)
+		return;
+	sip_msgb_release(&st->mb);
+	free(st);
+}
+
+const sip_parser_ops sip_sipmsg_parser = {
+	1,
+	"sip",
+	"bare SIP messages (copied from Snooper, a ticket or a forum post)",
+	bare_probe,
+	bare_open,
+	bare_feed,
+	bare_close,
+	bare_free,
+};
