@@ -12,6 +12,13 @@
  * The tracing server is records.host, else files.host, else the file's
  * name; the other side is records.peer without its port (or "(unknown)").
  * Direction 'outgoing' draws server -> peer, anything else peer -> server.
+ * In a client log (files.format 'uccapi') the tracing side is the client,
+ * named by its local address as the server traces name it (records.local
+ * without its port), and its peer is the server's address: when a server
+ * trace of the same call holds the same message (same CSeq, method and
+ * status, the other direction, its peer the client's address), the
+ * server's address is drawn as that server's column, so a client log and
+ * the server traces of a call make one ladder.
  * The label is the method of a request, or the status and reason phrase of
  * a response (the reason read from the Start-Line of the record's text).
  * No message with the Call-ID: a message on stderr and exit 6.
@@ -39,6 +46,16 @@ static void peer_host(const char *peer, char *out, size_t outsz)
 	snprintf(out, outsz, "%.*s", (int)n, peer);
 }
 
+/* One message's endpoints, for matching a client log with server traces. */
+typedef struct flow_row {
+	int client;              /* from a client log */
+	char side[256];          /* the tracing side: server, or the client */
+	char peer[256];          /* the other side */
+	int outgoing;
+	char *cseq, *method;
+	long long status;
+} flow_row;
+
 /* The basename of path. */
 static const char *base_name(const char *path)
 {
@@ -63,9 +80,16 @@ static void reason_phrase(sip_store_text_reader *tr, sqlite3_stmt *st, int col,
 				  sqlite3_column_int64(st, col + 1),
 				  sqlite3_column_int64(st, col + 2), &text, &d) || !text.p)
 		goto out;
-	if (!(p = strstr(text.p, "Start-Line: SIP/")))
+	/* A SIPStack record's Start-Line: field, or the start line of a client
+	   log (after the stamp's "::") or of a bare message. */
+	if ((p = strstr(text.p, "Start-Line: SIP/")))
+		p += strlen("Start-Line: ");
+	else if ((p = strstr(text.p, ":: SIP/2.0 ")))
+		p += 3;
+	else if (!strncmp(text.p, "SIP/2.0 ", 8))
+		p = text.p;
+	else
 		goto out;
-	p += strlen("Start-Line: ");
 	e = p + strcspn(p, "\r\n");
 	/* skip "SIP/2.0 NNN " */
 	while (p < e && *p != ' ')
@@ -119,7 +143,8 @@ int cmd_flow(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	enum { COL_ID, COL_TS, COL_HOST, COL_FHOST, COL_PATH, COL_PEER, COL_DIR,
-	       COL_METHOD, COL_STATUS, COL_DIAG, COL_DIAG_REASON, COL_LINE, COL_RAW };
+	       COL_METHOD, COL_STATUS, COL_DIAG, COL_DIAG_REASON, COL_LINE, COL_RAW,
+	       COL_FORMAT = COL_RAW + 3, COL_LOCAL, COL_CSEQ };
 	const char *opt_db = NULL, *call_id;
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
@@ -128,6 +153,8 @@ int cmd_flow(int argc, char **argv)
 	sip_buf json, msgs;
 	sip_diag d;
 	unsigned width = 120;
+	flow_row *rows = NULL;
+	size_t nrows = 0, caprows = 0;
 	int opt, ret = SIP_EXIT_OK, as_json = 0, src;
 
 	optind = 1;
@@ -173,7 +200,7 @@ int cmd_flow(int argc, char **argv)
 	if (sqlite3_prepare_v2(db,
 		"SELECT r.id, r.ts, r.host, f.host, f.path, r.peer, r.direction, "
 		"r.method, r.status, r.ms_diag_code, r.ms_diag_reason, r.line, "
-		"r.chunk_id, r.raw_off, r.raw_len "
+		"r.chunk_id, r.raw_off, r.raw_len, f.format, r.local, r.cseq "
 		"FROM records r LEFT JOIN files f ON f.id = r.file_id "
 		"WHERE r.call_id = ?1 AND r.kind = 'protocol' "
 		"ORDER BY r.ts, f.path, r.line", -1, &st, NULL) != SQLITE_OK) {
@@ -182,24 +209,80 @@ int cmd_flow(int argc, char **argv)
 		goto out;
 	}
 	sqlite3_bind_text(st, 1, call_id, -1, SQLITE_STATIC);
+	/* 1. Every message's two sides; the server addresses of a client log
+	   that a server trace of the call names. */
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		char server[256], other[256], label[256], reason[200];
+		flow_row *r;
 		const char *host = col_text(st, COL_HOST);
+		if (nrows == caprows) {
+			size_t nc = caprows ? caprows * 2 : 32;
+			flow_row *nr = realloc(rows, nc * sizeof *nr);
+			if (!nr)
+				goto nomem;
+			rows = nr;
+			caprows = nc;
+		}
+		r = &rows[nrows];
+		memset(r, 0, sizeof *r);
+		r->client = strcmp(col_text(st, COL_FORMAT), "uccapi") == 0;
+		if (r->client && *col_text(st, COL_LOCAL))
+			peer_host(col_text(st, COL_LOCAL), r->side, sizeof r->side);
+		else {
+			if (!*host)
+				host = col_text(st, COL_FHOST);
+			if (!*host)
+				host = base_name(col_text(st, COL_PATH));
+			snprintf(r->side, sizeof r->side, "%s", *host ? host : "(server)");
+		}
+		if (*col_text(st, COL_PEER))
+			peer_host(col_text(st, COL_PEER), r->peer, sizeof r->peer);
+		else
+			snprintf(r->peer, sizeof r->peer, "(unknown)");
+		r->outgoing = strcmp(col_text(st, COL_DIR), "outgoing") == 0;
+		r->status = sqlite3_column_type(st, COL_STATUS) == SQLITE_NULL ? -1 :
+			    (long long)sqlite3_column_int64(st, COL_STATUS);
+		nrows++;
+		if (!(r->cseq = strdup(col_text(st, COL_CSEQ))) ||
+		    !(r->method = strdup(col_text(st, COL_METHOD))))
+			goto nomem;
+	}
+	if (src != SQLITE_DONE) {
+		fprintf(stderr, "sipscan flow: %s\n", sqlite3_errmsg(db));
+		ret = SIP_EXIT_DB;
+		goto out;
+	}
+	for (size_t i = 0; i < nrows && nrows <= 4096; i++) {
+		flow_row *c = &rows[i];
+		if (!c->client || !*c->cseq)
+			continue;
+		for (size_t j = 0; j < nrows; j++) {
+			const flow_row *sv = &rows[j];
+			if (sv->client || sv->outgoing == c->outgoing ||
+			    sv->status != c->status || strcmp(sv->peer, c->side) ||
+			    strcmp(sv->cseq, c->cseq) || strcmp(sv->method, c->method))
+				continue;
+			/* the client's peer is this server: draw it so in
+			   every message of the client's log */
+			for (size_t k = 0; k < nrows; k++)
+				if (k != i && rows[k].client && !strcmp(rows[k].peer, c->peer))
+					snprintf(rows[k].peer, sizeof rows[k].peer, "%s", sv->side);
+			snprintf(c->peer, sizeof c->peer, "%s", sv->side);
+			break;
+		}
+	}
+	sqlite3_reset(st);
+
+	/* 2. The ladder. */
+	for (size_t row = 0; (src = sqlite3_step(st)) == SQLITE_ROW && row < nrows; row++) {
+		char server[256], other[256], label[256], reason[200];
 		size_t is, io, from, to;
 		long long diag = sqlite3_column_type(st, COL_DIAG) == SQLITE_NULL ? -1 :
 				 (long long)sqlite3_column_int64(st, COL_DIAG);
 		const char *diag_reason = (const char *)sqlite3_column_text(st, COL_DIAG_REASON);
-		int outgoing = strcmp(col_text(st, COL_DIR), "outgoing") == 0;
+		int outgoing = rows[row].outgoing;
 
-		if (!*host)
-			host = col_text(st, COL_FHOST);
-		if (!*host)
-			host = base_name(col_text(st, COL_PATH));
-		snprintf(server, sizeof server, "%s", *host ? host : "(server)");
-		if (*col_text(st, COL_PEER))
-			peer_host(col_text(st, COL_PEER), other, sizeof other);
-		else
-			snprintf(other, sizeof other, "(unknown)");
+		snprintf(server, sizeof server, "%s", rows[row].side);
+		snprintf(other, sizeof other, "%s", rows[row].peer);
 		if (sqlite3_column_type(st, COL_STATUS) != SQLITE_NULL) {
 			reason_phrase(tr, st, COL_RAW, reason, sizeof reason);
 			snprintf(label, sizeof label, "%lld%s%s",
@@ -247,7 +330,7 @@ too_big:
 		ret = SIP_EXIT_INTERNAL;
 		goto out;
 	}
-	if (src != SQLITE_DONE) {
+	if (src != SQLITE_DONE && src != SQLITE_ROW) {
 		fprintf(stderr, "sipscan flow: %s\n", sqlite3_errmsg(db));
 		ret = SIP_EXIT_DB;
 		goto out;
@@ -279,7 +362,16 @@ too_big:
 	}
 	if (json.n && fwrite(json.p, 1, json.n, stdout) != json.n)
 		ret = SIP_EXIT_INTERNAL;
+	goto out;
+nomem:
+	fprintf(stderr, "sipscan flow: out of memory\n");
+	ret = SIP_EXIT_INTERNAL;
 out:
+	for (size_t i = 0; i < nrows; i++) {
+		free(rows[i].cseq);
+		free(rows[i].method);
+	}
+	free(rows);
 	sqlite3_finalize(st);
 	sip_store_text_reader_free(tr);
 	sqlite3_close(db);

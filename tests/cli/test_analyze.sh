@@ -27,7 +27,7 @@ for f in lync2010-fe-owa.log ocs2007r2-edge.log sfb-edge-federation.log.gz; do
 	check "samples: $f kinds match parse" "$got" "$want"
 	n=$("$SIPSCAN" parse "$S/$f" 2>/dev/null | wc -l | tr -d ' ')
 	check "samples: $f files.records" "$(q "$DB" "SELECT records FROM files WHERE path LIKE '%/$f'")" "$n"
-	want=$("$SIPSCAN" parse "$S/$f" 2>/dev/null | sed -n 's/.*"fqdn":"\([^"]*\)".*/\1/p' | sort | uniq -c | awk '{print $2"|"$1}')
+	want=$("$SIPSCAN" parse "$S/$f" 2>/dev/null | sed -n 's/.*,"fqdn":"\([^"]*\)".*/\1/p' | sort | uniq -c | awk '{print $2"|"$1}')
 	got=$(q "$DB" "SELECT fqdn, count(*) FROM records r JOIN files f ON f.id = r.file_id
 		WHERE f.path LIKE '%/$f' AND fqdn IS NOT NULL GROUP BY fqdn ORDER BY fqdn")
 	check "samples: $f fqdn column" "$got" "$want"
