@@ -201,6 +201,10 @@ int sip_servers_scan(sip_derive_scratch *s, sip_str text);
    capitals, the URI with a ':') or "SIP/2.0 NNN reason". */
 int sip_is_start_line(const char *p, size_t n);
 
+/* A SIP Date: value ("Tue, 11 Mar 2014 08:14:02 GMT") as the record time
+   "2014-03-11 08:14:02.000" in ts; ts = "" when v is absent or not a date. */
+void sip_http_date(sip_str v, char ts[24]);
+
 /* Length of the header name when p starts "Name:" (or "Name :"), else 0. */
 size_t sip_header_name_len(const char *p, size_t n);
 

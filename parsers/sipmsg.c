@@ -297,6 +297,55 @@ int sip_msgb_record(sip_msgb *b, sip_record *r)
 	return 0;
 }
 
+void sip_http_date(sip_str v, char ts[24])
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	const char *p = v.p, *e = v.p + v.n;
+	int day = 0, mon = -1, year = 0, nd = 0;
+
+	ts[0] = 0;
+	if (!p)
+		return;
+	/* "Tue, 11 Mar 2014 08:14:02 GMT" (RFC 3261 SIP-date) */
+	while (p < e && *p != ',')
+		p++;
+	if (p == e)
+		return;
+	p++;
+	while (p < e && *p == ' ')
+		p++;
+	while (p < e && is_digit(*p) && nd < 2)
+		day = day * 10 + (*p++ - '0'), nd++;
+	if (!nd || e - p < 15 || *p != ' ')
+		return;
+	p++;
+	for (int m = 0; m < 12; m++)
+		if (!memcmp(p, months + 3 * m, 3))
+			mon = m;
+	if (mon < 0 || p[3] != ' ')
+		return;
+	p += 4;
+	for (nd = 0; p < e && is_digit(*p) && nd < 4; nd++)
+		year = year * 10 + (*p++ - '0');
+	if (nd != 4 || e - p < 9 || p[0] != ' ' || !is_digit(p[1]) || !is_digit(p[2]) ||
+	    p[3] != ':' || !is_digit(p[4]) || !is_digit(p[5]) || p[6] != ':' ||
+	    !is_digit(p[7]) || !is_digit(p[8]) || day < 1 || day > 31)
+		return;
+	ts[0] = (char)('0' + year / 1000);
+	ts[1] = (char)('0' + year / 100 % 10);
+	ts[2] = (char)('0' + year / 10 % 10);
+	ts[3] = (char)('0' + year % 10);
+	ts[4] = '-';
+	ts[5] = (char)('0' + (mon + 1) / 10);
+	ts[6] = (char)('0' + (mon + 1) % 10);
+	ts[7] = '-';
+	ts[8] = (char)('0' + day / 10);
+	ts[9] = (char)('0' + day % 10);
+	ts[10] = ' ';
+	memcpy(ts + 11, p + 1, 8);
+	memcpy(ts + 19, ".000", 5);
+}
+
 /* ---- the bare-message parser --------------------------------------------- */
 
 enum { B_IDLE, B_MSG, B_AFTER };
@@ -348,6 +397,8 @@ static int bare_emit(bare_state *st, sip_record_fn fn, void *ctx)
 	}
 	r->servers = st->mb.dv.nservers ? st->mb.dv.servers : NULL;
 	r->nservers = st->mb.dv.nservers;
+	/* No log clock: the message's own Date: header, when it has one. */
+	sip_http_date(sip_record_field(r, "Date"), r->ts);
 	if (st->mb.capped && !st->mb.warned)
 		bare_warn(st, r->line, "message longer than the record cap: cut");
 	r->truncated = st->mb.truncated || capped || sip_msgb_short(&st->mb);

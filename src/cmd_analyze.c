@@ -162,9 +162,10 @@ static int print_findings(sqlite3 *db, int most)
 		printf("\n%-8s %s\n", upper, title ? title : rule);
 		if (first && last && strcmp(first, last) != 0)
 			printf("         %lld records, %s .. %s\n", count, first, last);
-		else
-			printf("         %lld record%s, %s\n", count, count == 1 ? "" : "s",
-			       first ? first : "?");
+		else if (first)
+			printf("         %lld record%s, %s\n", count, count == 1 ? "" : "s", first);
+		else	/* bare SIP messages may carry no time */
+			printf("         %lld record%s\n", count, count == 1 ? "" : "s");
 		print_labelled(&b, "cause:", cause);
 		print_labelled(&b, "fix:", fix);
 		ids_words(samples, ids, sizeof ids);

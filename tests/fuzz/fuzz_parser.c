@@ -1,18 +1,22 @@
 /*
- * fuzz_parser.c -- fuzz target for the SIPStack parser: the input bytes are
- * split into lines (LF, CRLF, or none at the end, NULs kept) and fed to the
- * parser with small caps, so the cap paths are reached quickly.  Every byte
- * of every slice of every emitted record is read, so AddressSanitizer
- * catches a slice that points outside memory the parser owns.
+ * fuzz_parser.c -- fuzz target for every registered parser (SIPStack server
+ * traces, UccApi client logs, bare SIP messages): the input bytes are split
+ * into lines (LF, CRLF, or none at the end, NULs kept) and fed to each
+ * parser with small caps, so the cap paths are reached quickly.  Every
+ * byte of every slice of every emitted record is read, so AddressSanitizer
+ * catches a slice that points outside memory the parser owns; the client
+ * trust analysis takes every record's facts and decides at the end.
  *
  * Built as <name>_replay with tests/fuzz/replay.c (corpus replay under
  * ctest), and as a libFuzzer binary with SIPSCAN_FUZZ=ON.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "parser.h"
+#include "trust.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -53,26 +57,68 @@ static int touch(void *ctx, const sip_record *r)
 		for (size_t j = 0; j < d->nattrs; j++)
 			v += sum_str(d->attrs[j].name) + sum_str(d->attrs[j].value);
 	}
+	for (size_t i = 0; i < r->nservers; i++)
+		v += sum_str(r->servers[i].fqdn) + sum_str(r->servers[i].source);
+	v += sum_str(r->user_agent);
 	v += (unsigned)strnlen(r->ts, sizeof r->ts);
 	*acc += v;
 	return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+typedef struct fuzz_ctx {
+	unsigned acc;
+	sip_trust *trust;
+	int64_t n;
+} fuzz_ctx;
+
+static int add_fact(void *ctx, const char *fact, sip_str value, sip_str source)
 {
-	const sip_parser_ops *ops = &sip_sipstack_parser;
+	fuzz_ctx *c = ctx;
+	char v[256], s[64];
+
+	snprintf(v, sizeof v, "%.*s", (int)(value.n > 255 ? 255 : value.n),
+		 value.p ? value.p : "");
+	snprintf(s, sizeof s, "%.*s", (int)(source.n > 63 ? 63 : source.n),
+		 source.p ? source.p : "");
+	return sip_trust_add(c->trust, c->n, fact, v, s);
+}
+
+static int on_record(void *ctx, const sip_record *r)
+{
+	fuzz_ctx *c = ctx;
+
+	c->n++;
+	touch(&c->acc, r);
+	return c->trust ? sip_trust_facts(r, add_fact, c) : 0;
+}
+
+static int on_result(void *ctx, const char *rule_id, const char *key,
+		     const char *vars, const int64_t *ids, size_t n)
+{
+	fuzz_ctx *c = ctx;
+
+	c->acc += (unsigned)(strlen(rule_id) + strlen(key) + strlen(vars) + n);
+	for (size_t i = 0; i < n; i++)
+		c->acc += (unsigned)ids[i];
+	return 0;
+}
+
+/* One parser over the whole input. */
+static unsigned run(const sip_parser_ops *ops, const uint8_t *data, size_t size)
+{
 	sip_parse_opts o = { "fuzz", NULL, NULL, 2048, 16 };
 	const char *p = (const char *)data, *e = p + size;
 	sip_line lines[SIP_PROBE_LINES];
 	size_t nprobe = 0;
 	uint64_t lineno = 0;
-	unsigned acc = 0;
+	fuzz_ctx c = { 0, NULL, 0 };
 	void *st;
 	int rc = 0;
 
 	st = ops->open(&o);
 	if (!st)
 		return 0;
+	c.trust = sip_trust_new(NULL, 0);
 	while (p < e && rc == 0) {
 		const char *nl = memchr(p, '\n', (size_t)(e - p));
 		sip_line ln = { p, 0, ++lineno, (uint64_t)(p - (const char *)data),
@@ -91,11 +137,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (nprobe < SIP_PROBE_LINES)
 			lines[nprobe++] = ln;
-		rc = ops->feed(st, &ln, touch, &acc);
+		rc = ops->feed(st, &ln, on_record, &c);
 	}
 	if (rc == 0)
-		ops->close(st, touch, &acc);
+		ops->close(st, on_record, &c);
 	ops->free(st);
+	if (c.trust) {
+		sip_trust_end_file(c.trust, on_result, &c);
+		sip_trust_free(c.trust);
+	}
 	(void)sip_parser_probe(lines, nprobe);
+	return c.acc;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	unsigned acc = 0;
+
+	for (size_t i = 0; sip_parsers[i]; i++)
+		acc += run(sip_parsers[i], data, size);
 	return acc == 0xFFFFFFFFu; /* keep acc alive */
 }

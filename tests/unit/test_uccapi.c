@@ -341,6 +341,7 @@ static void test_bare_messages(void)
 		"Here is what the client got back:\n"
 		"\n"
 		"SIP/2.0 504 Server time-out\n"
+		"Date: Thu, 31 May 2012 13:07:20 GMT\n"
 		"From: <sip:alice@contoso.com>;tag=1\n"
 		"To: <sip:bob@fabrikam.com>;tag=2\n"
 		"Call-ID: abc\n"
@@ -367,7 +368,9 @@ static void test_bare_messages(void)
 	CHECK_INT(rc[0].line, 3);
 	CHECK_INT(rc[0].truncated, 0);
 	CHECK_STR(rc[1].call_id, "def");
-	CHECK_INT(rc[1].line, 14);
+	CHECK_INT(rc[1].line, 15);
+	CHECK_STR(rc[0].ts, "2012-05-31 13:07:20.000");
+	CHECK_STR(rc[1].ts, "");
 }
 
 /* Lines that merely mention SIP are no bare message; a server trace wins
