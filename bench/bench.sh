@@ -5,7 +5,8 @@
 # over the plain text; sipscan-floor and dd: what storing the same rows in
 # SQLite and syncing the database's bytes cost, with nothing parsed) and the
 # tool a user would pick instead (lnav, with the SIPStack format in
-# bench/lnav/), then how analyze scales (4 files with --jobs 1 and 2; 1 GiB
+# bench/lnav/), a client (UccApi) log of the same size and event mix, then
+# how analyze scales (4 files with --jobs 1 and 2; 1 GiB
 # against the --size file with --large).
 #
 #   bench/bench.sh [--size MiB] [--runs N] [--build DIR] [--large]
@@ -55,7 +56,8 @@ MARKDOWN=0
 LIST=0
 
 MEASURES="gzip_dc grep sipscan_parse_plain sipscan_parse_gz
-	analyze_plain analyze_summary analyze_gz sqlite_floor flush_floor
+	analyze_plain analyze_summary analyze_gz client_parse client_analyze
+	sqlite_floor flush_floor
 	lnav_plain lnav_gz
 	analyze_jobs1 analyze_jobs2 analyze_many analyze_rerun analyze_large"
 
@@ -114,6 +116,7 @@ DATA=$ROOT/bench/data
 LNAV_FORMAT=$ROOT/bench/lnav/sipstack.json
 PLAIN=$DATA/trace-$SIZE.log
 GZ=$PLAIN.gz
+CLIENT=$DATA/client-$SIZE.log
 LARGE_PLAIN=$DATA/trace-$LARGE_SIZE.log
 SCALE_FILES=
 for s in $SCALE_SEEDS; do SCALE_FILES="$SCALE_FILES $DATA/trace-$SCALE_SIZE-s$s.log"; done
@@ -141,12 +144,13 @@ trap 'rm -rf "$TMP"' EXIT
 # ---- inputs -----------------------------------------------------------------
 mkdir -p "$DATA" || exit 1
 
-# gen_plain FILE MiB SEED: write FILE with sipscan-gen unless it is there.
+# gen_plain FILE MiB SEED [STYLE]: write FILE with sipscan-gen unless it is
+# there (STYLE: sipscan-gen --style, default lync2010).
 gen_plain() {
-	local f=$1 mib=$2 seed=$3
+	local f=$1 mib=$2 seed=$3 style=${4:-lync2010}
 	[ -s "$f" ] && return 0
-	say "generating ${f#"$ROOT"/} ($mib MiB, seed $seed) ..."
-	"$GEN" --size "$mib" --seed "$seed" > "$f.tmp" && mv "$f.tmp" "$f" ||
+	say "generating ${f#"$ROOT"/} ($mib MiB, seed $seed, $style) ..."
+	"$GEN" --style "$style" --size "$mib" --seed "$seed" > "$f.tmp" && mv "$f.tmp" "$f" ||
 		{ rm -f "$f.tmp"; die "sipscan-gen failed"; }
 	rm -f "$f.gz"    # a new plain file invalidates the old .gz
 }
@@ -160,15 +164,24 @@ gen_gz() {
 }
 
 # Per plain file: bytes, records ($$begin_record lines) and header lines
-# (lines starting TL_: records plus one-line traces).
+# (lines starting TL_: records plus one-line traces).  For a client log:
+# records = framed SIP messages, header lines = the records sipscan makes
+# (stamped lines, less the start line and "End of" of each message).
 declare -A F_BYTES F_RECS F_HDRS
 stats() {
-	local f
+	local f msgs
 	for f in "$@"; do
 		[ -n "${F_BYTES[$f]:-}" ] && continue
 		F_BYTES[$f]=$(wc -c < "$f")
-		F_RECS[$f]=$(grep -c '\$\$begin_record' "$f")
-		F_HDRS[$f]=$(grep -c '^TL_' "$f")
+		case ${f##*/} in
+		client-*)
+			msgs=$(grep -c ' :: \(Sending Packet\|Data Received\) - ' "$f")
+			F_RECS[$f]=$msgs
+			F_HDRS[$f]=$(( $(grep -c '^[0-9][0-9]/[0-9][0-9]/[0-9]\{4\}|' "$f") - 2 * msgs )) ;;
+		*)
+			F_RECS[$f]=$(grep -c '\$\$begin_record' "$f")
+			F_HDRS[$f]=$(grep -c '^TL_' "$f") ;;
+		esac
 	done
 }
 
@@ -179,6 +192,10 @@ PLAIN_BYTES=${F_BYTES[$PLAIN]}
 GZ_BYTES=$(wc -c < "$GZ")
 RECORDS=${F_RECS[$PLAIN]}
 HEADERS=${F_HDRS[$PLAIN]}
+if selected client_parse || selected client_analyze; then
+	gen_plain "$CLIENT" "$SIZE" "$SEED" client
+	stats "$CLIENT"
+fi
 if selected analyze_jobs1 || selected analyze_jobs2; then
 	set -- $SCALE_SEEDS
 	for f in $SCALE_FILES; do gen_plain "$f" "$SCALE_SIZE" "$1"; shift; done
@@ -390,6 +407,7 @@ bench_sipscan_parse_plain() {
 	use "$PLAIN"; warm "$PLAIN"
 	measure "$SIPSCAN" parse "$PLAIN"
 	emit plain "sipscan parse"
+	PARSE_PLAIN_WALL=$WALL
 }
 
 bench_sipscan_parse_gz() {
@@ -435,6 +453,25 @@ bench_analyze_gz() {
 	FRESH_DB=$DB measure "$SIPSCAN" analyze --quiet --db "$DB" "$GZ"
 	emit gzip "sipscan analyze" "$GZIP_WALL" "${GZIP_WALL:+ratio: vs gzip -dc; }$(analyze_note)"
 	AN_GZ_WALL=$WALL
+}
+
+# ---- client logs ---------------------------------------------------------------
+# The same event mix written as a client (UccApi) log: the client parser
+# against the server parser, per MB (the ratio lines at the end).
+PARSE_PLAIN_WALL= CLIENT_PARSE_WALL= CLIENT_AN_WALL=
+bench_client_parse() {
+	use "$CLIENT"; warm "$CLIENT"
+	measure "$SIPSCAN" parse "$CLIENT"
+	emit client "sipscan parse" "$PARSE_PLAIN_WALL" "${PARSE_PLAIN_WALL:+ratio: vs the server trace}"
+	CLIENT_PARSE_WALL=$WALL
+}
+
+bench_client_analyze() {
+	use "$CLIENT"; warm "$CLIENT"
+	FRESH_DB=$DB measure "$SIPSCAN" analyze --quiet --db "$DB" "$CLIENT"
+	emit client "sipscan analyze" "$AN_PLAIN_WALL" \
+	     "${AN_PLAIN_WALL:+ratio: vs the server trace; }$(analyze_note)"
+	CLIENT_AN_WALL=$WALL
 }
 
 # ---- the writer's floors ------------------------------------------------------
@@ -616,6 +653,16 @@ done
 if [ -n "$PARSE_GZ_WALL$AN_GZ_WALL" ]; then
 	ratio_line "sipscan parse gzip / gzip -dc (wall)" "$(div "$PARSE_GZ_WALL" "$GZIP_WALL")x"
 	ratio_line "sipscan analyze gzip / gzip -dc (wall)" "$(div "$AN_GZ_WALL" "$GZIP_WALL")x"
+fi
+if [ -n "$CLIENT_PARSE_WALL" ] && [ -n "$PARSE_PLAIN_WALL" ]; then
+	ratio_line "client log / server trace, sipscan parse wall per byte" \
+	           "$(awk -v a="$CLIENT_PARSE_WALL" -v b="$PARSE_PLAIN_WALL" -v x="${F_BYTES[$CLIENT]}" -v y="$PLAIN_BYTES" \
+	              'BEGIN { printf "%.2f", (a / x) / (b / y) }')x"
+fi
+if [ -n "$CLIENT_AN_WALL" ] && [ -n "$AN_PLAIN_WALL" ]; then
+	ratio_line "client log / server trace, sipscan analyze wall per byte" \
+	           "$(awk -v a="$CLIENT_AN_WALL" -v b="$AN_PLAIN_WALL" -v x="${F_BYTES[$CLIENT]}" -v y="$PLAIN_BYTES" \
+	              'BEGIN { printf "%.2f", (a / x) / (b / y) }')x"
 fi
 if [ -n "$SQLITE_FLOOR_WALL" ] && [ -n "$FLUSH_FLOOR_WALL" ]; then
 	ratio_line "writer floors (sipscan-floor + dd) / analyze plain" \

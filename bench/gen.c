@@ -2,7 +2,7 @@
  * gen.c -- sipscan-gen: writes a deterministic, realistic SIPStack trace to
  * stdout, for benchmarks and load tests.
  *
- *   sipscan-gen [--style lync2010|sfb] [--size MiB] [--seed N] [--crlf] [--stats]
+ *   sipscan-gen [--style lync2010|sfb|client] [--size MiB] [--seed N] [--crlf] [--stats]
  *
  * The same arguments always give byte-identical output: every choice comes
  * from one splitmix64 stream seeded with --seed, and nothing reads the clock
@@ -20,7 +20,13 @@
  * glued to ")", lowercase hex sequence, LogType on every record); sfb = SfB
  * CLS output ([host\host] slot over two Front Ends and two Edges, uppercase
  * hex, " [decimal] $$begin_record", no LogType in diagnostic records,
- * Result-Code inline in Text).  --crlf writes CRLF line ends.
+ * Result-Code inline in Text); client = the same event mix written as a
+ * Lync / Skype for Business client log (UccApi: "MM/DD/YYYY|hh:mm:ss.mmm
+ * PID:TID LEVEL :: text" lines, each SIP message framed by "Sending
+ * Packet - ..." / "Data Received - ..." and "End of ...", its start line
+ * stamped, headers and body raw; connection, diagnostic and trace records
+ * become one stamped line each), for the client parser's benchmark.
+ * --crlf writes CRLF line ends.
  *
  * Speed: text is built with hand-rolled formatting (no printf on the hot
  * path) into one large buffer written with fwrite in multi-MiB chunks.
@@ -100,7 +106,10 @@ typedef struct gen {
 	size_t len;
 	uint64_t flushed;
 	uint64_t rng;
-	int crlf, sfb;
+	int crlf, sfb, client;
+	/* client style: the framing of the message being written */
+	int cl_out;
+	fstr cl_peer, cl_local;
 	/* the log clock */
 	int year, mon, day, hh, mi, ss, ms;
 	uint32_t inst;
@@ -244,11 +253,51 @@ static void advance_ms(gen *g, uint32_t ms)
 
 /* ---- header lines ------------------------------------------------------ */
 
+static uint64_t body_len(const gen *g);
+
+/* The client style's line stamp: "04/16/2013|03:17:30.168 1F68:C14 INFO  :: ". */
+static void client_stamp(gen *g, host *h, const char *level)
+{
+	put_2(g, g->mon);
+	PUTL(g, "/");
+	put_2(g, g->day);
+	PUTL(g, "/");
+	put_dec(g, (uint64_t)g->year);
+	PUTL(g, "|");
+	put_2(g, g->hh);
+	PUTL(g, ":");
+	put_2(g, g->mi);
+	PUTL(g, ":");
+	put_2(g, g->ss);
+	PUTL(g, ".");
+	{
+		char t[3] = { (char)('0' + g->ms / 100), (char)('0' + g->ms / 10 % 10),
+		              (char)('0' + g->ms % 10) };
+		put(g, t, 3);
+	}
+	PUTL(g, " ");
+	put_hex(g, h->pid, 4, 1);
+	PUTL(g, ":");
+	put_hex(g, h->tid[0], 4, 1);
+	PUTL(g, " ");
+	/* TL_INFO -> "INFO  ::" (the level padded to five) */
+	if (!strncmp(level, "TL_", 3))
+		level += 3;
+	putz(g, level);
+	for (size_t k = strlen(level); k < 5; k++)
+		PUTL(g, " ");
+	PUTL(g, " :: ");
+}
+
 static void header_line(gen *g, host *h, const char *level, const char *flag,
                         const char *func)
 {
 	advance_ms(g, rint_(g, 0, 5));
 	h->seq += rint_(g, 1, 24);
+	if (g->client) {
+		client_stamp(g, h, level);
+		return;
+	}
 	putz(g, level);
 	PUTL(g, "(");
 	putz(g, flag);
@@ -287,6 +336,10 @@ static void header_line(gen *g, host *h, const char *level, const char *flag,
 static uint64_t begin_tail(gen *g)
 {
 	uint64_t corr = rint_(g, 100000000u, 4000000000u);
+	if (g->client) {
+		g->records++;
+		return corr;
+	}
 	if (g->sfb) {
 		PUTL(g, " [");
 		put_dec(g, corr);
@@ -301,6 +354,19 @@ static uint64_t begin_tail(gen *g)
 
 static void end_record(gen *g)
 {
+	if (g->client) {
+		client_stamp(g, g->hosts, "INFO");
+		PUTL(g, "End of ");
+		putz(g, g->cl_out ? "Sending Packet - " : "Data Received - ");
+		putf(g, &g->cl_peer);
+		putz(g, g->cl_out ? " (From Local Address: " : " (To Local Address: ");
+		putf(g, &g->cl_local);
+		PUTL(g, ") ");
+		put_dec(g, 400 + body_len(g));
+		PUTL(g, " bytes");
+		eol(g);
+		return;
+	}
 	PUTL(g, "$$end_record");
 	eol(g);
 }
@@ -616,6 +682,18 @@ static void body_publish(gen *g, const party *p)
 /* Writes "Message-Body:" and the body (or "-"). */
 static void put_body(gen *g, int has_body)
 {
+	if (g->client) {
+		/* the empty line, then the body as it is */
+		const char *p = g->body, *end = g->body + g->body_n;
+		eol(g);
+		while (has_body && p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			put(g, p, (size_t)(nl - p));
+			eol(g);
+			p = nl + 1;
+		}
+		return;
+	}
 	if (!has_body || g->body_n == 0) {
 		PUTL(g, "Message-Body: -");
 		eol(g);
@@ -651,6 +729,29 @@ static const char *const DIRS[] = {
 static void proto_begin(gen *g, host *h, enum dir d, const fstr *peer,
                         const fstr *start)
 {
+	if (g->client) {
+		/* The server's incoming message is the client's outgoing one:
+		   the peer is the server, the local address the client's. */
+		g->cl_out = (d & 1) == 0;
+		fs_clear(&g->cl_peer);
+		fs_cat(&g->cl_peer, h->ip);
+		fs_cat(&g->cl_peer, ":5061");
+		g->cl_local = *peer;
+		header_line(g, h, "TL_INFO", "", "");
+		putz(g, g->cl_out ? "Sending Packet - " : "Data Received - ");
+		putf(g, &g->cl_peer);
+		putz(g, g->cl_out ? " (From Local Address: " : " (To Local Address: ");
+		putf(g, &g->cl_local);
+		PUTL(g, ") ");
+		put_dec(g, 400 + body_len(g));
+		PUTL(g, " bytes:");
+		eol(g);
+		g->records++;
+		client_stamp(g, h, "INFO");
+		putf(g, start);
+		eol(g);
+		return;
+	}
 	header_line(g, h, "TL_INFO", "TF_PROTOCOL",
 	            "SIPAdminLog::TraceProtocolRecord:SIPAdminLog.cpp(125)");
 	uint64_t corr = begin_tail(g);
@@ -753,6 +854,17 @@ static void connection_rec(gen *g, host *h, const char *level, const char *sev,
 {
 	header_line(g, h, level, "TF_CONNECTION",
 	            "SIPAdminLog::TraceConnectionRecord:SIPAdminLog.cpp(160)");
+	if (g->client) {
+		/* one line: the text and its data */
+		g->records++;
+		putz(g, text);
+		if (data) {
+			PUTL(g, " ");
+			putf(g, data);
+		}
+		eol(g);
+		return;
+	}
 	begin_tail(g);
 	hdrz(g, "LogType", "connection");
 	hdrz(g, "Severity", sev);
@@ -774,6 +886,14 @@ static void diagnostic_rec(gen *g, host *h, int error, const char *text,
 	header_line(g, h, error ? "TL_ERROR" : "TL_WARN", "TF_DIAG",
 	            error ? "SIPAdminLog::WriteDiagnosticEvent:SIPAdminLog.cpp(833)"
 	                  : "SIPAdminLog::WriteDiagnosticEvent:SIPAdminLog.cpp(830)");
+	if (g->client) {
+		g->records++;
+		putz(g, text);
+		PUTL(g, " Result-Code: ");
+		putz(g, result);
+		eol(g);
+		return;
+	}
 	begin_tail(g);
 	if (!g->sfb)
 		hdrz(g, "LogType", "diagnostic");
@@ -827,6 +947,11 @@ static void trace_line(gen *g, host *h)
 {
 	const trace_tpl *t = &TRACES[rint_(g, 0, sizeof TRACES / sizeof TRACES[0] - 1)];
 	header_line(g, h, t->level, t->flag, t->func);
+	if (g->client) {
+		putz(g, t->text);
+		eol(g);
+		return;
+	}
 	PUTL(g, "( ");
 	put_hex(g, rnd(g) & 0xffffffffull, 16, 1);
 	PUTL(g, " ) ");
@@ -1668,7 +1793,7 @@ static void one_event(gen *g)
 
 static void usage(FILE *f)
 {
-	fputs("usage: sipscan-gen [--style lync2010|sfb] [--size MiB] [--seed N] [--crlf] [--stats]\n"
+	fputs("usage: sipscan-gen [--style lync2010|sfb|client] [--size MiB] [--seed N] [--crlf] [--stats]\n"
 	      "Writes a deterministic synthetic SIPStack trace of about MiB mebibytes\n"
 	      "(default 10) to stdout.  Same arguments, same bytes.  --stats prints\n"
 	      "bytes, lines and records to stderr at the end.\n", f);
@@ -1691,7 +1816,7 @@ int main(int argc, char **argv)
 	gen *g = &G;
 	double mib = 10;
 	uint64_t seed = 1;
-	int sfb = 0, crlf = 0, stats = 0;
+	int sfb = 0, crlf = 0, stats = 0, client = 0;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -1701,6 +1826,8 @@ int main(int argc, char **argv)
 				sfb = 1;
 			else if (strcmp(s, "lync2010") == 0)
 				sfb = 0;
+			else if (strcmp(s, "client") == 0)
+				client = 1;
 			else {
 				fprintf(stderr, "sipscan-gen: unknown style '%s'\n", s);
 				return 2;
@@ -1739,6 +1866,7 @@ int main(int argc, char **argv)
 	}
 	g->rng = seed * 0x2545F4914F6CDD1Dull + 0x1234567ull;
 	g->sfb = sfb;
+	g->client = client;
 	g->crlf = crlf;
 	g->domain = "contoso.com";
 	if (sfb) {

@@ -185,12 +185,12 @@ int sip_servers_add(sip_derive_scratch *s, sip_str fqdn, sip_str source);
 /*
  * Find the server URLs of provisioning and autodiscover text (one log line
  * of XML or JSON, or a message body) and add them with sip_servers_add:
- * each "https://HOST" whose key ends in Url / Uri / Server / Access / fqdn
+ * each "https://HOST" whose key ends in Url / Uri / Server / Access
  * (`<property name="absInternalServerUrl">https://...`, `<EwsUrl>https://`,
  * `"hybridconfigserviceinternalurl": "https://`), every link
  * (`<Link token="Internal/Autodiscover" href="https://...">`, JSON
  * `"user":{"href":"https://..."}`: the source is the token or key), and
- * every `<SipClientInternalAccess fqdn="...">`.  Returns 0 or SIP_ENOMEM.
+ * the fqdn of every autodiscover element `<Sip...Access fqdn="...">`.  Returns 0 or SIP_ENOMEM.
  */
 int sip_servers_scan(sip_derive_scratch *s, sip_str text);
 

@@ -192,15 +192,14 @@ static sip_str key_before(const char *lim, const char *v, int *always)
 	return k;
 }
 
-/* Does a key name a server URL?  Keys that end in Url / Uri, the
-   autodiscover Sip*Access elements, fqdn attributes. */
+/* Does a key name a server URL?  Keys that end in Url / Uri / Server,
+   the autodiscover Sip*Access elements. */
 static int server_key(sip_str k)
 {
 	if (!k.p || !k.n)
 		return 0;
 	return ends_ci(k.p, k.n, "url") || ends_ci(k.p, k.n, "uri") ||
-	       ends_ci(k.p, k.n, "access") || ends_ci(k.p, k.n, "fqdn") ||
-	       ends_ci(k.p, k.n, "server");
+	       ends_ci(k.p, k.n, "access") || ends_ci(k.p, k.n, "server");
 }
 
 static const char *host_end(const char *v, const char *e)
@@ -244,12 +243,17 @@ int sip_servers_scan(sip_derive_scratch *s, sip_str text)
 			while (v < e && (*v == '"' || *v == '\'' || *v == ' '))
 				v++;
 			lim = f - p > 200 ? f - 200 : p;
-			key = SIP_STR_LIT("fqdn");
+			key = SIP_STR_NULL;
 			for (const char *t = f; t > lim; t--)
 				if (t[-1] == '<') {
 					key = (sip_str){ t, (size_t)(host_end(t, f) - t) };
 					break;
 				}
+			/* only the autodiscover elements (SipClientInternalAccess,
+			   SipServerExternalAccess ...): a bare fqdn= is a log's
+			   own data, not where the client was sent */
+			if (!key.p || !ends_ci(key.p, key.n, "access"))
+				continue;
 		}
 		if (!always && !server_key(key))
 			continue;
