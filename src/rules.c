@@ -79,8 +79,8 @@ enum target {
 	T_COMPONENT, T_FUNCTION, T_HOST, T_RESULT, T_SYMBOL, T_FQDN, T_PEER,
 	T_PEER_HOST, T_TRANSPORT, T_LOCAL, T_CONN_ID, T_METHOD, T_STATUS,
 	T_REASON, T_START_LINE, T_REQUEST_URI, T_CALL_ID, T_CSEQ, T_FROM, T_TO,
-	T_DIRECTION, T_CONTENT_TYPE, T_TS, T_LINE,
-	T_DIAG_CODE, T_DIAG_SUBCODE, T_DIAG_REASON, T_DIAG_SOURCE, T_DIAG_HEADER,
+	T_DIRECTION, T_CONTENT_TYPE, T_TS, T_LINE, T_FORMAT, T_USER_AGENT,
+	T_SERVER, T_DIAG_CODE, T_DIAG_SUBCODE, T_DIAG_REASON, T_DIAG_SOURCE, T_DIAG_HEADER,
 	T_DATA, T_FIELD, T_DIAG_ATTR, T_ANYWHERE
 };
 
@@ -105,7 +105,8 @@ static const struct target_def {
 	{ "call_id", T_CALL_ID, 0 }, { "cseq", T_CSEQ, 0 }, { "from", T_FROM, 0 },
 	{ "to", T_TO, 0 }, { "direction", T_DIRECTION, 0 },
 	{ "content_type", T_CONTENT_TYPE, 0 }, { "ts", T_TS, 0 },
-	{ "line", T_LINE, 0 },
+	{ "line", T_LINE, 0 }, { "format", T_FORMAT, 0 },
+	{ "user_agent", T_USER_AGENT, 0 }, { "server", T_SERVER, 0 },
 	{ "diag.code", T_DIAG_CODE, N_DIAG }, { "diag.subcode", T_DIAG_SUBCODE, N_DIAG },
 	{ "diag.reason", T_DIAG_REASON, N_DIAG }, { "diag.source", T_DIAG_SOURCE, N_DIAG },
 	{ "diag.header", T_DIAG_HEADER, N_DIAG },
@@ -2075,6 +2076,8 @@ static sip_str simple_value(sip_rules_ctx *c, const sip_record *r, int t)
 	case T_CONTENT_TYPE: return r->content_type;
 	case T_TS: return r->ts[0] ? (sip_str){ r->ts, strlen(r->ts) } : SIP_STR_NULL;
 	case T_LINE: return num_str(c, 0, (long long)r->line);
+	case T_FORMAT: return r->format ? (sip_str){ r->format, strlen(r->format) } : SIP_STR_NULL;
+	case T_USER_AGENT: return r->user_agent;
 	default: return SIP_STR_NULL;
 	}
 }
@@ -2105,6 +2108,10 @@ static size_t values(sip_rules_ctx *c, const sip_record *r, int t, const char *s
 		for (size_t i = 0; i < r->nfields; i++)
 			if (sip_str_ieq(r->fields[i].name, sub))
 				n = push(v, n, r->fields[i].value);
+		return n;
+	case T_SERVER:
+		for (size_t i = 0; i < r->nservers; i++)
+			n = push(v, n, r->servers[i].fqdn);
 		return n;
 	case T_DIAG_CODE:
 	case T_DIAG_SUBCODE:
