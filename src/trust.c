@@ -54,13 +54,18 @@ int sip_trust_facts(const sip_record *r, sip_fact_fn fn, void *ctx)
 {
 	int rc;
 
-	if (!r->format || strcmp(r->format, "uccapi"))
+	/* Client logs, and SIP messages pasted from one; a server trace holds
+	   every user's traffic, not one client's sign-in. */
+	if (!r->format || (strcmp(r->format, "uccapi") && strcmp(r->format, "sip")))
 		return 0;
-	if (r->is_request == 1 && sip_str_ieq(r->method, "REGISTER")) {
-		sip_str u = r->from_uri.p ? r->from_uri : r->to_uri;
-		if (u.p && (rc = fn(ctx, SIP_FACT_SIGNIN, u, SIP_STR_LIT("REGISTER"))))
+	if (r->is_request >= 0 && sip_str_ieq(r->method, "REGISTER")) {
+		/* the REGISTER, or its response when an excerpt has no request */
+		sip_str u = r->is_request ? (r->from_uri.p ? r->from_uri : r->to_uri) :
+			    (r->to_uri.p ? r->to_uri : r->from_uri);
+		if (u.p && (rc = fn(ctx, SIP_FACT_SIGNIN, u, r->format[0] == 'u' ?
+				    SIP_STR_LIT(SIP_SIGNIN_LOG) : SIP_STR_LIT(SIP_SIGNIN_EXCERPT))))
 			return rc;
-		if (r->user_agent.p &&
+		if (r->is_request && r->user_agent.p &&
 		    (rc = fn(ctx, SIP_FACT_AGENT, r->user_agent, SIP_STR_NULL)))
 			return rc;
 	}
@@ -410,6 +415,7 @@ int sip_trust_end_file(sip_trust *t, sip_trust_result_fn fn, void *ctx)
 		SIP_TRUST_RULE_SIGNIN, SIP_TRUST_RULE_EXCHANGE, SIP_TRUST_RULE_DEFAULTS
 	};
 	const char *sign_in = NULL, *agent = NULL, *at;
+	int excerpt = 0;
 	const char *reg_domains[16];
 	size_t nreg = 0, ng = 0;
 	group g[MAX_GROUPS];
@@ -420,8 +426,10 @@ int sip_trust_end_file(sip_trust *t, sip_trust_result_fn fn, void *ctx)
 	sip_buf_init(&trusted, 0);
 	sip_buf_init(&vars, 0);
 	for (size_t i = 0; i < t->n; i++) {
-		if (t->f[i].type == F_SIGNIN && !sign_in)
+		if (t->f[i].type == F_SIGNIN && !sign_in) {
 			sign_in = t->f[i].value;
+			excerpt = !strcmp(t->f[i].source, SIP_SIGNIN_EXCERPT);
+		}
 		else if (t->f[i].type == F_AGENT && !agent)
 			agent = t->f[i].value;
 	}
@@ -515,8 +523,12 @@ int sip_trust_end_file(sip_trust *t, sip_trust_result_fn fn, void *ctx)
 			for (size_t i = g[k].first + 1; i < t->n; i++)
 				if (t->f[i].type == F_REGISTERED)
 					registered = 1;
+			/* a client log that goes on without a successful
+			   REGISTER: sign-in failed; pasted messages do not
+			   show the outcome */
 			if (!registered)
-				rule_id = SIP_TRUST_RULE_BLOCKED;
+				rule_id = excerpt ? SIP_TRUST_RULE_PROMPT :
+					  SIP_TRUST_RULE_BLOCKED;
 		}
 		sip_buf_reset(&vars);
 		{
@@ -626,7 +638,8 @@ int sip_trust_compute(sqlite3 *db, sip_diag *diag)
 		goto out;
 	}
 	if (sqlite3_exec(db, "DELETE FROM matches WHERE rule_id IN ('" SIP_TRUST_RULE_SIGNIN
-			 "', '" SIP_TRUST_RULE_BLOCKED "', '" SIP_TRUST_RULE_EXCHANGE
+			 "', '" SIP_TRUST_RULE_BLOCKED "', '" SIP_TRUST_RULE_PROMPT
+			 "', '" SIP_TRUST_RULE_EXCHANGE
 			 "', '" SIP_TRUST_RULE_DEFAULTS "')", NULL, NULL, NULL) != SQLITE_OK) {
 		rc = db_err(db, diag, "clearing the client trust matches");
 		goto out;

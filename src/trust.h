@@ -43,6 +43,7 @@
 /* The rule ids the analysis produces. */
 #define SIP_TRUST_RULE_SIGNIN "CLIENT-TRUST-SIGNIN"
 #define SIP_TRUST_RULE_BLOCKED "CLIENT-TRUST-SIGNIN-BLOCKED"
+#define SIP_TRUST_RULE_PROMPT "CLIENT-TRUST-PROMPT"
 #define SIP_TRUST_RULE_EXCHANGE "CLIENT-TRUST-EXCHANGE"
 #define SIP_TRUST_RULE_DEFAULTS "CLIENT-TRUST-DEFAULTS-REPLACED"
 
@@ -52,7 +53,11 @@
 int sip_trust_var_known(const char *name, size_t n);
 
 /* Facts (the client_facts.fact values). */
-#define SIP_FACT_SIGNIN "sign-in"        /* value: user@domain */
+#define SIP_FACT_SIGNIN "sign-in"        /* value: user@domain; source:
+                                            SIP_SIGNIN_LOG or _EXCERPT */
+#define SIP_SIGNIN_LOG "REGISTER"        /* from a client log */
+#define SIP_SIGNIN_EXCERPT "SIP message" /* from bare messages: an excerpt,
+                                            whose outcome is not shown */
 #define SIP_FACT_AGENT "agent"           /* value: the User-Agent */
 #define SIP_FACT_SERVER "server"         /* value: fqdn, source: key */
 #define SIP_FACT_REGISTERED "registered" /* a 200 OK to REGISTER */
@@ -61,8 +66,9 @@ typedef int (*sip_fact_fn)(void *ctx, const char *fact, sip_str value,
 			   sip_str source);
 
 /*
- * Call fn for each fact of r (client logs only: r->format "uccapi"; other
- * records have none).  Returns 0, or fn's non-zero value.
+ * Call fn for each fact of r (client logs and bare SIP messages: r->format
+ * "uccapi" or "sip"; server trace records have none).  Returns 0, or fn's
+ * non-zero value.
  */
 int sip_trust_facts(const sip_record *r, sip_fact_fn fn, void *ctx);
 

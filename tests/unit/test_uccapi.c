@@ -433,6 +433,16 @@ static void test_trust_decision(void)
 	CHECK(strstr(res[0].vars, "Office\\\\16.0\\\\Lync") != NULL);
 	CHECK_STR(res[1].key, "com.evil.net");
 	sip_trust_free(t);
+	t = sip_trust_new(NULL, 0);
+
+	/* pasted messages: the outcome is not shown */
+	nres = 0;
+	sip_trust_add(t, 1, SIP_FACT_SIGNIN, "alice@contoso.com", SIP_SIGNIN_EXCERPT);
+	sip_trust_add(t, 2, SIP_FACT_SERVER, "pool.contoso.local", "targetname");
+	CHECK_INT(sip_trust_end_file(t, on_result, NULL), 0);
+	CHECK_INT(nres, 1);
+	CHECK_STR(res[0].rule, SIP_TRUST_RULE_PROMPT);
+	sip_trust_free(t);
 
 	/* configured: contoso.local trusted, the Microsoft defaults replaced */
 	t = sip_trust_new(cfg, 1);
