@@ -16,7 +16,7 @@
 
 static const sip_cmd commands[] = {
 	{ "analyze", cmd_analyze,
-	  "analyze [--db PATH] [--jobs N] [--topology FILE]... [--rules DIR]... [--quiet] PATH...",
+	  "analyze [--db PATH] [--jobs N] [--topology FILE]... [--rules DIR]... [--trusted-domains LIST] [--quiet] PATH...",
 	  "read trace files into the database and name the cause and fix of each failure",
 	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n"
 	  "  --jobs N         threads to use, 1..64 (default: the cores): N - 1 parse\n"
@@ -28,15 +28,23 @@ static const sip_cmd commands[] = {
 	  "                   the database (repeatable; replaces the stored topology)\n"
 	  "  --rules DIR      add the *.rules files of DIR to the built-in catalogue;\n"
 	  "                   a rule with a built-in id replaces it (repeatable)\n"
+	  "  --trusted-domains LIST\n"
+	  "                   the Trusted Domain List (TrustModelData) the clients\n"
+	  "                   are configured with, comma-separated, for the trust\n"
+	  "                   prompt of client logs; stored in the database ('' =\n"
+	  "                   not known: Lync 2013 and later trust lync.com,\n"
+	  "                   outlook.com, lync.glbdns.microsoft.com, microsoftonline.com)\n"
 	  "  --quiet          print no summary\n"
-	  "  PATH             a trace file (plain or gzip), a directory (walked\n"
+	  "  PATH             a server trace, a client log (UccApi) or a file of\n"
+	  "                   SIP messages, plain or gzip, a directory (walked\n"
 	  "                   recursively, hidden entries skipped), or '-' for stdin;\n"
 	  "                   unchanged files are not read again, grown ones only\n"
 	  "                   from where the last run stopped\n" },
 	{ "parse", cmd_parse, "parse [--format jsonl] FILE...",
 	  "print every record of trace files as JSON lines",
 	  "  --format jsonl   one JSON object per record (the default and only format)\n"
-	  "  FILE             a trace file, plain or gzip; '-' reads stdin\n" },
+	  "  FILE             a server trace, client log or SIP messages, plain or\n"
+	  "                   gzip; '-' reads stdin\n" },
 	{ "query", cmd_query, "query [--db PATH] [--format table|csv|json|jsonl] SQL",
 	  "run read-only SQL over the database and print the rows",
 	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n"
