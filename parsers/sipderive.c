@@ -211,11 +211,12 @@ static const char *host_end(const char *v, const char *e)
 
 int sip_servers_scan(sip_derive_scratch *s, sip_str text)
 {
-	const char *p = text.p, *e = text.p + text.n, *q = p;
+	const char *p = text.p, *e, *q = p;
 	int rc;
 
 	if (!p)
 		return 0;
+	e = p + text.n;
 	while (q < e) {
 		const char *h = memchr(q, 'h', (size_t)(e - q));
 		const char *f = memchr(q, 'f', (size_t)(e - q));

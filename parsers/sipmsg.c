@@ -210,7 +210,7 @@ int sip_msgb_msg_line(sip_msgb *b, size_t off, size_t n)
 		return 0;
 	}
 	v = nl;
-	while (v < n && (p[v] == ' ' || p[v] == ':'))
+	while (v < e && (p[v] == ' ' || p[v] == ':'))
 		v++;
 	while (v < e && (p[v] == ' ' || p[v] == '\t'))
 		v++;
@@ -300,12 +300,13 @@ int sip_msgb_record(sip_msgb *b, sip_record *r)
 void sip_http_date(sip_str v, char ts[24])
 {
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	const char *p = v.p, *e = v.p + v.n;
+	const char *p = v.p, *e;
 	int day = 0, mon = -1, year = 0, nd = 0;
 
 	ts[0] = 0;
 	if (!p)
 		return;
+	e = p + v.n;
 	/* "Tue, 11 Mar 2014 08:14:02 GMT" (RFC 3261 SIP-date) */
 	while (p < e && *p != ',')
 		p++;

@@ -139,13 +139,13 @@ static int stamp_parse(const char *p, size_t n, ucc_stamp *s)
 		return 0;
 	while (i < n && (p[i] == ' ' || p[i] == '\t'))
 		i++;
-	/* PID:TID */
-	for (v = 0, d = 0; i < n && hexv(p[i]) >= 0 && d < 16; i++, d++)
+	/* PID:TID, 32-bit hex each */
+	for (v = 0, d = 0; i < n && hexv(p[i]) >= 0 && d < 8; i++, d++)
 		v = v * 16 + hexv(p[i]);
 	if (!d || i >= n || p[i] != ':')
 		return 0;
 	s->pid = v;
-	for (i++, v = 0, d = 0; i < n && hexv(p[i]) >= 0 && d < 16; i++, d++)
+	for (i++, v = 0, d = 0; i < n && hexv(p[i]) >= 0 && d < 8; i++, d++)
 		v = v * 16 + hexv(p[i]);
 	if (!d || i >= n || p[i] != ' ')
 		return 0;

@@ -373,6 +373,23 @@ static void test_bare_messages(void)
 	CHECK_STR(rc[1].ts, "");
 }
 
+/* Empty header values, and a blank value after the colon (found by the
+   fuzzer: the value's length went negative). */
+static void test_empty_values(void)
+{
+	static const char text[] =
+		"SIP/2.0 200 OK\n"
+		"Start-Line:   \n"
+		"Call-ID:\t \n"
+		"CSeq: 1 OPTIONS\n";
+
+	CHECK_INT(SCAN(text, NULL), SIP_OK);
+	CHECK_INT(nr, 1);
+	CHECK_STR(rc[0].call_id, "");
+	CHECK_STR(rc[0].method, "OPTIONS");
+	CHECK_INT(rc[0].status, 200);
+}
+
 /* Lines that merely mention SIP are no bare message; a server trace wins
    over the client parser. */
 static void test_probe(void)
@@ -493,7 +510,7 @@ int main(int argc, char **argv)
 		T(test_framed_request), T(test_received_verbatim),
 		T(test_minimal_framing), T(test_folded_and_body_crlf),
 		T(test_missing_end), T(test_cut_by_eof), T(test_trace_continuation),
-		T(test_servers), T(test_utf16), T(test_bare_messages), T(test_probe),
+		T(test_servers), T(test_utf16), T(test_bare_messages), T(test_empty_values), T(test_probe),
 		T(test_trust_decision), { 0, 0 }
 	};
 	return t_main_args(cases, argc, argv);
