@@ -161,7 +161,7 @@ void sip_derive_release(sip_derive_scratch *s);
 /*
  * Fill the derived values of r from r->fields (every "Name: value": SIPStack
  * record fields or SIP headers), r->header_text and r->start_line (when the
- * parser set it; a Start-Line: field wins): Call-ID, CSeq, From/To, Via
+ * parser set it; else a Start-Line: field): Call-ID, CSeq, From/To, Via
  * transport, peer host and port, Data pairs and fqdn, every ms-diagnostics
  * header with its attributes, the result code, text, User-Agent, and the
  * server names of WWW-Authenticate / Proxy-Authenticate (r->servers, which

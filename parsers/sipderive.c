@@ -488,9 +488,9 @@ int sip_derive(sip_derive_scratch *s, sip_record *r, size_t max_fields,
 	if (!r->corr_id.p)
 		r->corr_id = tcorr;
 
-	/* The SIP message: a Start-Line field, or the start line the parser
-	   found (client logs, bare messages). */
-	if (start_line.p)
+	/* The SIP message: the start line the parser found (client logs,
+	   bare messages), else a Start-Line field (SIPStack). */
+	if (start_line.p && !r->start_line.p)
 		r->start_line = start_line;
 	if (r->start_line.p)
 		r->is_request = sip_parse_start_line(r->start_line, &r->method,
