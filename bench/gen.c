@@ -255,15 +255,15 @@ static void advance_ms(gen *g, uint32_t ms)
 
 static uint64_t body_len(const gen *g);
 
-/* The client style's line stamp: "04/16/2013|03:17:30.168 1F68:C14 INFO  :: ". */
-static void client_stamp(gen *g, host *h, const char *level)
+/* The log clock: "MM/DD/YYYY" sep "HH:MM:SS.mmm". */
+static void put_clock(gen *g, const char *sep)
 {
 	put_2(g, g->mon);
 	PUTL(g, "/");
 	put_2(g, g->day);
 	PUTL(g, "/");
 	put_dec(g, (uint64_t)g->year);
-	PUTL(g, "|");
+	putz(g, sep);
 	put_2(g, g->hh);
 	PUTL(g, ":");
 	put_2(g, g->mi);
@@ -275,6 +275,12 @@ static void client_stamp(gen *g, host *h, const char *level)
 		              (char)('0' + g->ms % 10) };
 		put(g, t, 3);
 	}
+}
+
+/* The client style's line stamp: "04/16/2013|03:17:30.168 1F68:0C14 INFO  :: ". */
+static void client_stamp(gen *g, host *h, const char *level)
+{
+	put_clock(g, "|");
 	PUTL(g, " ");
 	put_hex(g, h->pid, 4, 1);
 	PUTL(g, ":");
@@ -308,23 +314,7 @@ static void header_line(gen *g, host *h, const char *level, const char *flag,
 	PUTL(g, ".");
 	put_hex(g, h->tid[rint_(g, 0, 2)], 4, 1);
 	PUTL(g, "::");
-	put_2(g, g->mon);
-	PUTL(g, "/");
-	put_2(g, g->day);
-	PUTL(g, "/");
-	put_dec(g, (uint64_t)g->year);
-	PUTL(g, "-");
-	put_2(g, g->hh);
-	PUTL(g, ":");
-	put_2(g, g->mi);
-	PUTL(g, ":");
-	put_2(g, g->ss);
-	PUTL(g, ".");
-	{
-		char t[3] = { (char)('0' + g->ms / 100), (char)('0' + g->ms / 10 % 10),
-		              (char)('0' + g->ms % 10) };
-		put(g, t, 3);
-	}
+	put_clock(g, "-");
 	PUTL(g, ".");
 	put_hex(g, h->seq, 8, g->sfb);
 	PUTL(g, " (SIPStack,");

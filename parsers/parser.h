@@ -18,6 +18,7 @@
 #ifndef SIP_PARSER_H
 #define SIP_PARSER_H
 
+#include "../src/buf.h"
 #include "../src/err.h"
 #include "../src/reader.h"
 #include "../src/record.h"
@@ -67,6 +68,21 @@ extern const sip_parser_ops sip_sipmsg_parser;   /* parsers/sipmsg.c */
 
 /* The registry: a NULL-terminated array of every known parser. */
 extern const sip_parser_ops *const sip_parsers[];
+
+/* ---- helpers every parser uses (parsers/registry.c) ---- */
+
+/* Call warn(warn_ctx, diag) with code, file name and line, and the message
+   fmt; nothing when warn is NULL. */
+void sip_parser_warn(sip_warn_fn warn, void *warn_ctx, const char *name,
+		     int code, uint64_t line, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 6, 7)))
+#endif
+	;
+
+/* Append a line and its original terminator (LF, CRLF or none) to b.
+   Returns 0 or SIP_ENOMEM (b unchanged). */
+int sip_parser_add_line(sip_buf *b, const sip_line *ln);
 
 /* The best parser for these first lines, or NULL if none scores above 0. */
 const sip_parser_ops *sip_parser_probe(const sip_line *lines, size_t n);

@@ -4,7 +4,12 @@
  * Adding a format: write parsers/<format>.c defining a sip_parser_ops,
  * declare it in parser.h and add one line to sip_parsers[] below.  Order
  * matters only on a tie: the first parser with the highest score wins.
+ * Also the two helpers every parser uses: warnings and line copies.
  */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "parser.h"
 
 const sip_parser_ops *const sip_parsers[] = {
@@ -27,4 +32,44 @@ const sip_parser_ops *sip_parser_probe(const sip_line *lines, size_t n)
 		}
 	}
 	return best;
+}
+
+void sip_parser_warn(sip_warn_fn warn, void *warn_ctx, const char *name,
+		     int code, uint64_t line, const char *fmt, ...)
+{
+	sip_diag d;
+	va_list ap;
+
+	if (!warn)
+		return;
+	sip_diag_clear(&d);
+	d.code = code;
+	snprintf(d.file, sizeof d.file, "%s", name ? name : "");
+	d.line = line;
+	va_start(ap, fmt);
+	vsnprintf(d.msg, sizeof d.msg, fmt, ap);
+	va_end(ap);
+	warn(warn_ctx, &d);
+}
+
+int sip_parser_add_line(sip_buf *b, const sip_line *ln)
+{
+	size_t term = ln->eol == SIP_EOL_CRLF ? 2 : ln->eol == SIP_EOL_LF ? 1 : 0;
+	size_t n = ln->p ? ln->n : 0;
+	char *d;
+
+	if (sip_buf_reserve(b, n + term))
+		return SIP_ENOMEM;
+	d = b->p + b->n;
+	if (n)
+		memcpy(d, ln->p, n);
+	if (term == 2) {
+		d[n] = '\r';
+		d[n + 1] = '\n';
+	} else if (term == 1) {
+		d[n] = '\n';
+	}
+	b->n += n + term;
+	b->p[b->n] = 0;
+	return 0;
 }

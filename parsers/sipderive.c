@@ -17,19 +17,6 @@
 #include "../src/err.h"
 #include "sip.h"
 
-static void *grow(void *p, size_t *cap, size_t need, size_t elem)
-{
-	size_t nc = *cap ? *cap : 16;
-	void *np;
-
-	while (nc < need)
-		nc *= 2;
-	np = realloc(p, nc * elem);
-	if (np)
-		*cap = nc;
-	return np;
-}
-
 void sip_derive_release(sip_derive_scratch *s)
 {
 	free(s->pool);
@@ -110,7 +97,7 @@ int sip_servers_add(sip_derive_scratch *s, sip_str fqdn, sip_str source)
 	if (s->nservers == SIP_MAX_SERVERS)
 		return 0;
 	if (s->nservers == s->servers_cap) {
-		void *np = grow(s->servers, &s->servers_cap, s->nservers + 1,
+		void *np = sip_grow(s->servers, &s->servers_cap, s->nservers + 1,
 				sizeof *s->servers);
 		if (!np)
 			return SIP_ENOMEM;
@@ -357,7 +344,7 @@ int sip_derive(sip_derive_scratch *s, sip_record *r, size_t max_fields,
 			if (IS("ms-diagnostics") || IS("ms-diagnostics-public") ||
 			    IS("ms-client-diagnostics")) {
 				if (ndi == s->didx_cap) {
-					void *np = grow(s->didx, &s->didx_cap,
+					void *np = sip_grow(s->didx, &s->didx_cap,
 							ndi + 1, sizeof *s->didx);
 					if (!np)
 						return SIP_ENOMEM;
@@ -443,13 +430,13 @@ int sip_derive(sip_derive_scratch *s, sip_record *r, size_t max_fields,
 	if (need > max_fields)
 		need = max_fields;
 	if (need > s->pool_cap) {
-		void *np = grow(s->pool, &s->pool_cap, need, sizeof *s->pool);
+		void *np = sip_grow(s->pool, &s->pool_cap, need, sizeof *s->pool);
 		if (!np)
 			return SIP_ENOMEM;
 		s->pool = np;
 	}
 	if (ndi > s->diags_cap) {
-		void *np = grow(s->diags, &s->diags_cap, ndi, sizeof *s->diags);
+		void *np = sip_grow(s->diags, &s->diags_cap, ndi, sizeof *s->diags);
 		if (!np)
 			return SIP_ENOMEM;
 		s->diags = np;

@@ -125,7 +125,6 @@ int sip_msgb_add(sip_msgb *b, const sip_line *ln, size_t from)
 	size_t term = ln->eol == SIP_EOL_CRLF ? 2 : ln->eol == SIP_EOL_LF ? 1 : 0;
 	size_t n = ln->p ? ln->n : 0;
 	size_t off = b->raw.n;
-	char *d;
 
 	if (!b->line) {
 		b->line = ln->lineno;
@@ -135,19 +134,8 @@ int sip_msgb_add(sip_msgb *b, const sip_line *ln, size_t from)
 		b->capped = b->truncated = 1;
 		return 1;
 	}
-	if (sip_buf_reserve(&b->raw, n + term))
+	if (sip_parser_add_line(&b->raw, ln))
 		return -1;
-	d = b->raw.p + b->raw.n;
-	if (n)
-		memcpy(d, ln->p, n);
-	if (term == 2) {
-		d[n] = '\r';
-		d[n + 1] = '\n';
-	} else if (term == 1) {
-		d[n] = '\n';
-	}
-	b->raw.n += n + term;
-	b->raw.p[b->raw.n] = 0;
 	b->end_line = ln->lineno;
 	if (ln->truncated)
 		b->truncated = 1;
@@ -220,12 +208,10 @@ int sip_msgb_msg_line(sip_msgb *b, size_t off, size_t n)
 		return 0;
 	}
 	if (b->nflds == b->flds_cap) {
-		size_t nc = b->flds_cap ? b->flds_cap * 2 : 32;
-		void *np = realloc(b->flds, nc * sizeof *b->flds);
+		void *np = sip_grow(b->flds, &b->flds_cap, b->nflds + 1, sizeof *b->flds);
 		if (!np)
 			return -1;
 		b->flds = np;
-		b->flds_cap = nc;
 	}
 	b->flds[b->nflds++] = (sip_msgb_field){ off, nl, off + v, e - v };
 	b->last_dropped = 0;
@@ -270,14 +256,10 @@ int sip_msgb_record(sip_msgb *b, sip_record *r)
 	if (b->part != SIP_MSGB_NONE)
 		r->start_line = (sip_str){ base + b->start_off, b->start_n };
 	if (b->nflds > b->kv_cap) {
-		size_t nc = b->kv_cap ? b->kv_cap : 32;
-		void *np;
-		while (nc < b->nflds)
-			nc *= 2;
-		if (!(np = realloc(b->kv, nc * sizeof *b->kv)))
+		void *np = sip_grow(b->kv, &b->kv_cap, b->nflds, sizeof *b->kv);
+		if (!np)
 			return -1;
 		b->kv = np;
-		b->kv_cap = nc;
 	}
 	for (size_t i = 0; i < b->nflds; i++) {
 		const sip_msgb_field *f = &b->flds[i];
@@ -360,20 +342,6 @@ typedef struct bare_state {
 	sip_record rec;
 } bare_state;
 
-static void bare_warn(bare_state *st, uint64_t line, const char *msg)
-{
-	sip_diag d;
-
-	if (!st->warn)
-		return;
-	sip_diag_clear(&d);
-	d.code = SIP_ETRUNCATED;
-	snprintf(d.file, sizeof d.file, "%s", st->name);
-	d.line = line;
-	snprintf(d.msg, sizeof d.msg, "%s", msg);
-	st->warn(st->warn_ctx, &d);
-}
-
 static int bare_emit(bare_state *st, sip_record_fn fn, void *ctx)
 {
 	sip_record *r = &st->rec;
@@ -401,7 +369,8 @@ static int bare_emit(bare_state *st, sip_record_fn fn, void *ctx)
 	/* No log clock: the message's own Date: header, when it has one. */
 	sip_http_date(sip_record_field(r, "Date"), r->ts);
 	if (st->mb.capped && !st->mb.warned)
-		bare_warn(st, r->line, "message longer than the record cap: cut");
+		sip_parser_warn(st->warn, st->warn_ctx, st->name, SIP_ETRUNCATED, r->line,
+				"message longer than %zu bytes: cut", st->mb.max_record);
 	r->truncated = st->mb.truncated || capped || sip_msgb_short(&st->mb);
 	r->has_end = !r->truncated;
 	rc = fn(ctx, r);

@@ -74,38 +74,9 @@ typedef struct ss_state {
 	sip_record rec;
 } ss_state;
 
-static void *grow(void *p, size_t *cap, size_t need, size_t elem)
-{
-	size_t nc = *cap ? *cap : 16;
-	void *np;
-
-	while (nc < need)
-		nc *= 2;
-	np = realloc(p, nc * elem);
-	if (np)
-		*cap = nc;
-	return np;
-}
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 4, 5)))
-#endif
-static void warn(ss_state *st, int code, uint64_t line, const char *fmt, ...)
-{
-	sip_diag d;
-	va_list ap;
-
-	if (!st->warn)
-		return;
-	sip_diag_clear(&d);
-	d.code = code;
-	snprintf(d.file, sizeof d.file, "%s", st->name);
-	d.line = line;
-	va_start(ap, fmt);
-	vsnprintf(d.msg, sizeof d.msg, fmt, ap);
-	va_end(ap);
-	st->warn(st->warn_ctx, &d);
-}
+/* A warning naming the input (parser.h). */
+#define warn(st, code, line, ...) \
+	sip_parser_warn((st)->warn, (st)->warn_ctx, (st)->name, (code), (line), __VA_ARGS__)
 
 /* Field-name characters: letters, digits, '-', '_', '.' (a table: this
    runs on every byte of every field name). */
@@ -181,7 +152,6 @@ static int add_raw(ss_state *st, const sip_line *ln, int force)
 {
 	size_t term = ln->eol == SIP_EOL_CRLF ? 2 : ln->eol == SIP_EOL_LF ? 1 : 0;
 	size_t n = ln->p ? ln->n : 0;
-	char *d;
 
 	if (!force && (st->capped || st->raw.n + n + term > st->max_record)) {
 		if (!st->capped)
@@ -192,19 +162,8 @@ static int add_raw(ss_state *st, const sip_line *ln, int force)
 		st->truncated = 1;
 		return 1;
 	}
-	if (sip_buf_reserve(&st->raw, n + term))
+	if (sip_parser_add_line(&st->raw, ln))
 		return -SIP_ENOMEM;
-	d = st->raw.p + st->raw.n;
-	if (n)
-		memcpy(d, ln->p, n);
-	if (term == 2) {
-		d[n] = '\r';
-		d[n + 1] = '\n';
-	} else if (term == 1) {
-		d[n] = '\n';
-	}
-	st->raw.n += n + term;
-	st->raw.p[st->raw.n] = 0;
 	st->end_line = ln->lineno;
 	if (ln->truncated)
 		st->truncated = 1;
@@ -270,7 +229,7 @@ static int body_line(ss_state *st, const sip_line *ln)
 		return 0;
 	}
 	if (st->nflds == st->flds_cap) {
-		void *np = grow(st->flds, &st->flds_cap, st->nflds + 1,
+		void *np = sip_grow(st->flds, &st->flds_cap, st->nflds + 1,
 				sizeof *st->flds);
 		if (!np)
 			return SIP_ENOMEM;
@@ -395,7 +354,7 @@ static int emit(ss_state *st, sip_record_fn fn, void *ctx, int kind)
 		f->vn = st->body_end - st->body_off;
 	}
 	if (st->nflds > st->kv_cap) {
-		void *np = grow(st->kv, &st->kv_cap, st->nflds, sizeof *st->kv);
+		void *np = sip_grow(st->kv, &st->kv_cap, st->nflds, sizeof *st->kv);
 		if (!np) {
 			rc = SIP_ENOMEM;
 			goto out;

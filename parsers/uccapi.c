@@ -63,25 +63,9 @@ typedef struct ucc_state {
 	sip_record rec;
 } ucc_state;
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 4, 5)))
-#endif
-static void warn(ucc_state *st, int code, uint64_t line, const char *fmt, ...)
-{
-	sip_diag d;
-	va_list ap;
-
-	if (!st->warn)
-		return;
-	sip_diag_clear(&d);
-	d.code = code;
-	snprintf(d.file, sizeof d.file, "%s", st->name);
-	d.line = line;
-	va_start(ap, fmt);
-	vsnprintf(d.msg, sizeof d.msg, fmt, ap);
-	va_end(ap);
-	st->warn(st->warn_ctx, &d);
-}
+/* A warning naming the input (parser.h). */
+#define warn(st, code, line, ...) \
+	sip_parser_warn((st)->warn, (st)->warn_ctx, (st)->name, (code), (line), __VA_ARGS__)
 
 static int is_digit(char c)
 {

@@ -226,3 +226,19 @@ int sip_buf_i64(sip_buf *b, long long v)
 		*--p = '-';
 	return sip_buf_add(b, p, (size_t)(e - p));
 }
+
+void *sip_grow(void *p, size_t *cap, size_t need, size_t elem)
+{
+	size_t nc = *cap ? *cap : 16;
+	void *np;
+
+	while (nc < need) {
+		if (nc > SIZE_MAX / 2 / elem)
+			return NULL;
+		nc *= 2;
+	}
+	np = realloc(p, nc * elem);
+	if (np)
+		*cap = nc;
+	return np;
+}

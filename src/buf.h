@@ -72,4 +72,11 @@ int sip_buf_csv_field(sip_buf *b, const char *s, size_t n);
  */
 size_t sip_utf8_seq(const unsigned char *s, size_t n);
 
+/*
+ * Grow an array p of *cap elements of elem bytes to hold at least need
+ * (doubling from 16).  Returns the new array with *cap updated, or NULL
+ * (p and *cap unchanged) when out of memory.
+ */
+void *sip_grow(void *p, size_t *cap, size_t need, size_t elem);
+
 #endif

@@ -179,12 +179,10 @@ int sip_trust_add(sip_trust *t, int64_t record_id, const char *type,
 	if (t->n == MAX_FACTS)
 		return 0;
 	if (t->n == t->cap) {
-		size_t nc = t->cap ? t->cap * 2 : 64;
-		fact *nf = realloc(t->f, nc * sizeof *nf);
+		fact *nf = sip_grow(t->f, &t->cap, t->n + 1, sizeof *nf);
 		if (!nf)
 			return SIP_ENOMEM;
 		t->f = nf;
-		t->cap = nc;
 	}
 	f = &t->f[t->n];
 	f->record_id = record_id;
@@ -336,12 +334,10 @@ static int group_add_id(group *g, int64_t id)
 		if (g->ids[i] == id)
 			return 0;
 	if (g->nids == g->capids) {
-		size_t nc = g->capids ? g->capids * 2 : 8;
-		int64_t *ni = realloc(g->ids, nc * sizeof *ni);
+		int64_t *ni = sip_grow(g->ids, &g->capids, g->nids + 1, sizeof *ni);
 		if (!ni)
 			return SIP_ENOMEM;
 		g->ids = ni;
-		g->capids = nc;
 	}
 	g->ids[g->nids++] = id;
 	return 0;
@@ -614,12 +610,10 @@ int sip_trust_compute(sqlite3 *db, sip_diag *diag)
 			if (!d)
 				continue;
 			if (nd == capd) {
-				size_t nc = capd ? capd * 2 : 16;
-				char **nd2 = realloc(dom, nc * sizeof *nd2);
+				char **nd2 = sip_grow(dom, &capd, nd + 1, sizeof *nd2);
 				if (!nd2)
 					goto nomem;
 				dom = nd2;
-				capd = nc;
 			}
 			if (!(dom[nd] = strdup(d)))
 				goto nomem;
