@@ -13,8 +13,10 @@
  * and turns them into slices when the record is emitted.
  *
  * The bare-message parser: a line that is a SIP start line ("INVITE
- * sip:bob@contoso.com SIP/2.0", "SIP/2.0 504 Server time-out") starts a
- * message and ends the one before; text before the first start line
+ * sip:bob@contoso.com SIP/2.0", "SIP/2.0 504 Server time-out"), indented
+ * or not, starts a message and ends the one before (the blanks before the
+ * start line are taken off every line of its message: a message indented
+ * as a code block among prose); text before the first start line
  * (prose, a subject line) is ignored.  After the empty line that ends the
  * headers, the body runs to the next start line -- or, when Content-Length
  * says how long it is, until that many bytes were read (counting CRLF line
@@ -338,6 +340,8 @@ typedef struct bare_state {
 	sip_warn_fn warn;
 	void *warn_ctx;
 	int mode;
+	size_t indent;      /* the blanks before the start line: a message
+	                       indented in a post loses them on every line */
 	sip_msgb mb;
 	sip_record rec;
 } bare_state;
@@ -431,11 +435,12 @@ static int bare_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ct
 		if (st->mode != B_IDLE && (rc = bare_emit(st, fn, ctx)))
 			return rc;
 		st->mode = B_MSG;
+		st->indent = k;
 		return sip_msgb_add(&st->mb, ln, k) < 0 ? SIP_ENOMEM : 0;
 	}
 	if (st->mode != B_MSG)
 		return 0;
-	rc = sip_msgb_add(&st->mb, ln, 0);
+	rc = sip_msgb_add(&st->mb, ln, k < st->indent ? k : st->indent);
 	if (rc < 0)
 		return SIP_ENOMEM;
 	/* Content-Length 0, or the body read whole: what follows up to the

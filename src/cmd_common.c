@@ -30,7 +30,9 @@ void sip_print_warning(void *ctx, const sip_diag *d)
 {
 	char buf[2200];
 	(void)ctx;
-	fprintf(stderr, "sipscan: warning: %s\n", sip_diag_format(d, buf, sizeof buf));
+	/* code 0: a note ("note: ..." is in the message) */
+	fprintf(stderr, "sipscan: %s%s\n", d->code ? "warning: " : "",
+		sip_diag_format(d, buf, sizeof buf));
 }
 
 const char *sip_db_path(const char *opt_db)

@@ -12,13 +12,23 @@
  * Incremental runs: when the caller gives resume_offset/resume_line, a plain
  * UTF-8 file is entered by seeking (the reader does it); any other input is
  * read from the start and records before resume_line are dropped here.
+ *
+ * Pasted traces: when the first lines carry a prefix (line numbers, '>'
+ * quoting, indentation: prefix.h) whose removal lets a parser recognise
+ * them better, every line is fed without it; the line numbers and offsets
+ * stay those of the file, the record text is the text without the prefix,
+ * and one note says what was stripped.  An input that a parser accepted
+ * but that gave no record is an error (SIP_EFORMAT), never a silent
+ * success.
  */
 #include "scan.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
+#include "prefix.h"
 
 /* The lines kept for probing: their text lives in one buffer. */
 typedef struct probe_set {
@@ -94,6 +104,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	void *state = NULL;
 	sip_line ln;
 	sip_diag rdiag;
+	sip_prefix pf;
 	int rc = SIP_OK, got, stopped = 0;
 
 	memset(&ps, 0, sizeof ps);
@@ -129,6 +140,26 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 			sc.skip_before = opts->resume_line;
 	}
 
+	/* A pasted trace: strip its prefix from the probed lines (and from
+	   every line after them, below) when that lets a parser know them. */
+	sip_prefix_detect(ps.lines, ps.n, &pf);
+	if (pf.n) {
+		char what[64];
+		for (size_t i = 0; i < ps.n; i++) {
+			size_t k = sip_prefix_len(&pf, ps.lines[i].p, ps.lines[i].n);
+			ps.lines[i].p += k;
+			ps.lines[i].n -= k;
+		}
+		sip_prefix_describe(&pf, what, sizeof what);
+		snprintf(res->prefix, sizeof res->prefix, "%s", what);
+		if (sc.warn) {
+			sip_diag note;
+			sip_diag_set(&note, SIP_OK, sip_reader_name(r), 0,
+				     "note: read without the %s at the start of its lines "
+				     "(a pasted trace)", what);
+			sc.warn(sc.warn_ctx, &note);
+		}
+	}
 	ops = sip_parser_probe(ps.lines, ps.n);
 	if (!ops) {
 		if (got < 0) {
@@ -175,6 +206,11 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		if (got <= 0)
 			break;
 		res->lines++;
+		if (pf.n) {
+			size_t k = sip_prefix_len(&pf, ln.p, ln.n);
+			ln.p += k;
+			ln.n -= k;
+		}
 		if ((rc = ops->feed(state, &ln, on_record, &sc)))
 			stopped = 1;
 	}
@@ -187,6 +223,12 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 			rc = rdiag.code ? rdiag.code : SIP_EIO;
 		}
 	}
+	/* Accepted, read whole, and not one record: say so (a resumed run
+	   may rightly find nothing new). */
+	if (!stopped && !rc && res->records == 0 && !(opts && opts->resume_line > 1))
+		rc = sip_diag_set(diag, SIP_EFORMAT, sip_reader_name(r), 0,
+				  "no records (it looks like %s, but no line of it could be "
+				  "read as a record)", ops->description);
 out:
 	if (state)
 		ops->free(state);

@@ -33,6 +33,9 @@ typedef struct sip_scan_opts {
 
 typedef struct sip_scan_result {
 	const char *parser;      /* parser name, NULL when none recognised it */
+	char prefix[64];         /* the prefix stripped from every line
+	                            ("line numbers", "'>' quoting and line
+	                            numbers"), "" when none */
 	int gzip;                /* input was gzip */
 	int gzip_members;
 	int encoding;            /* enum sip_encoding */

@@ -1,0 +1,250 @@
+/*
+ * prefix.c -- detecting and stripping the prefix of pasted traces (see
+ * prefix.h).
+ *
+ * Each kind is a small hand-written matcher returning the prefix length of
+ * one line, or -1 when the line does not carry it.  A kind qualifies when
+ * at least half of the non-empty probe lines (and at least two) carry it:
+ * a forum post has prose around the numbered lines.  Lines without the
+ * prefix are fed as they are.
+ * Detection tries every sequence of qualifying kinds (quoting, then line
+ * numbers, then indentation, in any order, each once: a quoted numbered
+ * paste needs two before any parser knows it) and keeps the one whose
+ * stripped lines the registered parsers score highest, if that beats the
+ * lines as they are: at most 15 probes of SIP_PROBE_LINES lines, once per
+ * input.  After detection, stripping a line costs one pass over its first
+ * bytes.
+ */
+#include "prefix.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../parsers/parser.h"
+
+static int blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* "  12. ", "12:", "12: ", "0012| ", "12)", "12\t", "12 ": blanks, digits,
+   a separator, blanks. */
+static long lineno_len(const char *p, size_t n)
+{
+	size_t i = 0, d;
+
+	while (i < n && blank(p[i]))
+		i++;
+	d = i;
+	while (i < n && digit(p[i]) && i - d < 8)
+		i++;
+	if (i == d || i - d > 7)
+		return -1;
+	if (i == n)
+		return (long)i;          /* a numbered empty line */
+	if (p[i] == '.' || p[i] == ':' || p[i] == ')' || p[i] == '|') {
+		i++;
+	} else if (!blank(p[i])) {
+		return -1;
+	}
+	/* one blank (or a tab) after the separator; a numbered line whose
+	   text is indented keeps the rest for the indentation round */
+	if (i < n && blank(p[i]))
+		i++;
+	return (long)i;
+}
+
+/* ">", "> ", ">> ", "> > ": quote marks with blanks between, one blank. */
+static long quote_len(const char *p, size_t n)
+{
+	size_t i = 0, last = 0;
+	int marks = 0;
+
+	while (i < n && blank(p[i]) && i < 4)
+		i++;
+	while (i < n && p[i] == '>') {
+		marks++;
+		i++;
+		last = i;
+		while (i < n && p[i] == ' ' && i - last < 1)
+			i++;
+	}
+	if (!marks)
+		return -1;
+	return (long)(last < n && p[last] == ' ' ? last + 1 : last);
+}
+
+static size_t lead_blanks(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && blank(p[i]))
+		i++;
+	return i;
+}
+
+static long kind_len(int kind, size_t indent, const char *p, size_t n)
+{
+	switch (kind) {
+	case SIP_PREFIX_LINENO:
+		return lineno_len(p, n);
+	case SIP_PREFIX_QUOTE:
+		return quote_len(p, n);
+	case SIP_PREFIX_INDENT: {
+		size_t b = lead_blanks(p, n);
+		return b >= indent ? (long)indent : -1;
+	}
+	default:
+		return -1;
+	}
+}
+
+size_t sip_prefix_len(const sip_prefix *pf, const char *p, size_t n)
+{
+	size_t off = 0;
+
+	for (int k = 0; k < pf->n; k++) {
+		long l = kind_len(pf->kind[k], pf->indent, p + off, n - off);
+		if (l < 0) {
+			/* an indented line carries part of the indentation
+			   at least: strip what blanks there are */
+			if (pf->kind[k] == SIP_PREFIX_INDENT)
+				off += lead_blanks(p + off, n - off);
+			continue;
+		}
+		off += (size_t)l;
+	}
+	return off;
+}
+
+/* Strip kind from every line of in into out (same count); returns how many
+   non-empty lines carried it, *nonempty how many there were. */
+static size_t strip_all(int kind, size_t indent, const sip_line *in, sip_line *out,
+			size_t n, size_t *nonempty)
+{
+	size_t hits = 0;
+
+	*nonempty = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *p = in[i].p;
+		size_t len = p ? in[i].n : 0;
+		long l;
+		out[i] = in[i];
+		if (lead_blanks(p, len) == len)
+			continue;
+		(*nonempty)++;
+		l = kind_len(kind, indent, p, len);
+		if (l < 0)
+			continue;
+		hits++;
+		out[i].p = p + l;
+		out[i].n = len - (size_t)l;
+	}
+	return hits;
+}
+
+/* The best score of the registered parsers on lines. */
+static int probe_score(const sip_line *lines, size_t n)
+{
+	int score = 0;
+
+	for (size_t i = 0; sip_parsers[i]; i++) {
+		int s = sip_parsers[i]->probe(lines, n);
+		if (s > score)
+			score = s;
+	}
+	return score;
+}
+
+/* The indentation common to the non-empty lines (0 when none). */
+static size_t common_indent(const sip_line *lines, size_t n)
+{
+	size_t indent = (size_t)-1;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len = lines[i].p ? lines[i].n : 0;
+		size_t b = lead_blanks(lines[i].p, len);
+		if (b < len && b < indent)
+			indent = b;
+	}
+	return indent == (size_t)-1 ? 0 : indent;
+}
+
+/*
+ * Depth-first over the sequences of kinds (each used once, each carried by
+ * half of the non-empty lines as the kinds before it left them): keep in
+ * *best the sequence whose stripped lines score highest, the shorter on a
+ * tie.  At most 3 + 6 + 6 probes.
+ */
+static void search(const sip_line *cur, size_t n, sip_prefix *seq, int score,
+		   sip_prefix *best, int *best_score)
+{
+	static const int kinds[] = { SIP_PREFIX_QUOTE, SIP_PREFIX_LINENO, SIP_PREFIX_INDENT };
+	sip_line tmp[SIP_PROBE_LINES];
+
+	if (score > *best_score || (score == *best_score && seq->n < best->n)) {
+		*best = *seq;
+		*best_score = score;
+	}
+	if (seq->n == SIP_PREFIX_MAX || *best_score >= 100)
+		return;
+	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+		size_t indent = 0, hits, nonempty;
+		int used = 0;
+		for (int u = 0; u < seq->n; u++)
+			if (seq->kind[u] == kinds[k])
+				used = 1;
+		if (used)
+			continue;
+		if (kinds[k] == SIP_PREFIX_INDENT && !(indent = common_indent(cur, n)))
+			continue;
+		hits = strip_all(kinds[k], indent, cur, tmp, n, &nonempty);
+		if (hits < 2 || hits * 2 < nonempty)
+			continue;
+		seq->kind[seq->n++] = kinds[k];
+		if (kinds[k] == SIP_PREFIX_INDENT)
+			seq->indent = indent;
+		search(tmp, n, seq, probe_score(tmp, n), best, best_score);
+		seq->n--;
+		if (kinds[k] == SIP_PREFIX_INDENT)
+			seq->indent = 0;
+	}
+}
+
+void sip_prefix_detect(const sip_line *lines, size_t n, sip_prefix *pf)
+{
+	sip_prefix seq;
+	int base, best;
+
+	memset(pf, 0, sizeof *pf);
+	memset(&seq, 0, sizeof seq);
+	if (n > SIP_PROBE_LINES)
+		n = SIP_PROBE_LINES;
+	if (!n || (base = probe_score(lines, n)) >= 100)
+		return;
+	best = base;
+	search(lines, n, &seq, base, pf, &best);
+	if (best <= base)
+		memset(pf, 0, sizeof *pf);
+}
+
+const char *sip_prefix_describe(const sip_prefix *pf, char *buf, size_t size)
+{
+	size_t at = 0;
+
+	buf[0] = 0;
+	for (int k = 0; k < pf->n && at < size; k++) {
+		const char *w = pf->kind[k] == SIP_PREFIX_LINENO ? "line numbers" :
+				pf->kind[k] == SIP_PREFIX_QUOTE ? "'>' quoting" : "indentation";
+		int r = snprintf(buf + at, size - at, "%s%s", k ? " and " : "", w);
+		if (r < 0)
+			break;
+		at += (size_t)r;
+	}
+	return buf;
+}
