@@ -429,8 +429,8 @@ static int load(report *r)
 	/* the failing peers: on record_rows (schema 2 on) the level is
 	   compared as an id, not looked up for every record */
 	if ((rc = load_pairs(r, lean ? PEERS_SQL("record_rows", "level_id IN (SELECT id FROM"
-						 " strings WHERE s IN ('TL_ERROR','TL_FATAL'))")
-			     : PEERS_SQL("records", "level IN ('TL_ERROR','TL_FATAL')"),
+						 " strings WHERE s IN (" SIP_ERROR_LEVELS_SQL "))")
+			     : PEERS_SQL("records", "level IN (" SIP_ERROR_LEVELS_SQL ")"),
 			     r->peers, MAX_PEERS, &r->npeers)))
 		goto out;
 	if ((rc = prepare(r, "SELECT min(ts), max(ts) FROM records", &st)))

@@ -88,7 +88,8 @@
  *     connections  kind = 'connection'
  *     diagnostics  kind = 'diagnostic'
  *     messages     kind = 'protocol'
- *     errors       level TL_ERROR or TL_FATAL, plus SIP responses with
+ *     errors       level TL_ERROR or TL_FATAL (ERROR or FATAL in a client
+ *                  log; version 4), plus SIP responses with
  *                  status >= 400 that carry an ms-diagnostics code (the
  *                  server said why); bare 401/407 challenges are not errors.
  *
@@ -350,7 +351,18 @@ static const char *const migrations[] = {
 	"CREATE TABLE client_facts(record_id INTEGER NOT NULL, fact TEXT NOT NULL,"
 	" value TEXT NOT NULL, source TEXT);\n"
 	"CREATE INDEX client_facts_record ON client_facts(record_id);\n"
-	"CREATE TABLE trusted_domains(domain TEXT PRIMARY KEY, source TEXT);\n",
+	"CREATE TABLE trusted_domains(domain TEXT PRIMARY KEY, source TEXT);\n"
+	/* the errors of client logs (level ERROR, FATAL) are errors too */
+	"DROP VIEW errors;\n"
+	"CREATE VIEW errors AS SELECT r.id, r.file_id, f.path AS file,"
+	" r.line, r.ts, r.kind, r.level, r.host, r.text, r.result_code,"
+	" r.result_symbol, r.peer, r.fqdn, r.call_id, r.method, r.status,"
+	" r.ms_diag_code, r.ms_diag_reason"
+	" FROM records r JOIN files f ON f.id = r.file_id"
+	" WHERE r.id IN (SELECT e.id FROM record_rows e"
+	" WHERE e.level_id IN (SELECT id FROM strings"
+	" WHERE s IN (" SIP_ERROR_LEVELS_SQL "))"
+	" OR (e.kind = 3 AND e.status >= 400 AND e.ms_diag_code IS NOT NULL));\n",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -885,7 +897,7 @@ static const char *const stats_fill_sql[] = {
 	" coalesce(r.text, r.ms_diag_reason,"
 	"  (SELECT s FROM strings WHERE id = r.result_symbol_id), '(no text)') AS t,"
 	" count(*) FROM record_rows r WHERE " FILL_RANGE
-	" AND (r.level_id IN (SELECT id FROM strings WHERE s IN ('TL_ERROR', 'TL_FATAL'))"
+	" AND (r.level_id IN (SELECT id FROM strings WHERE s IN (" SIP_ERROR_LEVELS_SQL "))"
 	"  OR (r.kind = 3 AND r.status >= 400 AND r.ms_diag_code IS NOT NULL))"
 	" GROUP BY t",
 };

@@ -31,6 +31,11 @@ typedef struct sip_store sip_store; /* opaque */
 /* The newest schema this binary knows (PRAGMA user_version). */
 #define SIP_STORE_SCHEMA_VERSION 4
 
+/* The levels of an error record, as an SQL list: the server traces' and
+   the client logs' (the errors view, file_stats, report's failing peers,
+   src/tally.c). */
+#define SIP_ERROR_LEVELS_SQL "'TL_ERROR', 'TL_FATAL', 'ERROR', 'FATAL'"
+
 enum sip_store_flags {
 	SIP_STORE_READONLY = 1  /* open an existing database read-only */
 };

@@ -226,6 +226,7 @@ void sip_tally_row(sip_tally *t, const sip_row *row)
 	}
 	if (!t->errors_full &&
 	    (is(level, llen, "TL_ERROR") || is(level, llen, "TL_FATAL") ||
+	     is(level, llen, "ERROR") || is(level, llen, "FATAL") ||
 	     (row->kind == SIP_KIND_PROTOCOL && row->status >= 400 && row->ms_diag_code >= 0))) {
 		size_t len;
 		const char *e = val(row, SIP_COL_TEXT, &len);

@@ -446,7 +446,9 @@ int sip_trust_end_file(sip_trust *t, sip_trust_result_fn fn, void *ctx)
 	rc = sip_buf_adds(&trusted, at);
 	if (t->trusted) {
 		for (size_t k = 0; k < t->ntrusted && !rc; k++)
-			rc = sip_buf_adds(&trusted, ", ") || sip_buf_adds(&trusted, t->trusted[k]);
+			if (strcmp(t->trusted[k], at))
+				rc = sip_buf_adds(&trusted, ", ") ||
+				     sip_buf_adds(&trusted, t->trusted[k]);
 	} else if (major != 4) {
 		for (size_t k = 0; default_domains[k] && !rc; k++)
 			rc = sip_buf_adds(&trusted, ", ") || sip_buf_adds(&trusted, default_domains[k]);
@@ -456,8 +458,8 @@ int sip_trust_end_file(sip_trust *t, sip_trust_result_fn fn, void *ctx)
 
 	for (size_t i = 0; i < t->n; i++) {
 		const fact *f = &t->f[i];
-		int trusted_here = 0, is_default = 0, rule;
-		const char *dom;
+		int trusted_here = 0, rule;
+		const char *dom, *is_default = NULL;
 		size_t k;
 
 		if (f->type == F_REGISTERED) {
@@ -477,7 +479,7 @@ int sip_trust_end_file(sip_trust *t, sip_trust_result_fn fn, void *ctx)
 			continue;
 		for (k = 0; default_domains[k]; k++)
 			if (in_domain(f->value, default_domains[k]))
-				is_default = 1;
+				is_default = default_domains[k];
 		if (t->trusted) {
 			for (k = 0; k < t->ntrusted; k++)
 				if (in_domain(f->value, t->trusted[k]))
@@ -492,7 +494,8 @@ int sip_trust_end_file(sip_trust *t, sip_trust_result_fn fn, void *ctx)
 			continue;
 		rule = t->trusted && is_default && major != 4 ? 2 :
 		       exchange_source(f->source) ? 1 : 0;
-		dom = domain_of(f->value);
+		/* one finding per Microsoft domain left out of the list */
+		dom = rule == 2 ? is_default : domain_of(f->value);
 		for (k = 0; k < ng; k++)
 			if (g[k].rule == rule && !strcmp(g[k].domain, dom))
 				break;

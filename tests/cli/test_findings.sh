@@ -89,7 +89,7 @@ check "override: rules check accepts the dir" "$?" 0
 # ---- 4. benign, unexplained, counts ---------------------------------------
 "$SIPSCAN" analyze --quiet --db "$T/all.db" "$LYNC" "$S/sfb-edge-federation.log.gz" "$S/ocs2007r2-edge.log" 2>/dev/null
 check "benign: flagged" "$(q "$T/all.db" "SELECT group_concat(rule_id, ' ') FROM (SELECT rule_id FROM findings WHERE benign = 1 ORDER BY rule_id)")" \
-	"MSDIAG-2139-SUBSCRIPTION-REPLACED UNKNOWN-USER-OR-EPID"
+	"MSCLIENTDIAG-51004-USER-HANGUP MSDIAG-2139-SUBSCRIPTION-REPLACED UNKNOWN-USER-OR-EPID"
 check "benign: listed last" "$(q "$T/all.db" "SELECT benign FROM findings ORDER BY id DESC LIMIT 1")" 1
 check "no 401 challenge is unexplained" "$(q "$T/all.db" "SELECT count(*) FROM unexplained u JOIN records r ON r.id = u.record_id WHERE r.status IN (401, 407)")" 0
 check "every finding count = its links" "$(q "$T/all.db" "SELECT count(*) FROM findings f WHERE f.count != (SELECT count(*) FROM finding_records fr WHERE fr.finding_id = f.id)")" 0
