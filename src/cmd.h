@@ -42,6 +42,11 @@ void sip_cmd_usage(FILE *f, const sip_cmd *cmd);
  * Report a usage error for verb: "sipscan VERB: msg" and a hint to run
  * `sipscan help VERB`, on stderr.  Returns SIP_EXIT_USAGE.
  */
+/* The message of a bad option as getopt_long (optstring starting with ':',
+   opterr = 0) returned it: c ':' a missing value, else an unknown option.
+   Returns SIP_EXIT_USAGE. */
+int sip_option_error(const char *verb, int c, char **argv);
+
 int sip_usage_error(const char *verb, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 2, 3)))

@@ -374,9 +374,11 @@ int cmd_analyze(int argc, char **argv)
 		{ "topology", required_argument, NULL, 't' },
 		{ "rules", required_argument, NULL, 'r' },
 		{ "trusted-domains", required_argument, NULL, 'T' },
+		{ "name", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *topo_files[64], *rule_dirs[64], *trusted = NULL;
+	const char *topo_files[64], *rule_dirs[64], *trusted = NULL, *stdin_label = NULL;
+	char stdin_name[300];
 	size_t ntopo = 0, nrules = 0;
 	sip_rules *rs = NULL;
 	sip_topology *topo = NULL;
@@ -395,7 +397,7 @@ int cmd_analyze(int argc, char **argv)
 	sip_diag_clear(&diag);
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+qj:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":qj:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			opt_db = optarg;
@@ -420,13 +422,18 @@ int cmd_analyze(int argc, char **argv)
 		case 'T':
 			trusted = optarg;
 			break;
+		case 'n':
+			if (!*optarg)
+				return sip_usage_error("analyze", "--name wants a label");
+			stdin_label = optarg;
+			break;
 		case 'r':
 			if (nrules == sizeof rule_dirs / sizeof rule_dirs[0])
 				return sip_usage_error("analyze", "too many --rules directories");
 			rule_dirs[nrules++] = optarg;
 			break;
 		default:
-			return sip_usage_error("analyze", "unknown option '%s'", argv[optind - 1]);
+			return sip_option_error("analyze", c, argv);
 		}
 	}
 	if (optind >= argc)
@@ -458,6 +465,21 @@ int cmd_analyze(int argc, char **argv)
 		}
 	}
 
+	/* Standard input is an input of its own on every run, never the
+	   replacement of another: "stdin:LABEL" (--name), else a name made
+	   of the time and the process id. */
+	if (stdin_label) {
+		snprintf(stdin_name, sizeof stdin_name, "stdin:%s", stdin_label);
+	} else {
+		time_t now = time(NULL);
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		snprintf(stdin_name, sizeof stdin_name,
+			 "stdin:%04d-%02d-%02dT%02d:%02d:%02dZ.%ld", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 (long)getpid());
+	}
+	l.stdin_name = stdin_name;
 	for (int i = optind; i < argc; i++) {
 		if ((rc = sip_ingest_list_add(&l, argv[i], db_path, &diag))) {
 			sip_print_diag(&diag);

@@ -3,6 +3,7 @@
  * on stderr, the database path.
  */
 #include <stdarg.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -18,6 +19,15 @@ int sip_usage_error(const char *verb, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'sipscan help %s'.\n", verb);
 	return SIP_EXIT_USAGE;
+}
+
+int sip_option_error(const char *verb, int c, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+
+	if (c == ':')
+		return sip_usage_error(verb, "option '%s' requires a value", arg);
+	return sip_usage_error(verb, "unknown option '%s'", arg);
 }
 
 void sip_print_diag(const sip_diag *d)

@@ -124,8 +124,9 @@ int cmd_export(int argc, char **argv)
 	memset(&ro, 0, sizeof ro);
 	ro.format = SIP_RENDER_JSONL;
 	ro.blob_text = decode_raw;
+	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "d:f:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":d:f:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			opt_db = optarg;
@@ -140,7 +141,7 @@ int cmd_export(int argc, char **argv)
 						       "(jsonl or csv)", optarg);
 			break;
 		default:
-			return sip_usage_error("export", "bad option");
+			return sip_option_error("export", opt, argv);
 		}
 	}
 	if (optind >= argc)

@@ -157,8 +157,9 @@ int cmd_flow(int argc, char **argv)
 	size_t nrows = 0, caprows = 0;
 	int opt, ret = SIP_EXIT_OK, as_json = 0, src;
 
+	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "d:f:w:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":d:f:w:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			opt_db = optarg;
@@ -179,7 +180,7 @@ int cmd_flow(int argc, char **argv)
 			break;
 		}
 		default:
-			return sip_usage_error("flow", "bad option");
+			return sip_option_error("flow", opt, argv);
 		}
 	}
 	if (optind >= argc)

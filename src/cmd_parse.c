@@ -252,15 +252,16 @@ int cmd_parse(int argc, char **argv)
 	parse_out out;
 	int opt, worst = SIP_EXIT_OK;
 
+	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "f:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":f:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			if (strcmp(optarg, "jsonl") != 0)
 				return sip_usage_error("parse", "unknown format '%s' (only jsonl)", optarg);
 			break;
 		default:
-			return sip_usage_error("parse", "bad option");
+			return sip_option_error("parse", opt, argv);
 		}
 	}
 	if (optind >= argc)

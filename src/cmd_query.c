@@ -54,8 +54,9 @@ int cmd_query(int argc, char **argv)
 
 	memset(&ro, 0, sizeof ro);
 	ro.format = isatty(STDOUT_FILENO) ? SIP_RENDER_TABLE : SIP_RENDER_CSV;
+	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "d:f:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":d:f:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			opt_db = optarg;
@@ -66,7 +67,7 @@ int cmd_query(int argc, char **argv)
 						       "(table, csv, json or jsonl)", optarg);
 			break;
 		default:
-			return sip_usage_error("query", "bad option");
+			return sip_option_error("query", opt, argv);
 		}
 	}
 	if (optind >= argc)

@@ -34,8 +34,9 @@ int cmd_report(int argc, char **argv)
 	sip_diag d;
 	int opt, ret = SIP_EXIT_OK, rc;
 
+	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "d:f:o:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":d:f:o:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			opt_db = optarg;
@@ -49,7 +50,7 @@ int cmd_report(int argc, char **argv)
 			output = optarg;
 			break;
 		default:
-			return sip_usage_error("report", "bad option");
+			return sip_option_error("report", opt, argv);
 		}
 	}
 	if (optind < argc)

@@ -144,10 +144,11 @@ int cmd_rules(int argc, char **argv)
 	const char *sub, *only = NULL;
 	sip_rules *rs = NULL;
 
+	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
 		if (c != 'r')
-			return sip_usage_error("rules", "unknown option");
+			return sip_option_error("rules", c, argv);
 		if (ndirs == MAX_DIRS)
 			return sip_usage_error("rules", "at most %d --rules directories", MAX_DIRS);
 		dirs[ndirs++] = optarg;
@@ -156,9 +157,9 @@ int cmd_rules(int argc, char **argv)
 		return sip_usage_error("rules", "missing subcommand: list, check or test");
 	sub = argv[optind++];
 	/* Options may also follow the subcommand. */
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		if (c != 'r')
-			return sip_usage_error("rules", "unknown option");
+			return sip_option_error("rules", c, argv);
 		if (ndirs == MAX_DIRS)
 			return sip_usage_error("rules", "at most %d --rules directories", MAX_DIRS);
 		dirs[ndirs++] = optarg;

@@ -43,14 +43,15 @@ int cmd_show(int argc, char **argv)
 	sip_diag d;
 	int opt, ret = SIP_EXIT_OK;
 
+	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "d:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":d:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			opt_db = optarg;
 			break;
 		default:
-			return sip_usage_error("show", "bad option");
+			return sip_option_error("show", opt, argv);
 		}
 	}
 	if (optind >= argc)

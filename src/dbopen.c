@@ -4,8 +4,10 @@
 #include "dbopen.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "store.h"
 
@@ -52,6 +54,32 @@ int sip_db_empty(sqlite3 *db, const char *path, sip_diag *diag)
 	return 1;
 }
 
+/*
+ * An analyze killed during a commit leaves a hot journal: the next
+ * connection that reads must roll it back, which a read-only connection
+ * cannot do ("attempt to write a readonly database").  So when a journal
+ * is there, open the database read-write once and read from it: SQLite
+ * rolls the journal back if it is hot (never while a live writer holds it,
+ * it checks the locks), and the read-only connection that follows finds a
+ * sound file.  Without write permission nothing happens here, and the
+ * read-only open then fails with a message saying what to run.
+ */
+static void recover_hot_journal(const char *path)
+{
+	char journal[4200];
+	struct stat jst;
+	sqlite3 *db = NULL;
+
+	snprintf(journal, sizeof journal, "%s-journal", path);
+	if (stat(journal, &jst) != 0 || jst.st_size == 0 || access(path, W_OK) != 0)
+		return;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
+		sqlite3_busy_timeout(db, 30000);
+		sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+	}
+	sqlite3_close(db);
+}
+
 int sip_db_open_ro(sqlite3 **out, const char *path, int need_schema,
 		   sip_diag *diag)
 {
@@ -70,6 +98,7 @@ int sip_db_open_ro(sqlite3 **out, const char *path, int need_schema,
 		sip_diag_set(diag, SIP_EDB, path, 0, "is a directory, not a database");
 		goto out;
 	}
+	recover_hot_journal(path);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		sip_diag_set(diag, SIP_EDB, path, 0, "cannot open database: %s",
 			     db ? sqlite3_errmsg(db) : "out of memory");
@@ -78,6 +107,9 @@ int sip_db_open_ro(sqlite3 **out, const char *path, int need_schema,
 	/* An analyze that is committing (or building its indexes at the end
 	   of a large load) holds the database for a moment: wait for it. */
 	sqlite3_busy_timeout(db, 30000);
+	/* fts3_tokenizer() with a pointer argument is a way to call code at
+	   an address: no read-only connection needs it */
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, 0, (int *)NULL);
 	if (sqlite3_exec(db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK) {
 		sip_diag_set(diag, SIP_EDB, path, 0, "cannot open database: %s",
 			     sqlite3_errmsg(db));

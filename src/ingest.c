@@ -249,7 +249,8 @@ int sip_ingest_list_add(sip_ingest_list *l, const char *path,
 	if (!strcmp(path, "-") || stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		int err = errno;
 		int bad = strcmp(path, "-") && stat(path, &st) != 0;
-		if (!(f = list_push(l, path, 1)))
+		if (!(f = list_push(l, path, 1)) ||
+		    (!strcmp(path, "-") && l->stdin_name && !(f->canon = strdup(l->stdin_name))))
 			return sip_diag_set(diag, SIP_ENOMEM, path, 0, "out of memory");
 		if (bad) {
 			f->status = SIP_FILE_FAILED;
@@ -272,14 +273,44 @@ int sip_ingest_list_add(sip_ingest_list *l, const char *path,
 
 /* ---- locking ------------------------------------------------------------- */
 
+/*
+ * The database's own name, whatever path names it: the realpath of the file,
+ * or (not created yet) of its directory plus its name, so that the same
+ * database reached through a symlink or "./" takes the same lock.
+ */
+static void db_identity(const char *db_path, char *out, size_t n)
+{
+	char dir[PATH_MAX], canon[PATH_MAX];
+	const char *slash = strrchr(db_path, '/'), *base = slash ? slash + 1 : db_path;
+
+	if (realpath(db_path, canon)) {
+		snprintf(out, n, "%s", canon);
+		return;
+	}
+	if (slash)
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - db_path + 1), db_path);
+	else
+		snprintf(dir, sizeof dir, ".");
+	if (realpath(dir, canon) && *base &&
+	    strlen(canon) + strlen(base) + 2 <= n) {
+		size_t cl = strcmp(canon, "/") ? strlen(canon) : 0;
+		memcpy(out, canon, cl);
+		out[cl] = '/';
+		memcpy(out + cl + 1, base, strlen(base) + 1);
+	} else {
+		snprintf(out, n, "%s", db_path);
+	}
+}
+
 int sip_ingest_lock(const char *db_path, int *fd, void (*on_wait)(void *ctx),
 		    void *ctx, sip_diag *diag)
 {
-	char path[PATH_MAX + 8];
+	char path[PATH_MAX + 16], id[PATH_MAX];
 	int f;
 
 	*fd = -1;
-	snprintf(path, sizeof path, "%s-lock", db_path);
+	db_identity(db_path, id, sizeof id);
+	snprintf(path, sizeof path, "%s-lock", id);
 	if ((f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
 		/* Name the database: the lock file is an implementation detail,
 		   and its failure (no such directory, no permission) is the
@@ -376,9 +407,10 @@ static int plan_file(sip_store *s, sip_ingest_file *f, sip_diag *diag)
 	char fp_old[17], tail_old[17];
 
 	if (!strcmp(f->path, "-")) {
-		if (!(f->canon = strdup("-")))
+		/* stdin is stored under its name (list_add), "-" without one */
+		if (!f->canon && !(f->canon = strdup("-")))
 			return sip_diag_set(diag, SIP_ENOMEM, f->path, 0, "out of memory");
-		if ((rc = sip_store_file_get(s, "-", &f->prev, diag)))
+		if ((rc = sip_store_file_get(s, f->canon, &f->prev, diag)))
 			return rc;
 		f->file_id = f->prev.id;
 		f->action = ACT_FULL;

@@ -63,13 +63,16 @@ typedef struct sip_ingest_file {
 typedef struct sip_ingest_list {
 	sip_ingest_file *v;
 	size_t n, cap;
+	const char *stdin_name;  /* files.path of '-' (e.g. "stdin:LABEL"):
+	                            each stdin input its own; NULL = "-" */
 } sip_ingest_list;
 
 void sip_ingest_list_init(sip_ingest_list *l);
 void sip_ingest_list_release(sip_ingest_list *l);
 
 /*
- * Add path to l: "-" (stdin), a file, or a directory walked recursively
+ * Add path to l: "-" (stdin, stored under l->stdin_name), a file, or a
+ * directory walked recursively
  * (entries sorted by name, hidden entries skipped, each directory visited
  * once so symlink loops end; only regular files are added).  skip names
  * files never to add (the database and its -wal/-shm/-lock), may be NULL.
@@ -155,9 +158,10 @@ int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 		   sip_diag *diag);
 
 /*
- * Take the advisory lock of the database at db_path (flock on
- * "<db_path>-lock"), calling on_wait(ctx) once first if another process
- * holds it, then waiting.  Returns SIP_OK and *fd (release with
+ * Take the advisory lock of the database at db_path (flock on "<db>-lock",
+ * <db> the database's real path: the same database through a symlink or
+ * another relative path takes the same lock), calling on_wait(ctx) once
+ * first if another process holds it, then waiting.  Returns SIP_OK and *fd (release with
  * sip_ingest_unlock), or SIP_EIO.
  */
 int sip_ingest_lock(const char *db_path, int *fd, void (*on_wait)(void *ctx),
