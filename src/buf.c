@@ -242,3 +242,42 @@ void *sip_grow(void *p, size_t *cap, size_t need, size_t elem)
 		*cap = nc;
 	return np;
 }
+
+int sip_buf_add_safe(sip_buf *b, const char *s, size_t n, int keep_lines)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	int rc = 0;
+
+	while (!rc && i < n) {
+		size_t run = i, len;
+		while (run < n && u[run] >= 0x20 && u[run] < 0x7f)
+			run++;
+		if (run > i) {
+			rc = sip_buf_add(b, s + i, run - i);
+			i = run;
+			continue;
+		}
+		if (u[i] < 0x80) {
+			if (keep_lines && (u[i] == '\n' || u[i] == '\t' ||
+					   (u[i] == '\r' && i + 1 < n && u[i + 1] == '\n')))
+				rc = sip_buf_addc(b, s[i]);
+			else
+				rc = sip_buf_printf(b, "\\x%02x", u[i]);
+			i++;
+			continue;
+		}
+		len = sip_utf8_seq(u + i, n - i);
+		if (len == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0) {
+			rc = sip_buf_printf(b, "\\u%04x", u[i + 1]);
+			i += 2;
+		} else if (len) {
+			rc = sip_buf_add(b, s + i, len);
+			i += len;
+		} else {
+			rc = sip_buf_adds(b, "\xef\xbf\xbd");
+			i++;
+		}
+	}
+	return rc ? SIP_ENOMEM : 0;
+}

@@ -73,6 +73,16 @@ int sip_buf_csv_field(sip_buf *b, const char *s, size_t n);
 size_t sip_utf8_seq(const unsigned char *s, size_t n);
 
 /*
+ * Append s (n bytes) for a terminal or a text document, so that a hostile
+ * log cannot drive the screen: valid, printable UTF-8 as it is; C0 control
+ * characters and DEL as "\xHH", C1 controls (U+0080..U+009F, CSI among
+ * them) as "\u00HH", invalid UTF-8 bytes as U+FFFD.  With keep_lines,
+ * '\n', '\t' and a '\r' before '\n' are kept; without, they are escaped
+ * too (one-line messages).  Returns 0 or SIP_ENOMEM.
+ */
+int sip_buf_add_safe(sip_buf *b, const char *s, size_t n, int keep_lines);
+
+/*
  * Grow an array p of *cap elements of elem bytes to hold at least need
  * (doubling from 16).  Returns the new array with *cap updated, or NULL
  * (p and *cap unchanged) when out of memory.

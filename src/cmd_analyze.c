@@ -20,7 +20,9 @@
  * that is not a trace; 2 usage (and unreadable topology files); 3
  * database; 4 invalid rules.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +39,57 @@
 #include "store.h"
 #include "topology.h"
 #include "trust.h"
+
+/*
+ * Every line analyze prints on stdout holds text from the logs (record
+ * texts, host names, finding texts rendered from log values): it goes
+ * through sip_buf_add_safe, so a hostile trace cannot send terminal control
+ * sequences to the analyst's screen.
+ */
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+static void out_printf(const char *fmt, ...);
+
+/* s on one line, its control characters (a newline in a file name too)
+   escaped: valid until the next call with the same b. */
+static const char *one_line(sip_buf *b, const char *s)
+{
+	sip_buf_reset(b);
+	if (!s || sip_buf_add_safe(b, s, strlen(s), 0) || !b->p)
+		return "";
+	return b->p;
+}
+
+static void out_printf(const char *fmt, ...)
+{
+	char small[1024];
+	sip_buf b;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	sip_buf_init(&b, 0);
+	if ((size_t)n < sizeof small) {
+		sip_buf_add_safe(&b, small, (size_t)n, 1);
+	} else {
+		char *big = malloc((size_t)n + 1);
+		if (big) {
+			va_start(ap, fmt);
+			vsnprintf(big, (size_t)n + 1, fmt, ap);
+			va_end(ap);
+			sip_buf_add_safe(&b, big, (size_t)n, 1);
+			free(big);
+		}
+	}
+	if (b.n)
+		fwrite(b.p, 1, b.n, stdout);
+	sip_buf_release(&b);
+}
 
 static void sip_print_diag_ctx(void *ctx, const sip_diag *d)
 {
@@ -98,7 +151,7 @@ static void print_labelled(sip_buf *b, const char *label, const char *text)
 	if (sip_wrap(b, text && *text ? text : "-", 78, indent) || b->n < sizeof indent - 1)
 		return;
 	memcpy(b->p + 9, label, strlen(label)); /* 9 blanks, then the label */
-	fputs(b->p, stdout);
+	out_printf("%s", b->p);
 }
 
 /*
@@ -149,34 +202,34 @@ static int print_findings(sqlite3 *db, int most)
 
 		if (is_benign) {
 			if (!benign++)
-				printf("\nbenign (known harmless, not counted as problems):\n");
-			printf("  %-8s %s (%lld record%s)\n", sev ? sev : "info",
+				out_printf("\nbenign (known harmless, not counted as problems):\n");
+			out_printf("  %-8s %s (%lld record%s)\n", sev ? sev : "info",
 			       title ? title : rule, count, count == 1 ? "" : "s");
 			continue;
 		}
 		if (!problems++)
-			printf("\nfindings:\n");
+			out_printf("\nfindings:\n");
 		for (i = 0; sev && sev[i] && i + 1 < sizeof upper; i++)
 			upper[i] = (char)(sev[i] >= 'a' && sev[i] <= 'z' ? sev[i] - 32 : sev[i]);
 		upper[i] = 0;
-		printf("\n%-8s %s\n", upper, title ? title : rule);
+		out_printf("\n%-8s %s\n", upper, title ? title : rule);
 		if (first && last && strcmp(first, last) != 0)
-			printf("         %lld records, %s .. %s\n", count, first, last);
+			out_printf("         %lld records, %s .. %s\n", count, first, last);
 		else if (first)
-			printf("         %lld record%s, %s\n", count, count == 1 ? "" : "s", first);
+			out_printf("         %lld record%s, %s\n", count, count == 1 ? "" : "s", first);
 		else	/* bare SIP messages may carry no time */
-			printf("         %lld record%s\n", count, count == 1 ? "" : "s");
+			out_printf("         %lld record%s\n", count, count == 1 ? "" : "s");
 		print_labelled(&b, "cause:", cause);
 		print_labelled(&b, "fix:", fix);
 		ids_words(samples, ids, sizeof ids);
-		printf("         rule %s; records: sipscan show %s\n", rule ? rule : "?", ids);
+		out_printf("         rule %s; records: sipscan show %s\n", rule ? rule : "?", ids);
 	}
 	sqlite3_finalize(st);
 	sip_buf_release(&b);
 	if (rc != SQLITE_DONE)
 		return SIP_EDB;
 	if (!problems && !benign)
-		printf("\nfindings: none\n");
+		out_printf("\nfindings: none\n");
 
 	if (sqlite3_prepare_v2(db, most ? usql_most : usql, -1, &st, NULL) != SQLITE_OK)
 		return SIP_EDB;
@@ -187,15 +240,15 @@ static int print_findings(sqlite3 *db, int most)
 			const char *t = (const char *)sqlite3_column_text(st, 0);
 			long long n = sqlite3_column_int64(st, 1);
 			if (!groups++)
-				printf("\nunexplained errors and warnings (no rule names their cause):\n");
+				out_printf("\nunexplained errors and warnings (no rule names their cause):\n");
 			total += n;
 			if (shown < 5) {
-				printf("  %7lld  %.200s\n", n, t ? t : "");
+				out_printf("  %7lld  %.200s\n", n, t ? t : "");
 				shown++;
 			}
 		}
 		if (groups > shown)
-			printf("  ... %lld more signature%s: sipscan report lists them all\n",
+			out_printf("  ... %lld more signature%s: sipscan report lists them all\n",
 			       groups - shown, groups - shown == 1 ? "" : "s");
 		(void)total;
 	}
@@ -219,23 +272,23 @@ static int print_rows(sqlite3 *db, const char *sql, int kind)
 		long long n = sqlite3_column_int64(st, 1);
 		switch (kind) {
 		case 0:
-			printf("%s%s %lld", first ? "" : ", ", a ? a : "-", n);
+			out_printf("%s%s %lld", first ? "" : ", ", a ? a : "-", n);
 			break;
 		case 1: {
 			const char *lo = (const char *)sqlite3_column_text(st, 2);
 			const char *hi = (const char *)sqlite3_column_text(st, 3);
-			printf("  %-30s %s .. %s  (%lld records)\n", a ? a : "(no host in the log)",
+			out_printf("  %-30s %s .. %s  (%lld records)\n", a ? a : "(no host in the log)",
 			       lo ? lo : "-", hi ? hi : "-", n);
 			break;
 		}
 		default:
-			printf("  %7lld  %.200s\n", n, a ? a : "");
+			out_printf("  %7lld  %.200s\n", n, a ? a : "");
 			break;
 		}
 		first = 0;
 	}
 	if (kind == 0)
-		printf("%s\n", first ? "none" : "");
+		out_printf("%s\n", first ? "none" : "");
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? SIP_OK : SIP_EDB;
 }
@@ -311,17 +364,23 @@ static int summary(sip_store *s, const sip_ingest_list *l)
 		total += f->records;
 		written += f->new_records;
 	}
-	printf("files: %zu ingested, %zu unchanged, %zu skipped, %zu partial, %zu failed\n",
+	out_printf("files: %zu ingested, %zu unchanged, %zu skipped, %zu partial, %zu failed\n",
 	       counts[SIP_FILE_INGESTED], counts[SIP_FILE_UNCHANGED],
 	       counts[SIP_FILE_SKIPPED], counts[SIP_FILE_PARTIAL], counts[SIP_FILE_FAILED]);
 	for (size_t i = 0; i < l->n; i++) {
 		const sip_ingest_file *f = &l->v[i];
 		int st2 = f->status == SIP_FILE_UNCHANGED ? f->prev_status : f->status;
-		if (st2 == SIP_FILE_SKIPPED || st2 == SIP_FILE_PARTIAL || st2 == SIP_FILE_FAILED)
-			printf("  %s: %s%s: %s\n", f->path, sip_ingest_status_name(st2),
-			       f->status == SIP_FILE_UNCHANGED ? " (unchanged)" : "", f->error);
+		if (st2 == SIP_FILE_SKIPPED || st2 == SIP_FILE_PARTIAL || st2 == SIP_FILE_FAILED) {
+			sip_buf nb;
+			sip_buf_init(&nb, 0);
+			out_printf("  %s: %s%s: ", one_line(&nb, f->path),
+				   sip_ingest_status_name(st2),
+				   f->status == SIP_FILE_UNCHANGED ? " (unchanged)" : "");
+			out_printf("%s\n", one_line(&nb, f->error));
+			sip_buf_release(&nb);
+		}
 	}
-	printf("records: %llu in these files, %llu written now\n",
+	out_printf("records: %llu in these files, %llu written now\n",
 	       (unsigned long long)total, (unsigned long long)written);
 
 	/* The statistics cover the files of this run (a temp table of ids). */
@@ -345,17 +404,17 @@ static int summary(sip_store *s, const sip_ingest_list *l)
 		return SIP_OK;
 	if ((rc = fill_stats(s)))
 		return rc;
-	printf("  by kind: ");
+	out_printf("  by kind: ");
 	rc |= print_rows(db, "SELECT value, sum(records) FROM file_stats WHERE what = 'kind'"
 			 " AND file_id IN run_files GROUP BY value ORDER BY value", 0);
-	printf("  by level: ");
+	out_printf("  by level: ");
 	rc |= print_rows(db, "SELECT value, sum(records) FROM file_stats WHERE what = 'level'"
 			 " AND file_id IN run_files GROUP BY value ORDER BY value", 0);
-	printf("hosts:\n");
+	out_printf("hosts:\n");
 	rc |= print_rows(db, "SELECT value, sum(records), min(first_ts), max(last_ts)"
 			 " FROM file_stats WHERE what = 'host' AND file_id IN run_files"
 			 " GROUP BY value ORDER BY value", 1);
-	printf("top errors:\n");
+	out_printf("top errors:\n");
 	rc |= print_rows(db, "SELECT value, sum(records) AS n FROM file_stats"
 			 " WHERE what = 'error' AND file_id IN run_files"
 			 " GROUP BY value ORDER BY n DESC, value LIMIT 10", 2);
@@ -527,8 +586,13 @@ int cmd_analyze(int argc, char **argv)
 			ret = SIP_EXIT_INPUT;
 		if (st == SIP_FILE_PARTIAL || st == SIP_FILE_FAILED)
 			sip_print_diag(&f->diag);
-		else if (st == SIP_FILE_SKIPPED && f->named)
-			fprintf(stderr, "sipscan: %s: skipped: %s\n", f->path, f->error);
+		else if (st == SIP_FILE_SKIPPED && f->named) {
+			sip_buf nb;
+			sip_buf_init(&nb, 0);
+			fprintf(stderr, "sipscan: %s: skipped: ", one_line(&nb, f->path));
+			fprintf(stderr, "%s\n", one_line(&nb, f->error));
+			sip_buf_release(&nb);
+		}
 	}
 	if (rc) {
 		sip_print_diag(&diag);
@@ -540,8 +604,10 @@ int cmd_analyze(int argc, char **argv)
 			sqlite3_errmsg(sip_store_db(s)));
 		ret = SIP_EXIT_DB;
 	}
-	if (fflush(stdout) != 0 && ret == SIP_EXIT_OK)
-		ret = SIP_EXIT_INTERNAL;
+	if (fflush(stdout) != 0 && ret == SIP_EXIT_OK) {
+		fprintf(stderr, "sipscan: cannot write to stdout: %s\n", strerror(errno));
+		ret = SIP_EXIT_OUTPUT;
+	}
 out:
 	sip_analysis_free(an);
 	sip_topology_free(topo);

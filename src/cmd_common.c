@@ -6,7 +6,9 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "buf.h"
 #include "cmd.h"
 
 int sip_usage_error(const char *verb, const char *fmt, ...)
@@ -30,10 +32,23 @@ int sip_option_error(const char *verb, int c, char **argv)
 	return sip_usage_error(verb, "unknown option '%s'", arg);
 }
 
+/* One line on stderr, its log-borne parts (file names, record texts)
+   unable to drive the terminal. */
+static void print_line(const char *prefix, const char *msg)
+{
+	sip_buf b;
+
+	sip_buf_init(&b, 0);
+	sip_buf_add_safe(&b, msg, strlen(msg), 0);
+	fprintf(stderr, "sipscan: %s%s\n", prefix, b.p ? b.p : "");
+	sip_buf_release(&b);
+}
+
 void sip_print_diag(const sip_diag *d)
 {
 	char buf[2200];
-	fprintf(stderr, "sipscan: %s\n", sip_diag_format(d, buf, sizeof buf));
+
+	print_line("", sip_diag_format(d, buf, sizeof buf));
 }
 
 void sip_print_warning(void *ctx, const sip_diag *d)
@@ -41,8 +56,7 @@ void sip_print_warning(void *ctx, const sip_diag *d)
 	char buf[2200];
 	(void)ctx;
 	/* code 0: a note ("note: ..." is in the message) */
-	fprintf(stderr, "sipscan: %s%s\n", d->code ? "warning: " : "",
-		sip_diag_format(d, buf, sizeof buf));
+	print_line(d->code ? "warning: " : "", sip_diag_format(d, buf, sizeof buf));
 }
 
 const char *sip_db_path(const char *opt_db)

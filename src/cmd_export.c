@@ -16,6 +16,7 @@
  * exported as stored: its data blobs (zstd frames) as lowercase hex, like
  * any other blob.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,8 +217,8 @@ out:
 	sqlite3_close(db);
 	sip_buf_release(&sql);
 	if (fflush(stdout) != 0 && ret == SIP_EXIT_OK) {
-		fprintf(stderr, "sipscan: error writing to stdout\n");
-		ret = SIP_EXIT_INTERNAL;
+		fprintf(stderr, "sipscan: cannot write to stdout: %s\n", strerror(errno));
+		ret = SIP_EXIT_OUTPUT;
 	}
 	return ret;
 }

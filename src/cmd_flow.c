@@ -23,6 +23,7 @@
  * a response (the reason read from the Start-Line of the record's text).
  * No message with the Call-ID: a message on stderr and exit 6.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -380,8 +381,8 @@ out:
 	sip_buf_release(&json);
 	sip_buf_release(&msgs);
 	if (fflush(stdout) != 0 && ret == SIP_EXIT_OK) {
-		fprintf(stderr, "sipscan: error writing to stdout\n");
-		ret = SIP_EXIT_INTERNAL;
+		fprintf(stderr, "sipscan: cannot write to stdout: %s\n", strerror(errno));
+		ret = SIP_EXIT_OUTPUT;
 	}
 	return ret;
 }

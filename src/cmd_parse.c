@@ -22,6 +22,7 @@
  * `data` does the same for the Data: pairs, keeping their spelling.
  * Strings are valid UTF-8: invalid bytes become U+FFFD.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,8 +283,8 @@ int cmd_parse(int argc, char **argv)
 		out.file = strcmp(argv[i], "-") ? argv[i] : "<stdin>";
 		rc = sip_scan_file(argv[i], &so, print_record, &out, &res, &d);
 		if (out.failed) {
-			fprintf(stderr, "sipscan: error writing to stdout\n");
-			worst = SIP_EXIT_INTERNAL;
+			fprintf(stderr, "sipscan: cannot write to stdout: %s\n", strerror(errno));
+			worst = SIP_EXIT_OUTPUT;
 			break;
 		}
 		if (rc) {
@@ -299,8 +300,8 @@ int cmd_parse(int argc, char **argv)
 		}
 	}
 	if (fflush(stdout) != 0 && worst == SIP_EXIT_OK) {
-		fprintf(stderr, "sipscan: error writing to stdout\n");
-		worst = SIP_EXIT_INTERNAL;
+		fprintf(stderr, "sipscan: cannot write to stdout: %s\n", strerror(errno));
+		worst = SIP_EXIT_OUTPUT;
 	}
 	sip_buf_release(&out.line);
 	return worst;

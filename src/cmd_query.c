@@ -15,6 +15,7 @@
  * prints one array per result set, jsonl just goes on.  Blobs print as
  * lowercase hex (use `show` or `export records` for the record text).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -136,8 +137,8 @@ out:
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	if (fflush(stdout) != 0 && ret == SIP_EXIT_OK) {
-		fprintf(stderr, "sipscan: error writing to stdout\n");
-		ret = SIP_EXIT_INTERNAL;
+		fprintf(stderr, "sipscan: cannot write to stdout: %s\n", strerror(errno));
+		ret = SIP_EXIT_OUTPUT;
 	}
 	return ret;
 }

@@ -2,12 +2,17 @@
  * cmd_report.c -- `sipscan report [--db PATH] [--format text|md|json|html]
  *                 [--output FILE]`
  *
- * Writes the report of report.h to stdout, or to FILE atomically: into a
- * temporary file next to FILE (FILE.tmpXXXXXX), renamed over FILE only
- * when the whole report was written and flushed, removed otherwise.
+ * Writes the report of report.h to stdout, or to FILE.  A regular file (or
+ * a path that does not exist yet) is written atomically: into a temporary
+ * file next to it (FILE.tmpXXXXXX), renamed over it only when the whole
+ * report was written and flushed, removed otherwise.  A symlink is
+ * followed (its target is replaced, the link stays a link); anything else
+ * -- a FIFO, a terminal, a device -- is written to directly, never
+ * replaced.  A write that fails exits SIP_EXIT_OUTPUT.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +35,8 @@ int cmd_report(int argc, char **argv)
 	sip_report_format fmt = SIP_REPORT_TEXT;
 	sqlite3 *db = NULL;
 	FILE *out = stdout;
-	char *tmp = NULL;
+	char *tmp = NULL, target[2 * PATH_MAX + 2];
+	int direct = 0;
 	sip_diag d;
 	int opt, ret = SIP_EXIT_OK, rc;
 
@@ -60,55 +66,94 @@ int cmd_report(int argc, char **argv)
 		return SIP_EXIT_DB;
 	}
 	if (output) {
-		size_t n = strlen(output) + 16;
-		int fd;
-		if (!(tmp = malloc(n))) {
-			ret = SIP_EXIT_INTERNAL;
-			goto out;
-		}
-		snprintf(tmp, n, "%s.tmpXXXXXX", output);
-		if ((fd = mkstemp(tmp)) < 0 || !(out = fdopen(fd, "w"))) {
-			fprintf(stderr, "sipscan report: cannot write %s: %s\n", output,
-				strerror(errno));
-			if (fd >= 0) {
-				close(fd);
-				unlink(tmp);
+		struct stat sb;
+		/* Follow a symlink to what it names: the link stays, its
+		   target is written (created when it does not exist yet). */
+		if (realpath(output, target)) {
+			output = target;
+		} else if (lstat(output, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+			char link[PATH_MAX];
+			ssize_t k = readlink(output, link, sizeof link - 1);
+			const char *slash = strrchr(output, '/');
+			if (k <= 0) {
+				fprintf(stderr, "sipscan report: cannot read the link %s: %s\n",
+					output, strerror(errno));
+				ret = SIP_EXIT_OUTPUT;
+				goto out;
 			}
-			free(tmp);
-			tmp = NULL;
-			out = NULL;
-			ret = SIP_EXIT_INTERNAL;
-			goto out;
+			link[k] = 0;
+			if (link[0] == '/' || !slash)
+				snprintf(target, sizeof target, "%s", link);
+			else
+				snprintf(target, sizeof target, "%.*s%s",
+					 (int)(slash - output + 1), output, link);
+			output = target;
 		}
-		fchmod(fd, 0644);
+		if (stat(output, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+			/* a FIFO, a device, a terminal: write to it, never
+			   rename over it */
+			if (S_ISDIR(sb.st_mode) || !(out = fopen(output, "w"))) {
+				fprintf(stderr, "sipscan report: cannot write %s: %s\n", output,
+					S_ISDIR(sb.st_mode) ? "is a directory" : strerror(errno));
+				out = NULL;
+				ret = SIP_EXIT_OUTPUT;
+				goto out;
+			}
+			direct = 1;
+		} else {
+			size_t n = strlen(output) + 16;
+			int fd;
+			if (!(tmp = malloc(n))) {
+				ret = SIP_EXIT_INTERNAL;
+				goto out;
+			}
+			snprintf(tmp, n, "%s.tmpXXXXXX", output);
+			if ((fd = mkstemp(tmp)) < 0 || !(out = fdopen(fd, "w"))) {
+				fprintf(stderr, "sipscan report: cannot write %s: %s\n", output,
+					strerror(errno));
+				if (fd >= 0) {
+					close(fd);
+					unlink(tmp);
+				}
+				free(tmp);
+				tmp = NULL;
+				out = NULL;
+				ret = SIP_EXIT_OUTPUT;
+				goto out;
+			}
+			fchmod(fd, 0644);
+		}
 	}
 	rc = sip_report_write(db, fmt, out, &d);
 	if (rc) {
 		sip_print_diag(&d);
-		ret = sip_exit_code(rc) == SIP_EXIT_INPUT ? SIP_EXIT_INTERNAL : sip_exit_code(rc);
+		ret = rc == SIP_EIO ? SIP_EXIT_OUTPUT :
+		      sip_exit_code(rc) == SIP_EXIT_INPUT ? SIP_EXIT_INTERNAL : sip_exit_code(rc);
 	}
 	if (output) {
 		if (fclose(out) != 0 && !ret) {
 			fprintf(stderr, "sipscan report: cannot write %s: %s\n", output,
 				strerror(errno));
-			ret = SIP_EXIT_INTERNAL;
+			ret = SIP_EXIT_OUTPUT;
 		}
 		out = NULL;
-		if (ret) {
+		if (direct) {
+			/* nothing to rename */
+		} else if (ret) {
 			unlink(tmp);
 		} else if (rename(tmp, output) != 0) {
 			fprintf(stderr, "sipscan report: cannot rename %s to %s: %s\n", tmp,
 				output, strerror(errno));
 			unlink(tmp);
-			ret = SIP_EXIT_INTERNAL;
+			ret = SIP_EXIT_OUTPUT;
 		}
 	}
 out:
 	free(tmp);
 	sqlite3_close(db);
 	if (!output && fflush(stdout) != 0 && ret == SIP_EXIT_OK) {
-		fprintf(stderr, "sipscan: error writing to stdout\n");
-		ret = SIP_EXIT_INTERNAL;
+		fprintf(stderr, "sipscan report: cannot write to stdout: %s\n", strerror(errno));
+		ret = SIP_EXIT_OUTPUT;
 	}
 	return ret;
 }

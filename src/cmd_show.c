@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "dbopen.h"
@@ -33,6 +34,7 @@ int cmd_show(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
+		{ "raw", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *opt_db = NULL;
@@ -41,7 +43,8 @@ int cmd_show(int argc, char **argv)
 	sip_store_text_reader *tr = NULL;
 	sip_buf text;
 	sip_diag d;
-	int opt, ret = SIP_EXIT_OK;
+	int opt, ret = SIP_EXIT_OK, raw = 0;
+	sip_buf safe;
 
 	opterr = 0;
 	optind = 1;
@@ -50,12 +53,21 @@ int cmd_show(int argc, char **argv)
 		case 'd':
 			opt_db = optarg;
 			break;
+		case 'r':
+			raw = 1;
+			break;
 		default:
 			return sip_option_error("show", opt, argv);
 		}
 	}
 	if (optind >= argc)
 		return sip_usage_error("show", "no record id given");
+	/* The original bytes go to a file or a pipe; a terminal gets them with
+	   their control characters escaped (a log can hold sequences that
+	   drive it), unless --raw. */
+	if (!raw && !isatty(STDOUT_FILENO))
+		raw = 1;
+	sip_buf_init(&safe, 0);
 	for (int i = optind; i < argc; i++) {
 		long long id;
 		if (parse_id(argv[i], &id))
@@ -110,9 +122,22 @@ int cmd_show(int argc, char **argv)
 			ret = SIP_EXIT_DB;
 			continue;
 		}
-		printf("%s:%lld\n", (const char *)sqlite3_column_text(st, 0),
-		       (long long)sqlite3_column_int64(st, 1));
-		if (text.n && fwrite(text.p, 1, text.n, stdout) != text.n)
+		sip_buf_reset(&safe);
+		if (sip_buf_add_safe(&safe, (const char *)sqlite3_column_text(st, 0),
+				     (size_t)sqlite3_column_bytes(st, 0), 0)) {
+			ret = SIP_EXIT_INTERNAL;
+			break;
+		}
+		printf("%s:%lld\n", safe.p ? safe.p : "", (long long)sqlite3_column_int64(st, 1));
+		if (!raw) {
+			sip_buf_reset(&safe);
+			if (sip_buf_add_safe(&safe, text.p ? text.p : "", text.n, 1)) {
+				ret = SIP_EXIT_INTERNAL;
+				break;
+			}
+			if (safe.n && fwrite(safe.p, 1, safe.n, stdout) != safe.n)
+				break;
+		} else if (text.n && fwrite(text.p, 1, text.n, stdout) != text.n)
 			break;
 		if (text.n && text.p[text.n - 1] != '\n')
 			fputs(memchr(text.p, '\r', text.n) ? "\r\n" : "\n", stdout);
@@ -122,9 +147,10 @@ out:
 	sip_store_text_reader_free(tr);
 	sqlite3_close(db);
 	sip_buf_release(&text);
+	sip_buf_release(&safe);
 	if (fflush(stdout) != 0 && ret != SIP_EXIT_DB) {
-		fprintf(stderr, "sipscan: error writing to stdout\n");
-		ret = SIP_EXIT_INTERNAL;
+		fprintf(stderr, "sipscan: cannot write to stdout: %s\n", strerror(errno));
+		ret = SIP_EXIT_OUTPUT;
 	}
 	return ret;
 }

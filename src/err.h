@@ -84,7 +84,10 @@ enum sip_exit {
 	SIP_EXIT_DB = 3,        /* database cannot be opened, read or written */
 	SIP_EXIT_RULES = 4,     /* rule files invalid, or `rules test` failed */
 	SIP_EXIT_INTERNAL = 5,  /* out of memory or an internal error */
-	SIP_EXIT_NOTFOUND = 6   /* `show`/`flow`: nothing matched the id asked */
+	SIP_EXIT_NOTFOUND = 6,  /* `show`/`flow`: nothing matched the id asked */
+	SIP_EXIT_OUTPUT = 7     /* the output cannot be written (stdout, or the
+	                           file of --output): disk full, no such
+	                           directory, a closed pipe */
 };
 
 /* The exit code that a fatal sip_code maps to. */

@@ -174,7 +174,11 @@ int sip_html_escape(sip_buf *b, const char *s, size_t n)
 			continue;
 		}
 		len = sip_utf8_seq(u + i, n - i);
-		if (len) {
+		if (len == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0) {
+			/* C1 controls (CSI ...) */
+			rc = sip_buf_adds(b, "\xef\xbf\xbd");
+			i += 2;
+		} else if (len) {
 			rc = sip_buf_add(b, s + i, len);
 			i += len;
 		} else {
@@ -512,6 +516,24 @@ static int flush(FILE *out, sip_buf *b)
 	return SIP_OK;
 }
 
+/* flush for the text and Markdown reports: what came from a log (texts,
+   names, attribute values) may hold terminal control sequences. */
+static int flush_safe(FILE *out, sip_buf *b)
+{
+	sip_buf safe;
+	int rc;
+
+	sip_buf_init(&safe, 0);
+	if (sip_buf_add_safe(&safe, b->p ? b->p : "", b->n, 1)) {
+		sip_buf_release(&safe);
+		return SIP_ENOMEM;
+	}
+	rc = flush(out, &safe);
+	sip_buf_release(&safe);
+	sip_buf_reset(b);
+	return rc;
+}
+
 /* The file path and line of record id, into path/line (path "" if none). */
 static int record_place(report *r, sqlite3_stmt *st, long long id, sip_buf *raw,
 			char *path, size_t pathsz, long long *line)
@@ -614,7 +636,7 @@ static int write_text(report *r, FILE *out, int md)
 			sip_buf_printf(&b, " | %s | %s |\n", nz(f->first), nz(f->last));
 		}
 	}
-	if ((rc = flush(out, &b)))
+	if ((rc = flush_safe(out, &b)))
 		goto out;
 	for (size_t i = 0; i < r->nf; i++) {
 		finding *f = &r->f[i];
@@ -669,7 +691,7 @@ static int write_text(report *r, FILE *out, int md)
 				sip_buf_addc(&b, '\n');
 			}
 		}
-		if ((rc = flush(out, &b)))
+		if ((rc = flush_safe(out, &b)))
 			goto out;
 	}
 	if (r->nf < (size_t)r->nf_total)
@@ -719,7 +741,7 @@ static int write_text(report *r, FILE *out, int md)
 			sip_buf_printf(&b, "%8lld  %s (%lld error records, %lld responses >= 400)\n",
 				       p->n, nz(p->name), p->a, p->b);
 	}
-	rc = flush(out, &b);
+	rc = flush_safe(out, &b);
 out:
 	sip_buf_release(&b);
 	sip_buf_release(&t);
