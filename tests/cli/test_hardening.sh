@@ -1,0 +1,150 @@
+#!/bin/sh
+# test_hardening.sh SIPSCAN -- what was done to sipscan on purpose and did
+# not hold (issue 13), one section per item; each check fails on the
+# sipscan before the fix.
+set -u
+SIPSCAN=$1
+. "$(dirname "$0")/lib.sh"
+
+FE=$S/lync2010-fe-owa.log
+EDGE=$S/ocs2007r2-edge.log
+
+# ---- 1. stdin runs never replace each other ---------------------------------
+DB=$T/stdin.db
+"$SIPSCAN" analyze --quiet --db "$DB" - <"$FE" 2>/dev/null
+gzip -dc "$S/sfb-edge-federation.log.gz" | "$SIPSCAN" analyze --quiet --db "$DB" - 2>/dev/null
+check "stdin: two runs, two inputs" "$(q "$DB" "SELECT count(*), count(DISTINCT path), sum(records) FROM files")" "2|2|127"
+check "stdin: the first run's findings kept" \
+	"$(q "$DB" "SELECT count FROM findings WHERE rule_id = 'PEER-NOT-CONFIGURED'")" 5
+"$SIPSCAN" analyze --quiet --db "$DB" --name edge - <"$EDGE" 2>/dev/null
+"$SIPSCAN" analyze --quiet --db "$DB" --name edge - <"$EDGE" 2>/dev/null
+check "stdin: --name, run again, replaces itself only" \
+	"$(q "$DB" "SELECT count(*), sum(records) FROM files; SELECT records FROM files WHERE path = 'stdin:edge'")" "3|145
+18"
+"$SIPSCAN" analyze --db "$DB" --name "" - <"$EDGE" >/dev/null 2>&1
+check "stdin: empty --name is a usage error" "$?" 2
+
+# ---- 2. no terminal control sequence from a log reaches the screen --------
+ESC=$(printf '\033')
+BEL=$(printf '\007')
+CSI=$(printf '\302\233')
+cat >"$T/evil.log" <<EOF
+TL_ERROR(TF_CONNECTION) [0]0AC0.1278::03/14/2012-09:12:03.367.0000047e (SIPStack,SIPAdminLog::TraceConnectionRecord:SIPAdminLog.cpp(160))\$\$begin_record
+LogType: connection
+Severity: error
+Text: The peer is not a configured server on this network interface
+Transport: TLS
+Data: fqdn="${ESC}]0;pwned${BEL}evil${ESC}[2J.example${CSI}31m"
+Peer: 10.0.1.40:59609
+\$\$end_record
+TL_ERROR(TF_CONNECTION) [0]0AC0.1278::03/14/2012-09:12:04.367.0000047f (SIPStack,CSIPConnection::Fail:SIPConnection.cpp(10))( 0000000000000001 ) Exit - bell${BEL} back$(printf '\010')space ${ESC}[31mred $(printf '\377\376') bad utf-8
+EOF
+cp "$T/evil.log" "$T/$(printf 'evil\033[2Jname.log')"
+DB=$T/evil.db
+has_ctl() { LC_ALL=C grep -c "$(printf '[\001-\010\013-\014\016-\037\177]')" "$1"; }
+has_c1() { LC_ALL=C grep -c "$(printf '\302[\200-\237]')" "$1"; }
+"$SIPSCAN" analyze --db "$DB" "$T" >"$T/an.out" 2>"$T/an.err"
+check "escape: analyze stdout has no control character" "$(has_ctl "$T/an.out")" 0
+check "escape: analyze stdout has no C1 control" "$(has_c1 "$T/an.out")" 0
+check "escape: analyze stderr has no control character" "$(has_ctl "$T/an.err")" 0
+contains "escape: the escape is visible" "$(cat "$T/an.out")" '\x1b]0;pwned\x07evil'
+for fmt in text md html; do
+	"$SIPSCAN" report --db "$DB" --format $fmt >"$T/r.$fmt" 2>&1
+	check "escape: report $fmt has no control character" "$(has_ctl "$T/r.$fmt")" 0
+	check "escape: report $fmt has no C1 control" "$(has_c1 "$T/r.$fmt")" 0
+done
+"$SIPSCAN" show --db "$DB" 1 >"$T/show.pipe"
+head -n 8 "$T/evil.log" >"$T/want.raw"
+tail -n +2 "$T/show.pipe" >"$T/got.raw"
+check "escape: show into a pipe keeps the original bytes" "$(cmp -s "$T/got.raw" "$T/want.raw"; echo $?)" 0
+if command -v script >/dev/null 2>&1; then
+	script -qec "$SIPSCAN show --db $DB 1" /dev/null >"$T/show.tty" 2>&1
+	check "escape: show on a terminal escapes" "$(has_ctl "$T/show.tty" | tr -d ' ')" 0
+	script -qec "$SIPSCAN show --raw --db $DB 1" /dev/null >"$T/show.raw" 2>&1
+	check "escape: show --raw on a terminal keeps them" "$(has_ctl "$T/show.raw" | tr -d ' ')" 1
+fi
+
+# ---- 3. report --output never replaces what is not a regular file ---------
+DB=$T/r.db
+"$SIPSCAN" analyze --quiet --db "$DB" "$EDGE" 2>/dev/null
+ln -s "$T/target.md" "$T/link.md"
+"$SIPSCAN" report --db "$DB" --output "$T/link.md"
+check "output: through a dangling symlink: exit" "$?" 0
+check "output: the link is still a link" "$([ -L "$T/link.md" ] && echo link)" link
+check "output: its target was written" "$(head -n 1 "$T/target.md")" "SIPSCAN REPORT"
+"$SIPSCAN" report --db "$DB" --output "$T/link.md"
+check "output: again: still a link" "$([ -L "$T/link.md" ] && echo link)" link
+mkfifo "$T/fifo"
+cat "$T/fifo" >"$T/from-fifo" &
+"$SIPSCAN" report --db "$DB" --output "$T/fifo"
+check "output: a FIFO: exit" "$?" 0
+wait
+check "output: a FIFO stays a FIFO" "$([ -p "$T/fifo" ] && echo fifo)" fifo
+check "output: the report came through it" "$(head -n 1 "$T/from-fifo")" "SIPSCAN REPORT"
+if [ -w /dev/full ]; then
+	"$SIPSCAN" report --db "$DB" --output /dev/full 2>"$T/full.err"
+	check "output: /dev/full: exit 7" "$?" 7
+	check "output: /dev/full is still a device" "$([ -c /dev/full ] && echo dev)" dev
+fi
+"$SIPSCAN" report --db "$DB" --output /nonexistent/r.md 2>"$T/nodir.err"
+check "output: no such directory: exit 7" "$?" 7
+contains "output: no such directory: says so" "$(cat "$T/nodir.err")" "/nonexistent/r.md"
+if [ -w /dev/full ]; then
+	"$SIPSCAN" analyze --db "$DB" "$EDGE" >/dev/full 2>"$T/full2.err"
+	check "output: analyze > /dev/full: exit 7" "$?" 7
+	contains "output: analyze > /dev/full: says so" "$(cat "$T/full2.err")" "cannot write to stdout"
+fi
+
+# ---- 4. the analyze lock is the database's, whatever path names it -------
+mkdir "$T/real"
+ln -s "$T/real" "$T/alias"
+cp "$FE" "$T/real/a.log"
+cp "$EDGE" "$T/real/b.log"
+"$SIPSCAN" analyze --quiet --db "$T/real/l.db" "$T/real/a.log" 2>/dev/null &
+p1=$!
+"$SIPSCAN" analyze --quiet --db "$T/alias/l.db" "$T/real/b.log" 2>"$T/lock2.err" &
+p2=$!
+wait $p1; r1=$?
+wait $p2; r2=$?
+check "lock: both writers succeed" "$r1 $r2" "0 0"
+check "lock: no constraint failure" "$(grep -c UNIQUE "$T/lock2.err")" 0
+check "lock: both files ingested" "$(q "$T/real/l.db" "SELECT group_concat(status) FROM files")" "ingested,ingested"
+check "lock: one lock file" "$(ls "$T/real" | grep -c -- '-lock$')" 1
+
+# ---- 5. readers work after a kill during a commit (a hot journal) --------
+DB=$T/hot.db
+"$SIPSCAN" analyze --quiet --db "$DB" "$FE" 2>/dev/null
+sh -c 'printf "PRAGMA cache_size=2;\nBEGIN;\nUPDATE record_rows SET text = coalesce(text, \"\") || hex(randomblob(200));\nUPDATE chunks SET data = randomblob(5000);\n.shell kill -9 \$PPID\n" | sqlite3 "$1"' sh "$DB" >/dev/null 2>&1
+check "hot journal: left by the kill" "$([ -s "$DB-journal" ] && echo yes)" yes
+"$SIPSCAN" query --db "$DB" "SELECT count(*) FROM records" >"$T/hq.out" 2>&1
+check "hot journal: query" "$?:$(tail -n 1 "$T/hq.out" | tr -d '\r')" "0:66"
+"$SIPSCAN" report --db "$DB" >/dev/null 2>&1
+check "hot journal: report" "$?" 0
+"$SIPSCAN" show --db "$DB" 1 >/dev/null 2>&1
+check "hot journal: show" "$?" 0
+"$SIPSCAN" export --db "$DB" --format jsonl files >/dev/null 2>&1
+check "hot journal: export" "$?" 0
+"$SIPSCAN" flow --db "$DB" a6d665ab6baba3e2d13ef5d169997725 >/dev/null 2>&1
+check "hot journal: flow" "$?" 0
+check "hot journal: rolled back, sound" "$(q "$DB" "PRAGMA integrity_check; SELECT count(*) FROM records WHERE length(text) > 1000")" "ok
+0"
+
+# ---- 10. options anywhere, one message style --------------------------------
+DB=$T/opt.db
+cp "$S/topology.csv" "$T/pools.csv"
+"$SIPSCAN" analyze "$FE" --db "$DB" --topology "$T/pools.csv" --quiet >"$T/o.out" 2>&1
+check "options: after the paths: exit" "$?" 0
+check "options: --topology after the path was read" "$(q "$DB" "SELECT count(*) > 0 FROM topology")" 1
+check "options: no file named --topology" "$(q "$DB" "SELECT count(*) FROM files")" 1
+for cmd in analyze parse query report show flow export; do
+	"$SIPSCAN" $cmd --db >/dev/null 2>"$T/e.err"
+	r=$?
+	[ $cmd = parse ] && contains "options: parse --db is unknown" "$(head -n 1 "$T/e.err")" "unknown option '--db'"
+	[ $cmd != parse ] && check "options: $cmd --db without a value" "$r:$(head -n 1 "$T/e.err")" \
+		"2:sipscan $cmd: option '--db' requires a value"
+	"$SIPSCAN" $cmd --bogus >/dev/null 2>"$T/e.err"
+	check "options: $cmd --bogus" "$?:$(head -n 1 "$T/e.err")" "2:sipscan $cmd: unknown option '--bogus'"
+done
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
