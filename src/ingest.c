@@ -192,8 +192,23 @@ static int walk_dir(walk *w, const char *dir, const struct stat *st, int depth)
 	w->seen[w->nseen].dev = st->st_dev;
 	w->seen[w->nseen].ino = st->st_ino;
 	w->nseen++;
-	if (depth > 64 || !(d = opendir(dir)))
-		return SIP_OK; /* unreadable directory: nothing to add */
+	if (depth > 64 || !(d = opendir(dir))) {
+		/* Not read: said, counted, in the exit status too. */
+		int err = errno;
+		sip_ingest_file *f = list_push(w->l, dir, 0);
+		if (!f)
+			return SIP_ENOMEM;
+		f->status = SIP_FILE_FAILED;
+		if (depth > 64)
+			set_file_error(f, NULL, SIP_EIO, "directory deeper than 64 levels: "
+				       "not walked (name it on the command line)");
+		else {
+			char msg[300];
+			snprintf(msg, sizeof msg, "cannot read the directory: %s", strerror(err));
+			set_file_error(f, NULL, SIP_EIO, msg);
+		}
+		return SIP_OK;
+	}
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;

@@ -108,6 +108,7 @@ struct sip_reader {
 
 	/* options */
 	size_t max_line;
+	uint64_t skip_limit;     /* 0, or give up on a line longer than this */
 	sip_warn_fn warn;
 	void *warn_ctx;
 	uint64_t start_offset, start_line;
@@ -875,6 +876,17 @@ static int take_long(sip_reader *r, sip_line *line)
 				    skipped - (uint64_t)cr > 0, consumed);
 		}
 		skipped += r->dlen - k;
+		if (r->skip_limit && skipped > r->skip_limit) {
+			/* /dev/zero, or any endless text without a line break
+			   where a trace should start: give up */
+			r->state = ST_ERR;
+			sip_diag_set(&r->err, SIP_EFORMAT, r->name, r->lineno,
+				     "not a trace: no line break in the first %llu MiB",
+				     (unsigned long long)(r->skip_limit >> 20));
+			if (line)
+				memset(line, 0, sizeof *line);
+			return -1;
+		}
 		if (r->dlen > k)
 			last = r->dbuf[r->dlen - 1];
 		consumed += src_len(r, r->dbuf + k, r->dlen - k);
@@ -916,8 +928,11 @@ int sip_reader_next(sip_reader *r, sip_line *line, sip_diag *diag)
 			return emit(r, line, p, n, eol, trunc, consumed);
 		}
 		r->scan = r->dlen;
-		if (r->dlen - r->dpos > r->max_line)
-			return take_long(r, line);
+		if (r->dlen - r->dpos > r->max_line) {
+			if (take_long(r, line) < 0)
+				goto fail;
+			return 1;
+		}
 		if (r->dpos && r->dcap - r->dlen < r->dcap / 2) {
 			memmove(r->dbuf, r->dbuf + r->dpos, r->dlen - r->dpos);
 			r->dlen -= r->dpos;
@@ -1044,6 +1059,11 @@ int sip_reader_open_mem(sip_reader **out, const void *buf, size_t n,
 	(*out)->src_regular = 1;
 	(*out)->src_size = (*out)->mem_n;
 	return SIP_OK;
+}
+
+void sip_reader_set_skip_limit(sip_reader *r, uint64_t bytes)
+{
+	r->skip_limit = bytes;
 }
 
 int sip_reader_is_gzip(const sip_reader *r)

@@ -100,6 +100,15 @@ int sip_reader_open_mem(sip_reader **out, const void *buf, size_t n,
 int sip_reader_next(sip_reader *r, sip_line *line, sip_diag *diag);
 
 /* What was detected (valid after the first sip_reader_next call). */
+/*
+ * Give up (sip_reader_next returns -1, SIP_EFORMAT "no line break in the
+ * first N MiB") on a line that runs on for more than bytes without a line
+ * break; 0 = never.  src/scan.c sets it while it looks for a format, so an
+ * endless input that is no trace (/dev/zero) ends; a trace may then hold
+ * lines of any length.
+ */
+void sip_reader_set_skip_limit(sip_reader *r, uint64_t bytes);
+
 int sip_reader_is_gzip(const sip_reader *r);
 int sip_reader_gzip_members(const sip_reader *r); /* members started so far */
 enum sip_encoding sip_reader_encoding(const sip_reader *r);

@@ -47,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <pcre2.h>
 
@@ -250,6 +251,9 @@ static void lit_index_release(lit_index *x);
 struct sip_rules {
 	sip_rule **r;
 	size_t n, cap;
+	uint32_t *idx;         /* open addressing on id: rule index + 1, 0 =
+	                          empty; idx_cap a power of two, >= 2n */
+	size_t idx_cap;
 	int layer;
 	uint32_t max_groups;
 	uint64_t version;      /* bumped by every add: contexts rebuild their
@@ -426,6 +430,7 @@ void sip_rules_free(sip_rules *rs)
 	for (size_t i = 0; i < rs->n; i++)
 		rule_free(rs->r[i]);
 	free(rs->r);
+	free(rs->idx);
 	lit_index_release(&rs->lx);
 	free(rs);
 }
@@ -440,12 +445,50 @@ const sip_rule *sip_rules_at(const sip_rules *rs, size_t i)
 {
 	return rs && i < rs->n ? rs->r[i] : NULL;
 }
+/* The slot of id in rs->idx: where it is, or the empty slot it would take.
+   (A 40,000-rule catalogue was quadratic on a linear search.) */
+static size_t id_slot(const sip_rules *rs, const char *id)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t mask = rs->idx_cap - 1, i;
+
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	for (i = (size_t)h & mask; rs->idx[i]; i = (i + 1) & mask)
+		if (!strcmp(rs->r[rs->idx[i] - 1]->id, id))
+			break;
+	return i;
+}
+
+/* Room in the id index for one more rule.  0 or SIP_ENOMEM. */
+static int idx_reserve(sip_rules *rs)
+{
+	size_t cap = rs->idx_cap ? rs->idx_cap : 128;
+	uint32_t *old = rs->idx;
+
+	if (rs->idx && 2 * (rs->n + 1) <= rs->idx_cap)
+		return 0;
+	while (2 * (rs->n + 1) > cap)
+		cap *= 2;
+	if (!(rs->idx = calloc(cap, sizeof *rs->idx))) {
+		rs->idx = old;
+		return SIP_ENOMEM;
+	}
+	free(old);
+	rs->idx_cap = cap;
+	for (size_t i = 0; i < rs->n; i++)
+		rs->idx[id_slot(rs, rs->r[i]->id)] = (uint32_t)(i + 1);
+	return 0;
+}
+
 const sip_rule *sip_rules_find(const sip_rules *rs, const char *id)
 {
-	for (size_t i = 0; rs && i < rs->n; i++)
-		if (!strcmp(rs->r[i]->id, id))
-			return rs->r[i];
-	return NULL;
+	size_t k;
+
+	if (!rs || !rs->idx)
+		return NULL;
+	k = id_slot(rs, id);
+	return rs->idx[k] ? rs->r[rs->idx[k] - 1] : NULL;
 }
 const char *sip_rule_id(const sip_rule *r) { return r->id; }
 const char *sip_rule_title(const sip_rule *r) { return r->title; }
@@ -1644,21 +1687,27 @@ static int section_finish(loader *ld)
 			r->litreq[r->nlitreq++] = r->conds[i].litmask;
 
 	/* Add or override. */
-	for (size_t i = 0; i < ld->rs->n; i++) {
-		sip_rule *o = ld->rs->r[i];
-		if (strcmp(o->id, r->id))
-			continue;
-		if (o->layer == r->layer) {
-			lerr(ld, r->line, 7, "duplicate id '%s' (first defined at %s:%llu)",
-			     r->id, o->file, (unsigned long long)o->line);
-			bad = 1;
+	if (idx_reserve(ld->rs))
+		goto nomem;
+	{
+		size_t k = id_slot(ld->rs, r->id);
+		if (ld->rs->idx[k]) {
+			size_t i = ld->rs->idx[k] - 1;
+			sip_rule *o = ld->rs->r[i];
+			if (o->layer == r->layer) {
+				lerr(ld, r->line, 7, "duplicate id '%s' (first defined at %s:%llu)",
+				     r->id, o->file, (unsigned long long)o->line);
+				bad = 1;
+				goto out;
+			}
+			rule_free(o);
+			ld->rs->r[i] = r;
+			r = NULL;
 			goto out;
 		}
-		rule_free(o);
-		ld->rs->r[i] = r;
-		r = NULL;
-		goto out;
 	}
+	if (ld->rs->n >= UINT32_MAX - 1)
+		goto nomem;
 	if (ld->rs->n == ld->rs->cap) {
 		size_t cap = ld->rs->cap ? ld->rs->cap * 2 : 64;
 		sip_rule **nr = realloc(ld->rs->r, cap * sizeof(*nr));
@@ -1667,7 +1716,9 @@ static int section_finish(loader *ld)
 		ld->rs->r = nr;
 		ld->rs->cap = cap;
 	}
-	ld->rs->r[ld->rs->n++] = r;
+	ld->rs->r[ld->rs->n] = r;
+	ld->rs->idx[id_slot(ld->rs, r->id)] = (uint32_t)(ld->rs->n + 1);
+	ld->rs->n++;
 	r = NULL;
 	goto out;
 nomem:
@@ -1952,7 +2003,28 @@ int sip_rules_add_dir(sip_rules *rs, const char *dir, sip_rules_errors *err,
 		size_t len = 0;
 		int r1;
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		{
+			/* a FIFO or a device named *.rules would block the
+			   read, or never end */
+			struct stat sb;
+			if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+				rc = sip_diag_set(diag, SIP_ERULE, path, 0,
+						  "not a regular file: not read");
+				if (err && err->fn)
+					err->fn(err->ctx, diag);
+				if (err)
+					err->count++;
+				continue;
+			}
+		}
 		r1 = read_file(path, &text, &len, diag);
+		if (r1 == SIP_ERULE && err) {
+			/* over the size cap: an error of the file, reported like
+			   the others (not "0 errors") */
+			if (err->fn)
+				err->fn(err->ctx, diag);
+			err->count++;
+		}
 		if (!r1)
 			r1 = sip_rules_add_text(rs, path, text, len, err, diag);
 		free(text);

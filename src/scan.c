@@ -115,7 +115,9 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		sc.warn_ctx = opts->warn_ctx;
 	}
 
-	/* 1. Keep the first lines for probing. */
+	/* 1. Keep the first lines for probing (giving up on a first line
+	   without an end: an endless input that is no trace). */
+	sip_reader_set_skip_limit(r, SIP_PROBE_SKIP_LIMIT);
 	for (;;) {
 		if (ps.n == SIP_PROBE_LINES || ps.text.n >= SIP_PROBE_BYTES) {
 			got = 1;
@@ -129,6 +131,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 			goto out;
 	}
 	probe_fix(&ps);
+	sip_reader_set_skip_limit(r, 0);
 	res->gzip = sip_reader_is_gzip(r);
 	res->gzip_members = sip_reader_gzip_members(r);
 	res->encoding = sip_reader_encoding(r);

@@ -15,6 +15,9 @@
 #include "reader.h"
 #include "record.h"
 
+/* How long a line without a break may run while no format is known yet. */
+#define SIP_PROBE_SKIP_LIMIT ((uint64_t)64 << 20)
+
 typedef struct sip_scan_opts {
 	size_t max_line;         /* reader cap; 0 = default */
 	size_t max_record;       /* parser cap; 0 = default */

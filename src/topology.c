@@ -34,7 +34,49 @@ typedef struct topo_entry {
 struct sip_topology {
 	topo_entry *e;
 	size_t n, cap;
+	uint32_t *idx;     /* open addressing on (fqdn, source): entry index
+	                      + 1, 0 = empty; a power of two >= 2n (300,000
+	                      entries were quadratic on a linear search) */
+	size_t idx_cap;
 };
+
+static size_t entry_slot(const sip_topology *t, const char *fqdn, const char *source)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t mask = t->idx_cap - 1, i;
+
+	for (const unsigned char *p = (const unsigned char *)fqdn; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	h = (h ^ 0xff) * 1099511628211ull;
+	for (const unsigned char *p = (const unsigned char *)source; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	for (i = (size_t)h & mask; t->idx[i]; i = (i + 1) & mask) {
+		const topo_entry *e = &t->e[t->idx[i] - 1];
+		if (!strcmp(e->fqdn, fqdn) && !strcmp(e->source, source))
+			break;
+	}
+	return i;
+}
+
+static int index_reserve(sip_topology *t)
+{
+	size_t cap = t->idx_cap ? t->idx_cap : 64;
+	uint32_t *old = t->idx;
+
+	if (t->idx && 2 * (t->n + 1) <= t->idx_cap)
+		return 0;
+	while (2 * (t->n + 1) > cap)
+		cap *= 2;
+	if (!(t->idx = calloc(cap, sizeof *t->idx))) {
+		t->idx = old;
+		return SIP_ENOMEM;
+	}
+	free(old);
+	t->idx_cap = cap;
+	for (size_t i = 0; i < t->n; i++)
+		t->idx[entry_slot(t, t->e[i].fqdn, t->e[i].source)] = (uint32_t)(i + 1);
+	return 0;
+}
 
 sip_topology *sip_topology_new(void)
 {
@@ -51,6 +93,7 @@ void sip_topology_free(sip_topology *t)
 		free(t->e[i].source);
 	}
 	free(t->e);
+	free(t->idx);
 	free(t);
 }
 
@@ -138,9 +181,12 @@ int sip_topology_add(sip_topology *t, const char *fqdn, size_t n,
 		source = "";
 	if (!kind)
 		kind = "";
-	for (size_t i = 0; i < t->n; i++)
-		if (!strcmp(t->e[i].fqdn, name) && !strcmp(t->e[i].source, source))
-			return SIP_OK;
+	if (index_reserve(t))
+		return SIP_ENOMEM;
+	if (t->idx[entry_slot(t, name, source)])
+		return SIP_OK;
+	if (t->n >= UINT32_MAX - 1)
+		return SIP_ENOMEM;
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 16;
 		topo_entry *ne = realloc(t->e, cap * sizeof(*ne));
@@ -159,6 +205,7 @@ int sip_topology_add(sip_topology *t, const char *fqdn, size_t n,
 		free(e->source);
 		return SIP_ENOMEM;
 	}
+	t->idx[entry_slot(t, e->fqdn, e->source)] = (uint32_t)(t->n + 1);
 	t->n++;
 	return SIP_OK;
 }
@@ -419,7 +466,17 @@ int sip_topology_load_file(sip_topology *t, const char *path, sip_diag *diag)
 		rc = sip_diag_set(diag, SIP_EIO, path, 0, "read error");
 		goto out;
 	}
-	rc = sip_topology_load_mem(t, buf, n, path, diag);
+	{
+		size_t before = t->n;
+		rc = sip_topology_load_mem(t, buf, n, path, diag);
+		/* a file with nothing sipscan recognises is a mistake (the wrong
+		   export, a binary file), not a topology of 0 entries */
+		if (!rc && t->n == before)
+			rc = sip_diag_set(diag, SIP_EFORMAT, path, 0,
+					  "no FQDN found: expected one FQDN per line, or the "
+					  "Export-Csv of Get-CsTrustedApplicationPool, "
+					  "Get-CsTrustedApplicationComputer or Get-CsPool");
+	}
 out:
 	if (fp)
 		fclose(fp);
