@@ -112,6 +112,7 @@ int cmd_export(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "csv-formulas", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *opt_db = NULL, *name;
@@ -125,6 +126,7 @@ int cmd_export(int argc, char **argv)
 	memset(&ro, 0, sizeof ro);
 	ro.format = SIP_RENDER_JSONL;
 	ro.blob_text = decode_raw;
+	ro.csv_guard = 1;       /* a log's text is no formula: see render.h */
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":d:f:", longopts, NULL)) != -1) {
@@ -140,6 +142,9 @@ int cmd_export(int argc, char **argv)
 			else
 				return sip_usage_error("export", "unknown format '%s' "
 						       "(jsonl or csv)", optarg);
+			break;
+		case 'F':
+			ro.csv_guard = 0;
 			break;
 		default:
 			return sip_option_error("export", opt, argv);

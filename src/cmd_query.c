@@ -44,6 +44,7 @@ int cmd_query(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "csv-guard", no_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *opt_db = NULL, *sql, *p;
@@ -66,6 +67,9 @@ int cmd_query(int argc, char **argv)
 			if (sip_render_format_parse(optarg, &ro.format))
 				return sip_usage_error("query", "unknown format '%s' "
 						       "(table, csv, json or jsonl)", optarg);
+			break;
+		case 'G':
+			ro.csv_guard = 1;
 			break;
 		default:
 			return sip_option_error("query", opt, argv);

@@ -16,7 +16,7 @@
 
 static const sip_cmd commands[] = {
 	{ "analyze", cmd_analyze,
-	  "analyze [--db PATH] [--jobs N] [--topology FILE]... [--rules DIR]... [--trusted-domains LIST] [--quiet] PATH...",
+	  "analyze [--db PATH] [--jobs N] [--topology FILE]... [--rules DIR]... [--trusted-domains LIST] [--name LABEL] [--quiet] PATH...",
 	  "read trace files into the database and name the cause and fix of each failure",
 	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n"
 	  "  --jobs N         threads to use, 1..64 (default: the cores): N - 1 parse\n"
@@ -28,6 +28,9 @@ static const sip_cmd commands[] = {
 	  "                   the database (repeatable; replaces the stored topology)\n"
 	  "  --rules DIR      add the *.rules files of DIR to the built-in catalogue;\n"
 	  "                   a rule with a built-in id replaces it (repeatable)\n"
+	  "  --name LABEL     the name of standard input ('-') in the database:\n"
+	  "                   stdin:LABEL; again with the same LABEL replaces it\n"
+	  "                   (default: a new name on every run, never replacing)\n"
 	  "  --trusted-domains LIST\n"
 	  "                   the Trusted Domain List (TrustModelData) the clients\n"
 	  "                   are configured with, comma-separated, for the trust\n"
@@ -45,11 +48,14 @@ static const sip_cmd commands[] = {
 	  "  --format jsonl   one JSON object per record (the default and only format)\n"
 	  "  FILE             a server trace, client log or SIP messages, plain or\n"
 	  "                   gzip; '-' reads stdin\n" },
-	{ "query", cmd_query, "query [--db PATH] [--format table|csv|json|jsonl] SQL",
+	{ "query", cmd_query, "query [--db PATH] [--format table|csv|json|jsonl] [--csv-guard] SQL",
 	  "run read-only SQL over the database and print the rows",
 	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n"
 	  "  --format F       table (default on a terminal), csv (default otherwise,\n"
 	  "                   RFC 4180, CRLF), json (array per statement) or jsonl\n"
+	  "  --csv-guard      csv: put a ' before a text cell that starts with =, +,\n"
+	  "                   -, @, a tab or a CR, so a spreadsheet shows it and does\n"
+	  "                   not run it as a formula\n"
 	  "  SQL              one or more ';'-separated statements; a statement that\n"
 	  "                   writes is refused (exit 3); blobs print as hex\n" },
 	{ "report", cmd_report, "report [--db PATH] [--format text|md|json|html] [--output FILE]",
@@ -57,9 +63,12 @@ static const sip_cmd commands[] = {
 	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n"
 	  "  --format F       text (default), md, json or html (one self-contained file)\n"
 	  "  --output FILE    write to FILE (atomically) instead of stdout\n" },
-	{ "show", cmd_show, "show [--db PATH] ID...",
+	{ "show", cmd_show, "show [--db PATH] [--raw] ID...",
 	  "print records' original text exactly as in the log",
 	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n"
+	  "  --raw            the original bytes on a terminal too (by default a\n"
+	  "                   terminal gets control characters escaped; a file or\n"
+	  "                   a pipe always gets the original bytes)\n"
 	  "  ID               a records.id; each is preceded by a 'file:line' line;\n"
 	  "                   an unknown id exits 6 after the others are printed\n" },
 	{ "flow", cmd_flow, "flow [--db PATH] [--format text|json] [--width N] CALL-ID",
@@ -68,10 +77,13 @@ static const sip_cmd commands[] = {
 	  "  --format F       text (a ladder, default) or json\n"
 	  "  --width N        text width, 60..240 (default 120)\n"
 	  "  CALL-ID          the Call-ID; no message with it exits 6\n" },
-	{ "export", cmd_export, "export [--db PATH] [--format jsonl|csv] TABLE|VIEW",
+	{ "export", cmd_export, "export [--db PATH] [--format jsonl|csv] [--csv-formulas] TABLE|VIEW",
 	  "stream a table or view as JSON lines or CSV",
 	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n"
-	  "  --format F       jsonl (default) or csv (RFC 4180, CRLF)\n"
+	  "  --format F       jsonl (default) or csv (RFC 4180, CRLF); csv puts a '\n"
+	  "                   before a text cell that starts with =, +, -, @, a tab\n"
+	  "                   or a CR, so a spreadsheet does not run it as a formula\n"
+	  "  --csv-formulas   csv: write such cells as they are\n"
 	  "  TABLE|VIEW       e.g. records, findings, errors; records (and views that\n"
 	  "                   hold the record text) get a raw column with the original\n"
 	  "                   text of the record; other blobs are printed as hex\n" },

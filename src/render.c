@@ -226,6 +226,12 @@ static int render_flat(sqlite3_stmt *st, const sip_render_opts *o, FILE *out,
 				if (i)
 					rc = sip_buf_addc(&line, ',');
 				sip_buf_reset(&tmp);
+				if (!rc && o->csv_guard && sqlite3_column_type(st, i) == SQLITE_TEXT) {
+					const unsigned char *c = sqlite3_column_text(st, i);
+					if (c && (*c == '=' || *c == '+' || *c == '-' || *c == '@' ||
+						  *c == '\t' || *c == '\r'))
+						rc = sip_buf_addc(&tmp, '\'');
+				}
 				if (!rc)
 					rc = cell_text(&tmp, st, i, o);
 				if (!rc)

@@ -48,6 +48,10 @@ typedef struct sip_render_opts {
 	size_t max_cell;         /* table: widest cell in columns; 0 = 40 */
 	sip_render_blob_fn blob_text; /* may be NULL */
 	void *blob_ctx;
+	int csv_guard;           /* csv: a text cell that starts with = + - @,
+	                            a tab or a CR gets a ' before it, so a
+	                            spreadsheet shows it instead of running it
+	                            as a formula (numbers are left alone) */
 } sip_render_opts;
 
 /* "table", "csv", "json", "jsonl" -> *f; returns 0, or -1 when unknown. */

@@ -580,6 +580,14 @@ static void upper(char *dst, size_t n, const char *s)
 
 /* Markdown-safe copy of s: < > & as entities (no raw HTML reaches the
    ticket), | escaped in tables, newlines as blanks in tables. */
+/*
+ * s as Markdown text that renders as itself: HTML specials as entities, and
+ * the characters that make links, images, emphasis and code spans ('[',
+ * ']', '*', '`' and '\\'; an '_' inside a word is no emphasis in
+ * CommonMark, and SIP names are full of them) backslash-escaped, so that a value from a log (an fqdn
+ * "![i](http://evil.example/px.png)") cannot make the ticket load a remote
+ * image or show a link it does not hold.
+ */
 static const char *md_text(sip_buf *tmp, const char *s, int table)
 {
 	sip_buf_reset(tmp);
@@ -590,6 +598,10 @@ static const char *md_text(sip_buf *tmp, const char *s, int table)
 		case '&': sip_buf_adds(tmp, "&amp;"); break;
 		case '|': sip_buf_adds(tmp, table ? "\\|" : "|"); break;
 		case '\r': case '\n': sip_buf_addc(tmp, table ? ' ' : *c); break;
+		case '\\': case '`': case '*': case '[': case ']':
+			sip_buf_addc(tmp, '\\');
+			sip_buf_addc(tmp, *c);
+			break;
 		default: sip_buf_addc(tmp, *c); break;
 		}
 	}
@@ -619,7 +631,8 @@ static int write_text(report *r, FILE *out, int md)
 		       r->first_ts ? r->first_ts : "-", r->last_ts ? r->last_ts : "-");
 	sip_buf_printf(&b, "%shosts:   ", md ? "- " : "  ");
 	for (size_t i = 0; i < r->nhosts; i++)
-		sip_buf_printf(&b, "%s%s", i ? ", " : "", r->hosts[i]);
+		sip_buf_printf(&b, "%s%s", i ? ", " : "",
+			       md ? md_text(&t, r->hosts[i], 0) : r->hosts[i]);
 	sip_buf_adds(&b, r->nhosts ? "\n" : "(none recorded)\n");
 
 	sip_buf_printf(&b, md ? "\n## Findings (%lld)\n\n" : "\nFINDINGS (%lld)\n", r->nf_total);
@@ -735,8 +748,8 @@ static int write_text(report *r, FILE *out, int md)
 	for (size_t i = 0; i < r->npeers; i++) {
 		pair *p = &r->peers[i];
 		if (md)
-			sip_buf_printf(&b, "| %s | %lld | %lld | %lld |\n", nz(p->name), p->n,
-				       p->a, p->b);
+			sip_buf_printf(&b, "| %s | %lld | %lld | %lld |\n", md_text(&t, p->name, 1),
+				       p->n, p->a, p->b);
 		else
 			sip_buf_printf(&b, "%8lld  %s (%lld error records, %lld responses >= 400)\n",
 				       p->n, nz(p->name), p->a, p->b);
