@@ -332,9 +332,10 @@ static int fill_stats(sip_store *s)
 		rc = SIP_EDB;
 	/* a database of an earlier version: say why the first summary waits */
 	if (!rc && records >= 1000000)
-		fprintf(stderr, "sipscan: counting the %llu records of %zu file%s stored before"
-			" schema 3, once, for the summary\n", (unsigned long long)records, n,
-			n == 1 ? "" : "s");
+		fprintf(stderr, "sipscan: counting the %llu records of %zu file%s whose"
+			" statistics are not stored (stored before schema 3, or past the"
+			" per-file bounds), once, for the summary\n",
+			(unsigned long long)records, n, n == 1 ? "" : "s");
 	if (!rc && n && !(rc = sip_store_begin(s, &d))) {
 		for (size_t i = 0; !rc && i < n; i++)
 			rc = sip_store_stats_fill(s, ids[i], &d);

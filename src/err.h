@@ -23,7 +23,7 @@ typedef enum sip_code {
 	SIP_EIO = 2,        /* cannot open / read / stat a file */
 	SIP_EGZIP = 3,      /* damaged gzip stream: truncated, corrupt, CRC */
 	SIP_ETOOLONG = 4,   /* a line longer than the cap (a warning) */
-	SIP_EFORMAT = 5,    /* not a SIPStack trace (no parser recognises it) */
+	SIP_EFORMAT = 5,    /* not a trace (no parser recognises it) */
 	SIP_EENCODING = 6,  /* undecodable text encoding */
 	SIP_EDB = 7,        /* SQLite error: open, schema, write */
 	SIP_ERULE = 8,      /* malformed rule file or rule */

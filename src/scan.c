@@ -93,6 +93,34 @@ static void probe_fix(probe_set *ps)
 		ps->lines[i].p = ps->text.p ? ps->text.p + ps->starts[i] : "";
 }
 
+/* The container format whose magic bytes start p, or NULL: archives and
+   compressors sipscan does not open (gzip it does). */
+static const char *container_of(const char *p, size_t n, const char **hint)
+{
+	static const struct {
+		const char *magic;
+		size_t n;
+		const char *name, *hint;
+	} m[] = {
+		{ "PK\x03\x04", 4, "a zip archive", "extract it (unzip) and analyze the folder" },
+		{ "PK\x05\x06", 4, "an empty zip archive", "there is nothing in it" },
+		{ "\x28\xb5\x2f\xfd", 4, "a zstd file", "decompress it (zstd -d) first" },
+		{ "BZh", 3, "a bzip2 file", "decompress it (bunzip2) first" },
+		{ "\xfd" "7zXZ\x00", 6, "an xz file", "decompress it (unxz) first" },
+		{ "7z\xbc\xaf\x27\x1c", 6, "a 7-Zip archive", "extract it (7z x) and analyze the folder" },
+		{ "Rar!\x1a\x07", 6, "a RAR archive", "extract it and analyze the folder" },
+		{ "\xd0\xcf\x11\xe0", 4, "an Office document", "save the trace as text" },
+		{ "%PDF", 4, "a PDF document", "save the trace as text" },
+	};
+
+	for (size_t i = 0; p && i < sizeof m / sizeof m[0]; i++)
+		if (n >= m[i].n && !memcmp(p, m[i].magic, m[i].n)) {
+			*hint = m[i].hint;
+			return m[i].name;
+		}
+	return NULL;
+}
+
 static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		       sip_record_fn fn, void *ctx, sip_scan_result *res,
 		       sip_diag *diag)
@@ -171,17 +199,22 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 			rc = rdiag.code ? rdiag.code : SIP_EIO;
 			goto out;
 		}
-		if (ps.n == 0)
+		const char *hint, *what = ps.n ? container_of(ps.lines[0].p,
+							       ps.lines[0].n, &hint) : NULL;
+		if (what)
 			rc = sip_diag_set(diag, SIP_EFORMAT, sip_reader_name(r), 0,
-					  "empty input, not a SIPStack trace");
+					  "%s, not a trace: %s", what, hint);
+		else if (ps.n == 0)
+			rc = sip_diag_set(diag, SIP_EFORMAT, sip_reader_name(r), 0,
+					  "empty input, not a trace");
 		else if (ps.n == 1)
 			rc = sip_diag_set(diag, SIP_EFORMAT, sip_reader_name(r), 0,
-					  "not a SIPStack trace (no TL_ record "
-					  "header in its first line)");
+					  "not a trace (no SIPStack record header, client log "
+					  "line or SIP message in its first line)");
 		else
 			rc = sip_diag_set(diag, SIP_EFORMAT, sip_reader_name(r), 0,
-					  "not a SIPStack trace (no TL_ record "
-					  "header in its first %zu lines)", ps.n);
+					  "not a trace (no SIPStack record header, client log "
+					  "line or SIP message in its first %zu lines)", ps.n);
 		goto out;
 	}
 	res->parser = ops->name;

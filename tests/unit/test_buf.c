@@ -101,7 +101,7 @@ static void test_diag_format(void)
 	sip_diag_set(&d, SIP_ETOOLONG, "a.log", 7, "line too long");
 	CHECK_STR(sip_diag_format(&d, buf, sizeof buf), "a.log:7: line too long");
 	sip_diag_set(&d, SIP_EFORMAT, "", 0, "%s", "");
-	CHECK_STR(sip_diag_format(&d, buf, sizeof buf), "not a SIPStack trace");
+	CHECK_STR(sip_diag_format(&d, buf, sizeof buf), "not a trace sipscan reads");
 	CHECK_STR(sip_strerror(SIP_EDB), "database error");
 	CHECK_STR(sip_strerror(999), "unknown error");
 	CHECK_STR(sip_strerror(-1), "unknown error");
