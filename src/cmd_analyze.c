@@ -586,7 +586,7 @@ int cmd_analyze(int argc, char **argv)
 		    (st == SIP_FILE_SKIPPED && f->named))
 			ret = SIP_EXIT_INPUT;
 		if (st == SIP_FILE_PARTIAL || st == SIP_FILE_FAILED)
-			sip_print_diag(&f->diag);
+			sip_print_diag(f->diag ? f->diag : &diag);
 		else if (st == SIP_FILE_SKIPPED && f->named) {
 			sip_buf nb;
 			sip_buf_init(&nb, 0);

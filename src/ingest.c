@@ -109,6 +109,8 @@ void sip_ingest_list_release(sip_ingest_list *l)
 	for (size_t i = 0; i < l->n; i++) {
 		free(l->v[i].path);
 		free(l->v[i].canon);
+		free(l->v[i].error);
+		free(l->v[i].diag);
 	}
 	free(l->v);
 	sip_ingest_list_init(l);
@@ -391,26 +393,36 @@ static int64_t min64(int64_t a, int64_t b)
 static void set_file_error(sip_ingest_file *f, const sip_diag *d, int code,
 			   const char *msg)
 {
-	sip_diag_clear(&f->diag);
-	if (d) {
-		f->diag = *d;
-	} else {
-		f->diag.code = code;
-		snprintf(f->diag.msg, sizeof f->diag.msg, "%s", msg);
-	}
-	if (!f->diag.code)
-		f->diag.code = code;
-	if (!f->diag.msg[0])
-		snprintf(f->diag.msg, sizeof f->diag.msg, "%s", sip_strerror(f->diag.code));
-	snprintf(f->diag.file, sizeof f->diag.file, "%s", f->path);
-	if (f->diag.line)
-		snprintf(f->error, sizeof f->error, "line %llu: %.900s",
-			 (unsigned long long)f->diag.line, f->diag.msg);
-	else if (f->diag.has_offset)
-		snprintf(f->error, sizeof f->error, "byte %llu: %.900s",
-			 (unsigned long long)f->diag.offset, f->diag.msg);
+	static sip_diag nomem;   /* when even a diagnostic cannot be had */
+	char error[1024];
+	sip_diag *g;
+
+	if (!f->diag && !(f->diag = malloc(sizeof *f->diag)))
+		g = &nomem;
 	else
-		snprintf(f->error, sizeof f->error, "%.1000s", f->diag.msg);
+		g = f->diag;
+	sip_diag_clear(g);
+	if (d) {
+		*g = *d;
+	} else {
+		g->code = code;
+		snprintf(g->msg, sizeof g->msg, "%s", msg);
+	}
+	if (!g->code)
+		g->code = code;
+	if (!g->msg[0])
+		snprintf(g->msg, sizeof g->msg, "%s", sip_strerror(g->code));
+	snprintf(g->file, sizeof g->file, "%s", f->path);
+	if (g->line)
+		snprintf(error, sizeof error, "line %llu: %.900s",
+			 (unsigned long long)g->line, g->msg);
+	else if (g->has_offset)
+		snprintf(error, sizeof error, "byte %llu: %.900s",
+			 (unsigned long long)g->offset, g->msg);
+	else
+		snprintf(error, sizeof error, "%.1000s", g->msg);
+	free(f->error);
+	f->error = strdup(error);
 }
 
 /* Decide what to do with f; on a database error returns the code. */
@@ -420,16 +432,19 @@ static int plan_file(sip_store *s, sip_ingest_file *f, sip_diag *diag)
 	struct stat st;
 	int fd = -1, rc = SIP_OK;
 	char fp_old[17], tail_old[17];
+	sip_store_file *pv = NULL;   /* the stored row: only while planning */
 
 	if (!strcmp(f->path, "-")) {
 		/* stdin is stored under its name (list_add), "-" without one */
 		if (!f->canon && !(f->canon = strdup("-")))
 			return sip_diag_set(diag, SIP_ENOMEM, f->path, 0, "out of memory");
-		if ((rc = sip_store_file_get(s, f->canon, &f->prev, diag)))
-			return rc;
-		f->file_id = f->prev.id;
+		if (!(pv = malloc(sizeof *pv)))
+			return sip_diag_set(diag, SIP_ENOMEM, f->path, 0, "out of memory");
+		rc = sip_store_file_get(s, f->canon, pv, diag);
+		f->file_id = pv->id;
 		f->action = ACT_FULL;
-		return SIP_OK;
+		free(pv);
+		return rc;
 	}
 	if (!realpath(f->path, canon) || (fd = open(canon, O_RDONLY | O_CLOEXEC)) < 0 ||
 	    fstat(fd, &st) != 0) {
@@ -451,40 +466,46 @@ static int plan_file(sip_store *s, sip_ingest_file *f, sip_diag *diag)
 			       : "the file shrank while it was read");
 		goto out;
 	}
-	if ((rc = sip_store_file_get(s, canon, &f->prev, diag)))
+	if (!(pv = malloc(sizeof *pv))) {
+		rc = sip_diag_set(diag, SIP_ENOMEM, f->path, 0, "out of memory");
 		goto out;
-	f->file_id = f->prev.id;
+	}
+	if ((rc = sip_store_file_get(s, canon, pv, diag)))
+		goto out;
+	f->prev.resume_offset = pv->resume_offset;
+	f->prev.resume_line = pv->resume_line;
+	memcpy(f->prev.first_ts, pv->first_ts, sizeof f->prev.first_ts);
+	memcpy(f->prev.last_ts, pv->last_ts, sizeof f->prev.last_ts);
+	f->file_id = pv->id;
 	f->action = ACT_FULL;
-	if (!f->prev.id)
+	if (!pv->id)
 		goto out;
-	if (!strcmp(f->prev.status, "ingested") || !strcmp(f->prev.status, "partial") ||
-	    !strcmp(f->prev.status, "skipped")) {
-		if (f->prev.size == f->size && f->prev.mtime == f->mtime &&
-		    !strcmp(f->prev.fingerprint, f->fingerprint)) {
+	if (!strcmp(pv->status, "ingested") || !strcmp(pv->status, "partial") ||
+	    !strcmp(pv->status, "skipped")) {
+		if (pv->size == f->size && pv->mtime == f->mtime &&
+		    !strcmp(pv->fingerprint, f->fingerprint)) {
 			f->action = ACT_NONE;
 			f->status = SIP_FILE_UNCHANGED;
-			f->prev_status = !strcmp(f->prev.status, "ingested") ? SIP_FILE_INGESTED
-				       : !strcmp(f->prev.status, "partial") ? SIP_FILE_PARTIAL
+			f->prev_status = !strcmp(pv->status, "ingested") ? SIP_FILE_INGESTED
+				       : !strcmp(pv->status, "partial") ? SIP_FILE_PARTIAL
 				       : SIP_FILE_SKIPPED;
-			f->records = f->prev.records;
-			if (f->prev_status != SIP_FILE_INGESTED) {
+			f->records = pv->records;
+			if (f->prev_status != SIP_FILE_INGESTED)
 				set_file_error(f, NULL, f->prev_status == SIP_FILE_SKIPPED
-					       ? SIP_EFORMAT : SIP_EIO, "");
-				snprintf(f->error, sizeof f->error, "%s", f->prev.error);
-				snprintf(f->diag.msg, sizeof f->diag.msg, "%s", f->prev.error);
-			}
+					       ? SIP_EFORMAT : SIP_EIO, pv->error);
 			goto out;
 		}
-		if (strcmp(f->prev.status, "skipped") && f->prev.size > 0 &&
-		    f->size > f->prev.size && f->prev.resume_line > 0 &&
-		    !hash_range(fd, 0, (size_t)min64(f->prev.size, FP_BYTES), fp_old) &&
-		    !strcmp(fp_old, f->prev.fingerprint) &&
-		    !hash_range(fd, f->prev.size - min64(f->prev.size, TAIL_BYTES),
-				(size_t)min64(f->prev.size, TAIL_BYTES), tail_old) &&
-		    !strcmp(tail_old, f->prev.tail_hash))
+		if (strcmp(pv->status, "skipped") && pv->size > 0 &&
+		    f->size > pv->size && f->prev.resume_line > 0 &&
+		    !hash_range(fd, 0, (size_t)min64(pv->size, FP_BYTES), fp_old) &&
+		    !strcmp(fp_old, pv->fingerprint) &&
+		    !hash_range(fd, pv->size - min64(pv->size, TAIL_BYTES),
+				(size_t)min64(pv->size, TAIL_BYTES), tail_old) &&
+		    !strcmp(tail_old, pv->tail_hash))
 			f->action = ACT_APPEND;
 	}
 out:
+	free(pv);
 	if (fd >= 0)
 		close(fd);
 	return rc;
@@ -1093,7 +1114,7 @@ static int finish_file(sip_store *s, job *j, sip_tally *t, sip_diag *diag)
 		set_file_error(f, &j->diag, j->rc, "");
 	}
 	snprintf(row.error, sizeof row.error, "%s",
-		 f->status == SIP_FILE_INGESTED ? "" : f->error);
+		 f->status == SIP_FILE_INGESTED || !f->error ? "" : f->error);
 	row.records = f->records;
 	if (f->action == ACT_APPEND && j->res.seeked)
 		row.lines = f->prev.resume_line - 1 + j->res.lines;

@@ -48,16 +48,21 @@ typedef struct sip_ingest_file {
 	int64_t file_id;      /* files.id, 0 when no row */
 	uint64_t records;     /* records of the file in the store after the run */
 	uint64_t new_records; /* records written by this run */
-	char error[1024];     /* why skipped / partial / failed, with the place
+	char *error;          /* why skipped / partial / failed, with the place
 	                         but not the file: "byte 7994: gzip stream
-	                         truncated" (also files.error) */
-	sip_diag diag;        /* the same as a diagnostic naming path, for
-	                         sip_print_diag(); code 0 when none */
+	                         truncated" (also files.error); NULL when none */
+	sip_diag *diag;       /* the same as a diagnostic naming path, for
+	                         sip_print_diag(); NULL when none.  Both are
+	                         allocated only for the files that need them:
+	                         a list of 100,000 files stays small. */
 	/* private to ingest.c */
 	int action;
 	int64_t size, mtime;
 	char fingerprint[17], tail_hash[17];
-	sip_store_file prev;
+	struct {               /* what the run keeps of the stored row */
+		uint64_t resume_offset, resume_line;
+		char first_ts[24], last_ts[24];
+	} prev;
 } sip_ingest_file;
 
 typedef struct sip_ingest_list {

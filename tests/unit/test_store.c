@@ -682,8 +682,13 @@ static int ingest_zstd(sip_store *s, const char *file, const char *db, int jobs,
 	CHECK_INT(sip_ingest_list_add(&l, file, db, &d), SIP_OK);
 	rc = sip_ingest_run(s, &l, &o, &d);
 	if (outcome && l.n) {
+		/* the list owns the strings: keep a copy of the error */
+		static char error[1100];
 		*outcome = l.v[0];
 		outcome->path = outcome->canon = NULL;
+		snprintf(error, sizeof error, "%s", l.v[0].error ? l.v[0].error : "");
+		outcome->error = error;
+		outcome->diag = NULL;
 	}
 	sip_ingest_list_release(&l);
 	return rc;
