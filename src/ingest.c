@@ -565,6 +565,20 @@ typedef struct host_count {
 	uint64_t n;
 } host_count;
 
+/* What a job needs while it is parsed and written: allocated by the
+   worker that takes it, freed by the writer once the file is written, so
+   that a run over 100,000 files holds a few of them, not one per file. */
+typedef struct job_state {
+	sip_scan_result res;
+	sip_diag diag;
+	sip_diag fatal_diag;
+	host_count hosts[MAX_HOSTS];
+	char first_ts[24], last_ts[24];
+} job_state;
+
+/* The state of a job when even that cannot be allocated (the run stops). */
+static job_state oom_state;
+
 typedef struct job {
 	sip_ingest_file *f;
 	/* queue, guarded by run.mu */
@@ -573,14 +587,17 @@ typedef struct job {
 	int done;
 	/* the worker's result (valid once done) */
 	int rc;
-	sip_scan_result res;
-	sip_diag diag;
 	int fatal;                   /* a sip_code that stops the run (eval
 	                                hook, compression), with fatal_diag */
-	sip_diag fatal_diag;
-	host_count hosts[MAX_HOSTS];
-	char first_ts[24], last_ts[24];
+	job_state *x;                /* NULL until a worker takes the job */
 } job;
+
+static void job_state_free(job *j)
+{
+	if (j->x && j->x != &oom_state)
+		free(j->x);
+	j->x = NULL;
+}
 
 typedef struct run {
 	pthread_mutex_t mu;
@@ -683,7 +700,7 @@ static int job_fatal(worker_ctx *w, int rc, const char *what)
 
 	if (!j->fatal) {
 		j->fatal = rc;
-		sip_diag_set(&j->fatal_diag, rc, j->f->path, 0, "%s: %s", what,
+		sip_diag_set(&j->x->fatal_diag, rc, j->f->path, 0, "%s: %s", what,
 			     sip_strerror(rc));
 	}
 	return rc;
@@ -824,16 +841,16 @@ static void note_host(job *j, sip_str host)
 
 	if (!host.p || !host.n)
 		return;
-	n = host.n < sizeof j->hosts[0].name - 1 ? host.n : sizeof j->hosts[0].name - 1;
+	n = host.n < sizeof j->x->hosts[0].name - 1 ? host.n : sizeof j->x->hosts[0].name - 1;
 	for (int i = 0; i < MAX_HOSTS; i++) {
-		if (!j->hosts[i].n) {
-			memcpy(j->hosts[i].name, host.p, n);
-			j->hosts[i].name[n] = 0;
-			j->hosts[i].n = 1;
+		if (!j->x->hosts[i].n) {
+			memcpy(j->x->hosts[i].name, host.p, n);
+			j->x->hosts[i].name[n] = 0;
+			j->x->hosts[i].n = 1;
 			return;
 		}
-		if (strlen(j->hosts[i].name) == n && !memcmp(j->hosts[i].name, host.p, n)) {
-			j->hosts[i].n++;
+		if (strlen(j->x->hosts[i].name) == n && !memcmp(j->x->hosts[i].name, host.p, n)) {
+			j->x->hosts[i].n++;
 			return;
 		}
 	}
@@ -890,10 +907,10 @@ static int on_record(void *ctx, const sip_record *rec)
 	b->n++;
 	note_host(j, rec->host);
 	if (rec->ts[0]) {
-		if (!j->first_ts[0] || strcmp(rec->ts, j->first_ts) < 0)
-			memcpy(j->first_ts, rec->ts, sizeof j->first_ts);
-		if (strcmp(rec->ts, j->last_ts) > 0)
-			memcpy(j->last_ts, rec->ts, sizeof j->last_ts);
+		if (!j->x->first_ts[0] || strcmp(rec->ts, j->x->first_ts) < 0)
+			memcpy(j->x->first_ts, rec->ts, sizeof j->x->first_ts);
+		if (strcmp(rec->ts, j->x->last_ts) > 0)
+			memcpy(j->x->last_ts, rec->ts, sizeof j->x->last_ts);
 	}
 	return 0;
 }
@@ -942,11 +959,11 @@ static void scan_job(run *r, job *j, worker_ctx *w)
 		so.resume_offset = f->prev.resume_offset;
 		so.resume_line = f->prev.resume_line;
 	}
-	sip_diag_clear(&j->diag);
+	sip_diag_clear(&j->x->diag);
 	if (r->o->eval && r->o->eval_thread_new && !w->eval_on) {
 		j->rc = job_fatal(w, SIP_ENOMEM, "starting the rules");
 	} else {
-		j->rc = sip_scan_file(f->path, &so, on_record, w, &j->res, &j->diag);
+		j->rc = sip_scan_file(f->path, &so, on_record, w, &j->x->res, &j->x->diag);
 		finish_scan(w);
 	}
 	if (w->cur)
@@ -991,6 +1008,13 @@ static void worker_release(worker_ctx *w)
 /* Parse the file of j; j is done when this returns. */
 static void run_job(run *r, job *j, worker_ctx *w)
 {
+	if (!j->x && !(j->x = calloc(1, sizeof *j->x))) {
+		/* no memory for its state: the run stops on this job */
+		j->x = &oom_state;
+		j->fatal = SIP_ENOMEM;
+		sip_diag_set(&oom_state.fatal_diag, SIP_ENOMEM, j->f->path, 0,
+			     "out of memory");
+	}
 	if (w->z) {
 		scan_job(r, j, w);
 		return;
@@ -1105,31 +1129,31 @@ static int finish_file(sip_store *s, job *j, sip_tally *t, sip_diag *diag)
 	} else if (j->rc == SIP_EFORMAT) {
 		snprintf(row.status, sizeof row.status, "skipped");
 		f->status = SIP_FILE_SKIPPED;
-		set_file_error(f, &j->diag, j->rc, "");
+		set_file_error(f, &j->x->diag, j->rc, "");
 	} else {
-		int nothing = j->res.bytes_in == 0 && j->res.records == 0 &&
+		int nothing = j->x->res.bytes_in == 0 && j->x->res.records == 0 &&
 			      f->action == ACT_FULL;
 		snprintf(row.status, sizeof row.status, nothing ? "failed" : "partial");
 		f->status = nothing ? SIP_FILE_FAILED : SIP_FILE_PARTIAL;
-		set_file_error(f, &j->diag, j->rc, "");
+		set_file_error(f, &j->x->diag, j->rc, "");
 	}
 	snprintf(row.error, sizeof row.error, "%s",
 		 f->status == SIP_FILE_INGESTED || !f->error ? "" : f->error);
 	row.records = f->records;
-	if (f->action == ACT_APPEND && j->res.seeked)
-		row.lines = f->prev.resume_line - 1 + j->res.lines;
+	if (f->action == ACT_APPEND && j->x->res.seeked)
+		row.lines = f->prev.resume_line - 1 + j->x->res.lines;
 	else
-		row.lines = j->res.lines;
-	if (j->res.records > 0) {
-		row.resume_offset = j->res.last_offset;
-		row.resume_line = j->res.last_line;
+		row.lines = j->x->res.lines;
+	if (j->x->res.records > 0) {
+		row.resume_offset = j->x->res.last_offset;
+		row.resume_line = j->x->res.last_line;
 	} else if (f->action == ACT_APPEND) {
 		row.resume_offset = f->prev.resume_offset;
 		row.resume_line = f->prev.resume_line;
 	}
 	for (int i = 0; i < MAX_HOSTS; i++)
-		if (j->hosts[i].n && (!best || j->hosts[i].n > best->n))
-			best = &j->hosts[i];
+		if (j->x->hosts[i].n && (!best || j->x->hosts[i].n > best->n))
+			best = &j->x->hosts[i];
 	if (f->action == ACT_APPEND) {
 		/* over the whole file, not just its tail: as a fresh run would */
 		if ((rc = file_host(s, f->file_id, row.host, sizeof row.host, diag)))
@@ -1137,8 +1161,8 @@ static int finish_file(sip_store *s, job *j, sip_tally *t, sip_diag *diag)
 	} else if (best) {
 		snprintf(row.host, sizeof row.host, "%.*s", (int)sizeof row.host - 1, best->name);
 	}
-	memcpy(row.first_ts, j->first_ts, sizeof row.first_ts);
-	memcpy(row.last_ts, j->last_ts, sizeof row.last_ts);
+	memcpy(row.first_ts, j->x->first_ts, sizeof row.first_ts);
+	memcpy(row.last_ts, j->x->last_ts, sizeof row.last_ts);
 	if (f->action == ACT_APPEND) {
 		if (f->prev.first_ts[0] && (!row.first_ts[0] ||
 					     strcmp(f->prev.first_ts, row.first_ts) < 0))
@@ -1147,9 +1171,9 @@ static int finish_file(sip_store *s, job *j, sip_tally *t, sip_diag *diag)
 			memcpy(row.last_ts, f->prev.last_ts, sizeof row.last_ts);
 	}
 	if ((rc = sip_store_file_finish(s, &row,
-					j->res.parser ? j->res.parser : NULL,
-					j->res.gzip ? "gzip" : NULL,
-					j->res.parser ? encoding_name(j->res.encoding) : NULL,
+					j->x->res.parser ? j->x->res.parser : NULL,
+					j->x->res.gzip ? "gzip" : NULL,
+					j->x->res.parser ? encoding_name(j->x->res.encoding) : NULL,
 					diag)))
 		return rc;
 	/* A grown file keeps the counts of the records before its last one
@@ -1321,7 +1345,18 @@ static int write_here(writer *w, job *j, sip_diag *diag)
 	return w->rc;
 }
 
+static int write_job_state(writer *w, job *j, sip_diag *diag);
+
+/* Write the file of j, then free its state. */
 static int write_job(writer *w, job *j, sip_diag *diag)
+{
+	int rc = write_job_state(w, j, diag);
+
+	job_state_free(j);
+	return rc;
+}
+
+static int write_job_state(writer *w, job *j, sip_diag *diag)
 {
 	sip_ingest_file *f = j->f;
 	uint64_t from_line = f->action == ACT_APPEND ? f->prev.resume_line : 0;
@@ -1339,7 +1374,7 @@ static int write_job(writer *w, job *j, sip_diag *diag)
 		return rc;
 	if (j->fatal) {
 		if (diag)
-			*diag = j->fatal_diag;
+			*diag = j->x->fatal_diag;
 		return j->fatal;
 	}
 	if ((rc = writer_begin(w, diag)) || (rc = finish_file(w->s, j, &w->tally, diag)))
@@ -1488,6 +1523,7 @@ out:
 			next = b->next;
 			batch_free(b);
 		}
+		job_state_free(&r.jobs[i]);
 	}
 	while (r.free_batches) {
 		batch *b = r.free_batches;
