@@ -129,6 +129,95 @@ check "hot journal: flow" "$?" 0
 check "hot journal: rolled back, sound" "$(q "$DB" "PRAGMA integrity_check; SELECT count(*) FROM records WHERE length(text) > 1000")" "ok
 0"
 
+# ---- 6. nothing not read goes unsaid ----------------------------------------
+d=$T/deep
+for i in $(seq 1 70); do d=$d/d; done
+mkdir -p "$d"
+cp "$EDGE" "$d/x.log"
+cp "$EDGE" "$T/deep/top.log"
+"$SIPSCAN" analyze --quiet --db "$T/deep.db" "$T/deep" >"$T/deep.out" 2>"$T/deep.err"
+check "skips: a directory too deep: exit 1" "$?" 1
+contains "skips: a directory too deep: named" "$(cat "$T/deep.err")" "directory deeper than 64 levels"
+check "skips: the rest read" "$(q "$T/deep.db" "SELECT count(*) FROM files WHERE status = 'ingested'")" 1
+if [ "$(id -u)" != 0 ]; then
+	mkdir -p "$T/locked/in"
+	cp "$EDGE" "$T/locked/in/x.log"
+	chmod 000 "$T/locked/in"
+	"$SIPSCAN" analyze --quiet --db "$T/locked.db" "$T/locked" >/dev/null 2>"$T/locked.err"
+	check "skips: an unreadable directory: exit 1" "$?" 1
+	contains "skips: an unreadable directory: named" "$(cat "$T/locked.err")" "cannot read the directory"
+	chmod 755 "$T/locked/in"
+fi
+if [ -r /dev/zero ]; then
+	timeout 60 "$SIPSCAN" parse /dev/zero >/dev/null 2>"$T/zero.err"
+	check "skips: /dev/zero ends: exit 1" "$?" 1
+	contains "skips: /dev/zero: why" "$(cat "$T/zero.err")" "no line break in the first 64 MiB"
+	timeout 60 "$SIPSCAN" analyze --quiet --db "$T/zero.db" /dev/zero >/dev/null 2>&1
+	check "skips: analyze /dev/zero ends: exit 1" "$?" 1
+fi
+
+# ---- 7. bounded memory for many files ---------------------------------------
+mkdir "$T/many"
+head -n 6 "$EDGE" >"$T/one.log"
+i=0
+while [ $i -lt 2000 ]; do cp "$T/one.log" "$T/many/t$i.log"; i=$((i + 1)); done
+if [ -x /usr/bin/time ]; then
+	/usr/bin/time -f '%M' -o "$T/rss1" "$SIPSCAN" analyze --quiet --db "$T/many.db" "$T/many" >/dev/null 2>&1
+	/usr/bin/time -f '%M' -o "$T/rss2" "$SIPSCAN" analyze --quiet --db "$T/many.db" "$T/many" >/dev/null 2>&1
+	# 2,000 files: 8.7 KB a file was 17 MB more than the process itself
+	check "memory: 2,000 files, first run under 60 MB" "$([ "$(tail -n 1 "$T/rss1")" -lt 61440 ] && echo ok)" ok
+	check "memory: 2,000 files, again under 40 MB" "$([ "$(tail -n 1 "$T/rss2")" -lt 40960 ] && echo ok)" ok
+fi
+check "memory: every file read" "$(q "$T/many.db" "SELECT count(*) FROM files WHERE status = 'ingested'")" 2000
+
+# ---- 8. loads are linear; bad topology and rule files say why ---------------
+awk 'BEGIN { for (i = 0; i < 40000; i++) printf "pool%d.contoso%d.com\n", i, i % 97 }' >"$T/topo.txt"
+start=$(date +%s)
+"$SIPSCAN" analyze --quiet --db "$T/topo.db" --topology "$T/topo.txt" "$EDGE" >/dev/null 2>&1
+check "loads: 40,000 FQDNs: exit" "$?" 0
+check "loads: 40,000 FQDNs in under 20 s" "$([ $(($(date +%s) - start)) -lt 20 ] && echo ok)" ok
+check "loads: 40,000 FQDNs stored" "$(q "$T/topo.db" "SELECT count(*) FROM topology")" 40000
+mkdir "$T/r40k"
+awk 'BEGIN { for (i = 0; i < 40000; i++) printf "[rule T-%d]\ntitle = t\nseverity = info\nmatch.text = xyzzy%d\ncause = c\nfix = f\n\n", i, i }' >"$T/r40k/a.rules"
+start=$(date +%s)
+"$SIPSCAN" rules check "$T/r40k" >"$T/r40k.out" 2>&1
+check "loads: 40,000 rules: exit" "$?" 0
+check "loads: 40,000 rules in under 30 s" "$([ $(($(date +%s) - start)) -lt 30 ] && echo ok)" ok
+printf 'T-1\n' >>"$T/r40k/a.rules"
+printf 'hello world\nno fqdn here\n' >"$T/bad-topo.txt"
+"$SIPSCAN" analyze --quiet --db "$T/bt.db" --topology "$T/bad-topo.txt" "$EDGE" >/dev/null 2>"$T/bt.err"
+check "loads: a topology with no FQDN: exit 2" "$?" 2
+contains "loads: a topology with no FQDN: why" "$(cat "$T/bt.err")" "no FQDN found"
+mkdir "$T/rf"
+mkfifo "$T/rf/x.rules"
+timeout 20 "$SIPSCAN" rules check "$T/rf" >"$T/rf.out" 2>&1
+check "loads: a FIFO named *.rules: exit 4, no hang" "$?" 4
+contains "loads: a FIFO named *.rules: why" "$(cat "$T/rf.out")" "not a regular file"
+rm "$T/rf/x.rules"
+head -c 17000000 /dev/zero | tr '\0' '#' >"$T/rf/big.rules"
+"$SIPSCAN" rules check "$T/rf" >"$T/rf.out" 2>&1
+check "loads: an oversized rule file: exit 4" "$?" 4
+contains "loads: an oversized rule file: why" "$(cat "$T/rf.out")" "larger than 16 MB"
+contains "loads: an oversized rule file: counted" "$(cat "$T/rf.out")" "1 error"
+
+# ---- 9. documents that cannot carry an attack --------------------------------
+sed 's/Data: fqdn=.*/Data: fqdn="![i](http:\/\/evil.example\/px.png)"/' "$T/evil.log" | head -n 8 >"$T/md.log"
+"$SIPSCAN" analyze --quiet --db "$T/md.db" "$T/md.log" >/dev/null 2>&1
+"$SIPSCAN" report --db "$T/md.db" --format md >"$T/r.md"
+check "documents: no image in the Markdown" "$(grep -c '!\[i\](' "$T/r.md")" 0
+contains "documents: the fqdn shown, escaped" "$(cat "$T/r.md")" '!\[i\](http://evil.example/px.png)'
+sqlite3 "$T/md.db" "UPDATE record_rows SET text = '=cmd|'' /C calc''!A0' WHERE id = 1; UPDATE record_rows SET fqdn = '@SUM(1)' WHERE id = 1"
+"$SIPSCAN" export --db "$T/md.db" --format csv records >"$T/e.csv"
+contains "documents: export csv neutralises formulas" "$(cat "$T/e.csv")" ",'=cmd|"
+contains "documents: export csv neutralises @" "$(cat "$T/e.csv")" "'@SUM(1)"
+"$SIPSCAN" export --db "$T/md.db" --format csv --csv-formulas records >"$T/e2.csv"
+contains "documents: --csv-formulas keeps them" "$(cat "$T/e2.csv")" ',=cmd|'
+"$SIPSCAN" query --db "$T/md.db" --format csv --csv-guard "SELECT text FROM records WHERE id = 1" >"$T/q.csv"
+contains "documents: query --csv-guard" "$(cat "$T/q.csv")" "'=cmd|"
+"$SIPSCAN" query --db "$T/md.db" "SELECT fts3_tokenizer('simple', x'0100000000000000')" >/dev/null 2>"$T/fts.err"
+check "documents: fts3_tokenizer with a pointer refused" "$?" 3
+contains "documents: fts3_tokenizer: why" "$(cat "$T/fts.err")" "fts3tokenize disabled"
+
 # ---- 10. options anywhere, one message style --------------------------------
 DB=$T/opt.db
 cp "$S/topology.csv" "$T/pools.csv"
@@ -145,6 +234,25 @@ for cmd in analyze parse query report show flow export; do
 	"$SIPSCAN" $cmd --bogus >/dev/null 2>"$T/e.err"
 	check "options: $cmd --bogus" "$?:$(head -n 1 "$T/e.err")" "2:sipscan $cmd: unknown option '--bogus'"
 done
+
+# ---- 11. messages that say what happened -----------------------------------
+cp "$EDGE" "$T/a.log"
+( cd "$T" && gzip -c a.log >/dev/null )
+printf 'PK\003\004\024\000\000\000' >"$T/a.zip"
+printf '\050\265\057\375\000\000' >"$T/a.zst"
+printf 'BZh91AY&SY' >"$T/a.bz2"
+printf '\3757zXZ\000\000' >"$T/a.xz"
+printf '7z\274\257\047\034\000' >"$T/a.7z"
+for f in a.zip a.zst a.bz2 a.xz a.7z; do
+	"$SIPSCAN" parse "$T/$f" >/dev/null 2>"$T/c.err"
+	check "messages: $f: exit 1" "$?" 1
+done
+"$SIPSCAN" parse "$T/a.zip" 2>&1 | grep -q "a zip archive, not a trace: extract it"
+check "messages: a zip is named" "$?" 0
+"$SIPSCAN" parse "$T/a.xz" 2>&1 | grep -q "an xz file, not a trace: decompress it"
+check "messages: an xz file is named" "$?" 0
+"$SIPSCAN" analyze --db "$T/fresh.db" "$EDGE" >/dev/null 2>"$T/fresh.err"
+check "messages: no schema-3 note for a file just stored" "$(grep -c 'counting the' "$T/fresh.err")" 0
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
