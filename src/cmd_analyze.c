@@ -513,7 +513,8 @@ int cmd_analyze(int argc, char **argv)
 	if (rc || rerr.count) {
 		if (!rerr.count)
 			sip_print_diag(&diag);
-		fprintf(stderr, "sipscan: the rules are not valid; nothing was analyzed\n");
+		fprintf(stderr, "sipscan: %s; nothing was analyzed\n", rc == SIP_ENOMEM
+			? "out of memory loading the rules" : "the rules are not valid");
 		ret = rc == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_RULES;
 		goto out;
 	}
@@ -550,7 +551,7 @@ int cmd_analyze(int argc, char **argv)
 	if ((rc = sip_ingest_lock(db_path, &lock_fd, on_wait, (void *)db_path, &diag)) ||
 	    (rc = sip_store_open(&s, db_path, 0, &diag))) {
 		sip_print_diag(&diag);
-		ret = SIP_EXIT_DB;
+		ret = rc == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_DB;
 		goto out;
 	}
 	o.warn = sip_print_warning;
@@ -583,8 +584,13 @@ int cmd_analyze(int argc, char **argv)
 		const sip_ingest_file *f = &l.v[i];
 		int st = f->status == SIP_FILE_UNCHANGED ? f->prev_status : f->status;
 		if (st == SIP_FILE_PARTIAL || st == SIP_FILE_FAILED ||
-		    (st == SIP_FILE_SKIPPED && f->named))
-			ret = SIP_EXIT_INPUT;
+		    (st == SIP_FILE_SKIPPED && f->named)) {
+			/* out of memory is this run's fault, not the input's */
+			int code = f->diag && f->diag->code == SIP_ENOMEM
+				   ? SIP_EXIT_INTERNAL : SIP_EXIT_INPUT;
+			if (ret == SIP_EXIT_OK || code > ret)
+				ret = code;
+		}
 		if (st == SIP_FILE_PARTIAL || st == SIP_FILE_FAILED)
 			sip_print_diag(f->diag ? f->diag : &diag);
 		else if (st == SIP_FILE_SKIPPED && f->named) {
@@ -603,7 +609,8 @@ int cmd_analyze(int argc, char **argv)
 	if (!quiet && summary(s, &l)) {
 		fprintf(stderr, "sipscan: %s: summary: %s\n", db_path,
 			sqlite3_errmsg(sip_store_db(s)));
-		ret = SIP_EXIT_DB;
+		ret = sip_db_code(sip_store_db(s)) == SIP_ENOMEM ? SIP_EXIT_INTERNAL
+								 : SIP_EXIT_DB;
 	}
 	if (fflush(stdout) != 0 && ret == SIP_EXIT_OK) {
 		fprintf(stderr, "sipscan: cannot write to stdout: %s\n", strerror(errno));

@@ -39,8 +39,16 @@ static void print_line(const char *prefix, const char *msg)
 	sip_buf b;
 
 	sip_buf_init(&b, 0);
-	sip_buf_add_safe(&b, msg, strlen(msg), 0);
-	fprintf(stderr, "sipscan: %s%s\n", prefix, b.p ? b.p : "");
+	if (sip_buf_add_safe(&b, msg, strlen(msg), 0) == SIP_OK && b.p) {
+		fprintf(stderr, "sipscan: %s%s\n", prefix, b.p);
+	} else {
+		/* out of memory: the message still goes out, every byte
+		   that is not printable ASCII as '?' */
+		fprintf(stderr, "sipscan: %s", prefix);
+		for (const char *p = msg; *p; p++)
+			fputc(*p >= 0x20 && *p < 0x7f ? *p : '?', stderr);
+		fputc('\n', stderr);
+	}
 	sip_buf_release(&b);
 }
 

@@ -158,18 +158,18 @@ int cmd_export(int argc, char **argv)
 	sip_buf_init(&sql, 4096);
 	if (sip_db_open_ro(&db, sip_db_path(opt_db), 0, &d)) {
 		sip_print_diag(&d);
-		ret = SIP_EXIT_DB;
+		ret = d.code == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_DB;
 		goto out;
 	}
 	rc = strncmp(name, "sqlite_", 7) == 0 ? 0 : sip_db_has(db, name);
 	if (rc < 0) {
 		fprintf(stderr, "sipscan export: %s\n", sqlite3_errmsg(db));
-		ret = SIP_EXIT_DB;
+		ret = sip_db_exit(db);
 		goto out;
 	}
 	if (rc == 0 && sip_db_empty(db, sip_db_path(opt_db), &d)) {
 		sip_print_diag(&d);
-		ret = SIP_EXIT_DB;
+		ret = sip_db_exit(db);
 		goto out;
 	}
 	if (rc == 0) {
@@ -184,7 +184,7 @@ int cmd_export(int argc, char **argv)
 	}
 	if (sqlite3_prepare_v2(db, sql.p, -1, &st, NULL) != SQLITE_OK) {
 		fprintf(stderr, "sipscan export: %s\n", sqlite3_errmsg(db));
-		ret = SIP_EXIT_DB;
+		ret = sip_db_exit(db);
 		goto out;
 	}
 	/* records: the text instead of where it is stored */
@@ -199,12 +199,12 @@ int cmd_export(int argc, char **argv)
 		st = NULL;
 		if (sip_store_register_raw_fn(db, &d)) {
 			sip_print_diag(&d);
-			ret = SIP_EXIT_DB;
+			ret = sip_db_exit(db);
 			goto out;
 		}
 		if (sqlite3_prepare_v2(db, sql.p, -1, &st, NULL) != SQLITE_OK) {
 			fprintf(stderr, "sipscan export: %s\n", sqlite3_errmsg(db));
-			ret = SIP_EXIT_DB;
+			ret = sip_db_exit(db);
 			goto out;
 		}
 	}
@@ -212,7 +212,7 @@ int cmd_export(int argc, char **argv)
 	rc = sip_render_stmt(st, &ro, stdout, NULL, &d);
 	if (rc == SIP_EDB) {
 		fprintf(stderr, "sipscan export: %s\n", d.msg);
-		ret = SIP_EXIT_DB;
+		ret = sip_db_exit(db);
 	} else if (rc) {
 		sip_print_diag(&d);
 		ret = SIP_EXIT_INTERNAL;

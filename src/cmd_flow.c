@@ -196,7 +196,7 @@ int cmd_flow(int argc, char **argv)
 	if (sip_db_open_ro(&db, sip_db_path(opt_db), 1, &d) ||
 	    sip_store_text_reader_new(&tr, db, &d)) {
 		sip_print_diag(&d);
-		ret = SIP_EXIT_DB;
+		ret = d.code == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_DB;
 		goto out;
 	}
 	if (sqlite3_prepare_v2(db,
@@ -207,7 +207,7 @@ int cmd_flow(int argc, char **argv)
 		"WHERE r.call_id = ?1 AND r.kind = 'protocol' "
 		"ORDER BY r.ts, f.path, r.line", -1, &st, NULL) != SQLITE_OK) {
 		fprintf(stderr, "sipscan flow: %s\n", sqlite3_errmsg(db));
-		ret = SIP_EXIT_DB;
+		ret = sip_db_exit(db);
 		goto out;
 	}
 	sqlite3_bind_text(st, 1, call_id, -1, SQLITE_STATIC);
@@ -250,7 +250,7 @@ int cmd_flow(int argc, char **argv)
 	}
 	if (src != SQLITE_DONE) {
 		fprintf(stderr, "sipscan flow: %s\n", sqlite3_errmsg(db));
-		ret = SIP_EXIT_DB;
+		ret = sip_db_exit(db);
 		goto out;
 	}
 	for (size_t i = 0; i < nrows && nrows <= 4096; i++) {
@@ -334,7 +334,7 @@ too_big:
 	}
 	if (src != SQLITE_DONE && src != SQLITE_ROW) {
 		fprintf(stderr, "sipscan flow: %s\n", sqlite3_errmsg(db));
-		ret = SIP_EXIT_DB;
+		ret = sip_db_exit(db);
 		goto out;
 	}
 	if (!flow.nmsgs) {

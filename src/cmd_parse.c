@@ -291,6 +291,10 @@ int cmd_parse(int argc, char **argv)
 			sip_print_diag(&d);
 			if (rc == SIP_EFORMAT)
 				fprintf(stderr, "sipscan: %s: skipped\n", out.file);
+			else if (rc == SIP_ETRUNCATED)
+				fprintf(stderr, "sipscan: %s: %llu records were read, "
+					"the last one marked truncated\n", out.file,
+					(unsigned long long)res.records);
 			else if (res.records)
 				fprintf(stderr, "sipscan: %s: %llu records before the "
 					"fault were kept\n", out.file,

@@ -83,13 +83,13 @@ int cmd_query(int argc, char **argv)
 
 	if (sip_db_open_ro(&db, sip_db_path(opt_db), 0, &d)) {
 		sip_print_diag(&d);
-		return SIP_EXIT_DB;
+		return d.code == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_DB;
 	}
 	/* Pass 1: every statement must prepare and be read-only. */
 	for (p = sql; *p;) {
 		if (prepare_next(db, &p, &st) != SQLITE_OK) {
 			fprintf(stderr, "sipscan query: %s\n", sqlite3_errmsg(db));
-			ret = SIP_EXIT_DB;
+			ret = sip_db_code(db) == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_DB;
 			goto out;
 		}
 		if (st && !sqlite3_stmt_readonly(st)) {
@@ -107,7 +107,7 @@ int cmd_query(int argc, char **argv)
 
 		if (prepare_next(db, &p, &st) != SQLITE_OK) {
 			fprintf(stderr, "sipscan query: %s\n", sqlite3_errmsg(db));
-			ret = SIP_EXIT_DB;
+			ret = sip_db_code(db) == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_DB;
 			goto out;
 		}
 		if (!st)

@@ -63,7 +63,7 @@ int cmd_report(int argc, char **argv)
 		return sip_usage_error("report", "unexpected argument '%s'", argv[optind]);
 	if (sip_db_open_ro(&db, sip_db_path(opt_db), 1, &d)) {
 		sip_print_diag(&d);
-		return SIP_EXIT_DB;
+		return d.code == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_DB;
 	}
 	if (output) {
 		struct stat sb;

@@ -77,12 +77,12 @@ int cmd_show(int argc, char **argv)
 	sip_buf_init(&text, 0);
 	if (sip_db_open_ro(&db, sip_db_path(opt_db), 1, &d)) {
 		sip_print_diag(&d);
-		ret = SIP_EXIT_DB;
+		ret = d.code == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_DB;
 		goto out;
 	}
 	if (sip_store_text_reader_new(&tr, db, &d)) {
 		sip_print_diag(&d);
-		ret = SIP_EXIT_DB;
+		ret = sip_exit_code(d.code);
 		goto out;
 	}
 	if (sqlite3_prepare_v2(db, "SELECT coalesce(f.path, ''), r.line, r.chunk_id, "
@@ -90,7 +90,7 @@ int cmd_show(int argc, char **argv)
 			       "FROM records r LEFT JOIN files f ON f.id = r.file_id "
 			       "WHERE r.id = ?1", -1, &st, NULL) != SQLITE_OK) {
 		fprintf(stderr, "sipscan show: %s\n", sqlite3_errmsg(db));
-		ret = SIP_EXIT_DB;
+		ret = sip_db_exit(db);
 		goto out;
 	}
 	for (int i = optind; i < argc; i++) {
@@ -109,7 +109,7 @@ int cmd_show(int argc, char **argv)
 		}
 		if (src != SQLITE_ROW) {
 			fprintf(stderr, "sipscan show: %s\n", sqlite3_errmsg(db));
-			ret = SIP_EXIT_DB;
+			ret = sip_db_exit(db);
 			goto out;
 		}
 		sip_buf_reset(&text);
@@ -119,7 +119,7 @@ int cmd_show(int argc, char **argv)
 		if (rc) {
 			fprintf(stderr, "sipscan show: record %lld: cannot read its "
 				"text: %s\n", id, d.msg);
-			ret = SIP_EXIT_DB;
+			ret = sip_db_exit(db);
 			continue;
 		}
 		sip_buf_reset(&safe);
@@ -148,7 +148,7 @@ out:
 	sqlite3_close(db);
 	sip_buf_release(&text);
 	sip_buf_release(&safe);
-	if (fflush(stdout) != 0 && ret != SIP_EXIT_DB) {
+	if (fflush(stdout) != 0 && ret != SIP_EXIT_DB && ret != SIP_EXIT_INTERNAL) {
 		fprintf(stderr, "sipscan: cannot write to stdout: %s\n", strerror(errno));
 		ret = SIP_EXIT_OUTPUT;
 	}

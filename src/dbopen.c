@@ -85,6 +85,7 @@ int sip_db_open_ro(sqlite3 **out, const char *path, int need_schema,
 {
 	sqlite3 *db = NULL;
 	struct stat sb;
+	int64_t app;
 	int rc = SIP_EDB;
 
 	*out = NULL;
@@ -100,7 +101,7 @@ int sip_db_open_ro(sqlite3 **out, const char *path, int need_schema,
 	}
 	recover_hot_journal(path);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		sip_diag_set(diag, SIP_EDB, path, 0, "cannot open database: %s",
+		sip_diag_set(diag, sip_db_code(db), path, 0, "cannot open database: %s",
 			     db ? sqlite3_errmsg(db) : "out of memory");
 		goto out;
 	}
@@ -111,13 +112,20 @@ int sip_db_open_ro(sqlite3 **out, const char *path, int need_schema,
 	   an address: no read-only connection needs it */
 	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, 0, (int *)NULL);
 	if (sqlite3_exec(db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK) {
-		sip_diag_set(diag, SIP_EDB, path, 0, "cannot open database: %s",
+		sip_diag_set(diag, sip_db_code(db), path, 0, "cannot open database: %s",
 			     sqlite3_errmsg(db));
 		goto out;
 	}
 	/* A sipscan database written by a newer sipscan may hold tables
 	   this one does not know how to read. */
-	if (sip_db_int(db, "PRAGMA application_id") == SIP_STORE_APP_ID) {
+	app = sip_db_int(db, "PRAGMA application_id");
+	if (app == -1 && sqlite3_errcode(db) != SQLITE_OK) {
+		/* not SQLite at all ("file is not a database"), or unreadable */
+		sip_diag_set(diag, sip_db_code(db), path, 0, "cannot read database: %s",
+			     sqlite3_errmsg(db));
+		goto out;
+	}
+	if (app == SIP_STORE_APP_ID) {
 		int64_t ver = sip_db_int(db, "PRAGMA user_version");
 		if (ver > SIP_STORE_SCHEMA_VERSION) {
 			sip_diag_set(diag, SIP_EDB, path, 0, "database schema version "
@@ -129,7 +137,7 @@ int sip_db_open_ro(sqlite3 **out, const char *path, int need_schema,
 	if (need_schema) {
 		int has = sip_db_has(db, "records");
 		if (has < 0) {
-			sip_diag_set(diag, SIP_EDB, path, 0, "cannot read database: %s",
+			sip_diag_set(diag, sip_db_code(db), path, 0, "cannot read database: %s",
 				     sqlite3_errmsg(db));
 			goto out;
 		}
@@ -145,6 +153,30 @@ int sip_db_open_ro(sqlite3 **out, const char *path, int need_schema,
 	db = NULL;
 	rc = SIP_OK;
 out:
+	if (rc != SIP_OK && diag->code == SIP_ENOMEM)
+		rc = SIP_ENOMEM;
 	sqlite3_close(db);
 	return rc;
+}
+
+int sip_db_code(sqlite3 *db)
+{
+	int ec = db ? sqlite3_errcode(db) & 0xff : SQLITE_NOMEM;
+
+	switch (ec) {
+	case SQLITE_NOMEM:
+		return SIP_ENOMEM;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return SIP_EBUSY;
+	case SQLITE_READONLY:
+		return SIP_EREADONLY;
+	default:
+		return SIP_EDB;
+	}
+}
+
+int sip_db_exit(sqlite3 *db)
+{
+	return db && sip_db_code(db) == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_DB;
 }

@@ -39,6 +39,18 @@ int sip_db_empty(sqlite3 *db, const char *path, sip_diag *diag);
  */
 int sip_db_has(sqlite3 *db, const char *name);
 
+/*
+ * The sip_code of SQLite's last error on db: SIP_ENOMEM for SQLITE_NOMEM
+ * (the run's fault: exit 5), SIP_EBUSY for BUSY/LOCKED, SIP_EREADONLY for
+ * READONLY, else SIP_EDB.  db may be NULL (SQLite could not even allocate
+ * the connection): SIP_ENOMEM.
+ */
+int sip_db_code(sqlite3 *db);
+
+/* The exit status for a failure of db: SIP_EXIT_INTERNAL when SQLite ran
+   out of memory, else SIP_EXIT_DB. */
+int sip_db_exit(sqlite3 *db);
+
 /* The first column of the first row of sql as an integer (a PRAGMA, a
    count); -1 on a database error or when there is no row. */
 int64_t sip_db_int(sqlite3 *db, const char *sql);

@@ -10,6 +10,7 @@
  * SELECT joining matches with findings on (rule_id, key).
  */
 #include "findings.h"
+#include "dbopen.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,7 @@ struct sip_findings {
 
 static int db_err(sqlite3 *db, sip_diag *diag, const char *what)
 {
-	return sip_diag_set(diag, SIP_EDB, "", 0, "%s: %s", what, sqlite3_errmsg(db));
+	return sip_diag_set(diag, sip_db_code(db), "", 0, "%s: %s", what, sqlite3_errmsg(db));
 }
 
 int sip_findings_open(sqlite3 *db, sip_findings **out, sip_diag *diag)
@@ -165,7 +166,8 @@ static int exec(sqlite3 *db, const char *sql, sip_diag *diag)
 {
 	char *msg = NULL;
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		int rc = sip_diag_set(diag, SIP_EDB, "", 0, "%s", msg ? msg : sqlite3_errmsg(db));
+		int rc = sip_diag_set(diag, sip_db_code(db), "", 0, "%s",
+				      msg ? msg : sqlite3_errmsg(db));
 		sqlite3_free(msg);
 		return rc;
 	}

@@ -9,6 +9,7 @@
  * cutting a later cell that is wider than its column.
  */
 #include "render.h"
+#include "dbopen.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -191,7 +192,7 @@ static int flush_buf(FILE *out, sip_buf *b)
 static int step_error(sqlite3_stmt *st, sip_diag *diag)
 {
 	sqlite3 *db = sqlite3_db_handle(st);
-	return sip_diag_set(diag, SIP_EDB, "", 0, "%s", sqlite3_errmsg(db));
+	return sip_diag_set(diag, sip_db_code(db), "", 0, "%s", sqlite3_errmsg(db));
 }
 
 /* ---- CSV and JSON -------------------------------------------------------- */

@@ -282,7 +282,7 @@ long long sip_ts_ms(const char *ts)
 
 static int db_error(report *r)
 {
-	return sip_diag_set(r->diag, SIP_EDB, "", 0, "%s", sqlite3_errmsg(r->db));
+	return sip_diag_set(r->diag, sip_db_code(r->db), "", 0, "%s", sqlite3_errmsg(r->db));
 }
 
 static int prepare(report *r, const char *sql, sqlite3_stmt **st)
@@ -1244,8 +1244,12 @@ int sip_report_write(sqlite3 *db, sip_report_format f, FILE *out, sip_diag *diag
 	memset(&r, 0, sizeof r);
 	r.db = db;
 	r.diag = diag;
-	if ((rc = load(&r)))
+	sip_diag_clear(diag);
+	if ((rc = load(&r))) {
+		if (rc == SIP_ENOMEM && diag->code != SIP_ENOMEM) /* not SQLite's */
+			sip_diag_set(diag, rc, "", 0, "out of memory reading the findings");
 		goto out;
+	}
 	switch (f) {
 	case SIP_REPORT_MD: rc = write_text(&r, out, 1); break;
 	case SIP_REPORT_JSON: rc = write_json(&r, out); break;

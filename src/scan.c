@@ -45,6 +45,9 @@ typedef struct scan_ctx {
 	sip_scan_result *res;
 	sip_warn_fn warn;
 	void *warn_ctx;
+	int closing;          /* inside ops->close: the input has ended */
+	sip_diag *cut;        /* where a record cut short by the end goes */
+	int has_cut;
 } scan_ctx;
 
 static void count_warn(void *ctx, const sip_diag *d)
@@ -53,6 +56,13 @@ static void count_warn(void *ctx, const sip_diag *d)
 
 	if (d->code == SIP_ETOOLONG)
 		s->res->long_lines++;
+	/* A record cut short by the end of the input is not a warning but
+	   the result of the scan (SIP_ETRUNCATED): held back here. */
+	if (s->closing && d->code == SIP_ETRUNCATED && !s->has_cut) {
+		*s->cut = *d;
+		s->has_cut = 1;
+		return;
+	}
 	if (s->warn)
 		s->warn(s->warn_ctx, d);
 }
@@ -126,7 +136,8 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		       sip_diag *diag)
 {
 	probe_set ps;
-	scan_ctx sc = { fn, ctx, 0, res, NULL, NULL };
+	scan_ctx sc = { fn, ctx, 0, res, NULL, NULL, 0, NULL, 0 };
+	sip_diag cut;
 	const sip_parser_ops *ops = NULL;
 	sip_parse_opts popts;
 	void *state = NULL;
@@ -253,10 +264,21 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	if (!stopped) {
 		/* Flush the record still open, also after a read error: every
 		   record before the fault is kept. */
+		sc.closing = 1;
+		sc.cut = &cut;
 		rc = ops->close(state, on_record, &sc);
+		sc.closing = 0;
 		if (!rc && got < 0) {
 			*diag = rdiag;
 			rc = rdiag.code ? rdiag.code : SIP_EIO;
+			if (sc.has_cut && sc.warn)  /* the fault's consequence */
+				sc.warn(sc.warn_ctx, &cut);
+		} else if (!rc && sc.has_cut) {
+			/* Every record was kept (the last one marked truncated),
+			   but the input did not end where a record does: an
+			   excerpt cut short, or a log still being written. */
+			*diag = cut;
+			rc = SIP_ETRUNCATED;
 		}
 	}
 	/* Accepted, read whole, and not one record: say so (a resumed run

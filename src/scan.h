@@ -60,6 +60,9 @@ typedef struct sip_scan_result {
  * Scan path ("-" = stdin).  Calls fn for every record.  Returns:
  *   SIP_OK        the input was read whole;
  *   SIP_EFORMAT   no parser recognised it (nothing emitted; diag says so);
+ *   SIP_ETRUNCATED  read whole, every record emitted, but the last one was
+ *                 cut short by the end of the input (emitted marked
+ *                 truncated; diag names its line);
  *   SIP_EIO, SIP_EGZIP, ...  the input is damaged: records before the fault
  *                 were emitted, diag names file and line or byte offset;
  *   other         fn returned that non-zero value (scan stopped).

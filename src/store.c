@@ -429,9 +429,8 @@ static const char insert_chunk_sql[] =
 
 static int db_error(sqlite3 *db, sip_diag *diag, const char *what)
 {
-	int ec = db ? sqlite3_errcode(db) : SQLITE_ERROR;
-	int code = (ec == SQLITE_BUSY || ec == SQLITE_LOCKED) ? SIP_EBUSY :
-		   (ec == SQLITE_READONLY) ? SIP_EREADONLY : SIP_EDB;
+	int code = db ? sip_db_code(db) : SIP_EDB;
+
 	return sip_diag_set(diag, code, db ? sqlite3_db_filename(db, "main") : "",
 			    0, "%s: %s", what, db ? sqlite3_errmsg(db) : "no database");
 }
@@ -442,7 +441,7 @@ static int exec_sql(sqlite3 *db, const char *sql, sip_diag *diag)
 	int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
 
 	if (rc != SQLITE_OK) {
-		int code = (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) ? SIP_EBUSY : SIP_EDB;
+		int code = sip_db_code(db);
 		sip_diag_set(diag, code, sqlite3_db_filename(db, "main"), 0, "%s",
 			     err ? err : sqlite3_errstr(rc));
 		sqlite3_free(err);
@@ -523,7 +522,8 @@ int sip_store_open(sip_store **out, const char *path, int flags, sip_diag *diag)
 		return sip_diag_set(diag, SIP_ENOMEM, path, 0, "out of memory");
 	s->readonly = !!(flags & SIP_STORE_READONLY);
 	if (sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		rc = sip_diag_set(diag, SIP_EDB, path, 0, "cannot open database: %s",
+		rc = sip_diag_set(diag, sip_db_code(s->db) == SIP_ENOMEM ? SIP_ENOMEM : SIP_EDB,
+				  path, 0, "cannot open database: %s",
 				  s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto out;
 	}

@@ -32,6 +32,7 @@
 
 #include "buf.h"
 #include "scan.h"
+#include "dbopen.h"
 
 /* ---- variables ------------------------------------------------------------ */
 
@@ -567,7 +568,7 @@ out:
 
 static int db_err(sqlite3 *db, sip_diag *diag, const char *what)
 {
-	return sip_diag_set(diag, SIP_EDB, "", 0, "%s: %s", what, sqlite3_errmsg(db));
+	return sip_diag_set(diag, sip_db_code(db), "", 0, "%s: %s", what, sqlite3_errmsg(db));
 }
 
 typedef struct insert_ctx {
