@@ -164,7 +164,7 @@ fail=
 [ $? = 7 ] || fail="$fail /dev/full"
 [ -c /dev/full ] || fail="$fail /dev/full-replaced"
 mkfifo "$O/fifo"
-cat "$O/fifo" >"$O/fifo.got" &
+timeout 20 cat "$O/fifo" >"$O/fifo.got" &
 p=$!
 "$SIPSCAN" report --db "$K/clean.db" --format md --output "$O/fifo" >/dev/null 2>&1 || fail="$fail fifo"
 wait $p

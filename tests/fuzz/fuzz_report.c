@@ -165,7 +165,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FILE *out = fopen("/dev/null", "w");
 		if (!out)
 			break;
-		sip_report_write(db, (sip_report_format)fmt, out, &d);
+		if (sip_report_write(db, (sip_report_format)fmt, out, &d) && getenv("FUZZ_DEBUG"))
+			fprintf(stderr, "report %d: %s\n", fmt, d.msg);
 		fclose(out);
 	}
 	return 0;
