@@ -34,7 +34,7 @@
 #include "dbopen.h"
 #include "findings.h"
 #include "ingest.h"
-#include "report.h"
+#include "wrap.h"
 #include "rules.h"
 #include "store.h"
 #include "topology.h"

@@ -59,13 +59,6 @@ int sip_report_write(sqlite3 *db, sip_report_format f, FILE *out, sip_diag *diag
 int sip_html_escape(sip_buf *b, const char *s, size_t n);
 
 /*
- * Append text word-wrapped: each line starts with indent and is at most
- * width columns (a word longer than a line is put on a line of its own);
- * the text's own newlines start new lines.  Ends with a newline.
- */
-int sip_wrap(sip_buf *b, const char *text, size_t width, const char *indent);
-
-/*
  * Milliseconds since 1970 of a "YYYY-MM-DD HH:MM:SS[.mmm]" timestamp (UTC
  * by convention), or -1 when ts does not have that shape.
  */

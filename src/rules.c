@@ -32,6 +32,7 @@
  * one is counted (limit_hits) and treated as "no match".
  */
 #include "rules_int.h"
+#include "hash.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -182,11 +183,9 @@ const sip_rule *sip_rules_at(const sip_rules *rs, size_t i)
    (A 40,000-rule catalogue was quadratic on a linear search.) */
 size_t rules_id_slot(const sip_rules *rs, const char *id)
 {
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = sip_fnv_add_str(SIP_FNV_OFFSET, id);
 	size_t mask = rs->idx_cap - 1, i;
 
-	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
-		h = (h ^ *p) * 1099511628211ull;
 	for (i = (size_t)h & mask; rs->idx[i]; i = (i + 1) & mask)
 		if (!strcmp(rs->r[rs->idx[i] - 1]->id, id))
 			break;

@@ -112,6 +112,7 @@
 #include "store.h"
 
 #include "dbopen.h"
+#include "hash.h"
 #include "tally.h"
 
 #include <stdio.h>
@@ -1037,71 +1038,6 @@ int sip_store_file_count(sip_store *s, int64_t id, uint64_t *n, sip_diag *diag)
 	return rc;
 }
 
-/* ---- arena ------------------------------------------------------------- */
-
-#define ARENA_CHUNK (256 * 1024)
-
-struct sip_arena_chunk {
-	sip_arena_chunk *next;
-	size_t size, used;
-	_Alignas(8) unsigned char data[];
-};
-
-void sip_arena_init(sip_arena *a)
-{
-	a->head = a->spare = NULL;
-	a->used = 0;
-}
-
-void *sip_arena_alloc(sip_arena *a, size_t n)
-{
-	sip_arena_chunk *c = a->head;
-	size_t need = (n + 7) & ~(size_t)7;
-
-	if (need < n)
-		return NULL;
-	if (!c || c->size - c->used < need) {
-		size_t size = need > ARENA_CHUNK ? need : ARENA_CHUNK;
-		if (a->spare && a->spare->size >= need) {
-			c = a->spare;
-			a->spare = NULL;
-		} else if (!(c = malloc(sizeof *c + size))) {
-			return NULL;
-		} else {
-			c->size = size;
-		}
-		c->used = 0;
-		c->next = a->head;
-		a->head = c;
-	}
-	c->used += need;
-	a->used += need;
-	return c->data + c->used - need;
-}
-
-void sip_arena_reset(sip_arena *a)
-{
-	sip_arena_chunk *c = a->head, *next;
-
-	for (; c; c = next) {
-		next = c->next;
-		if (!a->spare && c->size == ARENA_CHUNK) {
-			a->spare = c;
-			c->next = NULL;
-		} else {
-			free(c);
-		}
-	}
-	a->head = NULL;
-	a->used = 0;
-}
-
-void sip_arena_release(sip_arena *a)
-{
-	sip_arena_reset(a);
-	free(a->spare);
-	a->spare = NULL;
-}
 
 /* ---- chunks ---------------------------------------------------------------- */
 
@@ -1507,16 +1443,6 @@ int sip_row_fill(sip_row *row, const sip_record *rec, sip_arena *a)
 	return SIP_OK;
 }
 
-static uint64_t fnv1a(const char *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
 
 /* The strings.id of v (found, or added in the open transaction). */
 static int intern_db(sip_store *s, sip_str v, int64_t *id, sip_diag *diag)
@@ -1557,7 +1483,7 @@ static int intern(sip_store *s, int col, sip_str v, int64_t *id, sip_diag *diag)
 		return sip_diag_set(diag, SIP_EDB, "", 0, "value too long");
 	if (!s->itab && !(s->itab = calloc(INTERN_SLOTS, sizeof *s->itab)))
 		return sip_diag_set(diag, SIP_ENOMEM, "", 0, "out of memory");
-	h = fnv1a(v.p, v.n);
+	h = sip_fnv(v.p, v.n);
 	for (i = h & (INTERN_SLOTS - 1); s->itab[i].s; i = (i + 1) & (INTERN_SLOTS - 1)) {
 		e = &s->itab[i];
 		if (e->h == h && e->n == v.n && memcmp(e->s, v.p, v.n) == 0) {
@@ -1720,5 +1646,5 @@ int sip_store_insert(sip_store *s, int64_t file_id, int64_t chunk_id,
 
 void sip_store_hash_hex(const void *p, size_t n, char out[17])
 {
-	snprintf(out, 17, "%016llx", (unsigned long long)fnv1a(p, n));
+	snprintf(out, 17, "%016llx", (unsigned long long)sip_fnv(p, n));
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "record.h"
+#include "hash.h"
 
 void sip_tally_init(sip_tally *t)
 {
@@ -33,15 +34,9 @@ void sip_tally_release(sip_tally *t)
 
 static uint64_t hash(const char *s, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-
 	if (!s)
 		return 0x9e3779b97f4a7c15ull;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	return sip_fnv(s, len);
 }
 
 static int same(const sip_tally_ent *e, const char *s, size_t len)

@@ -13,6 +13,7 @@
  * comparison is a linear scan; it runs once per finding, not per record.
  */
 #include "topology.h"
+#include "hash.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -42,14 +43,11 @@ struct sip_topology {
 
 static size_t entry_slot(const sip_topology *t, const char *fqdn, const char *source)
 {
-	uint64_t h = 1469598103934665603ull;
+	/* fqdn, a 0xff byte (in neither), source */
+	uint64_t h = sip_fnv_add_str(sip_fnv_add(sip_fnv_add_str(SIP_FNV_OFFSET, fqdn),
+						 "\xff", 1), source);
 	size_t mask = t->idx_cap - 1, i;
 
-	for (const unsigned char *p = (const unsigned char *)fqdn; *p; p++)
-		h = (h ^ *p) * 1099511628211ull;
-	h = (h ^ 0xff) * 1099511628211ull;
-	for (const unsigned char *p = (const unsigned char *)source; *p; p++)
-		h = (h ^ *p) * 1099511628211ull;
 	for (i = (size_t)h & mask; t->idx[i]; i = (i + 1) & mask) {
 		const topo_entry *e = &t->e[t->idx[i] - 1];
 		if (!strcmp(e->fqdn, fqdn) && !strcmp(e->source, source))

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "wrap.h"
 #include "store.h"
 
 /* ---- the well-formedness checker ------------------------------------------- */
