@@ -156,7 +156,8 @@ int cmd_flow(int argc, char **argv)
 	unsigned width = 120;
 	flow_row *rows = NULL;
 	size_t nrows = 0, caprows = 0;
-	int opt, ret = SIP_EXIT_OK, as_json = 0, src;
+	int opt, ret = SIP_EXIT_OK, as_json = 0, src, frc;
+	uint64_t left_out = 0;
 
 	opterr = 0;
 	optind = 1;
@@ -294,21 +295,28 @@ int cmd_flow(int argc, char **argv)
 			snprintf(label, sizeof label, "%s",
 				 *col_text(st, COL_METHOD) ? col_text(st, COL_METHOD) : "?");
 		}
-		/* Endpoints in order of appearance: the sender first. */
+		/* Endpoints in order of appearance: the sender first.  Past
+		   the ladder's limits a message is left out and counted. */
 		if (outgoing) {
-			if (sip_flow_endpoint(&flow, server, &is) ||
-			    sip_flow_endpoint(&flow, other, &io))
-				goto too_big;
+			frc = sip_flow_endpoint(&flow, server, &is);
+			if (!frc)
+				frc = sip_flow_endpoint(&flow, other, &io);
 			from = is, to = io;
 		} else {
-			if (sip_flow_endpoint(&flow, other, &io) ||
-			    sip_flow_endpoint(&flow, server, &is))
-				goto too_big;
+			frc = sip_flow_endpoint(&flow, other, &io);
+			if (!frc)
+				frc = sip_flow_endpoint(&flow, server, &is);
 			from = io, to = is;
 		}
-		if (sip_flow_add(&flow, col_text(st, COL_TS), from, to, label, diag,
-				 diag_reason))
-			goto too_big;
+		if (!frc)
+			frc = sip_flow_add(&flow, col_text(st, COL_TS), from, to, label, diag,
+					   diag_reason);
+		if (frc == SIP_ECAP) {
+			left_out++;
+			continue;
+		}
+		if (frc)
+			goto nomem;
 		if (as_json) {
 			sip_buf_adds(&msgs, flow.nmsgs > 1 ? ",\n  {" : "\n  {");
 			json_key_str(&msgs, "ts", (const char *)sqlite3_column_text(st, COL_TS), 0);
@@ -324,14 +332,11 @@ int cmd_flow(int argc, char **argv)
 			json_key_int(&msgs, "line", st, COL_LINE);
 			sip_buf_addc(&msgs, '}');
 		}
-		continue;
-too_big:
-		fprintf(stderr, "sipscan flow: call %s is too large to draw "
-			"(more than %d endpoints or %d messages)\n", call_id,
-			SIP_FLOW_MAX_ENDPOINTS, SIP_FLOW_MAX_MSGS);
-		ret = SIP_EXIT_INTERNAL;
-		goto out;
 	}
+	if (left_out)
+		fprintf(stderr, "sipscan flow: warning: call %s: %llu messages left out "
+			"(a ladder has at most %d endpoints and %d messages)\n", call_id,
+			(unsigned long long)left_out, SIP_FLOW_MAX_ENDPOINTS, SIP_FLOW_MAX_MSGS);
 	if (src != SQLITE_DONE && src != SQLITE_ROW) {
 		fprintf(stderr, "sipscan flow: %s\n", sqlite3_errmsg(db));
 		ret = sip_db_exit(db);
@@ -362,8 +367,10 @@ too_big:
 			goto out;
 		}
 	}
-	if (json.n && fwrite(json.p, 1, json.n, stdout) != json.n)
-		ret = SIP_EXIT_INTERNAL;
+	if (json.n && fwrite(json.p, 1, json.n, stdout) != json.n) {
+		fprintf(stderr, "sipscan: cannot write to stdout: %s\n", strerror(errno));
+		ret = SIP_EXIT_OUTPUT;
+	}
 	goto out;
 nomem:
 	fprintf(stderr, "sipscan flow: out of memory\n");

@@ -23,6 +23,7 @@ static const char *const texts[] = {
 	[SIP_EREADONLY] = "attempt to write a read-only database",
 	[SIP_EBUSY] = "database is locked",
 	[SIP_EINTERNAL] = "internal error",
+	[SIP_ECAP] = "over a limit",
 };
 
 const char *sip_strerror(int code)

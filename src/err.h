@@ -19,7 +19,7 @@
 
 typedef enum sip_code {
 	SIP_OK = 0,
-	SIP_ENOMEM = 1,     /* out of memory, or a buffer cap was reached */
+	SIP_ENOMEM = 1,     /* out of memory, or a sip_buf's max was reached */
 	SIP_EIO = 2,        /* cannot open / read / stat a file */
 	SIP_EGZIP = 3,      /* damaged gzip stream: truncated, corrupt, CRC */
 	SIP_ETOOLONG = 4,   /* a line longer than the cap (a warning) */
@@ -31,7 +31,9 @@ typedef enum sip_code {
 	SIP_ETRUNCATED = 10,/* a record cut short by EOF or the next header */
 	SIP_EREADONLY = 11, /* a statement that would write a read-only db */
 	SIP_EBUSY = 12,     /* database locked past the busy timeout */
-	SIP_EINTERNAL = 13  /* a bug: an invariant failed */
+	SIP_EINTERNAL = 13, /* a bug: an invariant failed */
+	SIP_ECAP = 14       /* past a documented limit (not out of memory): what
+	                       fits was kept, the caller says what was left out */
 } sip_code;
 
 /* The text of a code, e.g. "damaged gzip stream".  Never NULL. */

@@ -42,7 +42,7 @@ int sip_flow_endpoint(sip_flow *f, const char *name, size_t *index)
 			return SIP_OK;
 		}
 	if (f->nendpoints == SIP_FLOW_MAX_ENDPOINTS)
-		return SIP_ENOMEM;
+		return SIP_ECAP;
 	if (!(f->endpoints[f->nendpoints] = strdup(name)))
 		return SIP_ENOMEM;
 	*index = f->nendpoints++;
@@ -60,7 +60,7 @@ int sip_flow_add(sip_flow *f, const char *ts, size_t from, size_t to,
 		size_t ncap = f->cap ? f->cap * 2 : 32;
 		sip_flow_msg *nm;
 		if (f->nmsgs >= SIP_FLOW_MAX_MSGS)
-			return SIP_ENOMEM;
+			return SIP_ECAP;
 		if (!(nm = realloc(f->msgs, ncap * sizeof *nm)))
 			return SIP_ENOMEM;
 		f->msgs = nm;

@@ -47,13 +47,13 @@ void sip_flow_release(sip_flow *f);
 
 /*
  * The index of endpoint name into *index, added at the right when new.
- * Returns SIP_OK, or SIP_ENOMEM (also past SIP_FLOW_MAX_ENDPOINTS).
+ * Returns SIP_OK, SIP_ENOMEM, or SIP_ECAP past SIP_FLOW_MAX_ENDPOINTS.
  */
 int sip_flow_endpoint(sip_flow *f, const char *name, size_t *index);
 
 /*
  * Append a message (strings copied; reason may be NULL).  Returns SIP_OK,
- * or SIP_ENOMEM (also past SIP_FLOW_MAX_MSGS).
+ * SIP_ENOMEM, or SIP_ECAP past SIP_FLOW_MAX_MSGS.
  */
 int sip_flow_add(sip_flow *f, const char *ts, size_t from, size_t to,
 		 const char *label, long long ms_diag_code, const char *reason);

@@ -275,6 +275,20 @@ check "messages: an xz file is named" "$?" 0
 check "messages: no schema-3 note for a file just stored" "$(grep -c 'counting the' "$T/fresh.err")" 0
 
 
+# ---- limits are not "out of memory" ------------------------------------------
+# a call among 70 peers: the ladder draws what its 64 endpoints hold, says
+# how many messages were left out, and exits 0 (was "internal error", 5)
+awk 'BEGIN { for (i = 1; i <= 70; i++) {
+	printf "TL_INFO(TF_PROTOCOL) [0]0AC0.1278::03/14/2012-09:12:%02d.000.%08X (SIPStack,SIPAdminLog::TraceProtocolRecord:SIPAdminLog.cpp(125))$$begin_record\r\n", i % 60, i
+	printf "Trace-Correlation-Id: %d\r\nInstance-Id: %08X\r\nDirection: incoming\r\nPeer: 10.0.0.%d:5061\r\nMessage-Type: request\r\n", i, i, i
+	printf "Start-Line: OPTIONS sip:fe.contoso.com SIP/2.0\r\nFrom: <sip:a@contoso.com>;tag=%d\r\nTo: <sip:fe.contoso.com>\r\nCSeq: %d OPTIONS\r\nCall-ID: wide-call\r\nContent-Length: 0\r\n$$end_record\r\n", i, i
+} }' >"$T/wide.log"
+"$SIPSCAN" analyze --quiet --db "$T/wide.db" "$T/wide.log" >/dev/null 2>&1
+"$SIPSCAN" flow --db "$T/wide.db" --format json wide-call >"$T/wide.out" 2>"$T/wide.err"
+check "caps: a 70-peer call: exit" "$?" 0
+contains "caps: says what was left out" "$(cat "$T/wide.err")" "messages left out (a ladder has at most 64 endpoints"
+check "caps: the 63 messages among 64 endpoints drawn" "$(grep -c '"label"' "$T/wide.out")" 63
+
 # ---- every exit status, once each ---------------------------------------------
 "$SIPSCAN" analyze --quiet --db "$T/x.db" "$FE" >/dev/null 2>&1
 check "exit 0: success" "$?" 0

@@ -112,7 +112,7 @@ static void test_caps(void)
 		snprintf(name, sizeof name, "h%d", i);
 		rc = sip_flow_endpoint(&f, name, &k);
 	}
-	CHECK_INT(rc, SIP_ENOMEM);
+	CHECK_INT(rc, SIP_ECAP);
 	CHECK_INT(f.nendpoints, SIP_FLOW_MAX_ENDPOINTS);
 	sip_flow_release(&f);
 }
