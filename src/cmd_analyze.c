@@ -453,6 +453,10 @@ int cmd_analyze(int argc, char **argv)
 	int quiet = 0, c, lock_fd = -1, rc, ret = SIP_EXIT_OK;
 
 	memset(&o, 0, sizeof o);
+	/* the one test knob: small transactions, so that a kill can land
+	   inside a file's commits (tests/cli/test_analyze_crash.sh) */
+	if (getenv("SIPSCAN_TEST_COMMIT_ROWS"))
+		o.commit_rows = strtoull(getenv("SIPSCAN_TEST_COMMIT_ROWS"), NULL, 10);
 	sip_ingest_list_init(&l);
 	sip_diag_clear(&diag);
 	opterr = 0;

@@ -1448,8 +1448,6 @@ int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 	w.r = &r;
 	w.o = o;
 	w.commit_rows = o->commit_rows;
-	if (!w.commit_rows && getenv("SIPSCAN_TEST_COMMIT_ROWS"))
-		w.commit_rows = strtoull(getenv("SIPSCAN_TEST_COMMIT_ROWS"), NULL, 10);
 	if (!w.commit_rows)
 		w.commit_rows = COMMIT_ROWS;
 	w.prog.files_total = r.njobs;

@@ -121,10 +121,12 @@ typedef struct sip_ingest_opts {
 	                                  0 = the number of cores */
 	uint64_t bulk_bytes;           /* drop the bulk indexes when more than
 	                                  this is to be read; 0 = 64 MiB */
-	uint64_t commit_rows;          /* rows per transaction; 0 = 50000, or
-	                                  SIPSCAN_TEST_COMMIT_ROWS from the
-	                                  environment (tests: files that span
-	                                  several transactions) */
+	uint64_t commit_rows;          /* rows per transaction; 0 = 50000
+	                                  (the library reads no environment:
+	                                  `analyze` sets it from
+	                                  SIPSCAN_TEST_COMMIT_ROWS, for tests
+	                                  of files spanning several
+	                                  transactions) */
 	int chunk_zstd;                /* who compresses the chunks: 0 = the
 	                                  parser, or the writer when it waits
 	                                  for one (see leave_raw in ingest.c);

@@ -983,11 +983,6 @@ static int reader_new(sip_reader **out, const char *name,
 		r->start_line = opts->start_line;
 		r->threads = opts->threads;
 	}
-	if (!r->threads) {
-		const char *env = getenv("SIPSCAN_READER_THREADS");
-		if (env && *env)
-			r->threads = atoi(env) > 0 ? 1 : -1;
-	}
 	r->dcap = 2 * r->max_line > DBUF_MIN ? 2 * r->max_line : DBUF_MIN;
 	r->name = strdup(name);
 	r->dbuf = malloc(r->dcap);

@@ -1498,14 +1498,12 @@ static void test_threads_counters(void)
 	free(s);
 }
 
-/* Which inputs get the thread: the option, the variable, the source. */
+/* Which inputs get the thread: the option, then the source. */
 static void test_threads_policy(void)
 {
 	size_t n, zn;
 	char *s = numbered(100000, &n);
 	unsigned char *z = gz(s, n, &zn), *small;
-	const char *old = getenv("SIPSCAN_READER_THREADS");
-	char *saved = old ? strdup(old) : NULL;
 	sip_reader_opts o;
 	size_t sn;
 	int fd, p[2];
@@ -1513,7 +1511,6 @@ static void test_threads_policy(void)
 
 	CHECK(zn >= 128 * 1024);
 	small = gz("a\nb\n", 4, &sn);
-	unsetenv("SIPSCAN_READER_THREADS");
 	read_mem(z, zn, NULL, &g); /* auto: gzip of some size */
 	CHECK_INT(g.threaded, 1);
 	got_free(&g);
@@ -1524,16 +1521,12 @@ static void test_threads_policy(void)
 	CHECK_INT(g.threaded, 0);
 	got_free(&g);
 
-	setenv("SIPSCAN_READER_THREADS", "0", 1);
-	read_mem(z, zn, NULL, &g);
+	o = with_threads(NULL, -1); /* never */
+	read_mem(z, zn, &o, &g);
 	CHECK_INT(g.threaded, 0);
 	got_free(&g);
-	o = with_threads(NULL, 1); /* the option wins */
-	read_mem(z, zn, &o, &g);
-	CHECK_INT(g.threaded, 1);
-	got_free(&g);
-	setenv("SIPSCAN_READER_THREADS", "1", 1);
-	read_mem(small, sn, NULL, &g);
+	o = with_threads(NULL, 1); /* whenever it can */
+	read_mem(small, sn, &o, &g);
 	CHECK_INT(g.threaded, 1);
 	CHECK_INT(g.n, 2);
 	got_free(&g);
@@ -1574,12 +1567,6 @@ static void test_threads_policy(void)
 	CHECK_INT(g.n, 100000);
 	got_free(&g);
 
-	if (saved) {
-		setenv("SIPSCAN_READER_THREADS", saved, 1);
-		free(saved);
-	} else {
-		unsetenv("SIPSCAN_READER_THREADS");
-	}
 	free(small);
 	free(z);
 	free(s);
