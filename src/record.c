@@ -40,3 +40,13 @@ sip_str sip_record_field(const sip_record *r, const char *name)
 			return r->fields[i].value;
 	return SIP_STR_NULL;
 }
+
+const char *const sip_error_levels[] = { "TL_ERROR", "TL_FATAL", "ERROR", "FATAL", NULL };
+
+int sip_is_error(sip_str level, int kind, int status, int has_ms_diag)
+{
+	for (int i = 0; sip_error_levels[i]; i++)
+		if (level.p && sip_str_eq(level, sip_error_levels[i]))
+			return 1;
+	return kind == SIP_KIND_PROTOCOL && status >= 400 && has_ms_diag;
+}

@@ -159,6 +159,19 @@ typedef struct sip_record {
 	size_t nservers;
 } sip_record;
 
+/*
+ * Is a record an error: its level is an error level (sip_error_levels:
+ * TL_ERROR, TL_FATAL of a server trace, ERROR, FATAL of a client log), or
+ * it is a SIP response >= 400 that carries ms-diagnostics (the server said
+ * why; a bare 401/407 challenge is not an error).  The one definition of
+ * "error": SIP_IS_ERROR_ROW_SQL in store.h says the same in SQL for the
+ * errors view and file_stats, and test_store checks that the two agree.
+ * (What the rules call a problem -- errors, warnings, any response >= 400
+ * but a challenge -- is wider: unexplained.c.)
+ */
+extern const char *const sip_error_levels[]; /* NULL-terminated */
+int sip_is_error(sip_str level, int kind, int status, int has_ms_diag);
+
 /* Case-insensitive lookup of the first field named name; SIP_STR_NULL. */
 sip_str sip_record_field(const sip_record *r, const char *name);
 

@@ -361,9 +361,7 @@ static const char *const migrations[] = {
 	" r.ms_diag_code, r.ms_diag_reason"
 	" FROM records r JOIN files f ON f.id = r.file_id"
 	" WHERE r.id IN (SELECT e.id FROM record_rows e"
-	" WHERE e.level_id IN (SELECT id FROM strings"
-	" WHERE s IN (" SIP_ERROR_LEVELS_SQL "))"
-	" OR (e.kind = 3 AND e.status >= 400 AND e.ms_diag_code IS NOT NULL));\n",
+	" WHERE " SIP_IS_ERROR_ROW_SQL("e") ");\n",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -898,8 +896,7 @@ static const char *const stats_fill_sql[] = {
 	" coalesce(r.text, r.ms_diag_reason,"
 	"  (SELECT s FROM strings WHERE id = r.result_symbol_id), '(no text)') AS t,"
 	" count(*) FROM record_rows r WHERE " FILL_RANGE
-	" AND (r.level_id IN (SELECT id FROM strings WHERE s IN (" SIP_ERROR_LEVELS_SQL "))"
-	"  OR (r.kind = 3 AND r.status >= 400 AND r.ms_diag_code IS NOT NULL))"
+	" AND " SIP_IS_ERROR_ROW_SQL("r")
 	" GROUP BY t",
 };
 

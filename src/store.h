@@ -32,10 +32,15 @@ typedef struct sip_store sip_store; /* opaque */
 /* The newest schema this binary knows (PRAGMA user_version). */
 #define SIP_STORE_SCHEMA_VERSION 4
 
-/* The levels of an error record, as an SQL list: the server traces' and
-   the client logs' (the errors view, file_stats, report's failing peers,
-   src/tally.c). */
+/* The levels of an error record, as an SQL list: sip_error_levels
+   (record.h) in SQL; test_store checks that they agree. */
 #define SIP_ERROR_LEVELS_SQL "'TL_ERROR', 'TL_FATAL', 'ERROR', 'FATAL'"
+/* sip_is_error (record.h) of a row r of record_rows, in SQL: the errors
+   view (schema 4) and file_stats' 'error' counts.  Changing it needs a
+   migration that recreates the view. */
+#define SIP_IS_ERROR_ROW_SQL(r) \
+	"(" r ".level_id IN (SELECT id FROM strings WHERE s IN (" SIP_ERROR_LEVELS_SQL "))" \
+	" OR (" r ".kind = 3 AND " r ".status >= 400 AND " r ".ms_diag_code IS NOT NULL))"
 
 enum sip_store_flags {
 	SIP_STORE_READONLY = 1  /* open an existing database read-only */

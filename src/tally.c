@@ -5,6 +5,7 @@
 #include "tally.h"
 
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 
 #include "record.h"
@@ -174,11 +175,6 @@ static const char *val(const sip_row *row, int col, size_t *len)
 	return v->p && v->n ? v->p : NULL;
 }
 
-static int is(const char *s, size_t len, const char *lit)
-{
-	return s && len == strlen(lit) && memcmp(s, lit, len) == 0;
-}
-
 void sip_tally_row(sip_tally *t, const sip_row *row)
 {
 	size_t llen, hlen, tlen;
@@ -220,9 +216,9 @@ void sip_tally_row(sip_tally *t, const sip_row *row)
 		}
 	}
 	if (!t->errors_full &&
-	    (is(level, llen, "TL_ERROR") || is(level, llen, "TL_FATAL") ||
-	     is(level, llen, "ERROR") || is(level, llen, "FATAL") ||
-	     (row->kind == SIP_KIND_PROTOCOL && row->status >= 400 && row->ms_diag_code >= 0))) {
+	    sip_is_error((sip_str){ level, level ? llen : 0 }, row->kind,
+			 (int)(row->status > INT_MAX ? INT_MAX : row->status),
+			 row->ms_diag_code >= 0)) {
 		size_t len;
 		const char *e = val(row, SIP_COL_TEXT, &len);
 		if (!e)

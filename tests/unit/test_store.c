@@ -1501,6 +1501,75 @@ out:
 	rm_db(path);
 }
 
+/*
+ * "Is this record an error" exists once: sip_is_error in C (the writer's
+ * tally), SIP_IS_ERROR_ROW_SQL in SQL (the errors view, file_stats).  Every
+ * combination of level, kind, status and ms-diagnostics must be an error
+ * in both or in neither, and the two level lists must be the same.
+ */
+static void test_one_error_definition(void)
+{
+	static const char *const levels[] = {
+		"TL_ERROR", "TL_FATAL", "TL_WARN", "TL_INFO", "ERROR", "FATAL",
+		"WARN", "INFO", "error", "TL_ERRORX", NULL
+	};
+	static const char *const kinds[] = { "trace", "connection", "diagnostic", "protocol" };
+	static const int statuses[] = { -1, 200, 401, 404, 503 };
+	const char *path = tmp_path("errdef.db");
+	sip_store *s = NULL;
+	sip_buf want, sql;
+	sip_diag d;
+	char *got = NULL;
+	int64_t id = 0;
+
+	sip_buf_init(&want, 0);
+	sip_buf_init(&sql, 0);
+	for (int i = 0; sip_error_levels[i]; i++)
+		sip_buf_printf(&want, "%s'%s'", i ? ", " : "", sip_error_levels[i]);
+	CHECK_STR(want.p, SIP_ERROR_LEVELS_SQL);
+	sip_buf_reset(&want);
+
+	unlink(path);
+	CHECK_INT(sip_store_open(&s, path, 0, &d), SIP_OK);
+	sip_buf_adds(&sql, "INSERT INTO files(id, path, status) VALUES (1, 'x', 'ingested');");
+	for (int l = -1; levels[l < 0 ? 0 : l] && l < 10; l++)
+		for (int k = 0; k < 4; k++)
+			for (int st = 0; st < 5; st++)
+				for (int dg = 0; dg < 2; dg++) {
+					const char *lv = l < 0 ? NULL : levels[l];
+					char stt[16];
+					snprintf(stt, sizeof stt, "%d", statuses[st]);
+					id++;
+					sip_buf_printf(&sql, "INSERT INTO records(id, file_id, line,"
+						       " kind, level, status, ms_diag_code) VALUES"
+						       " (%lld, 1, %lld, '%s', %s%s%s, %s, %s);",
+						       (long long)id, (long long)id, kinds[k],
+						       lv ? "'" : "", lv ? lv : "NULL", lv ? "'" : "",
+						       statuses[st] < 0 ? "NULL" : stt,
+						       dg ? "1008" : "NULL");
+					if (sip_is_error(lv ? (sip_str){ lv, strlen(lv) } : SIP_STR_NULL,
+							 k == 3 ? SIP_KIND_PROTOCOL : SIP_KIND_TRACE,
+							 statuses[st], dg))
+						sip_buf_printf(&want, "%lld,", (long long)id);
+				}
+	CHECK_INT(sqlite3_exec(sip_store_db(s), sql.p, NULL, NULL, NULL), SQLITE_OK);
+	{
+		sqlite3_stmt *q = NULL;
+		CHECK_INT(sqlite3_prepare_v2(sip_store_db(s), "SELECT group_concat(id || ',', '')"
+					     " FROM (SELECT id FROM errors ORDER BY id)", -1, &q,
+					     NULL), SQLITE_OK);
+		if (q && sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+			got = strdup((const char *)sqlite3_column_text(q, 0));
+		sqlite3_finalize(q);
+	}
+	CHECK(want.n > 0);
+	CHECK_STR(got ? got : "", want.p);
+	free(got);
+	sip_store_free(s);
+	sip_buf_release(&want);
+	sip_buf_release(&sql);
+}
+
 int main(int argc, char **argv)
 {
 	static const t_case cases[] = {
@@ -1510,7 +1579,7 @@ int main(int argc, char **argv)
 		T(test_eval_abort_one_thread), T(test_write_abort),
 		T(test_write_abort_one_thread), T(test_one_thread),
 		T(test_no_records), T(test_interning), T(test_many_files_bounded),
-		T(test_rebind_after_failure),
+		T(test_rebind_after_failure), T(test_one_error_definition),
 		{ 0 }
 	};
 	int rc = t_main(cases);
