@@ -288,6 +288,14 @@ awk 'BEGIN { for (i = 1; i <= 70; i++) {
 check "caps: a 70-peer call: exit" "$?" 0
 contains "caps: says what was left out" "$(cat "$T/wide.err")" "messages left out (a ladder has at most 64 endpoints"
 check "caps: the 63 messages among 64 endpoints drawn" "$(grep -c '"label"' "$T/wide.out")" 63
+# a pattern that gives up at the PCRE2 match limit is said in the summary
+mkdir "$T/slow"
+printf '[rule SLOW]\ntitle = slow\nseverity = info\nkind = diagnostic\nmatch.text = ^(a|aa)+$\ncause = c\nfix = f\n' >"$T/slow/slow.rules"
+printf 'TL_ERROR(TF_DIAG) [0]0AC0.1278::03/14/2012-09:12:51.185.00000001 (SIPStack,X::Y:Z.cpp(1))$$begin_record\r\nLogType: diagnostic\r\nText: %sb\r\n$$end_record\r\n' \
+	"$(head -c 60 /dev/zero | tr '\0' a)" >"$T/slow.log"
+"$SIPSCAN" analyze --db "$T/slow.db" --rules "$T/slow" "$T/slow.log" >"$T/slow.out" 2>&1
+check "caps: a pattern at the PCRE2 limit: exit" "$?" 0
+contains "caps: the limit hit is said" "$(cat "$T/slow.out")" "rules: 1 pattern evaluation gave up at the PCRE2 match or depth limit"
 
 # ---- every exit status, once each ---------------------------------------------
 "$SIPSCAN" analyze --quiet --db "$T/x.db" "$FE" >/dev/null 2>&1

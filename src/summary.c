@@ -1,0 +1,376 @@
+/*
+ * summary.c -- what `sipscan analyze` prints at the end of a run: the files
+ * and records of the run, the statistics of the run's files from their
+ * file_stats rows (no record is read back), the findings that have records
+ * in them with cause and fix wrapped for an 80-column terminal, the
+ * unexplained signatures, and the patterns that gave up at the PCRE2
+ * limits.  Deterministic (no timings, file names as given) so golden
+ * tests can compare it.
+ */
+#include "summary.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbopen.h"
+#include "findings.h"
+#include "wrap.h"
+
+/*
+ * Every line analyze prints on stdout holds text from the logs (record
+ * texts, host names, finding texts rendered from log values): it goes
+ * through sip_buf_add_safe, so a hostile trace cannot send terminal control
+ * sequences to the analyst's screen.
+ */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void out_printf(FILE *out, const char *fmt, ...);
+
+/* s on one line, its control characters (a newline in a file name too)
+   escaped: valid until the next call with the same b. */
+static const char *one_line(sip_buf *b, const char *s)
+{
+	sip_buf_reset(b);
+	if (!s || sip_buf_add_safe(b, s, strlen(s), 0) || !b->p)
+		return "";
+	return b->p;
+}
+
+static void out_printf(FILE *out, const char *fmt, ...)
+{
+	char small[1024];
+	sip_buf b;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	sip_buf_init(&b, 0);
+	if ((size_t)n < sizeof small) {
+		sip_buf_add_safe(&b, small, (size_t)n, 1);
+	} else {
+		char *big = malloc((size_t)n + 1);
+		if (big) {
+			va_start(ap, fmt);
+			vsnprintf(big, (size_t)n + 1, fmt, ap);
+			va_end(ap);
+			sip_buf_add_safe(&b, big, (size_t)n, 1);
+			free(big);
+		}
+	}
+	if (b.n)
+		fwrite(b.p, 1, b.n, out);
+	sip_buf_release(&b);
+}
+
+/* A JSON array of numbers ("[12,40]") as "12 40". */
+static void ids_words(const char *json, char *out, size_t n)
+{
+	size_t o = 0;
+
+	for (const char *p = json ? json : ""; *p && o + 2 < n; p++) {
+		if (*p >= '0' && *p <= '9')
+			out[o++] = *p;
+		else if (*p == ',')
+			out[o++] = ' ';
+	}
+	out[o] = 0;
+}
+
+/*
+ * "         cause: text wrapped at 78 columns" with continuation lines
+ * aligned under the text.
+ */
+static void print_labelled(FILE *out, sip_buf *b, const char *label, const char *text)
+{
+	static const char indent[] = "                "; /* 16 */
+
+	sip_buf_reset(b);
+	if (sip_wrap(b, text && *text ? text : "-", 78, indent) || b->n < sizeof indent - 1)
+		return;
+	memcpy(b->p + 9, label, strlen(label)); /* 9 blanks, then the label */
+	out_printf(out, "%s", b->p);
+}
+
+/*
+ * The findings that have records in this run's files (temp table
+ * run_files), most severe and most frequent first, with cause and fix
+ * wrapped for an 80-column terminal; benign ones as one line each at the
+ * end; then the most frequent unexplained error signatures.  most: the
+ * run's files hold most of the database's records, so the unexplained
+ * records (a few of all) are read whole rather than the run's records one
+ * by one through the file index.
+ */
+static int print_findings(FILE *out, sqlite3 *db, int most)
+{
+	static const char sql[] =
+		"SELECT severity, title, cause, fix, count, first_seen, last_seen,"
+		" sample_ids, benign, rule_id FROM findings f WHERE EXISTS ("
+		"  SELECT 1 FROM finding_records fr JOIN record_rows r ON r.id = fr.record_id"
+		"  WHERE fr.finding_id = f.id AND r.file_id IN run_files)"
+		" ORDER BY " SIP_FINDINGS_ORDER;
+	static const char usql[] =
+		"SELECT u.template, count(*) AS n FROM unexplained u"
+		" JOIN record_rows r ON r.id = u.record_id WHERE r.file_id IN run_files"
+		" GROUP BY u.template ORDER BY n DESC, u.template";
+	static const char usql_most[] =
+		"SELECT u.template, count(*) AS n FROM unexplained u"
+		" CROSS JOIN record_rows r ON r.id = u.record_id WHERE r.file_id IN run_files"
+		" GROUP BY u.template ORDER BY n DESC, u.template";
+	sqlite3_stmt *st = NULL;
+	sip_buf b;
+	int rc, problems = 0, benign = 0;
+
+	sip_buf_init(&b, 0);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return SIP_EDB;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *sev = (const char *)sqlite3_column_text(st, 0);
+		const char *title = (const char *)sqlite3_column_text(st, 1);
+		const char *cause = (const char *)sqlite3_column_text(st, 2);
+		const char *fix = (const char *)sqlite3_column_text(st, 3);
+		long long count = sqlite3_column_int64(st, 4);
+		const char *first = (const char *)sqlite3_column_text(st, 5);
+		const char *last = (const char *)sqlite3_column_text(st, 6);
+		const char *samples = (const char *)sqlite3_column_text(st, 7);
+		int is_benign = sqlite3_column_int(st, 8);
+		const char *rule = (const char *)sqlite3_column_text(st, 9);
+		char ids[256], upper[16];
+		size_t i;
+
+		if (is_benign) {
+			if (!benign++)
+				out_printf(out, "\nbenign (known harmless, not counted as problems):\n");
+			out_printf(out, "  %-8s %s (%lld record%s)\n", sev ? sev : "info",
+			       title ? title : rule, count, count == 1 ? "" : "s");
+			continue;
+		}
+		if (!problems++)
+			out_printf(out, "\nfindings:\n");
+		for (i = 0; sev && sev[i] && i + 1 < sizeof upper; i++)
+			upper[i] = (char)(sev[i] >= 'a' && sev[i] <= 'z' ? sev[i] - 32 : sev[i]);
+		upper[i] = 0;
+		out_printf(out, "\n%-8s %s\n", upper, title ? title : rule);
+		if (first && last && strcmp(first, last) != 0)
+			out_printf(out, "         %lld records, %s .. %s\n", count, first, last);
+		else if (first)
+			out_printf(out, "         %lld record%s, %s\n", count, count == 1 ? "" : "s", first);
+		else	/* bare SIP messages may carry no time */
+			out_printf(out, "         %lld record%s\n", count, count == 1 ? "" : "s");
+		print_labelled(out, &b, "cause:", cause);
+		print_labelled(out, &b, "fix:", fix);
+		ids_words(samples, ids, sizeof ids);
+		out_printf(out, "         rule %s; records: sipscan show %s\n", rule ? rule : "?", ids);
+	}
+	sqlite3_finalize(st);
+	sip_buf_release(&b);
+	if (rc != SQLITE_DONE)
+		return SIP_EDB;
+	if (!problems && !benign)
+		out_printf(out, "\nfindings: none\n");
+
+	if (sqlite3_prepare_v2(db, most ? usql_most : usql, -1, &st, NULL) != SQLITE_OK)
+		return SIP_EDB;
+	{
+		int shown = 0;
+		long long total = 0, groups = 0;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *t = (const char *)sqlite3_column_text(st, 0);
+			long long n = sqlite3_column_int64(st, 1);
+			if (!groups++)
+				out_printf(out, "\nunexplained errors and warnings (no rule names their cause):\n");
+			total += n;
+			if (shown < 5) {
+				out_printf(out, "  %7lld  %.200s\n", n, t ? t : "");
+				shown++;
+			}
+		}
+		if (groups > shown)
+			out_printf(out, "  ... %lld more signature%s: sipscan report lists them all\n",
+			       groups - shown, groups - shown == 1 ? "" : "s");
+		(void)total;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? SIP_OK : SIP_EDB;
+}
+
+/*
+ * Print the rows of sql (over file_stats of the run's files): kind 0
+ * "name n, name n" on one line, 1 hosts, 2 top errors.
+ */
+static int print_rows(FILE *out, sqlite3 *db, const char *sql, int kind)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, first = 1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return SIP_EDB;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(st, 0);
+		long long n = sqlite3_column_int64(st, 1);
+		switch (kind) {
+		case 0:
+			out_printf(out, "%s%s %lld", first ? "" : ", ", a ? a : "-", n);
+			break;
+		case 1: {
+			const char *lo = (const char *)sqlite3_column_text(st, 2);
+			const char *hi = (const char *)sqlite3_column_text(st, 3);
+			out_printf(out, "  %-30s %s .. %s  (%lld records)\n", a ? a : "(no host in the log)",
+			       lo ? lo : "-", hi ? hi : "-", n);
+			break;
+		}
+		default:
+			out_printf(out, "  %7lld  %.200s\n", n, a ? a : "");
+			break;
+		}
+		first = 0;
+	}
+	if (kind == 0)
+		out_printf(out, "%s\n", first ? "none" : "");
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? SIP_OK : SIP_EDB;
+}
+
+/*
+ * Give the run's files whose file_stats do not count all their records
+ * (files of a database before schema 3, files past the tally's bounds)
+ * their file_stats rows, from their records, in one transaction.
+ */
+static int fill_stats(sip_store *s)
+{
+	sqlite3 *db = sip_store_db(s);
+	sqlite3_stmt *st = NULL;
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	uint64_t records = 0;
+	sip_diag d;
+	int rc = SIP_OK, src;
+
+	if (sqlite3_prepare_v2(db, "SELECT id, records FROM files WHERE id IN run_files"
+			       " AND records > 0 AND records <> (SELECT coalesce(sum(records), 0)"
+			       " FROM file_stats WHERE file_id = files.id AND what = 'kind')",
+			       -1, &st, NULL) != SQLITE_OK)
+		return SIP_EDB;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		records += (uint64_t)sqlite3_column_int64(st, 1);
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			int64_t *v = realloc(ids, nc * sizeof *v);
+			if (!v) {
+				rc = SIP_ENOMEM;
+				break;
+			}
+			ids = v;
+			cap = nc;
+		}
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (!rc && src != SQLITE_DONE)
+		rc = SIP_EDB;
+	/* a database of an earlier version: say why the first summary waits */
+	if (!rc && records >= 1000000)
+		fprintf(stderr, "sipscan: counting the %llu records of %zu file%s whose"
+			" statistics are not stored (stored before schema 3, or past the"
+			" per-file bounds), once, for the summary\n",
+			(unsigned long long)records, n, n == 1 ? "" : "s");
+	if (!rc && n && !(rc = sip_store_begin(s, &d))) {
+		for (size_t i = 0; !rc && i < n; i++)
+			rc = sip_store_stats_fill(s, ids[i], &d);
+		if (rc || (rc = sip_store_commit(s, &d)))
+			sip_store_rollback(s);
+	}
+	free(ids);
+	return rc;
+}
+
+/*
+ * The summary of the run: files, records, then the statistics of the
+ * records of the run's files from their file_stats rows (a few per file:
+ * no record is read back), and the findings.
+ */
+int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hits,
+		      FILE *out)
+{
+	sqlite3 *db = sip_store_db(s);
+	sqlite3_stmt *st = NULL;
+	size_t counts[SIP_FILE_DUPLICATE + 1] = { 0 };
+	uint64_t total = 0, written = 0;
+	int rc = SIP_OK, most;
+
+	for (size_t i = 0; i < l->n; i++) {
+		const sip_ingest_file *f = &l->v[i];
+		counts[f->status]++;
+		total += f->records;
+		written += f->new_records;
+	}
+	out_printf(out, "files: %zu ingested, %zu unchanged, %zu skipped, %zu partial, %zu failed\n",
+	       counts[SIP_FILE_INGESTED], counts[SIP_FILE_UNCHANGED],
+	       counts[SIP_FILE_SKIPPED], counts[SIP_FILE_PARTIAL], counts[SIP_FILE_FAILED]);
+	for (size_t i = 0; i < l->n; i++) {
+		const sip_ingest_file *f = &l->v[i];
+		int st2 = f->status == SIP_FILE_UNCHANGED ? f->prev_status : f->status;
+		if (st2 == SIP_FILE_SKIPPED || st2 == SIP_FILE_PARTIAL || st2 == SIP_FILE_FAILED) {
+			sip_buf nb;
+			sip_buf_init(&nb, 0);
+			out_printf(out, "  %s: %s%s: ", one_line(&nb, f->path),
+				   sip_ingest_status_name(st2),
+				   f->status == SIP_FILE_UNCHANGED ? " (unchanged)" : "");
+			out_printf(out, "%s\n", one_line(&nb, f->error));
+			sip_buf_release(&nb);
+		}
+	}
+	out_printf(out, "records: %llu in these files, %llu written now\n",
+	       (unsigned long long)total, (unsigned long long)written);
+
+	/* The statistics cover the files of this run (a temp table of ids). */
+	if (sqlite3_exec(db, "CREATE TEMP TABLE IF NOT EXISTS run_files(id INTEGER PRIMARY KEY);"
+			 "DELETE FROM run_files;", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO run_files VALUES(?)", -1, &st,
+			       NULL) != SQLITE_OK)
+		return SIP_EDB;
+	for (size_t i = 0; i < l->n; i++) {
+		if (!l->v[i].file_id)
+			continue;
+		sqlite3_bind_int64(st, 1, l->v[i].file_id);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = SIP_EDB;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (rc)
+		return rc;
+	if (total == 0)
+		return SIP_OK;
+	if ((rc = fill_stats(s)))
+		return rc;
+	out_printf(out, "  by kind: ");
+	rc |= print_rows(out, db, "SELECT value, sum(records) FROM file_stats WHERE what = 'kind'"
+			 " AND file_id IN run_files GROUP BY value ORDER BY value", 0);
+	out_printf(out, "  by level: ");
+	rc |= print_rows(out, db, "SELECT value, sum(records) FROM file_stats WHERE what = 'level'"
+			 " AND file_id IN run_files GROUP BY value ORDER BY value", 0);
+	out_printf(out, "hosts:\n");
+	rc |= print_rows(out, db, "SELECT value, sum(records), min(first_ts), max(last_ts)"
+			 " FROM file_stats WHERE what = 'host' AND file_id IN run_files"
+			 " GROUP BY value ORDER BY value", 1);
+	out_printf(out, "top errors:\n");
+	rc |= print_rows(out, db, "SELECT value, sum(records) AS n FROM file_stats"
+			 " WHERE what = 'error' AND file_id IN run_files"
+			 " GROUP BY value ORDER BY n DESC, value LIMIT 10", 2);
+	most = (long long)total * 2 > sip_db_int(db, "SELECT sum(records) FROM files");
+	if (!rc)
+		rc = print_findings(out, db, most);
+	if (!rc && limit_hits)
+		out_printf(out, "\nrules: %llu pattern evaluation%s gave up at the PCRE2 match or"
+			   " depth limit and counted as no match: a rule may have missed a"
+			   " record\n", (unsigned long long)limit_hits, limit_hits == 1 ? "" : "s");
+	return rc ? SIP_EDB : SIP_OK;
+}
+

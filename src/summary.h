@@ -1,0 +1,23 @@
+/*
+ * summary.h -- the summary of an analyze run (see summary.c).
+ */
+#ifndef SIP_SUMMARY_H
+#define SIP_SUMMARY_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ingest.h"
+#include "store.h"
+
+/*
+ * Write the summary of the run over the files of l (after sip_ingest_run)
+ * to out: text from the logs with its control characters escaped.
+ * limit_hits: pattern evaluations that hit a PCRE2 limit (said when > 0).
+ * Creates and fills the temp table run_files.  Returns SIP_OK, SIP_EDB or
+ * SIP_ENOMEM; what was written stays written.
+ */
+int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hits,
+		      FILE *out);
+
+#endif
