@@ -11,16 +11,34 @@
 #ifndef SIP_CMD_H
 #define SIP_CMD_H
 
+#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "err.h"
+
+/* One option of a command (the tables are in main.c). */
+typedef struct sip_opt {
+	const char *name;     /* long name, without "--" */
+	int id;               /* what getopt_long returns */
+	int has_arg;          /* takes a value */
+	int is_short;         /* also accepted as -<id> */
+	const char *complete; /* its value: "file", "dir", words, or NULL */
+	const char *help;     /* its lines of the help, as printed */
+} sip_opt;
+
+#define SIP_MAX_OPTS 16
 
 typedef struct sip_cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *usage;   /* "analyze [--db PATH] ... PATH..." */
 	const char *summary; /* one line */
-	const char *help;    /* the options, one per line, "  --db PATH  ..." */
+	const sip_opt *opts; /* ends with a NULL name */
+	const char *help_pre;  /* help lines before the options (subcommands) */
+	const char *help_post; /* after them (the arguments) */
+	const char *complete_args; /* the arguments: "file", words, or NULL */
+	int needs_db;        /* reads or writes the database (--db) */
 } sip_cmd;
 
 int cmd_parse(int argc, char **argv);
@@ -32,8 +50,18 @@ int cmd_show(int argc, char **argv);
 int cmd_flow(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 
-/* The table entry for a verb, or NULL. */
+/* The table entry for a verb, or NULL; the i-th entry, or NULL. */
 const sip_cmd *sip_cmd_find(const char *name);
+const sip_cmd *sip_cmd_at(size_t i);
+
+/* getopt_long's tables for c's options: longopts (room for
+   SIP_MAX_OPTS + 1) and optstring (room for 2 * SIP_MAX_OPTS + 2;
+   ':' first, so a missing value is reported as such). */
+void sip_cmd_getopt(const sip_cmd *c, struct option *longopts, char *optstring);
+
+/* `sipscan completion bash|zsh|options`: the scripts (or the list of
+   every option) from the command table. */
+int cmd_completion(int argc, char **argv);
 
 /* Print "usage: sipscan <usage>" and the help of cmd to f. */
 void sip_cmd_usage(FILE *f, const sip_cmd *cmd);

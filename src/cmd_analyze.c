@@ -86,16 +86,8 @@ static void on_progress(void *ctx, const sip_ingest_progress *p)
 
 int cmd_analyze(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "topology", required_argument, NULL, 't' },
-		{ "rules", required_argument, NULL, 'r' },
-		{ "trusted-domains", required_argument, NULL, 'T' },
-		{ "name", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct option longopts[SIP_MAX_OPTS + 1];
+	char optstring[2 * SIP_MAX_OPTS + 3];
 	const char *topo_files[64], *rule_dirs[64], *trusted = NULL, *stdin_label = NULL;
 	char stdin_name[300];
 	size_t ntopo = 0, nrules = 0;
@@ -118,9 +110,11 @@ int cmd_analyze(int argc, char **argv)
 		o.commit_rows = strtoull(getenv("SIPSCAN_TEST_COMMIT_ROWS"), NULL, 10);
 	sip_ingest_list_init(&l);
 	sip_diag_clear(&diag);
+	sip_cmd_getopt(sip_cmd_find("analyze"), longopts, optstring + 1);
+	optstring[0] = '+';
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":qj:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, optstring + 1, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			opt_db = optarg;

@@ -109,12 +109,8 @@ out:
 
 int cmd_export(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "csv-formulas", no_argument, NULL, 'F' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct option longopts[SIP_MAX_OPTS + 1];
+	char optstring[2 * SIP_MAX_OPTS + 3];
 	const char *opt_db = NULL, *name;
 	sip_render_opts ro;
 	sqlite3 *db = NULL;
@@ -127,9 +123,11 @@ int cmd_export(int argc, char **argv)
 	ro.format = SIP_RENDER_JSONL;
 	ro.blob_text = decode_raw;
 	ro.csv_guard = 1;       /* a log's text is no formula: see render.h */
+	sip_cmd_getopt(sip_cmd_find("export"), longopts, optstring + 1);
+	optstring[0] = '+';
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":d:f:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, optstring + 1, longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			opt_db = optarg;

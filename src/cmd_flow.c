@@ -137,12 +137,8 @@ static const char *col_text(sqlite3_stmt *st, int col)
 
 int cmd_flow(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "width", required_argument, NULL, 'w' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct option longopts[SIP_MAX_OPTS + 1];
+	char optstring[2 * SIP_MAX_OPTS + 3];
 	enum { COL_ID, COL_TS, COL_HOST, COL_FHOST, COL_PATH, COL_PEER, COL_DIR,
 	       COL_METHOD, COL_STATUS, COL_DIAG, COL_DIAG_REASON, COL_LINE, COL_RAW,
 	       COL_FORMAT = COL_RAW + 3, COL_LOCAL, COL_CSEQ };
@@ -159,9 +155,11 @@ int cmd_flow(int argc, char **argv)
 	int opt, ret = SIP_EXIT_OK, as_json = 0, src, frc;
 	uint64_t left_out = 0;
 
+	sip_cmd_getopt(sip_cmd_find("flow"), longopts, optstring + 1);
+	optstring[0] = '+';
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":d:f:w:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, optstring + 1, longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			opt_db = optarg;

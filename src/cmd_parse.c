@@ -246,16 +246,16 @@ static int print_record(void *ctx, const sip_record *r)
 
 int cmd_parse(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct option longopts[SIP_MAX_OPTS + 1];
+	char optstring[2 * SIP_MAX_OPTS + 3];
 	parse_out out;
 	int opt, worst = SIP_EXIT_OK;
 
+	sip_cmd_getopt(sip_cmd_find("parse"), longopts, optstring + 1);
+	optstring[0] = '+';
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":f:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, optstring + 1, longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			if (strcmp(optarg, "jsonl") != 0)

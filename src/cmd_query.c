@@ -41,12 +41,8 @@ static int prepare_next(sqlite3 *db, const char **sql, sqlite3_stmt **st)
 
 int cmd_query(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "csv-guard", no_argument, NULL, 'G' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct option longopts[SIP_MAX_OPTS + 1];
+	char optstring[2 * SIP_MAX_OPTS + 3];
 	const char *opt_db = NULL, *sql, *p;
 	sip_render_opts ro;
 	sqlite3 *db = NULL;
@@ -56,9 +52,11 @@ int cmd_query(int argc, char **argv)
 
 	memset(&ro, 0, sizeof ro);
 	ro.format = isatty(STDOUT_FILENO) ? SIP_RENDER_TABLE : SIP_RENDER_CSV;
+	sip_cmd_getopt(sip_cmd_find("query"), longopts, optstring + 1);
+	optstring[0] = '+';
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":d:f:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, optstring + 1, longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			opt_db = optarg;

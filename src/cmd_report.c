@@ -25,12 +25,8 @@
 
 int cmd_report(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct option longopts[SIP_MAX_OPTS + 1];
+	char optstring[2 * SIP_MAX_OPTS + 3];
 	const char *opt_db = NULL, *output = NULL;
 	sip_report_format fmt = SIP_REPORT_TEXT;
 	sqlite3 *db = NULL;
@@ -40,9 +36,11 @@ int cmd_report(int argc, char **argv)
 	sip_diag d;
 	int opt, ret = SIP_EXIT_OK, rc;
 
+	sip_cmd_getopt(sip_cmd_find("report"), longopts, optstring + 1);
+	optstring[0] = '+';
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":d:f:o:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, optstring + 1, longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			opt_db = optarg;

@@ -135,18 +135,18 @@ static int run_tests(const sip_rules *rs)
 
 int cmd_rules(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "rules", required_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct option opts[SIP_MAX_OPTS + 1];
+	char optstring[2 * SIP_MAX_OPTS + 3];
 	char *dirs[MAX_DIRS];
 	int ndirs = 0, c, rc;
 	const char *sub, *only = NULL;
 	sip_rules *rs = NULL;
 
+	sip_cmd_getopt(sip_cmd_find("rules"), opts, optstring + 1);
+	optstring[0] = '+';
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
 		if (c != 'r')
 			return sip_option_error("rules", c, argv);
 		if (ndirs == MAX_DIRS)
@@ -157,7 +157,7 @@ int cmd_rules(int argc, char **argv)
 		return sip_usage_error("rules", "missing subcommand: list, check or test");
 	sub = argv[optind++];
 	/* Options may also follow the subcommand. */
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, optstring + 1, opts, NULL)) != -1) {
 		if (c != 'r')
 			return sip_option_error("rules", c, argv);
 		if (ndirs == MAX_DIRS)

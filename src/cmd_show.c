@@ -32,11 +32,8 @@ static int parse_id(const char *s, long long *id)
 
 int cmd_show(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "raw", no_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct option longopts[SIP_MAX_OPTS + 1];
+	char optstring[2 * SIP_MAX_OPTS + 3];
 	const char *opt_db = NULL;
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
@@ -46,9 +43,11 @@ int cmd_show(int argc, char **argv)
 	int opt, ret = SIP_EXIT_OK, raw = 0;
 	sip_buf safe;
 
+	sip_cmd_getopt(sip_cmd_find("show"), longopts, optstring + 1);
+	optstring[0] = '+';
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":d:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, optstring + 1, longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			opt_db = optarg;

@@ -14,87 +14,155 @@
 
 #include "cmd.h"
 
-static const sip_cmd commands[] = {
-	{ "analyze", cmd_analyze,
-	  "analyze [--db PATH] [--jobs N] [--topology FILE]... [--rules DIR]... [--trusted-domains LIST] [--name LABEL] [--quiet] PATH...",
-	  "read trace files into the database and name the cause and fix of each failure",
-	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n"
+/*
+ * Every option of every command, once: getopt_long's tables
+ * (sip_cmd_getopt), `--help` and `sipscan help CMD`, the shell completion
+ * (sipscan completion bash|zsh) and the check that the man page and the
+ * README name every option (tests/cli/test_docs.sh) come from here.
+ * Columns: long name, getopt id, takes a value, also -<id>, how the value
+ * completes ("file", "dir", a list of words, NULL: nothing to offer), and
+ * the lines of the help as printed.
+ */
+static const sip_opt analyze_opts[] = {
+	{ "db", 'd', 1, 0, "file",
+	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n" },
+	{ "jobs", 'j', 1, 1, NULL,
 	  "  --jobs N         threads to use, 1..64 (default: the cores): N - 1 parse\n"
 	  "                   files and one writes the database; 1 does it all on\n"
-	  "                   one thread\n"
+	  "                   one thread\n" },
+	{ "topology", 't', 1, 0, "file",
 	  "  --topology FILE  the deployment's pools and trusted servers: FQDNs one per\n"
 	  "                   line, or Export-Csv of Get-CsTrustedApplicationPool,\n"
 	  "                   Get-CsTrustedApplicationComputer or Get-CsPool; stored in\n"
-	  "                   the database (repeatable; replaces the stored topology)\n"
+	  "                   the database (repeatable; replaces the stored topology)\n" },
+	{ "rules", 'r', 1, 0, "dir",
 	  "  --rules DIR      add the *.rules files of DIR to the built-in catalogue;\n"
-	  "                   a rule with a built-in id replaces it (repeatable)\n"
+	  "                   a rule with a built-in id replaces it (repeatable)\n" },
+	{ "name", 'n', 1, 0, NULL,
 	  "  --name LABEL     the name of standard input ('-') in the database:\n"
 	  "                   stdin:LABEL; again with the same LABEL replaces it\n"
-	  "                   (default: a new name on every run, never replacing)\n"
+	  "                   (default: a new name on every run, never replacing)\n" },
+	{ "trusted-domains", 'T', 1, 0, NULL,
 	  "  --trusted-domains LIST\n"
 	  "                   the Trusted Domain List (TrustModelData) the clients\n"
 	  "                   are configured with, comma-separated, for the trust\n"
 	  "                   prompt of client logs; stored in the database ('' =\n"
 	  "                   not known: Lync 2013 and later trust lync.com,\n"
-	  "                   outlook.com, lync.glbdns.microsoft.com, microsoftonline.com)\n"
-	  "  --quiet          print no summary\n"
+	  "                   outlook.com, lync.glbdns.microsoft.com, microsoftonline.com)\n" },
+	{ "quiet", 'q', 0, 1, NULL,
+	  "  --quiet          print no summary\n" },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+static const sip_opt parse_opts[] = {
+	{ "format", 'f', 1, 1, "jsonl",
+	  "  --format jsonl   one JSON object per record (the default and only format)\n" },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+static const sip_opt query_opts[] = {
+	{ "db", 'd', 1, 1, "file",
+	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n" },
+	{ "format", 'f', 1, 1, "table csv json jsonl",
+	  "  --format F       table (default on a terminal), csv (default otherwise,\n"
+	  "                   RFC 4180, CRLF), json (array per statement) or jsonl\n" },
+	{ "csv-guard", 'G', 0, 0, NULL,
+	  "  --csv-guard      csv: put a ' before a text cell that starts with =, +,\n"
+	  "                   -, @, a tab or a CR, so a spreadsheet shows it and does\n"
+	  "                   not run it as a formula\n" },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+static const sip_opt report_opts[] = {
+	{ "db", 'd', 1, 1, "file",
+	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n" },
+	{ "format", 'f', 1, 1, "text md json html",
+	  "  --format F       text (default), md, json or html (one self-contained file)\n" },
+	{ "output", 'o', 1, 1, "file",
+	  "  --output FILE    write to FILE (atomically) instead of stdout\n" },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+static const sip_opt show_opts[] = {
+	{ "db", 'd', 1, 1, "file",
+	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n" },
+	{ "raw", 'r', 0, 0, NULL,
+	  "  --raw            the original bytes on a terminal too (by default a\n"
+	  "                   terminal gets control characters escaped; a file or\n"
+	  "                   a pipe always gets the original bytes)\n" },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+static const sip_opt flow_opts[] = {
+	{ "db", 'd', 1, 1, "file",
+	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n" },
+	{ "format", 'f', 1, 1, "text json",
+	  "  --format F       text (a ladder, default) or json\n" },
+	{ "width", 'w', 1, 1, NULL,
+	  "  --width N        text width, 60..240 (default 120)\n" },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+static const sip_opt export_opts[] = {
+	{ "db", 'd', 1, 1, "file",
+	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n" },
+	{ "format", 'f', 1, 1, "jsonl csv",
+	  "  --format F       jsonl (default) or csv (RFC 4180, CRLF); csv puts a '\n"
+	  "                   before a text cell that starts with =, +, -, @, a tab\n"
+	  "                   or a CR, so a spreadsheet does not run it as a formula\n" },
+	{ "csv-formulas", 'F', 0, 0, NULL,
+	  "  --csv-formulas   csv: write such cells as they are\n" },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+static const sip_opt rules_opts[] = {
+	{ "rules", 'r', 1, 0, "dir",
+	  "  --rules DIR      add DIR/*.rules; a rule there replaces a default by id\n" },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+
+static const sip_cmd commands[] = {
+	{ "analyze", cmd_analyze,
+	  "analyze [--db PATH] [--jobs N] [--topology FILE]... [--rules DIR]... [--trusted-domains LIST] [--name LABEL] [--quiet] PATH...",
+	  "read trace files into the database and name the cause and fix of each failure",
+	  analyze_opts, NULL,
 	  "  PATH             a server trace, a client log (UccApi) or a file of\n"
 	  "                   SIP messages, plain or gzip, a directory (walked\n"
 	  "                   recursively, hidden entries skipped), or '-' for stdin;\n"
 	  "                   unchanged files are not read again, grown ones only\n"
-	  "                   from where the last run stopped\n" },
+	  "                   from where the last run stopped\n", "file", 1 },
 	{ "parse", cmd_parse, "parse [--format jsonl] FILE...",
 	  "print every record of trace files as JSON lines",
-	  "  --format jsonl   one JSON object per record (the default and only format)\n"
+	  parse_opts, NULL,
 	  "  FILE             a server trace, client log or SIP messages, plain or\n"
-	  "                   gzip; '-' reads stdin\n" },
+	  "                   gzip; '-' reads stdin\n", "file", 0 },
 	{ "query", cmd_query, "query [--db PATH] [--format table|csv|json|jsonl] [--csv-guard] SQL",
 	  "run read-only SQL over the database and print the rows",
-	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n"
-	  "  --format F       table (default on a terminal), csv (default otherwise,\n"
-	  "                   RFC 4180, CRLF), json (array per statement) or jsonl\n"
-	  "  --csv-guard      csv: put a ' before a text cell that starts with =, +,\n"
-	  "                   -, @, a tab or a CR, so a spreadsheet shows it and does\n"
-	  "                   not run it as a formula\n"
+	  query_opts, NULL,
 	  "  SQL              one or more ';'-separated statements; a statement that\n"
-	  "                   writes is refused (exit 3); blobs print as hex\n" },
+	  "                   writes is refused (exit 3); blobs print as hex\n", NULL, 1 },
 	{ "report", cmd_report, "report [--db PATH] [--format text|md|json|html] [--output FILE]",
 	  "print the findings, unexplained signatures, summary and failing peers",
-	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n"
-	  "  --format F       text (default), md, json or html (one self-contained file)\n"
-	  "  --output FILE    write to FILE (atomically) instead of stdout\n" },
+	  report_opts, NULL, NULL, NULL, 1 },
 	{ "show", cmd_show, "show [--db PATH] [--raw] ID...",
 	  "print records' original text exactly as in the log",
-	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n"
-	  "  --raw            the original bytes on a terminal too (by default a\n"
-	  "                   terminal gets control characters escaped; a file or\n"
-	  "                   a pipe always gets the original bytes)\n"
+	  show_opts, NULL,
 	  "  ID               a records.id; each is preceded by a 'file:line' line;\n"
-	  "                   an unknown id exits 6 after the others are printed\n" },
+	  "                   an unknown id exits 6 after the others are printed\n", NULL, 1 },
 	{ "flow", cmd_flow, "flow [--db PATH] [--format text|json] [--width N] CALL-ID",
 	  "draw the SIP ladder of one call across every file and host",
-	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n"
-	  "  --format F       text (a ladder, default) or json\n"
-	  "  --width N        text width, 60..240 (default 120)\n"
-	  "  CALL-ID          the Call-ID; no message with it exits 6\n" },
+	  flow_opts, NULL,
+	  "  CALL-ID          the Call-ID; no message with it exits 6\n", NULL, 1 },
 	{ "export", cmd_export, "export [--db PATH] [--format jsonl|csv] [--csv-formulas] TABLE|VIEW",
 	  "stream a table or view as JSON lines or CSV",
-	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n"
-	  "  --format F       jsonl (default) or csv (RFC 4180, CRLF); csv puts a '\n"
-	  "                   before a text cell that starts with =, +, -, @, a tab\n"
-	  "                   or a CR, so a spreadsheet does not run it as a formula\n"
-	  "  --csv-formulas   csv: write such cells as they are\n"
+	  export_opts, NULL,
 	  "  TABLE|VIEW       e.g. records, findings, errors; records (and views that\n"
 	  "                   hold the record text) get a raw column with the original\n"
-	  "                   text of the record; other blobs are printed as hex\n" },
+	  "                   text of the record; other blobs are printed as hex\n",
+	  "records messages connections diagnostics errors findings files matches unexplained topology",
+	  1 },
 	{ "rules", cmd_rules, "rules list|check|test [--rules DIR]... [DIR]",
 	  "list, validate or test the failure rules",
+	  rules_opts,
 	  "  list             id, severity and title of every rule (built-in + --rules)\n"
 	  "  check [DIR]      syntax, unique ids, every regex compiles (exit 4 on error)\n"
 	  "  test [DIR]       run every rule's examples through the parser (exit 4 on\n"
-	  "                   a failure); without DIR the built-in catalogue\n"
-	  "  --rules DIR      add DIR/*.rules; a rule there replaces a default by id\n" },
-	{ NULL, NULL, NULL, NULL, NULL }
+	  "                   a failure); without DIR the built-in catalogue\n",
+	  NULL, "list check test", 0 },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 }
 };
 
 const sip_cmd *sip_cmd_find(const char *name)
@@ -105,10 +173,38 @@ const sip_cmd *sip_cmd_find(const char *name)
 	return NULL;
 }
 
+const sip_cmd *sip_cmd_at(size_t i)
+{
+	return i < sizeof commands / sizeof commands[0] - 1 ? &commands[i] : NULL;
+}
+
 void sip_cmd_usage(FILE *f, const sip_cmd *c)
 {
 	fprintf(f, "usage: sipscan %s\n\n%s.\n\n%s", c->usage, c->summary,
-		c->help ? c->help : "");
+		c->help_pre ? c->help_pre : "");
+	for (const sip_opt *o = c->opts; o && o->name; o++)
+		fputs(o->help, f);
+	fputs(c->help_post ? c->help_post : "", f);
+}
+
+void sip_cmd_getopt(const sip_cmd *c, struct option *longopts, char *optstring)
+{
+	size_t n = 0, k = 0;
+
+	optstring[k++] = ':';
+	for (const sip_opt *o = c->opts; o && o->name && n < SIP_MAX_OPTS; o++, n++) {
+		longopts[n].name = o->name;
+		longopts[n].has_arg = o->has_arg ? required_argument : no_argument;
+		longopts[n].flag = NULL;
+		longopts[n].val = o->id;
+		if (o->is_short) {
+			optstring[k++] = (char)o->id;
+			if (o->has_arg)
+				optstring[k++] = ':';
+		}
+	}
+	memset(&longopts[n], 0, sizeof longopts[n]);
+	optstring[k] = 0;
 }
 
 static void usage(FILE *f)
@@ -156,6 +252,8 @@ int main(int argc, char **argv)
 		sip_cmd_usage(stdout, c);
 		return SIP_EXIT_OK;
 	}
+	if (!strcmp(argv[1], "completion"))
+		return cmd_completion(argc - 1, argv + 1);
 	if (!(c = sip_cmd_find(argv[1]))) {
 		fprintf(stderr, "sipscan: '%s' is not a command. See 'sipscan --help'.\n", argv[1]);
 		return SIP_EXIT_USAGE;
