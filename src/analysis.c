@@ -3,6 +3,7 @@
  * the results on the writer, findings rebuilt at the end.  See analysis.h.
  */
 #include "analysis.h"
+#include "dbopen.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -121,11 +122,11 @@ static const char *take(const char **p, const char *end)
 	return s;
 }
 
-static int write_payload(void *ctx, int64_t record_id, const void *payload, size_t n)
+static int write_payload(void *ctx, int64_t record_id, const void *payload, size_t n,
+			 sip_diag *d)
 {
 	sip_analysis *a = ctx;
 	const char *p = payload, *end = p + n;
-	sip_diag d;
 	int rc = SIP_OK;
 
 	while (p < end && !rc) {
@@ -135,12 +136,12 @@ static int write_payload(void *ctx, int64_t record_id, const void *payload, size
 				   *vars = take(&p, end);
 			if (!id || !key || !vars)
 				return SIP_EINTERNAL;
-			rc = sip_findings_add_match(a->findings, record_id, id, key, vars, &d);
+			rc = sip_findings_add_match(a->findings, record_id, id, key, vars, d);
 		} else if (type == 'U') {
 			const char *tmpl = take(&p, end);
 			if (!tmpl)
 				return SIP_EINTERNAL;
-			rc = sip_findings_add_unexplained(a->findings, record_id, tmpl, &d);
+			rc = sip_findings_add_unexplained(a->findings, record_id, tmpl, d);
 		} else if (type == 'F') {
 			const char *fact = take(&p, end), *value = take(&p, end),
 				   *source = take(&p, end);
@@ -153,7 +154,10 @@ static int write_payload(void *ctx, int64_t record_id, const void *payload, size
 				sqlite3_bind_text(a->fact_ins, 4, source, -1, SQLITE_STATIC);
 			else
 				sqlite3_bind_null(a->fact_ins, 4);
-			rc = sqlite3_step(a->fact_ins) == SQLITE_DONE ? SIP_OK : SIP_EDB;
+			if (sqlite3_step(a->fact_ins) != SQLITE_DONE)
+				rc = sip_diag_set(d, sip_db_code(sip_store_db(a->store)), "", 0,
+						  "storing a client fact: %s",
+						  sqlite3_errmsg(sip_store_db(a->store)));
 			sqlite3_reset(a->fact_ins);
 		} else {
 			return SIP_EINTERNAL;
@@ -162,10 +166,10 @@ static int write_payload(void *ctx, int64_t record_id, const void *payload, size
 	return rc;
 }
 
-static int finish(void *ctx, sip_store *s, const int64_t *file_ids, size_t nfiles)
+static int finish(void *ctx, sip_store *s, const int64_t *file_ids, size_t nfiles,
+		  sip_diag *d)
 {
 	sip_analysis *a = ctx;
-	sip_diag d;
 
 	(void)file_ids;
 	(void)nfiles;
@@ -173,9 +177,9 @@ static int finish(void *ctx, sip_store *s, const int64_t *file_ids, size_t nfile
 	   are rebuilt whole; matches are few next to records.  The client
 	   trust matches first: they depend on every fact of a client log and
 	   on the trusted domains of this run. */
-	int rc = sip_trust_compute(sip_store_db(s), &d);
+	int rc = sip_trust_compute(sip_store_db(s), d);
 
-	return rc ? rc : sip_findings_compute(sip_store_db(s), a->rs, &d);
+	return rc ? rc : sip_findings_compute(sip_store_db(s), a->rs, d);
 }
 
 int sip_analysis_new(sip_analysis **out, const sip_rules *rs, sip_store *s,

@@ -162,11 +162,12 @@ static int group_cmp(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-static int exec(sqlite3 *db, const char *sql, sip_diag *diag)
+/* Run sql; on failure diag says "what: why". */
+static int exec(sqlite3 *db, const char *what, const char *sql, sip_diag *diag)
 {
 	char *msg = NULL;
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		int rc = sip_diag_set(diag, sip_db_code(db), "", 0, "%s",
+		int rc = sip_diag_set(diag, sip_db_code(db), "", 0, "%s: %s", what,
 				      msg ? msg : sqlite3_errmsg(db));
 		sqlite3_free(msg);
 		return rc;
@@ -256,7 +257,7 @@ int sip_findings_compute(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
 	sip_topology *topo = NULL;
 	int rc, src;
 
-	if ((rc = exec(db, "SAVEPOINT sip_findings_compute;"
+	if ((rc = exec(db, "clearing the findings", "SAVEPOINT sip_findings_compute;"
 		       "DELETE FROM finding_records; DELETE FROM findings;", diag)))
 		return rc;
 	if ((rc = sip_findings_load_topology(db, &topo, diag)))
@@ -326,7 +327,8 @@ int sip_findings_compute(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
 		qsort(g, ng, sizeof(*g), group_cmp);
 	if ((rc = insert_findings(db, g, ng, topo, diag)))
 		goto out;
-	rc = exec(db, "INSERT INTO finding_records(finding_id, record_id)"
+	rc = exec(db, "linking the findings to their records",
+		  "INSERT INTO finding_records(finding_id, record_id)"
 		  " SELECT f.id, m.record_id FROM matches m"
 		  " JOIN findings f ON f.rule_id = m.rule_id AND f.key = m.key;", diag);
 	goto out;
@@ -339,9 +341,9 @@ out:
 	free(g);
 	sip_topology_free(topo);
 	if (rc)
-		exec(db, "ROLLBACK TO sip_findings_compute; RELEASE sip_findings_compute;", NULL);
+		exec(db, "", "ROLLBACK TO sip_findings_compute; RELEASE sip_findings_compute;", NULL);
 	else
-		rc = exec(db, "RELEASE sip_findings_compute;", diag);
+		rc = exec(db, "committing the findings", "RELEASE sip_findings_compute;", diag);
 	return rc;
 }
 
@@ -352,7 +354,7 @@ int sip_findings_save_topology(sqlite3 *db, const sip_topology *t, sip_diag *dia
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if ((rc = exec(db, "SAVEPOINT sip_topo; DELETE FROM topology;", diag)))
+	if ((rc = exec(db, "saving the topology", "SAVEPOINT sip_topo; DELETE FROM topology;", diag)))
 		return rc;
 	if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO topology(fqdn, kind, source)"
 			       " VALUES(?1, ?2, ?3)", -1, &st, NULL) != SQLITE_OK) {
@@ -371,9 +373,9 @@ int sip_findings_save_topology(sqlite3 *db, const sip_topology *t, sip_diag *dia
 out:
 	sqlite3_finalize(st);
 	if (rc)
-		exec(db, "ROLLBACK TO sip_topo; RELEASE sip_topo;", NULL);
+		exec(db, "", "ROLLBACK TO sip_topo; RELEASE sip_topo;", NULL);
 	else
-		rc = exec(db, "RELEASE sip_topo;", diag);
+		rc = exec(db, "saving the topology", "RELEASE sip_topo;", diag);
 	return rc;
 }
 

@@ -1262,11 +1262,14 @@ static int write_batch(writer *w, job *j, batch *b, sip_diag *diag)
 		for (size_t i = ch->first; o->write && i < ch->first + ch->n; i++) {
 			const sip_row *row = &b->rows[i];
 			int64_t id = first_id + (int64_t)(i - ch->first);
-			if (row->payload.n &&
-			    (rc = o->write(o->write_ctx, id, row->payload.p, row->payload.n)))
+			sip_diag hd;
+			if (!row->payload.n)
+				continue;
+			sip_diag_clear(&hd);
+			if ((rc = o->write(o->write_ctx, id, row->payload.p, row->payload.n, &hd)))
 				return sip_diag_set(diag, rc, j->f->path, row->line,
 						    "storing the rules' results: %s",
-						    sip_strerror(rc));
+						    hd.code ? hd.msg : sip_strerror(rc));
 		}
 		j->f->new_records += ch->n;
 		w->tx_rows += ch->n;
@@ -1508,11 +1511,14 @@ int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 indexes:
 	if ((rc = sip_store_create_indexes(s, diag)))
 		goto out;
-	if (o->finish_hook && (rc = o->finish_hook(o->finish_ctx, s, written, nwritten))) {
-		if (!diag || !diag->code)
+	if (o->finish_hook) {
+		sip_diag hd;
+		sip_diag_clear(&hd);
+		if ((rc = o->finish_hook(o->finish_ctx, s, written, nwritten, &hd))) {
 			sip_diag_set(diag, rc, "", 0, "finishing the analysis failed: %s",
-				     sip_strerror(rc));
-		goto out;
+				     hd.code ? hd.msg : sip_strerror(rc));
+			goto out;
+		}
 	}
 out:
 	for (size_t i = 0; r.jobs && i < r.njobs; i++) {

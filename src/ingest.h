@@ -106,10 +106,12 @@ typedef int (*sip_ingest_eval_fn)(void *thread_ctx, const sip_record *rec,
  * Runs on the writer thread, inside the ingest transaction, once the
  * record's row is inserted, only for records whose payload is non-empty
  * (so it may write rows that reference record_id through sip_store_db()).
- * Return 0 or a sip_code to abort.
+ * Return 0 or a sip_code to abort, with diag saying what failed and why
+ * (left unset, the ingest says "storing the rules' results" and the
+ * code's text).
  */
 typedef int (*sip_ingest_write_fn)(void *ctx, int64_t record_id,
-				   const void *payload, size_t n);
+				   const void *payload, size_t n, sip_diag *diag);
 
 enum { SIP_ZSTD_ADAPT, SIP_ZSTD_PARSER, SIP_ZSTD_WRITER };
 

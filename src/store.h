@@ -315,10 +315,12 @@ int sip_store_register_raw_fn(sqlite3 *db, sip_diag *diag);
  * outside any transaction, on the writer thread, with the ids of the files
  * this run wrote (rows added or replaced; may be empty), so the findings can
  * be computed.
- * Return 0 or a sip_code.
+ * Return 0 or a sip_code, with diag saying which statement failed and why
+ * (left unset: "finishing the analysis failed" and the code's text).
  */
 typedef int (*sip_store_finish_hook)(void *ctx, sip_store *s,
-				     const int64_t *file_ids, size_t nfiles);
+				     const int64_t *file_ids, size_t nfiles,
+				     sip_diag *diag);
 
 /* Lowercase hex FNV-1a 64 of p (n bytes) into out[17]. */
 void sip_store_hash_hex(const void *p, size_t n, char out[17]);

@@ -273,6 +273,12 @@ check "messages: a zip is named" "$?" 0
 check "messages: an xz file is named" "$?" 0
 "$SIPSCAN" analyze --db "$T/fresh.db" "$EDGE" >/dev/null 2>"$T/fresh.err"
 check "messages: no schema-3 note for a file just stored" "$(grep -c 'counting the' "$T/fresh.err")" 0
+# a failure while the findings are rebuilt says which step and why
+sqlite3 "$T/fresh.db" "DROP TABLE finding_records; CREATE VIEW finding_records AS SELECT 1 AS finding_id, 1 AS record_id"
+"$SIPSCAN" analyze --quiet --db "$T/fresh.db" "$FE" >/dev/null 2>"$T/fin.err"
+check "messages: the findings cannot be rebuilt: exit" "$?" 3
+check "messages: says which step and why" "$(cat "$T/fin.err")" \
+	"sipscan: finishing the analysis failed: clearing the findings: cannot modify finding_records because it is a view"
 
 
 # ---- limits are not "out of memory" ------------------------------------------

@@ -940,8 +940,10 @@ static int on_eval(void *p, const sip_record *rec, sip_buf *out)
 	return 0;
 }
 
-static int on_write(void *ctx, int64_t record_id, const void *payload, size_t n)
+static int on_write(void *ctx, int64_t record_id, const void *payload, size_t n,
+		    sip_diag *diag)
 {
+	(void)diag;
 	hook_seen *h = ctx;
 	sqlite3_stmt *st = NULL;
 	static const char *const kinds[] = { "trace", "connection", "diagnostic", "protocol" };
@@ -980,8 +982,10 @@ static int on_write(void *ctx, int64_t record_id, const void *payload, size_t n)
 	return 0;
 }
 
-static int on_finish(void *ctx, sip_store *s, const int64_t *ids, size_t n)
+static int on_finish(void *ctx, sip_store *s, const int64_t *ids, size_t n,
+		     sip_diag *diag)
 {
+	(void)diag;
 	hook_seen *h = ctx;
 	(void)s;
 	(void)ids;
