@@ -15,6 +15,7 @@ void sip_buf_init(sip_buf *b, size_t max)
 	b->p = NULL;
 	b->n = b->cap = 0;
 	b->max = max ? max : SIP_BUF_MAX;
+	b->err = 0;
 }
 
 void sip_buf_release(sip_buf *b)
@@ -22,6 +23,7 @@ void sip_buf_release(sip_buf *b)
 	free(b->p);
 	b->p = NULL;
 	b->n = b->cap = 0;
+	b->err = 0;
 }
 
 int sip_buf_reserve_slow(sip_buf *b, size_t more)
@@ -32,7 +34,7 @@ int sip_buf_reserve_slow(sip_buf *b, size_t more)
 	if (!b->max)
 		b->max = SIP_BUF_MAX;
 	if (more > b->max || b->n > b->max - more)
-		return SIP_ENOMEM;
+		return b->err = SIP_ENOMEM;
 	need = b->n + more + 1;
 	if (need <= b->cap)
 		return SIP_OK;
@@ -43,7 +45,7 @@ int sip_buf_reserve_slow(sip_buf *b, size_t more)
 		cap = b->max + 1;
 	np = realloc(b->p, cap);
 	if (!np)
-		return SIP_ENOMEM;
+		return b->err = SIP_ENOMEM;
 	b->p = np;
 	b->cap = cap;
 	return SIP_OK;
@@ -70,7 +72,7 @@ int sip_buf_printf(sip_buf *b, const char *fmt, ...)
 	len = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (len < 0 || sip_buf_reserve(b, (size_t)len))
-		return SIP_ENOMEM;
+		return b->err = SIP_ENOMEM;
 	va_start(ap, fmt);
 	vsnprintf(b->p + b->n, (size_t)len + 1, fmt, ap);
 	va_end(ap);
@@ -132,7 +134,7 @@ int sip_buf_json_str(sip_buf *b, const char *s, size_t n)
 
 	/* Worst case: every byte becomes \u00XX (6 bytes) or U+FFFD (3). */
 	if (n > (SIP_BUF_MAX - 2) / 6 || sip_buf_reserve(b, n * 6 + 2))
-		return SIP_ENOMEM;
+		return b->err = SIP_ENOMEM;
 	o = b->p + b->n;
 	*o++ = '"';
 	while (i < n) {

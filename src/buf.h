@@ -6,7 +6,11 @@
  *
  * sip_buf is a small value type: {p, n} is the content, always followed by
  * a NUL once anything was added.  Appends fail with SIP_ENOMEM, leaving the
- * buffer as it was, when the result would pass max (0 = SIP_BUF_MAX).
+ * buffer as it was, when the result would pass max (0 = SIP_BUF_MAX) or
+ * memory runs out.  A failure is also remembered in err until the next
+ * sip_buf_reset (later appends still work): code that builds a document
+ * with many appends checks err once, at the end, and no failed append
+ * goes unnoticed.
  */
 #ifndef SIP_BUF_H
 #define SIP_BUF_H
@@ -20,13 +24,14 @@ typedef struct sip_buf {
 	size_t n;
 	size_t cap;
 	size_t max;
+	int err;     /* SIP_ENOMEM once an append failed (sticky until reset) */
 } sip_buf;
 
 #define SIP_BUF_MAX ((size_t)1 << 30)
 
 void sip_buf_init(sip_buf *b, size_t max);
 void sip_buf_release(sip_buf *b);          /* free the contents */
-static inline void sip_buf_reset(sip_buf *b) { b->n = 0; if (b->p) b->p[0] = 0; }
+static inline void sip_buf_reset(sip_buf *b) { b->n = 0; b->err = 0; if (b->p) b->p[0] = 0; }
 int sip_buf_reserve_slow(sip_buf *b, size_t more);
 /* Room for more bytes + NUL (inline fast path when there is room). */
 static inline int sip_buf_reserve(sip_buf *b, size_t more)

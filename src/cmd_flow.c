@@ -365,6 +365,11 @@ int cmd_flow(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (json.err || msgs.err) {
+		fprintf(stderr, "sipscan flow: out of memory\n");
+		ret = SIP_EXIT_INTERNAL;
+		goto out;
+	}
 	if (json.n && fwrite(json.p, 1, json.n, stdout) != json.n) {
 		fprintf(stderr, "sipscan: cannot write to stdout: %s\n", strerror(errno));
 		ret = SIP_EXIT_OUTPUT;

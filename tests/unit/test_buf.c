@@ -35,6 +35,26 @@ static const char *json(const char *s, size_t n)
 	return b.p;
 }
 
+/* A failed append is remembered until reset; later appends still work. */
+static void test_sticky_error(void)
+{
+	sip_buf b;
+
+	sip_buf_init(&b, 8);
+	CHECK_INT(sip_buf_adds(&b, "abc"), 0);
+	CHECK_INT(b.err, 0);
+	CHECK_INT(sip_buf_adds(&b, "0123456789"), SIP_ENOMEM);
+	CHECK_INT(b.err, SIP_ENOMEM);
+	CHECK_STR(b.p, "abc");
+	CHECK_INT(sip_buf_adds(&b, "de"), 0);
+	CHECK_INT(b.err, SIP_ENOMEM);
+	CHECK_INT(sip_buf_printf(&b, "%s", "0123456789"), SIP_ENOMEM);
+	CHECK_INT(sip_buf_json_str(&b, "xxxxxxxxxx", 10), SIP_ENOMEM);
+	sip_buf_reset(&b);
+	CHECK_INT(b.err, 0);
+	sip_buf_release(&b);
+}
+
 static void test_json_escapes(void)
 {
 	CHECK_STR(json("plain", 5), "\"plain\"");
@@ -122,7 +142,7 @@ static void test_exit_codes(void)
 int main(int argc, char **argv)
 {
 	static const t_case cases[] = {
-		T(test_buf_grow_and_cap), T(test_json_escapes),
+		T(test_buf_grow_and_cap), T(test_sticky_error), T(test_json_escapes),
 		T(test_json_invalid_utf8_replaced), T(test_utf8_seq),
 		T(test_csv_field), T(test_diag_format), T(test_exit_codes),
 		{ NULL, NULL }
