@@ -15,7 +15,6 @@ static const char *const texts[] = {
 	[SIP_EGZIP] = "damaged gzip stream",
 	[SIP_ETOOLONG] = "line too long",
 	[SIP_EFORMAT] = "not a trace sipscan reads",
-	[SIP_EENCODING] = "bad text encoding",
 	[SIP_EDB] = "database error",
 	[SIP_ERULE] = "invalid rule",
 	[SIP_EUSAGE] = "usage error",
@@ -88,7 +87,6 @@ int sip_exit_code(int code)
 	case SIP_EIO:
 	case SIP_EGZIP:
 	case SIP_EFORMAT:
-	case SIP_EENCODING:
 	case SIP_ETRUNCATED:
 	case SIP_ETOOLONG:
 		return SIP_EXIT_INPUT;

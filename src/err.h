@@ -24,7 +24,8 @@ typedef enum sip_code {
 	SIP_EGZIP = 3,      /* damaged gzip stream: truncated, corrupt, CRC */
 	SIP_ETOOLONG = 4,   /* a line longer than the cap (a warning) */
 	SIP_EFORMAT = 5,    /* not a trace (no parser recognises it) */
-	SIP_EENCODING = 6,  /* undecodable text encoding */
+	                    /* 6 was SIP_EENCODING, never produced: UTF-16 is
+	                       decoded, other bytes become U+FFFD */
 	SIP_EDB = 7,        /* SQLite error: open, schema, write */
 	SIP_ERULE = 8,      /* malformed rule file or rule */
 	SIP_EUSAGE = 9,     /* bad command line */
