@@ -930,7 +930,7 @@ static int html_timeline(report *r, sip_buf *b)
 		goto out;
 	sip_buf_printf(b, "<svg width=\"%d\" height=\"%zu\" "
 		       "role=\"img\" aria-label=\"failures over time per finding\">\n",
-		       W, TOP + rows * (size_t)ROW + 40);
+		       W, (size_t)TOP + rows * (size_t)ROW + 40);
 	sip_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%zu\" fill=\"#fafafa\" "
 		       "stroke=\"#ccc\"/>\n", LEFT, TOP, plot, rows * (size_t)ROW);
 	for (size_t i = 0; i < rows; i++) {

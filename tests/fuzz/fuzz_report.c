@@ -154,8 +154,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					       NULL) == SQLITE_OK) {
 				sqlite3_bind_int64(st, 1, chunk_id);
 				/* record 2 claims more than the chunk holds */
-				sqlite3_bind_int64(st, 2, (sqlite3_int64)n[F_RAW] +
-						   (size & 1));
+				sqlite3_bind_int64(st, 2, (sqlite3_int64)(n[F_RAW] +
+						   (size & 1)));
 				sqlite3_step(st);
 			}
 			sqlite3_finalize(st);

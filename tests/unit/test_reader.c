@@ -649,7 +649,7 @@ static void test_many_lines_exact(void)
 	while (n + 5000 < cap) {
 		size_t len = (size_t)(count * 7919 % 3000);
 		for (size_t i = 0; i < len; i++)
-			s[n + i] = (char)('A' + (count + i) % 50);
+			s[n + i] = (char)('A' + ((size_t)count + i) % 50);
 		n += len;
 		s[n++] = '\n';
 		count++;
