@@ -45,8 +45,14 @@ const char *const sip_error_levels[] = { "TL_ERROR", "TL_FATAL", "ERROR", "FATAL
 
 int sip_is_error(sip_str level, int kind, int status, int has_ms_diag)
 {
-	for (int i = 0; sip_error_levels[i]; i++)
-		if (level.p && sip_str_eq(level, sip_error_levels[i]))
-			return 1;
+	/* runs for every record: the levels of sip_error_levels are 5 or 8
+	   bytes long and end in "OR" or "AL", which rejects TL_INFO,
+	   TL_VERBOSE, INFO ... at once */
+	if (level.p && (level.n == 5 || level.n == 8) &&
+	    ((level.p[level.n - 2] == 'O' && level.p[level.n - 1] == 'R') ||
+	     (level.p[level.n - 2] == 'A' && level.p[level.n - 1] == 'L')))
+		for (int i = 0; sip_error_levels[i]; i++)
+			if (sip_str_eq(level, sip_error_levels[i]))
+				return 1;
 	return kind == SIP_KIND_PROTOCOL && status >= 400 && has_ms_diag;
 }
