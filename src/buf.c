@@ -283,3 +283,11 @@ int sip_buf_add_safe(sip_buf *b, const char *s, size_t n, int keep_lines)
 	}
 	return rc ? SIP_ENOMEM : 0;
 }
+
+const char *sip_buf_one_line(sip_buf *b, const char *s)
+{
+	sip_buf_reset(b);
+	if (!s || sip_buf_add_safe(b, s, strlen(s), 0) || !b->p)
+		return "";
+	return b->p;
+}

@@ -86,6 +86,9 @@ size_t sip_utf8_seq(const unsigned char *s, size_t n);
  * too (one-line messages).  Returns 0 or SIP_ENOMEM.
  */
 int sip_buf_add_safe(sip_buf *b, const char *s, size_t n, int keep_lines);
+/* s (a C string; NULL = "") made safe on one line in b, reset first: b's
+   text, valid until b changes; "" when out of memory. */
+const char *sip_buf_one_line(sip_buf *b, const char *s);
 
 /*
  * Grow an array p of *cap elements of elem bytes to hold at least need

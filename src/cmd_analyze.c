@@ -40,16 +40,6 @@
 #include "topology.h"
 #include "trust.h"
 
-/* s on one line, its control characters (a newline in a file name too)
-   escaped: valid until the next call with the same b. */
-static const char *one_line(sip_buf *b, const char *s)
-{
-	sip_buf_reset(b);
-	if (!s || sip_buf_add_safe(b, s, strlen(s), 0) || !b->p)
-		return "";
-	return b->p;
-}
-
 static void sip_print_diag_ctx(void *ctx, const sip_diag *d)
 {
 	(void)ctx;
@@ -253,8 +243,8 @@ int cmd_analyze(int argc, char **argv)
 		else if (st == SIP_FILE_SKIPPED && f->named) {
 			sip_buf nb;
 			sip_buf_init(&nb, 0);
-			fprintf(stderr, "sipscan: %s: skipped: ", one_line(&nb, f->path));
-			fprintf(stderr, "%s\n", one_line(&nb, f->error));
+			fprintf(stderr, "sipscan: %s: skipped: ", sip_buf_one_line(&nb, f->path));
+			fprintf(stderr, "%s\n", sip_buf_one_line(&nb, f->error));
 			sip_buf_release(&nb);
 		}
 	}

@@ -29,16 +29,6 @@ __attribute__((format(printf, 2, 3)))
 #endif
 static void out_printf(FILE *out, const char *fmt, ...);
 
-/* s on one line, its control characters (a newline in a file name too)
-   escaped: valid until the next call with the same b. */
-static const char *one_line(sip_buf *b, const char *s)
-{
-	sip_buf_reset(b);
-	if (!s || sip_buf_add_safe(b, s, strlen(s), 0) || !b->p)
-		return "";
-	return b->p;
-}
-
 static void out_printf(FILE *out, const char *fmt, ...)
 {
 	char small[1024];
@@ -319,10 +309,10 @@ int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hit
 		if (st2 == SIP_FILE_SKIPPED || st2 == SIP_FILE_PARTIAL || st2 == SIP_FILE_FAILED) {
 			sip_buf nb;
 			sip_buf_init(&nb, 0);
-			out_printf(out, "  %s: %s%s: ", one_line(&nb, f->path),
+			out_printf(out, "  %s: %s%s: ", sip_buf_one_line(&nb, f->path),
 				   sip_ingest_status_name(st2),
 				   f->status == SIP_FILE_UNCHANGED ? " (unchanged)" : "");
-			out_printf(out, "%s\n", one_line(&nb, f->error));
+			out_printf(out, "%s\n", sip_buf_one_line(&nb, f->error));
 			sip_buf_release(&nb);
 		}
 	}
