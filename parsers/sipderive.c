@@ -373,6 +373,8 @@ int sip_derive(sip_derive_scratch *s, sip_record *r, size_t max_fields,
 				SET1(r->call_id);
 			else if (IS("SIP-CSeq"))
 				SET1(r->cseq);
+			else if (IS("Server"))
+				SET1(r->server_agent);
 			break;
 		case 't':
 			if (IS("Text"))

@@ -150,50 +150,31 @@ static int print_record(void *ctx, const sip_record *r)
 	str_or_null(b, "text", r->text);
 	key(b, "truncated");
 	sip_buf_adds(b, r->truncated ? "true" : "false");
-	if (r->host.n)
-		opt_str(b, "host", r->host);
-	opt_int(b, "pid", r->pid);
-	opt_int(b, "tid", r->tid);
-	opt_int(b, "seq", r->seq);
-	opt_str(b, "component", r->component);
-	opt_str(b, "function", r->function);
-	opt_str(b, "src_file", r->src_file);
-	opt_int(b, "src_line", r->src_line);
-	opt_str(b, "corr_id", r->corr_id);
-	if (r->header_text.n)
-		opt_str(b, "header_text", r->header_text);
-	opt_str(b, "log_type", r->log_type);
-	opt_str(b, "severity", r->severity);
-	if (r->has_result) {
-		key(b, "result_code");
-		sip_buf_printf(b, "\"0x%08x\"", (unsigned)r->result_code);
-		opt_str(b, "result_symbol", r->result_symbol);
+	/* the derived fields, in the order of record_fields.def */
+#define SIP_S(m, name, col) opt_str(b, name, r->m);
+#define SIP_SN(m, name, col) if (r->m.n) opt_str(b, name, r->m);
+#define SIP_SX(m, name) opt_str(b, name, r->m);
+#define SIP_SXN(m, name) if (r->m.n) opt_str(b, name, r->m);
+#define SIP_I(m, name) opt_int(b, name, r->m);
+#define SIP_RESULT() \
+	if (r->has_result) { \
+		key(b, "result_code"); \
+		sip_buf_printf(b, "\"0x%08x\"", (unsigned)r->result_code); \
+		opt_str(b, "result_symbol", r->result_symbol); \
 	}
-	opt_str(b, "fqdn", r->fqdn);
-	opt_str(b, "transport", r->transport);
-	opt_str(b, "peer", r->peer);
-	opt_str(b, "peer_host", r->peer_host);
-	opt_int(b, "peer_port", r->peer_port);
-	opt_str(b, "local", r->local);
-	opt_str(b, "conn_id", r->conn_id);
-	if (r->is_request >= 0) {
-		key(b, "is_request");
-		sip_buf_adds(b, r->is_request ? "true" : "false");
+#define SIP_ISREQ() \
+	if (r->is_request >= 0) { \
+		key(b, "is_request"); \
+		sip_buf_adds(b, r->is_request ? "true" : "false"); \
 	}
-	opt_str(b, "start_line", r->start_line);
-	opt_str(b, "method", r->method);
-	opt_str(b, "request_uri", r->request_uri);
-	opt_int(b, "status", r->status);
-	opt_str(b, "reason", r->reason);
-	opt_str(b, "call_id", r->call_id);
-	opt_str(b, "cseq", r->cseq);
-	opt_str(b, "from", r->from_uri);
-	opt_str(b, "to", r->to_uri);
-	opt_str(b, "from_tag", r->from_tag);
-	opt_str(b, "to_tag", r->to_tag);
-	opt_str(b, "direction", r->direction);
-	opt_str(b, "content_type", r->content_type);
-	opt_str(b, "user_agent", r->user_agent);
+#include "record_fields.def"
+#undef SIP_S
+#undef SIP_SN
+#undef SIP_SX
+#undef SIP_SXN
+#undef SIP_I
+#undef SIP_RESULT
+#undef SIP_ISREQ
 	if (r->nservers) {
 		key(b, "servers");
 		sip_buf_addc(b, '[');

@@ -150,6 +150,8 @@ typedef struct sip_record {
 	const sip_msdiag *diags; /* every ms-diagnostics header, in order */
 	size_t ndiags;
 	sip_str user_agent;  /* User-Agent: */
+	sip_str server_agent; /* Server: (the product of the side that
+	                         answered: "RTC/6.0", Exchange UM ...) */
 
 	/* Server names the client was directed to: the targetname and
 	   sts-uri of a WWW-Authenticate / Proxy-Authenticate challenge, and

@@ -98,36 +98,29 @@ static sip_str simple_value(sip_rules_ctx *c, const sip_record *r, int t)
 	case T_KIND: return level_or_kind(r, t);
 	case T_LEVEL: return r->level;
 	case T_FLAG: return r->flag;
-	case T_SEVERITY: return r->severity;
-	case T_LOG_TYPE: return r->log_type;
-	case T_COMPONENT: return r->component;
-	case T_FUNCTION: return r->function;
-	case T_HOST: return r->host;
 	case T_RESULT:
 		return r->has_result ? num_str(c, 1, (long long)r->result_code)
 				     : SIP_STR_NULL;
 	case T_SYMBOL: return r->has_result ? r->result_symbol : SIP_STR_NULL;
-	case T_FQDN: return r->fqdn;
-	case T_PEER: return r->peer;
-	case T_PEER_HOST: return r->peer_host;
-	case T_TRANSPORT: return r->transport;
-	case T_LOCAL: return r->local;
-	case T_CONN_ID: return r->conn_id;
-	case T_METHOD: return r->method;
 	case T_STATUS: return r->status >= 0 ? num_str(c, 0, (long long)r->status) : SIP_STR_NULL;
-	case T_REASON: return r->reason;
-	case T_START_LINE: return r->start_line;
-	case T_REQUEST_URI: return r->request_uri;
-	case T_CALL_ID: return r->call_id;
-	case T_CSEQ: return r->cseq;
-	case T_FROM: return r->from_uri;
-	case T_TO: return r->to_uri;
-	case T_DIRECTION: return r->direction;
-	case T_CONTENT_TYPE: return r->content_type;
+#define SIP_S(m, name, col) case T_F_##m: return r->m;
+#define SIP_SN(m, name, col) case T_F_##m: return r->m;
+#define SIP_SX(m, name)
+#define SIP_SXN(m, name)
+#define SIP_I(m, name)
+#define SIP_RESULT()
+#define SIP_ISREQ()
+#include "record_fields.def"
+#undef SIP_S
+#undef SIP_SN
+#undef SIP_SX
+#undef SIP_SXN
+#undef SIP_I
+#undef SIP_RESULT
+#undef SIP_ISREQ
 	case T_TS: return r->ts[0] ? (sip_str){ r->ts, strlen(r->ts) } : SIP_STR_NULL;
 	case T_LINE: return num_str(c, 0, (long long)r->line);
 	case T_FORMAT: return r->format ? (sip_str){ r->format, strlen(r->format) } : SIP_STR_NULL;
-	case T_USER_AGENT: return r->user_agent;
 	default: return SIP_STR_NULL;
 	}
 }

@@ -47,11 +47,24 @@ extern const sip_builtin_rule sip_builtin_rules[];
 /* ---- targets ---------------------------------------------------------------- */
 
 enum target {
-	T_TEXT, T_HEADER_TEXT, T_KIND, T_LEVEL, T_FLAG, T_SEVERITY, T_LOG_TYPE,
-	T_COMPONENT, T_FUNCTION, T_HOST, T_RESULT, T_SYMBOL, T_FQDN, T_PEER,
-	T_PEER_HOST, T_TRANSPORT, T_LOCAL, T_CONN_ID, T_METHOD, T_STATUS,
-	T_REASON, T_START_LINE, T_REQUEST_URI, T_CALL_ID, T_CSEQ, T_FROM, T_TO,
-	T_DIRECTION, T_CONTENT_TYPE, T_TS, T_LINE, T_FORMAT, T_USER_AGENT,
+	T_TEXT, T_HEADER_TEXT, T_KIND, T_LEVEL, T_FLAG, T_RESULT, T_SYMBOL,
+	T_STATUS, T_TS, T_LINE, T_FORMAT,
+	/* the text fields of record_fields.def: T_F_<member> */
+#define SIP_S(m, name, col) T_F_##m,
+#define SIP_SN(m, name, col) T_F_##m,
+#define SIP_SX(m, name)
+#define SIP_SXN(m, name)
+#define SIP_I(m, name)
+#define SIP_RESULT()
+#define SIP_ISREQ()
+#include "record_fields.def"
+#undef SIP_S
+#undef SIP_SN
+#undef SIP_SX
+#undef SIP_SXN
+#undef SIP_I
+#undef SIP_RESULT
+#undef SIP_ISREQ
 	T_SERVER, T_DIAG_CODE, T_DIAG_SUBCODE, T_DIAG_REASON, T_DIAG_SOURCE, T_DIAG_HEADER,
 	T_DATA, T_FIELD, T_DIAG_ATTR, T_ANYWHERE
 };

@@ -29,20 +29,25 @@ static const struct target_def {
 } target_defs[] = {
 	{ "text", T_TEXT, 0 }, { "header_text", T_HEADER_TEXT, 0 },
 	{ "kind", T_KIND, 0 }, { "level", T_LEVEL, 0 }, { "flag", T_FLAG, 0 },
-	{ "severity", T_SEVERITY, 0 }, { "log_type", T_LOG_TYPE, 0 },
-	{ "component", T_COMPONENT, 0 }, { "function", T_FUNCTION, 0 },
-	{ "host", T_HOST, 0 }, { "result", T_RESULT, N_RESULT },
-	{ "symbol", T_SYMBOL, N_RESULT }, { "fqdn", T_FQDN, 0 },
-	{ "peer", T_PEER, 0 }, { "peer_host", T_PEER_HOST, 0 },
-	{ "transport", T_TRANSPORT, 0 }, { "local", T_LOCAL, 0 },
-	{ "conn_id", T_CONN_ID, 0 }, { "method", T_METHOD, 0 },
-	{ "status", T_STATUS, N_STATUS }, { "reason", T_REASON, 0 },
-	{ "start_line", T_START_LINE, 0 }, { "request_uri", T_REQUEST_URI, 0 },
-	{ "call_id", T_CALL_ID, 0 }, { "cseq", T_CSEQ, 0 }, { "from", T_FROM, 0 },
-	{ "to", T_TO, 0 }, { "direction", T_DIRECTION, 0 },
-	{ "content_type", T_CONTENT_TYPE, 0 }, { "ts", T_TS, 0 },
+	{ "result", T_RESULT, N_RESULT }, { "symbol", T_SYMBOL, N_RESULT },
+	{ "status", T_STATUS, N_STATUS }, { "ts", T_TS, 0 },
 	{ "line", T_LINE, 0 }, { "format", T_FORMAT, 0 },
-	{ "user_agent", T_USER_AGENT, 0 }, { "server", T_SERVER, 0 },
+	{ "server", T_SERVER, 0 },
+#define SIP_S(m, name, col) { name, T_F_##m, 0 },
+#define SIP_SN(m, name, col) { name, T_F_##m, 0 },
+#define SIP_SX(m, name)
+#define SIP_SXN(m, name)
+#define SIP_I(m, name)
+#define SIP_RESULT()
+#define SIP_ISREQ()
+#include "record_fields.def"
+#undef SIP_S
+#undef SIP_SN
+#undef SIP_SX
+#undef SIP_SXN
+#undef SIP_I
+#undef SIP_RESULT
+#undef SIP_ISREQ
 	{ "diag.code", T_DIAG_CODE, N_DIAG }, { "diag.subcode", T_DIAG_SUBCODE, N_DIAG },
 	{ "diag.reason", T_DIAG_REASON, N_DIAG }, { "diag.source", T_DIAG_SOURCE, N_DIAG },
 	{ "diag.header", T_DIAG_HEADER, N_DIAG },

@@ -1393,6 +1393,13 @@ static int arena_str(sip_arena *a, sip_str s, sip_str *dst)
 	return SIP_OK;
 }
 
+/* src[col] = v for a stored field; col SIP_NOCOL: not stored. */
+static void put_col(sip_str *src, int col, sip_str v)
+{
+	if (col >= 0 && col < SIP_COL_N)
+		src[col] = v;
+}
+
 int sip_row_fill(sip_row *row, const sip_record *rec, sip_arena *a)
 {
 	char code[16];
@@ -1412,24 +1419,28 @@ int sip_row_fill(sip_row *row, const sip_record *rec, sip_arena *a)
 	src[SIP_COL_TS] = (sip_str){ rec->ts, strnlen(rec->ts, sizeof rec->ts) };
 	src[SIP_COL_LEVEL] = rec->level;
 	src[SIP_COL_FLAG] = rec->flag;
-	src[SIP_COL_HOST] = rec->host;
-	src[SIP_COL_COMPONENT] = rec->component;
-	src[SIP_COL_FUNCTION] = rec->function;
 	src[SIP_COL_TEXT] = rec->text;
+	/* the stored fields of record_fields.def */
+#define SIP_S(m, name, col) put_col(src, col, rec->m);
+#define SIP_SN(m, name, col) put_col(src, col, rec->m);
+#define SIP_SX(m, name)
+#define SIP_SXN(m, name)
+#define SIP_I(m, name)
+#define SIP_RESULT()
+#define SIP_ISREQ()
+#include "record_fields.def"
+#undef SIP_S
+#undef SIP_SN
+#undef SIP_SX
+#undef SIP_SXN
+#undef SIP_I
+#undef SIP_RESULT
+#undef SIP_ISREQ
 	if (rec->has_result) {
 		snprintf(code, sizeof code, "0x%08x", (unsigned)rec->result_code);
 		src[SIP_COL_RESULT_CODE] = (sip_str){ code, 10 };
 	}
 	src[SIP_COL_RESULT_SYMBOL] = rec->result_symbol;
-	src[SIP_COL_TRANSPORT] = rec->transport;
-	src[SIP_COL_PEER] = rec->peer;
-	src[SIP_COL_LOCAL] = rec->local;
-	src[SIP_COL_FQDN] = rec->fqdn;
-	src[SIP_COL_CONN_ID] = rec->conn_id;
-	src[SIP_COL_CALL_ID] = rec->call_id;
-	src[SIP_COL_CSEQ] = rec->cseq;
-	src[SIP_COL_METHOD] = rec->method;
-	src[SIP_COL_DIRECTION] = rec->direction;
 	if (rec->ndiags > 0 && rec->diags) {
 		row->ms_diag_code = rec->diags[0].code >= 0 ? rec->diags[0].code : -1;
 		src[SIP_COL_MS_DIAG_REASON] = rec->diags[0].reason;

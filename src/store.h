@@ -179,7 +179,8 @@ enum sip_row_col {
 	SIP_COL_PEER, SIP_COL_LOCAL, SIP_COL_FQDN, SIP_COL_CONN_ID,
 	SIP_COL_CALL_ID, SIP_COL_CSEQ, SIP_COL_METHOD, SIP_COL_DIRECTION,
 	SIP_COL_MS_DIAG_REASON,
-	SIP_COL_N
+	SIP_COL_N,
+	SIP_NOCOL = -1   /* record_fields.def: a field that is not stored */
 };
 
 /*
