@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <sqlite3.h>
+
 #include "err.h"
 
 /* One option of a command (the tables are in main.c). */
@@ -38,7 +40,8 @@ typedef struct sip_cmd {
 	const char *help_pre;  /* help lines before the options (subcommands) */
 	const char *help_post; /* after them (the arguments) */
 	const char *complete_args; /* the arguments: "file", words, or NULL */
-	int needs_db;        /* reads or writes the database (--db) */
+	int needs_db;        /* reads or writes the database: takes --db
+	                        (sip_cmd_opt adds it before opts) */
 } sip_cmd;
 
 int cmd_parse(int argc, char **argv);
@@ -49,6 +52,10 @@ int cmd_report(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_flow(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+
+/* Option i of c (--db first when c needs the database), or NULL past the
+   last. */
+const sip_opt *sip_cmd_opt(const sip_cmd *c, size_t i);
 
 /* The table entry for a verb, or NULL; the i-th entry, or NULL. */
 const sip_cmd *sip_cmd_find(const char *name);
@@ -89,5 +96,10 @@ void sip_print_warning(void *ctx, const sip_diag *d);
 /* The database path: --db value if given, else $SIPSCAN_DB, else
    "sipscan.db". */
 const char *sip_db_path(const char *opt_db);
+
+/* Open the database of a read command (sip_db_path(opt_db)) read-only;
+   need_schema as sip_db_open_ro.  Returns SIP_EXIT_OK and *db, or says
+   why on stderr and returns the exit status (3, or 5 out of memory). */
+int sip_cmd_open_db(const char *opt_db, int need_schema, sqlite3 **db);
 
 #endif

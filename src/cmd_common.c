@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "cmd.h"
+#include "dbopen.h"
 
 int sip_usage_error(const char *verb, const char *fmt, ...)
 {
@@ -77,4 +78,14 @@ const char *sip_db_path(const char *opt_db)
 	if (env && *env)
 		return env;
 	return "sipscan.db";
+}
+
+int sip_cmd_open_db(const char *opt_db, int need_schema, sqlite3 **db)
+{
+	sip_diag d;
+
+	if (sip_db_open_ro(db, sip_db_path(opt_db), need_schema, &d) == SIP_OK)
+		return SIP_EXIT_OK;
+	sip_print_diag(&d);
+	return d.code == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_DB;
 }

@@ -51,7 +51,8 @@ static void bash_script(void)
 	      "\tcase ${COMP_WORDS[1]} in\n", stdout);
 	for (size_t i = 0; (c = sip_cmd_at(i)); i++) {
 		printf("\t%s)\n\t\tcase $prev in\n", c->name);
-		for (const sip_opt *o = c->opts; o->name; o++) {
+		for (size_t k = 0; sip_cmd_opt(c, k) != NULL; k++) {
+			const sip_opt *o = sip_cmd_opt(c, k);
 			if (!o->has_arg)
 				continue;
 			printf("\t\t--%s", o->name);
@@ -70,8 +71,8 @@ static void bash_script(void)
 			}
 		}
 		fputs("\t\tesac\n\t\tif [[ $cur == -* ]]; then\n\t\t\tCOMPREPLY=($(compgen -W '", stdout);
-		for (const sip_opt *o = c->opts; o->name; o++)
-			printf("--%s ", o->name);
+		for (size_t k = 0; sip_cmd_opt(c, k) != NULL; k++)
+			printf("--%s ", sip_cmd_opt(c, k)->name);
 		fputs("--help' -- \"$cur\"))\n", stdout);
 		if (!c->complete_args)
 			fputs("\t\tfi\n", stdout);
@@ -154,7 +155,8 @@ static void zsh_script(void)
 	      "\tlocal cmd=$words[2]\n\tshift words\n\t(( CURRENT-- ))\n\tcase $cmd in\n", stdout);
 	for (size_t i = 0; (c = sip_cmd_at(i)); i++) {
 		printf("\t%s)\n\t\t_arguments -s \\\n", c->name);
-		for (const sip_opt *o = c->opts; o->name; o++) {
+		for (size_t k = 0; sip_cmd_opt(c, k) != NULL; k++) {
+			const sip_opt *o = sip_cmd_opt(c, k);
 			/* repeatable options (their help says so) may be given again */
 			int rep = strstr(o->help, "repeatable") != NULL;
 			printf("\t\t\t'%s--%s[", rep ? "*" : "", o->name);
@@ -193,8 +195,8 @@ int cmd_completion(int argc, char **argv)
 		zsh_script();
 	else if (!strcmp(argv[1], "options"))
 		for (size_t i = 0; (c = sip_cmd_at(i)); i++)
-			for (const sip_opt *o = c->opts; o->name; o++)
-				printf("%s --%s\n", c->name, o->name);
+			for (size_t k = 0; sip_cmd_opt(c, k) != NULL; k++)
+				printf("%s --%s\n", c->name, sip_cmd_opt(c, k)->name);
 	else {
 		fprintf(stderr, "sipscan completion: unknown shell '%s' (bash, zsh, options)\n",
 			argv[1]);

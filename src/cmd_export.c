@@ -154,11 +154,8 @@ int cmd_export(int argc, char **argv)
 		return sip_usage_error("export", "one table or view at a time");
 	name = argv[optind];
 	sip_buf_init(&sql, 4096);
-	if (sip_db_open_ro(&db, sip_db_path(opt_db), 0, &d)) {
-		sip_print_diag(&d);
-		ret = d.code == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_DB;
+	if ((ret = sip_cmd_open_db(opt_db, 0, &db)))
 		goto out;
-	}
 	rc = strncmp(name, "sqlite_", 7) == 0 ? 0 : sip_db_has(db, name);
 	if (rc < 0) {
 		fprintf(stderr, "sipscan export: %s\n", sqlite3_errmsg(db));

@@ -73,11 +73,8 @@ int cmd_flow(int argc, char **argv)
 	sip_flow_init(&flow);
 	sip_buf_init(&json, 0);
 	sip_buf_init(&msgs, 0);
-	if (sip_db_open_ro(&db, sip_db_path(opt_db), 1, &d)) {
-		sip_print_diag(&d);
-		ret = d.code == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_DB;
+	if ((ret = sip_cmd_open_db(opt_db, 1, &db)))
 		goto out;
-	}
 	if ((rc = sip_flow_load(db, call_id, &flow, as_json ? &msgs : NULL, &left_out, &d))) {
 		fprintf(stderr, "sipscan flow: %s\n", d.msg);
 		ret = rc == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_DB;

@@ -168,13 +168,6 @@ static int print_record(void *ctx, const sip_record *r)
 		sip_buf_adds(b, r->is_request ? "true" : "false"); \
 	}
 #include "record_fields.def"
-#undef SIP_S
-#undef SIP_SN
-#undef SIP_SX
-#undef SIP_SXN
-#undef SIP_I
-#undef SIP_RESULT
-#undef SIP_ISREQ
 	if (r->nservers) {
 		key(b, "servers");
 		sip_buf_addc(b, '[');

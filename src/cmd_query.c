@@ -79,10 +79,8 @@ int cmd_query(int argc, char **argv)
 		return sip_usage_error("query", "give the SQL as one argument (quote it)");
 	sql = argv[optind];
 
-	if (sip_db_open_ro(&db, sip_db_path(opt_db), 0, &d)) {
-		sip_print_diag(&d);
-		return d.code == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_DB;
-	}
+	if ((ret = sip_cmd_open_db(opt_db, 0, &db)))
+		return ret;
 	/* Pass 1: every statement must prepare and be read-only. */
 	for (p = sql; *p;) {
 		if (prepare_next(db, &p, &st) != SQLITE_OK) {

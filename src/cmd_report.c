@@ -59,10 +59,8 @@ int cmd_report(int argc, char **argv)
 	}
 	if (optind < argc)
 		return sip_usage_error("report", "unexpected argument '%s'", argv[optind]);
-	if (sip_db_open_ro(&db, sip_db_path(opt_db), 1, &d)) {
-		sip_print_diag(&d);
-		return d.code == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_DB;
-	}
+	if ((ret = sip_cmd_open_db(opt_db, 1, &db)))
+		return ret;
 	if (output) {
 		struct stat sb;
 		/* Follow a symlink to what it names: the link stays, its

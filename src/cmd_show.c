@@ -74,11 +74,8 @@ int cmd_show(int argc, char **argv)
 					       "(a positive integer)", argv[i]);
 	}
 	sip_buf_init(&text, 0);
-	if (sip_db_open_ro(&db, sip_db_path(opt_db), 1, &d)) {
-		sip_print_diag(&d);
-		ret = d.code == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_DB;
+	if ((ret = sip_cmd_open_db(opt_db, 1, &db)))
 		goto out;
-	}
 	if (sip_store_text_reader_new(&tr, db, &d)) {
 		sip_print_diag(&d);
 		ret = sip_exit_code(d.code);

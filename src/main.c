@@ -14,6 +14,11 @@
 
 #include "cmd.h"
 
+/* --db, first among the options of every command that needs the database
+   (sip_cmd.needs_db) */
+static const sip_opt db_opt = { "db", 'd', 1, 1, "file",
+	"  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n" };
+
 /*
  * Every option of every command, once: getopt_long's tables
  * (sip_cmd_getopt), `--help` and `sipscan help CMD`, the shell completion
@@ -24,8 +29,6 @@
  * the lines of the help as printed.
  */
 static const sip_opt analyze_opts[] = {
-	{ "db", 'd', 1, 0, "file",
-	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n" },
 	{ "jobs", 'j', 1, 1, NULL,
 	  "  --jobs N         threads to use, 1..64 (default: the cores): N - 1 parse\n"
 	  "                   files and one writes the database; 1 does it all on\n"
@@ -59,8 +62,6 @@ static const sip_opt parse_opts[] = {
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 static const sip_opt query_opts[] = {
-	{ "db", 'd', 1, 1, "file",
-	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n" },
 	{ "format", 'f', 1, 1, "table csv json jsonl",
 	  "  --format F       table (default on a terminal), csv (default otherwise,\n"
 	  "                   RFC 4180, CRLF), json (array per statement) or jsonl\n" },
@@ -71,8 +72,6 @@ static const sip_opt query_opts[] = {
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 static const sip_opt report_opts[] = {
-	{ "db", 'd', 1, 1, "file",
-	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n" },
 	{ "format", 'f', 1, 1, "text md json html",
 	  "  --format F       text (default), md, json or html (one self-contained file)\n" },
 	{ "output", 'o', 1, 1, "file",
@@ -80,8 +79,6 @@ static const sip_opt report_opts[] = {
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 static const sip_opt show_opts[] = {
-	{ "db", 'd', 1, 1, "file",
-	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n" },
 	{ "raw", 'r', 0, 0, NULL,
 	  "  --raw            the original bytes on a terminal too (by default a\n"
 	  "                   terminal gets control characters escaped; a file or\n"
@@ -89,8 +86,6 @@ static const sip_opt show_opts[] = {
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 static const sip_opt flow_opts[] = {
-	{ "db", 'd', 1, 1, "file",
-	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n" },
 	{ "format", 'f', 1, 1, "text json",
 	  "  --format F       text (a ladder, default) or json\n" },
 	{ "width", 'w', 1, 1, NULL,
@@ -98,8 +93,6 @@ static const sip_opt flow_opts[] = {
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 static const sip_opt export_opts[] = {
-	{ "db", 'd', 1, 1, "file",
-	  "  --db PATH        the database (default $SIPSCAN_DB, else ./sipscan.db)\n" },
 	{ "format", 'f', 1, 1, "jsonl csv",
 	  "  --format F       jsonl (default) or csv (RFC 4180, CRLF); csv puts a '\n"
 	  "                   before a text cell that starts with =, +, -, @, a tab\n"
@@ -178,12 +171,22 @@ const sip_cmd *sip_cmd_at(size_t i)
 	return i < sizeof commands / sizeof commands[0] - 1 ? &commands[i] : NULL;
 }
 
+const sip_opt *sip_cmd_opt(const sip_cmd *c, size_t i)
+{
+	if (c->needs_db && i-- == 0)
+		return &db_opt;
+	for (size_t k = 0; c->opts && c->opts[k].name; k++)
+		if (k == i)
+			return &c->opts[k];
+	return NULL;
+}
+
 void sip_cmd_usage(FILE *f, const sip_cmd *c)
 {
 	fprintf(f, "usage: sipscan %s\n\n%s.\n\n%s", c->usage, c->summary,
 		c->help_pre ? c->help_pre : "");
-	for (const sip_opt *o = c->opts; o && o->name; o++)
-		fputs(o->help, f);
+	for (size_t i = 0; sip_cmd_opt(c, i); i++)
+		fputs(sip_cmd_opt(c, i)->help, f);
 	fputs(c->help_post ? c->help_post : "", f);
 }
 
@@ -192,7 +195,7 @@ void sip_cmd_getopt(const sip_cmd *c, struct option *longopts, char *optstring)
 	size_t n = 0, k = 0;
 
 	optstring[k++] = ':';
-	for (const sip_opt *o = c->opts; o && o->name && n < SIP_MAX_OPTS; o++, n++) {
+	for (const sip_opt *o; (o = sip_cmd_opt(c, n)) && n < SIP_MAX_OPTS; n++) {
 		longopts[n].name = o->name;
 		longopts[n].has_arg = o->has_arg ? required_argument : no_argument;
 		longopts[n].flag = NULL;

@@ -104,20 +104,7 @@ static sip_str simple_value(sip_rules_ctx *c, const sip_record *r, int t)
 	case T_SYMBOL: return r->has_result ? r->result_symbol : SIP_STR_NULL;
 	case T_STATUS: return r->status >= 0 ? num_str(c, 0, (long long)r->status) : SIP_STR_NULL;
 #define SIP_S(m, name, col) case T_F_##m: return r->m;
-#define SIP_SN(m, name, col) case T_F_##m: return r->m;
-#define SIP_SX(m, name)
-#define SIP_SXN(m, name)
-#define SIP_I(m, name)
-#define SIP_RESULT()
-#define SIP_ISREQ()
 #include "record_fields.def"
-#undef SIP_S
-#undef SIP_SN
-#undef SIP_SX
-#undef SIP_SXN
-#undef SIP_I
-#undef SIP_RESULT
-#undef SIP_ISREQ
 	case T_TS: return r->ts[0] ? (sip_str){ r->ts, strlen(r->ts) } : SIP_STR_NULL;
 	case T_LINE: return num_str(c, 0, (long long)r->line);
 	case T_FORMAT: return r->format ? (sip_str){ r->format, strlen(r->format) } : SIP_STR_NULL;

@@ -51,20 +51,7 @@ enum target {
 	T_STATUS, T_TS, T_LINE, T_FORMAT,
 	/* the text fields of record_fields.def: T_F_<member> */
 #define SIP_S(m, name, col) T_F_##m,
-#define SIP_SN(m, name, col) T_F_##m,
-#define SIP_SX(m, name)
-#define SIP_SXN(m, name)
-#define SIP_I(m, name)
-#define SIP_RESULT()
-#define SIP_ISREQ()
 #include "record_fields.def"
-#undef SIP_S
-#undef SIP_SN
-#undef SIP_SX
-#undef SIP_SXN
-#undef SIP_I
-#undef SIP_RESULT
-#undef SIP_ISREQ
 	T_SERVER, T_DIAG_CODE, T_DIAG_SUBCODE, T_DIAG_REASON, T_DIAG_SOURCE, T_DIAG_HEADER,
 	T_DATA, T_FIELD, T_DIAG_ATTR, T_ANYWHERE
 };

@@ -34,20 +34,7 @@ static const struct target_def {
 	{ "line", T_LINE, 0 }, { "format", T_FORMAT, 0 },
 	{ "server", T_SERVER, 0 },
 #define SIP_S(m, name, col) { name, T_F_##m, 0 },
-#define SIP_SN(m, name, col) { name, T_F_##m, 0 },
-#define SIP_SX(m, name)
-#define SIP_SXN(m, name)
-#define SIP_I(m, name)
-#define SIP_RESULT()
-#define SIP_ISREQ()
 #include "record_fields.def"
-#undef SIP_S
-#undef SIP_SN
-#undef SIP_SX
-#undef SIP_SXN
-#undef SIP_I
-#undef SIP_RESULT
-#undef SIP_ISREQ
 	{ "diag.code", T_DIAG_CODE, N_DIAG }, { "diag.subcode", T_DIAG_SUBCODE, N_DIAG },
 	{ "diag.reason", T_DIAG_REASON, N_DIAG }, { "diag.source", T_DIAG_SOURCE, N_DIAG },
 	{ "diag.header", T_DIAG_HEADER, N_DIAG },

@@ -1422,20 +1422,7 @@ int sip_row_fill(sip_row *row, const sip_record *rec, sip_arena *a)
 	src[SIP_COL_TEXT] = rec->text;
 	/* the stored fields of record_fields.def */
 #define SIP_S(m, name, col) put_col(src, col, rec->m);
-#define SIP_SN(m, name, col) put_col(src, col, rec->m);
-#define SIP_SX(m, name)
-#define SIP_SXN(m, name)
-#define SIP_I(m, name)
-#define SIP_RESULT()
-#define SIP_ISREQ()
 #include "record_fields.def"
-#undef SIP_S
-#undef SIP_SN
-#undef SIP_SX
-#undef SIP_SXN
-#undef SIP_I
-#undef SIP_RESULT
-#undef SIP_ISREQ
 	if (rec->has_result) {
 		snprintf(code, sizeof code, "0x%08x", (unsigned)rec->result_code);
 		src[SIP_COL_RESULT_CODE] = (sip_str){ code, 10 };

@@ -46,6 +46,15 @@ check "clean run: files of many chunks" "$(q "$T/clean.db" "SELECT count(*) > 8 
 # transactions (2000 rows; the default is 50000, and small files share one),
 # so that a file spans several and a kill can leave one half written.
 export SIPSCAN_TEST_COMMIT_ROWS=2000
+# After a kill: the same command again completes the work exactly.
+rerun_equals_clean() {
+	"$SIPSCAN" analyze --db "$T/k.db" --quiet --jobs $jobs "$D" 2>"$T/err.k2"
+	check "$what: re-run exit" "$?" 0
+	dump "$T/k.db" >"$T/k.dump"
+	check "$what: re-run equals a clean run" \
+		"$(cmp -s "$T/clean.dump" "$T/k.dump" && echo same)" same
+	check "$what: no crash" "$(crashed "$T/err.k" "$T/err.k2" && echo crash)" ""
+}
 for jobs in 2 1; do
 	mid=0
 	for delay in 0.02 0.05 0.1 0.15 0.2 0.3 0.5; do
@@ -62,12 +71,7 @@ for jobs in 2 1; do
 			[ "$(q "$T/k.db" "SELECT count(*) FROM files WHERE status = 'ingesting'" 2>/dev/null)" = 1 ] &&
 				mid=$((mid + 1))
 		fi
-		"$SIPSCAN" analyze --db "$T/k.db" --quiet --jobs $jobs "$D" 2>"$T/err.k2"
-		check "$what: re-run exit" "$?" 0
-		dump "$T/k.db" >"$T/k.dump"
-		check "$what: re-run equals a clean run" \
-			"$(cmp -s "$T/clean.dump" "$T/k.dump" && echo same)" same
-		check "$what: no crash" "$(crashed "$T/err.k" "$T/err.k2" && echo crash)" ""
+		rerun_equals_clean
 	done
 	# And one kill that waits until a file is being written (its first
 	# transactions committed, status 'ingesting'), whatever the speed of
@@ -87,12 +91,7 @@ for jobs in 2 1; do
 	[ "$(q "$T/k.db" "SELECT count(*) FROM files WHERE status = 'ingesting'" 2>/dev/null)" = 1 ] &&
 		mid=$((mid + 1))
 	check "$what: integrity" "$(q "$T/k.db" "PRAGMA integrity_check" 2>&1)" ok
-	"$SIPSCAN" analyze --db "$T/k.db" --quiet --jobs $jobs "$D" 2>"$T/err.k2"
-	check "$what: re-run exit" "$?" 0
-	dump "$T/k.db" >"$T/k.dump"
-	check "$what: re-run equals a clean run" \
-		"$(cmp -s "$T/clean.dump" "$T/k.dump" && echo same)" same
-	check "$what: no crash" "$(crashed "$T/err.k" "$T/err.k2" && echo crash)" ""
+	rerun_equals_clean
 	check "jobs $jobs: a kill hit the middle of a file" "$(test "$mid" -ge 1 && echo yes)" yes
 done
 unset SIPSCAN_TEST_COMMIT_ROWS
