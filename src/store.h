@@ -30,7 +30,7 @@ typedef struct sip_store sip_store; /* opaque */
 /* PRAGMA application_id of every sipscan database: "SIPS". */
 #define SIP_STORE_APP_ID 0x53495053
 /* The newest schema this binary knows (PRAGMA user_version). */
-#define SIP_STORE_SCHEMA_VERSION 4
+#define SIP_STORE_SCHEMA_VERSION 5
 
 /* The levels of an error record, as an SQL list: sip_error_levels
    (record.h) in SQL; test_store checks that they agree. */
@@ -41,6 +41,12 @@ typedef struct sip_store sip_store; /* opaque */
 #define SIP_IS_ERROR_ROW_SQL(r) \
 	"(" r ".level_id IN (SELECT id FROM strings WHERE s IN (" SIP_ERROR_LEVELS_SQL "))" \
 	" OR (" r ".kind = 3 AND " r ".status >= 400 AND " r ".ms_diag_code IS NOT NULL))"
+
+/* The text of a stored ts value x of record_rows (schema 5): the integer
+   milliseconds as 'YYYY-MM-DD HH:MM:SS.mmm', a text value as it is. */
+#define SIP_TS_TEXT_SQL(x) \
+	"CASE WHEN typeof(" x ") = 'integer' THEN strftime('%Y-%m-%d %H:%M:%S', " \
+	x " / 1000, 'unixepoch') || printf('.%03d', " x " % 1000) ELSE " x " END"
 
 enum sip_store_flags {
 	SIP_STORE_READONLY = 1  /* open an existing database read-only */
@@ -211,6 +217,15 @@ typedef struct sip_row {
  * raw_len.  Returns SIP_OK or SIP_ENOMEM.
  */
 int sip_row_fill(sip_row *row, const sip_record *rec, sip_arena *a);
+
+/*
+ * The stored form of a records.ts value (schema 5): *ms = milliseconds
+ * since 1970-01-01 00:00:00.000 of the log's clock, returning 1, when t
+ * (n bytes) is 'YYYY-MM-DD HH:MM:SS.mmm', a real date from 1970 on; else
+ * 0 (the value is stored as text).  The migration's SQL makes the same
+ * test; test_store checks that they agree.
+ */
+int sip_store_ts_ms(const char *t, size_t n, int64_t *ms);
 
 /* ---- chunks: the original text of records -------------------------------- */
 

@@ -13,16 +13,20 @@ sqlite3 -batch "$db" <"$ROOT/tests/fixtures/schema-v1.sql" >/dev/null
 q "$db" "PRAGMA journal_mode=WAL" >/dev/null
 check "fixture: schema version 1" "$(q "$db" 'PRAGMA user_version')" 1
 
+# the columns each view had in version 1 (later versions add columns)
+cols_of() { q "$db" "SELECT group_concat(name, ', ') FROM pragma_table_info('$1')"; }
+c_rec=$(cols_of records); c_conn=$(cols_of connections); c_diag=$(cols_of diagnostics)
+c_msg=$(cols_of messages); c_err=$(cols_of errors)
 views() {
 	"$SIPSCAN" query --db "$db" --format csv \
-		"SELECT * FROM records WHERE file_id = 1 ORDER BY id;
-		SELECT * FROM connections WHERE file_id = 1 ORDER BY id;
-		SELECT * FROM diagnostics WHERE file_id = 1 ORDER BY id;
-		SELECT * FROM messages WHERE file_id = 1 ORDER BY id;
-		SELECT * FROM errors WHERE file_id = 1 ORDER BY id;
+		"SELECT $c_rec FROM records WHERE file_id = 1 ORDER BY id;
+		SELECT $c_conn FROM connections WHERE file_id = 1 ORDER BY id;
+		SELECT $c_diag FROM diagnostics WHERE file_id = 1 ORDER BY id;
+		SELECT $c_msg FROM messages WHERE file_id = 1 ORDER BY id;
+		SELECT $c_err FROM errors WHERE file_id = 1 ORDER BY id;
 		SELECT kind, level, count(*) FROM records WHERE file_id = 1 GROUP BY 1, 2 ORDER BY 1, 2;
-		SELECT * FROM records WHERE call_id = (SELECT call_id FROM records
-			WHERE call_id IS NOT NULL AND file_id = 1 LIMIT 1)"
+		SELECT $c_rec FROM records WHERE call_id = (SELECT call_id FROM records
+			WHERE call_id IS NOT NULL AND file_id = 1 ORDER BY id LIMIT 1)"
 }
 # 0.1.0's read-only commands work on the old schema without changing it.
 before_sum=$(cksum <"$db")
@@ -38,7 +42,7 @@ check "read v1: still version 1" "$(q "$db" 'PRAGMA user_version')" 1
 cp "$S/ocs2007r2-edge.log" "$T/edge.log"
 "$SIPSCAN" analyze --quiet --db "$db" "$T/edge.log" >"$T/an.out" 2>"$T/an.err"
 check "migrating analyze: exit" "$?" 0
-check "migrated: schema version" "$(q "$db" 'PRAGMA user_version')" 4
+check "migrated: schema version" "$(q "$db" 'PRAGMA user_version')" 5
 check "migrated: journal mode" "$(q "$db" 'PRAGMA journal_mode')" delete
 check "migrated: integrity" "$(q "$db" 'PRAGMA integrity_check')" ok
 check "migrated: records is a view" \
@@ -61,7 +65,7 @@ cp "$S/lync2010-fe-owa.log" "$T/fe.log"
 "$SIPSCAN" analyze --quiet --db "$T/fresh.db" "$T/fe.log" "$T/edge.log" >/dev/null 2>&1
 cols="line, ts, kind, level, flag, host, component, function, text, result_code,
 	result_symbol, transport, peer, local, fqdn, conn_id, call_id, cseq, method,
-	status, direction, ms_diag_code, ms_diag_reason, truncated"
+	status, direction, ms_diag_code, ms_diag_reason, truncated, ts_ms, result_int"
 check "migrated rows = fresh rows" \
 	"$(q "$db" "SELECT $cols FROM records ORDER BY file_id, line" | cksum)" \
 	"$(q "$T/fresh.db" "SELECT $cols FROM records ORDER BY file_id, line" | cksum)"
@@ -96,7 +100,7 @@ check "migrated: same summary statistics" \
 	"$(sed '1,2d; /^$/,$d' "$T/sum.old" | cksum)" "$(sed '1,2d; /^$/,$d' "$T/sum.fresh" | cksum)"
 
 # A database newer than this sipscan is refused, not damaged.
-q "$db" "PRAGMA user_version = 5"
+q "$db" "PRAGMA user_version = 6"
 sum=$(cksum <"$db")
 "$SIPSCAN" query --db "$db" "SELECT 1" >/dev/null 2>"$T/new.err"
 check "newer schema: exit" "$?" 3

@@ -96,7 +96,11 @@ static void test_schema(void)
 			" ('records','connections','diagnostics','messages','errors')"), 5);
 	CHECK_INT(sip_store_create_indexes(s, &d), SIP_OK);
 	CHECK_INT(q_int(s, "SELECT count(*) FROM sqlite_master WHERE type='index' AND"
-			" name LIKE 'records_%'"), 5);
+			" name LIKE 'records_%'"), 4);
+	/* no (file_id, line) index since schema 5: files.first_id and
+	   resume_id find a file's records */
+	CHECK_INT(q_int(s, "SELECT count(*) FROM sqlite_master WHERE type='index' AND"
+			" name = 'records_file_line'"), 0);
 	/* fqdn, call_id and result_code are partial: most records have none */
 	CHECK_INT(q_int(s, "SELECT count(*) FROM sqlite_master WHERE type='index' AND"
 			" sql LIKE '%WHERE % IS NOT NULL'"), 3);
@@ -105,13 +109,13 @@ static void test_schema(void)
 	/* a large load of one file drops the one on call_id (random keys) */
 	CHECK_INT(sip_store_drop_bulk_indexes(s, 0, &d), SIP_OK);
 	CHECK_INT(q_int(s, "SELECT count(*) FROM sqlite_master WHERE type='index' AND"
-			" name LIKE 'records_%'"), 4);
+			" name LIKE 'records_%'"), 3);
 	CHECK_INT(q_int(s, "SELECT count(*) FROM sqlite_master WHERE type='index' AND"
 			" name = 'records_call_id'"), 0);
 	/* ... and ts too for a load of several files */
 	CHECK_INT(sip_store_drop_bulk_indexes(s, 1, &d), SIP_OK);
 	CHECK_INT(q_int(s, "SELECT count(*) FROM sqlite_master WHERE type='index' AND"
-			" name LIKE 'records_%'"), 3);
+			" name LIKE 'records_%'"), 2);
 	sip_store_free(s);
 
 	/* Re-open: no migration runs again, the schema is intact. */
@@ -1574,6 +1578,95 @@ static void test_one_error_definition(void)
 	sip_buf_release(&sql);
 }
 
+/*
+ * Schema 5 stores ts and result_code as integers.  The writer converts in C
+ * (sip_store_ts_ms), the migration and INSERT INTO records in SQL: every
+ * value gives the same stored form both ways, and the views show the text
+ * it came from.
+ */
+static void test_stored_forms(void)
+{
+	static const char *const ts[] = {
+		"2012-03-14 09:12:03.131", "1970-01-01 00:00:00.000",
+		"2024-02-29 23:59:59.999", "2023-02-29 10:00:00.000",
+		"2024-13-01 10:00:00.000", "2024-04-31 10:00:00.000",
+		"2024-01-01 24:00:00.000", "2024-01-01 10:60:00.000",
+		"2024-01-01 10:00:60.000", "1969-12-31 23:59:59.999",
+		"9999-12-31 23:59:59.999", "2024-01-01 10:00:00", "2024-01-01T10:00:00.000",
+		"2024-1-01 10:00:00.000", "x024-01-01 10:00:00.000", "2000-02-29 12:00:00.500",
+		"1900-02-29 12:00:00.500", "2100-03-01 00:00:00.001", NULL
+	};
+	static const char *const codes[] = {
+		"0xc3e93c5e", "0x00000000", "0xFFFFFFFF", "0x8007274d", "0xc3e93c5", "c3e93c5e0x",
+		"0xc3e93g5e", NULL
+	};
+	const char *path = tmp_path("forms.db");
+	sip_store *s = NULL;
+	sip_diag d;
+	char sql[512];
+
+	unlink(path);
+	CHECK_INT(sip_store_open(&s, path, 0, &d), SIP_OK);
+	if (!s)
+		return;
+	CHECK_INT(sqlite3_exec(sip_store_db(s), "INSERT INTO files(id, path, status)"
+			       " VALUES (1, 'x', 'ingested')", NULL, NULL, NULL), SQLITE_OK);
+	for (int i = 0; ts[i]; i++) {
+		int64_t ms = -1;
+		int ok = sip_store_ts_ms(ts[i], strlen(ts[i]), &ms);
+		snprintf(sql, sizeof sql, "INSERT INTO records(id, file_id, line, kind, ts)"
+			 " VALUES (%d, 1, %d, 'trace', '%s')", i + 1, i + 1, ts[i]);
+		CHECK_INT(sqlite3_exec(sip_store_db(s), sql, NULL, NULL, NULL), SQLITE_OK);
+		snprintf(sql, sizeof sql, "SELECT typeof(ts) || ':' || ts FROM record_rows"
+			 " WHERE id = %d", i + 1);
+		char want[64];
+		if (ok)
+			snprintf(want, sizeof want, "integer:%lld", (long long)ms);
+		else
+			snprintf(want, sizeof want, "text:%s", ts[i]);
+		CHECK_STR(q_text(s, sql), want);
+		snprintf(sql, sizeof sql, "SELECT ts FROM records WHERE id = %d", i + 1);
+		CHECK_STR(q_text(s, sql), ts[i]);
+		/* ts_ms is the stored form: the integer, or the text */
+		snprintf(sql, sizeof sql, "SELECT ts_ms FROM records WHERE id = %d", i + 1);
+		if (ok)
+			CHECK_INT(q_int(s, sql), ms);
+		else
+			CHECK_STR(q_text(s, sql), ts[i]);
+	}
+	/* the Unix epoch of the log's clock */
+	CHECK_INT(q_int(s, "SELECT ts_ms FROM records WHERE id = 1"), 1331716323131);
+	for (int i = 0; codes[i]; i++) {
+		snprintf(sql, sizeof sql, "INSERT INTO records(id, file_id, line, kind, result_code)"
+			 " VALUES (%d, 1, %d, 'trace', '%s')", 100 + i, 100 + i, codes[i]);
+		CHECK_INT(sqlite3_exec(sip_store_db(s), sql, NULL, NULL, NULL), SQLITE_OK);
+		snprintf(sql, sizeof sql, "SELECT result_code FROM records WHERE id = %d", 100 + i);
+		/* a valid code reads back in lowercase, as the parser writes it */
+		char low[16];
+		snprintf(low, sizeof low, "%s", codes[i]);
+		int valid = strlen(low) == 10 && low[0] == '0' && low[1] == 'x' &&
+			    strspn(low + 2, "0123456789abcdefABCDEF") == 8;
+		for (char *c = low; valid && *c; c++)
+			*c = (char)(*c >= 'A' && *c <= 'F' ? *c - 'A' + 'a' : *c);
+		CHECK_STR(q_text(s, sql), low);
+		snprintf(sql, sizeof sql, "SELECT typeof(result_code) FROM record_rows WHERE id = %d",
+			 100 + i);
+		CHECK_STR(q_text(s, sql), valid ? "integer" : "text");
+	}
+	CHECK_INT(q_int(s, "SELECT result_int FROM records WHERE id = 100"), 0xc3e93c5eLL);
+	/* local, conn_id and truncated through extra */
+	CHECK_INT(sqlite3_exec(sip_store_db(s), "INSERT INTO records(id, file_id, line, kind,"
+			       " local, conn_id, truncated) VALUES (200, 1, 200, 'connection',"
+			       " '10.0.0.1:5061', 'a\"b\\c', 1), (201, 1, 201, 'trace', '', NULL, 0)",
+			       NULL, NULL, NULL), SQLITE_OK);
+	CHECK_STR(q_text(s, "SELECT local || '|' || conn_id || '|' || truncated FROM records"
+			 " WHERE id = 200"), "10.0.0.1:5061|a\"b\\c|1");
+	CHECK_STR(q_text(s, "SELECT coalesce(local, 'N') || coalesce(conn_id, 'N') || truncated"
+			 " || coalesce(extra, 'N') FROM records JOIN record_rows USING (id)"
+			 " WHERE id = 201"), "NN0N");
+	sip_store_free(s);
+}
+
 int main(int argc, char **argv)
 {
 	static const t_case cases[] = {
@@ -1584,6 +1677,7 @@ int main(int argc, char **argv)
 		T(test_write_abort_one_thread), T(test_one_thread),
 		T(test_no_records), T(test_interning), T(test_many_files_bounded),
 		T(test_rebind_after_failure), T(test_one_error_definition),
+		T(test_stored_forms),
 		{ 0 }
 	};
 	int rc = t_main(cases);
