@@ -159,6 +159,8 @@ check "README: the number of built-in rules" \
 v=$(sed -n 's/^#define SIP_STORE_SCHEMA_VERSION \([0-9]*\).*/\1/p' "$ROOT/src/store.h")
 check "README: the schema version" \
 	"$(grep -o 'schema version [0-9]*' "$README" | sort -u)" "schema version $v"
+check "man page: the schema version" \
+	"$(grep -o 'schema version [0-9]*' "$ROOT/doc/sipscan.1" | sort -u)" "schema version $v"
 check "README: the migrations" "$(grep -o 'v1 → v[0-9]*' "$README" | sort -u)" "v1 → v$v"
 
 echo "$pass passed, $fail failed"
