@@ -14,7 +14,8 @@
  * server's address is drawn as that server's column, so a client log and
  * the server traces of a call make one ladder.
  * The label is the method of a request, or the status and reason phrase of
- * a response (the reason read from the Start-Line of the record's text).
+ * a response (records.reason; for records stored before schema 5, read
+ * from the Start-Line of the record's text).
  */
 #include "flow_load.h"
 
@@ -27,7 +28,7 @@
 
 enum { COL_ID, COL_TS, COL_HOST, COL_FHOST, COL_PATH, COL_PEER, COL_DIR,
        COL_METHOD, COL_STATUS, COL_DIAG, COL_DIAG_REASON, COL_LINE, COL_RAW,
-       COL_FORMAT = COL_RAW + 3, COL_LOCAL, COL_CSEQ };
+       COL_FORMAT = COL_RAW + 3, COL_LOCAL, COL_CSEQ, COL_REASON };
 
 /* peer "host:port", "[v6]:port", "v6" -> host part, into out. */
 static void peer_host(const char *peer, char *out, size_t outsz)
@@ -143,13 +144,19 @@ int sip_flow_load(sqlite3 *db, const char *call_id, sip_flow *f, sip_buf *msgs,
 	*left_out = 0;
 	if ((ret = sip_store_text_reader_new(&tr, db, diag)))
 		return ret;
-	if (sqlite3_prepare_v2(db,
-		"SELECT r.id, r.ts, r.host, f.host, f.path, r.peer, r.direction, "
-		"r.method, r.status, r.ms_diag_code, r.ms_diag_reason, r.line, "
-		"r.chunk_id, r.raw_off, r.raw_len, f.format, r.local, r.cseq "
-		"FROM records r LEFT JOIN files f ON f.id = r.file_id "
-		"WHERE r.call_id = ?1 AND r.kind = 'protocol' "
-		"ORDER BY r.ts, f.path, r.line", -1, &st, NULL) != SQLITE_OK) {
+	/* records.reason is kept from schema 5 on (a reader does not
+	   migrate); before, and for records stored before, the reason is
+	   read from the record's text */
+#define FLOW_SQL(reason) \
+		"SELECT r.id, r.ts, r.host, f.host, f.path, r.peer, r.direction, " \
+		"r.method, r.status, r.ms_diag_code, r.ms_diag_reason, r.line, " \
+		"r.chunk_id, r.raw_off, r.raw_len, f.format, r.local, r.cseq, " reason \
+		" FROM records r LEFT JOIN files f ON f.id = r.file_id " \
+		"WHERE r.call_id = ?1 AND r.kind = 'protocol' " \
+		"ORDER BY r.ts, f.path, r.line"
+	if (sqlite3_prepare_v2(db, sip_db_int(db, "PRAGMA user_version") >= 5
+				   ? FLOW_SQL("r.reason") : FLOW_SQL("NULL"),
+			       -1, &st, NULL) != SQLITE_OK) {
 		ret = sip_diag_set(diag, sip_db_code(db), "", 0, "%s", sqlite3_errmsg(db));
 		goto out;
 	}
@@ -228,7 +235,10 @@ int sip_flow_load(sqlite3 *db, const char *call_id, sip_flow *f, sip_buf *msgs,
 		snprintf(server, sizeof server, "%s", rows[row].side);
 		snprintf(other, sizeof other, "%s", rows[row].peer);
 		if (sqlite3_column_type(st, COL_STATUS) != SQLITE_NULL) {
-			reason_phrase(tr, st, COL_RAW, reason, sizeof reason);
+			if (sqlite3_column_type(st, COL_REASON) != SQLITE_NULL)
+				snprintf(reason, sizeof reason, "%s", col_text(st, COL_REASON));
+			else
+				reason_phrase(tr, st, COL_RAW, reason, sizeof reason);
 			snprintf(label, sizeof label, "%lld%s%s",
 				 (long long)sqlite3_column_int64(st, COL_STATUS),
 				 *reason ? " " : "", reason);

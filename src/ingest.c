@@ -1112,8 +1112,7 @@ static int finish_file(sip_store *s, job *j, sip_tally *t, sip_diag *diag)
 	memcpy(row.fingerprint, f->fingerprint, sizeof row.fingerprint);
 	memcpy(row.tail_hash, f->tail_hash, sizeof row.tail_hash);
 	/* A full read replaced every earlier row of the file: its records
-	   are the rows just written (counting them would scan the table when
-	   a fresh bulk load has dropped records(file_id, line)). */
+	   are the rows just written (no need to count the file's range). */
 	if (f->action != ACT_APPEND)
 		f->records = f->new_records;
 	else if ((rc = sip_store_file_count(s, f->file_id, &f->records, diag)))

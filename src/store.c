@@ -49,8 +49,10 @@
  *     method and direction are stored as <name>_id (strings.id), kind
  *     as 0 trace, 1 connection, 2 diagnostic, 3 protocol, and (version 5)
  *     ts and result_code as the integers ts_ms and result_int (a value not
- *     of the usual form stays text), and local, conn_id and truncated
- *     (rare) in extra, a JSON object of those present (NULL when none).  The view
+ *     of the usual form stays text), and local, conn_id, truncated and
+ *     reason (rare) in extra, a JSON object of those present (NULL when
+ *     none).  records.reason (version 5) is the reason phrase of a SIP
+ *     response ("Unauthorized"), NULL for records stored before.  The view
  *     records turns them back (a scalar subquery per column, evaluated
  *     only when the column is used); its INSTEAD OF INSERT trigger lets
  *     INSERT INTO records work.  The writer gives ids itself (max + 1 on),
@@ -186,7 +188,7 @@ struct sip_store {
  * a time of the form 'YYYY-MM-DD HH:MM:SS.mmm' that is a real date from
  * 1970 on (sip_store_ts_ms is the same test in C); any other value stays
  * text.  result_code: the integer of '0x' + 8 hex digits, else text.
- * extra: a JSON object of the rare values (local, conn_id, truncated
+ * extra: a JSON object of the rare values (local, conn_id, reason, truncated
  * when 1), NULL when there are none.
  */
 #define TS_GLOB "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]'"
@@ -205,10 +207,12 @@ struct sip_store {
 	" | (" HEXD(x, 9) " << 4) | " HEXD(x, 10) " ELSE nullif(" x ", '') END"
 #define RESULT_TEXT(x) \
 	"CASE WHEN typeof(" x ") = 'integer' THEN printf('0x%08x', " x ") ELSE " x " END"
-#define EXTRA_JSON(p) \
+#define EXTRA_JSON(p, reason) \
 	"CASE WHEN nullif(" p "local, '') IS NULL AND nullif(" p "conn_id, '') IS NULL" \
+	" AND nullif(" reason ", '') IS NULL" \
 	" AND coalesce(" p "truncated, 0) = 0 THEN NULL ELSE json_object(" \
 	"'local', nullif(" p "local, ''), 'conn_id', nullif(" p "conn_id, '')," \
+	" 'reason', nullif(" reason ", '')," \
 	" 'truncated', CASE WHEN coalesce(" p "truncated, 0) <> 0 THEN 1 END) END"
 #define RECORD_ROWS_V5 \
 	"CREATE TABLE record_rows(" \
@@ -435,7 +439,7 @@ static const char *const migrations[] = {
 	" flag_id, host_id, component_id, function_id, text, "
 	RESULT_INT("result_code") ", result_symbol_id, transport_id, peer, fqdn,"
 	" call_id, cseq, method_id, status, direction_id, ms_diag_code,"
-	" ms_diag_reason, chunk_id, raw_off, raw_len, " EXTRA_JSON("")
+	" ms_diag_reason, chunk_id, raw_off, raw_len, " EXTRA_JSON("", "NULL")
 	" FROM record_rows_v4 ORDER BY id;\n"
 	"DROP TABLE record_rows_v4;\n"
 	"ALTER TABLE files ADD COLUMN first_id INTEGER;\n"
@@ -470,7 +474,8 @@ static const char *const migrations[] = {
 	" r.ms_diag_code AS ms_diag_code, r.ms_diag_reason AS ms_diag_reason,"
 	" coalesce(json_extract(r.extra, '$.truncated'), 0) AS truncated,"
 	" r.chunk_id AS chunk_id, r.raw_off AS raw_off, r.raw_len AS raw_len,"
-	" r.ts AS ts_ms, r.result_code AS result_int"
+	" r.ts AS ts_ms, r.result_code AS result_int,"
+	" json_extract(r.extra, '$.reason') AS reason"
 	" FROM record_rows r;\n"
 	"CREATE TRIGGER records_insert INSTEAD OF INSERT ON records BEGIN"
 	" INSERT OR IGNORE INTO strings(s) SELECT v FROM (SELECT NEW.level AS v"
@@ -498,7 +503,7 @@ static const char *const migrations[] = {
 	"  (SELECT id FROM strings WHERE s = NEW.method), NEW.status,"
 	"  (SELECT id FROM strings WHERE s = NEW.direction), NEW.ms_diag_code,"
 	"  NEW.ms_diag_reason, NEW.chunk_id, NEW.raw_off, NEW.raw_len, "
-	EXTRA_JSON("NEW.") ");"
+	EXTRA_JSON("NEW.", "NEW.reason") ");"
 	" END;\n"
 	"CREATE VIEW connections AS SELECT r.id, r.file_id, f.path AS file,"
 	" r.line, r.ts, r.level, r.host, r.text, r.result_code,"
@@ -514,7 +519,7 @@ static const char *const migrations[] = {
 	"CREATE VIEW messages AS SELECT r.id, r.file_id, f.path AS file,"
 	" r.line, r.ts, r.level, r.host, r.direction, r.peer, r.transport,"
 	" r.method, r.status, r.call_id, r.cseq, r.ms_diag_code,"
-	" r.ms_diag_reason, r.ts_ms FROM records r JOIN files f ON f.id = r.file_id"
+	" r.ms_diag_reason, r.ts_ms, r.reason FROM records r JOIN files f ON f.id = r.file_id"
 	" WHERE r.kind = 'protocol';\n"
 	"CREATE VIEW errors AS SELECT r.id, r.file_id, f.path AS file,"
 	" r.line, r.ts, r.kind, r.level, r.host, r.text, r.result_code,"
@@ -1169,12 +1174,13 @@ int sip_store_file_start(sip_store *s, const char *path, int64_t *id,
 		       *id, 0, diag)) ||
 	    (rc = sip_store_delete_records(s, *id, from_line, diag)))
 		return rc;
-	if (from_line > 0)
-		return SIP_OK;
-	/* replaced: its records start again at the end */
 	if ((rc = next_id(s, diag)))
 		return rc;
-	return run2(s->db, "UPDATE files SET first_id = ?2, resume_id = NULL WHERE id = ?1",
+	/* replaced: its records start again at the end; appended: they
+	   start where they did (or, for a file that had none, at the end) */
+	return run2(s->db, from_line > 0
+		    ? "UPDATE files SET first_id = coalesce(first_id, ?2) WHERE id = ?1"
+		    : "UPDATE files SET first_id = ?2, resume_id = NULL WHERE id = ?1",
 		    *id, s->next_id, diag);
 }
 
@@ -1778,25 +1784,37 @@ static void json_str(sip_buf *b, sip_str v)
 /* The extra column of row (see EXTRA_JSON) into s->extra; 0 when NULL. */
 static int extra_json(sip_store *s, const sip_row *row)
 {
-	const sip_str *l = &row->col[SIP_COL_LOCAL], *c = &row->col[SIP_COL_CONN_ID];
-	int has_l = l->p && l->n, has_c = c->p && c->n;
+	static const struct { int col; const char *key; } keys[] = {
+		{ SIP_COL_LOCAL, "local" }, { SIP_COL_CONN_ID, "conn_id" },
+		{ SIP_COL_REASON, "reason" },
+	};
+	int n = 0;
 
-	if (!has_l && !has_c && !row->truncated)
-		return 0;
-	sip_buf_reset(&s->extra);
-	sip_buf_addc(&s->extra, '{');
-	if (has_l) {
-		sip_buf_adds(&s->extra, "\"local\":");
-		json_str(&s->extra, *l);
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+		const sip_str *v = &row->col[keys[i].col];
+		if (!v->p || !v->n)
+			continue;
+		if (!n++) {
+			sip_buf_reset(&s->extra);
+			sip_buf_addc(&s->extra, '{');
+		} else {
+			sip_buf_addc(&s->extra, ',');
+		}
+		sip_buf_printf(&s->extra, "\"%s\":", keys[i].key);
+		json_str(&s->extra, *v);
 	}
-	if (has_c) {
-		sip_buf_adds(&s->extra, has_l ? ",\"conn_id\":" : "\"conn_id\":");
-		json_str(&s->extra, *c);
+	if (row->truncated) {
+		if (!n++) {
+			sip_buf_reset(&s->extra);
+			sip_buf_addc(&s->extra, '{');
+		} else {
+			sip_buf_addc(&s->extra, ',');
+		}
+		sip_buf_adds(&s->extra, "\"truncated\":1");
 	}
-	if (row->truncated)
-		sip_buf_adds(&s->extra, has_l || has_c ? ",\"truncated\":1" : "\"truncated\":1");
-	sip_buf_addc(&s->extra, '}');
-	return 1;
+	if (n)
+		sip_buf_addc(&s->extra, '}');
+	return n > 0;
 }
 
 /* days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's

@@ -48,6 +48,9 @@ check "samples: result_code format" "$(q "$DB" "SELECT count(*) FROM records WHE
 check "samples: every record has its text" "$(q "$DB" "SELECT count(*) FROM records WHERE chunk_id IS NULL OR raw_off IS NULL OR raw_len IS NULL OR raw_len = 0")" 0
 check "samples: every chunk used" "$(q "$DB" "SELECT count(*) FROM chunks WHERE id NOT IN (SELECT chunk_id FROM records)")" 0
 check "samples: chunks of one file" "$(q "$DB" "SELECT count(*) FROM records r JOIN chunks c ON c.id = r.chunk_id WHERE c.file_id <> r.file_id")" 0
+# the reason phrase is kept (schema 5): flow labels responses without
+# reading their text back
+check "samples: reason of responses kept" "$(q "$DB" "SELECT count(*) FROM messages WHERE status = 401 AND reason = 'Unauthorized'") $(q "$DB" "SELECT count(*) FROM messages WHERE status IS NULL AND reason IS NOT NULL")" "$(q "$DB" "SELECT count(*) FROM messages WHERE status = 401") 0"
 check "samples: indexes built" "$(q "$DB" "SELECT count(*) FROM sqlite_master WHERE type='index' AND name LIKE 'records_%'")" 4
 check "samples: integrity" "$(q "$DB" "PRAGMA integrity_check")" ok
 check "samples: views" "$(q "$DB" "SELECT (SELECT count(*) FROM messages) = (SELECT count(*) FROM records WHERE kind='protocol')")" 1
@@ -222,7 +225,7 @@ check "chunks: show crlf file" "$("$SIPSCAN" show --db "$DB" "$(q "$DB" "SELECT 
 # export: every record's text, in order, is the whole file (records cover it)
 "$SIPSCAN" export --db "$DB" --format jsonl records >"$T/big.jsonl"
 check "chunks: export has every record" "$(wc -l <"$T/big.jsonl" | tr -d ' ')" "$(q "$DB" "SELECT count(*) FROM records")"
-check "chunks: export has raw, not its place" "$(head -n 1 "$T/big.jsonl" | grep -c '"truncated":[01],"ts_ms":[0-9]*,"result_int":[0-9a-z]*,"raw":"TL_')$(head -n 1 "$T/big.jsonl" | grep -c 'chunk_id\|raw_off\|raw_len')" 10
+check "chunks: export has raw, not its place" "$(head -n 1 "$T/big.jsonl" | grep -c '"truncated":[01],"ts_ms":[0-9]*,"result_int":[0-9a-z]*,"reason":[^,]*,"raw":"TL_')$(head -n 1 "$T/big.jsonl" | grep -c 'chunk_id\|raw_off\|raw_len')" 10
 check "chunks: no crash" "$(crashed "$T/show.err" && echo crash)" ""
 
 # ---- 9. file_stats counted while writing = file_stats from the records ---
