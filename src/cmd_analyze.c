@@ -121,6 +121,15 @@ int cmd_analyze(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'x':
+			if (!strcmp(optarg, "evidence"))
+				o.text_evidence = 1;
+			else if (strcmp(optarg, "all"))
+				return sip_usage_error("analyze", "--text wants all or evidence, not '%s'",
+						       optarg);
+			else
+				o.text_evidence = 0;
+			break;
 		case 't':
 			if (ntopo == sizeof topo_files / sizeof topo_files[0])
 				return sip_usage_error("analyze", "too many --topology files");

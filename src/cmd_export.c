@@ -63,10 +63,13 @@ static int is_place_col(const char *c)
  */
 static int raw_select(sqlite3_stmt *st, const char *name, sip_buf *sql)
 {
-	int ncol = sqlite3_column_count(st), found = 0, first = 1;
+	int ncol = sqlite3_column_count(st), found = 0, first = 1, file_id = 0;
 
-	for (int i = 0; i < ncol; i++)
-		found += is_place_col(sqlite3_column_name(st, i));
+	for (int i = 0; i < ncol; i++) {
+		const char *c = sqlite3_column_name(st, i);
+		found += is_place_col(c);
+		file_id |= c && !strcmp(c, "file_id");
+	}
 	if (found != 3)
 		return 0;
 	sip_buf_reset(sql);
@@ -81,8 +84,10 @@ static int raw_select(sqlite3_stmt *st, const char *name, sip_buf *sql)
 		first = 0;
 	}
 	if (sip_buf_adds(sql, first ? "" : ", ") ||
-	    sip_buf_adds(sql, "sipscan_raw(\"chunk_id\", \"raw_off\", \"raw_len\")"
-			 " AS raw FROM ") || add_ident(sql, name))
+	    sip_buf_adds(sql, file_id
+			 ? "sipscan_raw(\"chunk_id\", \"raw_off\", \"raw_len\", \"file_id\")"
+			 : "sipscan_raw(\"chunk_id\", \"raw_off\", \"raw_len\")") ||
+	    sip_buf_adds(sql, " AS raw FROM ") || add_ident(sql, name))
 		return -1;
 	return 1;
 }

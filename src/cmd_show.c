@@ -109,13 +109,12 @@ int cmd_show(int argc, char **argv)
 			goto out;
 		}
 		sip_buf_reset(&text);
-		rc = sip_store_text_get_at(tr, sqlite3_column_int64(st, 2),
-					   sqlite3_column_int64(st, 3),
-					   sqlite3_column_int64(st, 4), &text, &d);
+		rc = sip_store_text_get(tr, id, &text, &d);
 		if (rc) {
 			fprintf(stderr, "sipscan show: record %lld: cannot read its "
 				"text: %s\n", id, d.msg);
-			ret = sip_db_exit(db);
+			/* an original file gone or changed is an input problem */
+			ret = rc == SIP_EIO ? sip_exit_code(rc) : sip_db_exit(db);
 			continue;
 		}
 		sip_buf_reset(&safe);

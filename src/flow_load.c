@@ -73,9 +73,8 @@ static void reason_phrase(sip_store_text_reader *tr, sqlite3_stmt *st, int col,
 
 	out[0] = 0;
 	sip_buf_init(&text, (size_t)16 << 20);
-	if (sip_store_text_get_at(tr, sqlite3_column_int64(st, col),
-				  sqlite3_column_int64(st, col + 1),
-				  sqlite3_column_int64(st, col + 2), &text, &d) || !text.p)
+	(void)col;
+	if (sip_store_text_get(tr, sqlite3_column_int64(st, COL_ID), &text, &d) || !text.p)
 		goto out;
 	/* A SIPStack record's Start-Line: field, or the start line of a client
 	   log (after the stamp's "::") or of a bare message. */

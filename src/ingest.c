@@ -65,6 +65,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "reader.h"
+#include "record.h"
 #include "scan.h"
 #include "tally.h"
 
@@ -458,6 +460,7 @@ static int plan_file(sip_store *s, sip_ingest_file *f, sip_diag *diag)
 	}
 	f->size = (int64_t)st.st_size;
 	f->mtime = (int64_t)st.st_mtime;
+	f->regular = S_ISREG(st.st_mode);
 	if (hash_range(fd, 0, (size_t)min64(f->size, FP_BYTES), f->fingerprint) ||
 	    hash_range(fd, f->size - min64(f->size, TAIL_BYTES),
 		       (size_t)min64(f->size, TAIL_BYTES), f->tail_hash)) {
@@ -749,7 +752,11 @@ static int flush_chunk(worker_ctx *w, size_t upto)
 
 	if (upto <= w->cfirst)
 		return SIP_OK;
-	if (!(raw = leave_raw(w))) {
+	/* no text (--text evidence kept none of these records): a chunk of
+	   nothing, which the writer does not store */
+	if (!len)
+		raw = 1;
+	else if (!(raw = leave_raw(w))) {
 		sip_buf_reset(&w->zbuf);
 		if ((rc = sip_store_chunk_compress(w->z, w->text.p, len, &w->zbuf)))
 			return job_fatal(w, rc, "compressing records");
@@ -857,6 +864,26 @@ static void note_host(job *j, sip_str host)
 }
 
 /*
+ * --text evidence: whether rec's text stays out of the chunks, found again
+ * at its offset in the original file.  Only where those bytes are the text
+ * itself: a regular UTF-8 file (or its gzip) without a BOM, a pasted
+ * prefix or a line cut at the reader's limit (a record of less than that
+ * limit has none); and only for records that are no evidence: no rule
+ * matched them, no unexplained template or client fact came of them
+ * (payload) and they are not errors.
+ */
+static int by_ref(const worker_ctx *w, const sip_record *rec, const sip_row *row)
+{
+	const sip_ingest_file *f = w->j->f;
+	const sip_scan_result *res = &w->j->x->res;
+
+	return w->r->o->text_evidence && f->regular && !row->payload.n &&
+	       res->encoding == SIP_ENC_UTF8 && !res->prefix[0] &&
+	       rec->raw.p && rec->raw.n < SIP_READER_MAX_LINE && !rec->truncated &&
+	       !sip_is_error(rec->level, rec->kind, (int)rec->status, rec->ndiags > 0);
+}
+
+/*
  * Chunks and batches are closed when the next record arrives and finds
  * them full, never right after a record: so at the end of the file the
  * last record is still in the open chunk, and scan_job can give it a
@@ -890,8 +917,6 @@ static int on_record(void *ctx, const sip_record *rec)
 		return job_fatal(w, rc, "queueing records");
 	row->raw_off = w->text.n;
 	row->raw_len = rawn;
-	if (rawn && sip_buf_add(&w->text, rec->raw.p, rawn))
-		return job_fatal(w, SIP_ENOMEM, "queueing records");
 	if (w->eval_on) {
 		sip_buf_reset(&w->payload);
 		if ((rc = o->eval(w->eval_ctx, rec, &w->payload)))
@@ -903,6 +928,12 @@ static int on_record(void *ctx, const sip_record *rec)
 			memcpy(p, w->payload.p, w->payload.n);
 			row->payload = (sip_str){ p, w->payload.n };
 		}
+	}
+	if (by_ref(w, rec, row)) {
+		row->by_ref = 1;
+		row->src_off = rec->offset;
+	} else if (rawn && sip_buf_add(&w->text, rec->raw.p, rawn)) {
+		return job_fatal(w, SIP_ENOMEM, "queueing records");
 	}
 	b->n++;
 	note_host(j, rec->host);
@@ -1235,8 +1266,10 @@ static int write_batch(writer *w, job *j, batch *b, sip_diag *diag)
 	for (size_t c = 0; c < b->nchunks; c++) {
 		const batch_chunk *ch = &b->chunks[c];
 		sip_str data = ch->data;
-		int64_t chunk_id, first_id;
-		if (ch->raw) {
+		int64_t chunk_id = 0, first_id;
+		if (ch->raw && !data.n) {
+			/* no text to keep: no chunk */
+		} else if (ch->raw) {
 			sip_buf_reset(&w->zbuf);
 			if (!w->z && !(w->z = sip_zctx_new()))
 				rc = SIP_ENOMEM;
@@ -1249,8 +1282,8 @@ static int write_batch(writer *w, job *j, batch *b, sip_diag *diag)
 		}
 		if ((rc = writer_begin(w, diag)))
 			return rc;
-		if ((rc = sip_store_insert_chunk(w->s, j->f->file_id, data.p,
-						 data.n, &chunk_id, diag)))
+		if (data.n && (rc = sip_store_insert_chunk(w->s, j->f->file_id, data.p,
+							   data.n, &chunk_id, diag)))
 			return rc;
 		if ((rc = sip_store_insert_rows(w->s, j->f->file_id, chunk_id,
 						&b->rows[ch->first], ch->n, &first_id,

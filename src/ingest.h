@@ -57,6 +57,7 @@ typedef struct sip_ingest_file {
 	                         a list of 100,000 files stays small. */
 	/* private to ingest.c */
 	int action;
+	int regular;          /* a regular file: its text can be read again */
 	int64_t size, mtime;
 	char fingerprint[17], tail_hash[17];
 	struct {               /* what the run keeps of the stored row */
@@ -129,6 +130,12 @@ typedef struct sip_ingest_opts {
 	                                  SIPSCAN_TEST_COMMIT_ROWS, for tests
 	                                  of files spanning several
 	                                  transactions) */
+	int text_evidence;             /* keep in the database the text of the
+	                                  evidence only (records a rule
+	                                  matched, unexplained ones, errors,
+	                                  client facts); the others refer to
+	                                  their place in the original file
+	                                  (analyze --text evidence) */
 	int chunk_zstd;                /* who compresses the chunks: 0 = the
 	                                  parser, or the writer when it waits
 	                                  for one (see leave_raw in ingest.c);

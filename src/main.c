@@ -52,6 +52,12 @@ static const sip_opt analyze_opts[] = {
 	  "                   prompt of client logs; stored in the database ('' =\n"
 	  "                   not known: Lync 2013 and later trust lync.com,\n"
 	  "                   outlook.com, lync.glbdns.microsoft.com, microsoftonline.com)\n" },
+	{ "text", 'x', 1, 0, "all evidence",
+	  "  --text WHICH     the records whose original text the database keeps:\n"
+	  "                   all (default: the database is self-contained) or\n"
+	  "                   evidence (records a rule matched, unexplained ones,\n"
+	  "                   errors; the others are read from the log when shown,\n"
+	  "                   which must stay where it is, unchanged)\n" },
 	{ "quiet", 'q', 0, 1, NULL,
 	  "  --quiet          print no summary\n" },
 	{ NULL, 0, 0, 0, NULL, NULL }
@@ -109,7 +115,7 @@ static const sip_opt rules_opts[] = {
 
 static const sip_cmd commands[] = {
 	{ "analyze", cmd_analyze,
-	  "analyze [--db PATH] [--jobs N] [--topology FILE]... [--rules DIR]... [--trusted-domains LIST] [--name LABEL] [--quiet] PATH...",
+	  "analyze [--db PATH] [--jobs N] [--topology FILE]... [--rules DIR]... [--trusted-domains LIST] [--name LABEL] [--text all|evidence] [--quiet] PATH...",
 	  "read trace files into the database and name the cause and fix of each failure",
 	  analyze_opts, NULL,
 	  "  PATH             a server trace, a client log (UccApi) or a file of\n"

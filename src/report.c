@@ -503,10 +503,11 @@ static int record_place(report *r, sqlite3_stmt *st, long long id, sip_buf *raw,
 		sip_diag d;
 		sip_buf_reset(raw);
 		/* SIP_ENOMEM: cut at the cap, keep what fits; a damaged chunk
-		   shows no evidence rather than failing the report */
-		if (sip_store_text_get_at(r->tr, sqlite3_column_int64(st, 2),
-					  sqlite3_column_int64(st, 3),
-					  sqlite3_column_int64(st, 4), raw, &d) == SIP_EFORMAT)
+		   or an original file gone (--text evidence keeps the evidence's
+		   text, so only an older database) shows no evidence rather
+		   than failing the report */
+		int rc = sip_store_text_get(r->tr, id, raw, &d);
+		if (rc == SIP_EFORMAT || rc == SIP_EIO)
 			sip_buf_reset(raw);
 	}
 	return 0;

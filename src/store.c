@@ -125,6 +125,7 @@
 
 #include "dbopen.h"
 #include "hash.h"
+#include "srctext.h"
 #include "tally.h"
 
 #include <stdio.h>
@@ -1453,9 +1454,10 @@ static int cache_slice(chunk_cache *c, sqlite3 *db, int64_t off, int64_t len,
 
 struct sip_store_text_reader {
 	sqlite3 *db;
-	sqlite3_stmt *rec;    /* chunk_id, raw_off, raw_len of a record */
+	sqlite3_stmt *rec;    /* chunk_id, raw_off, raw_len, file_id of a record */
 	sqlite3_stmt *chunk;  /* data of a chunk (prepared on first use) */
 	chunk_cache cache;
+	sip_srctext *src;     /* texts kept by reference */
 };
 
 int sip_store_text_reader_new(sip_store_text_reader **out, sqlite3 *db,
@@ -1467,11 +1469,11 @@ int sip_store_text_reader_new(sip_store_text_reader **out, sqlite3 *db,
 	if (!(tr = calloc(1, sizeof *tr)))
 		return sip_diag_set(diag, SIP_ENOMEM, "", 0, "out of memory");
 	tr->db = db;
-	if (cache_init(&tr->cache)) {
+	if (cache_init(&tr->cache) || !(tr->src = sip_srctext_new())) {
 		sip_store_text_reader_free(tr);
 		return sip_diag_set(diag, SIP_ENOMEM, "", 0, "out of memory");
 	}
-	if (sqlite3_prepare_v3(db, "SELECT chunk_id, raw_off, raw_len FROM records"
+	if (sqlite3_prepare_v3(db, "SELECT chunk_id, raw_off, raw_len, file_id FROM records"
 			       " WHERE id = ?1", -1, SQLITE_PREPARE_PERSISTENT,
 			       &tr->rec, NULL) != SQLITE_OK) {
 		int rc = db_error(db, diag, "prepare record lookup");
@@ -1489,6 +1491,7 @@ void sip_store_text_reader_free(sip_store_text_reader *tr)
 	sqlite3_finalize(tr->rec);
 	sqlite3_finalize(tr->chunk);
 	cache_release(&tr->cache);
+	sip_srctext_free(tr->src);
 	free(tr);
 }
 
@@ -1508,15 +1511,15 @@ static int add_capped(sip_buf *out, const char *p, size_t n)
 }
 
 int sip_store_text_get_at(sip_store_text_reader *tr, int64_t chunk_id,
-			  int64_t raw_off, int64_t raw_len, sip_buf *out,
-			  sip_diag *diag)
+			  int64_t file_id, int64_t raw_off, int64_t raw_len,
+			  sip_buf *out, sip_diag *diag)
 {
 	const char *p = NULL;
 	size_t n = 0;
 	int rc;
 
-	if (chunk_id <= 0)
-		return SIP_OK;
+	if (chunk_id <= 0)   /* kept by reference, or no text */
+		return sip_srctext_get(tr->src, tr->db, file_id, raw_off, raw_len, out, diag);
 	if ((rc = cache_load(&tr->cache, tr->db, &tr->chunk, chunk_id, diag)) ||
 	    (rc = cache_slice(&tr->cache, tr->db, raw_off, raw_len, &p, &n, diag)))
 		return rc;
@@ -1527,7 +1530,7 @@ int sip_store_text_get(sip_store_text_reader *tr, int64_t record_id,
 		       sip_buf *out, sip_diag *diag)
 {
 	sqlite3_stmt *st = tr->rec;
-	int64_t chunk_id, off, len;
+	int64_t chunk_id, off, len, file_id;
 	int src;
 
 	sqlite3_bind_int64(st, 1, record_id);
@@ -1541,31 +1544,56 @@ int sip_store_text_get(sip_store_text_reader *tr, int64_t record_id,
 		return rc;
 	}
 	chunk_id = sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 0);
-	off = sqlite3_column_int64(st, 1);
+	off = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 1);
 	len = sqlite3_column_int64(st, 2);
+	file_id = sqlite3_column_int64(st, 3);
 	sqlite3_reset(st);
-	return sip_store_text_get_at(tr, chunk_id, off, len, out, diag);
+	return sip_store_text_get_at(tr, chunk_id, file_id, off, len, out, diag);
 }
 
-/* sipscan_raw(chunk_id, raw_off, raw_len): the record's text as a BLOB. */
+/* What sipscan_raw keeps between calls. */
+typedef struct raw_ctx {
+	chunk_cache c;
+	sip_srctext *src;
+	sip_buf text;
+} raw_ctx;
+
+/*
+ * sipscan_raw(chunk_id, raw_off, raw_len [, file_id]): the record's text as
+ * a BLOB; with file_id, a text kept by reference (chunk_id NULL, --text
+ * evidence) is read from the original file.
+ */
 static void raw_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	chunk_cache *c = sqlite3_user_data(ctx);
+	raw_ctx *x = sqlite3_user_data(ctx);
 	sqlite3 *db = sqlite3_context_db_handle(ctx);
 	const char *p = NULL;
 	size_t n = 0;
 	sip_diag d;
 	int rc;
 
-	(void)argc;
-	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
-		sqlite3_result_null(ctx);
+	if (argc != 3 && argc != 4) {
+		sqlite3_result_error(ctx, "sipscan_raw takes 3 or 4 arguments", -1);
 		return;
 	}
 	sip_diag_clear(&d);
-	if ((rc = cache_load(c, db, NULL, sqlite3_value_int64(argv[0]), &d)) ||
-	    (rc = cache_slice(c, db, sqlite3_value_int64(argv[1]),
-			      sqlite3_value_int64(argv[2]), &p, &n, &d))) {
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		if (argc < 4 || sqlite3_value_type(argv[1]) == SQLITE_NULL ||
+		    sqlite3_value_int64(argv[2]) <= 0) {
+			sqlite3_result_null(ctx);
+			return;
+		}
+		sip_buf_reset(&x->text);
+		rc = sip_srctext_get(x->src, db, sqlite3_value_int64(argv[3]),
+				     sqlite3_value_int64(argv[1]),
+				     sqlite3_value_int64(argv[2]), &x->text, &d);
+		p = x->text.p ? x->text.p : "";
+		n = x->text.n;
+	} else if (!(rc = cache_load(&x->c, db, NULL, sqlite3_value_int64(argv[0]), &d))) {
+		rc = cache_slice(&x->c, db, sqlite3_value_int64(argv[1]),
+				 sqlite3_value_int64(argv[2]), &p, &n, &d);
+	}
+	if (rc) {
 		if (rc == SIP_ENOMEM)
 			sqlite3_result_error_nomem(ctx);
 		else
@@ -1577,25 +1605,28 @@ static void raw_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 static void raw_fn_free(void *p)
 {
-	chunk_cache *c = p;
+	raw_ctx *x = p;
 
-	if (c) {
-		cache_release(c);
-		free(c);
+	if (x) {
+		cache_release(&x->c);
+		sip_srctext_free(x->src);
+		sip_buf_release(&x->text);
+		free(x);
 	}
 }
 
 int sip_store_register_raw_fn(sqlite3 *db, sip_diag *diag)
 {
-	chunk_cache *c = calloc(1, sizeof *c);
+	raw_ctx *x = calloc(1, sizeof *x);
 
-	if (!c || cache_init(c)) {
-		raw_fn_free(c);
+	if (!x || cache_init(&x->c) || !(x->src = sip_srctext_new())) {
+		raw_fn_free(x);
 		return sip_diag_set(diag, SIP_ENOMEM, "", 0, "out of memory");
 	}
+	sip_buf_init(&x->text, 0);
 	/* On failure SQLite calls raw_fn_free itself. */
-	if (sqlite3_create_function_v2(db, "sipscan_raw", 3,
-				       SQLITE_UTF8 | SQLITE_DIRECTONLY, c, raw_fn,
+	if (sqlite3_create_function_v2(db, "sipscan_raw", -1,
+				       SQLITE_UTF8 | SQLITE_DIRECTONLY, x, raw_fn,
 				       NULL, NULL, raw_fn_free) != SQLITE_OK)
 		return db_error(db, diag, "register sipscan_raw");
 	return SIP_OK;
@@ -1898,7 +1929,12 @@ static int bind_row(sip_store *s, sqlite3_stmt *st, bound_slot *b, int base,
 		bind_i64(st, b, base + 5, row->ms_diag_code);
 	else
 		bind_nul(st, b, base + 5);
-	if (chunk_id > 0) {
+	if (row->by_ref) {
+		/* the text is at raw_off in the original file */
+		bind_nul(st, b, base + 6);
+		bind_i64(st, b, base + 7, (int64_t)row->src_off);
+		bind_i64(st, b, base + 8, (int64_t)row->raw_len);
+	} else if (chunk_id > 0) {
 		bind_i64(st, b, base + 6, chunk_id);
 		bind_i64(st, b, base + 7, (int64_t)row->raw_off);
 		bind_i64(st, b, base + 8, (int64_t)row->raw_len);

@@ -207,6 +207,10 @@ typedef struct sip_row {
 	int64_t ms_diag_code;
 	sip_str col[SIP_COL_N];
 	uint64_t raw_off, raw_len;  /* the text in its chunk */
+	int by_ref;                 /* the text is not in a chunk but at
+	                               src_off in the original file (stored
+	                               as raw_off with chunk_id NULL) */
+	uint64_t src_off;
 	sip_str payload;
 } sip_row;
 
@@ -299,25 +303,31 @@ void sip_store_text_reader_free(sip_store_text_reader *tr);
 
 /*
  * Append the original text of record record_id (CRLF kept) to out.  A
- * record without text (chunk_id NULL) appends nothing.  Returns SIP_OK;
- * SIP_EDB when there is no such record (diag says so) or on a database
- * error; SIP_EFORMAT when its chunk is missing or damaged; SIP_ENOMEM when
- * out's cap is reached -- then out holds as much of the text as fits.
+ * record whose text was kept by reference (`analyze --text evidence`:
+ * chunk_id NULL, raw_off its offset in the original file) is read from
+ * that file (src/srctext.c); a record without text (raw_len NULL)
+ * appends nothing.  Returns SIP_OK; SIP_EDB when there is no such record
+ * (diag says so) or on a database error; SIP_EFORMAT when its chunk is
+ * missing or damaged; SIP_EIO when its original file is gone or changed;
+ * SIP_ENOMEM when out's cap is reached -- then out holds as much of the
+ * text as fits.
  */
 int sip_store_text_get(sip_store_text_reader *tr, int64_t record_id,
 		       sip_buf *out, sip_diag *diag);
 
 /*
- * The same from a record's chunk_id, raw_off and raw_len (what
- * sip_store_text_get looks up).  chunk_id <= 0 appends nothing.
+ * The same from a record's chunk_id, file_id, raw_off and raw_len (what
+ * sip_store_text_get looks up; chunk_id 0 for NULL, raw_off -1 for NULL).
  */
 int sip_store_text_get_at(sip_store_text_reader *tr, int64_t chunk_id,
-			  int64_t raw_off, int64_t raw_len, sip_buf *out,
-			  sip_diag *diag);
+			  int64_t file_id, int64_t raw_off, int64_t raw_len,
+			  sip_buf *out, sip_diag *diag);
 
 /*
- * Register the SQL function sipscan_raw(chunk_id, raw_off, raw_len) on db:
- * the record's text as a BLOB (NULL when chunk_id is NULL), read through a
+ * Register the SQL function sipscan_raw(chunk_id, raw_off, raw_len
+ * [, file_id]) on db: the record's text as a BLOB (with file_id, a text
+ * kept by reference is read from the original file; else NULL when
+ * chunk_id is NULL), read through a
  * reader the function owns (freed with the connection).  Used by
  * `sipscan export` to give records their `raw` column.  SIP_OK, SIP_EDB or
  * SIP_ENOMEM.

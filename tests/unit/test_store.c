@@ -355,18 +355,18 @@ static void test_rows(void)
 		}
 	}
 	/* Appends to what out holds; by chunk place as well. */
-	CHECK_INT(sip_store_text_get_at(tr, c2, 0, 5, &out, &d), SIP_OK);
+	CHECK_INT(sip_store_text_get_at(tr, c2, fid, 0, 5, &out, &d), SIP_OK);
 	CHECK_INT(out.n, sizeof raw_crlf - 1 + 5);
 	CHECK(memcmp(out.p + out.n - 5, "TL_ER", 5) == 0);
 	/* No text, no record, a place outside the chunk, no chunk. */
 	sip_buf_reset(&out);
-	CHECK_INT(sip_store_text_get_at(tr, 0, 0, 0, &out, &d), SIP_OK);
+	CHECK_INT(sip_store_text_get_at(tr, 0, fid, -1, 0, &out, &d), SIP_OK);
 	CHECK_INT(out.n, 0);
 	CHECK_INT(sip_store_text_get(tr, 999999, &out, &d), SIP_EDB);
 	CHECK(strstr(d.msg, "no record") != NULL);
-	CHECK_INT(sip_store_text_get_at(tr, c1, 10, 3 * (int64_t)sizeof raw_crlf, &out, &d),
+	CHECK_INT(sip_store_text_get_at(tr, c1, fid, 10, 3 * (int64_t)sizeof raw_crlf, &out, &d),
 		  SIP_EFORMAT);
-	CHECK_INT(sip_store_text_get_at(tr, c2 + 100, 0, 1, &out, &d), SIP_EFORMAT);
+	CHECK_INT(sip_store_text_get_at(tr, c2 + 100, fid, 0, 1, &out, &d), SIP_EFORMAT);
 	CHECK(strstr(d.msg, "missing") != NULL);
 	/* The output cap: as much as fits, and SIP_ENOMEM. */
 	{
