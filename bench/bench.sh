@@ -56,7 +56,8 @@ MARKDOWN=0
 LIST=0
 
 MEASURES="gzip_dc grep sipscan_parse_plain sipscan_parse_gz
-	analyze_plain analyze_summary analyze_gz client_parse client_analyze
+	analyze_plain analyze_summary analyze_gz analyze_plain_evidence
+	analyze_gz_evidence client_parse client_analyze
 	sqlite_floor flush_floor
 	lnav_plain lnav_gz
 	analyze_jobs1 analyze_jobs2 analyze_many analyze_rerun analyze_large"
@@ -265,42 +266,59 @@ median_spread() {
 		printf "%.3f %.0f\n", m, (m > 0) ? 100 * (v[NR] - v[1]) / m : 0 }')
 }
 
+# Rounds (see the main loop): in the collect pass a call runs CMD once and
+# keeps its wall time under the row and call number; in the emit pass it
+# runs nothing and sets WALL, RSS, SPREAD, DB_BYTES, DB_ANSWER and FAIL from
+# what the rounds kept.
+declare -A M_WALLS M_RSS M_FAIL M_DBB M_DBA
+PASS=collect ROW_NAME= ROW_CALL=0
 measure() {
-	local i rc w r t0 t1 walls= rss_max=0 out=/dev/null
+	local rc w r t0 t1 out=/dev/null key
+	ROW_CALL=$((ROW_CALL + 1))
+	key="$ROW_NAME#$ROW_CALL"
 	WALL= RSS= SPREAD= FAIL= DB_BYTES= DB_ANSWER=
+	if [ "$PASS" = emit ]; then
+		FAIL=${M_FAIL[$key]:-}
+		[ -n "$FAIL" ] && return 1
+		if [ -z "${M_WALLS[$key]:-}" ]; then
+			FAIL="not run"
+			return 1
+		fi
+		# shellcheck disable=SC2086
+		median_spread ${M_WALLS[$key]}
+		RSS=${M_RSS[$key]:-0} DB_BYTES=${M_DBB[$key]:-} DB_ANSWER=${M_DBA[$key]:-}
+		return 0
+	fi
+	[ -n "${M_FAIL[$key]:-}" ] && return 1
 	if [ ! -x "$1" ] && ! command -v "$1" > /dev/null 2>&1; then
-		FAIL="missing ($1)"
+		M_FAIL[$key]="missing ($1)"
 		return 1
 	fi
 	[ "${CAPTURE:-0}" = 1 ] && out=$TMP/out
-	for i in $(seq "$RUNS"); do
-		[ -n "${FRESH_DB:-}" ] && rm -f "$FRESH_DB" "$FRESH_DB-journal" "$FRESH_DB-wal" "$FRESH_DB-shm" "$FRESH_DB-lock"
-		t0=${EPOCHREALTIME:-}
-		"$TIME" -f '%e %M' -o "$TMP/time" "$@" > "$out" 2> "$TMP/err"
-		rc=$?
-		t1=${EPOCHREALTIME:-}
-		if [ -n "${FRESH_DB:-}" ]; then
-			DB_BYTES=$(cat "$FRESH_DB" "$FRESH_DB-wal" 2> /dev/null | wc -c)
-			if [ -n "${DB_QUERY:-}" ] && [ "$HAVE_SQLITE3" = 1 ] && [ $rc -eq 0 ]; then
-				DB_ANSWER=$(sqlite3 "$FRESH_DB" "$DB_QUERY" 2>&1 | head -n 1)
-			fi
-			rm -f "$FRESH_DB" "$FRESH_DB-wal" "$FRESH_DB-shm" "$FRESH_DB-lock"
+	[ -n "${FRESH_DB:-}" ] && rm -f "$FRESH_DB" "$FRESH_DB-journal" "$FRESH_DB-wal" "$FRESH_DB-shm" "$FRESH_DB-lock"
+	t0=${EPOCHREALTIME:-}
+	"$TIME" -f '%e %M' -o "$TMP/time" "$@" > "$out" 2> "$TMP/err"
+	rc=$?
+	t1=${EPOCHREALTIME:-}
+	if [ -n "${FRESH_DB:-}" ]; then
+		M_DBB[$key]=$(cat "$FRESH_DB" "$FRESH_DB-wal" 2> /dev/null | wc -c)
+		if [ -n "${DB_QUERY:-}" ] && [ "$HAVE_SQLITE3" = 1 ] && [ $rc -eq 0 ]; then
+			M_DBA[$key]=$(sqlite3 "$FRESH_DB" "$DB_QUERY" 2>&1 | head -n 1)
 		fi
-		if [ $rc -ne 0 ]; then
-			FAIL="FAILED rc=$rc: $(grep -v '^Command exited' "$TMP/err" | head -n 1 | cut -c1-60)"
-			return 1
-		fi
-		# the last line of -o holds "%e %M" (earlier ones may be notes)
-		read -r w r < <(tail -n 1 "$TMP/time")
-		# %e has 10 ms resolution; bash 5 gives microseconds around it
-		if [ -n "$t0" ] && [ -n "$t1" ]; then
-			w=$(awk -v a="${t0/,/.}" -v b="${t1/,/.}" 'BEGIN { printf "%.3f", b - a }')
-		fi
-		walls="$walls $w"
-		[ "$r" -gt "$rss_max" ] && rss_max=$r
-	done
-	median_spread $walls
-	RSS=$rss_max
+		rm -f "$FRESH_DB" "$FRESH_DB-wal" "$FRESH_DB-shm" "$FRESH_DB-lock"
+	fi
+	if [ $rc -ne 0 ]; then
+		M_FAIL[$key]="FAILED rc=$rc: $(grep -v '^Command exited' "$TMP/err" | head -n 1 | cut -c1-60)"
+		return 1
+	fi
+	# the last line of -o holds "%e %M" (earlier ones may be notes)
+	read -r w r < <(tail -n 1 "$TMP/time")
+	# %e has 10 ms resolution; bash 5 gives microseconds around it
+	if [ -n "$t0" ] && [ -n "$t1" ]; then
+		w=$(awk -v a="${t0/,/.}" -v b="${t1/,/.}" 'BEGIN { printf "%.3f", b - a }')
+	fi
+	M_WALLS[$key]="${M_WALLS[$key]:-} $w"
+	[ "$r" -gt "${M_RSS[$key]:-0}" ] && M_RSS[$key]=$r
 	return 0
 }
 
@@ -309,6 +327,7 @@ measure() {
 ROWS=()
 add_row() {
 	local IFS=$'\t'
+	[ "$PASS" = emit ] || return 0
 	ROWS+=("$*")
 	show_row "$*" >&2
 }
@@ -455,6 +474,24 @@ bench_analyze_gz() {
 	AN_GZ_WALL=$WALL
 }
 
+# --text evidence: the text of the evidence only in the database, the other
+# records referring to their place in the log.
+bench_analyze_plain_evidence() {
+	use "$PLAIN"; warm "$PLAIN"
+	FRESH_DB=$DB measure "$SIPSCAN" analyze --quiet --text evidence --db "$DB" "$PLAIN"
+	emit plain "sipscan analyze --text evidence" "$GZIP_WALL" \
+		"${GZIP_WALL:+ratio: vs gzip -dc; }$(analyze_note)"
+	AN_PLAIN_EV_WALL=$WALL
+}
+
+bench_analyze_gz_evidence() {
+	use "$PLAIN"; warm "$GZ"
+	FRESH_DB=$DB measure "$SIPSCAN" analyze --quiet --text evidence --db "$DB" "$GZ"
+	emit gzip "sipscan analyze --text evidence" "$GZIP_WALL" \
+		"${GZIP_WALL:+ratio: vs gzip -dc; }$(analyze_note)"
+	AN_GZ_EV_WALL=$WALL
+}
+
 # ---- client logs ---------------------------------------------------------------
 # The same event mix written as a client (UccApi) log: the client parser
 # against the server parser, per MB (the ratio lines at the end).
@@ -504,18 +541,24 @@ bench_sqlite_floor() {
 		row plain "$tool" "FAILED: sipscan analyze of the plain input"
 		return
 	fi
-	for i in $(seq "$RUNS"); do
+	if [ "$PASS" = collect ]; then
 		rm -f "$TMP/floor.db"
 		if ! out=$("$FLOOR" "$SRC_DB" "$TMP/floor.db" 2>&1); then
-			row plain "$tool" "FAILED: $(echo "$out" | head -n 1 | cut -c1-60)"
-			rm -f "$TMP/floor.db"
-			return
+			M_FAIL[floor]="FAILED: $(echo "$out" | head -n 1 | cut -c1-60)"
+		else
+			read -r _ n _ s <<< "$out"
+			M_WALLS[floor]="${M_WALLS[floor]:-} $s" M_DBA[floor]=$n
 		fi
-		read -r _ n _ s <<< "$out"
-		times="$times $s"
-	done
-	rm -f "$TMP/floor.db"
-	median_spread $times
+		rm -f "$TMP/floor.db"
+		return
+	fi
+	if [ -n "${M_FAIL[floor]:-}" ]; then
+		row plain "$tool" "${M_FAIL[floor]}"
+		return
+	fi
+	n=${M_DBA[floor]:-}
+	# shellcheck disable=SC2086
+	median_spread ${M_WALLS[floor]:-0}
 	RSS= FAIL=
 	emit plain "$tool" "$AN_PLAIN_WALL" \
 	     "${AN_PLAIN_WALL:+ratio: vs sipscan analyze; }floor: $n rows and their indexes stored, no parse, no journal, no fsync (its own timer; RSS not measured)"
@@ -644,8 +687,20 @@ INLINE=$(printf 'input: %s (%s bytes plain, %s bytes gzip -6, %s records, %s hea
 say "$SYSLINE"
 say "$INLINE"
 say
+# Rounds interleaved: round k runs every selected row once, rows in turn,
+# so that a busy spell of a shared machine falls on all rows alike rather
+# than on one; then the emit pass makes each row of its median.
+for round in $(seq "$RUNS"); do
+	say "round $round of $RUNS"
+	for m in $MEASURES; do
+		ROW_NAME=$m ROW_CALL=0
+		selected "$m" && "bench_$m"
+	done
+done
+PASS=emit
 header >&2
 for m in $MEASURES; do
+	ROW_NAME=$m ROW_CALL=0
 	selected "$m" && "bench_$m"
 done
 
