@@ -58,7 +58,8 @@ LIST=0
 MEASURES="gzip_dc grep sipscan_parse_plain sipscan_parse_gz
 	analyze_plain analyze_summary analyze_gz analyze_plain_evidence
 	analyze_gz_evidence client_parse client_analyze
-	sqlite_floor flush_floor
+	sqlite_floor flush_floor query_report query_flow query_errors_hour
+	query_errors_hour_ms
 	lnav_plain lnav_gz
 	analyze_jobs1 analyze_jobs2 analyze_many analyze_rerun analyze_large"
 
@@ -528,6 +529,64 @@ SQLITE_FLOOR_WALL= FLUSH_FLOOR_WALL=
 src_db() {
 	[ -s "$SRC_DB" ] && return 0
 	"$SIPSCAN" analyze --quiet --db "$SRC_DB" "$PLAIN" > /dev/null 2>&1
+}
+
+# ---- queries on the database of the plain input ------------------------------
+# What a user asks of a database once it is written: the findings report,
+# one call's flow, the errors of one hour on one host (written on ts, the
+# text, and on ts_ms, the stored integer the index serves).  The database
+# is the one the floor rows use (built once, not timed); the call, host
+# and hour are picked from it once.
+Q_CID= Q_HOST= Q_T0= Q_T1=
+query_pick() {
+	[ -n "$Q_T0" ] && return 0
+	[ "$HAVE_SQLITE3" = 1 ] || return 1
+	Q_CID=$(sqlite3 "$SRC_DB" "SELECT call_id FROM messages WHERE call_id IS NOT NULL
+		GROUP BY call_id ORDER BY count(*) DESC, call_id LIMIT 1")
+	Q_HOST=$(sqlite3 "$SRC_DB" "SELECT coalesce(host, '') FROM errors GROUP BY host
+		ORDER BY count(*) DESC, host LIMIT 1")
+	Q_T0=$(sqlite3 "$SRC_DB" "SELECT substr(min(ts), 1, 13) || ':00:00.000' FROM errors
+		WHERE coalesce(host, '') = '$Q_HOST'")
+	Q_T1=$(sqlite3 "$SRC_DB" "SELECT strftime('%Y-%m-%d %H:%M:%S.000', '$Q_T0', '+1 hour')")
+	[ -n "$Q_T0" ]
+}
+
+query_row() { # query_row NAME NOTE CMD...
+	local tool=$1 note=$2
+	shift 2
+	use "$PLAIN"
+	if ! src_db || ! query_pick; then
+		row plain "$tool" "skipped: needs sqlite3 and the analyzed input"
+		return
+	fi
+	measure "$@"
+	emit plain "$tool" "" "$note"
+}
+
+bench_query_report() {
+	query_row "sipscan report" "the findings report of the database" \
+		"$SIPSCAN" report --db "$SRC_DB"
+}
+
+bench_query_flow() {
+	query_pick 2> /dev/null
+	query_row "sipscan flow" "the call with the most messages ($Q_CID)" \
+		"$SIPSCAN" flow --db "$SRC_DB" "$Q_CID"
+}
+
+bench_query_errors_hour() {
+	query_pick 2> /dev/null
+	query_row "query errors, 1 h, ts" "errors of host '$Q_HOST' from $Q_T0 on ts (text)" \
+		"$SIPSCAN" query --db "$SRC_DB" "SELECT count(*) FROM errors
+		WHERE coalesce(host, '') = '$Q_HOST' AND ts >= '$Q_T0' AND ts < '$Q_T1'"
+}
+
+bench_query_errors_hour_ms() {
+	query_pick 2> /dev/null
+	query_row "query errors, 1 h, ts_ms" "the same on ts_ms (the stored integer)" \
+		"$SIPSCAN" query --db "$SRC_DB" "SELECT count(*) FROM errors
+		WHERE coalesce(host, '') = '$Q_HOST' AND ts_ms >= unixepoch('$Q_T0') * 1000
+		AND ts_ms < unixepoch('$Q_T1') * 1000"
 }
 
 bench_sqlite_floor() {
