@@ -28,20 +28,8 @@
 
 enum { COL_ID, COL_TS, COL_HOST, COL_FHOST, COL_PATH, COL_PEER, COL_DIR,
        COL_METHOD, COL_STATUS, COL_DIAG, COL_DIAG_REASON, COL_LINE, COL_RAW,
-       COL_FORMAT = COL_RAW + 3, COL_LOCAL, COL_CSEQ, COL_REASON };
-
-/* peer "host:port", "[v6]:port", "v6" -> host part, into out. */
-static void peer_host(const char *peer, char *out, size_t outsz)
-{
-	const char *colon;
-	size_t n = strlen(peer);
-
-	if (peer[0] == '[' && (colon = strchr(peer, ']')))
-		n = (size_t)(colon - peer) + 1;
-	else if ((colon = strchr(peer, ':')) && !strchr(colon + 1, ':'))
-		n = (size_t)(colon - peer);
-	snprintf(out, outsz, "%.*s", (int)n, peer);
-}
+       COL_FORMAT = COL_RAW + 3, COL_LOCAL, COL_CSEQ, COL_REASON, COL_LOCAL_HOST,
+       COL_PEER_HOST };
 
 /* One message's endpoints, for matching a client log with server traces. */
 typedef struct flow_row {
@@ -149,7 +137,8 @@ int sip_flow_load(sqlite3 *db, const char *call_id, sip_flow *f, sip_buf *msgs,
 #define FLOW_SQL(reason) \
 		"SELECT r.id, r.ts, r.host, f.host, f.path, r.peer, r.direction, " \
 		"r.method, r.status, r.ms_diag_code, r.ms_diag_reason, r.line, " \
-		"r.chunk_id, r.raw_off, r.raw_len, f.format, r.local, r.cseq, " reason \
+		"r.chunk_id, r.raw_off, r.raw_len, f.format, r.local, r.cseq, " reason ", " \
+		SIP_PEER_HOST_SQL("r.local") ", " SIP_PEER_HOST_SQL("r.peer") \
 		" FROM records r LEFT JOIN files f ON f.id = r.file_id " \
 		"WHERE r.call_id = ?1 AND r.kind = 'protocol' " \
 		"ORDER BY r.ts, f.path, r.line"
@@ -177,7 +166,7 @@ int sip_flow_load(sqlite3 *db, const char *call_id, sip_flow *f, sip_buf *msgs,
 		memset(r, 0, sizeof *r);
 		r->client = strcmp(col_text(st, COL_FORMAT), "uccapi") == 0;
 		if (r->client && *col_text(st, COL_LOCAL))
-			peer_host(col_text(st, COL_LOCAL), r->side, sizeof r->side);
+			snprintf(r->side, sizeof r->side, "%s", col_text(st, COL_LOCAL_HOST));
 		else {
 			if (!*host)
 				host = col_text(st, COL_FHOST);
@@ -186,7 +175,7 @@ int sip_flow_load(sqlite3 *db, const char *call_id, sip_flow *f, sip_buf *msgs,
 			snprintf(r->side, sizeof r->side, "%s", *host ? host : "(server)");
 		}
 		if (*col_text(st, COL_PEER))
-			peer_host(col_text(st, COL_PEER), r->peer, sizeof r->peer);
+			snprintf(r->peer, sizeof r->peer, "%s", col_text(st, COL_PEER_HOST));
 		else
 			snprintf(r->peer, sizeof r->peer, "(unknown)");
 		r->outgoing = strcmp(col_text(st, COL_DIR), "outgoing") == 0;

@@ -72,7 +72,7 @@
 
 #define FP_BYTES (64 * 1024)
 #define TAIL_BYTES 4096
-#define BATCH_ROWS 8192
+#define BATCH_ROWS 2048
 #define BATCH_CHUNKS 4
 #define BATCH_BYTES (4u * 1024 * 1024)
 #define QUEUE_MAX 8

@@ -262,11 +262,7 @@ static int load_pairs(report *r, const char *sql, pair *out, size_t max, size_t 
 /* The peers with the most errors (TL_ERROR / TL_FATAL records, SIP
    responses >= 400), the port cut off, from table t where is_error holds. */
 #define PEERS_SQL(t, is_error) \
-	"SELECT CASE WHEN peer LIKE '[%' AND instr(peer, ']') > 0 " \
-	"THEN substr(peer, 1, instr(peer, ']')) " \
-	"WHEN instr(peer, ':') > 0 AND " \
-	"instr(substr(peer, instr(peer, ':') + 1), ':') = 0 " \
-	"THEN substr(peer, 1, instr(peer, ':') - 1) ELSE peer END AS p, " \
+	"SELECT " SIP_PEER_HOST_SQL("peer") " AS p, " \
 	"count(*), sum(" is_error "), " \
 	"sum(coalesce(status, 0) >= 400) FROM " t " " \
 	"WHERE peer IS NOT NULL AND peer <> '' AND " \

@@ -48,6 +48,15 @@ typedef struct sip_store sip_store; /* opaque */
 	"CASE WHEN typeof(" x ") = 'integer' THEN strftime('%Y-%m-%d %H:%M:%S', " \
 	x " / 1000, 'unixepoch') || printf('.%03d', " x " % 1000) ELSE " x " END"
 
+/* The host part of an address x ("host:port", "[v6]:port", "v6"): the
+   one definition of that split, used by the report's failing peers and
+   the flow's endpoints. */
+#define SIP_PEER_HOST_SQL(x) \
+	"CASE WHEN " x " LIKE '[%' AND instr(" x ", ']') > 0" \
+	" THEN substr(" x ", 1, instr(" x ", ']'))" \
+	" WHEN instr(" x ", ':') > 0 AND instr(substr(" x ", instr(" x ", ':') + 1), ':') = 0" \
+	" THEN substr(" x ", 1, instr(" x ", ':') - 1) ELSE " x " END"
+
 enum sip_store_flags {
 	SIP_STORE_READONLY = 1  /* open an existing database read-only */
 };
