@@ -288,6 +288,8 @@ measure() {
 		# shellcheck disable=SC2086
 		median_spread ${M_WALLS[$key]}
 		RSS=${M_RSS[$key]:-0} DB_BYTES=${M_DBB[$key]:-} DB_ANSWER=${M_DBA[$key]:-}
+		# the output of the last round, for the rows that read it
+		[ "${CAPTURE:-0}" = 1 ] && cp "$TMP/cap.${key//[^A-Za-z0-9]/_}" "$TMP/out" 2> /dev/null
 		return 0
 	fi
 	[ -n "${M_FAIL[$key]:-}" ] && return 1
@@ -319,6 +321,7 @@ measure() {
 		w=$(awk -v a="${t0/,/.}" -v b="${t1/,/.}" 'BEGIN { printf "%.3f", b - a }')
 	fi
 	M_WALLS[$key]="${M_WALLS[$key]:-} $w"
+	[ "${CAPTURE:-0}" = 1 ] && cp "$TMP/out" "$TMP/cap.${key//[^A-Za-z0-9]/_}"
 	[ "$r" -gt "${M_RSS[$key]:-0}" ] && M_RSS[$key]=$r
 	return 0
 }
