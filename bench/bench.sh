@@ -58,7 +58,7 @@ LIST=0
 MEASURES="gzip_dc grep sipscan_parse_plain sipscan_parse_gz
 	analyze_plain analyze_summary analyze_gz analyze_plain_evidence
 	analyze_gz_evidence client_parse client_analyze
-	sqlite_floor flush_floor query_report query_flow query_errors_hour
+	sqlite_floor flush_floor analyze_nostore analyze_nosync query_report query_flow query_errors_hour
 	query_errors_hour_ms
 	lnav_plain lnav_gz
 	analyze_jobs1 analyze_jobs2 analyze_many analyze_rerun analyze_large"
@@ -534,6 +534,28 @@ src_db() {
 	"$SIPSCAN" analyze --quiet --db "$SRC_DB" "$PLAIN" > /dev/null 2>&1
 }
 
+# The floors of analyze itself, through the benchmark's own knob
+# (SIPSCAN_BENCH, read by `analyze` only): nostore parses, evaluates the
+# rules and compresses on the same threads but stores no record (what the
+# parsing side alone costs); nosync stores with synchronous=OFF, so the
+# difference to analyze_plain is what waiting for the disk costs.
+NOSTORE_WALL= NOSYNC_WALL=
+bench_analyze_nostore() {
+	use "$PLAIN"; warm "$PLAIN"
+	FRESH_DB=$DB SIPSCAN_BENCH=nostore measure "$SIPSCAN" analyze --quiet --db "$DB" "$PLAIN"
+	emit plain "analyze, nothing stored" "$AN_PLAIN_WALL" \
+		"${AN_PLAIN_WALL:+ratio: vs sipscan analyze; }floor: parse, rules and zstd on the same threads, no record stored"
+	NOSTORE_WALL=$WALL
+}
+
+bench_analyze_nosync() {
+	use "$PLAIN"; warm "$PLAIN"
+	FRESH_DB=$DB SIPSCAN_BENCH=nosync measure "$SIPSCAN" analyze --quiet --db "$DB" "$PLAIN"
+	emit plain "analyze, no fsync" "$AN_PLAIN_WALL" \
+		"${AN_PLAIN_WALL:+ratio: vs sipscan analyze; }synchronous=OFF: the difference is the wait for the disk"
+	NOSYNC_WALL=$WALL
+}
+
 # ---- queries on the database of the plain input ------------------------------
 # What a user asks of a database once it is written: the findings report,
 # one call's flow, the errors of one hour on one host (written on ts, the
@@ -784,6 +806,13 @@ fi
 if [ -n "$SQLITE_FLOOR_WALL" ] && [ -n "$FLUSH_FLOOR_WALL" ]; then
 	ratio_line "writer floors (sipscan-floor + dd) / analyze plain" \
 	           "$(div "$(awk -v a="$SQLITE_FLOOR_WALL" -v b="$FLUSH_FLOOR_WALL" 'BEGIN { printf "%.3f", a + b }')" "$AN_PLAIN_WALL")x"
+fi
+if [ -n "$NOSYNC_WALL" ] && [ -n "$AN_PLAIN_WALL" ]; then
+	ratio_line "fsync wait: analyze plain - analyze with no fsync (s)" \
+	           "$(awk -v a="$AN_PLAIN_WALL" -v b="$NOSYNC_WALL" 'BEGIN { printf "%.3f", a - b }')"
+fi
+if [ -n "$NOSTORE_WALL" ] && [ -n "$AN_PLAIN_WALL" ]; then
+	ratio_line "parsing side alone (nothing stored) / analyze plain" "$(div "$NOSTORE_WALL" "$AN_PLAIN_WALL")x"
 fi
 if [ -n "$LNAV_PLAIN_WALL$LNAV_GZ_WALL" ]; then
 	ratio_line "lnav plain / sipscan analyze plain (wall)" "$(div "$LNAV_PLAIN_WALL" "$AN_PLAIN_WALL")x"

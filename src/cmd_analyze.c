@@ -91,13 +91,20 @@ int cmd_analyze(int argc, char **argv)
 	sip_store *s = NULL;
 	sip_diag diag;
 	progress_state ps;
-	int quiet = 0, c, lock_fd = -1, rc, ret = SIP_EXIT_OK;
+	int quiet = 0, c, lock_fd = -1, rc, ret = SIP_EXIT_OK, store_flags = 0;
 
 	memset(&o, 0, sizeof o);
 	/* the one test knob: small transactions, so that a kill can land
 	   inside a file's commits (tests/cli/test_analyze_crash.sh) */
 	if (getenv("SIPSCAN_TEST_COMMIT_ROWS"))
 		o.commit_rows = strtoull(getenv("SIPSCAN_TEST_COMMIT_ROWS"), NULL, 10);
+	/* and the benchmark's floors (bench/bench.sh): "nostore" parses,
+	   evaluates and compresses but stores no record; "nosync" stores
+	   without waiting for the disk */
+	if (getenv("SIPSCAN_BENCH")) {
+		o.nostore = strstr(getenv("SIPSCAN_BENCH"), "nostore") != NULL;
+		store_flags = strstr(getenv("SIPSCAN_BENCH"), "nosync") ? SIP_STORE_NOSYNC : 0;
+	}
 	sip_ingest_list_init(&l);
 	sip_diag_clear(&diag);
 	sip_cmd_getopt(sip_cmd_find("analyze"), longopts, optstring + 1);
@@ -205,7 +212,7 @@ int cmd_analyze(int argc, char **argv)
 		}
 	}
 	if ((rc = sip_ingest_lock(db_path, &lock_fd, on_wait, (void *)db_path, &diag)) ||
-	    (rc = sip_store_open(&s, db_path, 0, &diag))) {
+	    (rc = sip_store_open(&s, db_path, store_flags, &diag))) {
 		sip_print_diag(&diag);
 		ret = rc == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_DB;
 		goto out;

@@ -130,6 +130,9 @@ typedef struct sip_ingest_opts {
 	                                  SIPSCAN_TEST_COMMIT_ROWS, for tests
 	                                  of files spanning several
 	                                  transactions) */
+	int nostore;                   /* the benchmark only: parse, evaluate
+	                                  and compress, and store no record
+	                                  (the floor of the parsing side) */
 	int text_evidence;             /* keep in the database the text of the
 	                                  evidence only (records a rule
 	                                  matched, unexplained ones, errors,

@@ -735,6 +735,9 @@ int sip_store_open(sip_store **out, const char *path, int flags, sip_diag *diag)
 				   "PRAGMA cache_size=-4096;"
 				   "PRAGMA foreign_keys=OFF;", diag)))
 			goto out;
+		if ((flags & SIP_STORE_NOSYNC) &&
+		    (rc = exec_sql(s->db, "PRAGMA synchronous=OFF;", diag)))
+			goto out;
 		if (version < SIP_STORE_SCHEMA_VERSION && (rc = migrate(s->db, path, diag)))
 			goto out;
 		char sql[sizeof insert_head + INS_GROUP * sizeof insert_tuple];

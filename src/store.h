@@ -58,7 +58,9 @@ typedef struct sip_store sip_store; /* opaque */
 	" THEN substr(" x ", 1, instr(" x ", ':') - 1) ELSE " x " END"
 
 enum sip_store_flags {
-	SIP_STORE_READONLY = 1  /* open an existing database read-only */
+	SIP_STORE_READONLY = 1, /* open an existing database read-only */
+	SIP_STORE_NOSYNC = 2    /* the benchmark only: synchronous=OFF, so
+	                           that the fsync wait can be measured */
 };
 
 /*
