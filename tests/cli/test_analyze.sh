@@ -314,5 +314,13 @@ sed -n '/^unexplained errors/,$p' "$T/tally4" >"$T/unexp4"
 sed -n '/^unexplained errors/,$p' "$T/tally5" >"$T/unexp5"
 check "stats: unexplained of the run's files" "$(grep -c . "$T/unexp4" | awk '{print ($1 > 1)}') $(diff "$T/unexp4" "$T/unexp5" && echo same)" "1 same"
 
+# The benchmark's knob: nostore reads and evaluates everything and stores
+# no record; nosync stores them all, only not waiting for the disk.
+SIPSCAN_BENCH=nostore "$SIPSCAN" analyze --quiet --db "$T/ns.db" "$S/lync2010-fe-owa.log" 2>/dev/null
+check "bench nostore: exit" "$?" 0
+check "bench nostore: no record stored" "$(q "$T/ns.db" "SELECT count(*) FROM record_rows")" 0
+SIPSCAN_BENCH=nosync "$SIPSCAN" analyze --quiet --db "$T/nsy.db" "$S/lync2010-fe-owa.log" 2>/dev/null
+check "bench nosync: every record stored" "$(q "$T/nsy.db" "SELECT count(*) FROM record_rows")" 66
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
