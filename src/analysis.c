@@ -16,6 +16,7 @@ struct sip_analysis {
 	sip_store *store;
 	sip_findings *findings;
 	sqlite3_stmt *fact_ins;   /* INSERT INTO client_facts */
+	sqlite3_stmt *lim_ins;    /* INSERT INTO limit_hits */
 	/* Summed by the threads when they end (under the ingest's own
 	   thread teardown, one at a time). */
 	uint64_t limit_hits;
@@ -106,6 +107,11 @@ static int eval(void *p, const sip_record *rec, sip_buf *payload)
 		if (!rc)
 			rc = add_cstr(payload, o->text.p + o->u[i].tmpl_off);
 	}
+	for (size_t i = 0; i < o->nlim && !rc; i++) {
+		rc = sip_buf_addc(payload, 'L');
+		if (!rc)
+			rc = add_cstr(payload, sip_rule_id(o->lim[i]));
+	}
 	if (!rc)
 		rc = sip_trust_facts(rec, add_fact, payload);
 	return rc;
@@ -159,6 +165,17 @@ static int write_payload(void *ctx, int64_t record_id, const void *payload, size
 						  "storing a client fact: %s",
 						  sqlite3_errmsg(sip_store_db(a->store)));
 			sqlite3_reset(a->fact_ins);
+		} else if (type == 'L') {
+			const char *id = take(&p, end);
+			if (!id)
+				return SIP_EINTERNAL;
+			sqlite3_bind_int64(a->lim_ins, 1, record_id);
+			sqlite3_bind_text(a->lim_ins, 2, id, -1, SQLITE_STATIC);
+			if (sqlite3_step(a->lim_ins) != SQLITE_DONE)
+				rc = sip_diag_set(d, sip_db_code(sip_store_db(a->store)), "", 0,
+						  "storing a limit hit: %s",
+						  sqlite3_errmsg(sip_store_db(a->store)));
+			sqlite3_reset(a->lim_ins);
 		} else {
 			return SIP_EINTERNAL;
 		}
@@ -199,9 +216,13 @@ int sip_analysis_new(sip_analysis **out, const sip_rules *rs, sip_store *s,
 	}
 	if (sqlite3_prepare_v2(sip_store_db(s), "INSERT INTO client_facts(record_id,"
 			       " fact, value, source) VALUES(?1, ?2, ?3, ?4)", -1,
-			       &a->fact_ins, NULL) != SQLITE_OK) {
+			       &a->fact_ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(sip_store_db(s), "INSERT OR IGNORE INTO limit_hits(record_id,"
+			       " rule_id) VALUES(?1, ?2)", -1, &a->lim_ins, NULL) != SQLITE_OK) {
 		rc = sip_diag_set(diag, SIP_EDB, "", 0, "preparing the client facts: %s",
 				  sqlite3_errmsg(sip_store_db(s)));
+		sqlite3_finalize(a->fact_ins);
+		sqlite3_finalize(a->lim_ins);
 		sip_findings_free(a->findings);
 		free(a);
 		return rc;
@@ -216,6 +237,7 @@ void sip_analysis_free(sip_analysis *a)
 		return;
 	sip_findings_free(a->findings);
 	sqlite3_finalize(a->fact_ins);
+	sqlite3_finalize(a->lim_ins);
 	free(a);
 }
 

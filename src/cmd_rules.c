@@ -98,6 +98,7 @@ static int run_tests(const sip_rules *rs)
 		for (size_t k = 0; k < sip_rule_nexamples(r); k++) {
 			const sip_rule_example *ex = sip_rule_example_at(r, k);
 			ex_state st = { ctx, r, 0, 0 };
+			uint64_t hits0 = sip_rules_ctx_limit_hits(ctx);
 			sip_diag d;
 			int rc;
 			sip_diag_clear(&d);
@@ -119,10 +120,13 @@ static int run_tests(const sip_rules *rs)
 							   : "no record parsed");
 				failed++;
 			} else if (st.matched != ex->must_match) {
-				fprintf(stderr, "%s:%llu: rule %s: example expected %s\n",
+				fprintf(stderr, "%s:%llu: rule %s: example expected %s%s\n",
 					sip_rule_file(r), (unsigned long long)ex->line,
 					sip_rule_id(r), ex->must_match
-					? "to match but did not" : "not to match but did");
+					? "to match but did not" : "not to match but did",
+					sip_rules_ctx_limit_hits(ctx) > hits0
+					? " (a pattern gave up at the PCRE2 match or depth limit,"
+					  " which counts as no match)" : "");
 				failed++;
 			} else
 				passed++;

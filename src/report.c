@@ -55,6 +55,8 @@ typedef struct report {
 	long long nu_total;
 	pair peers[MAX_PEERS];
 	size_t npeers;
+	pair limits[MAX_PEERS];      /* rules whose patterns gave up, records */
+	size_t nlimits;
 	pair status[16];
 	size_t nstatus;
 	pair kinds[16];
@@ -377,6 +379,12 @@ static int load(report *r)
 			     : PEERS_SQL("records", "level IN (" SIP_ERROR_LEVELS_SQL ")"),
 			     r->peers, MAX_PEERS, &r->npeers)))
 		goto out;
+	/* the rules one of whose patterns gave up at the PCRE2 limit (schema
+	   5 on), on how many records */
+	if (sip_db_has(r->db, "limit_hits") == 1 &&
+	    (rc = load_pairs(r, "SELECT rule_id, count(*) FROM limit_hits GROUP BY rule_id"
+			     " ORDER BY 2 DESC, 1 LIMIT 10", r->limits, MAX_PEERS, &r->nlimits)))
+		goto out;
 	/* schema 5 stores ts as integers: their min and max, formatted once,
 	   not every row's text (5x faster) */
 	if ((rc = prepare(r, sip_db_int(r->db, "PRAGMA user_version") >= 5
@@ -421,6 +429,8 @@ static void release(report *r)
 	free(r->u);
 	for (size_t i = 0; i < r->npeers; i++)
 		free(r->peers[i].name);
+	for (size_t i = 0; i < r->nlimits; i++)
+		free(r->limits[i].name);
 	for (size_t i = 0; i < r->nstatus; i++)
 		free(r->status[i].name);
 	for (size_t i = 0; i < r->nkinds; i++)
@@ -700,6 +710,21 @@ static int write_text(report *r, FILE *out, int md)
 			sip_buf_printf(&b, "%8lld  %s (%lld error records, %lld responses >= 400)\n",
 				       p->n, nz(p->name), p->a, p->b);
 	}
+	if (r->nlimits) {
+		sip_buf_adds(&b, md ? "\n## Rules that gave up\n\nA pattern of these rules gave up "
+				      "at the PCRE2 match or depth limit on these records and counted "
+				      "as no match: the rule may have missed them.\n\n"
+				      "| Rule | Records |\n|---|---:|\n"
+				    : "\nRULES THAT GAVE UP (a pattern hit the PCRE2 match or depth "
+				      "limit: counted as no match, the rule may have missed these records)\n");
+		for (size_t i = 0; i < r->nlimits; i++) {
+			pair *p = &r->limits[i];
+			if (md)
+				sip_buf_printf(&b, "| %s | %lld |\n", md_text(&t, p->name, 1), p->n);
+			else
+				sip_buf_printf(&b, "%8lld  %s\n", p->n, nz(p->name));
+		}
+	}
 	rc = flush_safe(out, &b);
 out:
 	sip_buf_release(&b);
@@ -854,7 +879,16 @@ static int write_json(report *r, FILE *out)
 		jkey(&b, "responses_4xx_6xx", 1);
 		sip_buf_printf(&b, "%lld}", p->b);
 	}
-	sip_buf_adds(&b, r->npeers ? "\n]}\n" : "]}\n");
+	sip_buf_adds(&b, r->npeers ? "\n]" : "]");
+	/* rules whose patterns gave up at the PCRE2 limit, on how many records */
+	sip_buf_adds(&b, ",\n\"limit_hits\":[");
+	for (size_t i = 0; i < r->nlimits; i++) {
+		sip_buf_adds(&b, i ? ",\n {" : "\n {");
+		jstr(&b, "rule_id", r->limits[i].name, 0);
+		jkey(&b, "records", 1);
+		sip_buf_printf(&b, "%lld}", r->limits[i].n);
+	}
+	sip_buf_adds(&b, r->nlimits ? "\n]}\n" : "]}\n");
 	rc = flush(out, &b);
 out:
 	sqlite3_finalize(place);
@@ -1170,6 +1204,18 @@ static int write_html(report *r, FILE *out)
 		sip_buf_adds(&b, "</table>\n");
 	} else {
 		sip_buf_adds(&b, "<p>None.</p>\n");
+	}
+	if (r->nlimits) {
+		sip_buf_adds(&b, "<h2>Rules that gave up</h2>\n<p>A pattern of these rules gave up "
+				 "at the PCRE2 match or depth limit on these records and counted as "
+				 "no match: the rule may have missed them.</p>\n<table>\n"
+				 "<tr><th>Rule</th><th>Records</th></tr>\n");
+		for (size_t i = 0; i < r->nlimits; i++) {
+			sip_buf_adds(&b, "<tr><td>");
+			html(&b, r->limits[i].name);
+			sip_buf_printf(&b, "</td><td class=\"n\">%lld</td></tr>\n", r->limits[i].n);
+		}
+		sip_buf_adds(&b, "</table>\n");
 	}
 	sip_buf_adds(&b, "</body>\n</html>\n");
 	rc = flush(out, &b);

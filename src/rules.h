@@ -143,6 +143,10 @@ typedef struct sip_rules_out {
 	sip_buf text;
 	uint64_t limit_hits; /* patterns that hit the PCRE2 match/depth limit
 	                        (counted as "did not match") */
+	const struct sip_rule **lim; /* the rules one of whose patterns hit a
+	                        limit on the records evaluated since the reset
+	                        (each once per record) */
+	size_t nlim, caplim;
 } sip_rules_out;
 
 void sip_rules_out_init(sip_rules_out *out);
@@ -162,6 +166,10 @@ int sip_rules_eval(sip_rules_ctx *ctx, const sip_record *r, uint64_t tag,
 
 /* Does rule match r?  1 yes, 0 no (a limit hit is "no").  For tests and
    `rules test`. */
+/* How many pattern evaluations of ctx gave up at the PCRE2 match or depth
+   limit so far (counted as no match). */
+uint64_t sip_rules_ctx_limit_hits(const sip_rules_ctx *ctx);
+
 int sip_rule_matches(sip_rules_ctx *ctx, const sip_rule *rule,
 		     const sip_record *r);
 

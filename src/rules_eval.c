@@ -234,8 +234,10 @@ static int run_re(sip_rules_ctx *c, const cond *cd, sip_str v)
 	if (rc >= 0)
 		return 1;
 	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
-	    rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)
+	    rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT) {
 		c->limit_hits++;
+		c->lim_hit = 1;
+	}
 	return 0;
 }
 
@@ -383,6 +385,11 @@ static int rule_eval(sip_rules_ctx *c, const sip_rule *ru, const sip_record *r, 
 	return 1;
 }
 
+uint64_t sip_rules_ctx_limit_hits(const sip_rules_ctx *ctx)
+{
+	return ctx->limit_hits;
+}
+
 int sip_rule_matches(sip_rules_ctx *ctx, const sip_rule *rule, const sip_record *r)
 {
 	int lvl;
@@ -418,7 +425,7 @@ void sip_rules_out_init(sip_rules_out *out)
 
 void sip_rules_out_reset(sip_rules_out *out)
 {
-	out->n = out->nu = 0;
+	out->n = out->nu = out->nlim = 0;
 	out->limit_hits = 0;
 	sip_buf_reset(&out->text);
 }
@@ -427,6 +434,7 @@ void sip_rules_out_release(sip_rules_out *out)
 {
 	free(out->m);
 	free(out->u);
+	free(out->lim);
 	sip_buf_release(&out->text);
 	memset(out, 0, sizeof(*out));
 }
@@ -490,6 +498,29 @@ static int append_match(sip_rules_ctx *c, const sip_rule *ru, const sip_record *
 int sip_record_is_problem_lvl(const sip_record *r, int lvl);
 int sip_template_build(const sip_record *r, sip_buf *t, sip_buf *out);
 
+/* rule_eval, and ru in out->lim when one of its patterns hit a limit (not
+   kept when out of memory: the total count still has it) */
+static int eval_one(sip_rules_ctx *c, const sip_rule *ru, const sip_record *r, int lvl,
+		    sip_rules_out *out)
+{
+	int m;
+
+	c->lim_hit = 0;
+	m = rule_eval(c, ru, r, lvl);
+	if (c->lim_hit) {
+		if (out->nlim == out->caplim) {
+			size_t cap = out->caplim ? out->caplim * 2 : 8;
+			const sip_rule **nl = realloc(out->lim, cap * sizeof *nl);
+			if (!nl)
+				return m;
+			out->lim = nl;
+			out->caplim = cap;
+		}
+		out->lim[out->nlim++] = ru;
+	}
+	return m;
+}
+
 int sip_rules_eval(sip_rules_ctx *c, const sip_record *r, uint64_t tag,
 		   sip_rules_out *out)
 {
@@ -516,7 +547,7 @@ int sip_rules_eval(sip_rules_ctx *c, const sip_record *r, uint64_t tag,
 		if (!lits) {
 			for (uint32_t k = 0; k < cand->nfree; k++) {
 				const sip_rule *ru = rs->r[cand->free[k]];
-				if (!rule_eval(c, ru, r, lvl))
+				if (!eval_one(c, ru, r, lvl, out))
 					continue;
 				if (append_match(c, ru, r, tag, out))
 					goto nomem;
@@ -528,7 +559,7 @@ int sip_rules_eval(sip_rules_ctx *c, const sip_record *r, uint64_t tag,
 				if (!(cand->m0[k] & lits))
 					continue;
 				ru = rs->r[cand->idx[k]];
-				if (!lits_pass(c, ru, r) || !rule_eval(c, ru, r, lvl))
+				if (!lits_pass(c, ru, r) || !eval_one(c, ru, r, lvl, out))
 					continue;
 				if (append_match(c, ru, r, tag, out))
 					goto nomem;
@@ -537,7 +568,7 @@ int sip_rules_eval(sip_rules_ctx *c, const sip_record *r, uint64_t tag,
 		}
 	} else {
 		for (size_t i = 0; i < rs->n; i++) {
-			if (!rule_eval(c, rs->r[i], r, lvl))
+			if (!eval_one(c, rs->r[i], r, lvl, out))
 				continue;
 			if (append_match(c, rs->r[i], r, tag, out))
 				goto nomem;

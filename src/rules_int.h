@@ -196,6 +196,7 @@ struct sip_rules_ctx {
 	pcre2_jit_stack *jit;
 	int prefilter;
 	uint64_t limit_hits;
+	int lim_hit;          /* a pattern of the rule being evaluated hit a limit */
 	/* fast path: per signature, the rules whose gates and needs it
 	   passes, built on first use */
 	struct cand_list **cand;

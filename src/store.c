@@ -528,7 +528,11 @@ static const char *const migrations[] = {
 	" r.ms_diag_code, r.ms_diag_reason, r.ts_ms, r.result_int"
 	" FROM records r JOIN files f ON f.id = r.file_id"
 	" WHERE r.id IN (SELECT e.id FROM record_rows e"
-	" WHERE " SIP_IS_ERROR_ROW_SQL("e") ");\n",
+	" WHERE " SIP_IS_ERROR_ROW_SQL("e") ");\n"
+	/* the rules one of whose patterns gave up at the PCRE2 match or
+	   depth limit on a record (counted as no match) */
+	"CREATE TABLE limit_hits(record_id INTEGER NOT NULL, rule_id TEXT NOT NULL,"
+	" PRIMARY KEY(record_id, rule_id)) WITHOUT ROWID;\n",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -974,6 +978,8 @@ int sip_store_delete_records(sip_store *s, int64_t id, uint64_t from_line,
 		       " FROM record_rows r WHERE " FILE_RANGE("r") ")", id, from, diag)))
 		return rc;
 	if ((rc = run2(s->db, "DELETE FROM client_facts WHERE record_id IN (SELECT r.id"
+		       " FROM record_rows r WHERE " FILE_RANGE("r") ")", id, from, diag)) ||
+	    (rc = run2(s->db, "DELETE FROM limit_hits WHERE record_id IN (SELECT r.id"
 		       " FROM record_rows r WHERE " FILE_RANGE("r") ")", id, from, diag)))
 		return rc;
 	/* the ranges of lines that lose a record; the ingest keeps a file's

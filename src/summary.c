@@ -361,6 +361,19 @@ int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hit
 		out_printf(out, "\nrules: %llu pattern evaluation%s gave up at the PCRE2 match or"
 			   " depth limit and counted as no match: a rule may have missed a"
 			   " record\n", (unsigned long long)limit_hits, limit_hits == 1 ? "" : "s");
+	/* which rules, on how many records of these files (stored with the
+	   records, so a re-run that reads nothing new still says it) */
+	if (!rc && sip_db_int(db, "SELECT count(*) FROM limit_hits h JOIN record_rows r"
+			      " ON r.id = h.record_id WHERE r.file_id IN run_files") > 0) {
+		if (!limit_hits)
+			out_printf(out, "\nrules: patterns gave up at the PCRE2 match or depth"
+				   " limit and counted as no match: a rule may have missed a record\n");
+		out_printf(out, "  records where a rule's pattern gave up, by rule:\n");
+		rc |= print_rows(out, db, "SELECT h.rule_id, count(*) AS n FROM limit_hits h"
+				 " JOIN record_rows r ON r.id = h.record_id"
+				 " WHERE r.file_id IN run_files GROUP BY h.rule_id"
+				 " ORDER BY n DESC, h.rule_id", 2);
+	}
 	return rc ? SIP_EDB : SIP_OK;
 }
 

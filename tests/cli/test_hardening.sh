@@ -302,6 +302,25 @@ printf 'TL_ERROR(TF_DIAG) [0]0AC0.1278::03/14/2012-09:12:51.185.00000001 (SIPSta
 "$SIPSCAN" analyze --db "$T/slow.db" --rules "$T/slow" "$T/slow.log" >"$T/slow.out" 2>&1
 check "caps: a pattern at the PCRE2 limit: exit" "$?" 0
 contains "caps: the limit hit is said" "$(cat "$T/slow.out")" "rules: 1 pattern evaluation gave up at the PCRE2 match or depth limit"
+# ... which rule, on which records: stored with them, in the summary and
+# every report, and said again by a run that reads nothing new
+contains "caps: the rule is named" "$(cat "$T/slow.out")" "records where a rule's pattern gave up, by rule:"
+check "caps: the record of the rule" "$(q "$T/slow.db" "SELECT rule_id || ':' || record_id FROM limit_hits")" "SLOW:1"
+contains "caps: report json" "$("$SIPSCAN" report --db "$T/slow.db" --format json)" '"limit_hits":[
+ {"rule_id":"SLOW","records":1}'
+contains "caps: report text" "$("$SIPSCAN" report --db "$T/slow.db")" "RULES THAT GAVE UP"
+contains "caps: report html" "$("$SIPSCAN" report --db "$T/slow.db" --format html)" "<tr><td>SLOW</td><td class=\"n\">1</td></tr>"
+"$SIPSCAN" analyze --db "$T/slow.db" --rules "$T/slow" "$T/slow.log" >"$T/slow2.out" 2>&1
+contains "caps: a re-run still says it" "$(cat "$T/slow2.out")" "records where a rule's pattern gave up, by rule:"
+printf 'TL_INFO(TF_DIAG) [0]0AC0.1278::03/14/2012-09:12:52.185.00000002 (SIPStack,X::Y:Z.cpp(1))$$begin_record\r\nLogType: diagnostic\r\nText: fine\r\n$$end_record\r\n' >"$T/slow.log"
+"$SIPSCAN" analyze --quiet --db "$T/slow.db" --rules "$T/slow" "$T/slow.log" >/dev/null 2>&1
+check "caps: replaced with its records" "$(q "$T/slow.db" "SELECT count(*) FROM limit_hits")" 0
+# rules test says why an example failed
+mkdir "$T/slowx"
+{ sed '/^fix/q' "$T/slow/slow.rules"; printf 'example.match = <<END\nTL_ERROR(TF_DIAG) [0]0AC0.1278::03/14/2012-09:12:51.185.00000001 (SIPStack,X::Y:Z.cpp(1))$$begin_record\nLogType: diagnostic\nText: %sb\n$$end_record\nEND\n' "$(head -c 60 /dev/zero | tr '\0' a)"; } >"$T/slowx/slow.rules"
+"$SIPSCAN" rules test "$T/slowx" >/dev/null 2>"$T/slowx.err"
+check "caps: rules test fails" "$?" 4
+contains "caps: rules test says the limit" "$(cat "$T/slowx.err")" "(a pattern gave up at the PCRE2 match or depth limit, which counts as no match)"
 
 # ---- every exit status, once each ---------------------------------------------
 "$SIPSCAN" analyze --quiet --db "$T/x.db" "$FE" >/dev/null 2>&1
