@@ -390,11 +390,27 @@ static void check_subst(loader *ld, const sip_rule *r, const kv *v,
 			const name_list *caps, name_list *used, int *bad)
 {
 	const char *s = v->val.p ? v->val.p : "";
+	size_t group = 0;   /* 1 + the offset of an open {?optional phrase} */
+
 	for (size_t i = 0; s[i]; i++) {
 		size_t j;
+		if (s[i] == '}' && group) {
+			group = 0;
+			continue;
+		}
 		if (s[i] != '{')
 			continue;
 		if (s[i + 1] == '{') {
+			i++;
+			continue;
+		}
+		if (s[i + 1] == '?') {
+			if (group) {
+				kv_err(ld, v, i, "{?optional phrase} inside another");
+				*bad = 1;
+				return;
+			}
+			group = i + 1;
 			i++;
 			continue;
 		}
@@ -405,15 +421,22 @@ static void check_subst(loader *ld, const sip_rule *r, const kv *v,
 			*bad = 1;
 			return;
 		}
-		if (!known_var(r, caps, s + i + 1, j - i - 1)) {
+		/* {name|text if it has no value} */
+		const char *bar = memchr(s + i + 1, '|', j - i - 1);
+		size_t nl = bar ? (size_t)(bar - (s + i + 1)) : j - i - 1;
+		if (!known_var(r, caps, s + i + 1, nl)) {
 			char tmp[128];
-			snprintf(tmp, sizeof tmp, "%.*s", (int)(j - i - 1 > 100 ? 100 : j - i - 1), s + i + 1);
+			snprintf(tmp, sizeof tmp, "%.*s", (int)(nl > 100 ? 100 : nl), s + i + 1);
 			kv_err(ld, v, i, "unknown substitution name '{%s}'", tmp);
 			*bad = 1;
-		} else if (add_name(used, s + i + 1, j - i - 1)) {
+		} else if (add_name(used, s + i + 1, nl)) {
 			*bad = 1;
 		}
 		i = j;
+	}
+	if (group) {
+		kv_err(ld, v, group - 1, "unterminated {?optional phrase}");
+		*bad = 1;
 	}
 }
 

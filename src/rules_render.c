@@ -90,6 +90,140 @@ static int json_get(const char *vars, const char *name, size_t nn, sip_buf *out)
 	}
 }
 
+/*
+ * The value of {nm} (nn bytes) appended to out; 0 when it has none (absent
+ * or empty), then out is as it was.
+ */
+static int put_var(const char *nm, size_t nn, const char *vars,
+		   const sip_topo_result *tr, int tcase, sip_buf *out, int *rc)
+{
+	size_t before = out->n;
+
+	*rc = SIP_OK;
+	if (nn == 10 && !memcmp(nm, "topo.entry", 10)) {
+		if (!tr->entry || !*tr->entry)
+			return 0;
+		*rc = sip_buf_adds(out, tr->entry);
+		return 1;
+	}
+	if (nn == 10 && !memcmp(nm, "topo.match", 10)) {
+		if (tcase < 0)
+			return 0;
+		*rc = sip_buf_adds(out, rules_case_names[tcase]);
+		return 1;
+	}
+	if (!json_get(vars, nm, nn, out) || out->n == before) {
+		out->n = before;
+		if (out->p)
+			out->p[before] = 0;
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * After a value was left out: no run of blanks, no blank before , . ; : )
+ * or after (, and no empty () '' "" left behind.
+ */
+static void tidy(sip_buf *b, size_t from)
+{
+	size_t w = from;
+
+	for (size_t r = from; r < b->n; r++) {
+		char c = b->p[r];
+		if (c == ' ' && (w == from || b->p[w - 1] == ' ' || b->p[w - 1] == '('))
+			continue;
+		if (strchr(",.;:)", c) && w > from && b->p[w - 1] == ' ' &&
+		    !(c == '.' && r + 1 < b->n && b->p[r + 1] != ' '))
+			w--;
+		if (c == '.' && w > from && (b->p[w - 1] == ',' || b->p[w - 1] == ';'))
+			w--;   /* "is," + "." */
+		if (((c == ')' && w > from && b->p[w - 1] == '(') ||
+		     (c == '\'' && w > from && b->p[w - 1] == '\'') ||
+		     (c == '"' && w > from && b->p[w - 1] == '"'))) {
+			w--;
+			while (w > from && b->p[w - 1] == ' ' && r + 1 < b->n && b->p[r + 1] == ' ')
+				w--;
+			continue;
+		}
+		b->p[w++] = c;
+	}
+	while (w > from && b->p[w - 1] == ' ')
+		w--;
+	b->n = w;
+	if (b->p)
+		b->p[w] = 0;
+}
+
+/*
+ * Render tmpl: {name} is the variable's value, {{ a literal {, and
+ * {?phrase} the phrase only when every variable in it has a value.  A
+ * variable without one outside such a phrase is left out, and the text
+ * tidied where it stood: no ? and no empty quotes reach a reader.
+ */
+static int render_text(const char *tmpl, const char *vars, const sip_topo_result *tr,
+		       int tcase, sip_buf *out)
+{
+	size_t start = out->n, group = 0;   /* 1 + out->n where {? began */
+	int group_ok = 1, missing = 0, rc;
+
+	for (const char *p = tmpl; *p; p++) {
+		const char *e;
+		if (*p == '}' && group) {
+			if (!group_ok) {
+				out->n = group - 1;
+				if (out->p)
+					out->p[out->n] = 0;
+				missing = 1;
+			}
+			group = 0;
+			continue;
+		}
+		if (*p == '{' && p[1] == '{') {
+			if (sip_buf_addc(out, '{'))
+				return SIP_ENOMEM;
+			p++;
+			continue;
+		}
+		if (*p == '{' && p[1] == '?' && !group) {
+			group = out->n + 1;
+			group_ok = 1;
+			p++;
+			continue;
+		}
+		if (*p != '{' || !(e = strchr(p, '}'))) {
+			if (sip_buf_addc(out, *p))
+				return SIP_ENOMEM;
+			continue;
+		}
+		{
+			const char *bar = memchr(p + 1, '|', (size_t)(e - p - 1));
+			size_t nl = bar ? (size_t)(bar - p - 1) : (size_t)(e - p - 1);
+			if (!put_var(p + 1, nl, vars, tr, tcase, out, &rc) && !rc) {
+				if (bar) {   /* {name|text}: the text instead */
+					size_t at = out->n;
+					rc = sip_buf_add(out, bar + 1, (size_t)(e - bar - 1));
+					/* capitalised where a sentence starts */
+					if (!rc && out->n > at && out->p[at] >= 'a' && out->p[at] <= 'z' &&
+					    (at == start || (at >= start + 2 && out->p[at - 1] == ' ' &&
+							     (out->p[at - 2] == '.' || out->p[at - 2] == ' '))))
+						out->p[at] = (char)(out->p[at] - 'a' + 'A');
+				}
+				else if (group)
+					group_ok = 0;
+				else
+					missing = 1;
+			}
+		}
+		if (rc)
+			return SIP_ENOMEM;
+		p = e;
+	}
+	if (missing)
+		tidy(out, start);
+	return sip_buf_add(out, "", 0);
+}
+
 int sip_rule_render(const sip_rule *ru, int which, const char *vars,
 		    const sip_topology *topo, sip_buf *out)
 {
@@ -119,37 +253,7 @@ int sip_rule_render(const sip_rule *ru, int which, const char *vars,
 	}
 	if (!tmpl)
 		tmpl = "";
-	for (const char *p = tmpl; *p; p++) {
-		const char *e;
-		if (*p == '{' && p[1] == '{') {
-			if (sip_buf_addc(out, '{'))
-				return SIP_ENOMEM;
-			p++;
-			continue;
-		}
-		if (*p != '{' || !(e = strchr(p, '}'))) {
-			if (sip_buf_addc(out, *p))
-				return SIP_ENOMEM;
-			continue;
-		}
-		{
-			const char *nm = p + 1;
-			size_t nn = (size_t)(e - nm), before = out->n;
-			int rc = SIP_OK;
-			if (nn == 10 && !memcmp(nm, "topo.entry", 10))
-				rc = sip_buf_adds(out, tr.entry ? tr.entry : "?");
-			else if (nn == 10 && !memcmp(nm, "topo.match", 10))
-				rc = sip_buf_adds(out, tcase >= 0 ? rules_case_names[tcase] : "?");
-			else if (!json_get(vars, nm, nn, out)) {
-				out->n = before;
-				rc = sip_buf_addc(out, '?');
-			}
-			if (rc)
-				return SIP_ENOMEM;
-			p = e;
-		}
-	}
-	return sip_buf_add(out, "", 0);
+	return render_text(tmpl, vars, &tr, tcase, out);
 }
 
 int sip_rule_key_json(const sip_rule *ru, const char *vars, sip_buf *out)

@@ -219,13 +219,13 @@ static void test_match_key_vars_render(void)
 	sip_buf_reset(&b);
 	sip_rule_render(out.m[0].rule, SIP_TEXT_CAUSE, "{\"fqdn\":\"mail.deitterick.com\",\"what\":\"w\"}", topo, &b);
 	CHECK_STR(b.p, "generic mail.deitterick.com w");
-	/* escapes in vars are decoded; absent vars render as ? */
+	/* escapes in vars are decoded; an absent var is left out, never ? */
 	sip_buf_reset(&b);
 	sip_rule_render(out.m[0].rule, SIP_TEXT_FIX, "{\"fqdn\":\"a\\\"b\\u00e9\"}", NULL, &b);
 	CHECK_STR(b.p, "fix a\"b\xc3\xa9");
 	sip_buf_reset(&b);
 	sip_rule_render(out.m[0].rule, SIP_TEXT_FIX, "{}", NULL, &b);
-	CHECK_STR(b.p, "fix ?");
+	CHECK_STR(b.p, "fix");
 	sip_buf_reset(&b);
 	CHECK_INT(sip_rule_key_json(out.m[0].rule, out.text.p + out.m[0].vars_off, &b), SIP_OK);
 	CHECK_STR(b.p, "{\"fqdn\":\"deitterick.com\"}");
@@ -930,13 +930,97 @@ static void test_bench_file(void)
 	sip_rules_free(rs);
 }
 
+/* {name|text}, {?phrase} and the tidying after a value left out. */
+static void test_render_absent(void)
+{
+	static const char rules_txt[] =
+		"[rule OPT]\n"
+		"title = {fqdn|A peer} refused{? (port {call_id})} the call{? from {from}}\n"
+		"severity = error\n"
+		"kind = connection\n"
+		"match.text = refused\n"
+		"cause = Server {host} said ({fqdn}) and '{peer}'.  {fqdn|the peer} is {peer}, {host}.\n"
+		"fix = Test-NetConnection{? {fqdn} -Port {call_id|5061}} now.\n";
+	static const struct { const char *vars; int which; const char *want; } cases[] = {
+		{ "{}", SIP_TEXT_TITLE, "A peer refused the call" },
+		{ "{\"fqdn\":\"edge.x.com\",\"call_id\":\"5061\"}", SIP_TEXT_TITLE,
+		  "edge.x.com refused (port 5061) the call" },
+		{ "{\"from\":\"sip:a@x.com\"}", SIP_TEXT_TITLE, "A peer refused the call from sip:a@x.com" },
+		{ "{\"fqdn\":\"\"}", SIP_TEXT_TITLE, "A peer refused the call" },
+		{ "{}", SIP_TEXT_CAUSE, "Server said and. The peer is." },
+		{ "{\"fqdn\":\"f\",\"peer\":\"p\",\"host\":\"h\"}", SIP_TEXT_CAUSE,
+		  "Server h said (f) and 'p'.  f is p, h." },
+		{ "{}", SIP_TEXT_FIX, "Test-NetConnection now." },
+		{ "{\"fqdn\":\"f\"}", SIP_TEXT_FIX, "Test-NetConnection f -Port 5061 now." },
+	};
+	int rc;
+	sip_rules *rs = load_text("opt.rules", rules_txt, &rc);
+	sip_buf b;
+
+	CHECK_INT(rc, SIP_OK);
+	if (!rs)
+		return;
+	sip_buf_init(&b, 0);
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		sip_buf_reset(&b);
+		CHECK_INT(sip_rule_render(sip_rules_at(rs, 0), cases[i].which, cases[i].vars, NULL, &b),
+			  SIP_OK);
+		CHECK_STR(b.p ? b.p : "", cases[i].want);
+	}
+	/* a phrase left open, or one inside another, is refused at load */
+	sip_rules_free(load_text("bad.rules", "[rule B]\ntitle = a {?b {fqdn}\nseverity = info\n"
+				 "kind = connection\nmatch.text = x\ncause = c\nfix = f\n", &rc));
+	CHECK(rc != SIP_OK);
+	sip_rules_free(load_text("bad2.rules", "[rule B]\ntitle = a {?b {?c}}\nseverity = info\n"
+				 "kind = connection\nmatch.text = x\ncause = c\nfix = f\n", &rc));
+	CHECK(rc != SIP_OK);
+	sip_buf_release(&b);
+	sip_rules_free(rs);
+}
+
+/*
+ * Every built-in rule rendered with no value at all reads as a sentence:
+ * no ?, no empty brackets or quotes, no blank at an end or before a comma.
+ */
+static void test_catalogue_absent_values(void)
+{
+	sip_rules *rs = sip_rules_new();
+	sip_buf b;
+	sip_diag d;
+
+	CHECK(rs != NULL);
+	if (!rs || sip_rules_add_builtin(rs, NULL, &d) != SIP_OK) {
+		sip_rules_free(rs);
+		return;
+	}
+	sip_buf_init(&b, 0);
+	for (size_t i = 0; i < sip_rules_count(rs); i++) {
+		for (int w = 0; w < 3; w++) {
+			static const int which[3] = { SIP_TEXT_TITLE, SIP_TEXT_CAUSE, SIP_TEXT_FIX };
+			const char *t;
+			sip_buf_reset(&b);
+			CHECK_INT(sip_rule_render(sip_rules_at(rs, i), which[w], "{}", NULL, &b), SIP_OK);
+			t = b.p ? b.p : "";
+			if (strstr(t, "()") || strstr(t, "( )") || strstr(t, "''") || strstr(t, "\"\"") ||
+			    strstr(t, " ,") || strstr(t, "<host>") || (b.n && (t[0] == ' ' || t[b.n - 1] == ' ')) ||
+			    (strchr(t, '?') && !strstr(t, "?\"") && !strstr(t, "? ") && !strstr(t, "?)"))) {
+				fprintf(stderr, "     rule %s text %d: %s\n", sip_rule_id(sip_rules_at(rs, i)), w, t);
+				CHECK(!"a rendering with no values reads badly");
+			}
+		}
+	}
+	sip_buf_release(&b);
+	sip_rules_free(rs);
+}
+
 int main(int argc, char **argv)
 {
 	static const t_case cases[] = {
 		T(test_errors), T(test_builtin), T(test_match_key_vars_render),
 		T(test_prefilter_equivalence), T(test_literal_scan), T(test_catastrophic_pattern),
 		T(test_parsed_records), T(test_template), T(test_catalogue_equivalence),
-		T(test_bench), T(test_bench_file), { 0 }
+		T(test_bench), T(test_bench_file), T(test_render_absent),
+		T(test_catalogue_absent_values), { 0 }
 	};
 	argv0 = argc > 0 ? argv[0] : NULL;
 	return t_main(cases);
