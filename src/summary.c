@@ -101,7 +101,10 @@ static int print_findings(FILE *out, sqlite3 *db, int most)
 {
 	static const char sql[] =
 		"SELECT severity, title, cause, fix, count, first_seen, last_seen,"
-		" sample_ids, benign, rule_id FROM findings f WHERE EXISTS ("
+		" sample_ids, benign, rule_id, (SELECT count(*) FROM finding_records fr"
+		"  JOIN record_rows r ON r.id = fr.record_id"
+		"  WHERE fr.finding_id = f.id AND r.file_id IN run_files)"
+		" FROM findings f WHERE EXISTS ("
 		"  SELECT 1 FROM finding_records fr JOIN record_rows r ON r.id = fr.record_id"
 		"  WHERE fr.finding_id = f.id AND r.file_id IN run_files)"
 		" ORDER BY " SIP_FINDINGS_ORDER;
@@ -131,7 +134,8 @@ static int print_findings(FILE *out, sqlite3 *db, int most)
 		const char *samples = (const char *)sqlite3_column_text(st, 7);
 		int is_benign = sqlite3_column_int(st, 8);
 		const char *rule = (const char *)sqlite3_column_text(st, 9);
-		char ids[256], upper[16];
+		long long here = sqlite3_column_int64(st, 10);
+		char ids[256], upper[16], where[96] = "";
 		size_t i;
 
 		if (is_benign) {
@@ -147,12 +151,18 @@ static int print_findings(FILE *out, sqlite3 *db, int most)
 			upper[i] = (char)(sev[i] >= 'a' && sev[i] <= 'z' ? sev[i] - 32 : sev[i]);
 		upper[i] = 0;
 		out_printf(out, "\n%-8s %s\n", upper, title ? title : rule);
+		/* the finding counts the whole database; say so when the files
+		   of this run hold only some of its records (times: all of them) */
+		if (here != count) {
+			snprintf(where, sizeof where, " (%lld in these files)", here);
+		}
 		if (first && last && strcmp(first, last) != 0)
-			out_printf(out, "         %lld records, %s .. %s\n", count, first, last);
+			out_printf(out, "         %lld records%s, %s .. %s\n", count, where, first, last);
 		else if (first)
-			out_printf(out, "         %lld record%s, %s\n", count, count == 1 ? "" : "s", first);
+			out_printf(out, "         %lld record%s%s, %s\n", count, count == 1 ? "" : "s",
+				   where, first);
 		else	/* bare SIP messages may carry no time */
-			out_printf(out, "         %lld record%s\n", count, count == 1 ? "" : "s");
+			out_printf(out, "         %lld record%s%s\n", count, count == 1 ? "" : "s", where);
 		print_labelled(out, &b, "cause:", cause);
 		print_labelled(out, &b, "fix:", fix);
 		ids_words(samples, ids, sizeof ids);

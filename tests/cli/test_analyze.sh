@@ -314,6 +314,17 @@ sed -n '/^unexplained errors/,$p' "$T/tally4" >"$T/unexp4"
 sed -n '/^unexplained errors/,$p' "$T/tally5" >"$T/unexp5"
 check "stats: unexplained of the run's files" "$(grep -c . "$T/unexp4" | awk '{print ($1 > 1)}') $(diff "$T/unexp4" "$T/unexp5" && echo same)" "1 same"
 
+# A finding counts the whole database; a run whose files hold only some of
+# its records says how many are in them.
+cp "$S/lync2010-fe-owa.log" "$T/cnt-a.log"
+{ cat "$S/lync2010-fe-owa.log"; echo; } >"$T/cnt-b.log"
+"$SIPSCAN" analyze --quiet --db "$T/cnt.db" "$T/cnt-a.log" >/dev/null 2>&1
+"$SIPSCAN" analyze --db "$T/cnt.db" "$T/cnt-b.log" >"$T/cnt.out" 2>&1
+n=$(q "$T/cnt.db" "SELECT count FROM findings WHERE rule_id = 'PEER-NOT-CONFIGURED'")
+contains "counts: the database's and these files'" "$(cat "$T/cnt.out")" "$n records ($((n / 2)) in these files)"
+"$SIPSCAN" analyze --db "$T/cnt.db" "$T/cnt-a.log" "$T/cnt-b.log" >"$T/cnt2.out" 2>&1
+check "counts: no note when the run covers them all" "$(grep -c 'in these files)' "$T/cnt2.out")" 0
+
 # The benchmark's knob: nostore reads and evaluates everything and stores
 # no record; nosync stores them all, only not waiting for the disk.
 SIPSCAN_BENCH=nostore "$SIPSCAN" analyze --quiet --db "$T/ns.db" "$S/lync2010-fe-owa.log" 2>/dev/null
