@@ -43,6 +43,20 @@ sip_str sip_record_field(const sip_record *r, const char *name)
 
 const char *const sip_error_levels[] = { "TL_ERROR", "TL_FATAL", "ERROR", "FATAL", NULL };
 
+int sip_is_outcome(int kind, int64_t status, sip_str method)
+{
+	if (kind != SIP_KIND_PROTOCOL)
+		return 0;
+	switch (status) {
+	case 480: case 486: case 487: case 600: case 603:
+		return 1;
+	case 404:
+		return sip_str_eq(method, "SUBSCRIBE") || sip_str_eq(method, "SERVICE");
+	default:
+		return 0;
+	}
+}
+
 int sip_is_error(sip_str level, int kind, int status, int has_ms_diag)
 {
 	/* runs for every record: the levels of sip_error_levels are 5 or 8

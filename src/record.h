@@ -174,6 +174,17 @@ typedef struct sip_record {
 extern const char *const sip_error_levels[]; /* NULL-terminated */
 int sip_is_error(sip_str level, int kind, int status, int has_ms_diag);
 
+/*
+ * Is a record a normal outcome of a call or a presence look-up, not a
+ * fault: a SIP response 480 (temporarily unavailable, no answer), 486
+ * (busy), 487 (cancelled), 600 (busy everywhere) or 603 (declined), or a
+ * 404 to a SUBSCRIBE or SERVICE (an unknown contact looked up).  These are
+ * counted apart as outcomes, never listed as unexplained.  The one
+ * definition: SIP_IS_OUTCOME_ROW_SQL in store.h says it in SQL, and
+ * test_store checks that the two agree.
+ */
+int sip_is_outcome(int kind, int64_t status, sip_str method);
+
 /* Case-insensitive lookup of the first field named name; SIP_STR_NULL. */
 sip_str sip_record_field(const sip_record *r, const char *name);
 

@@ -57,6 +57,8 @@ typedef struct report {
 	size_t npeers;
 	pair limits[MAX_PEERS];      /* rules whose patterns gave up, records */
 	size_t nlimits;
+	pair outcomes[MAX_PEERS];    /* "486 Busy Here", records */
+	size_t noutcomes;
 	pair status[16];
 	size_t nstatus;
 	pair kinds[16];
@@ -262,13 +264,14 @@ static int load_pairs(report *r, const char *sql, pair *out, size_t max, size_t 
 }
 
 /* The peers with the most errors (TL_ERROR / TL_FATAL records, SIP
-   responses >= 400), the port cut off, from table t where is_error holds. */
-#define PEERS_SQL(t, is_error) \
+   responses >= 400 but the normal outcomes), the port cut off, from table
+   t where is_error holds and fails says which responses are failures. */
+#define PEERS_SQL(t, is_error, fails) \
 	"SELECT " SIP_PEER_HOST_SQL("peer") " AS p, " \
 	"count(*), sum(" is_error "), " \
-	"sum(coalesce(status, 0) >= 400) FROM " t " " \
+	"sum(" fails ") FROM " t " " \
 	"WHERE peer IS NOT NULL AND peer <> '' AND " \
-	"(" is_error " OR status >= 400) " \
+	"(" is_error " OR " fails ") " \
 	"GROUP BY p ORDER BY 2 DESC, 1 LIMIT 10"
 
 static int load(report *r)
@@ -375,9 +378,18 @@ static int load(report *r)
 	/* the failing peers: on record_rows (schema 2 on) the level is
 	   compared as an id, not looked up for every record */
 	if ((rc = load_pairs(r, lean ? PEERS_SQL("record_rows", "level_id IN (SELECT id FROM"
-						 " strings WHERE s IN (" SIP_ERROR_LEVELS_SQL "))")
-			     : PEERS_SQL("records", "level IN (" SIP_ERROR_LEVELS_SQL ")"),
+						 " strings WHERE s IN (" SIP_ERROR_LEVELS_SQL "))",
+						 "(coalesce(status, 0) >= 400 AND NOT "
+						 SIP_IS_OUTCOME_ROW_SQL("record_rows") ")")
+			     : PEERS_SQL("records", "level IN (" SIP_ERROR_LEVELS_SQL ")",
+					 "coalesce(status, 0) >= 400"),
 			     r->peers, MAX_PEERS, &r->npeers)))
+		goto out;
+	/* the normal outcomes (busy, declined ...), counted per file */
+	if (stats && (rc = load_pairs(r, "SELECT value, sum(records) AS n FROM file_stats"
+				      " WHERE what = 'outcome' GROUP BY value HAVING n > 0"
+				      " ORDER BY n DESC, value LIMIT 10", r->outcomes,
+				      MAX_PEERS, &r->noutcomes)))
 		goto out;
 	/* the rules one of whose patterns gave up at the PCRE2 limit (schema
 	   5 on), on how many records */
@@ -431,6 +443,8 @@ static void release(report *r)
 		free(r->peers[i].name);
 	for (size_t i = 0; i < r->nlimits; i++)
 		free(r->limits[i].name);
+	for (size_t i = 0; i < r->noutcomes; i++)
+		free(r->outcomes[i].name);
 	for (size_t i = 0; i < r->nstatus; i++)
 		free(r->status[i].name);
 	for (size_t i = 0; i < r->nkinds; i++)
@@ -710,6 +724,19 @@ static int write_text(report *r, FILE *out, int md)
 			sip_buf_printf(&b, "%8lld  %s (%lld error records, %lld responses >= 400)\n",
 				       p->n, nz(p->name), p->a, p->b);
 	}
+	if (r->noutcomes) {
+		sip_buf_adds(&b, md ? "\n## Outcomes\n\nNormal endings of calls and look-ups "
+				      "(busy, declined, cancelled, no answer, an unknown contact), "
+				      "not errors.\n\n| Outcome | Records |\n|---|---:|\n"
+				    : "\nOUTCOMES (normal endings of calls and look-ups, not errors)\n");
+		for (size_t i = 0; i < r->noutcomes; i++) {
+			pair *p = &r->outcomes[i];
+			if (md)
+				sip_buf_printf(&b, "| %s | %lld |\n", md_text(&t, p->name, 1), p->n);
+			else
+				sip_buf_printf(&b, "%8lld  %s\n", p->n, nz(p->name));
+		}
+	}
 	if (r->nlimits) {
 		sip_buf_adds(&b, md ? "\n## Rules that gave up\n\nA pattern of these rules gave up "
 				      "at the PCRE2 match or depth limit on these records and counted "
@@ -880,6 +907,15 @@ static int write_json(report *r, FILE *out)
 		sip_buf_printf(&b, "%lld}", p->b);
 	}
 	sip_buf_adds(&b, r->npeers ? "\n]" : "]");
+	/* the normal outcomes, per file_stats */
+	sip_buf_adds(&b, ",\n\"outcomes\":[");
+	for (size_t i = 0; i < r->noutcomes; i++) {
+		sip_buf_adds(&b, i ? ",\n {" : "\n {");
+		jstr(&b, "outcome", r->outcomes[i].name, 0);
+		jkey(&b, "records", 1);
+		sip_buf_printf(&b, "%lld}", r->outcomes[i].n);
+	}
+	sip_buf_adds(&b, r->noutcomes ? "\n]" : "]");
 	/* rules whose patterns gave up at the PCRE2 limit, on how many records */
 	sip_buf_adds(&b, ",\n\"limit_hits\":[");
 	for (size_t i = 0; i < r->nlimits; i++) {
@@ -1204,6 +1240,17 @@ static int write_html(report *r, FILE *out)
 		sip_buf_adds(&b, "</table>\n");
 	} else {
 		sip_buf_adds(&b, "<p>None.</p>\n");
+	}
+	if (r->noutcomes) {
+		sip_buf_adds(&b, "<h2>Outcomes</h2>\n<p>Normal endings of calls and look-ups "
+				 "(busy, declined, cancelled, no answer, an unknown contact), not "
+				 "errors.</p>\n<table>\n<tr><th>Outcome</th><th>Records</th></tr>\n");
+		for (size_t i = 0; i < r->noutcomes; i++) {
+			sip_buf_adds(&b, "<tr><td>");
+			html(&b, r->outcomes[i].name);
+			sip_buf_printf(&b, "</td><td class=\"n\">%lld</td></tr>\n", r->outcomes[i].n);
+		}
+		sip_buf_adds(&b, "</table>\n");
 	}
 	if (r->nlimits) {
 		sip_buf_adds(&b, "<h2>Rules that gave up</h2>\n<p>A pattern of these rules gave up "

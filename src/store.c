@@ -1065,7 +1065,9 @@ int sip_store_stats_put(sip_store *s, int64_t id, sip_tally *t, sip_diag *diag)
 		       NULL, NULL) ||
 	      stat_row(st, "level", one.level, one.level_len, 1, NULL, NULL) ||
 	      stat_row(st, "host", one.host, one.host_len, 1, one.ts, one.ts) ||
-	      (one.err && stat_row(st, "error", one.err, one.err_len, 1, NULL, NULL));
+	      (one.err && stat_row(st, "error", one.err, one.err_len, 1, NULL, NULL)) ||
+	      (one.outcome && stat_row(st, "outcome", one.outcome, one.outcome_len, 1,
+				       NULL, NULL));
 	if (!bad && t->rows) {
 		sqlite3_bind_int64(st, 2, (int64_t)t->first_line);
 		sqlite3_bind_int64(st, 3, (int64_t)t->prev_line);
@@ -1075,7 +1077,8 @@ int sip_store_stats_put(sip_store *s, int64_t id, sip_tally *t, sip_diag *diag)
 		if (!bad)
 			bad = stat_set(st, "level", &t->levels) ||
 			      stat_set(st, "host", &t->hosts) ||
-			      stat_set(st, "error", &t->errors);
+			      stat_set(st, "error", &t->errors) ||
+			      stat_set(st, "outcome", &t->outcomes);
 	}
 	sqlite3_finalize(st);
 	return bad ? db_error(s->db, diag, "file_stats insert") : SIP_OK;
@@ -1106,6 +1109,11 @@ static const char *const stats_fill_sql[] = {
 	" count(*) FROM record_rows r WHERE " FILL_RANGE
 	" AND " SIP_IS_ERROR_ROW_SQL("r")
 	" GROUP BY t",
+	/* the outcomes, "486 Busy Here" (the reason kept from schema 5 on) */
+	"INSERT INTO file_stats(file_id, from_line, to_line, what, value, records)"
+	" SELECT ?1, ?2, ?3, 'outcome', r.status || coalesce(' ' ||"
+	" json_extract(r.extra, '$.reason'), '') AS o, count(*) FROM record_rows r"
+	" WHERE " FILL_RANGE " AND " SIP_IS_OUTCOME_ROW_SQL("r") " GROUP BY o",
 };
 
 static int fill_range(sqlite3 *db, int64_t id, int64_t from, int64_t to, sip_diag *diag)

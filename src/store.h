@@ -57,6 +57,11 @@ typedef struct sip_store sip_store; /* opaque */
 	" WHEN instr(" x ", ':') > 0 AND instr(substr(" x ", instr(" x ", ':') + 1), ':') = 0" \
 	" THEN substr(" x ", 1, instr(" x ", ':') - 1) ELSE " x " END"
 
+/* sip_is_outcome (record.h) of a row r of record_rows, in SQL. */
+#define SIP_IS_OUTCOME_ROW_SQL(r) \
+	"(" r ".kind = 3 AND (" r ".status IN (480, 486, 487, 600, 603) OR (" r ".status = 404" \
+	" AND " r ".method_id IN (SELECT id FROM strings WHERE s IN ('SUBSCRIBE', 'SERVICE')))))"
+
 enum sip_store_flags {
 	SIP_STORE_READONLY = 1, /* open an existing database read-only */
 	SIP_STORE_NOSYNC = 2    /* the benchmark only: synchronous=OFF, so

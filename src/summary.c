@@ -364,6 +364,14 @@ int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hit
 	rc |= print_rows(out, db, "SELECT value, sum(records) AS n FROM file_stats"
 			 " WHERE what = 'error' AND file_id IN run_files"
 			 " GROUP BY value ORDER BY n DESC, value LIMIT 10", 2);
+	/* busy, declined, cancelled, no answer, unknown contacts: normal */
+	if (!rc && sip_db_int(db, "SELECT count(*) FROM file_stats WHERE what = 'outcome'"
+			      " AND file_id IN run_files AND records > 0") > 0) {
+		out_printf(out, "outcomes (normal endings of calls and look-ups, not errors):\n");
+		rc |= print_rows(out, db, "SELECT value, sum(records) AS n FROM file_stats"
+				 " WHERE what = 'outcome' AND file_id IN run_files"
+				 " GROUP BY value HAVING n > 0 ORDER BY n DESC, value LIMIT 10", 2);
+	}
 	most = (long long)total * 2 > sip_db_int(db, "SELECT sum(records) FROM files");
 	if (!rc)
 		rc = print_findings(out, db, most);

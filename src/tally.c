@@ -4,6 +4,7 @@
  */
 #include "tally.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <limits.h>
 #include <string.h>
@@ -30,6 +31,7 @@ void sip_tally_release(sip_tally *t)
 	sip_tally_set_release(&t->levels);
 	sip_tally_set_release(&t->hosts);
 	sip_tally_set_release(&t->errors);
+	sip_tally_set_release(&t->outcomes);
 	memset(t, 0, sizeof *t);
 }
 
@@ -192,7 +194,7 @@ void sip_tally_row(sip_tally *t, const sip_row *row)
 	t->kinds[kind]++;
 	u->kind = kind;
 	u->line = row->line;
-	u->lv = u->host = u->err = 0;
+	u->lv = u->host = u->err = u->out = 0;
 	u->ts[0] = 0;
 	if (ts) {
 		size_t n = tlen < sizeof u->ts - 1 ? tlen : sizeof u->ts - 1;
@@ -214,6 +216,20 @@ void sip_tally_row(sip_tally *t, const sip_row *row)
 			u->t1n = h->t1n;
 			times(h, ts, tlen);
 		}
+	}
+	/* a normal outcome: "486 Busy Here" */
+	if (!t->full && row->status >= 0 &&
+	    sip_is_outcome(row->kind, row->status, row->col[SIP_COL_METHOD])) {
+		char key[160];
+		size_t rlen;
+		const char *reason = val(row, SIP_COL_REASON, &rlen);
+		int n = snprintf(key, sizeof key, "%lld%s%.*s", (long long)row->status,
+				 reason ? " " : "", reason ? (int)(rlen > 120 ? 120 : rlen) : 0,
+				 reason ? reason : "");
+		if (n < 0 || sip_tally_add(&t->outcomes, key, (size_t)n, 1, SIP_TALLY_MAX, SIZE_MAX))
+			t->full = 1;
+		else
+			u->out = t->outcomes.last;
 	}
 	if (!t->errors_full &&
 	    sip_is_error((sip_str){ level, level ? llen : 0 }, row->kind,
@@ -263,5 +279,11 @@ void sip_tally_take_last(sip_tally *t, sip_tally_one *one)
 		e->n--;
 		one->err = e->s;
 		one->err_len = e->len;
+	}
+	if (u->out) {
+		sip_tally_ent *o = &t->outcomes.v[u->out - 1];
+		o->n--;
+		one->outcome = o->s;
+		one->outcome_len = o->len;
 	}
 }

@@ -56,7 +56,7 @@ typedef struct sip_tally_set {
 typedef struct sip_tally_undo {
 	int kind;
 	uint64_t line;
-	size_t lv, host, err;
+	size_t lv, host, err, out;
 	char ts[32];
 	char t0[32], t1[32];
 	unsigned char t0n, t1n;
@@ -66,7 +66,8 @@ typedef struct sip_tally {
 	uint64_t rows;
 	uint64_t kinds[4];   /* by enum sip_kind */
 	sip_tally_set levels, hosts, errors;
-	int full;            /* levels and hosts given up */
+	sip_tally_set outcomes; /* "486 Busy Here": sip_is_outcome responses */
+	int full;            /* levels, hosts or outcomes given up */
 	int errors_full;     /* errors given up */
 	uint64_t first_line; /* of the first row counted */
 	uint64_t prev_line;  /* of the row before the last one */
@@ -79,6 +80,8 @@ typedef struct sip_tally_one {
 	uint64_t line;
 	const char *level, *host, *err; /* NULL = none (err: not an error) */
 	size_t level_len, host_len, err_len;
+	const char *outcome;            /* NULL = not an outcome */
+	size_t outcome_len;
 	const char *ts;                 /* "" = none */
 } sip_tally_one;
 

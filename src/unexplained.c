@@ -36,6 +36,10 @@ int sip_record_is_problem_lvl(const sip_record *r, int lvl)
 	default:
 		break;
 	}
+	/* normal outcomes (busy, declined, cancelled, no answer, an unknown
+	   contact looked up) are counted apart, not faults */
+	if (r->is_request == 0 && sip_is_outcome(r->kind, r->status, r->method))
+		return 0;
 	/* 401 / 407 without ms-diagnostics are the normal NTLM / Kerberos
 	   challenge of every sign-in, not failures. */
 	if (r->is_request == 0 && r->status >= 400 &&

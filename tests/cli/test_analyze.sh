@@ -325,6 +325,32 @@ contains "counts: the database's and these files'" "$(cat "$T/cnt.out")" "$n rec
 "$SIPSCAN" analyze --db "$T/cnt.db" "$T/cnt-a.log" "$T/cnt-b.log" >"$T/cnt2.out" 2>&1
 check "counts: no note when the run covers them all" "$(grep -c 'in these files)' "$T/cnt2.out")" 0
 
+# Normal outcomes (busy, declined, cancelled, no answer, an unknown contact
+# looked up) are counted apart, never unexplained; a 404 to an INVITE, a
+# 500 are still problems.
+resp() { # resp N STATUS REASON METHOD [ms-client-diagnostics]
+	printf 'TL_INFO(TF_PROTOCOL) [0]0AC0.1278::03/14/2012-09:12:%02d.000.000000%02x (SIPStack,SIPAdminLog::TraceProtocolRecord:SIPAdminLog.cpp(125))$$begin_record\r\nDirection: outgoing\r\nPeer: 10.0.20.51:49460\r\nMessage-Type: response\r\nStart-Line: SIP/2.0 %s %s\r\nFrom: <sip:alice@contoso.com>;tag=1\r\nTo: <sip:bob@contoso.com>;tag=2\r\nCall-ID: call-%s\r\nCSeq: 1 %s\r\n%sContent-Length: 0\r\nMessage-Body: -\r\n$$end_record\r\n' \
+		"$1" "$1" "$2" "$3" "$1" "$4" "${5:+ms-client-diagnostics: $5\r\n}"
+}
+{ resp 1 486 "Busy Here" INVITE; resp 2 486 "Busy Here" INVITE '52001;reason="Client side general processing error."'
+  resp 3 603 Decline INVITE; resp 4 487 "Request Terminated" INVITE
+  resp 5 480 "Temporarily Unavailable" INVITE; resp 6 404 "Not Found" SUBSCRIBE
+  resp 7 404 "Not Found" INVITE; resp 8 500 "Server Internal Error" INVITE; } >"$T/outc.log"
+"$SIPSCAN" analyze --db "$T/outc.db" "$T/outc.log" >"$T/outc.out" 2>&1
+check "outcomes: exit" "$?" 0
+contains "outcomes: counted apart" "$(cat "$T/outc.out")" "outcomes (normal endings of calls and look-ups, not errors):
+        2  486 Busy Here"
+contains "outcomes: the 404 of a look-up" "$(cat "$T/outc.out")" "404 Not Found"
+check "outcomes: in file_stats" "$(q "$T/outc.db" "SELECT group_concat(value || '=' || records, ',') FROM (SELECT value, sum(records) AS records FROM file_stats WHERE what = 'outcome' GROUP BY value ORDER BY value)")" \
+	"404 Not Found=1,480 Temporarily Unavailable=1,486 Busy Here=2,487 Request Terminated=1,603 Decline=1"
+check "outcomes: never unexplained" "$(q "$T/outc.db" "SELECT count(*) FROM unexplained u JOIN messages m ON m.id = u.record_id WHERE m.status IN (480, 486, 487, 603) OR (m.status = 404 AND m.method = 'SUBSCRIBE')")" 0
+check "outcomes: the others still are" "$(q "$T/outc.db" "SELECT group_concat(m.status || ' ' || m.method) FROM unexplained u JOIN messages m ON m.id = u.record_id ORDER BY m.id")" "404 INVITE,500 INVITE"
+# counted again from the records (a file stored before file_stats had
+# outcomes) the same way
+q "$T/outc.db" "DELETE FROM file_stats" >/dev/null
+"$SIPSCAN" analyze --db "$T/outc.db" "$T/outc.log" >"$T/outc2.out" 2>&1
+check "outcomes: from the records, the same" "$(sed -n '/^outcomes/,/^$/p' "$T/outc2.out")" "$(sed -n '/^outcomes/,/^$/p' "$T/outc.out")"
+
 # The benchmark's knob: nostore reads and evaluates everything and stores
 # no record; nosync stores them all, only not waiting for the disk.
 SIPSCAN_BENCH=nostore "$SIPSCAN" analyze --quiet --db "$T/ns.db" "$S/lync2010-fe-owa.log" 2>/dev/null

@@ -1667,6 +1667,61 @@ static void test_stored_forms(void)
 	sip_store_free(s);
 }
 
+/* sip_is_outcome and SIP_IS_OUTCOME_ROW_SQL say the same of every row. */
+static void test_one_outcome_definition(void)
+{
+	static const char *const kinds[] = { "trace", "protocol" };
+	static const int statuses[] = { -1, 200, 404, 480, 486, 487, 500, 600, 603 };
+	static const char *const methods[] = { NULL, "INVITE", "SUBSCRIBE", "SERVICE", "subscribe" };
+	const char *path = tmp_path("outcome.db");
+	sip_store *s = NULL;
+	sip_buf want, sql;
+	sip_diag d;
+	char *got = NULL;
+	int64_t id = 0;
+
+	sip_buf_init(&want, 0);
+	sip_buf_init(&sql, 0);
+	unlink(path);
+	CHECK_INT(sip_store_open(&s, path, 0, &d), SIP_OK);
+	if (!s)
+		return;
+	sip_buf_adds(&sql, "INSERT INTO files(id, path, status) VALUES (1, 'x', 'ingested');");
+	for (int k = 0; k < 2; k++)
+		for (size_t st = 0; st < sizeof statuses / sizeof *statuses; st++)
+			for (size_t m = 0; m < sizeof methods / sizeof *methods; m++) {
+				char stt[16];
+				const char *me = methods[m];
+				snprintf(stt, sizeof stt, "%d", statuses[st]);
+				id++;
+				sip_buf_printf(&sql, "INSERT INTO records(id, file_id, line, kind, status,"
+					       " method) VALUES (%lld, 1, %lld, '%s', %s, %s%s%s);",
+					       (long long)id, (long long)id, kinds[k],
+					       statuses[st] < 0 ? "NULL" : stt, me ? "'" : "",
+					       me ? me : "NULL", me ? "'" : "");
+				if (sip_is_outcome(k ? SIP_KIND_PROTOCOL : SIP_KIND_TRACE, statuses[st],
+						   me ? (sip_str){ me, strlen(me) } : SIP_STR_NULL))
+					sip_buf_printf(&want, "%lld,", (long long)id);
+			}
+	CHECK_INT(sqlite3_exec(sip_store_db(s), sql.p, NULL, NULL, NULL), SQLITE_OK);
+	{
+		sqlite3_stmt *q = NULL;
+		CHECK_INT(sqlite3_prepare_v2(sip_store_db(s), "SELECT group_concat(id || ',', '')"
+					     " FROM (SELECT r.id FROM record_rows r WHERE "
+					     SIP_IS_OUTCOME_ROW_SQL("r") " ORDER BY r.id)", -1, &q,
+					     NULL), SQLITE_OK);
+		if (q && sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+			got = strdup((const char *)sqlite3_column_text(q, 0));
+		sqlite3_finalize(q);
+	}
+	CHECK(want.n > 0);
+	CHECK_STR(got ? got : "", want.p);
+	free(got);
+	sip_store_free(s);
+	sip_buf_release(&want);
+	sip_buf_release(&sql);
+}
+
 int main(int argc, char **argv)
 {
 	static const t_case cases[] = {
@@ -1677,7 +1732,7 @@ int main(int argc, char **argv)
 		T(test_write_abort_one_thread), T(test_one_thread),
 		T(test_no_records), T(test_interning), T(test_many_files_bounded),
 		T(test_rebind_after_failure), T(test_one_error_definition),
-		T(test_stored_forms),
+		T(test_stored_forms), T(test_one_outcome_definition),
 		{ 0 }
 	};
 	int rc = t_main(cases);
