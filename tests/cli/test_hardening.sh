@@ -173,17 +173,16 @@ check "memory: every file read" "$(q "$T/many.db" "SELECT count(*) FROM files WH
 
 # ---- 8. loads are linear; bad topology and rule files say why ---------------
 awk 'BEGIN { for (i = 0; i < 40000; i++) printf "pool%d.contoso%d.com\n", i, i % 97 }' >"$T/topo.txt"
-start=$(date +%s)
-"$SIPSCAN" analyze --quiet --db "$T/topo.db" --topology "$T/topo.txt" "$EDGE" >/dev/null 2>&1
+# (no wall-clock limits here: the machines are shared and a sanitizer build
+# is 10x slower; timeout only catches a hang, bench/ measures the speed)
+timeout 600 "$SIPSCAN" analyze --quiet --db "$T/topo.db" --topology "$T/topo.txt" "$EDGE" >/dev/null 2>&1
 check "loads: 40,000 FQDNs: exit" "$?" 0
-check "loads: 40,000 FQDNs in under 20 s" "$([ $(($(date +%s) - start)) -lt 20 ] && echo ok)" ok
 check "loads: 40,000 FQDNs stored" "$(q "$T/topo.db" "SELECT count(*) FROM topology")" 40000
 mkdir "$T/r40k"
 awk 'BEGIN { for (i = 0; i < 40000; i++) printf "[rule T-%d]\ntitle = t\nseverity = info\nmatch.text = xyzzy%d\ncause = c\nfix = f\n\n", i, i }' >"$T/r40k/a.rules"
-start=$(date +%s)
-"$SIPSCAN" rules check "$T/r40k" >"$T/r40k.out" 2>&1
+timeout 600 "$SIPSCAN" rules check "$T/r40k" >"$T/r40k.out" 2>&1
 check "loads: 40,000 rules: exit" "$?" 0
-check "loads: 40,000 rules in under 30 s" "$([ $(($(date +%s) - start)) -lt 30 ] && echo ok)" ok
+check "loads: 40,000 rules all read" "$(cat "$T/r40k.out")" "OK: 40000 rules, 0 examples"
 printf 'T-1\n' >>"$T/r40k/a.rules"
 printf 'hello world\nno fqdn here\n' >"$T/bad-topo.txt"
 "$SIPSCAN" analyze --quiet --db "$T/bt.db" --topology "$T/bad-topo.txt" "$EDGE" >/dev/null 2>"$T/bt.err"
