@@ -124,6 +124,8 @@ typedef struct group {
 	int64_t samples[MAX_SAMPLES];
 	int nsamples;
 	int sev, benign;
+	char *old[5];   /* a rule no longer loaded: the title, cause, fix,
+	                   refs and keys_json its finding had (NULL: none) */
 } group;
 
 static void group_free(group *g)
@@ -131,6 +133,8 @@ static void group_free(group *g)
 	free(g->rule_id);
 	free(g->key);
 	free(g->vars);
+	for (int i = 0; i < 5; i++)
+		free(g->old[i]);
 	for (int i = 0; i < g->nhosts; i++)
 		free(g->hosts[i]);
 }
@@ -201,6 +205,13 @@ static int insert_findings(sqlite3 *db, group *g, size_t ng, const sip_topology 
 			    sip_rule_render(x->rule, SIP_TEXT_FIX, x->vars, topo, &b[2]) ||
 			    sip_rule_key_json(x->rule, x->vars, &b[3]))
 				goto nomem;
+		} else if (x->old[0]) {
+			/* its rule is not loaded in this run (a custom rule of an
+			   earlier run's --rules): the texts it had */
+			if (sip_buf_adds(&b[0], x->old[0]) || sip_buf_adds(&b[1], x->old[1]) ||
+			    sip_buf_adds(&b[2], x->old[2]) ||
+			    sip_buf_adds(&b[3], x->old[4] && *x->old[4] ? x->old[4] : "{}"))
+				goto nomem;
 		} else if (sip_buf_adds(&b[0], x->rule_id) || sip_buf_adds(&b[1], "") ||
 			   sip_buf_adds(&b[2], "") || sip_buf_adds(&b[3], "{}"))
 			goto nomem;
@@ -222,7 +233,8 @@ static int insert_findings(sqlite3 *db, group *g, size_t ng, const sip_topology 
 		sqlite3_bind_text(st, 3, sip_severity_name(x->sev), -1, SQLITE_STATIC);
 		for (int k = 0; k < 3; k++)
 			sqlite3_bind_text(st, 4 + k, b[k].p ? b[k].p : "", -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 7, x->rule ? sip_rule_refs(x->rule) : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, x->rule ? sip_rule_refs(x->rule)
+				  : x->old[3] ? x->old[3] : "", -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 8, x->key, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 9, b[3].p, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 10, x->count);
@@ -257,9 +269,18 @@ int sip_findings_compute(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
 	sip_topology *topo = NULL;
 	int rc, src;
 
-	if ((rc = exec(db, "clearing the findings", "SAVEPOINT sip_findings_compute;"
-		       "DELETE FROM finding_records; DELETE FROM findings;", diag)))
+	sqlite3_stmt *old = NULL;
+
+	/* the findings are cleared once the matches are grouped: a group whose
+	   rule is not loaded keeps the texts its finding had */
+	if ((rc = exec(db, "clearing the findings", "SAVEPOINT sip_findings_compute;", diag)))
 		return rc;
+	if (sqlite3_prepare_v2(db, "SELECT title, cause, fix, refs, keys_json, severity, benign"
+			       " FROM findings WHERE rule_id = ?1 AND key = ?2", -1, &old,
+			       NULL) != SQLITE_OK) {
+		rc = db_err(db, diag, "reading the findings");
+		goto out;
+	}
 	if ((rc = sip_findings_load_topology(db, &topo, diag)))
 		goto out;
 	if (sqlite3_prepare_v2(db, "SELECT m.rule_id, m.key, m.record_id, m.vars, r.ts, r.host"
@@ -297,6 +318,23 @@ int sip_findings_compute(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
 			x->rule = sip_rules_find(rs, rid);
 			x->sev = x->rule ? sip_rule_severity(x->rule) : SIP_SEV_WARNING;
 			x->benign = x->rule ? sip_rule_benign(x->rule) : 0;
+			if (!x->rule) {
+				sqlite3_bind_text(old, 1, rid, -1, SQLITE_STATIC);
+				sqlite3_bind_text(old, 2, key, -1, SQLITE_STATIC);
+				if (sqlite3_step(old) == SQLITE_ROW) {
+					const char *sv = (const char *)sqlite3_column_text(old, 5);
+					int sev = sv ? sip_severity_parse(sv) : -1;
+					for (int k = 0; k < 5; k++)
+						if (!(x->old[k] = dup_text(sqlite3_column_text(old, k)))) {
+							sqlite3_reset(old);
+							goto nomem;
+						}
+					if (sev >= 0)
+						x->sev = sev;
+					x->benign = sqlite3_column_int(old, 6);
+				}
+				sqlite3_reset(old);
+			}
 		}
 		x->count++;
 		if (x->nsamples < MAX_SAMPLES)
@@ -323,6 +361,9 @@ int sip_findings_compute(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	if ((rc = exec(db, "clearing the findings",
+		       "DELETE FROM finding_records; DELETE FROM findings;", diag)))
+		goto out;
 	if (ng)
 		qsort(g, ng, sizeof(*g), group_cmp);
 	if ((rc = insert_findings(db, g, ng, topo, diag)))
@@ -336,6 +377,7 @@ nomem:
 	rc = sip_diag_set(diag, SIP_ENOMEM, "", 0, "out of memory computing findings");
 out:
 	sqlite3_finalize(st);
+	sqlite3_finalize(old);
 	for (size_t i = 0; i < ng; i++)
 		group_free(&g[i]);
 	free(g);

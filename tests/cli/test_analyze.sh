@@ -351,6 +351,17 @@ q "$T/outc.db" "DELETE FROM file_stats" >/dev/null
 "$SIPSCAN" analyze --db "$T/outc.db" "$T/outc.log" >"$T/outc2.out" 2>&1
 check "outcomes: from the records, the same" "$(sed -n '/^outcomes/,/^$/p' "$T/outc2.out")" "$(sed -n '/^outcomes/,/^$/p' "$T/outc.out")"
 
+# A finding of a custom rule (--rules) keeps its title, cause and fix in a
+# later run that does not load that rule.
+mkdir "$T/myrules"
+printf '[rule MY-LISTEN]\ntitle = Server listening\nseverity = error\nmatch.text = Listening on\ncause = a cause\nfix = a fix\n' >"$T/myrules/my.rules"
+"$SIPSCAN" analyze --quiet --db "$T/my.db" --rules "$T/myrules" "$S/lync2010-fe-owa.log" >/dev/null 2>&1
+cp "$S/ocs2007r2-edge.log" "$T/my-b.log"
+"$SIPSCAN" analyze --quiet --db "$T/my.db" "$T/my-b.log" >/dev/null 2>&1
+check "custom rule: texts kept without --rules" \
+	"$(q "$T/my.db" "SELECT severity || '|' || title || '|' || cause || '|' || fix FROM findings WHERE rule_id = 'MY-LISTEN'")" \
+	"error|Server listening|a cause|a fix"
+
 # The benchmark's knob: nostore reads and evaluates everything and stores
 # no record; nosync stores them all, only not waiting for the disk.
 SIPSCAN_BENCH=nostore "$SIPSCAN" analyze --quiet --db "$T/ns.db" "$S/lync2010-fe-owa.log" 2>/dev/null
