@@ -30,6 +30,7 @@ sip_rules_ctx *sip_rules_ctx_new(const sip_rules *rs)
 		return NULL;
 	c->rs = rs;
 	c->prefilter = 1;
+	c->diag_idx = -1;
 	sip_buf_init(&c->capbuf, 16u * 1024 * 1024);
 	sip_buf_init(&c->scratch, TEMPLATE_BUF);
 	c->md = pcre2_match_data_create(rs->max_groups ? rs->max_groups : 1, NULL);
@@ -119,6 +120,19 @@ static size_t push(sip_str *v, size_t n, sip_str s)
 	return n;
 }
 
+/* The ms-diagnostics headers diag.* targets read: the one a rule's diag
+   gate chose (each header's attributes stay with that header), else all. */
+static size_t diag_lo(const sip_rules_ctx *c)
+{
+	return c->diag_idx >= 0 ? (size_t)c->diag_idx : 0;
+}
+
+static size_t diag_hi(const sip_rules_ctx *c, const sip_record *r)
+{
+	return c->diag_idx >= 0 && (size_t)c->diag_idx < r->ndiags
+		? (size_t)c->diag_idx + 1 : r->ndiags;
+}
+
 /* Every value of target t (sub for data./field./diag.) into c->vals. */
 static size_t values(sip_rules_ctx *c, const sip_record *r, int t, const char *sub,
 		     const sip_str **out)
@@ -145,7 +159,7 @@ static size_t values(sip_rules_ctx *c, const sip_record *r, int t, const char *s
 		return n;
 	case T_DIAG_CODE:
 	case T_DIAG_SUBCODE:
-		for (size_t i = 0; i < r->ndiags; i++) {
+		for (size_t i = diag_lo(c), e = diag_hi(c, r); i < e; i++) {
 			int64_t x = t == T_DIAG_CODE ? r->diags[i].code : r->diags[i].subcode;
 			if (x >= 0)
 				n = push(v, n, num_str(c, 0, (long long)x));
@@ -154,12 +168,12 @@ static size_t values(sip_rules_ctx *c, const sip_record *r, int t, const char *s
 	case T_DIAG_REASON:
 	case T_DIAG_SOURCE:
 	case T_DIAG_HEADER:
-		for (size_t i = 0; i < r->ndiags; i++)
+		for (size_t i = diag_lo(c), e = diag_hi(c, r); i < e; i++)
 			n = push(v, n, t == T_DIAG_REASON ? r->diags[i].reason :
 				 t == T_DIAG_SOURCE ? r->diags[i].source : r->diags[i].header);
 		return n;
 	case T_DIAG_ATTR:
-		for (size_t i = 0; i < r->ndiags; i++)
+		for (size_t i = diag_lo(c), e = diag_hi(c, r); i < e; i++)
 			for (size_t k = 0; k < r->diags[i].nattrs; k++)
 				if (sip_str_ieq(r->diags[i].attrs[k].name, sub))
 					n = push(v, n, r->diags[i].attrs[k].value);
@@ -320,6 +334,8 @@ static int lits_pass(sip_rules_ctx *c, const sip_rule *ru, const sip_record *r)
  * what cannot match (the fast path has already applied the cheap checks
  * of cand_list and lits_pass; repeating them here costs little).
  */
+static int conds_hold(sip_rules_ctx *c, const sip_rule *ru, const sip_record *r);
+
 static int rule_eval(sip_rules_ctx *c, const sip_rule *ru, const sip_record *r, int lvl)
 {
 	/* 0. rules whose matches code makes (computed =) never match a
@@ -333,6 +349,7 @@ static int rule_eval(sip_rules_ctx *c, const sip_rule *ru, const sip_record *r, 
 		return 0;
 	if (ru->nstatus && (r->status < 0 || !rules_in_ranges(ru->status, ru->nstatus, r->status)))
 		return 0;
+	c->diag_idx = -1;
 	if (ru->ndiag) {
 		size_t i;
 		for (i = 0; i < r->ndiags; i++)
@@ -354,7 +371,24 @@ static int rule_eval(sip_rules_ctx *c, const sip_rule *ru, const sip_record *r, 
 	}
 	if (ru->prefilter && (!r->raw.p || !memmem(r->raw.p, r->raw.n, ru->prefilter, ru->prefilter_n)))
 		return 0;
-	/* 3. conditions */
+	/* 3. conditions: with a diag gate, on each header the gate lets
+	   through in turn (the first that meets them all is the match's) */
+	if (!ru->ndiag)
+		return conds_hold(c, ru, r);
+	for (size_t i = 0; i < r->ndiags; i++) {
+		if (r->diags[i].code < 0 || !rules_in_ranges(ru->diag, ru->ndiag, r->diags[i].code))
+			continue;
+		c->diag_idx = (int)i;
+		if (conds_hold(c, ru, r))
+			return 1;
+	}
+	c->diag_idx = -1;
+	return 0;
+}
+
+/* Whether every condition of ru holds on r (captures into c->caps). */
+static int conds_hold(sip_rules_ctx *c, const sip_rule *ru, const sip_record *r)
+{
 	c->ncaps = 0;
 	sip_buf_reset(&c->capbuf);
 	for (size_t k = 0; k < ru->nconds; k++) {

@@ -215,6 +215,8 @@ struct sip_rules_ctx {
 	/* captures of the rule being evaluated */
 	struct cap { const char *name; size_t off, len; } caps[64];
 	int ncaps;
+	int diag_idx;           /* the ms-diagnostics header a rule's diag gate
+	                          chose: diag.* targets read only it (-1: all) */
 	sip_buf capbuf;
 	sip_buf scratch;       /* the unexplained template being built */
 };

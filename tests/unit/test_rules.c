@@ -1013,6 +1013,54 @@ static void test_catalogue_absent_values(void)
 	sip_rules_free(rs);
 }
 
+/* A response with two ms-diagnostics headers: each code's rule reads the
+   attributes of its own header (issue 15, item 3), never the other's. */
+static void test_two_diag_headers(void)
+{
+	static const char rec[] =
+		"TL_INFO(TF_PROTOCOL) [fe01\\fe01]0584.0A44::03/02/2017-07:10:47.100.0000574A (SIPStack,SIPAdminLog::TraceProtocolRecord:SIPAdminLog.cpp(125)) [3634190359] $$begin_record\n"
+		"Direction: outgoing;source=\"local\";destination=\"client\"\n"
+		"Peer: 192.168.20.31:50744\nMessage-Type: response\n"
+		"Start-Line: SIP/2.0 504 Server time-out\n"
+		"From: <sip:alice@contoso.com>;tag=1a\nTo: <sip:bob@fabrikam.com>;tag=4d\n"
+		"CSeq: 1 INVITE\nCall-ID: 9f8e7d6c5b4a\n"
+		"ms-diagnostics: 1034;reason=\"Previous hop federated peer did not report diagnostic information\";Domain=\"fabrikam.com\";PeerServer=\"sip.fabrikam.com\";source=\"sfbedge01.contoso.com\"\n"
+		"ms-diagnostics: 10003;source=\"sfbmed01.contoso.com\";reason=\"Proxy returned a SIP failure code\";component=\"MediationServer\";SipResponseCode=\"404\";SipResponseText=\"Not Found\"\n"
+		"Content-Length: 0\nMessage-Body: -\n$$end_record\n";
+	sip_rules *rs = sip_rules_new();
+	sip_rules_ctx *ctx;
+	sip_rules_out out;
+	eval_state st;
+	sip_diag d;
+	int seen = 0;
+
+	sip_diag_clear(&d);
+	CHECK_INT(sip_rules_add_builtin(rs, NULL, &d), SIP_OK);
+	ctx = sip_rules_ctx_new(rs);
+	sip_rules_out_init(&out);
+	st.ctx = ctx, st.out = &out, st.n = 0;
+	CHECK_INT(sip_scan_mem(rec, sizeof rec - 1, "two.log", NULL, on_rec, &st, NULL, &d), SIP_OK);
+	for (size_t i = 0; i < out.n; i++) {
+		const char *id = sip_rule_id(out.m[i].rule);
+		const char *key = out.text.p + out.m[i].key_off;
+		if (!strcmp(id, "MSDIAG-10003-GATEWAY-FAILURE")) {
+			CHECK_STR(key, "diag.source=sfbmed01.contoso.com; diag.SipResponseCode=404");
+			seen |= 1;
+		} else if (!strcmp(id, "MSDIAG-1034-PARTNER-NO-DIAGNOSTIC")) {
+			CHECK_STR(key, "diag.Domain=fabrikam.com; diag.PeerServer=sip.fabrikam.com");
+			seen |= 2;
+		}
+	}
+	CHECK_INT(seen, 3);
+	/* the 10003 header has no Domain: its rule never borrows the 1034's */
+	for (size_t i = 0; i < out.n; i++)
+		if (!strcmp(sip_rule_id(out.m[i].rule), "MSDIAG-10003-GATEWAY-FAILURE"))
+			CHECK(strstr(out.text.p + out.m[i].vars_off, "sfbedge01") == NULL);
+	sip_rules_out_release(&out);
+	sip_rules_ctx_free(ctx);
+	sip_rules_free(rs);
+}
+
 int main(int argc, char **argv)
 {
 	static const t_case cases[] = {
@@ -1020,7 +1068,7 @@ int main(int argc, char **argv)
 		T(test_prefilter_equivalence), T(test_literal_scan), T(test_catastrophic_pattern),
 		T(test_parsed_records), T(test_template), T(test_catalogue_equivalence),
 		T(test_bench), T(test_bench_file), T(test_render_absent),
-		T(test_catalogue_absent_values), { 0 }
+		T(test_catalogue_absent_values), T(test_two_diag_headers), { 0 }
 	};
 	argv0 = argc > 0 ? argv[0] : NULL;
 	return t_main(cases);
