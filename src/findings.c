@@ -18,6 +18,7 @@
 
 #define MAX_HOSTS 32
 #define MAX_SAMPLES 5
+#define NOLD 7
 
 struct sip_findings {
 	sqlite3 *db;
@@ -123,9 +124,17 @@ typedef struct group {
 	int nhosts;
 	int64_t samples[MAX_SAMPLES];
 	int nsamples;
-	int sev, benign;
-	char *old[5];   /* a rule no longer loaded: the title, cause, fix,
-	                   refs and keys_json its finding had (NULL: none) */
+	int sev, benign, conf;
+	int64_t rule_total;  /* records of every group of its rule: the
+	                        rule's groups are listed together */
+	int64_t gid;         /* findings.group_id: the first finding of its
+	                        rule with the same cause and fix but for the
+	                        key values (its own id: a group of its own) */
+	char *related;       /* JSON array of the merged signatures, or NULL */
+	size_t nrelated;
+	char *old[NOLD];     /* a rule no longer loaded: the title, cause, fix,
+	                        refs, keys_json, subject and confidence its
+	                        finding had (NULL: none) */
 } group;
 
 static void group_free(group *g)
@@ -133,7 +142,8 @@ static void group_free(group *g)
 	free(g->rule_id);
 	free(g->key);
 	free(g->vars);
-	for (int i = 0; i < 5; i++)
+	free(g->related);
+	for (int i = 0; i < NOLD; i++)
 		free(g->old[i]);
 	for (int i = 0; i < g->nhosts; i++)
 		free(g->hosts[i]);
@@ -159,10 +169,14 @@ static int group_cmp(const void *a, const void *b)
 		return x->benign - y->benign;
 	if (x->sev != y->sev)
 		return y->sev - x->sev;
-	if (x->count != y->count)
-		return x->count > y->count ? -1 : 1;
+	if (x->conf != y->conf)
+		return x->conf - y->conf;
+	if (x->rule_total != y->rule_total)
+		return x->rule_total > y->rule_total ? -1 : 1;
 	if ((c = strcmp(x->rule_id, y->rule_id)))
 		return c;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
 	return strcmp(x->key, y->key);
 }
 
@@ -179,25 +193,79 @@ static int exec(sqlite3 *db, const char *what, const char *sql, sip_diag *diag)
 	return SIP_OK;
 }
 
+/* Replace every occurrence of each non-empty variable value of vars in b
+   by \001, longest value first: two findings of one rule whose texts are
+   equal after it were rendered from the same templates (the same topology
+   case, the same optional phrases), so they state one cause and one fix,
+   about different peers, servers or domains. */
+static int strip_keys(const sip_rule *ru, const char *vars, sip_buf *b)
+{
+	sip_buf v, t;
+	size_t n = sip_rule_nvars(ru);
+	int rc = SIP_OK, done[32] = { 0 };
+
+	if (n > 32)
+		n = 32;
+	sip_buf_init(&v, 64 * 1024);
+	sip_buf_init(&t, 16u * 1024 * 1024);
+	for (size_t round = 0; round < n && !rc; round++) {
+		size_t best = n, bestlen = 0;
+		for (size_t k = 0; k < n; k++) {
+			if (done[k] || !sip_vars_get(vars, sip_rule_var_at(ru, k), &v))
+				continue;
+			if (v.n > bestlen)
+				best = k, bestlen = v.n;
+		}
+		if (best == n)
+			break;
+		done[best] = 1;
+		sip_vars_get(vars, sip_rule_var_at(ru, best), &v);
+		sip_buf_reset(&t);
+		for (size_t i = 0; i < b->n && !rc;) {
+			if (b->n - i >= v.n && !memcmp(b->p + i, v.p, v.n)) {
+				rc = sip_buf_addc(&t, 1);
+				i += v.n;
+			} else
+				rc = sip_buf_addc(&t, b->p[i++]);
+		}
+		if (!rc) {
+			sip_buf_reset(b);
+			rc = sip_buf_add(b, t.p ? t.p : "", t.n);
+		}
+	}
+	sip_buf_release(&v);
+	sip_buf_release(&t);
+	return rc ? SIP_ENOMEM : SIP_OK;
+}
+
+typedef struct leader {
+	char *norm;
+	int64_t id;
+} leader;
+
 static int insert_findings(sqlite3 *db, group *g, size_t ng, const sip_topology *topo,
 			   sip_diag *diag)
 {
 	sqlite3_stmt *st = NULL;
-	sip_buf b[6];
+	sip_buf b[8];
+	leader *ld = NULL;
+	size_t nld = 0, capld = 0;
 	int rc = SIP_OK;
 
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 8; i++)
 		sip_buf_init(&b[i], 16u * 1024 * 1024);
 	if (sqlite3_prepare_v2(db, "INSERT INTO findings(id, rule_id, severity, title, cause, fix,"
 			       " refs, key, keys_json, count, first_seen, last_seen, hosts,"
-			       " sample_ids, benign) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
-			       "?13,?14,?15)", -1, &st, NULL) != SQLITE_OK) {
+			       " sample_ids, benign, subject, group_id, confidence, related)"
+			       " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
+			       "?13,?14,?15,?16,?17,?18,?19)", -1, &st, NULL) != SQLITE_OK) {
 		rc = db_err(db, diag, "preparing the findings insert");
 		goto out;
 	}
 	for (size_t i = 0; i < ng; i++) {
 		group *x = &g[i];
-		for (int k = 0; k < 6; k++)
+		int64_t id = (int64_t)(i + 1);
+		for (int k = 0; k < 8; k++)
 			sip_buf_reset(&b[k]);
 		if (x->rule) {
 			if (sip_rule_render(x->rule, SIP_TEXT_TITLE, x->vars, topo, &b[0]) ||
@@ -205,12 +273,14 @@ static int insert_findings(sqlite3 *db, group *g, size_t ng, const sip_topology 
 			    sip_rule_render(x->rule, SIP_TEXT_FIX, x->vars, topo, &b[2]) ||
 			    sip_rule_key_json(x->rule, x->vars, &b[3]))
 				goto nomem;
+			sip_rule_subject(x->rule, x->vars, &b[6]);
 		} else if (x->old[0]) {
 			/* its rule is not loaded in this run (a custom rule of an
 			   earlier run's --rules): the texts it had */
 			if (sip_buf_adds(&b[0], x->old[0]) || sip_buf_adds(&b[1], x->old[1]) ||
 			    sip_buf_adds(&b[2], x->old[2]) ||
-			    sip_buf_adds(&b[3], x->old[4] && *x->old[4] ? x->old[4] : "{}"))
+			    sip_buf_adds(&b[3], x->old[4] && *x->old[4] ? x->old[4] : "{}") ||
+			    (x->old[5] && sip_buf_adds(&b[6], x->old[5])))
 				goto nomem;
 		} else if (sip_buf_adds(&b[0], x->rule_id) || sip_buf_adds(&b[1], "") ||
 			   sip_buf_adds(&b[2], "") || sip_buf_adds(&b[3], "{}"))
@@ -228,7 +298,40 @@ static int insert_findings(sqlite3 *db, group *g, size_t ng, const sip_topology 
 				goto nomem;
 		if (sip_buf_addc(&b[5], ']'))
 			goto nomem;
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)(i + 1));
+		/* the group: the first finding of the same rule whose cause and
+		   fix read the same but for the key values */
+		if (i == 0 || strcmp(g[i - 1].rule_id, x->rule_id)) {
+			for (size_t k = 0; k < nld; k++)
+				free(ld[k].norm);
+			nld = 0;
+		}
+		x->gid = id;
+		if (x->rule && !x->benign) {
+			size_t k;
+			if (sip_buf_add(&b[7], b[1].p ? b[1].p : "", b[1].n) || sip_buf_addc(&b[7], 2) ||
+			    sip_buf_add(&b[7], b[2].p ? b[2].p : "", b[2].n) ||
+			    strip_keys(x->rule, x->vars, &b[7]) || sip_buf_addc(&b[7], 0))
+				goto nomem;
+			for (k = 0; k < nld; k++)
+				if (!strcmp(ld[k].norm, b[7].p))
+					break;
+			if (k < nld)
+				x->gid = ld[k].id;
+			else {
+				if (nld == capld) {
+					size_t cap = capld ? capld * 2 : 8;
+					leader *nl = realloc(ld, cap * sizeof(*nl));
+					if (!nl)
+						goto nomem;
+					ld = nl;
+					capld = cap;
+				}
+				if (!(ld[nld].norm = strdup(b[7].p)))
+					goto nomem;
+				ld[nld++].id = id;
+			}
+		}
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 		sqlite3_bind_text(st, 2, x->rule_id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, sip_severity_name(x->sev), -1, SQLITE_STATIC);
 		for (int k = 0; k < 3; k++)
@@ -248,6 +351,16 @@ static int insert_findings(sqlite3 *db, group *g, size_t ng, const sip_topology 
 		sqlite3_bind_text(st, 13, b[4].p, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 14, b[5].p, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 15, x->benign);
+		if (b[6].n)
+			sqlite3_bind_text(st, 16, b[6].p, (int)b[6].n, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 16);
+		sqlite3_bind_int64(st, 17, x->gid);
+		sqlite3_bind_text(st, 18, sip_confidence_name(x->conf), -1, SQLITE_STATIC);
+		if (x->related)
+			sqlite3_bind_text(st, 19, x->related, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 19);
 		if ((rc = step_reset(db, st, diag, "inserting a finding")))
 			goto out;
 	}
@@ -256,8 +369,163 @@ nomem:
 	rc = sip_diag_set(diag, SIP_ENOMEM, "", 0, "out of memory rendering findings");
 out:
 	sqlite3_finalize(st);
-	for (int i = 0; i < 6; i++)
+	for (size_t k = 0; k < nld; k++)
+		free(ld[k].norm);
+	free(ld);
+	for (int i = 0; i < 8; i++)
 		sip_buf_release(&b[i]);
+	return rc;
+}
+
+/*
+ * Correlation: the matches of records of one event -- the same Call-ID,
+ * on one server or several, within CORR_WINDOW_MS -- that several rules
+ * explain make one finding.  The leader is the match of lowest rank:
+ * severity first, then the server's own record (connection, diagnostic)
+ * before a response's ms-diagnostics (which reports it), then confidence,
+ * then rule id.  A match with a better one in its window is absorbed into
+ * the finding of the best leader there (a match with nothing better):
+ * its record joins that finding's records and its rule that finding's
+ * related list, and it counts in no finding of its own.
+ *
+ * temp.sip_rank(rule_id, rank) is filled first, for the loaded rules that
+ * are not benign; temp.sip_absorbed(rule_id, key, rid, lead_rule,
+ * lead_key) results.
+ */
+#define CORR_WINDOW_MS "10000"
+#define CORR_NEAR(a, b) \
+	"((typeof(" a ".ts) = 'integer' AND typeof(" b ".ts) = 'integer' AND" \
+	" abs(" a ".ts - " b ".ts) <= " CORR_WINDOW_MS ") OR (" a ".ts IS NULL AND " \
+	b ".ts IS NULL AND " a ".fid = " b ".fid))"
+#define CORR_BETTER(a, b) \
+	"(" a ".rank < " b ".rank OR (" a ".rank = " b ".rank AND " a ".rule_id < " b ".rule_id))"
+
+static const char corr_sql[] =
+	"CREATE TEMP TABLE sip_ev AS SELECT m.rule_id AS rule_id, m.key AS key,"
+	" m.record_id AS rid, r.call_id AS cid, r.ts AS ts, r.file_id AS fid,"
+	" (k.rank * 2 + (r.kind = 3)) * 3 + k.conf AS rank"
+	" FROM matches m JOIN temp.sip_rank k ON k.rule_id = m.rule_id"
+	" JOIN record_rows r ON r.id = m.record_id WHERE r.call_id IS NOT NULL;"
+	"CREATE INDEX temp.sip_ev_cid ON sip_ev(cid);"
+	"CREATE TEMP TABLE sip_lead AS SELECT * FROM sip_ev b WHERE NOT EXISTS ("
+	" SELECT 1 FROM sip_ev a WHERE a.cid = b.cid AND a.rule_id <> b.rule_id AND "
+	CORR_NEAR("a", "b") " AND " CORR_BETTER("a", "b") ");"
+	"CREATE INDEX temp.sip_lead_cid ON sip_lead(cid);"
+	"CREATE TEMP TABLE sip_absorbed AS SELECT * FROM (SELECT b.rule_id AS rule_id,"
+	" b.key AS key, b.rid AS rid, (SELECT a.rule_id || char(31) || coalesce(a.key, '') FROM sip_lead a"
+	"  WHERE a.cid = b.cid AND a.rule_id <> b.rule_id AND " CORR_NEAR("a", "b")
+	"  AND " CORR_BETTER("a", "b") " ORDER BY a.rank, a.rule_id, a.rid LIMIT 1) AS lead"
+	" FROM sip_ev b WHERE NOT EXISTS (SELECT 1 FROM sip_lead l WHERE l.rid = b.rid"
+	"  AND l.rule_id = b.rule_id)) WHERE lead IS NOT NULL;"
+	"CREATE INDEX temp.sip_absorbed_rid ON sip_absorbed(rid, rule_id);";
+
+static const char corr_drop[] =
+	"DROP TABLE IF EXISTS temp.sip_rank; DROP TABLE IF EXISTS temp.sip_ev;"
+	" DROP TABLE IF EXISTS temp.sip_lead; DROP TABLE IF EXISTS temp.sip_absorbed;";
+
+/* Fill temp.sip_rank from the rules the matches name, then correlate. */
+static int correlate(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
+{
+	sqlite3_stmt *sel = NULL, *ins = NULL;
+	int rc, src;
+
+	if ((rc = exec(db, "correlating the findings", corr_drop, diag)) ||
+	    (rc = exec(db, "correlating the findings", "CREATE TEMP TABLE sip_rank(rule_id TEXT"
+		       " PRIMARY KEY, rank INTEGER, conf INTEGER);", diag)))
+		return rc;
+	if (sqlite3_prepare_v2(db, "SELECT DISTINCT rule_id FROM matches", -1, &sel, NULL) ||
+	    sqlite3_prepare_v2(db, "INSERT INTO temp.sip_rank VALUES(?1, ?2, ?3)", -1, &ins, NULL)) {
+		rc = db_err(db, diag, "correlating the findings");
+		goto out;
+	}
+	while ((src = sqlite3_step(sel)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(sel, 0);
+		const sip_rule *ru = id ? sip_rules_find(rs, id) : NULL;
+		if (!ru || sip_rule_benign(ru))
+			continue;
+		sqlite3_bind_text(ins, 1, id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(ins, 2, SIP_SEV_CRITICAL - sip_rule_severity(ru));
+		sqlite3_bind_int(ins, 3, sip_rule_confidence(ru));
+		if ((rc = step_reset(db, ins, diag, "correlating the findings")))
+			goto out;
+	}
+	if (src != SQLITE_DONE) {
+		rc = db_err(db, diag, "correlating the findings");
+		goto out;
+	}
+	rc = exec(db, "correlating the findings", corr_sql, diag);
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	return rc;
+}
+
+static int group_key_cmp(const group *x, const char *rule_id, const char *key)
+{
+	int c = strcmp(x->rule_id, rule_id);
+	return c ? c : strcmp(x->key, key);
+}
+
+/* The related lists: per leading group, the rules whose matches it
+   absorbed, as [{"rule":"ID","records":N},...] (most records first).
+   g is sorted by rule_id, key. */
+static int load_related(sqlite3 *db, group *g, size_t ng, sip_diag *diag)
+{
+	sqlite3_stmt *st = NULL;
+	sip_buf b;
+	int rc = SIP_OK, src;
+
+	sip_buf_init(&b, 0);
+	if (sqlite3_prepare_v2(db, "SELECT lead, rule_id, count(*) FROM temp.sip_absorbed"
+			       " GROUP BY lead, rule_id ORDER BY lead, 3 DESC, rule_id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_err(db, diag, "reading the correlated findings");
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *lead = (const char *)sqlite3_column_text(st, 0);
+		const char *rid = (const char *)sqlite3_column_text(st, 1);
+		const char *sep = lead ? strchr(lead, 31) : NULL;
+		size_t lo = 0, hi = ng;
+		char rule[128];
+		group *x = NULL;
+		if (!sep || !rid || (size_t)(sep - lead) >= sizeof rule)
+			continue;
+		memcpy(rule, lead, (size_t)(sep - lead));
+		rule[sep - lead] = 0;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			int c = group_key_cmp(&g[mid], rule, sep + 1);
+			if (!c) {
+				x = &g[mid];
+				break;
+			}
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (!x)
+			continue;
+		sip_buf_reset(&b);
+		if (x->related && sip_buf_add(&b, x->related, strlen(x->related) - 1))
+			goto nomem;
+		if (sip_buf_adds(&b, x->related ? "," : "[") || sip_buf_adds(&b, "{\"rule\":") ||
+		    sip_buf_json_str(&b, rid, strlen(rid)) ||
+		    sip_buf_printf(&b, ",\"records\":%lld}]", (long long)sqlite3_column_int64(st, 2)) ||
+		    sip_buf_addc(&b, 0))
+			goto nomem;
+		free(x->related);
+		if (!(x->related = strdup(b.p)))
+			goto nomem;
+		x->nrelated++;
+	}
+	if (src != SQLITE_DONE)
+		rc = db_err(db, diag, "reading the correlated findings");
+	goto out;
+nomem:
+	rc = sip_diag_set(diag, SIP_ENOMEM, "", 0, "out of memory computing findings");
+out:
+	sqlite3_finalize(st);
+	sip_buf_release(&b);
 	return rc;
 }
 
@@ -275,16 +543,20 @@ int sip_findings_compute(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
 	   rule is not loaded keeps the texts its finding had */
 	if ((rc = exec(db, "clearing the findings", "SAVEPOINT sip_findings_compute;", diag)))
 		return rc;
-	if (sqlite3_prepare_v2(db, "SELECT title, cause, fix, refs, keys_json, severity, benign"
+	if (sqlite3_prepare_v2(db, "SELECT title, cause, fix, refs, keys_json, subject,"
+			       " confidence, severity, benign"
 			       " FROM findings WHERE rule_id = ?1 AND key = ?2", -1, &old,
 			       NULL) != SQLITE_OK) {
 		rc = db_err(db, diag, "reading the findings");
 		goto out;
 	}
-	if ((rc = sip_findings_load_topology(db, &topo, diag)))
+	if ((rc = sip_findings_load_topology(db, &topo, diag)) ||
+	    (rc = correlate(db, rs, diag)))
 		goto out;
 	if (sqlite3_prepare_v2(db, "SELECT m.rule_id, m.key, m.record_id, m.vars, r.ts, r.host"
 			       " FROM matches m LEFT JOIN records r ON r.id = m.record_id"
+			       " WHERE NOT EXISTS (SELECT 1 FROM temp.sip_absorbed s"
+			       "  WHERE s.rid = m.record_id AND s.rule_id = m.rule_id)"
 			       " ORDER BY m.rule_id, m.key, m.record_id", -1, &st, NULL) != SQLITE_OK) {
 		rc = db_err(db, diag, "reading matches");
 		goto out;
@@ -318,20 +590,25 @@ int sip_findings_compute(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
 			x->rule = sip_rules_find(rs, rid);
 			x->sev = x->rule ? sip_rule_severity(x->rule) : SIP_SEV_WARNING;
 			x->benign = x->rule ? sip_rule_benign(x->rule) : 0;
+			x->conf = x->rule ? sip_rule_confidence(x->rule) : SIP_CONF_INFERRED;
 			if (!x->rule) {
 				sqlite3_bind_text(old, 1, rid, -1, SQLITE_STATIC);
 				sqlite3_bind_text(old, 2, key, -1, SQLITE_STATIC);
 				if (sqlite3_step(old) == SQLITE_ROW) {
-					const char *sv = (const char *)sqlite3_column_text(old, 5);
+					const char *sv = (const char *)sqlite3_column_text(old, 7);
+					const char *cf = (const char *)sqlite3_column_text(old, 6);
 					int sev = sv ? sip_severity_parse(sv) : -1;
-					for (int k = 0; k < 5; k++)
+					int conf = cf ? sip_confidence_parse(cf) : -1;
+					for (int k = 0; k < NOLD; k++)
 						if (!(x->old[k] = dup_text(sqlite3_column_text(old, k)))) {
 							sqlite3_reset(old);
 							goto nomem;
 						}
 					if (sev >= 0)
 						x->sev = sev;
-					x->benign = sqlite3_column_int(old, 6);
+					if (conf >= 0)
+						x->conf = conf;
+					x->benign = sqlite3_column_int(old, 8);
 				}
 				sqlite3_reset(old);
 			}
@@ -361,6 +638,16 @@ int sip_findings_compute(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	/* the groups of one rule are consecutive here (ordered by rule_id) */
+	for (size_t i = 0, j; i < ng; i = j) {
+		int64_t t = 0;
+		for (j = i; j < ng && !strcmp(g[j].rule_id, g[i].rule_id); j++)
+			t += g[j].count;
+		for (size_t k = i; k < j; k++)
+			g[k].rule_total = t;
+	}
+	if ((rc = load_related(db, g, ng, diag)))
+		goto out;
 	if ((rc = exec(db, "clearing the findings",
 		       "DELETE FROM finding_records; DELETE FROM findings;", diag)))
 		goto out;
@@ -371,7 +658,12 @@ int sip_findings_compute(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
 	rc = exec(db, "linking the findings to their records",
 		  "INSERT INTO finding_records(finding_id, record_id)"
 		  " SELECT f.id, m.record_id FROM matches m"
-		  " JOIN findings f ON f.rule_id = m.rule_id AND f.key = m.key;", diag);
+		  " JOIN findings f ON f.rule_id = m.rule_id AND f.key = m.key"
+		  " WHERE NOT EXISTS (SELECT 1 FROM temp.sip_absorbed s"
+		  "  WHERE s.rid = m.record_id AND s.rule_id = m.rule_id);"
+		  "INSERT OR IGNORE INTO finding_records(finding_id, record_id)"
+		  " SELECT f.id, s.rid FROM temp.sip_absorbed s"
+		  " JOIN findings f ON f.rule_id || char(31) || coalesce(f.key, '') = s.lead;", diag);
 	goto out;
 nomem:
 	rc = sip_diag_set(diag, SIP_ENOMEM, "", 0, "out of memory computing findings");
@@ -382,6 +674,7 @@ out:
 		group_free(&g[i]);
 	free(g);
 	sip_topology_free(topo);
+	exec(db, "", corr_drop, NULL);
 	if (rc)
 		exec(db, "", "ROLLBACK TO sip_findings_compute; RELEASE sip_findings_compute;", NULL);
 	else

@@ -32,6 +32,11 @@ typedef struct finding {
 	int benign;
 	char *rule, *severity, *title, *cause, *fix, *refs, *keys_json;
 	char *first, *last, *hosts, *samples;
+	char *subject, *confidence, *related;  /* schema 6; NULL before */
+	long long gid;        /* group_id (its own id: first of its group) */
+	long long gcount, gn; /* a group's first: its records and findings */
+	int member;           /* listed under the previous group's first */
+	size_t lead;          /* a member: the index of its group's first */
 } finding;
 
 typedef struct unexp {
@@ -277,7 +282,7 @@ static int load_pairs(report *r, const char *sql, pair *out, size_t max, size_t 
 static int load(report *r)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = SIP_OK, src, stats, lean;
+	int rc = SIP_OK, src, stats, lean, grouped;
 
 	r->has_findings = sip_db_has(r->db, "findings") == 1;
 	r->has_unexplained = sip_db_has(r->db, "unexplained") == 1;
@@ -288,9 +293,21 @@ static int load(report *r)
 			r->nf_total = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
 		st = NULL;
-		if ((rc = prepare(r,
+		/* schema 6 groups findings (group_id) and lists them in id
+		   order, a group's findings together; before, one by one */
+		grouped = sip_db_int(r->db, "SELECT count(*) FROM pragma_table_info('findings')"
+				     " WHERE name = 'group_id'") == 1;
+		if ((rc = prepare(r, grouped ?
 			"SELECT id, rule_id, severity, title, cause, fix, refs, keys_json, "
-			"count, first_seen, last_seen, hosts, sample_ids, benign "
+			"count, first_seen, last_seen, hosts, sample_ids, benign, "
+			"subject, confidence, related, coalesce(group_id, id) "
+			"FROM findings ORDER BY coalesce(benign, 0), "
+			"CASE severity WHEN 'critical' THEN 0 WHEN 'error' THEN 1 "
+			"WHEN 'warning' THEN 2 WHEN 'info' THEN 3 ELSE 4 END, "
+			"coalesce(group_id, id), id" :
+			"SELECT id, rule_id, severity, title, cause, fix, refs, keys_json, "
+			"count, first_seen, last_seen, hosts, sample_ids, benign, "
+			"NULL, NULL, NULL, id "
 			"FROM findings ORDER BY coalesce(benign, 0), "
 			"CASE severity WHEN 'critical' THEN 0 WHEN 'error' THEN 1 "
 			"WHEN 'warning' THEN 2 WHEN 'info' THEN 3 ELSE 4 END, "
@@ -316,6 +333,24 @@ static int load(report *r)
 			f->hosts = list_norm(dup_col(st, 11), ',', ", ");
 			f->samples = list_norm(dup_col(st, 12), ',', ",");
 			f->benign = sqlite3_column_int(st, 13) != 0;
+			f->subject = dup_col(st, 14);
+			f->confidence = dup_col(st, 15);
+			f->related = dup_col(st, 16);
+			f->gid = sqlite3_column_int64(st, 17);
+			f->gcount = f->count, f->gn = 1;
+			/* a finding of the group of the one listed before it */
+			for (size_t k = r->nf - 1; k > 0; k--) {
+				finding *l = &r->f[k - 1];
+				if (l->member)
+					continue;
+				if (l->id == f->gid && f->gid != f->id) {
+					f->member = 1;
+					f->lead = k - 1;
+					l->gcount += f->count;
+					l->gn++;
+				}
+				break;
+			}
 		}
 		if (src != SQLITE_ROW && src != SQLITE_DONE) {
 			rc = db_error(r);
@@ -433,6 +468,7 @@ static void release(report *r)
 		free(f->rule); free(f->severity); free(f->title); free(f->cause);
 		free(f->fix); free(f->refs); free(f->keys_json); free(f->first);
 		free(f->last); free(f->hosts); free(f->samples);
+		free(f->subject); free(f->confidence); free(f->related);
 	}
 	free(r->f);
 	for (size_t i = 0; i < r->nu; i++) {
@@ -578,6 +614,30 @@ static const char *md_text(sip_buf *tmp, const char *s, int table)
 	return tmp->p ? tmp->p : "";
 }
 
+/* related ([{"rule":"X","records":2},...]) as "X (2 records), ..." into
+   t; 0 when there is nothing to say. */
+static int related_text(sip_buf *t, const char *related)
+{
+	const char *p = related;
+
+	sip_buf_reset(t);
+	while ((p = strstr(p, "{\"rule\":\""))) {
+		const char *id = p + 9, *e = strchr(id, '"'), *n;
+		long long k;
+		if (!e)
+			break;
+		n = strstr(e, "\"records\":");
+		k = n ? strtoll(n + 10, NULL, 10) : 0;
+		sip_buf_printf(t, "%s%.*s (%lld record%s)", t->n ? ", " : "", (int)(e - id), id,
+			       k, k == 1 ? "" : "s");
+		p = e;
+	}
+	if (sip_buf_addc(t, 0))
+		return 0;
+	t->n--;
+	return t->n > 0;
+}
+
 static int write_text(report *r, FILE *out, int md)
 {
 	sip_buf b, t;
@@ -628,6 +688,20 @@ static int write_text(report *r, FILE *out, int md)
 		char sev[16];
 
 		upper(sev, sizeof sev, f->severity);
+		if (f->member) {
+			/* one line under the first finding of its group */
+			if (md)
+				sip_buf_printf(&b, "- %s: %lld record%s, from %s to %s\n",
+					       md_text(&t, f->subject ? f->subject : f->title, 1),
+					       f->count, f->count == 1 ? "" : "s", nz(f->first), nz(f->last));
+			else
+				sip_buf_printf(&b, "    %-32s %lld record%s, %s .. %s\n",
+					       nz(f->subject), f->count, f->count == 1 ? "" : "s",
+					       nz(f->first), nz(f->last));
+			if ((rc = flush_safe(out, &b)))
+				goto out;
+			continue;
+		}
 		if (md) {
 			sip_buf_printf(&b, "\n### %zu. %s\n\n", i + 1, md_text(&t, f->title, 0));
 			sip_buf_printf(&b, "- **Severity:** %s%s\n- **Rule:** `%s`\n"
@@ -636,10 +710,19 @@ static int write_text(report *r, FILE *out, int md)
 				       nz(f->rule), f->count, nz(f->first), nz(f->last));
 			if (f->hosts && *f->hosts)
 				sip_buf_printf(&b, "- **Hosts:** %s\n", f->hosts);
+			if (f->subject)
+				sip_buf_printf(&b, "- **Subject:** %s\n", md_text(&t, f->subject, 0));
+			if (f->confidence)
+				sip_buf_printf(&b, "- **Confidence:** %s\n", f->confidence);
 			sip_buf_adds(&b, "\n**Cause:**\n\n");
 			sip_wrap(&b, md_text(&t, f->cause, 0), 78, "");
 			sip_buf_adds(&b, "\n**Fix:**\n\n");
 			sip_wrap(&b, md_text(&t, f->fix, 0), 78, "");
+			if (f->related && related_text(&t, f->related)) {
+				sip_buf_adds(&b, "\n**The same events are also logged as:** ");
+				sip_buf_adds(&b, md_text(&t, t.p, 0));
+				sip_buf_addc(&b, '\n');
+			}
 			if (f->refs && *f->refs) {
 				sip_buf_adds(&b, "\n**References:**\n\n");
 				for (p = f->refs; next_item(&p, "\n", &item, &n);)
@@ -651,17 +734,30 @@ static int write_text(report *r, FILE *out, int md)
 					sip_buf_printf(&b, " %.*s", (int)n, item);
 				sip_buf_adds(&b, "`\n");
 			}
+			if (f->gn > 1)
+				sip_buf_printf(&b, "\n**The same cause and fix for each of these %lld "
+					       "(%lld records):**\n\n- %s: %lld record%s, from %s to %s\n",
+					       f->gn, f->gcount,
+					       md_text(&t, f->subject ? f->subject : f->title, 1),
+					       f->count, f->count == 1 ? "" : "s", nz(f->first), nz(f->last));
 		} else {
 			sip_buf_printf(&b, "\n[%s]%s %s\n", sev, f->benign ? " (benign)" : "",
 				       nz(f->title));
-			sip_buf_printf(&b, "  rule %s, count %lld\n  seen %s .. %s\n",
-				       nz(f->rule), f->count, nz(f->first), nz(f->last));
+			sip_buf_printf(&b, "  rule %s, count %lld%s%s\n  seen %s .. %s\n",
+				       nz(f->rule), f->count, f->confidence ? ", confidence " : "",
+				       f->confidence ? f->confidence : "", nz(f->first), nz(f->last));
 			if (f->hosts && *f->hosts)
 				sip_buf_printf(&b, "  hosts: %s\n", f->hosts);
+			if (f->subject)
+				sip_buf_printf(&b, "  subject: %s\n", f->subject);
 			sip_buf_adds(&b, "  Cause:\n");
 			sip_wrap(&b, nz(f->cause), 78, "    ");
 			sip_buf_adds(&b, "  Fix:\n");
 			sip_wrap(&b, nz(f->fix), 78, "    ");
+			if (f->related && related_text(&t, f->related)) {
+				sip_buf_adds(&b, "  The same events are also logged as:\n");
+				sip_wrap(&b, t.p, 78, "    ");
+			}
 			if (f->refs && *f->refs) {
 				sip_buf_adds(&b, "  Refs:\n");
 				for (p = f->refs; next_item(&p, "\n", &item, &n);)
@@ -673,6 +769,11 @@ static int write_text(report *r, FILE *out, int md)
 					sip_buf_printf(&b, " %.*s", (int)n, item);
 				sip_buf_addc(&b, '\n');
 			}
+			if (f->gn > 1)
+				sip_buf_printf(&b, "  The same cause and fix for each of these %lld (%lld records):\n"
+					       "    %-32s %lld record%s, %s .. %s\n", f->gn, f->gcount,
+					       nz(f->subject), f->count, f->count == 1 ? "" : "s",
+					       nz(f->first), nz(f->last));
 		}
 		if ((rc = flush_safe(out, &b)))
 			goto out;
@@ -812,7 +913,9 @@ static int write_json(report *r, FILE *out)
 		int first = 1;
 
 		sip_buf_adds(&b, i ? ",\n {" : "\n {");
-		jstr(&b, "rule", f->rule, 0);
+		jkey(&b, "id", 0);
+		sip_buf_printf(&b, "%lld", f->id);
+		jstr(&b, "rule", f->rule, 1);
 		jstr(&b, "severity", f->severity, 1);
 		jstr(&b, "title", f->title, 1);
 		jstr(&b, "cause", f->cause, 1);
@@ -849,7 +952,15 @@ static int write_json(report *r, FILE *out)
 		}
 		sip_buf_addc(&b, ']');
 		jkey(&b, "benign", 1);
-		sip_buf_adds(&b, f->benign ? "true}" : "false}");
+		sip_buf_adds(&b, f->benign ? "true" : "false");
+		jstr(&b, "subject", f->subject, 1);
+		jstr(&b, "confidence", f->confidence, 1);
+		jkey(&b, "group", 1);
+		sip_buf_printf(&b, "%lld", f->gid);
+		jkey(&b, "related", 1);
+		/* related is written by findings.c as a JSON array */
+		sip_buf_adds(&b, f->related && f->related[0] == '[' ? f->related : "[]");
+		sip_buf_addc(&b, '}');
 		if ((rc = flush(out, &b)))
 			goto out;
 	}
@@ -1162,11 +1273,32 @@ static int write_html(report *r, FILE *out)
 		html(&b, f->first);
 		sip_buf_adds(&b, " .. ");
 		html(&b, f->last);
+		if (f->confidence) {
+			sip_buf_adds(&b, ", confidence ");
+			html(&b, f->confidence);
+		}
+		if (f->subject) {
+			sip_buf_adds(&b, "; about ");
+			html(&b, f->subject);
+		}
+		if (f->member)
+			sip_buf_printf(&b, "; the same cause and fix as <a href=\"#f%zu\">finding %zu</a>",
+				       f->lead + 1, f->lead + 1);
 		sip_buf_adds(&b, "</p>\n<p><b>Cause:</b> ");
 		html(&b, f->cause);
 		sip_buf_adds(&b, "</p>\n<p><b>Fix:</b> ");
 		html(&b, f->fix);
 		sip_buf_adds(&b, "</p>\n");
+		if (f->related) {
+			sip_buf t;
+			sip_buf_init(&t, 0);
+			if (related_text(&t, f->related)) {
+				sip_buf_adds(&b, "<p><b>The same events are also logged as:</b> ");
+				html(&b, t.p);
+				sip_buf_adds(&b, "</p>\n");
+			}
+			sip_buf_release(&t);
+		}
 		if (f->refs && *f->refs) {
 			sip_buf_adds(&b, "<p><b>References</b> (not linked):</p>\n<ul>\n");
 			for (p = f->refs; next_item(&p, "\n", &item, &n);) {

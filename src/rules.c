@@ -143,6 +143,9 @@ void rules_rule_free(sip_rule *r)
 	for (size_t i = 0; i < r->nkey; i++)
 		free(r->key[i]);
 	free(r->key);
+	for (size_t i = 0; i < r->nsubject; i++)
+		free(r->subject[i]);
+	free(r->subject);
 	for (size_t i = 0; i < r->nvars; i++)
 		free(r->vars[i].name), free(r->vars[i].sub);
 	free(r->vars);
@@ -226,6 +229,22 @@ const char *sip_rule_id(const sip_rule *r) { return r->id; }
 const char *sip_rule_title(const sip_rule *r) { return r->title; }
 int sip_rule_severity(const sip_rule *r) { return r->severity; }
 int sip_rule_benign(const sip_rule *r) { return r->benign; }
+int sip_rule_confidence(const sip_rule *r) { return r->confidence; }
+
+static const char *const conf_names[] = { "verified", "partial", "inferred" };
+
+const char *sip_confidence_name(int c)
+{
+	return c >= 0 && c < 3 ? conf_names[c] : "verified";
+}
+
+int sip_confidence_parse(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(s, conf_names[i]))
+			return i;
+	return -1;
+}
 const char *sip_rule_refs(const sip_rule *r) { return r->refs ? r->refs : ""; }
 const char *sip_rule_computed(const sip_rule *r) { return r->computed; }
 const char *sip_rule_file(const sip_rule *r) { return r->file; }

@@ -89,6 +89,13 @@ const char *sip_rule_title(const sip_rule *r);  /* unrendered */
 int sip_rule_severity(const sip_rule *r);
 int sip_rule_benign(const sip_rule *r);
 const char *sip_rule_refs(const sip_rule *r);   /* URLs separated by ' ', "" */
+/* How well the reference backs the rule (`confidence =`): the signature,
+   cause and fix all stated by a source (verified), the signature verbatim
+   but cause or fix partly stated (partial), or an inference (inferred). */
+enum { SIP_CONF_VERIFIED, SIP_CONF_PARTIAL, SIP_CONF_INFERRED };
+int sip_rule_confidence(const sip_rule *r);
+const char *sip_confidence_name(int c);     /* "verified" ... */
+int sip_confidence_parse(const char *s);    /* SIP_CONF_*, or -1 */
 /* The analysis that makes this rule's matches (`computed =`, e.g.
    "client-trust"), NULL for an ordinary rule. */
 const char *sip_rule_computed(const sip_rule *r);
@@ -188,6 +195,21 @@ int sip_rule_render(const sip_rule *rule, int which, const char *vars,
 /* Append the key variables of rule as a JSON object taken from vars
    ({"fqdn":"x"}; {} when the rule has no key).  SIP_OK or SIP_ENOMEM. */
 int sip_rule_key_json(const sip_rule *rule, const char *vars, sip_buf *out);
+
+/* The value of variable name in vars (a match's JSON object) into out
+   (reset first): 1 when present and not empty, else 0. */
+int sip_vars_get(const char *vars, const char *name, sip_buf *out);
+/* The key variables of a rule, in order. */
+size_t sip_rule_nkey(const sip_rule *rule);
+const char *sip_rule_key_at(const sip_rule *rule, size_t i);
+/* Every variable a match of the rule records (texts, key, subject). */
+size_t sip_rule_nvars(const sip_rule *rule);
+const char *sip_rule_var_at(const sip_rule *rule, size_t i);
+/* The subject of a match (what the finding is about: a peer FQDN or
+   host, a domain, a user): the first non-empty variable of the rule's
+   `subject =` list, else of its key, into out.  1 when there is one,
+   else 0 (out empty). */
+int sip_rule_subject(const sip_rule *rule, const char *vars, sip_buf *out);
 
 /* ---- unexplained ------------------------------------------------------- */
 

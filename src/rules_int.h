@@ -113,6 +113,10 @@ struct sip_rule {
 	size_t nconds;
 	char **key;
 	size_t nkey;
+	char **subject;        /* `subject =`: the first non-empty names the
+	                          finding's subject (else the key's) */
+	size_t nsubject;
+	int confidence;        /* SIP_CONF_* (default verified) */
 	var_ref *vars;         /* every name the texts, key, topology use */
 	size_t nvars;
 	sip_rule_example *ex;

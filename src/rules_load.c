@@ -540,7 +540,7 @@ typedef struct build {
 	name_list used;        /* variables the texts, key and topology use */
 	const kv *textkv[2 + 2 * C_NCASES + 4]; /* for the substitution checks */
 	size_t ntext;
-	const kv *keykv, *topokv;
+	const kv *keykv, *topokv, *subjkv;
 	int seen_title, seen_sev;
 	int bad;
 } build;
@@ -604,6 +604,25 @@ static int key_key(build *b, const kv *v, const char *k, const char *s)
 {
 	(void)k, (void)s;
 	b->keykv = v;
+	return SIP_OK;
+}
+
+static int key_subject(build *b, const kv *v, const char *k, const char *s)
+{
+	(void)k, (void)s;
+	b->subjkv = v;
+	return SIP_OK;
+}
+
+static int key_confidence(build *b, const kv *v, const char *k, const char *s)
+{
+	int c = sip_confidence_parse(s);
+	(void)k;
+	if (c < 0) {
+		kv_err(b->ld, v, 0, "unknown confidence '%s' (verified, partial or inferred)", s);
+		b->bad = 1;
+	} else
+		b->r->confidence = c;
 	return SIP_OK;
 }
 
@@ -749,6 +768,7 @@ static const struct key_handler {
 	{ "key", 0, key_key },             { "topology", 0, key_topology },
 	{ "computed", 0, key_computed },   { "refs", 0, key_refs },
 	{ "benign", 0, key_benign },       { "prefilter", 0, key_prefilter },
+	{ "subject", 0, key_subject },     { "confidence", 0, key_confidence },
 	{ "kind", 0, key_gate_list },      { "level", 0, key_gate_list },
 	{ "status", 0, key_ranges },       { "diag", 0, key_ranges },
 	{ "match.", 1, key_cond },         { "not.", 1, key_cond },
@@ -857,11 +877,11 @@ static void check_rule(build *b)
 	}
 }
 
-/* The key variables: known, not topo.*, stored in r->key and used. */
-static int resolve_key(build *b)
+/* A list of variable names (key, subject): known, not topo.*, stored in
+   *names and used. */
+static int resolve_list(build *b, const kv *v, const char *what, char ***names, size_t *n)
 {
-	const char *s = kv_str(b->keykv);
-	sip_rule *r = b->r;
+	const char *s = kv_str(v);
 	size_t i = 0;
 
 	while (s[i]) {
@@ -874,19 +894,19 @@ static int resolve_key(build *b)
 			i++;
 		if (i == st)
 			continue;
-		if (!known_var(r, &b->caps, s + st, i - st) || !strncmp(s + st, "topo.", 5)) {
+		if (!known_var(b->r, &b->caps, s + st, i - st) || !strncmp(s + st, "topo.", 5)) {
 			char tmp[128];
 			snprintf(tmp, sizeof tmp, "%.*s", (int)(i - st > 100 ? 100 : i - st), s + st);
-			kv_err(b->ld, b->keykv, st, "unknown key variable '%s'", tmp);
+			kv_err(b->ld, v, st, "unknown %s variable '%s'", what, tmp);
 			b->bad = 1;
 			continue;
 		}
-		if (!(nk = realloc(r->key, (r->nkey + 1) * sizeof(*nk))))
+		if (!(nk = realloc(*names, (*n + 1) * sizeof(*nk))))
 			return SIP_ENOMEM;
-		r->key = nk;
-		if (!(nk[r->nkey] = rules_strndup(s + st, i - st)))
+		*names = nk;
+		if (!(nk[*n] = rules_strndup(s + st, i - st)))
 			return SIP_ENOMEM;
-		r->nkey++;
+		(*n)++;
 		if (add_name(&b->used, s + st, i - st))
 			return SIP_ENOMEM;
 	}
@@ -901,7 +921,9 @@ static int resolve_names(build *b)
 
 	for (size_t t = 0; t < b->ntext; t++)
 		check_subst(b->ld, r, b->textkv[t], &b->caps, &b->used, &b->bad);
-	if (b->keykv && resolve_key(b))
+	if (b->keykv && resolve_list(b, b->keykv, "key", &r->key, &r->nkey))
+		return SIP_ENOMEM;
+	if (b->subjkv && resolve_list(b, b->subjkv, "subject", &r->subject, &r->nsubject))
 		return SIP_ENOMEM;
 	if (b->topokv) {
 		const char *s = kv_str(b->topokv);

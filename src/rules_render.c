@@ -281,3 +281,26 @@ int sip_rule_key_json(const sip_rule *ru, const char *vars, sip_buf *out)
 	return rc;
 }
 
+
+int sip_vars_get(const char *vars, const char *name, sip_buf *out)
+{
+	sip_buf_reset(out);
+	return json_get(vars, name, strlen(name), out) && out->n > 0;
+}
+
+size_t sip_rule_nkey(const sip_rule *ru) { return ru->nkey; }
+size_t sip_rule_nvars(const sip_rule *ru) { return ru->nvars; }
+const char *sip_rule_var_at(const sip_rule *ru, size_t i) { return i < ru->nvars ? ru->vars[i].name : NULL; }
+const char *sip_rule_key_at(const sip_rule *ru, size_t i) { return i < ru->nkey ? ru->key[i] : NULL; }
+
+int sip_rule_subject(const sip_rule *ru, const char *vars, sip_buf *out)
+{
+	char *const *names = ru->nsubject ? ru->subject : ru->key;
+	size_t n = ru->nsubject ? ru->nsubject : ru->nkey;
+
+	for (size_t i = 0; i < n; i++)
+		if (sip_vars_get(vars, names[i], out))
+			return 1;
+	sip_buf_reset(out);
+	return 0;
+}

@@ -533,6 +533,14 @@ static const char *const migrations[] = {
 	   depth limit on a record (counted as no match) */
 	"CREATE TABLE limit_hits(record_id INTEGER NOT NULL, rule_id TEXT NOT NULL,"
 	" PRIMARY KEY(record_id, rule_id)) WITHOUT ROWID;\n",
+	/* 6: what a finding is about, how findings group and merge, how
+	   well the reference backs them; inputs with the same content */
+	"ALTER TABLE findings ADD COLUMN subject TEXT;\n"
+	"ALTER TABLE findings ADD COLUMN group_id INTEGER;\n"
+	"ALTER TABLE findings ADD COLUMN confidence TEXT;\n"
+	"ALTER TABLE findings ADD COLUMN related TEXT;\n"
+	"ALTER TABLE files ADD COLUMN content_hash TEXT;\n"
+	"ALTER TABLE files ADD COLUMN duplicate_of INTEGER;\n",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

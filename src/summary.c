@@ -99,15 +99,28 @@ static void print_labelled(FILE *out, sip_buf *b, const char *label, const char 
  */
 static int print_findings(FILE *out, sqlite3 *db, int most)
 {
+	/* one row per finding with records in the run's files, those of
+	   one group (group_id: the same cause and fix about other peers,
+	   servers or domains) together, with the group's totals */
 	static const char sql[] =
-		"SELECT severity, title, cause, fix, count, first_seen, last_seen,"
-		" sample_ids, benign, rule_id, (SELECT count(*) FROM finding_records fr"
-		"  JOIN record_rows r ON r.id = fr.record_id"
-		"  WHERE fr.finding_id = f.id AND r.file_id IN run_files)"
+		"WITH sel AS (SELECT f.*, coalesce(f.group_id, f.id) AS g,"
+		" (SELECT count(*) FROM finding_records fr JOIN record_rows r ON r.id = fr.record_id"
+		"  WHERE fr.finding_id = f.id AND r.file_id IN run_files AND EXISTS (SELECT 1"
+		"  FROM matches m WHERE m.record_id = fr.record_id AND m.rule_id = f.rule_id)) AS here"
 		" FROM findings f WHERE EXISTS ("
 		"  SELECT 1 FROM finding_records fr JOIN record_rows r ON r.id = fr.record_id"
-		"  WHERE fr.finding_id = f.id AND r.file_id IN run_files)"
-		" ORDER BY " SIP_FINDINGS_ORDER;
+		"  WHERE fr.finding_id = f.id AND r.file_id IN run_files))"
+		" SELECT severity, title, cause, fix, count, first_seen, last_seen,"
+		" sample_ids, benign, rule_id, here, g, coalesce(subject, key),"
+		" sum(count) OVER w, count(*) OVER w, min(first_seen) OVER w, max(last_seen) OVER w,"
+		" sum(here) OVER w, confidence,"
+		" (SELECT replace(group_concat(DISTINCT j.value), ',', ', ') FROM sel s2,"
+		"  json_each(s2.hosts) j WHERE s2.g = sel.g),"
+		" (SELECT group_concat(rule || ' (' || n || ' record' || iif(n = 1, '', 's') || ')', ', ')"
+		"  FROM (SELECT json_extract(j.value, '$.rule') AS rule,"
+		"  sum(json_extract(j.value, '$.records')) AS n FROM sel s2, json_each(s2.related) j"
+		"  WHERE s2.g = sel.g GROUP BY 1 ORDER BY 2 DESC, 1))"
+		" FROM sel WINDOW w AS (PARTITION BY g) ORDER BY g, id";
 	static const char usql[] =
 		"SELECT u.template, count(*) AS n FROM unexplained u"
 		" JOIN record_rows r ON r.id = u.record_id WHERE r.file_id IN run_files"
@@ -119,6 +132,9 @@ static int print_findings(FILE *out, sqlite3 *db, int most)
 	sqlite3_stmt *st = NULL;
 	sip_buf b;
 	int rc, problems = 0, benign = 0;
+	long long cur = -1, gshown = 0, members = 0;
+	char pending[512] = "";   /* the last line of the open group's block */
+	char lead[512] = "";      /* the line of its first finding in the list */
 
 	sip_buf_init(&b, 0);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -135,39 +151,94 @@ static int print_findings(FILE *out, sqlite3 *db, int most)
 		int is_benign = sqlite3_column_int(st, 8);
 		const char *rule = (const char *)sqlite3_column_text(st, 9);
 		long long here = sqlite3_column_int64(st, 10);
-		char ids[256], upper[16], where[96] = "";
+		long long g = sqlite3_column_int64(st, 11);
+		const char *subject = (const char *)sqlite3_column_text(st, 12);
+		long long gcount = sqlite3_column_int64(st, 13);
+		long long gn = sqlite3_column_int64(st, 14);
+		const char *gfirst = (const char *)sqlite3_column_text(st, 15);
+		const char *glast = (const char *)sqlite3_column_text(st, 16);
+		long long ghere = sqlite3_column_int64(st, 17);
+		const char *conf = (const char *)sqlite3_column_text(st, 18);
+		const char *hosts = (const char *)sqlite3_column_text(st, 19);
+		const char *related = (const char *)sqlite3_column_text(st, 20);
+		char ids[256], upper[16], where[96] = "", on[160] = "";
+		const char *ofirst;
+		long long own;
 		size_t i;
 
 		if (is_benign) {
+			if (pending[0]) {
+				out_printf(out, "%s", pending);
+				pending[0] = 0;
+			}
 			if (!benign++)
 				out_printf(out, "\nbenign (known harmless, not counted as problems):\n");
 			out_printf(out, "  %-8s %s (%lld record%s)\n", sev ? sev : "info",
 			       title ? title : rule, count, count == 1 ? "" : "s");
 			continue;
 		}
+		if (g == cur) {
+			/* another finding of the open group: one line */
+			if (++gshown <= 12) {
+				if (members++ == 0) {
+					out_printf(out, "         the same for each of these %lld:\n", gn);
+					out_printf(out, "%s", lead);
+				}
+				out_printf(out, "           %-32s %lld record%s%s%s\n",
+					   subject && *subject ? subject : "-", count,
+					   count == 1 ? "" : "s", first ? ", " : "", first ? first : "");
+			} else if (gshown == 13)
+				out_printf(out, "           ... %lld more: sipscan report lists them all\n",
+					   gn - 12);
+			continue;
+		}
+		if (pending[0])
+			out_printf(out, "%s", pending);
+		cur = g, gshown = 1, members = 0;
 		if (!problems++)
 			out_printf(out, "\nfindings:\n");
 		for (i = 0; sev && sev[i] && i + 1 < sizeof upper; i++)
 			upper[i] = (char)(sev[i] >= 'a' && sev[i] <= 'z' ? sev[i] - 32 : sev[i]);
 		upper[i] = 0;
 		out_printf(out, "\n%-8s %s\n", upper, title ? title : rule);
+		own = count, ofirst = first;
+		if (gn > 1) {
+			/* the group: its totals */
+			count = gcount, here = ghere, first = gfirst, last = glast;
+		}
 		/* the finding counts the whole database; say so when the files
 		   of this run hold only some of its records (times: all of them) */
-		if (here != count) {
+		if (here != count)
 			snprintf(where, sizeof where, " (%lld in these files)", here);
-		}
+		if (hosts && *hosts)
+			snprintf(on, sizeof on, " on %s", hosts);
 		if (first && last && strcmp(first, last) != 0)
-			out_printf(out, "         %lld records%s, %s .. %s\n", count, where, first, last);
+			out_printf(out, "         %lld records%s%s, %s .. %s\n", count, where, on, first, last);
 		else if (first)
-			out_printf(out, "         %lld record%s%s, %s\n", count, count == 1 ? "" : "s",
-				   where, first);
+			out_printf(out, "         %lld record%s%s%s, %s\n", count, count == 1 ? "" : "s",
+				   where, on, first);
 		else	/* bare SIP messages may carry no time */
-			out_printf(out, "         %lld record%s%s\n", count, count == 1 ? "" : "s", where);
+			out_printf(out, "         %lld record%s%s%s\n", count, count == 1 ? "" : "s",
+				   where, on);
 		print_labelled(out, &b, "cause:", cause);
 		print_labelled(out, &b, "fix:", fix);
+		if (related && *related) {
+			sip_buf m;
+			sip_buf_init(&m, 0);
+			if (!sip_buf_printf(&m, "the same events are logged as %s", related))
+				print_labelled(out, &b, "also:", m.p);
+			sip_buf_release(&m);
+		}
+		snprintf(lead, sizeof lead, "           %-32s %lld record%s%s%s\n",
+			 subject && *subject ? subject : "-", own, own == 1 ? "" : "s",
+			 ofirst ? ", " : "", ofirst ? ofirst : "");
 		ids_words(samples, ids, sizeof ids);
-		out_printf(out, "         rule %s; records: sipscan show %s\n", rule ? rule : "?", ids);
+		snprintf(pending, sizeof pending, "         rule %s%s%s; records: sipscan show %s\n",
+			 rule ? rule : "?", conf && strcmp(conf, "verified") ? ", " : "",
+			 conf && strcmp(conf, "verified") ? conf : "", ids);
 	}
+	if (pending[0])
+		out_printf(out, "%s", pending);
 	sqlite3_finalize(st);
 	sip_buf_release(&b);
 	if (rc != SQLITE_DONE)

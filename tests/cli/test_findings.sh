@@ -92,7 +92,50 @@ check "benign: flagged" "$(q "$T/all.db" "SELECT group_concat(rule_id, ' ') FROM
 	"MSCLIENTDIAG-51004-USER-HANGUP MSDIAG-2139-SUBSCRIPTION-REPLACED UNKNOWN-USER-OR-EPID"
 check "benign: listed last" "$(q "$T/all.db" "SELECT benign FROM findings ORDER BY id DESC LIMIT 1")" 1
 check "no 401 challenge is unexplained" "$(q "$T/all.db" "SELECT count(*) FROM unexplained u JOIN records r ON r.id = u.record_id WHERE r.status IN (401, 407)")" 0
-check "every finding count = its links" "$(q "$T/all.db" "SELECT count(*) FROM findings f WHERE f.count != (SELECT count(*) FROM finding_records fr WHERE fr.finding_id = f.id)")" 0
+check "every finding count = its own rule's linked records" "$(q "$T/all.db" "SELECT count(*) FROM findings f WHERE f.count != (SELECT count(*) FROM finding_records fr JOIN matches m ON m.record_id = fr.record_id AND m.rule_id = f.rule_id WHERE fr.finding_id = f.id)")" 0
+
+# ---- 4b. correlation: one event, one finding --------------------------------
+# sfb-edge-federation: the Edge logs SIPPROXY_E_EPROUTING_..._NO_SRV_MATCH and
+# answers ms-diagnostics 1009 for the same Call-ID 29 ms later; the
+# diagnostic record leads, the 1009 response is its evidence
+check "correlated: the 1009 has no finding of its own" "$(q "$T/all.db" "SELECT count(*) FROM findings WHERE rule_id = 'MSDIAG-1009-SRV-DOMAIN-MISMATCH'")" 0
+check "correlated: the leader names it" "$(q "$T/all.db" "SELECT related FROM findings WHERE rule_id = 'EPROUTING-NO-SRV-MATCH'")" '[{"rule":"MSDIAG-1009-SRV-DOMAIN-MISMATCH","records":1}]'
+check "correlated: counted once" "$(q "$T/all.db" "SELECT count FROM findings WHERE rule_id = 'EPROUTING-NO-SRV-MATCH'")" 1
+check "correlated: both records are its evidence" "$(q "$T/all.db" "SELECT count(*) FROM finding_records fr JOIN findings f ON f.id = fr.finding_id WHERE f.rule_id = 'EPROUTING-NO-SRV-MATCH'")" 2
+check "correlated: same Call-ID" "$(q "$T/all.db" "SELECT count(DISTINCT r.call_id) FROM finding_records fr JOIN findings f ON f.id = fr.finding_id JOIN records r ON r.id = fr.record_id WHERE f.rule_id = 'EPROUTING-NO-SRV-MATCH'")" 1
+check "correlated: cert mismatch leads the 1010" "$(q "$T/all.db" "SELECT related FROM findings WHERE rule_id = 'ROUTING-MSG-CERT-MISMATCH'")" '[{"rule":"MSDIAG-1010-WRONG-PRINCIPAL","records":2}]'
+check "every finding has a confidence" "$(q "$T/all.db" "SELECT count(*) FROM findings WHERE confidence NOT IN ('verified', 'partial', 'inferred') OR confidence IS NULL")" 0
+check "subject: the peer FQDN" "$(q "$T/all.db" "SELECT subject FROM findings WHERE rule_id = 'ROUTING-MSG-CERT-MISMATCH'")" sip.wingtiptoys.com
+check "subject: the federated domain" "$(q "$T/all.db" "SELECT subject FROM findings WHERE rule_id = 'EPROUTING-NO-SRV-MATCH'")" adatum.com
+"$SIPSCAN" report --db "$T/all.db" --format json >"$T/all.json"
+contains "report json: related" "$(cat "$T/all.json")" '"related":[{"rule":"MSDIAG-1009-SRV-DOMAIN-MISMATCH","records":1}]'
+contains "report json: subject" "$(cat "$T/all.json")" '"subject":"sip.wingtiptoys.com","confidence":"'
+"$SIPSCAN" report --db "$T/all.db" >"$T/all.txt"
+contains "report text: merged signature named" "$(cat "$T/all.txt")" "The same events are also logged as:
+    MSDIAG-1009-SRV-DOMAIN-MISMATCH (1 record)"
+
+# ---- 4c. many peers, one cause: one block --------------------------------
+# a generated multi-server trace: one finding per rule and peer in the
+# database, one group (group_id) per cause, one block in the summary
+GEN=$(dirname "$SIPSCAN")/sipscan-gen
+if [ -x "$GEN" ]; then
+	"$GEN" --style sfb --size 20 --seed 5 >"$T/g.log"
+	"$SIPSCAN" analyze --db "$T/g.db" "$T/g.log" >"$T/g.out" 2>/dev/null
+	check "groups: several peers of one cause" "$(q "$T/g.db" "SELECT count(*) FROM findings WHERE rule_id = 'MSDIAG-1010-UNTRUSTED-ROOT'")" 5
+	check "groups: one group" "$(q "$T/g.db" "SELECT count(DISTINCT group_id) FROM findings WHERE rule_id = 'MSDIAG-1010-UNTRUSTED-ROOT'")" 1
+	check "groups: the group is its first finding" "$(q "$T/g.db" "SELECT count(*) FROM findings f WHERE group_id <> id AND NOT EXISTS (SELECT 1 FROM findings l WHERE l.id = f.group_id AND l.group_id = l.id AND l.rule_id = f.rule_id)")" 0
+	check "groups: one block per group in the summary" "$(grep -c '^ERROR    Certificate of .* is from an untrusted CA' "$T/g.out")" 1
+	contains "groups: the block lists its peers" "$(cat "$T/g.out")" "         the same for each of these 5:
+           sip.litwareinc.com               3 records, "
+	contains "groups: the block counts them all" "$(cat "$T/g.out")" "ERROR    Certificate of sip.litwareinc.com is from an untrusted CA (ms-diagnostics 1010)
+         7 records on sfbedge01, sfbedge02, "
+	check "groups: no untrusted-root block per peer" "$(grep -c 'Certificate of sip.proseware.com is from an untrusted CA' "$T/g.out")" 0
+	# the topology cases differ: a different cause is a block of its own
+	printf 'DeitteRick.COM\nexchange.fabrikam.com\n' >"$T/gtopo.txt"
+	"$SIPSCAN" analyze --db "$T/g2.db" --topology "$T/gtopo.txt" "$T/g.log" >/dev/null 2>&1
+	check "groups: another topology case, another group" "$(q "$T/g2.db" "SELECT count(DISTINCT group_id) FROM findings WHERE rule_id = 'PEER-NOT-CONFIGURED'")" 3
+	check "summary: no question marks" "$(grep -c '[^a-z]?[^a-z]\|<host>' "$T/g.out")" 0
+fi
 check "matched records are not unexplained" "$(q "$T/all.db" "SELECT count(*) FROM unexplained u JOIN matches m ON m.record_id = u.record_id")" 0
 check "cert mismatch keyed on expected fqdn" "$(q "$T/all.db" "SELECT keys_json || '|' || count FROM findings WHERE rule_id='ROUTING-MSG-CERT-MISMATCH'")" '{"expected":"sip.wingtiptoys.com"}|2'
 

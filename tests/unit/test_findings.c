@@ -15,10 +15,11 @@
 static const char ddl[] =
 	"CREATE TABLE matches(record_id INTEGER NOT NULL, rule_id TEXT NOT NULL, key TEXT NOT NULL, vars TEXT, PRIMARY KEY(record_id, rule_id)) WITHOUT ROWID;"
 	"CREATE TABLE unexplained(record_id INTEGER PRIMARY KEY, template TEXT NOT NULL);"
-	"CREATE TABLE findings(id INTEGER PRIMARY KEY, rule_id TEXT, severity TEXT, title TEXT, cause TEXT, fix TEXT, refs TEXT, key TEXT, keys_json TEXT, count INTEGER, first_seen TEXT, last_seen TEXT, hosts TEXT, sample_ids TEXT, benign INTEGER);"
+	"CREATE TABLE findings(id INTEGER PRIMARY KEY, rule_id TEXT, severity TEXT, title TEXT, cause TEXT, fix TEXT, refs TEXT, key TEXT, keys_json TEXT, count INTEGER, first_seen TEXT, last_seen TEXT, hosts TEXT, sample_ids TEXT, benign INTEGER, subject TEXT, group_id INTEGER, confidence TEXT, related TEXT);"
 	"CREATE TABLE finding_records(finding_id INTEGER, record_id INTEGER, PRIMARY KEY(finding_id, record_id)) WITHOUT ROWID;"
 	"CREATE TABLE topology(id INTEGER PRIMARY KEY, fqdn TEXT NOT NULL, kind TEXT, source TEXT, UNIQUE(fqdn, source));"
-	"CREATE TABLE records(id INTEGER PRIMARY KEY, file_id, line, ts TEXT, kind, level, flag, host TEXT, component, function, text, result_code, result_symbol, transport, peer, local, fqdn, conn_id, call_id, cseq, method, status, direction, ms_diag_code, ms_diag_reason, truncated, chunk_id, raw_off, raw_len);";
+	"CREATE TABLE records(id INTEGER PRIMARY KEY, file_id, line, ts TEXT, kind, level, flag, host TEXT, component, function, text, result_code, result_symbol, transport, peer, local, fqdn, conn_id, call_id, cseq, method, status, direction, ms_diag_code, ms_diag_reason, truncated, chunk_id, raw_off, raw_len);"
+	"CREATE VIEW record_rows AS SELECT id, file_id, ts, call_id, CASE kind WHEN 'protocol' THEN 3 ELSE 1 END AS kind FROM records;";
 
 static const char rules_text[] =
 	"[rule PNC]\ntitle = Peer {fqdn} not configured\nseverity = error\nkind = connection\n"
