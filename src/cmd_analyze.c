@@ -128,6 +128,9 @@ int cmd_analyze(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'K':
+			o.keep_duplicates = 1;
+			break;
 		case 'x':
 			if (!strcmp(optarg, "evidence"))
 				o.text_evidence = 1;

@@ -65,6 +65,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <isa-l/igzip_lib.h>
+
 #include "reader.h"
 #include "record.h"
 #include "scan.h"
@@ -94,6 +96,7 @@ const char *sip_ingest_status_name(int status)
 	case SIP_FILE_SKIPPED: return "skipped";
 	case SIP_FILE_FAILED: return "failed";
 	case SIP_FILE_DUPLICATE: return "duplicate";
+	case SIP_FILE_SAME: return "same content";
 	default: return "pending";
 	}
 }
@@ -113,6 +116,8 @@ void sip_ingest_list_release(sip_ingest_list *l)
 		free(l->v[i].canon);
 		free(l->v[i].error);
 		free(l->v[i].diag);
+		free(l->v[i].same_buf);
+		free(l->v[i].overlap_path);
 	}
 	free(l->v);
 	sip_ingest_list_init(l);
@@ -389,6 +394,69 @@ static int64_t min64(int64_t a, int64_t b)
 }
 
 /*
+ * The content key of an input (files.content_hash): the hex FNV-1a 64 of
+ * its first 64 KiB of text once decompressed, a '-', and the text's size
+ * modulo 2^32 in hex (a gzip's ISIZE trailer; st_size for a plain file).
+ * A gzip and its extracted copy, or one file under two names, have the
+ * same key.  "" for what has none (an empty file, a gzip whose head does
+ * not inflate, a gzip of several members, whose ISIZE is only the last
+ * one's).  Reads at most 4 MiB of a gzip.
+ */
+static void content_key(int fd, sip_ingest_file *f)
+{
+	static unsigned char in[FP_BYTES], out[FP_BYTES]; /* plan: one thread */
+	unsigned char magic[2], tail[4];
+	char h[17];
+	struct inflate_state *st;
+	int64_t off = 0;
+
+	f->content[0] = 0;
+	if (f->size <= 0)
+		return;
+	if (f->size < 18 || pread(fd, magic, 2, 0) != 2 || magic[0] != 0x1f || magic[1] != 0x8b) {
+		if (hash_range(fd, 0, (size_t)min64(f->size, FP_BYTES), h))
+			return;
+		snprintf(f->content, sizeof f->content, "%s-%08x", h,
+			 (unsigned)((uint64_t)f->size & 0xffffffffu));
+		return;
+	}
+	if (pread(fd, tail, 4, (off_t)(f->size - 4)) != 4 || !(st = malloc(sizeof *st)))
+		return;
+	isal_inflate_init(st);
+	st->crc_flag = ISAL_GZIP;
+	st->next_out = out;
+	st->avail_out = sizeof out;
+	while (st->avail_out > 0 && off < f->size && off < ((int64_t)4 << 20)) {
+		ssize_t r = pread(fd, in, sizeof in, (off_t)off);
+		int ret;
+		if (r <= 0)
+			break;
+		off += r;
+		st->next_in = in;
+		st->avail_in = (uint32_t)r;
+		ret = isal_inflate(st);
+		if (ret != ISAL_DECOMP_OK && ret != ISAL_END_INPUT)
+			break;
+		if (st->block_state == ISAL_BLOCK_FINISH) {
+			/* another member follows: ISIZE is only the last
+			   one's size, so no key (the record-level check
+			   still finds the overlap) */
+			if (st->avail_in > 0 || off < f->size)
+				st->avail_out = sizeof out;
+			break;
+		}
+	}
+	if (st->avail_out < sizeof out) {
+		size_t n = sizeof out - st->avail_out;
+		sip_store_hash_hex(out, n, h);
+		snprintf(f->content, sizeof f->content, "%s-%08x", h,
+			 (unsigned)tail[0] | (unsigned)tail[1] << 8 | (unsigned)tail[2] << 16 |
+			 (unsigned)tail[3] << 24);
+	}
+	free(st);
+}
+
+/*
  * Record why f was not read whole: f->error holds the place within the file
  * and the message, f->diag the same naming f->path.
  */
@@ -469,6 +537,7 @@ static int plan_file(sip_store *s, sip_ingest_file *f, sip_diag *diag)
 			       : "the file shrank while it was read");
 		goto out;
 	}
+	content_key(fd, f);
 	if (!(pv = malloc(sizeof *pv))) {
 		rc = sip_diag_set(diag, SIP_ENOMEM, f->path, 0, "out of memory");
 		goto out;
@@ -484,21 +553,24 @@ static int plan_file(sip_store *s, sip_ingest_file *f, sip_diag *diag)
 	if (!pv->id)
 		goto out;
 	if (!strcmp(pv->status, "ingested") || !strcmp(pv->status, "partial") ||
-	    !strcmp(pv->status, "skipped")) {
+	    !strcmp(pv->status, "skipped") || !strcmp(pv->status, "duplicate")) {
 		if (pv->size == f->size && pv->mtime == f->mtime &&
 		    !strcmp(pv->fingerprint, f->fingerprint)) {
 			f->action = ACT_NONE;
 			f->status = SIP_FILE_UNCHANGED;
 			f->prev_status = !strcmp(pv->status, "ingested") ? SIP_FILE_INGESTED
 				       : !strcmp(pv->status, "partial") ? SIP_FILE_PARTIAL
+				       : !strcmp(pv->status, "duplicate") ? SIP_FILE_SAME
 				       : SIP_FILE_SKIPPED;
 			f->records = pv->records;
 			if (f->prev_status != SIP_FILE_INGESTED)
 				set_file_error(f, NULL, f->prev_status == SIP_FILE_SKIPPED
-					       ? SIP_EFORMAT : SIP_EIO, pv->error);
+					       ? SIP_EFORMAT : f->prev_status == SIP_FILE_SAME
+					       ? SIP_OK : SIP_EIO, pv->error);
 			goto out;
 		}
-		if (strcmp(pv->status, "skipped") && pv->size > 0 &&
+		if (strcmp(pv->status, "skipped") && strcmp(pv->status, "duplicate") &&
+		    pv->size > 0 &&
 		    f->size > pv->size && f->prev.resume_line > 0 &&
 		    !hash_range(fd, 0, (size_t)min64(pv->size, FP_BYTES), fp_old) &&
 		    !strcmp(fp_old, pv->fingerprint) &&
@@ -543,6 +615,155 @@ static int mark_duplicates(sip_ingest_list *l)
 	}
 	free(v);
 	return SIP_OK;
+}
+
+/*
+ * Inputs with the same content (content_key) are stored once.  Among the
+ * inputs of one key, the one already stored whole (unchanged, ingested or
+ * partial) is kept, else the first to be read; every other one to be read
+ * becomes SIP_FILE_SAME.  An input to be read whose key no other input
+ * has is the same as a stored file of another path with that key (not
+ * one this run reads again: its content is changing).
+ */
+static int keeper_rank(const sip_ingest_file *f)
+{
+	if (f->status == SIP_FILE_UNCHANGED)
+		return f->prev_status == SIP_FILE_INGESTED || f->prev_status == SIP_FILE_PARTIAL
+		       ? 0 : 3;
+	if (f->status == SIP_FILE_PENDING && f->action != ACT_NONE && f->regular)
+		return 1;
+	return 3;
+}
+
+static int cmp_content(const void *a, const void *b)
+{
+	const sip_ingest_file *x = *(sip_ingest_file *const *)a;
+	const sip_ingest_file *y = *(sip_ingest_file *const *)b;
+	int c = strcmp(x->content, y->content);
+	if (c)
+		return c;
+	if (keeper_rank(x) != keeper_rank(y))
+		return keeper_rank(x) - keeper_rank(y);
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int mark_same(sip_store *s, sip_ingest_list *l, sip_diag *diag)
+{
+	sip_ingest_file **v = malloc((l->n + 1) * sizeof *v);
+	int64_t *reread = malloc((l->n + 1) * sizeof *reread);
+	size_t n = 0, nr = 0;
+	int rc = SIP_OK;
+
+	if (!v || !reread) {
+		rc = sip_diag_set(diag, SIP_ENOMEM, "", 0, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		sip_ingest_file *f = &l->v[i];
+		if (f->content[0] && keeper_rank(f) < 3)
+			v[n++] = f;
+		if (f->status == SIP_FILE_PENDING && f->action != ACT_NONE && f->file_id)
+			reread[nr++] = f->file_id;
+	}
+	if (n)
+		qsort(v, n, sizeof *v, cmp_content);
+	if (nr)
+		qsort(reread, nr, sizeof *reread, cmp_id);
+	for (size_t i = 0; i < n; i++) {
+		sip_ingest_file *f = v[i], *k;
+		if (keeper_rank(f) != 1)
+			continue;
+		/* v is sorted by key, then keeper rank: the first of the key
+		   is kept, the others are the same as it */
+		if (i && !strcmp(v[i - 1]->content, f->content)) {
+			size_t j = i;
+			while (j > 0 && !strcmp(v[j - 1]->content, f->content))
+				j--;
+			k = v[j];
+			f->status = SIP_FILE_SAME;
+			f->action = ACT_NONE;
+			f->same_path = k->path;
+			f->same_id = -1 - (int64_t)(k - l->v);  /* its id once written */
+			continue;
+		}
+		if (!f->regular)
+			continue;
+		{
+			int64_t id = 0;
+			char *path = NULL;
+			if ((rc = sip_store_file_by_content(s, f->content, f->canon, &id, &path, diag)))
+				goto out;
+			if (id && !bsearch(&id, reread, nr, sizeof *reread, cmp_id)) {
+				f->status = SIP_FILE_SAME;
+				f->action = ACT_NONE;
+				f->same_id = id;
+				f->same_buf = path;
+				f->same_path = path;
+			} else
+				free(path);
+		}
+	}
+out:
+	free(v);
+	free(reread);
+	return rc;
+}
+
+/* Write the rows of the inputs stored under another one: status
+   'duplicate', duplicate_of, no records (a file that had some loses
+   them). */
+static int write_same(sip_store *s, sip_ingest_list *l, sip_diag *diag)
+{
+	int rc = SIP_OK, open = 0;
+
+	for (size_t i = 0; i < l->n && !rc; i++) {
+		sip_ingest_file *f = &l->v[i];
+		sip_store_file row;
+		int64_t same = f->same_id;
+		if (f->status != SIP_FILE_SAME)
+			continue;
+		if (same < 0) {
+			const sip_ingest_file *k = &l->v[-1 - same];
+			if (!k->file_id || k->status == SIP_FILE_FAILED) {
+				/* the one to keep could not be read: this one
+				   is read next run */
+				f->status = SIP_FILE_FAILED;
+				set_file_error(f, NULL, SIP_EIO, "not read: the same content as "
+					       "an input that could not be read");
+				continue;
+			}
+			same = k->file_id;
+		}
+		if (!open && (rc = sip_store_begin(s, diag)))
+			break;
+		open = 1;
+		if ((rc = sip_store_file_start(s, f->canon, &f->file_id, 0, diag)))
+			break;
+		memset(&row, 0, sizeof row);
+		row.id = f->file_id;
+		row.size = f->size;
+		row.mtime = f->mtime;
+		memcpy(row.fingerprint, f->fingerprint, sizeof row.fingerprint);
+		memcpy(row.tail_hash, f->tail_hash, sizeof row.tail_hash);
+		memcpy(row.content, f->content, sizeof row.content);
+		snprintf(row.status, sizeof row.status, "duplicate");
+		snprintf(row.error, sizeof row.error, "same content as %s: stored once",
+			 f->same_path ? f->same_path : "another input");
+		row.duplicate_of = same;
+		f->records = 0;
+		set_file_error(f, NULL, SIP_OK, row.error);
+		if ((rc = sip_store_file_finish(s, &row, NULL, NULL, NULL, diag)))
+			break;
+	}
+	if (open)
+		rc = rc ? (sip_store_rollback(s), rc) : sip_store_commit(s, diag);
+	return rc;
 }
 
 /* ---- batches and per-file jobs ------------------------------------------ */
@@ -1142,6 +1363,7 @@ static int finish_file(sip_store *s, job *j, sip_tally *t, sip_diag *diag)
 	row.mtime = f->mtime;
 	memcpy(row.fingerprint, f->fingerprint, sizeof row.fingerprint);
 	memcpy(row.tail_hash, f->tail_hash, sizeof row.tail_hash);
+	memcpy(row.content, f->content, sizeof row.content);
 	/* A full read replaced every earlier row of the file: its records
 	   are the rows just written (no need to count the file's range). */
 	if (f->action != ACT_APPEND)
@@ -1439,6 +1661,122 @@ static int parser_threads(int jobs, size_t njobs)
 	return jobs - 1;
 }
 
+/*
+ * Overlapping inputs: a file written by this run whose records another
+ * stored input of the same host and hours holds too (overlapping exports
+ * of one capture, a gzip and its extracted parts) loses those records
+ * (sip_store_drop_overlap): each record is stored once, under the input
+ * stored first (an earlier run, or an earlier input of this run).  A file
+ * left with no records is marked 'duplicate' of that input.
+ */
+#define EDGE_RECORD(f, dir) \
+	"(SELECT e.id FROM record_rows e WHERE e.file_id = " f ".id AND e.id >=" \
+	" coalesce(" f ".first_id, 0) AND e.ts IS NOT NULL ORDER BY e.id " dir " LIMIT 1)"
+#define HAS_TWIN(f, g, dir) \
+	"EXISTS (SELECT 1 FROM record_rows r, record_rows t WHERE r.id = " \
+	EDGE_RECORD(f, dir) " AND t.file_id = " g ".id AND " SIP_SAME_RECORD_SQL("t", "r") ")"
+#define SHARED_EDGE(f, g) HAS_TWIN(f, g, "ASC") " OR " HAS_TWIN(f, g, "DESC")
+
+static int drop_overlaps(sip_store *s, job *jobs, size_t njobs, sip_diag *diag)
+{
+	sqlite3 *db = sip_store_db(s);
+	sqlite3_stmt *st = NULL;
+	int rc = SIP_OK, open = 0;
+
+	/* the candidates: the same host, overlapping hours, and one of the
+	   first or last timed records of either held by the other (four
+	   index probes: inputs of one host and the same hours that share
+	   no record cost no more) */
+	if (sqlite3_prepare_v2(db, "SELECT g.id, g.path FROM files g, files f WHERE f.id = ?1"
+			       " AND g.id <> f.id AND f.records > 0 AND g.records > 0"
+			       " AND g.duplicate_of IS NULL AND g.status IN ('ingested', 'partial')"
+			       " AND g.first_ts <= f.last_ts AND g.last_ts >= f.first_ts"
+			       " AND g.host IS f.host AND (" SHARED_EDGE("f", "g") " OR "
+			       SHARED_EDGE("g", "f") ") ORDER BY g.id LIMIT 64", -1, &st,
+			       NULL) != SQLITE_OK)
+		return sip_diag_set(diag, SIP_EDB, "", 0, "finding overlapping inputs: %s",
+				    sqlite3_errmsg(db));
+	for (size_t i = 0; i < njobs && !rc; i++) {
+		sip_ingest_file *f = jobs[i].f;
+		int src;
+		if (f->status != SIP_FILE_INGESTED && f->status != SIP_FILE_PARTIAL)
+			continue;
+		int64_t cand[64];
+		char *cpath[64];
+		size_t nc = 0;
+		/* the candidates first: the drops change the tables read */
+		sqlite3_bind_int64(st, 1, f->file_id);
+		while (nc < 64 && (src = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *p = (const char *)sqlite3_column_text(st, 1);
+			cand[nc] = sqlite3_column_int64(st, 0);
+			if (!(cpath[nc++] = strdup(p ? p : "?")))
+				rc = sip_diag_set(diag, SIP_ENOMEM, "", 0, "out of memory");
+		}
+		sqlite3_reset(st);
+		for (size_t c = 0; c < nc && !rc; c++) {
+			int64_t g = cand[c];
+			const char *gpath = cpath[c];
+			uint64_t n = 0;
+			size_t k;
+			/* a file this run writes after f loses its records to f */
+			for (k = i + 1; k < njobs; k++)
+				if (jobs[k].f->file_id == g)
+					break;
+			if (k < njobs)
+				continue;
+			if (!open && (rc = sip_store_begin(s, diag)))
+				break;
+			open = 1;
+			if ((rc = sip_store_drop_overlap(s, f->file_id, g, &n, diag)) || !n)
+				continue;
+			f->overlap += n;
+			f->records = f->records > n ? f->records - n : 0;
+			f->new_records = f->new_records > n ? f->new_records - n : 0;
+			if (!f->overlap_id)
+				f->overlap_id = g;
+			if (!f->overlap_path) {
+				for (k = 0; k < i; k++)
+					if (jobs[k].f->file_id == g)
+						break;
+				f->overlap_path = strdup(k < i ? jobs[k].f->path : gpath ? gpath : "?");
+				if (!f->overlap_path)
+					rc = sip_diag_set(diag, SIP_ENOMEM, "", 0, "out of memory");
+			}
+		}
+		for (size_t c = 0; c < nc; c++)
+			free(cpath[c]);
+		if (!rc && f->overlap && !f->records) {
+			/* all of it is stored under another input */
+			char sql[256];
+			f->status = SIP_FILE_SAME;
+			snprintf(sql, sizeof sql, "UPDATE files SET status = 'duplicate',"
+				 " duplicate_of = ?2, error = ?3"
+				 " WHERE id = ?1");
+			{
+				sqlite3_stmt *u = NULL;
+				char msg[1024];
+				snprintf(msg, sizeof msg, "the same records as %s: stored once",
+					 f->overlap_path);
+				if (sqlite3_prepare_v2(db, sql, -1, &u, NULL) != SQLITE_OK) {
+					rc = sip_diag_set(diag, SIP_EDB, "", 0, "%s", sqlite3_errmsg(db));
+					break;
+				}
+				sqlite3_bind_int64(u, 1, f->file_id);
+				sqlite3_bind_int64(u, 2, f->overlap_id);
+				sqlite3_bind_text(u, 3, msg, -1, SQLITE_TRANSIENT);
+				if (sqlite3_step(u) != SQLITE_DONE)
+					rc = sip_diag_set(diag, SIP_EDB, "", 0, "%s", sqlite3_errmsg(db));
+				sqlite3_finalize(u);
+				set_file_error(f, NULL, SIP_OK, msg);
+			}
+		}
+	}
+	sqlite3_finalize(st);
+	if (open)
+		rc = rc ? (sip_store_rollback(s), rc) : sip_store_commit(s, diag);
+	return rc;
+}
+
 int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 		   sip_diag *diag)
 {
@@ -1470,6 +1808,8 @@ int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 		sip_diag_set(diag, rc, "", 0, "out of memory");
 		goto out;
 	}
+	if (!o->keep_duplicates && (rc = mark_same(s, l, diag)))
+		goto out;
 	if (!(r.jobs = calloc(l->n + 1, sizeof *r.jobs)) ||
 	    !(written = calloc(l->n + 1, sizeof *written))) {
 		rc = sip_diag_set(diag, SIP_ENOMEM, "", 0, "out of memory");
@@ -1545,6 +1885,11 @@ int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 		goto out;
 	progress(&w, 0, 1);
 indexes:
+	if ((rc = write_same(s, l, diag)))
+		goto out;
+	if (!o->keep_duplicates && ((rc = sip_store_create_indexes(s, diag)) ||
+				    (rc = drop_overlaps(s, r.jobs, r.njobs, diag))))
+		goto out;
 	if ((rc = sip_store_create_indexes(s, diag)))
 		goto out;
 	if (o->finish_hook) {

@@ -31,10 +31,15 @@ enum sip_ingest_status {
 	SIP_FILE_PARTIAL,    /* damaged: what was readable is kept */
 	SIP_FILE_SKIPPED,    /* not a trace, or a trace with no records */
 	SIP_FILE_FAILED,     /* cannot be read at all */
-	SIP_FILE_DUPLICATE   /* named twice: the first entry did the work */
+	SIP_FILE_DUPLICATE,  /* named twice: the first entry did the work */
+	SIP_FILE_SAME        /* the same content as another input (a gzip and
+	                        its extracted copy, one file under two names):
+	                        stored once, under that one (files.status
+	                        'duplicate') */
 };
 
-/* "ingested", "unchanged", "partial", "skipped", "failed", "duplicate". */
+/* "ingested", "unchanged", "partial", "skipped", "failed", "duplicate",
+   "same content". */
 const char *sip_ingest_status_name(int status);
 
 /* One input and, after sip_ingest_run, its outcome. */
@@ -48,6 +53,9 @@ typedef struct sip_ingest_file {
 	int64_t file_id;      /* files.id, 0 when no row */
 	uint64_t records;     /* records of the file in the store after the run */
 	uint64_t new_records; /* records written by this run */
+	uint64_t overlap;     /* of them, dropped: another input holds them */
+	char *overlap_path;   /* that input (the first, when several) */
+	int64_t overlap_id;   /* and its files.id */
 	char *error;          /* why skipped / partial / failed, with the place
 	                         but not the file: "byte 7994: gzip stream
 	                         truncated" (also files.error); NULL when none */
@@ -60,6 +68,10 @@ typedef struct sip_ingest_file {
 	int regular;          /* a regular file: its text can be read again */
 	int64_t size, mtime;
 	char fingerprint[17], tail_hash[17];
+	char content[40];     /* content_key(): files.content_hash */
+	int64_t same_id;      /* SIP_FILE_SAME: files.id of the one stored */
+	const char *same_path;/* and its path (as named, or files.path) */
+	char *same_buf;       /* owns same_path when it came from the store */
 	struct {               /* what the run keeps of the stored row */
 		uint64_t resume_offset, resume_line;
 		char first_ts[24], last_ts[24];
@@ -139,6 +151,10 @@ typedef struct sip_ingest_opts {
 	                                  client facts); the others refer to
 	                                  their place in the original file
 	                                  (analyze --text evidence) */
+	int keep_duplicates;           /* store inputs of the same content, and
+	                                  records another input holds, again
+	                                  (analyze --keep-duplicates); default:
+	                                  each once (SIP_FILE_SAME, overlap) */
 	int chunk_zstd;                /* who compresses the chunks: 0 = the
 	                                  parser, or the writer when it waits
 	                                  for one (see leave_raw in ingest.c);

@@ -58,6 +58,12 @@ static const sip_opt analyze_opts[] = {
 	  "                   evidence (records a rule matched, unexplained ones,\n"
 	  "                   errors; the others are read from the log when shown,\n"
 	  "                   which must stay where it is, unchanged)\n" },
+	{ "keep-duplicates", 'K', 0, 0, NULL,
+	  "  --keep-duplicates\n"
+	  "                   store every input as read: by default an input with\n"
+	  "                   the same content as another (a gzip and its extracted\n"
+	  "                   copy), and records another input of the same host\n"
+	  "                   holds (overlapping exports), are stored once\n" },
 	{ "quiet", 'q', 0, 1, NULL,
 	  "  --quiet          print no summary\n" },
 	{ NULL, 0, 0, 0, NULL, NULL }
@@ -115,7 +121,7 @@ static const sip_opt rules_opts[] = {
 
 static const sip_cmd commands[] = {
 	{ "analyze", cmd_analyze,
-	  "analyze [--db PATH] [--jobs N] [--topology FILE]... [--rules DIR]... [--trusted-domains LIST] [--name LABEL] [--text all|evidence] [--quiet] PATH...",
+	  "analyze [--db PATH] [--jobs N] [--topology FILE]... [--rules DIR]... [--trusted-domains LIST] [--name LABEL] [--text all|evidence] [--keep-duplicates] [--quiet] PATH...",
 	  "read trace files into the database and name the cause and fix of each failure",
 	  analyze_opts, NULL,
 	  "  PATH             a server trace, a client log (UccApi) or a file of\n"

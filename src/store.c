@@ -888,6 +888,38 @@ static void col_copy(sqlite3_stmt *st, int i, char *dst, size_t dstsz)
 	snprintf(dst, dstsz, "%s", t ? (const char *)t : "");
 }
 
+int sip_store_file_by_content(sip_store *s, const char *content, const char *path,
+			      int64_t *id, char **canon, sip_diag *diag)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*id = 0;
+	*canon = NULL;
+	if (sqlite3_prepare_v2(s->db, "SELECT id, path FROM files WHERE content_hash = ?1"
+			       " AND path <> ?2 AND status IN ('ingested', 'partial')"
+			       " AND duplicate_of IS NULL ORDER BY id LIMIT 1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return db_error(s->db, diag, "prepare files lookup by content");
+	sqlite3_bind_text(st, 1, content, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *p = (const char *)sqlite3_column_text(st, 1);
+		*id = sqlite3_column_int64(st, 0);
+		if (!(*canon = strdup(p ? p : "")))
+			rc = sip_diag_set(diag, SIP_ENOMEM, "", 0, "out of memory");
+		else
+			rc = SIP_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = SIP_OK;
+	} else {
+		rc = db_error(s->db, diag, "files lookup by content");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int sip_store_file_get(sip_store *s, const char *path, sip_store_file *f,
 		       sip_diag *diag)
 {
@@ -1010,6 +1042,41 @@ int sip_store_delete_records(sip_store *s, int64_t id, uint64_t from_line,
 		return rc;
 	return run2(s->db, "DELETE FROM record_rows WHERE " FILE_RANGE("record_rows"),
 		    id, from, diag);
+}
+
+int sip_store_drop_overlap(sip_store *s, int64_t id, int64_t other, uint64_t *n,
+			   sip_diag *diag)
+{
+	static const char *const del[] = {
+		"DELETE FROM matches WHERE record_id IN temp.sip_dup",
+		"DELETE FROM unexplained WHERE record_id IN temp.sip_dup",
+		"DELETE FROM client_facts WHERE record_id IN temp.sip_dup",
+		"DELETE FROM limit_hits WHERE record_id IN temp.sip_dup",
+		"DELETE FROM record_rows WHERE id IN temp.sip_dup",
+		"DELETE FROM file_stats WHERE file_id = ?1",
+		"UPDATE files SET records = (SELECT count(*) FROM record_rows r WHERE"
+		" r.file_id = ?1 AND r.id >= coalesce(files.first_id, 0)) WHERE id = ?1",
+	};
+	int rc;
+
+	*n = 0;
+	if ((rc = run2(s->db, "CREATE TEMP TABLE IF NOT EXISTS sip_dup(id INTEGER PRIMARY KEY)",
+		       0, 0, diag)) ||
+	    (rc = run2(s->db, "DELETE FROM temp.sip_dup", 0, 0, diag)))
+		return rc;
+	if ((rc = run2(s->db, "INSERT INTO temp.sip_dup SELECT r.id FROM record_rows r"
+		       " WHERE r.file_id = ?1 AND r.id >= (SELECT coalesce(first_id, 0) FROM files"
+		       " WHERE id = ?1) AND r.ts IS NOT NULL AND EXISTS (SELECT 1 FROM record_rows g"
+		       " WHERE " SIP_SAME_RECORD_SQL("g", "r") " AND g.file_id = ?2)", id, other, diag)))
+		return rc;
+	*n = (uint64_t)sqlite3_changes(s->db);
+	if (!*n)
+		return SIP_OK;
+	for (size_t i = 0; i < sizeof del / sizeof del[0]; i++)
+		if ((rc = run2(s->db, del[i], id, 0, diag)))
+			return rc;
+	s->next_id = 0;
+	return SIP_OK;
 }
 
 /* ---- file statistics ------------------------------------------------- */
@@ -1235,7 +1302,8 @@ int sip_store_file_finish(sip_store *s, const sip_store_file *f,
 			       " tail_hash=?4, format=?5, compression=?6, encoding=?7,"
 			       " host=?8, first_ts=?9, last_ts=?10, records=?11,"
 			       " lines=?12, status=?13, error=?14, ingested_at=?15,"
-			       " resume_offset=?16, resume_line=?17, resume_id=?19"
+			       " resume_offset=?16, resume_line=?17, resume_id=?19,"
+			       " content_hash=?20, duplicate_of=?21"
 			       " WHERE id=?18",
 			       -1, &st, NULL) != SQLITE_OK)
 		return db_error(s->db, diag, "prepare files update");
@@ -1259,6 +1327,9 @@ int sip_store_file_finish(sip_store *s, const sip_store_file *f,
 	sqlite3_bind_int64(st, 18, f->id);
 	if (s->file_last > 0)
 		sqlite3_bind_int64(st, 19, s->file_last);
+	bind_text_or_null(st, 20, f->content);
+	if (f->duplicate_of > 0)
+		sqlite3_bind_int64(st, 21, f->duplicate_of);
 	rc = sqlite3_step(st);
 	rc = rc == SQLITE_DONE ? SIP_OK : db_error(s->db, diag, "files update");
 	sqlite3_finalize(st);

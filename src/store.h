@@ -127,6 +127,9 @@ typedef struct sip_store_file {
 	uint64_t resume_line;
 	char first_ts[24], last_ts[24];
 	char host[256];
+	char content[40];        /* content_hash (schema 6): see ingest.c */
+	int64_t duplicate_of;    /* files.id of the input with the same
+	                            content that holds the records; 0 none */
 } sip_store_file;
 
 /*
@@ -153,6 +156,40 @@ int sip_store_file_start(sip_store *s, const char *path, int64_t *id,
 int sip_store_file_finish(sip_store *s, const sip_store_file *f,
 			  const char *format, const char *compression,
 			  const char *encoding, sip_diag *diag);
+
+/*
+ * The stored input of another path than path whose content_hash is
+ * content and whose records are stored (status 'ingested' or 'partial'):
+ * *id (0: none) and *canon (malloc'd, NULL when none).  SIP_OK, SIP_EDB,
+ * SIP_ENOMEM.
+ */
+int sip_store_file_by_content(sip_store *s, const char *content, const char *path,
+			      int64_t *id, char **canon, sip_diag *diag);
+
+/*
+ * The same record stored twice (from two inputs): the same time (to the
+ * millisecond), kind, level, host, length and text, peer, Call-ID, CSeq,
+ * status and result, on record_rows aliases g and r.  Only records with
+ * a time compare (the ts index finds the twin).
+ */
+#define SIP_SAME_RECORD_SQL(g, r) \
+	g ".ts = " r ".ts AND " g ".raw_len IS " r ".raw_len AND " g ".kind = " r ".kind" \
+	" AND " g ".level_id IS " r ".level_id AND " g ".host_id IS " r ".host_id" \
+	" AND " g ".text IS " r ".text AND " g ".peer IS " r ".peer AND " g ".call_id IS " \
+	r ".call_id AND " g ".cseq IS " r ".cseq AND " g ".status IS " r ".status AND " \
+	g ".result_code IS " r ".result_code"
+
+/*
+ * Delete the records of file id that file other holds too (the same time,
+ * kind, level, host, length, text, peer, Call-ID, CSeq, status and
+ * result: one record read from two overlapping inputs), with their
+ * matches, unexplained rows, client facts and limit hits; the file's
+ * file_stats go (a summary counts them again) and files.records is
+ * recounted.  *n: how many.  Runs in the caller's transaction.  SIP_OK or
+ * SIP_EDB.
+ */
+int sip_store_drop_overlap(sip_store *s, int64_t id, int64_t other, uint64_t *n,
+			   sip_diag *diag);
 
 /* Number of records of file id, into *n.  SIP_OK or SIP_EDB. */
 int sip_store_file_count(sip_store *s, int64_t id, uint64_t *n, sip_diag *diag);

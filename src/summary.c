@@ -371,7 +371,7 @@ int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hit
 {
 	sqlite3 *db = sip_store_db(s);
 	sqlite3_stmt *st = NULL;
-	size_t counts[SIP_FILE_DUPLICATE + 1] = { 0 };
+	size_t counts[SIP_FILE_SAME + 1] = { 0 };
 	uint64_t total = 0, written = 0;
 	int rc = SIP_OK, most;
 
@@ -381,12 +381,31 @@ int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hit
 		total += f->records;
 		written += f->new_records;
 	}
-	out_printf(out, "files: %zu ingested, %zu unchanged, %zu skipped, %zu partial, %zu failed\n",
+	out_printf(out, "files: %zu ingested, %zu unchanged, %zu skipped, %zu partial, %zu failed",
 	       counts[SIP_FILE_INGESTED], counts[SIP_FILE_UNCHANGED],
 	       counts[SIP_FILE_SKIPPED], counts[SIP_FILE_PARTIAL], counts[SIP_FILE_FAILED]);
+	/* inputs whose content another input holds: stored once */
+	if (counts[SIP_FILE_SAME])
+		out_printf(out, ", %zu the same as another", counts[SIP_FILE_SAME]);
+	out_printf(out, "\n");
 	for (size_t i = 0; i < l->n; i++) {
 		const sip_ingest_file *f = &l->v[i];
 		int st2 = f->status == SIP_FILE_UNCHANGED ? f->prev_status : f->status;
+		if (st2 == SIP_FILE_SAME) {
+			sip_buf nb;
+			sip_buf_init(&nb, 0);
+			out_printf(out, "  %s: ", sip_buf_one_line(&nb, f->path));
+			out_printf(out, "%s%s\n", sip_buf_one_line(&nb, f->error),
+				   f->status == SIP_FILE_UNCHANGED ? " (unchanged)" : "");
+			sip_buf_release(&nb);
+		} else if (f->overlap) {
+			sip_buf nb;
+			sip_buf_init(&nb, 0);
+			out_printf(out, "  %s: %llu of its records also in ", sip_buf_one_line(&nb, f->path),
+				   (unsigned long long)f->overlap);
+			out_printf(out, "%s: stored once\n", sip_buf_one_line(&nb, f->overlap_path));
+			sip_buf_release(&nb);
+		}
 		if (st2 == SIP_FILE_SKIPPED || st2 == SIP_FILE_PARTIAL || st2 == SIP_FILE_FAILED) {
 			sip_buf nb;
 			sip_buf_init(&nb, 0);

@@ -300,8 +300,8 @@ check "stats: top error" "$(grep -A 1 '^top errors:' "$T/tally3" | tail -n 1)" "
 check "stats: ties by text" "$(grep -A 4 '^top errors:' "$T/tally3" | tail -n 1)" "        1  Unique failure 50000 $(printf '%80s' '' | tr ' ' x)"
 # one unchanged file and one new: the statistics cover both
 cp "$S/ocs2007r2-edge.log" "$T/again.log"
-"$SIPSCAN" analyze --db "$DB" "$S/lync2010-fe-owa.log" "$T/again.log" >"$T/tally4" 2>/dev/null
-"$SIPSCAN" analyze --db "$T/tally5.db" "$S/lync2010-fe-owa.log" "$T/again.log" >"$T/tally5" 2>/dev/null
+"$SIPSCAN" analyze --keep-duplicates --db "$DB" "$S/lync2010-fe-owa.log" "$T/again.log" >"$T/tally4" 2>/dev/null
+"$SIPSCAN" analyze --keep-duplicates --db "$T/tally5.db" "$S/lync2010-fe-owa.log" "$T/again.log" >"$T/tally5" 2>/dev/null
 # (the statistics only: findings count every matching record of the database)
 sed '1,2d; /^$/,$d' "$T/tally4" >"$T/tally4b"
 sed '1,2d; /^$/,$d' "$T/tally5" >"$T/tally5b"
@@ -319,7 +319,7 @@ check "stats: unexplained of the run's files" "$(grep -c . "$T/unexp4" | awk '{p
 cp "$S/lync2010-fe-owa.log" "$T/cnt-a.log"
 { cat "$S/lync2010-fe-owa.log"; echo; } >"$T/cnt-b.log"
 "$SIPSCAN" analyze --quiet --db "$T/cnt.db" "$T/cnt-a.log" >/dev/null 2>&1
-"$SIPSCAN" analyze --db "$T/cnt.db" "$T/cnt-b.log" >"$T/cnt.out" 2>&1
+"$SIPSCAN" analyze --keep-duplicates --db "$T/cnt.db" "$T/cnt-b.log" >"$T/cnt.out" 2>&1
 n=$(q "$T/cnt.db" "SELECT count FROM findings WHERE rule_id = 'PEER-NOT-CONFIGURED'")
 contains "counts: the database's and these files'" "$(cat "$T/cnt.out")" "$n records ($((n / 2)) in these files)"
 "$SIPSCAN" analyze --db "$T/cnt.db" "$T/cnt-a.log" "$T/cnt-b.log" >"$T/cnt2.out" 2>&1

@@ -167,9 +167,14 @@ i=0
 while [ $i -lt 2000 ]; do cp "$T/one.log" "$T/many/t$i.log"; i=$((i + 1)); done
 # (peak memory is measured by the stress script, not here: a sanitizer
 # build and a shared machine make RSS limits flaky)
-"$SIPSCAN" analyze --quiet --db "$T/many.db" "$T/many" >/dev/null 2>&1
-"$SIPSCAN" analyze --quiet --db "$T/many.db" "$T/many" >/dev/null 2>&1
+# (copies of one file: --keep-duplicates reads every one)
+"$SIPSCAN" analyze --quiet --keep-duplicates --db "$T/many.db" "$T/many" >/dev/null 2>&1
+"$SIPSCAN" analyze --quiet --keep-duplicates --db "$T/many.db" "$T/many" >/dev/null 2>&1
 check "memory: every file read" "$(q "$T/many.db" "SELECT count(*) FROM files WHERE status = 'ingested'")" 2000
+# by default the 2000 copies are one input stored once, 1999 the same
+"$SIPSCAN" analyze --quiet --db "$T/many1.db" "$T/many" >/dev/null 2>&1
+check "copies: stored once" "$(q "$T/many1.db" "SELECT group_concat(status || ' ' || n, ', ') FROM (SELECT status, count(*) AS n FROM files GROUP BY status ORDER BY status)")" "duplicate 1999, ingested 1"
+check "copies: records once" "$(q "$T/many1.db" "SELECT count(*) = (SELECT records FROM files WHERE status = 'ingested') FROM records")" 1
 
 # ---- 8. loads are linear; bad topology and rule files say why ---------------
 awk 'BEGIN { for (i = 0; i < 40000; i++) printf "pool%d.contoso%d.com\n", i, i % 97 }' >"$T/topo.txt"

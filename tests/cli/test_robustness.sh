@@ -42,7 +42,7 @@ check "parse long line: no crash" "$(crashed "$T/long.err" && echo crash)" ""
 
 # analyze the whole mix in one batch: it goes on, keeps what it can read,
 # exit 1 for the damaged inputs.
-"$SIPSCAN" analyze --quiet --db "$T/m.db" "$T/long.log" "$T/garbage.bin" "$T/utf16.log" \
+"$SIPSCAN" analyze --quiet --keep-duplicates --db "$T/m.db" "$T/long.log" "$T/garbage.bin" "$T/utf16.log" \
 	"$T/cut.log.gz" "$T/bad.log.gz" "$S/lync2010-fe-owa.log" >"$T/out" 2>"$T/err"
 check "batch: exit 1" "$?" 1
 check "batch: no crash" "$(crashed "$T/err" && echo crash)" ""
@@ -63,7 +63,7 @@ dump() {
 	q "$1" "SELECT id, file_id, hex(data) FROM chunks ORDER BY id" | cksum
 	q "$1" "SELECT * FROM findings ORDER BY id" | cksum
 }
-"$SIPSCAN" analyze --quiet --jobs 1 --db "$T/m1.db" "$T/long.log" "$T/garbage.bin" "$T/utf16.log" \
+"$SIPSCAN" analyze --quiet --keep-duplicates --jobs 1 --db "$T/m1.db" "$T/long.log" "$T/garbage.bin" "$T/utf16.log" \
 	"$T/cut.log.gz" "$T/bad.log.gz" "$S/lync2010-fe-owa.log" >"$T/out1" 2>"$T/err1"
 check "jobs 1: exit 1" "$?" 1
 check "jobs 1: no crash" "$(crashed "$T/err1" && echo crash)" ""
@@ -72,7 +72,7 @@ check "jobs 1: same database" "$(dump "$T/m1.db")" "$(dump "$T/m.db")"
 check "jobs 1: integrity" "$(q "$T/m1.db" "PRAGMA integrity_check")" ok
 
 # A re-run reads nothing new and reports the same damaged inputs.
-"$SIPSCAN" analyze --quiet --db "$T/m.db" "$T/long.log" "$T/garbage.bin" "$T/utf16.log" \
+"$SIPSCAN" analyze --quiet --keep-duplicates --db "$T/m.db" "$T/long.log" "$T/garbage.bin" "$T/utf16.log" \
 	"$T/cut.log.gz" "$T/bad.log.gz" "$S/lync2010-fe-owa.log" >/dev/null 2>"$T/err2"
 check "re-run: still exit 1" "$?" 1
 check "re-run: same record count" "$(q "$T/m.db" "SELECT count(*) FROM records")" "$(q "$T/m.db" "SELECT sum(records) FROM files")"

@@ -16,11 +16,11 @@ cat "$T/logs/lync2010-fe-owa.log" "$T/logs/lync2010-fe-owa.log" \
 	"$T/logs/lync2010-fe-owa.log" >"$T/logs/big.log"
 gzip -c "$T/logs/big.log" >"$T/logs/big2.log.gz"
 
-"$SIPSCAN" analyze --quiet --db "$T/all.db" "$T/logs" 2>/dev/null
+"$SIPSCAN" analyze --quiet --keep-duplicates --db "$T/all.db" "$T/logs" 2>/dev/null
 check "all: exit" "$?" 0
-"$SIPSCAN" analyze --quiet --text evidence --jobs 1 --db "$T/ev1.db" "$T/logs" 2>/dev/null
+"$SIPSCAN" analyze --quiet --keep-duplicates --text evidence --jobs 1 --db "$T/ev1.db" "$T/logs" 2>/dev/null
 check "evidence --jobs 1: exit" "$?" 0
-"$SIPSCAN" analyze --quiet --text evidence --jobs 3 --db "$T/ev.db" "$T/logs" 2>/dev/null
+"$SIPSCAN" analyze --quiet --keep-duplicates --text evidence --jobs 3 --db "$T/ev.db" "$T/logs" 2>/dev/null
 check "evidence --jobs 3: exit" "$?" 0
 
 # What is kept by reference, and what is not.
@@ -74,7 +74,7 @@ check "flow: the same" "$("$SIPSCAN" flow --db "$T/ev.db" "$cid" | cksum)" \
 	"$("$SIPSCAN" flow --db "$T/all.db" "$cid" | cksum)"
 
 # A re-run over nothing new reads nothing.
-"$SIPSCAN" analyze --text evidence --db "$T/ev.db" "$T/logs" >"$T/rerun.out" 2>&1
+"$SIPSCAN" analyze --keep-duplicates --text evidence --db "$T/ev.db" "$T/logs" >"$T/rerun.out" 2>&1
 check "re-run: exit" "$?" 0
 contains "re-run: unchanged" "$(cat "$T/rerun.out")" "unchanged"
 

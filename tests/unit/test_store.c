@@ -682,6 +682,7 @@ static int ingest_zstd(sip_store *s, const char *file, const char *db, int jobs,
 	int rc;
 
 	memset(&o, 0, sizeof o);
+	o.keep_duplicates = 1;   /* copies of one sample: the mechanics, not dedupe */
 	o.jobs = jobs;
 	o.chunk_zstd = zstd;
 	sip_ingest_list_init(&l);
@@ -1023,6 +1024,7 @@ static void hooks_with(int jobs)
 	rm_db(path);
 	memset(&h, 0, sizeof h);
 	memset(&o, 0, sizeof o);
+	o.keep_duplicates = 1;   /* copies of one sample: the mechanics, not dedupe */
 	sip_ingest_list_init(&l);
 	CHECK_INT(sip_store_open(&s, path, 0, &d), SIP_OK);
 	if (!s)
@@ -1093,6 +1095,7 @@ static void eval_abort_with(int jobs)
 	rm_db(db);
 	memset(&h, 0, sizeof h);
 	memset(&o, 0, sizeof o);
+	o.keep_duplicates = 1;   /* copies of one sample: the mechanics, not dedupe */
 	CHECK_INT(sip_store_open(&s, db, 0, &d), SIP_OK);
 	if (!s)
 		return;
@@ -1154,6 +1157,7 @@ static void write_abort_with(int jobs)
 	rm_db(db);
 	memset(&h, 0, sizeof h);
 	memset(&o, 0, sizeof o);
+	o.keep_duplicates = 1;   /* copies of one sample: the mechanics, not dedupe */
 	CHECK_INT(sip_store_open(&s, db, 0, &d), SIP_OK);
 	if (!s)
 		return;
@@ -1239,6 +1243,7 @@ static void test_one_thread(void)
 		rm_db(db);
 		memset(&h, 0, sizeof h);
 		memset(&o, 0, sizeof o);
+		o.keep_duplicates = 1;   /* copies of one sample: the mechanics, not dedupe */
 		CHECK_INT(sip_store_open(&s, db, 0, &d), SIP_OK);
 		if (!s)
 			return;
@@ -1421,6 +1426,7 @@ static void test_many_files_bounded(void)
 	rm_db(db);
 	memset(&h, 0, sizeof h);
 	memset(&o, 0, sizeof o);
+	o.keep_duplicates = 1;   /* copies of one sample: the mechanics, not dedupe */
 	CHECK_INT(sip_store_open(&s, db, 0, &d), SIP_OK);
 	if (!s)
 		return;
