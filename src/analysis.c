@@ -5,10 +5,12 @@
 #include "analysis.h"
 #include "dbopen.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "findings.h"
+#include "rescan.h"
 #include "trust.h"
 
 struct sip_analysis {
@@ -20,6 +22,14 @@ struct sip_analysis {
 	/* Summed by the threads when they end (under the ingest's own
 	   thread teardown, one at a time). */
 	uint64_t limit_hits;
+	/* re-evaluation: the records before this run (ids <= max_before)
+	   were evaluated by the catalogue stored (its hash), or a binary
+	   before schema 6 (none) */
+	int64_t max_before;
+	char stored_hash[17];
+	int force;
+	int rescanned;
+	sip_rescan_result rescan;
 };
 
 /* Per worker thread. */
@@ -183,20 +193,83 @@ static int write_payload(void *ctx, int64_t record_id, const void *payload, size
 	return rc;
 }
 
+static int save_catalogue(sqlite3 *db, const sip_rules *rs, const char *hash, sip_diag *d);
+
 static int finish(void *ctx, sip_store *s, const int64_t *file_ids, size_t nfiles,
 		  sip_diag *d)
 {
 	sip_analysis *a = ctx;
 
+	sqlite3 *db = sip_store_db(s);
+	char hash[17];
+	int rc = SIP_OK;
+
 	(void)file_ids;
 	(void)nfiles;
+	/* The records stored before this run were evaluated by another
+	   catalogue (or --rescan): evaluate them again, from their stored
+	   text, before the findings are rebuilt. */
+	sip_rules_hash(a->rs, hash);
+	if (a->max_before > 0 && (a->force || strcmp(hash, a->stored_hash))) {
+		if ((rc = sip_rescan(s, a->rs, a->max_before, &a->rescan, d)))
+			return rc;
+		a->rescanned = 1;
+	}
 	/* Findings are a function of all matches in the database, so they
 	   are rebuilt whole; matches are few next to records.  The client
 	   trust matches first: they depend on every fact of a client log and
 	   on the trusted domains of this run. */
-	int rc = sip_trust_compute(sip_store_db(s), d);
+	if ((rc = sip_trust_compute(db, d)) || (rc = sip_findings_compute(db, a->rs, d)))
+		return rc;
+	return save_catalogue(db, a->rs, hash, d);
+}
 
-	return rc ? rc : sip_findings_compute(sip_store_db(s), a->rs, d);
+/* The catalogue that evaluated the records (one row), and the rule files
+   not built in, with their texts: later runs load them too. */
+static int save_catalogue(sqlite3 *db, const sip_rules *rs, const char *hash, sip_diag *d)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = SIP_OK;
+
+	if (sqlite3_exec(db, "SAVEPOINT sip_catalogue; DELETE FROM catalogue;", NULL, NULL,
+			 NULL) != SQLITE_OK)
+		goto dberr;
+	if (sqlite3_prepare_v2(db, "INSERT INTO catalogue(hash, rules, custom_files, evaluated_at)"
+			       " VALUES(?1, ?2, ?3, strftime('%Y-%m-%d %H:%M:%S', 'now'))", -1,
+			       &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)sip_rules_count(rs));
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)sip_rules_custom_count(rs));
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto dberr;
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(db, "INSERT INTO custom_rules(file, text, added_at) VALUES(?1, ?2,"
+			       " strftime('%Y-%m-%d %H:%M:%S', 'now')) ON CONFLICT(file) DO UPDATE"
+			       " SET text = excluded.text, added_at = CASE WHEN text = excluded.text"
+			       " THEN added_at ELSE excluded.added_at END", -1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	for (size_t i = 0; i < sip_rules_custom_count(rs); i++) {
+		const char *name, *text;
+		size_t len;
+		sip_rules_custom_at(rs, i, &name, &text, &len);
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, text, (int)len, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto dberr;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_exec(db, "RELEASE sip_catalogue;", NULL, NULL, NULL) != SQLITE_OK)
+		goto dberr;
+	return SIP_OK;
+dberr:
+	rc = sip_diag_set(d, sip_db_code(db), "", 0, "saving the catalogue: %s",
+			  sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	sqlite3_exec(db, "ROLLBACK TO sip_catalogue; RELEASE sip_catalogue;", NULL, NULL, NULL);
+	return rc;
 }
 
 int sip_analysis_new(sip_analysis **out, const sip_rules *rs, sip_store *s,
@@ -227,8 +300,30 @@ int sip_analysis_new(sip_analysis **out, const sip_rules *rs, sip_store *s,
 		free(a);
 		return rc;
 	}
+	a->max_before = sip_db_int(sip_store_db(s), "SELECT coalesce(max(id), 0) FROM record_rows");
+	{
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(sip_store_db(s), "SELECT hash FROM catalogue LIMIT 1", -1,
+				       &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_text(st, 0))
+			snprintf(a->stored_hash, sizeof a->stored_hash, "%s",
+				 (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
 	*out = a;
 	return SIP_OK;
+}
+
+void sip_analysis_set_rescan(sip_analysis *a, int force)
+{
+	a->force = force;
+}
+
+int sip_analysis_rescanned(const sip_analysis *a, uint64_t *records, uint64_t *kept)
+{
+	*records = a->rescan.records;
+	*kept = a->rescan.kept;
+	return a->rescanned;
 }
 
 void sip_analysis_free(sip_analysis *a)

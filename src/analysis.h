@@ -37,6 +37,14 @@ void sip_analysis_free(sip_analysis *a);
 /* Set the eval / write / finish hooks of o to run this analysis. */
 void sip_analysis_hook(sip_analysis *a, sip_ingest_opts *o);
 
+/* Evaluate the records stored before this run again even when the
+   catalogue is the one that evaluated them (analyze --rescan).  Without
+   it they are evaluated again only when it changed (catalogue.hash). */
+void sip_analysis_set_rescan(sip_analysis *a, int force);
+/* Whether the run evaluated stored records again; *records: how many,
+   *kept: kept by reference with their log gone (old results kept). */
+int sip_analysis_rescanned(const sip_analysis *a, uint64_t *records, uint64_t *kept);
+
 /* PCRE2 match/depth limit hits seen so far (rules that gave up). */
 uint64_t sip_analysis_limit_hits(const sip_analysis *a);
 

@@ -74,6 +74,80 @@ static void on_progress(void *ctx, const sip_ingest_progress *p)
 	ps->shown = 1;
 }
 
+/*
+ * Rebuild *rsp with the rule files the database keeps (custom_rules) in
+ * a layer of their own between the built-in catalogue and this run's
+ * --rules (which are loaded again, so they replace the kept rules by
+ * id).  A kept file under one of dirs is this run's: not loaded twice.
+ * A kept file that no longer loads (a format this binary refuses) is
+ * skipped with a warning.  Nothing kept: *rsp is left alone.
+ */
+static int load_stored_rules(sip_store *s, sip_rules **rsp, const char *const *dirs,
+			     size_t ndirs, sip_rules_errors *rerr, sip_diag *diag)
+{
+	sqlite3_stmt *st = NULL;
+	sip_rules *rs = NULL;
+	int rc = SIP_OK, src, any = 0;
+
+	if (sqlite3_prepare_v2(sip_store_db(s), "SELECT file, text FROM custom_rules ORDER BY"
+			       " added_at, file", -1, &st, NULL) != SQLITE_OK)
+		return sip_diag_set(diag, SIP_EDB, "", 0, "reading the kept rules: %s",
+				    sqlite3_errmsg(sip_store_db(s)));
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *file = (const char *)sqlite3_column_text(st, 0);
+		const char *text = (const char *)sqlite3_column_text(st, 1);
+		size_t i;
+		sip_rules_errors quiet = { NULL, NULL, 0 };
+		sip_diag d;
+		if (!file || !text)
+			continue;
+		for (i = 0; i < ndirs; i++) {
+			size_t n = strlen(dirs[i]);
+			if (!strncmp(file, dirs[i], n) && file[n] == '/' && !strchr(file + n + 1, '/'))
+				break;
+		}
+		if (i < ndirs)
+			continue;
+		if (!any++) {
+			if (!(rs = sip_rules_new())) {
+				rc = sip_diag_set(diag, SIP_ENOMEM, "", 0, "out of memory");
+				goto out;
+			}
+			if ((rc = sip_rules_add_builtin(rs, NULL, diag)))
+				goto out;
+		}
+		sip_rules_new_layer(rs);
+		sip_diag_clear(&d);
+		if (sip_rules_add_text(rs, file, text, (size_t)sqlite3_column_bytes(st, 1), &quiet,
+				       &d) == SIP_ENOMEM) {
+			rc = sip_diag_set(diag, SIP_ENOMEM, "", 0, "out of memory");
+			goto out;
+		}
+		if (quiet.count)
+			fprintf(stderr, "sipscan: the rules kept from %s no longer load (%u error%s):"
+				" skipped; --forget-rules drops them\n", file, quiet.count,
+				quiet.count == 1 ? "" : "s");
+	}
+	if (src != SQLITE_DONE) {
+		rc = sip_diag_set(diag, SIP_EDB, "", 0, "reading the kept rules: %s",
+				  sqlite3_errmsg(sip_store_db(s)));
+		goto out;
+	}
+	if (!any)
+		goto out;
+	for (size_t i = 0; i < ndirs && !rc; i++)
+		rc = sip_rules_add_dir(rs, dirs[i], rerr, diag);
+	if (!rc) {
+		sip_rules_free(*rsp);
+		*rsp = rs;
+		rs = NULL;
+	}
+out:
+	sqlite3_finalize(st);
+	sip_rules_free(rs);
+	return rc;
+}
+
 int cmd_analyze(int argc, char **argv)
 {
 	struct option longopts[SIP_MAX_OPTS + 1];
@@ -92,6 +166,7 @@ int cmd_analyze(int argc, char **argv)
 	sip_diag diag;
 	progress_state ps;
 	int quiet = 0, c, lock_fd = -1, rc, ret = SIP_EXIT_OK, store_flags = 0;
+	int rescan = 0, forget = 0;
 
 	memset(&o, 0, sizeof o);
 	/* the one test knob: small transactions, so that a kill can land
@@ -130,6 +205,12 @@ int cmd_analyze(int argc, char **argv)
 			break;
 		case 'K':
 			o.keep_duplicates = 1;
+			break;
+		case 'E':
+			rescan = 1;
+			break;
+		case 'F':
+			forget = 1;
 			break;
 		case 'x':
 			if (!strcmp(optarg, "evidence"))
@@ -220,6 +301,19 @@ int cmd_analyze(int argc, char **argv)
 		ret = rc == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_DB;
 		goto out;
 	}
+	/* the rule files of earlier --rules runs, which the database keeps:
+	   loaded under this run's --rules (which replace them by id) */
+	if (forget && sqlite3_exec(sip_store_db(s), "DELETE FROM custom_rules", NULL, NULL,
+				   NULL) != SQLITE_OK) {
+		fprintf(stderr, "sipscan: %s: %s\n", db_path, sqlite3_errmsg(sip_store_db(s)));
+		ret = SIP_EXIT_DB;
+		goto out;
+	}
+	if ((rc = load_stored_rules(s, &rs, rule_dirs, nrules, &rerr, &diag))) {
+		sip_print_diag(&diag);
+		ret = sip_exit_code(rc);
+		goto out;
+	}
 	o.warn = sip_print_warning;
 	memset(&ps, 0, sizeof ps);
 	if (isatty(STDERR_FILENO)) {
@@ -243,6 +337,7 @@ int cmd_analyze(int argc, char **argv)
 		goto out;
 	}
 	sip_analysis_hook(an, &o);
+	sip_analysis_set_rescan(an, rescan);
 	rc = sip_ingest_run(s, &l, &o, &diag);
 	if (ps.shown)
 		fprintf(stderr, "\r\033[K");
@@ -271,6 +366,16 @@ int cmd_analyze(int argc, char **argv)
 		sip_print_diag(&diag);
 		ret = sip_exit_code(rc);
 		goto out;
+	}
+	{
+		uint64_t nre, kept;
+		if (sip_analysis_rescanned(an, &nre, &kept))
+			fprintf(stderr, "sipscan: %s: %llu stored record%s evaluated again with %s"
+				"%s\n", db_path, (unsigned long long)nre, nre == 1 ? "" : "s",
+				rescan ? "this run's rules (--rescan)"
+				       : "this run's rules (they changed since the last run)",
+				kept ? "; some kept by reference, their log gone, keep their old"
+				       " results" : "");
 	}
 	if (!quiet && sip_summary_write(s, &l, sip_analysis_limit_hits(an), stdout)) {
 		fprintf(stderr, "sipscan: %s: summary: %s\n", db_path,

@@ -58,6 +58,14 @@ static const sip_opt analyze_opts[] = {
 	  "                   evidence (records a rule matched, unexplained ones,\n"
 	  "                   errors; the others are read from the log when shown,\n"
 	  "                   which must stay where it is, unchanged)\n" },
+	{ "rescan", 'E', 0, 0, NULL,
+	  "  --rescan         evaluate the stored records again with the rules of this\n"
+	  "                   run (done anyway when the rules changed since they were\n"
+	  "                   evaluated), from their stored text: no log is read\n" },
+	{ "forget-rules", 'F', 0, 0, NULL,
+	  "  --forget-rules   drop the rule files of earlier --rules runs, which the\n"
+	  "                   database keeps and loads on every run, and evaluate\n"
+	  "                   again without them\n" },
 	{ "keep-duplicates", 'K', 0, 0, NULL,
 	  "  --keep-duplicates\n"
 	  "                   store every input as read: by default an input with\n"
@@ -121,7 +129,7 @@ static const sip_opt rules_opts[] = {
 
 static const sip_cmd commands[] = {
 	{ "analyze", cmd_analyze,
-	  "analyze [--db PATH] [--jobs N] [--topology FILE]... [--rules DIR]... [--trusted-domains LIST] [--name LABEL] [--text all|evidence] [--keep-duplicates] [--quiet] PATH...",
+	  "analyze [--db PATH] [--jobs N] [--topology FILE]... [--rules DIR]... [--trusted-domains LIST] [--name LABEL] [--text all|evidence] [--rescan] [--forget-rules] [--keep-duplicates] [--quiet] PATH...",
 	  "read trace files into the database and name the cause and fix of each failure",
 	  analyze_opts, NULL,
 	  "  PATH             a server trace, a client log (UccApi) or a file of\n"

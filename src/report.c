@@ -72,6 +72,7 @@ typedef struct report {
 	size_t nhosts;
 	long long nfiles, nrecords;
 	char *first_ts, *last_ts;
+	char *catalogue;             /* "hash (N rules, M rule files of --rules)" */
 	int has_findings, has_unexplained;
 	sip_store_text_reader *tr;   /* records' text, for the HTML evidence */
 } report;
@@ -445,6 +446,17 @@ static int load(report *r)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	/* the catalogue that evaluated the records (schema 6 on) */
+	if (sip_db_has(r->db, "catalogue") == 1) {
+		if ((rc = prepare(r, "SELECT hash || ' (' || rules || ' rules, ' || custom_files"
+				  " || ' rule file' || iif(custom_files = 1, '', 's') || ' of --rules)'"
+				  " FROM catalogue LIMIT 1", &st)))
+			goto out;
+		if (sqlite3_step(st) == SQLITE_ROW)
+			r->catalogue = dup_col(st, 0);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
 	if ((rc = prepare(r, stats ? "SELECT value FROM file_stats WHERE what = 'host'"
 			  " AND value IS NOT NULL AND value <> '' UNION SELECT host FROM files"
 			  " WHERE host IS NOT NULL AND host <> '' ORDER BY 1 LIMIT 100"
@@ -488,6 +500,7 @@ static void release(report *r)
 	for (size_t i = 0; i < r->nhosts; i++)
 		free(r->hosts[i]);
 	free(r->first_ts);
+	free(r->catalogue);
 	free(r->last_ts);
 }
 
@@ -659,6 +672,10 @@ static int write_text(report *r, FILE *out, int md)
 	sip_buf_adds(&b, ")\n");
 	sip_buf_printf(&b, "%sspan:    %s .. %s\n", md ? "- " : "  ",
 		       r->first_ts ? r->first_ts : "-", r->last_ts ? r->last_ts : "-");
+	sip_buf_printf(&b, "%scovers:  the whole database (every file analyzed into it)\n",
+		       md ? "- " : "  ");
+	if (r->catalogue)
+		sip_buf_printf(&b, "%srules:   catalogue %s\n", md ? "- " : "  ", r->catalogue);
 	sip_buf_printf(&b, "%shosts:   ", md ? "- " : "  ");
 	for (size_t i = 0; i < r->nhosts; i++)
 		sip_buf_printf(&b, "%s%s", i ? ", " : "",
@@ -1005,6 +1022,8 @@ static int write_json(report *r, FILE *out)
 	sip_buf_addc(&b, ']');
 	jstr(&b, "first_ts", r->first_ts, 1);
 	jstr(&b, "last_ts", r->last_ts, 1);
+	jstr(&b, "covers", "database", 1);
+	jstr(&b, "catalogue", r->catalogue, 1);
 	sip_buf_adds(&b, "},\n\"peers\":[");
 	for (size_t i = 0; i < r->npeers; i++) {
 		pair *p = &r->peers[i];
@@ -1214,7 +1233,14 @@ static int write_html(report *r, FILE *out)
 	html(&b, r->first_ts ? r->first_ts : "-");
 	sip_buf_adds(&b, " .. ");
 	html(&b, r->last_ts ? r->last_ts : "-");
-	sip_buf_adds(&b, "</td></tr>\n<tr><th>Hosts</th><td>");
+	sip_buf_adds(&b, "</td></tr>\n<tr><th>Covers</th><td>the whole database (every file"
+			 " analyzed into it)</td></tr>\n");
+	if (r->catalogue) {
+		sip_buf_adds(&b, "<tr><th>Rules</th><td>catalogue ");
+		html(&b, r->catalogue);
+		sip_buf_adds(&b, "</td></tr>\n");
+	}
+	sip_buf_adds(&b, "<tr><th>Hosts</th><td>");
 	for (size_t i = 0; i < r->nhosts; i++) {
 		sip_buf_adds(&b, i ? ", " : "");
 		html(&b, r->hosts[i]);

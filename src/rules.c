@@ -157,7 +157,28 @@ void rules_rule_free(sip_rule *r)
 
 sip_rules *sip_rules_new(void)
 {
-	return calloc(1, sizeof(sip_rules));
+	sip_rules *rs = calloc(1, sizeof(sip_rules));
+	if (rs)
+		rs->text_hash = 0xcbf29ce484222325ull;
+	return rs;
+}
+
+void sip_rules_hash(const sip_rules *rs, char out[17])
+{
+	snprintf(out, 17, "%016llx", (unsigned long long)rs->text_hash);
+}
+
+size_t sip_rules_custom_count(const sip_rules *rs)
+{
+	return rs->ntexts;
+}
+
+void sip_rules_custom_at(const sip_rules *rs, size_t i, const char **name,
+			 const char **text, size_t *len)
+{
+	*name = rs->texts[i].name;
+	*text = rs->texts[i].text;
+	*len = rs->texts[i].len;
 }
 
 void sip_rules_free(sip_rules *rs)
@@ -169,6 +190,9 @@ void sip_rules_free(sip_rules *rs)
 	free(rs->r);
 	free(rs->idx);
 	rules_lit_index_release(&rs->lx);
+	for (size_t i = 0; i < rs->ntexts; i++)
+		free(rs->texts[i].name), free(rs->texts[i].text);
+	free(rs->texts);
 	free(rs);
 }
 

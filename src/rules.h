@@ -77,6 +77,15 @@ int sip_rules_add_dir(sip_rules *rs, const char *dir, sip_rules_errors *err,
 
 /* ---- inspecting ------------------------------------------------------- */
 
+/* The catalogue's identity: FNV-1a 64 (16 hex digits) of every rule text
+   added, in order (the built-in files, then the others). */
+void sip_rules_hash(const sip_rules *rs, char out[17]);
+/* The rule files added that are not built in (--rules, or stored in the
+   database), with their texts, in the order added. */
+size_t sip_rules_custom_count(const sip_rules *rs);
+void sip_rules_custom_at(const sip_rules *rs, size_t i, const char **name,
+			 const char **text, size_t *len);
+
 size_t sip_rules_count(const sip_rules *rs);
 /* The i-th active rule (definition order, overridden rules replaced in
    place), or NULL. */

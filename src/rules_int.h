@@ -176,6 +176,13 @@ struct sip_rules {
 	uint32_t max_groups;
 	uint64_t version;      /* bumped by every add: contexts rebuild their
 	                          candidate lists */
+	uint64_t text_hash;    /* FNV-1a 64 over every text added, in order:
+	                          the catalogue's identity */
+	struct rules_text {    /* the texts of the rule files not built in */
+		char *name, *text;
+		size_t len;
+	} *texts;
+	size_t ntexts;
 	lit_index lx;
 };
 

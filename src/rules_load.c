@@ -1065,6 +1065,23 @@ int sip_rules_add_text(sip_rules *rs, const char *name, const char *text,
 	ld.file = name ? name : "";
 	ld.err = err;
 	ld.diag = diag;
+	/* the catalogue's identity: every text, in order (a rule file that
+	   moved is the same catalogue) */
+	for (size_t k = 0; k < len; k++)
+		rs->text_hash = (rs->text_hash ^ (unsigned char)text[k]) * 0x100000001b3ull;
+	rs->text_hash = (rs->text_hash ^ 0xffu) * 0x100000001b3ull;
+	if (name && strncmp(name, "builtin:", 8)) {
+		struct rules_text *nt = realloc(rs->texts, (rs->ntexts + 1) * sizeof(*nt));
+		if (!nt)
+			return sip_diag_set(diag, SIP_ENOMEM, name, 0, "out of memory");
+		rs->texts = nt;
+		if (!(nt[rs->ntexts].name = rules_strdup(name)) ||
+		    !(nt[rs->ntexts].text = rules_strndup(text, len))) {
+			free(nt[rs->ntexts].name);
+			return sip_diag_set(diag, SIP_ENOMEM, name, 0, "out of memory");
+		}
+		nt[rs->ntexts++].len = len;
+	}
 	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
 		i = 3;
 	while (i < len) {

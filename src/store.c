@@ -540,7 +540,13 @@ static const char *const migrations[] = {
 	"ALTER TABLE findings ADD COLUMN confidence TEXT;\n"
 	"ALTER TABLE findings ADD COLUMN related TEXT;\n"
 	"ALTER TABLE files ADD COLUMN content_hash TEXT;\n"
-	"ALTER TABLE files ADD COLUMN duplicate_of INTEGER;\n",
+	"ALTER TABLE files ADD COLUMN duplicate_of INTEGER;\n"
+	/* the catalogue that evaluated the stored records, and the rule
+	   files given with --rules, kept so later runs load them too */
+	"CREATE TABLE catalogue(hash TEXT NOT NULL, rules INTEGER NOT NULL,"
+	" custom_files INTEGER NOT NULL, evaluated_at TEXT);\n"
+	"CREATE TABLE custom_rules(file TEXT PRIMARY KEY, text TEXT NOT NULL,"
+	" added_at TEXT);\n",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
