@@ -378,43 +378,64 @@ out:
 }
 
 /*
- * Correlation: the matches of records of one event -- the same Call-ID,
- * on one server or several, within CORR_WINDOW_MS -- that several rules
- * explain make one finding.  The leader is the match of lowest rank:
- * severity first, then the server's own record (connection, diagnostic)
- * before a response's ms-diagnostics (which reports it), then confidence,
- * then rule id.  A match with a better one in its window is absorbed into
- * the finding of the best leader there (a match with nothing better):
- * its record joins that finding's records and its rule that finding's
- * related list, and it counts in no finding of its own.
+ * Correlation: the matches of records of one event that several rules
+ * explain make one finding.  Two matches (of different rules) are of one
+ * event when their records carry the same Call-ID within CORR_WINDOW_MS
+ * (on one server or several), or when, on one server (one host; one file
+ * for logs that name no host) within CORR_PEER_MS, the subject of one (a
+ * peer FQDN, a domain) is named in the other's text (a Winsock or TLS
+ * trace line of the connection a response reports).  The leader is the
+ * match of lowest rank: severity first, then the server's own record
+ * (connection, diagnostic, trace) before a response's ms-diagnostics
+ * (which reports it), then confidence, then rule id.  A match with a
+ * better one related to it is absorbed into the finding of the best
+ * leader related to it (a match with nothing better): its record joins
+ * that finding's records and its rule that finding's related list, and it
+ * counts in no finding of its own.
  *
- * temp.sip_rank(rule_id, rank) is filled first, for the loaded rules that
- * are not benign; temp.sip_absorbed(rule_id, key, rid, lead_rule,
- * lead_key) results.
+ * temp.sip_rank(rule_id, rank, conf) is filled first, for the loaded
+ * rules that are not benign; temp.sip_absorbed(rule_id, key, rid, lead)
+ * results, lead = leader's rule_id || char(31) || key.
  */
 #define CORR_WINDOW_MS "10000"
-#define CORR_NEAR(a, b) \
-	"((typeof(" a ".ts) = 'integer' AND typeof(" b ".ts) = 'integer' AND" \
+#define CORR_PEER_MS "2000"
+#define CORR_CALL(a, b) \
+	a ".cid = " b ".cid AND " a ".rule_id <> " b ".rule_id AND" \
+	" ((typeof(" a ".ts) = 'integer' AND typeof(" b ".ts) = 'integer' AND" \
 	" abs(" a ".ts - " b ".ts) <= " CORR_WINDOW_MS ") OR (" a ".ts IS NULL AND " \
 	b ".ts IS NULL AND " a ".fid = " b ".fid))"
+#define CORR_PEER(a, b) \
+	"typeof(" b ".ts) = 'integer' AND " a ".ts BETWEEN " b ".ts - " CORR_PEER_MS \
+	" AND " b ".ts + " CORR_PEER_MS " AND " a ".rule_id <> " b ".rule_id AND" \
+	" (" a ".hid = " b ".hid OR (" a ".hid IS NULL AND " b ".hid IS NULL AND " \
+	a ".fid = " b ".fid)) AND ((length(" a ".subj) >= 4 AND instr(" b ".txt, " a ".subj) > 0)" \
+	" OR (length(" b ".subj) >= 4 AND instr(" a ".txt, " b ".subj) > 0))"
 #define CORR_BETTER(a, b) \
 	"(" a ".rank < " b ".rank OR (" a ".rank = " b ".rank AND " a ".rule_id < " b ".rule_id))"
+#define CORR_LEAD(a) a ".rule_id || char(31) || coalesce(" a ".key, '')"
 
 static const char corr_sql[] =
 	"CREATE TEMP TABLE sip_ev AS SELECT m.rule_id AS rule_id, m.key AS key,"
 	" m.record_id AS rid, r.call_id AS cid, r.ts AS ts, r.file_id AS fid,"
+	" r.host_id AS hid, r.text AS txt, coalesce(sip_subject(m.rule_id, m.vars), '') AS subj,"
 	" (k.rank * 2 + (r.kind = 3)) * 3 + k.conf AS rank"
 	" FROM matches m JOIN temp.sip_rank k ON k.rule_id = m.rule_id"
-	" JOIN record_rows r ON r.id = m.record_id WHERE r.call_id IS NOT NULL;"
-	"CREATE INDEX temp.sip_ev_cid ON sip_ev(cid);"
+	" JOIN record_rows r ON r.id = m.record_id;"
+	"CREATE INDEX temp.sip_ev_cid ON sip_ev(cid) WHERE cid IS NOT NULL;"
+	"CREATE INDEX temp.sip_ev_ts ON sip_ev(ts);"
 	"CREATE TEMP TABLE sip_lead AS SELECT * FROM sip_ev b WHERE NOT EXISTS ("
-	" SELECT 1 FROM sip_ev a WHERE a.cid = b.cid AND a.rule_id <> b.rule_id AND "
-	CORR_NEAR("a", "b") " AND " CORR_BETTER("a", "b") ");"
-	"CREATE INDEX temp.sip_lead_cid ON sip_lead(cid);"
+	" SELECT 1 FROM sip_ev a WHERE " CORR_CALL("a", "b") " AND " CORR_BETTER("a", "b") ")"
+	" AND NOT EXISTS (SELECT 1 FROM sip_ev a WHERE " CORR_PEER("a", "b") " AND "
+	CORR_BETTER("a", "b") ");"
+	"CREATE INDEX temp.sip_lead_cid ON sip_lead(cid) WHERE cid IS NOT NULL;"
+	"CREATE INDEX temp.sip_lead_ts ON sip_lead(ts);"
 	"CREATE TEMP TABLE sip_absorbed AS SELECT * FROM (SELECT b.rule_id AS rule_id,"
-	" b.key AS key, b.rid AS rid, (SELECT a.rule_id || char(31) || coalesce(a.key, '') FROM sip_lead a"
-	"  WHERE a.cid = b.cid AND a.rule_id <> b.rule_id AND " CORR_NEAR("a", "b")
-	"  AND " CORR_BETTER("a", "b") " ORDER BY a.rank, a.rule_id, a.rid LIMIT 1) AS lead"
+	" b.key AS key, b.rid AS rid, (SELECT lead FROM ("
+	"  SELECT " CORR_LEAD("a") " AS lead, a.rank AS rank, a.rule_id AS rule_id, a.rid AS rid"
+	"  FROM sip_lead a WHERE " CORR_CALL("a", "b") " AND " CORR_BETTER("a", "b")
+	"  UNION ALL SELECT " CORR_LEAD("a") ", a.rank, a.rule_id, a.rid"
+	"  FROM sip_lead a WHERE " CORR_PEER("a", "b") " AND " CORR_BETTER("a", "b")
+	"  ) ORDER BY rank, rule_id, rid LIMIT 1) AS lead"
 	" FROM sip_ev b WHERE NOT EXISTS (SELECT 1 FROM sip_lead l WHERE l.rid = b.rid"
 	"  AND l.rule_id = b.rule_id)) WHERE lead IS NOT NULL;"
 	"CREATE INDEX temp.sip_absorbed_rid ON sip_absorbed(rid, rule_id);";
@@ -422,6 +443,25 @@ static const char corr_sql[] =
 static const char corr_drop[] =
 	"DROP TABLE IF EXISTS temp.sip_rank; DROP TABLE IF EXISTS temp.sip_ev;"
 	" DROP TABLE IF EXISTS temp.sip_lead; DROP TABLE IF EXISTS temp.sip_absorbed;";
+
+/* sip_subject(rule_id, vars): the subject of a match (sip_rule_subject),
+   NULL when the rule is not loaded or names none. */
+static void subject_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	const sip_rules *rs = sqlite3_user_data(cx);
+	const char *id = (const char *)sqlite3_value_text(argv[0]);
+	const char *vars = (const char *)sqlite3_value_text(argv[1]);
+	const sip_rule *ru = id ? sip_rules_find(rs, id) : NULL;
+	sip_buf b;
+
+	(void)argc;
+	if (!ru || !vars)
+		return;
+	sip_buf_init(&b, 64 * 1024);
+	if (sip_rule_subject(ru, vars, &b))
+		sqlite3_result_text(cx, b.p, (int)b.n, SQLITE_TRANSIENT);
+	sip_buf_release(&b);
+}
 
 /* Fill temp.sip_rank from the rules the matches name, then correlate. */
 static int correlate(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
@@ -433,6 +473,11 @@ static int correlate(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
 	    (rc = exec(db, "correlating the findings", "CREATE TEMP TABLE sip_rank(rule_id TEXT"
 		       " PRIMARY KEY, rank INTEGER, conf INTEGER);", diag)))
 		return rc;
+	if (sqlite3_create_function(db, "sip_subject", 2, SQLITE_UTF8, (void *)rs, subject_fn,
+				    NULL, NULL) != SQLITE_OK) {
+		rc = db_err(db, diag, "correlating the findings");
+		goto out;
+	}
 	if (sqlite3_prepare_v2(db, "SELECT DISTINCT rule_id FROM matches", -1, &sel, NULL) ||
 	    sqlite3_prepare_v2(db, "INSERT INTO temp.sip_rank VALUES(?1, ?2, ?3)", -1, &ins, NULL)) {
 		rc = db_err(db, diag, "correlating the findings");
@@ -457,6 +502,8 @@ static int correlate(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
 out:
 	sqlite3_finalize(sel);
 	sqlite3_finalize(ins);
+	/* rs lives no longer than this call */
+	sqlite3_create_function(db, "sip_subject", 2, SQLITE_UTF8, NULL, NULL, NULL, NULL);
 	return rc;
 }
 

@@ -196,7 +196,7 @@ static int print_findings(FILE *out, sqlite3 *db, int most)
 			out_printf(out, "%s", pending);
 		cur = g, gshown = 1, members = 0;
 		if (!problems++)
-			out_printf(out, "\nfindings:\n");
+			out_printf(out, "\nfindings in these files (counts: the whole database):\n");
 		for (i = 0; sev && sev[i] && i + 1 < sizeof upper; i++)
 			upper[i] = (char)(sev[i] >= 'a' && sev[i] <= 'z' ? sev[i] - 32 : sev[i]);
 		upper[i] = 0;

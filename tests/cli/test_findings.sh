@@ -104,6 +104,11 @@ check "correlated: counted once" "$(q "$T/all.db" "SELECT count FROM findings WH
 check "correlated: both records are its evidence" "$(q "$T/all.db" "SELECT count(*) FROM finding_records fr JOIN findings f ON f.id = fr.finding_id WHERE f.rule_id = 'EPROUTING-NO-SRV-MATCH'")" 2
 check "correlated: same Call-ID" "$(q "$T/all.db" "SELECT count(DISTINCT r.call_id) FROM finding_records fr JOIN findings f ON f.id = fr.finding_id JOIN records r ON r.id = fr.record_id WHERE f.rule_id = 'EPROUTING-NO-SRV-MATCH'")" 1
 check "correlated: cert mismatch leads the 1010" "$(q "$T/all.db" "SELECT related FROM findings WHERE rule_id = 'ROUTING-MSG-CERT-MISMATCH'")" '[{"rule":"MSDIAG-1010-WRONG-PRINCIPAL","records":2}]'
+# the Edge's trace line "TLS negotiation with sip.litwareinc.com:5061
+# failed, error 10054" (no Call-ID) and the 1047 response naming that peer
+# 13 ms later on the same server: one event, the response leads (error)
+check "correlated by peer: the 1047 names the reset" "$(q "$T/all.db" "SELECT related FROM findings WHERE rule_id = 'MSDIAG-1047-TLS-RESET-BY-PARTNER'")" '[{"rule":"WINSOCK-CONNRESET","records":1}]'
+check "correlated by peer: no reset finding of its own" "$(q "$T/all.db" "SELECT count(*) FROM findings WHERE rule_id = 'WINSOCK-CONNRESET'")" 0
 check "every finding has a confidence" "$(q "$T/all.db" "SELECT count(*) FROM findings WHERE confidence NOT IN ('verified', 'partial', 'inferred') OR confidence IS NULL")" 0
 check "subject: the peer FQDN" "$(q "$T/all.db" "SELECT subject FROM findings WHERE rule_id = 'ROUTING-MSG-CERT-MISMATCH'")" sip.wingtiptoys.com
 check "subject: the federated domain" "$(q "$T/all.db" "SELECT subject FROM findings WHERE rule_id = 'EPROUTING-NO-SRV-MATCH'")" adatum.com
