@@ -140,6 +140,17 @@ if [ -x "$GEN" ]; then
 	"$SIPSCAN" analyze --db "$T/g2.db" --topology "$T/gtopo.txt" "$T/g.log" >/dev/null 2>&1
 	check "groups: another topology case, another group" "$(q "$T/g2.db" "SELECT count(DISTINCT group_id) FROM findings WHERE rule_id = 'PEER-NOT-CONFIGURED'")" 3
 	check "summary: no question marks" "$(grep -c '[^a-z]?[^a-z]\|<host>' "$T/g.out")" 0
+	# the three reports show the same findings: every one in json and
+	# html, every group's first as a block of the text report
+	"$SIPSCAN" report --db "$T/g.db" --format json >"$T/g.json"
+	"$SIPSCAN" report --db "$T/g.db" --format html >"$T/g.html"
+	"$SIPSCAN" report --db "$T/g.db" >"$T/g.txt"
+	nf=$(q "$T/g.db" "SELECT count(*) FROM findings")
+	check "reports: json lists every finding" "$(grep -c '^ {"id":' "$T/g.json")" "$nf"
+	check "reports: html shows every finding" "$(grep -o '<div class="finding[^"]*" id="f[0-9]*"' "$T/g.html" | wc -l | tr -d ' ')" "$nf"
+	check "reports: text, one block per group" "$(grep -c '^\[[A-Z]*\]' "$T/g.txt")" "$(q "$T/g.db" "SELECT count(*) FROM findings WHERE group_id = id")"
+	check "reports: text, a line per subject of a group" "$(grep -c '^    sip\.[a-z]*\.com  *[0-9]* record' "$T/g.txt")" "$(q "$T/g.db" "SELECT count(*) FROM findings WHERE group_id IN (SELECT group_id FROM findings GROUP BY group_id HAVING count(*) > 1) AND subject LIKE 'sip.%.com'")"
+	check "reports: json titles = text titles" "$(grep -o '^\[[A-Z]*\] .*' "$T/g.txt" | sed 's/^\[[A-Z]*\] //; s/^(benign) //' | sort)" "$(q "$T/g.db" "SELECT title FROM findings WHERE group_id = id ORDER BY title" | sort)"
 fi
 check "matched records are not unexplained" "$(q "$T/all.db" "SELECT count(*) FROM unexplained u JOIN matches m ON m.record_id = u.record_id")" 0
 check "cert mismatch keyed on expected fqdn" "$(q "$T/all.db" "SELECT keys_json || '|' || count FROM findings WHERE rule_id='ROUTING-MSG-CERT-MISMATCH'")" '{"expected":"sip.wingtiptoys.com"}|2'
