@@ -758,8 +758,11 @@ static int write_text(report *r, FILE *out, int md)
 					       md_text(&t, f->subject ? f->subject : f->title, 1),
 					       f->count, f->count == 1 ? "" : "s", nz(f->first), nz(f->last));
 		} else {
-			sip_buf_printf(&b, "\n[%s]%s %s\n", sev, f->benign ? " (benign)" : "",
+			sip_buf_printf(&b, "\n[%s]%s %s", sev, f->benign ? " (benign)" : "",
 				       nz(f->title));
+			if (f->gn > 1)
+				sip_buf_printf(&b, " (and %lld more)", f->gn - 1);
+			sip_buf_addc(&b, '\n');
 			sip_buf_printf(&b, "  rule %s, count %lld%s%s\n  seen %s .. %s\n",
 				       nz(f->rule), f->count, f->confidence ? ", confidence " : "",
 				       f->confidence ? f->confidence : "", nz(f->first), nz(f->last));

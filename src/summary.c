@@ -200,7 +200,10 @@ static int print_findings(FILE *out, sqlite3 *db, int most)
 		for (i = 0; sev && sev[i] && i + 1 < sizeof upper; i++)
 			upper[i] = (char)(sev[i] >= 'a' && sev[i] <= 'z' ? sev[i] - 32 : sev[i]);
 		upper[i] = 0;
-		out_printf(out, "\n%-8s %s\n", upper, title ? title : rule);
+		if (gn > 1)   /* a group: its first subject's title, and the others */
+			out_printf(out, "\n%-8s %s (and %lld more)\n", upper, title ? title : rule, gn - 1);
+		else
+			out_printf(out, "\n%-8s %s\n", upper, title ? title : rule);
 		own = count, ofirst = first;
 		if (gn > 1) {
 			/* the group: its totals */
