@@ -97,6 +97,7 @@ const char *sip_ingest_status_name(int status)
 	case SIP_FILE_FAILED: return "failed";
 	case SIP_FILE_DUPLICATE: return "duplicate";
 	case SIP_FILE_SAME: return "same content";
+	case SIP_FILE_ARCHIVE: return "archive";
 	default: return "pending";
 	}
 }
@@ -118,6 +119,8 @@ void sip_ingest_list_release(sip_ingest_list *l)
 		free(l->v[i].diag);
 		free(l->v[i].same_buf);
 		free(l->v[i].overlap_path);
+		free(l->v[i].archive);
+		free(l->v[i].member);
 	}
 	free(l->v);
 	sip_ingest_list_init(l);
@@ -394,6 +397,29 @@ static int64_t min64(int64_t a, int64_t b)
 }
 
 /*
+ * Whether f (open as fd) is an archive sipscan reads through libarchive:
+ * zip, 7z, tar (plain, or gzip: content_key saw "ustar"), and lone xz,
+ * bzip2 and zstd files.  A plain gzip file is not: its fast path is the
+ * reader's own.
+ */
+static int archive_magic(int fd, sip_ingest_file *f)
+{
+	static const struct { const char *m; size_t n; } magic[] = {
+		{ "PK\x03\x04", 4 }, { "PK\x05\x06", 4 }, { "7z\xbc\xaf\x27\x1c", 6 },
+		{ "\xfd" "7zXZ\x00", 6 }, { "BZh", 3 }, { "\x28\xb5\x2f\xfd", 4 },
+	};
+	unsigned char b[263];
+	ssize_t n = pread(fd, b, sizeof b, 0);
+
+	if (f->is_archive)
+		return 1;
+	for (size_t i = 0; n > 0 && i < sizeof magic / sizeof magic[0]; i++)
+		if ((size_t)n >= magic[i].n && !memcmp(b, magic[i].m, magic[i].n))
+			return i >= 3 ? 2 : 1;   /* 2: a lone compressed file */
+	return n == (ssize_t)sizeof b && !memcmp(b + 257, "ustar", 5);
+}
+
+/*
  * The content key of an input (files.content_hash): the hex FNV-1a 64 of
  * its first 64 KiB of text once decompressed, a '-', and the text's size
  * modulo 2^32 in hex (a gzip's ISIZE trailer; st_size for a plain file).
@@ -446,6 +472,8 @@ static void content_key(int fd, sip_ingest_file *f)
 			break;
 		}
 	}
+	if (sizeof out - st->avail_out > 262 && !memcmp(out + 257, "ustar", 5))
+		f->is_archive = 1;   /* a .tar.gz */
 	if (st->avail_out < sizeof out) {
 		size_t n = sizeof out - st->avail_out;
 		sip_store_hash_hex(out, n, h);
@@ -503,6 +531,7 @@ static int plan_file(sip_store *s, sip_ingest_file *f, sip_diag *diag)
 	int fd = -1, rc = SIP_OK;
 	char fp_old[17], tail_old[17];
 	sip_store_file *pv = NULL;   /* the stored row: only while planning */
+	int ar;
 
 	if (!strcmp(f->path, "-")) {
 		/* stdin is stored under its name (list_add), "-" without one */
@@ -538,6 +567,12 @@ static int plan_file(sip_store *s, sip_ingest_file *f, sip_diag *diag)
 		goto out;
 	}
 	content_key(fd, f);
+	if ((ar = archive_magic(fd, f))) {
+		/* its members are planned as inputs of their own */
+		f->is_archive = ar;
+		f->action = ACT_NONE;
+		goto out;
+	}
 	if (!(pv = malloc(sizeof *pv))) {
 		rc = sip_diag_set(diag, SIP_ENOMEM, f->path, 0, "out of memory");
 		goto out;
@@ -592,6 +627,130 @@ static int cmp_canon(const void *a, const void *b)
 	const sip_ingest_file *y = *(sip_ingest_file *const *)b;
 	int c = strcmp(x->canon, y->canon);
 	return c ? c : (x < y ? -1 : x > y);
+}
+
+/* ---- archives ---------------------------------------------------------- */
+
+typedef struct expand_ctx {
+	sip_store *s;
+	sip_ingest_list *l;
+	size_t archive;       /* index of the archive in l */
+	sip_diag *diag;
+	int rc;
+} expand_ctx;
+
+/* One member of an archive: an input of its own, planned like a file (its
+   fingerprint: the archive's, the member's name and size; a member is
+   read whole when it or the archive changed). */
+static int add_member(void *p, const char *name, int64_t size, int64_t mtime)
+{
+	expand_ctx *x = p;
+	sip_ingest_list *l = x->l;
+	sip_ingest_file *f, *a;
+	sip_store_file *pv = NULL;
+	char *disp, *canon, key[4096 + 64];
+	int rc;
+
+	(void)mtime;
+	const char *shown = name;
+
+	a = &l->v[x->archive];
+	while (shown[0] == '.' && shown[1] == '/')
+		shown += 2;   /* tar's "./logs/fe.log" is logs/fe.log */
+	if (!(disp = malloc(strlen(a->path) + strlen(shown) + 2)) ||
+	    !(canon = malloc(strlen(a->canon) + strlen(shown) + 2))) {
+		free(disp);
+		return x->rc = sip_diag_set(x->diag, SIP_ENOMEM, a->path, 0, "out of memory");
+	}
+	if (a->is_archive >= 2 && !strcmp(name, "data")) {
+		/* a lone .xz, .bz2 or .zst file (libarchive's "raw" member):
+		   the file itself */
+		a->is_archive = 3;
+		strcpy(disp, a->path);
+		strcpy(canon, a->canon);
+	} else {
+		sprintf(disp, "%s!%s", a->path, shown);
+		sprintf(canon, "%s!%s", a->canon, shown);
+	}
+	if (a->is_archive == 2)
+		a->is_archive = 1;   /* a .tar.xz, .tar.bz2, .tar.zst */
+	/* not named: a member that is no trace is noted, as a walked file */
+	if (!(f = list_push(l, disp, 0))) {
+		free(disp);
+		free(canon);
+		return x->rc = sip_diag_set(x->diag, SIP_ENOMEM, "", 0, "out of memory");
+	}
+	free(disp);
+	a = &l->v[x->archive];   /* list_push may have moved it */
+	a->members++;
+	f->canon = canon;
+	if (!(f->archive = strdup(a->path)) || !(f->member = strdup(name)))
+		return x->rc = sip_diag_set(x->diag, SIP_ENOMEM, "", 0, "out of memory");
+	f->size = size > 0 ? size : 0;
+	f->mtime = a->mtime;
+	snprintf(key, sizeof key, "%s%s%s %lld", a->fingerprint, a->tail_hash, name,
+		 (long long)size);
+	sip_store_hash_hex(key, strlen(key), f->fingerprint);
+	snprintf(f->tail_hash, sizeof f->tail_hash, "%s", f->fingerprint);
+	f->action = ACT_FULL;
+	if (!(pv = malloc(sizeof *pv)))
+		return x->rc = sip_diag_set(x->diag, SIP_ENOMEM, "", 0, "out of memory");
+	if ((rc = sip_store_file_get(x->s, canon, pv, x->diag))) {
+		free(pv);
+		return x->rc = rc;
+	}
+	f->file_id = pv->id;
+	if (pv->id && (!strcmp(pv->status, "ingested") || !strcmp(pv->status, "partial") ||
+		       !strcmp(pv->status, "skipped") || !strcmp(pv->status, "duplicate")) &&
+	    pv->size == f->size && pv->mtime == f->mtime &&
+	    !strcmp(pv->fingerprint, f->fingerprint)) {
+		f->action = ACT_NONE;
+		f->status = SIP_FILE_UNCHANGED;
+		f->prev_status = !strcmp(pv->status, "ingested") ? SIP_FILE_INGESTED
+			       : !strcmp(pv->status, "partial") ? SIP_FILE_PARTIAL
+			       : !strcmp(pv->status, "duplicate") ? SIP_FILE_SAME
+			       : SIP_FILE_SKIPPED;
+		f->records = pv->records;
+		if (f->prev_status != SIP_FILE_INGESTED)
+			set_file_error(f, NULL, f->prev_status == SIP_FILE_SKIPPED ? SIP_EFORMAT
+				       : f->prev_status == SIP_FILE_SAME ? SIP_OK : SIP_EIO,
+				       pv->error);
+	}
+	free(pv);
+	return 0;
+}
+
+/* Replace every archive of l by its members (appended to l). */
+static int expand_archives(sip_store *s, sip_ingest_list *l, sip_diag *diag)
+{
+	size_t n = l->n;
+
+	for (size_t i = 0; i < n; i++) {
+		expand_ctx x = { s, l, i, diag, SIP_OK };
+		sip_diag d;
+		int rc;
+		if (!l->v[i].is_archive || l->v[i].status != SIP_FILE_PENDING || l->v[i].member)
+			continue;
+		sip_diag_clear(&d);
+		rc = sip_archive_members(l->v[i].canon, add_member, &x, &d);
+		if (x.rc)
+			return x.rc;
+		if (rc == SIP_EFORMAT && !l->v[i].members) {
+			/* a compressed file libarchive cannot open either */
+			l->v[i].status = SIP_FILE_SKIPPED;
+			set_file_error(&l->v[i], &d, SIP_EFORMAT, "");
+		} else if (rc) {
+			l->v[i].status = SIP_FILE_PARTIAL;
+			set_file_error(&l->v[i], &d, SIP_EIO, "");
+		} else {
+			l->v[i].status = SIP_FILE_ARCHIVE;
+		}
+		/* the archive is no input of its own (a lone .xz file's member
+		   has its name) */
+		free(l->v[i].canon);
+		l->v[i].canon = NULL;
+	}
+	return SIP_OK;
 }
 
 /* Mark every later entry naming an already listed file as a duplicate. */
@@ -1215,7 +1374,9 @@ static void scan_job(run *r, job *j, worker_ctx *w)
 	if (r->o->eval && r->o->eval_thread_new && !w->eval_on) {
 		j->rc = job_fatal(w, SIP_ENOMEM, "starting the rules");
 	} else {
-		j->rc = sip_scan_file(f->path, &so, on_record, w, &j->x->res, &j->x->diag);
+		so.member = f->member;
+		j->rc = sip_scan_file(f->archive ? f->archive : f->path, &so, on_record, w,
+				      &j->x->res, &j->x->diag);
 		finish_scan(w);
 	}
 	if (w->cur)
@@ -1804,6 +1965,8 @@ int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 		if ((rc = plan_file(s, &l->v[i], diag)))
 			goto out;
 	}
+	if ((rc = expand_archives(s, l, diag)))
+		goto out;
 	if ((rc = mark_duplicates(l))) {
 		sip_diag_set(diag, rc, "", 0, "out of memory");
 		goto out;

@@ -32,10 +32,12 @@ enum sip_ingest_status {
 	SIP_FILE_SKIPPED,    /* not a trace, or a trace with no records */
 	SIP_FILE_FAILED,     /* cannot be read at all */
 	SIP_FILE_DUPLICATE,  /* named twice: the first entry did the work */
-	SIP_FILE_SAME        /* the same content as another input (a gzip and
+	SIP_FILE_SAME,       /* the same content as another input (a gzip and
 	                        its extracted copy, one file under two names):
 	                        stored once, under that one (files.status
 	                        'duplicate') */
+	SIP_FILE_ARCHIVE     /* an archive (zip, tar, 7z, xz ...): its members
+	                        are inputs of their own, "ARCHIVE!MEMBER" */
 };
 
 /* "ingested", "unchanged", "partial", "skipped", "failed", "duplicate",
@@ -69,6 +71,11 @@ typedef struct sip_ingest_file {
 	int64_t size, mtime;
 	char fingerprint[17], tail_hash[17];
 	char content[40];     /* content_key(): files.content_hash */
+	char *archive;        /* a member: the archive to open (as named) */
+	char *member;         /* and its name there; NULL for a file */
+	uint64_t members;     /* an archive: how many it holds */
+	int is_archive;       /* 1 an archive, 2 maybe a lone compressed file,
+	                         3 one (its member is the file itself) */
 	int64_t same_id;      /* SIP_FILE_SAME: files.id of the one stored */
 	const char *same_path;/* and its path (as named, or files.path) */
 	char *same_buf;       /* owns same_path when it came from the store */

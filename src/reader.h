@@ -88,6 +88,25 @@ int sip_reader_open(sip_reader **out, const char *path,
  * Read from memory (used by the fuzz targets and unit tests).  buf must
  * outlive the reader; name is used in messages.
  */
+/*
+ * Open member of the archive path (zip, tar, tar.gz, 7z, or a lone .xz,
+ * .bz2, .zst file, whose one member libarchive calls "data"), read with
+ * libarchive; the reader then works as on a file (a gzip member is
+ * inflated as any gzip input), named "path!member", never seeking.
+ * SIP_OK and *out, or SIP_EIO / SIP_ENOMEM with diag filled.
+ */
+int sip_reader_open_member(sip_reader **out, const char *path, const char *member,
+			   const sip_reader_opts *opts, sip_diag *diag);
+
+/* Call fn(ctx, name, size (-1 unknown), mtime) for each regular member of
+   the archive path, in archive order; a non-zero return stops and is
+   returned.  SIP_EFORMAT when path is no archive libarchive reads,
+   SIP_EIO when its list breaks off after some members. */
+/* Whether libarchive could be loaded (it is loaded on first use). */
+int sip_archive_available(void);
+typedef int (*sip_member_fn)(void *ctx, const char *name, int64_t size, int64_t mtime);
+int sip_archive_members(const char *path, sip_member_fn fn, void *ctx, sip_diag *diag);
+
 int sip_reader_open_mem(sip_reader **out, const void *buf, size_t n,
 			const char *name, const sip_reader_opts *opts,
 			sip_diag *diag);

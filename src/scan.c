@@ -344,7 +344,11 @@ static int scan_input(const char *path, const void *buf, size_t n,
 		wc.warn_ctx = opts->warn_ctx;
 	}
 	ro = reader_opts(opts, &wc);
-	if (path) {
+	if (path && opts && opts->member) {
+		ro.start_offset = 0;
+		ro.start_line = 0;
+		rc = sip_reader_open_member(&r, path, opts->member, &ro, diag);
+	} else if (path) {
 		rc = sip_reader_open(&r, path, &ro, diag);
 	} else {
 		/* Memory input is never entered by seeking. */

@@ -29,6 +29,8 @@ typedef struct sip_scan_opts {
 	   whose header line is before resume_line are not emitted. */
 	uint64_t resume_offset;
 	uint64_t resume_line;    /* 0 = from the start */
+	const char *member;      /* path is an archive: read this member of it
+	                            (sip_reader_open_member); NULL: path */
 	int reader_threads;      /* the reader's inflate thread, as
 	                            sip_reader_opts.threads: 0 = automatic,
 	                            < 0 = never, > 0 = whenever it can */

@@ -374,7 +374,7 @@ int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hit
 {
 	sqlite3 *db = sip_store_db(s);
 	sqlite3_stmt *st = NULL;
-	size_t counts[SIP_FILE_SAME + 1] = { 0 };
+	size_t counts[SIP_FILE_ARCHIVE + 1] = { 0 };
 	uint64_t total = 0, written = 0;
 	int rc = SIP_OK, most;
 
@@ -394,7 +394,17 @@ int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hit
 	for (size_t i = 0; i < l->n; i++) {
 		const sip_ingest_file *f = &l->v[i];
 		int st2 = f->status == SIP_FILE_UNCHANGED ? f->prev_status : f->status;
-		if (st2 == SIP_FILE_SAME) {
+		if (f->status == SIP_FILE_ARCHIVE && f->is_archive == 3) {
+			continue;   /* a lone .xz, .bz2, .zst: its member is it */
+		} else if (f->status == SIP_FILE_ARCHIVE) {
+			sip_buf nb;
+			sip_buf_init(&nb, 0);
+			out_printf(out, "  %s: an archive of %llu member%s, each read as an input"
+				   " (%s!MEMBER)\n", sip_buf_one_line(&nb, f->path),
+				   (unsigned long long)f->members, f->members == 1 ? "" : "s",
+				   sip_buf_one_line(&nb, f->path));
+			sip_buf_release(&nb);
+		} else if (st2 == SIP_FILE_SAME) {
 			sip_buf nb;
 			sip_buf_init(&nb, 0);
 			out_printf(out, "  %s: ", sip_buf_one_line(&nb, f->path));
