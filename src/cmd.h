@@ -80,6 +80,8 @@ void sip_cmd_usage(FILE *f, const sip_cmd *cmd);
 /* The message of a bad option as getopt_long (optstring starting with ':',
    opterr = 0) returned it: c ':' a missing value, else an unknown option.
    Returns SIP_EXIT_USAGE. */
+/* Edit distance (with transpositions) of a and b, at most 9. */
+int sip_edit_distance(const char *a, const char *b);
 int sip_option_error(const char *verb, int c, char **argv);
 
 int sip_usage_error(const char *verb, const char *fmt, ...)

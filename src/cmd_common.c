@@ -24,12 +24,55 @@ int sip_usage_error(const char *verb, const char *fmt, ...)
 	return SIP_EXIT_USAGE;
 }
 
+/* Damerau-Levenshtein (optimal string alignment) distance of a and b,
+   capped at 9; for "did you mean". */
+int sip_edit_distance(const char *a, const char *b)
+{
+	size_t n = strlen(a), m = strlen(b);
+	int d[33][33];
+
+	if (n > 32 || m > 32)
+		return 9;
+	for (size_t i = 0; i <= n; i++)
+		d[i][0] = (int)i;
+	for (size_t j = 0; j <= m; j++)
+		d[0][j] = (int)j;
+	for (size_t i = 1; i <= n; i++)
+		for (size_t j = 1; j <= m; j++) {
+			int c = a[i - 1] != b[j - 1], v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + c < v)
+				v = d[i - 1][j - 1] + c;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[n][m] > 9 ? 9 : d[n][m];
+}
+
 int sip_option_error(const char *verb, int c, char **argv)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	const sip_cmd *cmd = sip_cmd_find(verb);
+	const char *best = NULL;
+	int bd = 3;
 
 	if (c == ':')
 		return sip_usage_error(verb, "option '%s' requires a value", arg);
+	/* the closest option of the command, if one is close */
+	if (cmd && arg[0] == '-' && arg[1] == '-') {
+		char name[64];
+		snprintf(name, sizeof name, "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
+		for (size_t i = 0; sip_cmd_opt(cmd, i); i++) {
+			int dd = sip_edit_distance(name, sip_cmd_opt(cmd, i)->name);
+			if (dd < bd)
+				bd = dd, best = sip_cmd_opt(cmd, i)->name;
+		}
+	}
+	if (best)
+		return sip_usage_error(verb, "unknown option '%s'; did you mean '--%s'?", arg, best);
 	return sip_usage_error(verb, "unknown option '%s'", arg);
 }
 

@@ -329,33 +329,46 @@ static void db_identity(const char *db_path, char *out, size_t n)
 	}
 }
 
+/* The lock file of this process's lock (one at a time), removed by
+   sip_ingest_unlock. */
+static char lock_path[PATH_MAX + 16];
+
 int sip_ingest_lock(const char *db_path, int *fd, void (*on_wait)(void *ctx),
 		    void *ctx, sip_diag *diag)
 {
-	char path[PATH_MAX + 16], id[PATH_MAX];
-	int f;
+	char id[PATH_MAX];
+	int f, waited = 0;
 
 	*fd = -1;
 	db_identity(db_path, id, sizeof id);
-	snprintf(path, sizeof path, "%s-lock", id);
-	if ((f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
-		/* Name the database: the lock file is an implementation detail,
-		   and its failure (no such directory, no permission) is the
-		   database's. */
-		return sip_diag_set(diag, SIP_EIO, db_path, 0,
-				    "cannot create or lock the database (%s: %s)",
-				    path, strerror(errno));
-	if (flock(f, LOCK_EX | LOCK_NB) != 0) {
-		if (errno == EWOULDBLOCK && on_wait)
-			on_wait(ctx);
-		while (flock(f, LOCK_EX) != 0) {
-			if (errno != EINTR) {
-				int err = errno;
-				close(f);
-				return sip_diag_set(diag, SIP_EIO, path, 0, "cannot lock: %s",
-						    strerror(err));
+	snprintf(lock_path, sizeof lock_path, "%s-lock", id);
+	for (;;) {
+		struct stat a, b;
+		if ((f = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
+			/* Name the database: the lock file is an implementation
+			   detail, and its failure (no such directory, no
+			   permission) is the database's. */
+			return sip_diag_set(diag, SIP_EIO, db_path, 0,
+					    "cannot create or lock the database (%s: %s)",
+					    lock_path, strerror(errno));
+		if (flock(f, LOCK_EX | LOCK_NB) != 0) {
+			if (errno == EWOULDBLOCK && on_wait && !waited++)
+				on_wait(ctx);
+			while (flock(f, LOCK_EX) != 0) {
+				if (errno != EINTR) {
+					int err = errno;
+					close(f);
+					return sip_diag_set(diag, SIP_EIO, lock_path, 0,
+							    "cannot lock: %s", strerror(err));
+				}
 			}
 		}
+		/* the run before removed the file it had locked: lock the
+		   one that is there now */
+		if (fstat(f, &a) == 0 && stat(lock_path, &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			break;
+		close(f);
 	}
 	*fd = f;
 	return SIP_OK;
@@ -364,6 +377,9 @@ int sip_ingest_lock(const char *db_path, int *fd, void (*on_wait)(void *ctx),
 void sip_ingest_unlock(int fd)
 {
 	if (fd >= 0) {
+		/* removed while held: a run waiting on it sees it gone and
+		   locks the next one */
+		unlink(lock_path);
 		flock(fd, LOCK_UN);
 		close(fd);
 	}

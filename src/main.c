@@ -232,13 +232,32 @@ void sip_cmd_getopt(const sip_cmd *c, struct option *longopts, char *optstring)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sipscan [--version] [--help] COMMAND [ARGS...]\n\n"
+	fprintf(f, "usage: sipscan [--version | -V] [--help] COMMAND [ARGS...]\n\n"
 		   "sipscan reads Lync / Skype for Business SIPStack traces, stores every\n"
 		   "record in SQLite and names the cause and fix of each failure.\n\n"
 		   "Commands:\n");
 	for (const sip_cmd *c = commands; c->name; c++)
 		fprintf(f, "  %-9s %s\n", c->name, c->summary);
 	fprintf(f, "\nRun 'sipscan help COMMAND' for a command's options.\n");
+}
+
+/* "'analyse' is not a command", with the closest command when one is. */
+static int not_a_command(const char *name)
+{
+	const char *best = NULL;
+	int bd = 3;
+
+	for (const sip_cmd *c = commands; c->name; c++) {
+		int d = sip_edit_distance(name, c->name);
+		if (d < bd)
+			bd = d, best = c->name;
+	}
+	if (best)
+		fprintf(stderr, "sipscan: '%s' is not a command; did you mean '%s'? See"
+			" 'sipscan --help'.\n", name, best);
+	else
+		fprintf(stderr, "sipscan: '%s' is not a command. See 'sipscan --help'.\n", name);
+	return SIP_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
@@ -255,7 +274,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return SIP_EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V") ||
+	    !strcmp(argv[1], "version")) {
 		printf("sipscan %s\n", SIPSCAN_VERSION);
 		return SIP_EXIT_OK;
 	}
@@ -268,19 +288,20 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return SIP_EXIT_OK;
 		}
-		if (!(c = sip_cmd_find(argv[2]))) {
-			fprintf(stderr, "sipscan: no such command '%s'\n", argv[2]);
-			return SIP_EXIT_USAGE;
+		if (!strcmp(argv[2], "help")) {
+			printf("usage: sipscan help [COMMAND]\n\nprint the commands, or a command's"
+			       " usage and options.\n\nsipscan COMMAND --help does the same.\n");
+			return SIP_EXIT_OK;
 		}
+		if (!(c = sip_cmd_find(argv[2])))
+			return not_a_command(argv[2]);
 		sip_cmd_usage(stdout, c);
 		return SIP_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "completion"))
 		return cmd_completion(argc - 1, argv + 1);
-	if (!(c = sip_cmd_find(argv[1]))) {
-		fprintf(stderr, "sipscan: '%s' is not a command. See 'sipscan --help'.\n", argv[1]);
-		return SIP_EXIT_USAGE;
-	}
+	if (!(c = sip_cmd_find(argv[1])))
+		return not_a_command(argv[1]);
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--"))
 			break;

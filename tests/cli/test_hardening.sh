@@ -113,7 +113,28 @@ wait $p2; r2=$?
 check "lock: both writers succeed" "$r1 $r2" "0 0"
 check "lock: no constraint failure" "$(grep -c UNIQUE "$T/lock2.err")" 0
 check "lock: both files ingested" "$(q "$T/real/l.db" "SELECT group_concat(status) FROM files")" "ingested,ingested"
-check "lock: one lock file" "$(ls "$T/real" | grep -c -- '-lock$')" 1
+check "lock: no lock file left behind" "$(ls "$T/real" | grep -c -- '-lock$')" 0
+# the lock file goes with each run: runs that waited on a removed one
+# lock the next, never two at once (six writers on one database)
+mkdir "$T/six"
+i=0
+while [ $i -lt 6 ]; do
+	cp "$EDGE" "$T/six/e$i.log"
+	i=$((i + 1))
+done
+pids=
+i=0
+while [ $i -lt 6 ]; do
+	"$SIPSCAN" analyze --quiet --keep-duplicates --db "$T/six.db" "$T/six/e$i.log" 2>"$T/six$i.err" &
+	pids="$pids $!"
+	i=$((i + 1))
+done
+rcs=
+for p in $pids; do wait "$p"; rcs="$rcs$?"; done
+check "lock: six writers succeed" "$rcs" 000000
+check "lock: six files ingested once" "$(q "$T/six.db" "SELECT count(*) || ' ' || count(DISTINCT path) FROM files WHERE status = 'ingested'")" "6 6"
+check "lock: no constraint failure among six" "$(cat "$T"/six*.err | grep -c UNIQUE)" 0
+check "lock: six, no lock file left" "$(ls "$T" | grep -c -- 'six.db-lock$')" 0
 
 # ---- 5. readers work after a kill during a commit (a hot journal) --------
 DB=$T/hot.db
