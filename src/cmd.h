@@ -80,6 +80,11 @@ void sip_cmd_usage(FILE *f, const sip_cmd *cmd);
 /* The message of a bad option as getopt_long (optstring starting with ':',
    opterr = 0) returned it: c ':' a missing value, else an unknown option.
    Returns SIP_EXIT_USAGE. */
+/* A findings filter option (--severity v, --rule R, --host H, --since s,
+   --until u) into f: SIP_EXIT_OK, a usage error's exit status, or -1 when
+   c is none of them. */
+struct sip_filter;
+int sip_filter_option(struct sip_filter *f, int c, const char *arg, const char *verb);
 /* Edit distance (with transpositions) of a and b, at most 9. */
 int sip_edit_distance(const char *a, const char *b);
 int sip_option_error(const char *verb, int c, char **argv);

@@ -35,6 +35,7 @@
 #include "findings.h"
 #include "ingest.h"
 #include "summary.h"
+#include "filter.h"
 #include "rules.h"
 #include "store.h"
 #include "topology.h"
@@ -167,8 +168,10 @@ int cmd_analyze(int argc, char **argv)
 	progress_state ps;
 	int quiet = 0, c, lock_fd = -1, rc, ret = SIP_EXIT_OK, store_flags = 0;
 	int rescan = 0, forget = 0;
+	sip_filter flt;
 
 	memset(&o, 0, sizeof o);
+	sip_filter_init(&flt);
 	/* the one test knob: small transactions, so that a kill can land
 	   inside a file's commits (tests/cli/test_analyze_crash.sh) */
 	if (getenv("SIPSCAN_TEST_COMMIT_ROWS"))
@@ -240,6 +243,11 @@ int cmd_analyze(int argc, char **argv)
 			rule_dirs[nrules++] = optarg;
 			break;
 		default:
+			if ((rc = sip_filter_option(&flt, c, optarg, "analyze")) >= 0) {
+				if (rc)
+					return rc;
+				break;
+			}
 			return sip_option_error("analyze", c, argv);
 		}
 	}
@@ -377,7 +385,7 @@ int cmd_analyze(int argc, char **argv)
 				kept ? "; some kept by reference, their log gone, keep their old"
 				       " results" : "");
 	}
-	if (!quiet && sip_summary_write(s, &l, sip_analysis_limit_hits(an), stdout)) {
+	if (!quiet && sip_summary_write(s, &l, sip_analysis_limit_hits(an), &flt, stdout)) {
 		fprintf(stderr, "sipscan: %s: summary: %s\n", db_path,
 			sqlite3_errmsg(sip_store_db(s)));
 		ret = sip_db_code(sip_store_db(s)) == SIP_ENOMEM ? SIP_EXIT_INTERNAL

@@ -11,6 +11,8 @@
 #include "buf.h"
 #include "cmd.h"
 #include "dbopen.h"
+#include "filter.h"
+#include "rules.h"
 
 int sip_usage_error(const char *verb, const char *fmt, ...)
 {
@@ -131,4 +133,30 @@ int sip_cmd_open_db(const char *opt_db, int need_schema, sqlite3 **db)
 		return SIP_EXIT_OK;
 	sip_print_diag(&d);
 	return d.code == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_DB;
+}
+
+int sip_filter_option(sip_filter *f, int c, const char *arg, const char *verb)
+{
+	switch (c) {
+	case 'v':
+		if ((f->min_sev = sip_severity_parse(arg)) < 0)
+			return sip_usage_error(verb, "--severity wants info, warning, error or"
+					       " critical, not '%s'", arg);
+		return SIP_EXIT_OK;
+	case 'R':
+		f->rule = arg;
+		return SIP_EXIT_OK;
+	case 'H':
+		f->host = arg;
+		return SIP_EXIT_OK;
+	case 's':
+	case 'u':
+		if (sip_filter_time(arg, c == 'u', c == 's' ? f->since : f->until))
+			return sip_usage_error(verb, "--%s wants a time such as 2016-06-07,"
+					       " '2016-06-07 10:31' or 06/07/2016-10:31:28, not '%s'",
+					       c == 's' ? "since" : "until", arg);
+		return SIP_EXIT_OK;
+	default:
+		return -1;
+	}
 }

@@ -22,6 +22,7 @@
 #include "cmd.h"
 #include "dbopen.h"
 #include "report.h"
+#include "filter.h"
 
 int cmd_report(int argc, char **argv)
 {
@@ -34,8 +35,10 @@ int cmd_report(int argc, char **argv)
 	char *tmp = NULL, target[2 * PATH_MAX + 2];
 	int direct = 0;
 	sip_diag d;
+	sip_filter flt;
 	int opt, ret = SIP_EXIT_OK, rc;
 
+	sip_filter_init(&flt);
 	sip_cmd_getopt(sip_cmd_find("report"), longopts, optstring + 1);
 	optstring[0] = '+';
 	opterr = 0;
@@ -54,6 +57,11 @@ int cmd_report(int argc, char **argv)
 			output = optarg;
 			break;
 		default:
+			if ((rc = sip_filter_option(&flt, opt, optarg, "report")) >= 0) {
+				if (rc)
+					return rc;
+				break;
+			}
 			return sip_option_error("report", opt, argv);
 		}
 	}
@@ -120,7 +128,7 @@ int cmd_report(int argc, char **argv)
 			fchmod(fd, 0644);
 		}
 	}
-	rc = sip_report_write(db, fmt, out, &d);
+	rc = sip_report_write_filtered(db, fmt, &flt, out, &d);
 	if (rc) {
 		sip_print_diag(&d);
 		ret = rc == SIP_EIO ? SIP_EXIT_OUTPUT :

@@ -66,6 +66,20 @@ static const sip_opt analyze_opts[] = {
 	  "  --forget-rules   drop the rule files of earlier --rules runs, which the\n"
 	  "                   database keeps and loads on every run, and evaluate\n"
 	  "                   again without them\n" },
+	{ "severity", 'v', 1, 0, "info warning error critical",
+	  "  --severity LEVEL only the findings of LEVEL and above (info, warning,\n"
+	  "                   error, critical)\n" },
+	{ "rule", 'R', 1, 0, NULL,
+	  "  --rule GLOB      only the findings of the rules whose id matches GLOB\n"
+	  "                   ('MSDIAG-1010-*'; case-sensitive)\n" },
+	{ "host", 'H', 1, 0, NULL,
+	  "  --host NAME      only the findings with records in the logs of the server\n"
+	  "                   NAME (and its unexplained records)\n" },
+	{ "since", 's', 1, 0, NULL,
+	  "  --since TIME     only the findings seen at TIME or later, in the log's\n"
+	  "                   clock: 2016-06-07, 2016-06-07 10:31, 06/07/2016-10:31:28\n" },
+	{ "until", 'u', 1, 0, NULL,
+	  "  --until TIME     only the findings seen at TIME or before (a day: all of it)\n" },
 	{ "keep-duplicates", 'K', 0, 0, NULL,
 	  "  --keep-duplicates\n"
 	  "                   store every input as read: by default an input with\n"
@@ -96,6 +110,20 @@ static const sip_opt report_opts[] = {
 	  "  --format F       text (default), md, json or html (one self-contained file)\n" },
 	{ "output", 'o', 1, 1, "file",
 	  "  --output FILE    write to FILE (atomically) instead of stdout\n" },
+	{ "severity", 'v', 1, 0, "info warning error critical",
+	  "  --severity LEVEL only the findings of LEVEL and above (info, warning,\n"
+	  "                   error, critical)\n" },
+	{ "rule", 'R', 1, 0, NULL,
+	  "  --rule GLOB      only the findings of the rules whose id matches GLOB\n"
+	  "                   ('MSDIAG-1010-*'; case-sensitive)\n" },
+	{ "host", 'H', 1, 0, NULL,
+	  "  --host NAME      only the findings with records in the logs of the server\n"
+	  "                   NAME (and its unexplained records)\n" },
+	{ "since", 's', 1, 0, NULL,
+	  "  --since TIME     only the findings seen at TIME or later, in the log's\n"
+	  "                   clock: 2016-06-07, 2016-06-07 10:31, 06/07/2016-10:31:28\n" },
+	{ "until", 'u', 1, 0, NULL,
+	  "  --until TIME     only the findings seen at TIME or before (a day: all of it)\n" },
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 static const sip_opt show_opts[] = {
@@ -129,7 +157,7 @@ static const sip_opt rules_opts[] = {
 
 static const sip_cmd commands[] = {
 	{ "analyze", cmd_analyze,
-	  "analyze [--db PATH] [--jobs N] [--topology FILE]... [--rules DIR]... [--trusted-domains LIST] [--name LABEL] [--text all|evidence] [--rescan] [--forget-rules] [--keep-duplicates] [--quiet] PATH...",
+	  "analyze [--db PATH] [--jobs N] [--topology FILE]... [--rules DIR]... [--trusted-domains LIST] [--name LABEL] [--text all|evidence] [--rescan] [--forget-rules] [--keep-duplicates] [--severity LEVEL] [--rule GLOB] [--host NAME] [--since TIME] [--until TIME] [--quiet] PATH...",
 	  "read trace files into the database and name the cause and fix of each failure",
 	  analyze_opts, NULL,
 	  "  PATH             a server trace, a client log (UccApi) or a file of\n"
@@ -147,7 +175,7 @@ static const sip_cmd commands[] = {
 	  query_opts, NULL,
 	  "  SQL              one or more ';'-separated statements; a statement that\n"
 	  "                   writes is refused (exit 3); blobs print as hex\n", NULL, 1 },
-	{ "report", cmd_report, "report [--db PATH] [--format text|md|json|html] [--output FILE]",
+	{ "report", cmd_report, "report [--db PATH] [--format text|md|json|html] [--output FILE] [--severity LEVEL] [--rule GLOB] [--host NAME] [--since TIME] [--until TIME]",
 	  "print the findings, unexplained signatures, summary and failing peers",
 	  report_opts, NULL, NULL, NULL, 1 },
 	{ "show", cmd_show, "show [--db PATH] [--raw] ID...",

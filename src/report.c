@@ -18,6 +18,7 @@
 
 #include "dbopen.h"
 #include "store.h"
+#include "filter.h"
 
 #define MAX_FINDINGS 1000
 #define MAX_UNEXPLAINED 50
@@ -75,6 +76,10 @@ typedef struct report {
 	char *catalogue;             /* "hash (N rules, M rule files of --rules)" */
 	int has_findings, has_unexplained;
 	sip_store_text_reader *tr;   /* records' text, for the HTML evidence */
+	const sip_filter *flt;       /* NULL: every finding */
+	char fwhere[4096];           /* " AND ..." of flt on findings */
+	char uwhere[4096];           /* and on records, for unexplained */
+	char *filters;               /* what flt keeps, said; NULL none */
 } report;
 
 int sip_report_format_parse(const char *name, sip_report_format *f)
@@ -288,8 +293,38 @@ static int load(report *r)
 	r->has_findings = sip_db_has(r->db, "findings") == 1;
 	r->has_unexplained = sip_db_has(r->db, "unexplained") == 1;
 	if (r->has_findings) {
-		if ((rc = prepare(r, "SELECT count(*) FROM findings", &st)))
+		sip_buf w;
+		sip_buf_init(&w, 0);
+		if (r->flt && sip_filter_findings_sql(r->flt, "findings", &w)) {
+			sip_buf_release(&w);
+			rc = SIP_ENOMEM;
 			goto out;
+		}
+		if (r->flt && sip_filter_any(r->flt)) {
+			sip_buf dsc;
+			sip_buf_init(&dsc, 0);
+			if (sip_filter_describe(r->flt, &dsc) || sip_buf_addc(&dsc, 0) ||
+			    !(r->filters = strdup(dsc.p))) {
+				sip_buf_release(&dsc);
+				sip_buf_release(&w);
+				rc = SIP_ENOMEM;
+				goto out;
+			}
+			sip_buf_release(&dsc);
+		}
+		if (sip_buf_addc(&w, 0)) {
+			sip_buf_release(&w);
+			rc = SIP_ENOMEM;
+			goto out;
+		}
+		snprintf(r->fwhere, sizeof r->fwhere, "%s", w.p);
+		sip_buf_release(&w);
+		{
+			char q[sizeof r->fwhere + 64];
+			snprintf(q, sizeof q, "SELECT count(*) FROM findings WHERE 1%s", r->fwhere);
+			if ((rc = prepare(r, q, &st)))
+				goto out;
+		}
 		if (sqlite3_step(st) == SQLITE_ROW)
 			r->nf_total = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
@@ -298,22 +333,26 @@ static int load(report *r)
 		   order, a group's findings together; before, one by one */
 		grouped = sip_db_int(r->db, "SELECT count(*) FROM pragma_table_info('findings')"
 				     " WHERE name = 'group_id'") == 1;
-		if ((rc = prepare(r, grouped ?
-			"SELECT id, rule_id, severity, title, cause, fix, refs, keys_json, "
-			"count, first_seen, last_seen, hosts, sample_ids, benign, "
-			"subject, confidence, related, coalesce(group_id, id) "
-			"FROM findings ORDER BY coalesce(benign, 0), "
-			"CASE severity WHEN 'critical' THEN 0 WHEN 'error' THEN 1 "
-			"WHEN 'warning' THEN 2 WHEN 'info' THEN 3 ELSE 4 END, "
-			"coalesce(group_id, id), id" :
-			"SELECT id, rule_id, severity, title, cause, fix, refs, keys_json, "
-			"count, first_seen, last_seen, hosts, sample_ids, benign, "
-			"NULL, NULL, NULL, id "
-			"FROM findings ORDER BY coalesce(benign, 0), "
-			"CASE severity WHEN 'critical' THEN 0 WHEN 'error' THEN 1 "
-			"WHEN 'warning' THEN 2 WHEN 'info' THEN 3 ELSE 4 END, "
-			"count DESC, id", &st)))
-			goto out;
+		{
+			char q[sizeof r->fwhere + 1024];
+			snprintf(q, sizeof q, grouped ?
+				"SELECT id, rule_id, severity, title, cause, fix, refs, keys_json, "
+				"count, first_seen, last_seen, hosts, sample_ids, benign, "
+				"subject, confidence, related, coalesce(group_id, id) "
+				"FROM findings WHERE 1%s ORDER BY coalesce(benign, 0), "
+				"CASE severity WHEN 'critical' THEN 0 WHEN 'error' THEN 1 "
+				"WHEN 'warning' THEN 2 WHEN 'info' THEN 3 ELSE 4 END, "
+				"coalesce(group_id, id), id" :
+				"SELECT id, rule_id, severity, title, cause, fix, refs, keys_json, "
+				"count, first_seen, last_seen, hosts, sample_ids, benign, "
+				"NULL, NULL, NULL, id "
+				"FROM findings WHERE 1%s ORDER BY coalesce(benign, 0), "
+				"CASE severity WHEN 'critical' THEN 0 WHEN 'error' THEN 1 "
+				"WHEN 'warning' THEN 2 WHEN 'info' THEN 3 ELSE 4 END, "
+				"count DESC, id", r->fwhere);
+			if ((rc = prepare(r, q, &st)))
+				goto out;
+		}
 		if (!(r->f = calloc(MAX_FINDINGS, sizeof *r->f))) {
 			rc = SIP_ENOMEM;
 			goto out;
@@ -361,16 +400,32 @@ static int load(report *r)
 		st = NULL;
 	}
 	if (r->has_unexplained) {
-		if ((rc = prepare(r, "SELECT count(DISTINCT template) FROM unexplained", &st)))
+		char q[sizeof r->uwhere + 512];
+		if (r->flt) {
+			sip_buf w;
+			sip_buf_init(&w, 0);
+			if (sip_filter_records_sql(r->flt, "r", &w) || sip_buf_addc(&w, 0)) {
+				sip_buf_release(&w);
+				rc = SIP_ENOMEM;
+				goto out;
+			}
+			snprintf(r->uwhere, sizeof r->uwhere, "%s", w.p);
+			sip_buf_release(&w);
+		}
+		snprintf(q, sizeof q, r->uwhere[0] ? "SELECT count(DISTINCT u.template) FROM"
+			 " unexplained u JOIN records r ON r.id = u.record_id WHERE 1%s"
+			 : "SELECT count(DISTINCT template) FROM unexplained%s", r->uwhere);
+		if ((rc = prepare(r, q, &st)))
 			goto out;
 		if (sqlite3_step(st) == SQLITE_ROW)
 			r->nu_total = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
 		st = NULL;
-		if ((rc = prepare(r,
+		snprintf(q, sizeof q,
 			"SELECT u.template, count(*), min(r.ts), max(r.ts), min(u.record_id) "
-			"FROM unexplained u LEFT JOIN records r ON r.id = u.record_id "
-			"GROUP BY u.template ORDER BY 2 DESC, 1 LIMIT 50", &st)))
+			"FROM unexplained u LEFT JOIN records r ON r.id = u.record_id WHERE 1%s "
+			"GROUP BY u.template ORDER BY 2 DESC, 1 LIMIT 50", r->uwhere);
+		if ((rc = prepare(r, q, &st)))
 			goto out;
 		if (!(r->u = calloc(MAX_UNEXPLAINED, sizeof *r->u))) {
 			rc = SIP_ENOMEM;
@@ -501,6 +556,7 @@ static void release(report *r)
 		free(r->hosts[i]);
 	free(r->first_ts);
 	free(r->catalogue);
+	free(r->filters);
 	free(r->last_ts);
 }
 
@@ -676,6 +732,8 @@ static int write_text(report *r, FILE *out, int md)
 		       md ? "- " : "  ");
 	if (r->catalogue)
 		sip_buf_printf(&b, "%srules:   catalogue %s\n", md ? "- " : "  ", r->catalogue);
+	if (r->filters)
+		sip_buf_printf(&b, "%sshown:   the findings of %s\n", md ? "- " : "  ", r->filters);
 	sip_buf_printf(&b, "%shosts:   ", md ? "- " : "  ");
 	for (size_t i = 0; i < r->nhosts; i++)
 		sip_buf_printf(&b, "%s%s", i ? ", " : "",
@@ -1027,6 +1085,7 @@ static int write_json(report *r, FILE *out)
 	jstr(&b, "last_ts", r->last_ts, 1);
 	jstr(&b, "covers", "database", 1);
 	jstr(&b, "catalogue", r->catalogue, 1);
+	jstr(&b, "filters", r->filters, 1);
 	sip_buf_adds(&b, "},\n\"peers\":[");
 	for (size_t i = 0; i < r->npeers; i++) {
 		pair *p = &r->peers[i];
@@ -1243,6 +1302,11 @@ static int write_html(report *r, FILE *out)
 		html(&b, r->catalogue);
 		sip_buf_adds(&b, "</td></tr>\n");
 	}
+	if (r->filters) {
+		sip_buf_adds(&b, "<tr><th>Shown</th><td>the findings of ");
+		html(&b, r->filters);
+		sip_buf_adds(&b, "</td></tr>\n");
+	}
 	sip_buf_adds(&b, "<tr><th>Hosts</th><td>");
 	for (size_t i = 0; i < r->nhosts; i++) {
 		sip_buf_adds(&b, i ? ", " : "");
@@ -1438,11 +1502,18 @@ out:
 
 int sip_report_write(sqlite3 *db, sip_report_format f, FILE *out, sip_diag *diag)
 {
+	return sip_report_write_filtered(db, f, NULL, out, diag);
+}
+
+int sip_report_write_filtered(sqlite3 *db, sip_report_format f, const sip_filter *flt,
+			      FILE *out, sip_diag *diag)
+{
 	report r;
 	int rc;
 
 	memset(&r, 0, sizeof r);
 	r.db = db;
+	r.flt = flt;
 	r.diag = diag;
 	sip_diag_clear(diag);
 	if ((rc = load(&r))) {

@@ -51,6 +51,11 @@ int sip_report_format_parse(const char *name, sip_report_format *f);
  * SIP_ENOMEM.  Nothing is written to db.
  */
 int sip_report_write(sqlite3 *db, sip_report_format f, FILE *out, sip_diag *diag);
+/* The same with only the findings flt keeps (and the unexplained
+   signatures of its host and times); flt NULL: all. */
+struct sip_filter;
+int sip_report_write_filtered(sqlite3 *db, sip_report_format f, const struct sip_filter *flt,
+			      FILE *out, sip_diag *diag);
 
 /*
  * Append s (n bytes) HTML/XML-escaped: & < > " ' as entities, control

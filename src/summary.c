@@ -16,6 +16,7 @@
 
 #include "dbopen.h"
 #include "findings.h"
+#include "filter.h"
 #include "wrap.h"
 
 /*
@@ -97,19 +98,19 @@ static void print_labelled(FILE *out, sip_buf *b, const char *label, const char 
  * records (a few of all) are read whole rather than the run's records one
  * by one through the file index.
  */
-static int print_findings(FILE *out, sqlite3 *db, int most)
+static int print_findings(FILE *out, sqlite3 *db, int most, const sip_filter *flt)
 {
 	/* one row per finding with records in the run's files, those of
 	   one group (group_id: the same cause and fix about other peers,
 	   servers or domains) together, with the group's totals */
-	static const char sql[] =
+	static const char sqlf[] =
 		"WITH sel AS (SELECT f.*, coalesce(f.group_id, f.id) AS g,"
 		" (SELECT count(*) FROM finding_records fr JOIN record_rows r ON r.id = fr.record_id"
 		"  WHERE fr.finding_id = f.id AND r.file_id IN run_files AND EXISTS (SELECT 1"
 		"  FROM matches m WHERE m.record_id = fr.record_id AND m.rule_id = f.rule_id)) AS here"
 		" FROM findings f WHERE EXISTS ("
 		"  SELECT 1 FROM finding_records fr JOIN record_rows r ON r.id = fr.record_id"
-		"  WHERE fr.finding_id = f.id AND r.file_id IN run_files))"
+		"  WHERE fr.finding_id = f.id AND r.file_id IN run_files)%s)"
 		" SELECT severity, title, cause, fix, count, first_seen, last_seen,"
 		" sample_ids, benign, rule_id, here, g, coalesce(subject, key),"
 		" sum(count) OVER w, count(*) OVER w, min(first_seen) OVER w, max(last_seen) OVER w,"
@@ -137,8 +138,26 @@ static int print_findings(FILE *out, sqlite3 *db, int most)
 	char lead[512] = "";      /* the line of its first finding in the list */
 
 	sip_buf_init(&b, 0);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return SIP_EDB;
+	{
+		/* the filters of --severity, --rule ... on the findings */
+		sip_buf w, q;
+		sip_buf_init(&w, 0);
+		sip_buf_init(&q, 0);
+		if ((flt && sip_filter_findings_sql(flt, "f", &w)) || sip_buf_addc(&w, 0) ||
+		    sip_buf_printf(&q, sqlf, w.p) || sip_buf_addc(&q, 0) ||
+		    sqlite3_prepare_v2(db, q.p, -1, &st, NULL) != SQLITE_OK) {
+			sip_buf_release(&w);
+			sip_buf_release(&q);
+			return SIP_EDB;
+		}
+		sip_buf_release(&w);
+		sip_buf_release(&q);
+		if (flt && sip_filter_any(flt)) {
+			sip_buf_reset(&b);
+			if (!sip_filter_describe(flt, &b) && !sip_buf_addc(&b, 0))
+				out_printf(out, "\n(findings of %s only)\n", b.p);
+		}
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *sev = (const char *)sqlite3_column_text(st, 0);
 		const char *title = (const char *)sqlite3_column_text(st, 1);
@@ -370,6 +389,7 @@ static int fill_stats(sip_store *s)
  * no record is read back), and the findings.
  */
 int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hits,
+		      const sip_filter *flt,
 		      FILE *out)
 {
 	sqlite3 *db = sip_store_db(s);
@@ -477,7 +497,7 @@ int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hit
 	}
 	most = (long long)total * 2 > sip_db_int(db, "SELECT sum(records) FROM files");
 	if (!rc)
-		rc = print_findings(out, db, most);
+		rc = print_findings(out, db, most, flt);
 	if (!rc && limit_hits)
 		out_printf(out, "\nrules: %llu pattern evaluation%s gave up at the PCRE2 match or"
 			   " depth limit and counted as no match: a rule may have missed a"

@@ -17,7 +17,10 @@
  * Creates and fills the temp table run_files.  Returns SIP_OK, SIP_EDB or
  * SIP_ENOMEM; what was written stays written.
  */
+struct sip_filter;
+/* flt (may be NULL): print only the findings it keeps. */
 int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hits,
+		      const struct sip_filter *flt,
 		      FILE *out);
 
 #endif
