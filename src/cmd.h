@@ -29,7 +29,7 @@ typedef struct sip_opt {
 	const char *help;     /* its lines of the help, as printed */
 } sip_opt;
 
-#define SIP_MAX_OPTS 16
+#define SIP_MAX_OPTS 32
 
 typedef struct sip_cmd {
 	const char *name;
@@ -85,6 +85,14 @@ void sip_cmd_usage(FILE *f, const sip_cmd *cmd);
    c is none of them. */
 struct sip_filter;
 int sip_filter_option(struct sip_filter *f, int c, const char *arg, const char *verb);
+/* The width to write f for: $COLUMNS, else the terminal's, else 80
+   (40..500). */
+int sip_term_width(FILE *f);
+/* --color WHEN: auto (a terminal, unless NO_COLOR is set or TERM=dumb),
+   always, never. */
+enum { SIP_COLOR_AUTO, SIP_COLOR_ALWAYS, SIP_COLOR_NEVER };
+int sip_color_parse(const char *s);          /* SIP_COLOR_*, or -1 */
+int sip_color_on(FILE *f, int mode);         /* colours for f? */
 /* Edit distance (with transpositions) of a and b, at most 9. */
 int sip_edit_distance(const char *a, const char *b);
 int sip_option_error(const char *verb, int c, char **argv);

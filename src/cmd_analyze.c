@@ -167,7 +167,7 @@ int cmd_analyze(int argc, char **argv)
 	sip_diag diag;
 	progress_state ps;
 	int quiet = 0, c, lock_fd = -1, rc, ret = SIP_EXIT_OK, store_flags = 0;
-	int rescan = 0, forget = 0;
+	int rescan = 0, forget = 0, color = SIP_COLOR_AUTO;
 	sip_filter flt;
 
 	memset(&o, 0, sizeof o);
@@ -208,6 +208,11 @@ int cmd_analyze(int argc, char **argv)
 			break;
 		case 'K':
 			o.keep_duplicates = 1;
+			break;
+		case 'C':
+			if ((color = sip_color_parse(optarg)) < 0)
+				return sip_usage_error("analyze", "--color wants auto, always or never,"
+						       " not '%s'", optarg);
 			break;
 		case 'E':
 			rescan = 1;
@@ -385,6 +390,7 @@ int cmd_analyze(int argc, char **argv)
 				kept ? "; some kept by reference, their log gone, keep their old"
 				       " results" : "");
 	}
+	sip_summary_style(sip_term_width(stdout), sip_color_on(stdout, color));
 	if (!quiet && sip_summary_write(s, &l, sip_analysis_limit_hits(an), &flt, stdout)) {
 		fprintf(stderr, "sipscan: %s: summary: %s\n", db_path,
 			sqlite3_errmsg(sip_store_db(s)));

@@ -3,6 +3,8 @@
  * on stderr, the database path.
  */
 #include <stdarg.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,4 +161,45 @@ int sip_filter_option(sip_filter *f, int c, const char *arg, const char *verb)
 	default:
 		return -1;
 	}
+}
+
+int sip_term_width(FILE *f)
+{
+	const char *c = getenv("COLUMNS");
+	struct winsize ws;
+	long w = 0;
+
+	if (c && *c) {
+		char *end;
+		w = strtol(c, &end, 10);
+		if (*end)
+			w = 0;
+	}
+	if (w <= 0 && isatty(fileno(f)) && ioctl(fileno(f), TIOCGWINSZ, &ws) == 0)
+		w = ws.ws_col;
+	if (w <= 0)
+		w = 80;
+	return w < 40 ? 40 : w > 500 ? 500 : (int)w;
+}
+
+int sip_color_parse(const char *s)
+{
+	if (!strcmp(s, "auto"))
+		return SIP_COLOR_AUTO;
+	if (!strcmp(s, "always"))
+		return SIP_COLOR_ALWAYS;
+	if (!strcmp(s, "never"))
+		return SIP_COLOR_NEVER;
+	return -1;
+}
+
+int sip_color_on(FILE *f, int mode)
+{
+	const char *t = getenv("TERM"), *nc = getenv("NO_COLOR");
+
+	if (mode == SIP_COLOR_ALWAYS)
+		return 1;
+	if (mode == SIP_COLOR_NEVER || (nc && *nc))
+		return 0;
+	return isatty(fileno(f)) && !(t && !strcmp(t, "dumb"));
 }

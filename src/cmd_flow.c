@@ -32,7 +32,7 @@ int cmd_flow(int argc, char **argv)
 	sip_flow flow;
 	sip_buf json, msgs;
 	sip_diag d;
-	unsigned width = 120;
+	unsigned width = 0;   /* the terminal's (60..240), 80 when none */
 	int opt, ret = SIP_EXIT_OK, as_json = 0, rc;
 	uint64_t left_out = 0;
 
@@ -103,6 +103,10 @@ int cmd_flow(int argc, char **argv)
 		sip_buf_adds(&json, "\n]}\n");
 	} else {
 		sip_buf_printf(&json, "Call-ID: %s\n", call_id);
+		if (!width) {
+			int tw = sip_term_width(stdout);
+			width = (unsigned)(tw < 60 ? 60 : tw > 240 ? 240 : tw);
+		}
 		if (sip_flow_render_text(&flow, width, &json)) {
 			fprintf(stderr, "sipscan flow: out of memory\n");
 			ret = SIP_EXIT_INTERNAL;

@@ -36,7 +36,7 @@ int cmd_report(int argc, char **argv)
 	int direct = 0;
 	sip_diag d;
 	sip_filter flt;
-	int opt, ret = SIP_EXIT_OK, rc;
+	int opt, ret = SIP_EXIT_OK, rc, color = SIP_COLOR_AUTO;
 
 	sip_filter_init(&flt);
 	sip_cmd_getopt(sip_cmd_find("report"), longopts, optstring + 1);
@@ -55,6 +55,11 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 'o':
 			output = optarg;
+			break;
+		case 'C':
+			if ((color = sip_color_parse(optarg)) < 0)
+				return sip_usage_error("report", "--color wants auto, always or never,"
+						       " not '%s'", optarg);
 			break;
 		default:
 			if ((rc = sip_filter_option(&flt, opt, optarg, "report")) >= 0) {
@@ -128,6 +133,9 @@ int cmd_report(int argc, char **argv)
 			fchmod(fd, 0644);
 		}
 	}
+	/* a file gets 80 columns and no colour (unless --color always) */
+	sip_report_style(out == stdout ? sip_term_width(stdout) : 80,
+			 out == stdout ? sip_color_on(stdout, color) : color == SIP_COLOR_ALWAYS);
 	rc = sip_report_write_filtered(db, fmt, &flt, out, &d);
 	if (rc) {
 		sip_print_diag(&d);

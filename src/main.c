@@ -8,6 +8,7 @@
  * same table).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -80,6 +81,9 @@ static const sip_opt analyze_opts[] = {
 	  "                   clock: 2016-06-07, 2016-06-07 10:31, 06/07/2016-10:31:28\n" },
 	{ "until", 'u', 1, 0, NULL,
 	  "  --until TIME     only the findings seen at TIME or before (a day: all of it)\n" },
+	{ "color", 'C', 1, 0, "auto always never",
+	  "  --color WHEN     colour the severities: auto (on a terminal, unless\n"
+	  "                   NO_COLOR is set), always or never\n" },
 	{ "keep-duplicates", 'K', 0, 0, NULL,
 	  "  --keep-duplicates\n"
 	  "                   store every input as read: by default an input with\n"
@@ -110,6 +114,9 @@ static const sip_opt report_opts[] = {
 	  "  --format F       text (default), md, json or html (one self-contained file)\n" },
 	{ "output", 'o', 1, 1, "file",
 	  "  --output FILE    write to FILE (atomically) instead of stdout\n" },
+	{ "color", 'C', 1, 0, "auto always never",
+	  "  --color WHEN     colour the severities: auto (on a terminal, unless\n"
+	  "                   NO_COLOR is set), always or never\n" },
 	{ "severity", 'v', 1, 0, "info warning error critical",
 	  "  --severity LEVEL only the findings of LEVEL and above (info, warning,\n"
 	  "                   error, critical)\n" },
@@ -137,7 +144,8 @@ static const sip_opt flow_opts[] = {
 	{ "format", 'f', 1, 1, "text json",
 	  "  --format F       text (a ladder, default) or json\n" },
 	{ "width", 'w', 1, 1, NULL,
-	  "  --width N        text width, 60..240 (default 120)\n" },
+	  "  --width N        text width, 60..240 (default: the terminal's, or COLUMNS,\n"
+	  "                   80 when not a terminal)\n" },
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 static const sip_opt export_opts[] = {
@@ -157,7 +165,7 @@ static const sip_opt rules_opts[] = {
 
 static const sip_cmd commands[] = {
 	{ "analyze", cmd_analyze,
-	  "analyze [--db PATH] [--jobs N] [--topology FILE]... [--rules DIR]... [--trusted-domains LIST] [--name LABEL] [--text all|evidence] [--rescan] [--forget-rules] [--keep-duplicates] [--severity LEVEL] [--rule GLOB] [--host NAME] [--since TIME] [--until TIME] [--quiet] PATH...",
+	  "analyze [--db PATH] [--jobs N] [--topology FILE]... [--rules DIR]... [--trusted-domains LIST] [--name LABEL] [--text all|evidence] [--rescan] [--forget-rules] [--keep-duplicates] [--color WHEN] [--severity LEVEL] [--rule GLOB] [--host NAME] [--since TIME] [--until TIME] [--quiet] PATH...",
 	  "read trace files into the database and name the cause and fix of each failure",
 	  analyze_opts, NULL,
 	  "  PATH             a server trace, a client log (UccApi) or a file of\n"
@@ -175,7 +183,7 @@ static const sip_cmd commands[] = {
 	  query_opts, NULL,
 	  "  SQL              one or more ';'-separated statements; a statement that\n"
 	  "                   writes is refused (exit 3); blobs print as hex\n", NULL, 1 },
-	{ "report", cmd_report, "report [--db PATH] [--format text|md|json|html] [--output FILE] [--severity LEVEL] [--rule GLOB] [--host NAME] [--since TIME] [--until TIME]",
+	{ "report", cmd_report, "report [--db PATH] [--format text|md|json|html] [--output FILE] [--color WHEN] [--severity LEVEL] [--rule GLOB] [--host NAME] [--since TIME] [--until TIME]",
 	  "print the findings, unexplained signatures, summary and failing peers",
 	  report_opts, NULL, NULL, NULL, 1 },
 	{ "show", cmd_show, "show [--db PATH] [--raw] ID...",
@@ -253,6 +261,13 @@ void sip_cmd_getopt(const sip_cmd *c, struct option *longopts, char *optstring)
 			if (o->has_arg)
 				optstring[k++] = ':';
 		}
+	}
+	if (sip_cmd_opt(c, n)) {
+		/* a command with more options than the table holds: a
+		   programming error that would drop options silently */
+		fprintf(stderr, "sipscan: internal error: %s has more than %d options\n",
+			c->name, SIP_MAX_OPTS);
+		abort();
 	}
 	memset(&longopts[n], 0, sizeof longopts[n]);
 	optstring[k] = 0;

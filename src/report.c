@@ -707,6 +707,15 @@ static int related_text(sip_buf *t, const char *related)
 	return t->n > 0;
 }
 
+/* The terminal the text report is for (sip_report_style). */
+static int r_width = 80, r_color;
+
+void sip_report_style(int width, int color)
+{
+	r_width = width < 40 ? 40 : width;
+	r_color = color;
+}
+
 static int write_text(report *r, FILE *out, int md)
 {
 	sip_buf b, t;
@@ -816,8 +825,17 @@ static int write_text(report *r, FILE *out, int md)
 					       md_text(&t, f->subject ? f->subject : f->title, 1),
 					       f->count, f->count == 1 ? "" : "s", nz(f->first), nz(f->last));
 		} else {
-			sip_buf_printf(&b, "\n[%s]%s %s", sev, f->benign ? " (benign)" : "",
-				       nz(f->title));
+			if ((rc = flush_safe(out, &b)))
+				goto out;
+			/* the label in colour on a terminal that takes it (written
+			   as it is: the text around it is made safe) */
+			if (r_color)
+				fprintf(out, "\n%s[%s]\033[0m", !strcmp(sev, "CRITICAL") ? "\033[1;35m"
+					: !strcmp(sev, "ERROR") ? "\033[1;31m" : !strcmp(sev, "WARNING")
+					? "\033[33m" : "\033[36m", sev);
+			else
+				fprintf(out, "\n[%s]", sev);
+			sip_buf_printf(&b, "%s %s", f->benign ? " (benign)" : "", nz(f->title));
 			if (f->gn > 1)
 				sip_buf_printf(&b, " (and %lld more)", f->gn - 1);
 			sip_buf_addc(&b, '\n');
@@ -829,12 +847,12 @@ static int write_text(report *r, FILE *out, int md)
 			if (f->subject)
 				sip_buf_printf(&b, "  subject: %s\n", f->subject);
 			sip_buf_adds(&b, "  Cause:\n");
-			sip_wrap(&b, nz(f->cause), 78, "    ");
+			sip_wrap(&b, nz(f->cause), (size_t)(r_width - 2), "    ");
 			sip_buf_adds(&b, "  Fix:\n");
-			sip_wrap(&b, nz(f->fix), 78, "    ");
+			sip_wrap(&b, nz(f->fix), (size_t)(r_width - 2), "    ");
 			if (f->related && related_text(&t, f->related)) {
 				sip_buf_adds(&b, "  The same events are also logged as:\n");
-				sip_wrap(&b, t.p, 78, "    ");
+				sip_wrap(&b, t.p, (size_t)(r_width - 2), "    ");
 			}
 			if (f->refs && *f->refs) {
 				sip_buf_adds(&b, "  Refs:\n");
@@ -879,7 +897,7 @@ static int write_text(report *r, FILE *out, int md)
 		} else {
 			char num[32];
 			size_t mark = b.n;
-			sip_wrap(&b, nz(u->template), 78, "          ");
+			sip_wrap(&b, nz(u->template), (size_t)(r_width - 2), "          ");
 			if (snprintf(num, sizeof num, "%8lld  ", u->count) == 10 &&
 			    b.n >= mark + 10)
 				memcpy(b.p + mark, num, 10);

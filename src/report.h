@@ -41,6 +41,10 @@ typedef enum sip_report_format {
 	SIP_REPORT_HTML
 } sip_report_format;
 
+/* The terminal the text report is written for: width (default 80) and
+   colours (default none); md, json and html do not change. */
+void sip_report_style(int width, int color);
+
 /* "text", "md", "json", "html" -> *f; 0, or -1 when unknown. */
 int sip_report_format_parse(const char *name, sip_report_format *f);
 

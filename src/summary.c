@@ -74,8 +74,30 @@ static void ids_words(const char *json, char *out, size_t n)
 	out[o] = 0;
 }
 
+/* The terminal the summary is for: its width (wrapping at width - 2)
+   and whether it takes colours (sip_summary_style). */
+static int s_width = 80, s_color;
+
+void sip_summary_style(int width, int color)
+{
+	s_width = width < 40 ? 40 : width;
+	s_color = color;
+}
+
+/* A severity label ("ERROR   "), coloured on a terminal that takes it. */
+static void print_severity(FILE *out, const char *upper)
+{
+	const char *c = !s_color ? NULL : !strcmp(upper, "CRITICAL") ? "\033[1;35m"
+		      : !strcmp(upper, "ERROR") ? "\033[1;31m" : !strcmp(upper, "WARNING")
+		      ? "\033[33m" : "\033[36m";
+	if (c)
+		fprintf(out, "%s%-8s\033[0m", c, upper);
+	else
+		fprintf(out, "%-8s", upper);
+}
+
 /*
- * "         cause: text wrapped at 78 columns" with continuation lines
+ * "         cause: text wrapped at the width" with continuation lines
  * aligned under the text.
  */
 static void print_labelled(FILE *out, sip_buf *b, const char *label, const char *text)
@@ -83,7 +105,8 @@ static void print_labelled(FILE *out, sip_buf *b, const char *label, const char 
 	static const char indent[] = "                "; /* 16 */
 
 	sip_buf_reset(b);
-	if (sip_wrap(b, text && *text ? text : "-", 78, indent) || b->n < sizeof indent - 1)
+	if (sip_wrap(b, text && *text ? text : "-", (size_t)(s_width - 2), indent) ||
+	    b->n < sizeof indent - 1)
 		return;
 	memcpy(b->p + 9, label, strlen(label)); /* 9 blanks, then the label */
 	out_printf(out, "%s", b->p);
@@ -219,10 +242,12 @@ static int print_findings(FILE *out, sqlite3 *db, int most, const sip_filter *fl
 		for (i = 0; sev && sev[i] && i + 1 < sizeof upper; i++)
 			upper[i] = (char)(sev[i] >= 'a' && sev[i] <= 'z' ? sev[i] - 32 : sev[i]);
 		upper[i] = 0;
+		fputc('\n', out);
+		print_severity(out, upper);
 		if (gn > 1)   /* a group: its first subject's title, and the others */
-			out_printf(out, "\n%-8s %s (and %lld more)\n", upper, title ? title : rule, gn - 1);
+			out_printf(out, " %s (and %lld more)\n", title ? title : rule, gn - 1);
 		else
-			out_printf(out, "\n%-8s %s\n", upper, title ? title : rule);
+			out_printf(out, " %s\n", title ? title : rule);
 		own = count, ofirst = first;
 		if (gn > 1) {
 			/* the group: its totals */

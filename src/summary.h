@@ -17,6 +17,9 @@
  * Creates and fills the temp table run_files.  Returns SIP_OK, SIP_EDB or
  * SIP_ENOMEM; what was written stays written.
  */
+/* The terminal the summary is written for: width (default 80) and
+   colours (default none). */
+void sip_summary_style(int width, int color);
 struct sip_filter;
 /* flt (may be NULL): print only the findings it keeps. */
 int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hits,

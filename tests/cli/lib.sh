@@ -6,8 +6,8 @@ ROOT=${SIPSCAN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 S=$ROOT/samples
 T=$(mktemp -d "${TMPDIR:-/tmp}/sipscan-$(basename "$0" .sh).XXXXXX")
 trap 'rm -rf "$T"' EXIT
-export LC_ALL=C TZ=UTC
-unset SIPSCAN_DB
+export LC_ALL=C TZ=UTC COLUMNS=80
+unset SIPSCAN_DB NO_COLOR
 pass=0 fail=0
 
 check() { # check DESCRIPTION GOT WANT
