@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -51,7 +52,8 @@ int cmd_query(int argc, char **argv)
 	int opt, ret = SIP_EXIT_OK, sets = 0;
 
 	memset(&ro, 0, sizeof ro);
-	ro.format = isatty(STDOUT_FILENO) ? SIP_RENDER_TABLE : SIP_RENDER_CSV;
+	/* a pipe gets what read, cut and awk take: tab-separated lines */
+	ro.format = isatty(STDOUT_FILENO) ? SIP_RENDER_TABLE : SIP_RENDER_TSV;
 	sip_cmd_getopt(sip_cmd_find("query"), longopts, optstring + 1);
 	optstring[0] = '+';
 	opterr = 0;
@@ -63,9 +65,24 @@ int cmd_query(int argc, char **argv)
 			break;
 		case 'f':
 			if (sip_render_format_parse(optarg, &ro.format))
-				return sip_usage_error("query", "unknown format '%s' "
-						       "(table, csv, json or jsonl)", optarg);
+				return sip_usage_error("query", "unknown format '%s' (table, csv, tsv,"
+						       " json, jsonl, markdown or line)", optarg);
 			break;
+		case 'h':
+			ro.no_header = 0;
+			break;
+		case 'N':
+			ro.no_header = 1;
+			break;
+		case 'M': {
+			char *end;
+			long w = strtol(optarg, &end, 10);
+			if (!*optarg || *end || w < 0 || w > 100000)
+				return sip_usage_error("query", "--max-width wants a number of columns,"
+						       " 0 for no limit, not '%s'", optarg);
+			ro.max_cell = w ? (size_t)w : (size_t)-1;
+			break;
+		}
 		case 'G':
 			ro.csv_guard = 1;
 			break;
@@ -115,8 +132,7 @@ int cmd_query(int argc, char **argv)
 			goto out;
 		}
 		if (sqlite3_column_count(st) > 0) {
-			if (sets++ && (ro.format == SIP_RENDER_TABLE ||
-				       ro.format == SIP_RENDER_CSV))
+			if (sets++ && ro.format != SIP_RENDER_JSON && ro.format != SIP_RENDER_JSONL)
 				fputs(ro.format == SIP_RENDER_CSV ? "\r\n" : "\n", stdout);
 		}
 		rc = sip_render_stmt(st, &ro, stdout, NULL, &d);

@@ -100,9 +100,19 @@ static const sip_opt parse_opts[] = {
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 static const sip_opt query_opts[] = {
-	{ "format", 'f', 1, 1, "table csv json jsonl",
-	  "  --format F       table (default on a terminal), csv (default otherwise,\n"
-	  "                   RFC 4180, CRLF), json (array per statement) or jsonl\n" },
+	{ "format", 'f', 1, 1, "table csv tsv json jsonl markdown line",
+	  "  --format F       table (default on a terminal), tsv (default otherwise:\n"
+	  "                   tab-separated, LF, tab / line end / backslash as \\t \\n\n"
+	  "                   \\\\, for while read, cut, awk -F'\\t'), csv (RFC 4180, CRLF),\n"
+	  "                   json (array per statement), jsonl, markdown, or line (one\n"
+	  "                   column = value per line, as sqlite3's .mode line)\n" },
+	{ "header", 'h', 0, 0, NULL,
+	  "  --header         a header row (the default) in table, csv, tsv, markdown\n" },
+	{ "no-header", 'N', 0, 0, NULL,
+	  "  --no-header      no header row\n" },
+	{ "max-width", 'M', 1, 0, NULL,
+	  "  --max-width N    table: cut cells wider than N columns (default 40; 0:\n"
+	  "                   never cut)\n" },
 	{ "csv-guard", 'G', 0, 0, NULL,
 	  "  --csv-guard      csv: put a ' before a text cell that starts with =, +,\n"
 	  "                   -, @, a tab or a CR, so a spreadsheet shows it and does\n"
@@ -178,7 +188,7 @@ static const sip_cmd commands[] = {
 	  parse_opts, NULL,
 	  "  FILE             a server trace, client log or SIP messages, plain or\n"
 	  "                   gzip; '-' reads stdin\n", "file", 0 },
-	{ "query", cmd_query, "query [--db PATH] [--format table|csv|json|jsonl] [--csv-guard] SQL",
+	{ "query", cmd_query, "query [--db PATH] [--format table|csv|tsv|json|jsonl|markdown|line] [--header|--no-header] [--max-width N] [--csv-guard] SQL",
 	  "run read-only SQL over the database and print the rows",
 	  query_opts, NULL,
 	  "  SQL              one or more ';'-separated statements; a statement that\n"

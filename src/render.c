@@ -23,6 +23,8 @@ int sip_render_format_parse(const char *name, sip_render_format *f)
 	static const struct { const char *name; sip_render_format f; } tab[] = {
 		{ "table", SIP_RENDER_TABLE }, { "csv", SIP_RENDER_CSV },
 		{ "json", SIP_RENDER_JSON }, { "jsonl", SIP_RENDER_JSONL },
+		{ "tsv", SIP_RENDER_TSV }, { "markdown", SIP_RENDER_MARKDOWN },
+		{ "line", SIP_RENDER_LINE },
 	};
 	for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
 		if (strcmp(name, tab[i].name) == 0) {
@@ -197,6 +199,111 @@ static int step_error(sqlite3_stmt *st, sip_diag *diag)
 
 /* ---- CSV and JSON -------------------------------------------------------- */
 
+/* A tsv field: \t \n \r and \\ escaped; a markdown cell: | escaped, line
+   ends as blanks; a line-mode value: as it is. */
+static int text_field(sip_buf *b, const char *s, size_t n, sip_render_format f)
+{
+	int rc = SIP_OK;
+
+	for (size_t i = 0; !rc && i < n; i++) {
+		char c = s[i];
+		if (f == SIP_RENDER_TSV && (c == '\t' || c == '\n' || c == '\r' || c == '\\'))
+			rc = sip_buf_addc(b, '\\') || sip_buf_addc(b, c == '\t' ? 't' : c == '\n'
+				? 'n' : c == '\r' ? 'r' : '\\') ? SIP_ENOMEM : SIP_OK;
+		else if (f == SIP_RENDER_MARKDOWN && c == '|')
+			rc = sip_buf_add(b, "\\|", 2) ? SIP_ENOMEM : SIP_OK;
+		else if (f == SIP_RENDER_MARKDOWN && (c == '\n' || c == '\r'))
+			rc = sip_buf_addc(b, ' ') ? SIP_ENOMEM : SIP_OK;
+		else
+			rc = sip_buf_addc(b, c) ? SIP_ENOMEM : SIP_OK;
+	}
+	return rc;
+}
+
+/* tsv, markdown, line: streamed like csv. */
+static int render_text(sqlite3_stmt *st, const sip_render_opts *o, FILE *out,
+		       uint64_t *rows, sip_diag *diag)
+{
+	int ncol = sqlite3_column_count(st), rc = SIP_OK, src;
+	sip_render_format f = o->format;
+	const char *sep = f == SIP_RENDER_TSV ? "\t" : " | ";
+	sip_buf line, tmp;
+	size_t namew = 0;
+	uint64_t n = 0;
+
+	sip_buf_init(&line, ROW_MAX);
+	sip_buf_init(&tmp, ROW_MAX);
+	for (int i = 0; i < ncol; i++) {
+		const char *name = sqlite3_column_name(st, i);
+		size_t w = name ? sip_render_width(name, strlen(name)) : 0;
+		if (w > namew)
+			namew = w;
+	}
+	if (f != SIP_RENDER_LINE && !o->no_header) {
+		if (f == SIP_RENDER_MARKDOWN)
+			rc = sip_buf_adds(&line, "| ") ? SIP_ENOMEM : SIP_OK;
+		for (int i = 0; !rc && i < ncol; i++) {
+			const char *name = sqlite3_column_name(st, i);
+			if (i)
+				rc = sip_buf_adds(&line, sep) ? SIP_ENOMEM : SIP_OK;
+			if (!rc)
+				rc = text_field(&line, name ? name : "", name ? strlen(name) : 0, f);
+		}
+		if (!rc && f == SIP_RENDER_MARKDOWN) {
+			rc = sip_buf_adds(&line, " |\n|") ? SIP_ENOMEM : SIP_OK;
+			for (int i = 0; !rc && i < ncol; i++)
+				rc = sip_buf_adds(&line, "---|") ? SIP_ENOMEM : SIP_OK;
+		}
+		if (!rc)
+			rc = sip_buf_addc(&line, '\n') ? SIP_ENOMEM : SIP_OK;
+		if (!rc)
+			rc = flush_buf(out, &line);
+	}
+	while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
+		if (f == SIP_RENDER_LINE && n)
+			rc = sip_buf_addc(&line, '\n') ? SIP_ENOMEM : SIP_OK;
+		if (!rc && f == SIP_RENDER_MARKDOWN)
+			rc = sip_buf_adds(&line, "| ") ? SIP_ENOMEM : SIP_OK;
+		for (int i = 0; !rc && i < ncol; i++) {
+			sip_buf_reset(&tmp);
+			rc = cell_text(&tmp, st, i, o);
+			if (!rc && f == SIP_RENDER_LINE) {
+				const char *name = sqlite3_column_name(st, i);
+				size_t w = name ? sip_render_width(name, strlen(name)) : 0;
+				for (size_t k = w; !rc && k < namew; k++)
+					rc = sip_buf_addc(&line, ' ') ? SIP_ENOMEM : SIP_OK;
+				if (!rc && (sip_buf_adds(&line, name ? name : "") ||
+					    sip_buf_adds(&line, " = ")))
+					rc = SIP_ENOMEM;
+			} else if (!rc && i) {
+				rc = sip_buf_adds(&line, sep) ? SIP_ENOMEM : SIP_OK;
+			}
+			if (!rc)
+				rc = text_field(&line, tmp.p ? tmp.p : "", tmp.n, f);
+			if (!rc && f == SIP_RENDER_LINE)
+				rc = sip_buf_addc(&line, '\n') ? SIP_ENOMEM : SIP_OK;
+		}
+		if (!rc && f == SIP_RENDER_MARKDOWN)
+			rc = sip_buf_adds(&line, " |") ? SIP_ENOMEM : SIP_OK;
+		if (!rc && f != SIP_RENDER_LINE)
+			rc = sip_buf_addc(&line, '\n') ? SIP_ENOMEM : SIP_OK;
+		if (!rc)
+			rc = flush_buf(out, &line);
+		n++;
+	}
+	if (!rc && src != SQLITE_DONE)
+		rc = step_error(st, diag);
+	if (rc == SIP_ENOMEM)
+		sip_diag_set(diag, rc, "", 0, "a row is too large to render");
+	else if (rc == SIP_EIO)
+		sip_diag_set(diag, rc, "", 0, "error writing the output");
+	if (rows)
+		*rows = n;
+	sip_buf_release(&line);
+	sip_buf_release(&tmp);
+	return rc;
+}
+
 static int render_flat(sqlite3_stmt *st, const sip_render_opts *o, FILE *out,
 		       uint64_t *rows, sip_diag *diag)
 {
@@ -206,7 +313,7 @@ static int render_flat(sqlite3_stmt *st, const sip_render_opts *o, FILE *out,
 
 	sip_buf_init(&line, ROW_MAX);
 	sip_buf_init(&tmp, ROW_MAX);
-	if (o->format == SIP_RENDER_CSV) {
+	if (o->format == SIP_RENDER_CSV && !o->no_header) {
 		for (int i = 0; !rc && i < ncol; i++) {
 			const char *name = sqlite3_column_name(st, i);
 			if (i)
@@ -387,6 +494,8 @@ static int render_table(sqlite3_stmt *st, const sip_render_opts *o, FILE *out,
 	memset(&t, 0, sizeof t);
 	t.ncol = sqlite3_column_count(st);
 	t.max = o->max_cell ? o->max_cell : 40;
+	if (o->max_cell == (size_t)-1)
+		t.max = (size_t)1 << 20;   /* --max-width 0: never cut */
 	sip_buf_init(&t.text, 0);
 	sip_buf_init(&line, ROW_MAX);
 	sip_buf_init(&tmp, ROW_MAX);
@@ -430,17 +539,19 @@ static int render_table(sqlite3_stmt *st, const sip_render_opts *o, FILE *out,
 	if (rc)
 		goto out;
 	/* Header (numeric columns right-aligned), dashes, sampled rows. */
-	rc = table_line(&t, &line, text, len, w, t.num);
-	for (int i = 0; !rc && i < t.ncol; i++) {
-		if (i)
-			rc = sip_buf_add(&line, "  ", 2);
-		for (size_t k = 0; !rc && k < t.width[i]; k++)
-			rc = sip_buf_addc(&line, '-');
+	if (!o->no_header) {
+		rc = table_line(&t, &line, text, len, w, t.num);
+		for (int i = 0; !rc && i < t.ncol; i++) {
+			if (i)
+				rc = sip_buf_add(&line, "  ", 2);
+			for (size_t k = 0; !rc && k < t.width[i]; k++)
+				rc = sip_buf_addc(&line, '-');
+		}
+		if (!rc)
+			rc = sip_buf_addc(&line, '\n');
+		if (!rc)
+			rc = flush_buf(out, &line);
 	}
-	if (!rc)
-		rc = sip_buf_addc(&line, '\n');
-	if (!rc)
-		rc = flush_buf(out, &line);
 	for (size_t r = 0; !rc && r < t.nrows; r++) {
 		for (int i = 0; i < t.ncol; i++) {
 			const cell *c = &t.cells[r * (size_t)t.ncol + (size_t)i];
@@ -520,5 +631,8 @@ int sip_render_stmt(sqlite3_stmt *st, const sip_render_opts *o, FILE *out,
 	}
 	if (o->format == SIP_RENDER_TABLE)
 		return render_table(st, o, out, rows, diag);
+	if (o->format == SIP_RENDER_TSV || o->format == SIP_RENDER_MARKDOWN ||
+	    o->format == SIP_RENDER_LINE)
+		return render_text(st, o, out, rows, diag);
 	return render_flat(st, o, out, rows, diag);
 }

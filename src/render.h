@@ -32,7 +32,12 @@ typedef enum sip_render_format {
 	SIP_RENDER_TABLE,
 	SIP_RENDER_CSV,
 	SIP_RENDER_JSON,
-	SIP_RENDER_JSONL
+	SIP_RENDER_JSONL,
+	SIP_RENDER_TSV,          /* tab-separated, LF, \t \n \r \\ escaped:
+	                            what read, cut and awk -F'\t' take */
+	SIP_RENDER_MARKDOWN,     /* a Markdown table (| escaped) */
+	SIP_RENDER_LINE          /* one "column = value" line per value, a blank
+	                            line between rows (sqlite3's .mode line) */
 } sip_render_format;
 
 /*
@@ -48,13 +53,15 @@ typedef struct sip_render_opts {
 	size_t max_cell;         /* table: widest cell in columns; 0 = 40 */
 	sip_render_blob_fn blob_text; /* may be NULL */
 	void *blob_ctx;
+	int no_header;           /* table, csv, tsv, markdown: no header row */
 	int csv_guard;           /* csv: a text cell that starts with = + - @,
 	                            a tab or a CR gets a ' before it, so a
 	                            spreadsheet shows it instead of running it
 	                            as a formula (numbers are left alone) */
 } sip_render_opts;
 
-/* "table", "csv", "json", "jsonl" -> *f; returns 0, or -1 when unknown. */
+/* "table", "csv", "tsv", "json", "jsonl", "markdown", "line" -> *f;
+   returns 0, or -1 when unknown. */
 int sip_render_format_parse(const char *name, sip_render_format *f);
 
 /*
