@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cmd.h"
 #include "rules.h"
 #include "scan.h"
@@ -137,12 +138,107 @@ static int run_tests(const sip_rules *rs)
 	return failed ? SIP_EXIT_RULES : SIP_EXIT_OK;
 }
 
+/* A JSON string or null. */
+static void jstr(sip_buf *b, const char *k, const char *v)
+{
+	sip_buf_printf(b, ",\"%s\":", k);
+	if (v)
+		sip_buf_json_str(b, v, strlen(v));
+	else
+		sip_buf_adds(b, "null");
+}
+
+/*
+ * rules list --format jsonl: one object per active rule, machine-readable
+ * for an engine that computes findings itself (issue 17): its id,
+ * severity, benign, confidence, key, subject and topology variables, the
+ * title / cause / fix templates (and the per-topology-case ones), refs,
+ * where it was defined, and the catalogue's hash.
+ */
+static int list_jsonl(const sip_rules *rs)
+{
+	char hash[17];
+	sip_buf b;
+
+	sip_rules_hash(rs, hash);
+	sip_buf_init(&b, 0);
+	for (size_t i = 0; i < sip_rules_count(rs); i++) {
+		const sip_rule *r = sip_rules_at(rs, i);
+		const char *refs = sip_rule_refs(r), *p;
+		int any;
+		sip_buf_reset(&b);
+		sip_buf_adds(&b, "{\"id\":");
+		sip_buf_json_str(&b, sip_rule_id(r), strlen(sip_rule_id(r)));
+		jstr(&b, "severity", sip_severity_name(sip_rule_severity(r)));
+		sip_buf_printf(&b, ",\"benign\":%s", sip_rule_benign(r) ? "true" : "false");
+		jstr(&b, "confidence", sip_confidence_name(sip_rule_confidence(r)));
+		sip_buf_adds(&b, ",\"key\":[");
+		for (size_t k = 0; k < sip_rule_nkey(r); k++) {
+			if (k)
+				sip_buf_addc(&b, ',');
+			sip_buf_json_str(&b, sip_rule_key_at(r, k), strlen(sip_rule_key_at(r, k)));
+		}
+		sip_buf_adds(&b, "],\"subject\":[");
+		for (size_t k = 0; k < sip_rule_nsubject(r); k++) {
+			if (k)
+				sip_buf_addc(&b, ',');
+			sip_buf_json_str(&b, sip_rule_subject_at(r, k), strlen(sip_rule_subject_at(r, k)));
+		}
+		sip_buf_addc(&b, ']');
+		jstr(&b, "topology", sip_rule_topology_var(r));
+		jstr(&b, "computed", sip_rule_computed(r));
+		jstr(&b, "title", sip_rule_template(r, SIP_TEXT_TITLE, -1));
+		jstr(&b, "cause", sip_rule_template(r, SIP_TEXT_CAUSE, -1));
+		jstr(&b, "fix", sip_rule_template(r, SIP_TEXT_FIX, -1));
+		for (int w = SIP_TEXT_CAUSE; w <= SIP_TEXT_FIX; w++) {
+			any = 0;
+			sip_buf_printf(&b, ",\"%s_cases\":{", w == SIP_TEXT_CAUSE ? "cause" : "fix");
+			for (int c = 0; c < sip_rule_ncases(); c++) {
+				const char *t = sip_rule_template(r, w, c);
+				if (!t)
+					continue;
+				if (any++)
+					sip_buf_addc(&b, ',');
+				sip_buf_json_str(&b, sip_rule_case_name(c), strlen(sip_rule_case_name(c)));
+				sip_buf_addc(&b, ':');
+				sip_buf_json_str(&b, t, strlen(t));
+			}
+			sip_buf_addc(&b, '}');
+		}
+		sip_buf_adds(&b, ",\"refs\":[");
+		any = 0;
+		for (p = refs; *p;) {
+			size_t n;
+			while (*p == ' ')
+				p++;
+			n = strcspn(p, " ");
+			if (!n)
+				break;
+			if (any++)
+				sip_buf_addc(&b, ',');
+			sip_buf_json_str(&b, p, n);
+			p += n;
+		}
+		sip_buf_addc(&b, ']');
+		jstr(&b, "file", sip_rule_file(r));
+		sip_buf_printf(&b, ",\"line\":%llu", (unsigned long long)sip_rule_line(r));
+		jstr(&b, "catalogue", hash);
+		sip_buf_adds(&b, "}\n");
+		if (!b.p || fwrite(b.p, 1, b.n, stdout) != b.n) {
+			sip_buf_release(&b);
+			return SIP_EXIT_OUTPUT;
+		}
+	}
+	sip_buf_release(&b);
+	return SIP_EXIT_OK;
+}
+
 int cmd_rules(int argc, char **argv)
 {
 	struct option opts[SIP_MAX_OPTS + 1];
 	char optstring[2 * SIP_MAX_OPTS + 3];
 	char *dirs[MAX_DIRS];
-	int ndirs = 0, c, rc;
+	int ndirs = 0, c, rc, jsonl = 0;
 	const char *sub, *only = NULL;
 	sip_rules *rs = NULL;
 
@@ -151,6 +247,13 @@ int cmd_rules(int argc, char **argv)
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
+		if (c == 'f') {
+			if (strcmp(optarg, "text") && strcmp(optarg, "jsonl"))
+				return sip_usage_error("rules", "--format wants text or jsonl, not '%s'",
+						       optarg);
+			jsonl = !strcmp(optarg, "jsonl");
+			continue;
+		}
 		if (c != 'r')
 			return sip_option_error("rules", c, argv);
 		if (ndirs == MAX_DIRS)
@@ -162,6 +265,13 @@ int cmd_rules(int argc, char **argv)
 	sub = argv[optind++];
 	/* Options may also follow the subcommand. */
 	while ((c = getopt_long(argc, argv, optstring + 1, opts, NULL)) != -1) {
+		if (c == 'f') {
+			if (strcmp(optarg, "text") && strcmp(optarg, "jsonl"))
+				return sip_usage_error("rules", "--format wants text or jsonl, not '%s'",
+						       optarg);
+			jsonl = !strcmp(optarg, "jsonl");
+			continue;
+		}
 		if (c != 'r')
 			return sip_option_error("rules", c, argv);
 		if (ndirs == MAX_DIRS)
@@ -179,7 +289,9 @@ int cmd_rules(int argc, char **argv)
 	}
 	if ((rc = load(&rs, only, dirs, ndirs)) != SIP_EXIT_OK)
 		return rc;
-	if (!strcmp(sub, "list")) {
+	if (!strcmp(sub, "list") && jsonl) {
+		rc = list_jsonl(rs);
+	} else if (!strcmp(sub, "list")) {
 		size_t w = 2;
 		for (size_t i = 0; i < sip_rules_count(rs); i++) {
 			size_t l = strlen(sip_rule_id(sip_rules_at(rs, i)));

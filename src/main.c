@@ -170,6 +170,10 @@ static const sip_opt export_opts[] = {
 static const sip_opt rules_opts[] = {
 	{ "rules", 'r', 1, 0, "dir",
 	  "  --rules DIR      add DIR/*.rules; a rule there replaces a default by id\n" },
+	{ "format", 'f', 1, 0, "text jsonl",
+	  "  --format F       list: text (default) or jsonl, one object per rule with\n"
+	  "                   its templates, key and topology variables, refs and the\n"
+	  "                   catalogue hash, for an engine that computes findings\n" },
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 
@@ -213,7 +217,7 @@ static const sip_cmd commands[] = {
 	  "                   text of the record; other blobs are printed as hex\n",
 	  "records messages connections diagnostics errors findings files matches unexplained topology",
 	  1 },
-	{ "rules", cmd_rules, "rules list|check|test [--rules DIR]... [DIR]",
+	{ "rules", cmd_rules, "rules list|check|test [--rules DIR]... [--format text|jsonl] [DIR]",
 	  "list, validate or test the failure rules",
 	  rules_opts,
 	  "  list             id, severity and title of every rule (built-in + --rules)\n"

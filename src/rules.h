@@ -220,6 +220,17 @@ const char *sip_rule_var_at(const sip_rule *rule, size_t i);
    else 0 (out empty). */
 int sip_rule_subject(const sip_rule *rule, const char *vars, sip_buf *out);
 
+/* The unrendered templates of a rule: which (SIP_TEXT_*), for topology
+   case tcase (0..sip_rule_ncases() - 1, named by sip_rule_case_name:
+   "exact", "case", ...) or -1 for the generic text; NULL when none. */
+const char *sip_rule_template(const sip_rule *rule, int which, int tcase);
+const char *sip_rule_case_name(int tcase);
+int sip_rule_ncases(void);
+/* `topology =` (NULL: none) and `subject =` of a rule. */
+const char *sip_rule_topology_var(const sip_rule *rule);
+size_t sip_rule_nsubject(const sip_rule *rule);
+const char *sip_rule_subject_at(const sip_rule *rule, size_t i);
+
 /* ---- unexplained ------------------------------------------------------- */
 
 /* 1 if r is an error or warning: TL_FATAL/TL_ERROR/TL_WARN, Severity:

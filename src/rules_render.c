@@ -304,3 +304,30 @@ int sip_rule_subject(const sip_rule *ru, const char *vars, sip_buf *out)
 	sip_buf_reset(out);
 	return 0;
 }
+
+const char *sip_rule_template(const sip_rule *ru, int which, int tcase)
+{
+	if (which == SIP_TEXT_TITLE)
+		return ru->title;
+	if (tcase >= 0 && tcase < C_NCASES)
+		return which == SIP_TEXT_FIX ? ru->fix_case[tcase] : ru->cause_case[tcase];
+	return which == SIP_TEXT_FIX ? ru->fix : ru->cause;
+}
+
+const char *sip_rule_case_name(int tcase)
+{
+	return tcase >= 0 && tcase < C_NCASES ? rules_case_names[tcase] : NULL;
+}
+
+int sip_rule_ncases(void)
+{
+	return C_NCASES;
+}
+
+const char *sip_rule_topology_var(const sip_rule *ru)
+{
+	return ru->topology;
+}
+
+size_t sip_rule_nsubject(const sip_rule *ru) { return ru->nsubject; }
+const char *sip_rule_subject_at(const sip_rule *ru, size_t i) { return i < ru->nsubject ? ru->subject[i] : NULL; }
