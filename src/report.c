@@ -15,6 +15,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dbopen.h"
 #include "store.h"
@@ -1167,15 +1168,77 @@ static const char *CSS =
 	"summary{cursor:pointer;color:#1a4f8b}"
 	"svg text{font-family:sans-serif;font-size:11px}";
 
+/* A time of the axis: the part that changes at that step. */
+static void axis_label(long long ms, long long step, char *out, size_t n)
+{
+	long long s = ms / 1000, days = s / 86400, sec = s % 86400;
+	/* civil from days (Howard Hinnant) */
+	long long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long long y = (long long)yoe + era * 400;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
+	unsigned m = mp < 10 ? mp + 3 : mp - 9;
+
+	if (m <= 2)
+		y++;
+	if (step >= 86400000LL)
+		snprintf(out, n, "%04lld-%02u-%02u", y, m, d);
+	else if (step >= 60000LL)
+		snprintf(out, n, "%02u-%02u %02lld:%02lld", m, d, sec / 3600, sec % 3600 / 60);
+	else
+		snprintf(out, n, "%02lld:%02lld:%02lld", sec / 3600, sec % 3600 / 60, sec % 60);
+}
+
+/* A title in up to two lines of at most max characters (cut at a blank),
+   as <tspan>s at x. */
+static void svg_title_lines(sip_buf *b, const char *title, int x, int y, size_t max)
+{
+	size_t n = strlen(title), cut = n;
+
+	if (n > max) {
+		cut = max;
+		while (cut > max / 2 && title[cut] != ' ')
+			cut--;
+		if (title[cut] != ' ')
+			cut = max;
+	}
+	sip_buf_printf(b, "<text x=\"%d\" y=\"%d\"><tspan x=\"%d\">", x, y, x);
+	sip_html_escape(b, title, cut);
+	sip_buf_adds(b, "</tspan>");
+	if (cut < n) {
+		const char *rest = title + cut + (title[cut] == ' ');
+		size_t rn = strlen(rest);
+		sip_buf_printf(b, "<tspan x=\"%d\" dy=\"13\">", x);
+		sip_html_escape(b, rest, rn > max ? max - 1 : rn);
+		if (rn > max)
+			sip_buf_adds(b, "\u2026");
+		sip_buf_adds(b, "</tspan>");
+	}
+	sip_buf_adds(b, "</text>\n");
+}
+
+/*
+ * The timeline: one lane per finding (its records binned over the span
+ * of all findings' records, the title wrapped on two lines, a tooltip
+ * with title, count and time range), then one lane per server (every
+ * finding record in its logs), over a time axis with ticks and grid lines
+ * at a sensible step (seconds to years).
+ */
 static int html_timeline(report *r, sip_buf *b)
 {
-	sqlite3_stmt *st = NULL, *ts = NULL;
-	long long t0 = -1, t1 = -1;
-	size_t rows = r->nf < 30 ? r->nf : 30;
-	const int W = 1000, LEFT = 300, ROW = 20, TOP = 10;
-	int rc = SIP_OK, src;
+	static const long long steps[] = {
+		1000, 5000, 15000, 30000, 60000, 300000, 900000, 1800000, 3600000,
+		3 * 3600000LL, 6 * 3600000LL, 12 * 3600000LL, 86400000LL, 7 * 86400000LL,
+		30 * 86400000LL, 91 * 86400000LL, 365 * 86400000LL, 5 * 365 * 86400000LL,
+	};
+	sqlite3_stmt *st = NULL, *ts = NULL, *hs = NULL;
+	long long t0 = -1, t1 = -1, step = steps[0];
+	size_t rows = r->nf < 30 ? r->nf : 30, nhost = r->nhosts < 12 ? r->nhosts : 12;
+	const int W = 1000, LEFT = 330, ROW = 30, TOP = 10;
+	int rc = SIP_OK, src, height;
 	unsigned bins[TL_BINS];
-	char first[32] = "", last[32] = "";
 	const int plot = W - LEFT - 10;
 
 	if (!rows)
@@ -1184,61 +1247,85 @@ static int html_timeline(report *r, sip_buf *b)
 			  "JOIN records r ON r.id = fr.record_id", &st)))
 		goto out;
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *a = (const char *)sqlite3_column_text(st, 0);
-		const char *z = (const char *)sqlite3_column_text(st, 1);
-		if ((t0 = sip_ts_ms(a)) >= 0)
-			snprintf(first, sizeof first, "%s", a);
-		if ((t1 = sip_ts_ms(z)) >= 0)
-			snprintf(last, sizeof last, "%s", z);
+		t0 = sip_ts_ms((const char *)sqlite3_column_text(st, 0));
+		t1 = sip_ts_ms((const char *)sqlite3_column_text(st, 1));
 	}
 	/* findings without finding_records still widen the span */
 	for (size_t i = 0; i < rows; i++) {
 		long long a = sip_ts_ms(r->f[i].first), z = sip_ts_ms(r->f[i].last);
-		if (a >= 0 && (t0 < 0 || a < t0)) {
+		if (a >= 0 && (t0 < 0 || a < t0))
 			t0 = a;
-			snprintf(first, sizeof first, "%s", r->f[i].first);
-		}
-		if (z >= 0 && z > t1) {
+		if (z >= 0 && z > t1)
 			t1 = z;
-			snprintf(last, sizeof last, "%s", r->f[i].last);
-		}
 	}
 	if (t0 < 0 || t1 < 0)
 		return sip_buf_adds(b, "<p>No timestamps, so no timeline.</p>\n");
 	if (t1 <= t0)
 		t1 = t0 + 1000;
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		step = steps[i];
+		if ((t1 - t0) / step <= 8)
+			break;
+	}
 	if ((rc = prepare(r, "SELECT r.ts FROM finding_records fr JOIN records r "
-			  "ON r.id = fr.record_id WHERE fr.finding_id = ?1", &ts)))
+			  "ON r.id = fr.record_id WHERE fr.finding_id = ?1", &ts)) ||
+	    (rc = prepare(r, "SELECT r.ts FROM finding_records fr JOIN records r "
+			  "ON r.id = fr.record_id WHERE r.host = ?1", &hs)))
 		goto out;
-	sip_buf_printf(b, "<svg width=\"%d\" height=\"%zu\" "
-		       "role=\"img\" aria-label=\"failures over time per finding\">\n",
-		       W, (size_t)TOP + rows * (size_t)ROW + 40);
-	sip_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%zu\" fill=\"#fafafa\" "
-		       "stroke=\"#ccc\"/>\n", LEFT, TOP, plot, rows * (size_t)ROW);
-	for (size_t i = 0; i < rows; i++) {
-		finding *f = &r->f[i];
-		unsigned maxbin = 0;
-		int y = TOP + (int)i * ROW, any = 0;
-		char title[64];
+	height = TOP + (int)(rows + nhost) * ROW + (nhost ? 24 : 0) + 40;
+	sip_buf_printf(b, "<svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+		       "role=\"img\" aria-label=\"failures over time per finding and per server\">\n",
+		       W, height, W, height);
+	sip_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" "
+		       "stroke=\"#ccc\"/>\n", LEFT, TOP, plot,
+		       (int)(rows + nhost) * ROW + (nhost ? 24 : 0));
+	/* the axis: a grid line and a label at every step */
+	{
+		long long first = (t0 + step - 1) / step * step;
+		int ybot = TOP + (int)(rows + nhost) * ROW + (nhost ? 24 : 0);
+		for (long long t = first; t <= t1; t += step) {
+			int x = LEFT + (int)((double)(t - t0) * plot / (double)(t1 - t0));
+			char lab[32];
+			axis_label(t, step, lab, sizeof lab);
+			sip_buf_printf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#ddd\"/>"
+				       "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%s"
+				       "</text>\n", x, TOP, x, ybot, x, ybot + 14, lab);
+		}
+	}
+	for (size_t lane = 0; lane < rows + nhost; lane++) {
+		int host = lane >= rows;
+		finding *f = host ? NULL : &r->f[lane];
+		unsigned maxbin = 0, total = 0;
+		int y = TOP + (int)lane * ROW + (host ? 24 : 0), any = 0;
+		sqlite3_stmt *q = host ? hs : ts;
+		char label[600];
 
+		if (host && lane == rows)
+			sip_buf_printf(b, "<text x=\"4\" y=\"%d\" font-weight=\"bold\">by server"
+				       "</text>\n", y - 6);
 		memset(bins, 0, sizeof bins);
-		sqlite3_reset(ts);
-		sqlite3_bind_int64(ts, 1, f->id);
-		while ((src = sqlite3_step(ts)) == SQLITE_ROW) {
-			long long t = sip_ts_ms((const char *)sqlite3_column_text(ts, 0));
+		sqlite3_reset(q);
+		if (host)
+			sqlite3_bind_text(q, 1, r->hosts[lane - rows], -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(q, 1, f->id);
+		while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+			long long t = sip_ts_ms((const char *)sqlite3_column_text(q, 0));
+			size_t k;
 			if (t < 0)
 				continue;
-			size_t k = (size_t)((t - t0) * (TL_BINS - 1) / (t1 - t0));
+			k = (size_t)((t - t0) * (TL_BINS - 1) / (t1 - t0));
 			if (k >= TL_BINS)
 				k = TL_BINS - 1;
 			bins[k]++;
+			total++;
 			any = 1;
 		}
 		if (src != SQLITE_DONE) {
 			rc = db_error(r);
 			goto out;
 		}
-		if (!any) { /* no linked records: mark first and last seen */
+		if (!any && f) { /* no linked records: mark first and last seen */
 			long long a = sip_ts_ms(f->first), z = sip_ts_ms(f->last);
 			if (a >= 0)
 				bins[(size_t)((a - t0) * (TL_BINS - 1) / (t1 - t0))]++;
@@ -1248,35 +1335,40 @@ static int html_timeline(report *r, sip_buf *b)
 		for (size_t k = 0; k < TL_BINS; k++)
 			if (bins[k] > maxbin)
 				maxbin = bins[k];
-		snprintf(title, sizeof title, "%zu. %.50s%s", i + 1, nz(f->title),
-			 strlen(nz(f->title)) > 50 ? "..." : "");
-		sip_buf_printf(b, "<text x=\"4\" y=\"%d\">", y + 14);
-		html(b, title);
-		sip_buf_adds(b, "</text>\n");
+		/* the lane, its tooltip, its label */
+		if (f)
+			snprintf(label, sizeof label, "%zu. %s", lane + 1, nz(f->title));
+		else
+			snprintf(label, sizeof label, "%s", r->hosts[lane - rows]);
+		sip_buf_adds(b, "<g><title>");
+		html(b, label);
+		if (f)
+			sip_buf_printf(b, " \u2014 %lld record%s, %s .. %s", f->count,
+				       f->count == 1 ? "" : "s", nz(f->first), nz(f->last));
+		else
+			sip_buf_printf(b, " \u2014 %u finding record%s", total, total == 1 ? "" : "s");
+		sip_buf_adds(b, "</title>\n");
+		sip_buf_printf(b, "<rect x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>\n",
+			       y, W, ROW, lane % 2 ? "#f4f4f4" : "transparent");
+		svg_title_lines(b, label, 4, y + 12, 52);
 		for (size_t k = 0; k < TL_BINS; k++) {
 			int h;
 			if (!bins[k])
 				continue;
-			h = 4 + (int)(12.0 * bins[k] / (maxbin ? maxbin : 1));
+			h = 4 + (int)(18.0 * bins[k] / (maxbin ? maxbin : 1));
 			sip_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
 				       "fill=\"%s\"><title>%u</title></rect>\n",
-				       LEFT + (int)(k * (size_t)plot / TL_BINS), y + ROW - 2 - h,
+				       LEFT + (int)(k * (size_t)plot / TL_BINS), y + ROW - 3 - h,
 				       plot / TL_BINS > 2 ? plot / TL_BINS - 1 : 2, h,
-				       sev_color(f->severity), bins[k]);
+				       f ? sev_color(f->severity) : "#555", bins[k]);
 		}
+		sip_buf_adds(b, "</g>\n");
 	}
-	{
-		int y = TOP + (int)rows * ROW + 16;
-		sip_buf_printf(b, "<text x=\"%d\" y=\"%d\">", LEFT, y);
-		html(b, first);
-		sip_buf_printf(b, "</text>\n<text x=\"%d\" y=\"%d\" text-anchor=\"end\">",
-			       W - 10, y);
-		html(b, last);
-		sip_buf_adds(b, "</text>\n</svg>\n");
-	}
+	sip_buf_adds(b, "</svg>\n");
 out:
 	sqlite3_finalize(st);
 	sqlite3_finalize(ts);
+	sqlite3_finalize(hs);
 	return rc;
 }
 
@@ -1295,6 +1387,18 @@ static int write_html(report *r, FILE *out)
 			 "<meta charset=\"utf-8\"/>\n<title>sipscan report</title>\n<style>");
 	sip_buf_adds(&b, CSS);
 	sip_buf_adds(&b, "</style>\n</head>\n<body>\n<h1>sipscan report</h1>\n");
+	{
+		/* who made it and when (SOURCE_DATE_EPOCH: a fixed time, for
+		   reproducible reports and tests) */
+		const char *sde = getenv("SOURCE_DATE_EPOCH");
+		time_t now = sde && *sde ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
+		struct tm tm;
+		char when[32];
+		gmtime_r(&now, &tm);
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+		sip_buf_printf(&b, "<p class=\"meta\">sipscan %s, generated %s UTC</p>\n",
+			       SIPSCAN_VERSION, when);
+	}
 	/* Summary */
 	sip_buf_adds(&b, "<h2>Summary</h2>\n<table>\n");
 	sip_buf_printf(&b, "<tr><th>Files</th><td>%lld (", r->nfiles);
@@ -1319,6 +1423,16 @@ static int write_html(report *r, FILE *out)
 		sip_buf_adds(&b, "<tr><th>Rules</th><td>catalogue ");
 		html(&b, r->catalogue);
 		sip_buf_adds(&b, "</td></tr>\n");
+	}
+	if (sip_db_has(r->db, "topology") == 1) {
+		long long nt = sip_db_int(r->db, "SELECT count(*) FROM topology");
+		sip_buf_printf(&b, "<tr><th>Topology</th><td>%s</td></tr>\n", nt > 0 ? "" :
+			       "none given (--topology would make the peer findings precise)");
+		if (nt > 0) {
+			b.n -= strlen("</td></tr>\n");
+			sip_buf_printf(&b, "%lld FQDN%s of pools and servers</td></tr>\n", nt,
+				       nt == 1 ? "" : "s");
+		}
 	}
 	if (r->filters) {
 		sip_buf_adds(&b, "<tr><th>Shown</th><td>the findings of ");
@@ -1411,11 +1525,20 @@ static int write_html(report *r, FILE *out)
 			sip_buf_release(&t);
 		}
 		if (f->refs && *f->refs) {
-			sip_buf_adds(&b, "<p><b>References</b> (not linked):</p>\n<ul>\n");
+			sip_buf_adds(&b, "<p><b>References</b>:</p>\n<ul>\n");
 			for (p = f->refs; next_item(&p, "\n", &item, &n);) {
-				sip_buf_adds(&b, "<li><code>");
+				/* links for http(s) only; nothing is loaded from them */
+				int link = (n > 8 && !strncmp(item, "https://", 8)) ||
+					   (n > 7 && !strncmp(item, "http://", 7));
+				sip_buf_adds(&b, "<li>");
+				if (link) {
+					sip_buf_adds(&b, "<a href=\"");
+					sip_html_escape(&b, item, n);
+					sip_buf_adds(&b, "\" rel=\"noopener noreferrer\">");
+				}
+				sip_buf_adds(&b, "<code>");
 				sip_html_escape(&b, item, n);
-				sip_buf_adds(&b, "</code></li>\n");
+				sip_buf_adds(&b, link ? "</code></a></li>\n" : "</code></li>\n");
 			}
 			sip_buf_adds(&b, "</ul>\n");
 		}

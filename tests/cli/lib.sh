@@ -6,7 +6,7 @@ ROOT=${SIPSCAN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 S=$ROOT/samples
 T=$(mktemp -d "${TMPDIR:-/tmp}/sipscan-$(basename "$0" .sh).XXXXXX")
 trap 'rm -rf "$T"' EXIT
-export LC_ALL=C TZ=UTC COLUMNS=80
+export LC_ALL=C TZ=UTC COLUMNS=80 SOURCE_DATE_EPOCH=0
 unset SIPSCAN_DB NO_COLOR
 pass=0 fail=0
 

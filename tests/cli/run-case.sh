@@ -18,7 +18,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/sipscan-cli.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 export SIPSCAN TMP
 export SIPSCAN_DB="$TMP/default.db"
-export LC_ALL=C TZ=UTC COLUMNS=80
+export LC_ALL=C TZ=UTC COLUMNS=80 SOURCE_DATE_EPOCH=0
 unset NO_COLOR
 cd "$root" || exit 2
 sh -c "$(cat "$dir/cmd")" >"$TMP/.out" 2>"$TMP/.err" </dev/null

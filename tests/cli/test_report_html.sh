@@ -15,7 +15,7 @@ ok() { echo "ok   $1"; pass=$((pass + 1)); }
 no() { echo "FAIL $1"; fail=$((fail + 1)); }
 cd "$root" || exit 2
 cp samples/lync2010-fe-owa.log "$TMP/fe.log"
-if "$SIPSCAN" analyze --db "$TMP/t.db" --quiet "$TMP/fe.log" >/dev/null 2>&1 &&
+if "$SIPSCAN" analyze --db "$TMP/t.db" --quiet "$TMP/fe.log" samples/sfb-edge-federation.log.gz >/dev/null 2>&1 &&
    sqlite3 "$TMP/t.db" < tests/cli/report-fixture.sql &&
    "$SIPSCAN" report --db "$TMP/t.db" --format html --output "$TMP/r.html"; then
 	ok "report --format html"
@@ -23,11 +23,21 @@ else
 	no "report --format html"
 fi
 if grep -q -i -e 'src=' -e 'url(' -e '@import' -e '<script' -e '<link' "$TMP/r.html" ||
-   grep -o 'href="[^"]*"' "$TMP/r.html" | grep -v -q '^href="#' ; then
+   grep -o 'href="[^"]*"' "$TMP/r.html" | grep -v -q -e '^href="#' -e '^href="https\?://' ; then
 	no "self-contained (nothing loaded)"
 else
 	ok "self-contained (nothing loaded)"
 fi
+# the header, the timeline's axis, lanes and tooltips, references as links
+has() { if grep -q -e "$2" "$TMP/r.html"; then ok "$1"; else no "$1"; fi; }
+has "header: version and generation time" '<p class="meta">sipscan [0-9.]*, generated [0-9-]* [0-9:]* UTC</p>'
+has "header: the topology" '<tr><th>Topology</th>'
+has "timeline: an axis label" 'font-size="10" text-anchor="middle">[0-9]'
+has "timeline: grid lines" '<line x1='
+has "timeline: a lane per server" '>by server</text>'
+has "timeline: a tooltip with count and times" '<g><title>1\. .* records\?, [0-9-]* [0-9:.]* \.\. '
+has "references: links that load nothing" '<a href="https://[^"]*" rel="noopener noreferrer">'
+if grep -q '<a href="javascript' "$TMP/r.html"; then no "no javascript: link"; else ok "no javascript: link"; fi
 CHROME=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$CHROME" ]; then
 	echo "skip chromium screenshot (chromium not installed)"
