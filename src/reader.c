@@ -1,6 +1,7 @@
 /*
  * reader.c -- bytes -> lines: plain files, stdin, memory buffers, gzip
- * (every member), UTF-8 BOM, UTF-16LE/BE with BOM, LF/CRLF, a line cap.
+ * (every member), UTF-8 BOM, UTF-16LE/BE with a BOM or told by content,
+ * LF/CRLF, a line cap.
  *
  * Design.  Input flows through two stages into one decoded buffer (dbuf):
  *
@@ -817,6 +818,26 @@ static int seek_start(sip_reader *r)
 	return 0;
 }
 
+/*
+ * UTF-16 without a byte-order mark (a PowerShell or Notepad export that
+ * lost it), told by its content: in the first bytes, nearly every code
+ * unit has one zero byte, always the same one (ASCII text).  1 little
+ * endian, 2 big endian, 0 neither.
+ */
+static int u16_no_bom(const sip_reader *r)
+{
+	size_t pairs = r->dlen / 2, le = 0, be = 0;
+	const unsigned char *p = (const unsigned char *)r->dbuf;
+
+	if (pairs < 8)
+		return 0;
+	for (size_t i = 0; i < pairs; i++) {
+		le += p[2 * i] != 0 && p[2 * i + 1] == 0;
+		be += p[2 * i] == 0 && p[2 * i + 1] != 0;
+	}
+	return le * 10 >= pairs * 9 ? 1 : be * 10 >= pairs * 9 ? 2 : 0;
+}
+
 /* First call: recognise gzip, then the BOM, then seek if asked. */
 static void detect(sip_reader *r)
 {
@@ -846,9 +867,10 @@ static void detect(sip_reader *r)
 		r->ihead_len = have;
 	}
 
-	/* The BOM: look at the first 3 stream bytes. */
-	while (r->dlen < 3) {
-		ssize_t n = produce(r, (unsigned char *)r->dbuf + r->dlen, 3 - r->dlen);
+	/* The BOM: look at the first 3 stream bytes (64, for UTF-16 without
+	   one). */
+	while (r->dlen < 64) {
+		ssize_t n = produce(r, (unsigned char *)r->dbuf + r->dlen, 64 - r->dlen);
 		if (n <= 0)
 			break;
 		r->dlen += (size_t)n;
@@ -857,9 +879,10 @@ static void detect(sip_reader *r)
 		r->enc = SIP_ENC_UTF8_BOM;
 		r->dpos = r->scan = 3;
 		r->next_off = 3;
-	} else if (r->dlen >= 2 && (memcmp(r->dbuf, "\xFF\xFE", 2) == 0 ||
-				    memcmp(r->dbuf, "\xFE\xFF", 2) == 0)) {
-		r->u16 = r->dbuf[0] == '\xFF' ? 1 : 2;
+	} else if ((r->dlen >= 2 && (memcmp(r->dbuf, "\xFF\xFE", 2) == 0 ||
+				     memcmp(r->dbuf, "\xFE\xFF", 2) == 0)) || u16_no_bom(r)) {
+		int bom = r->dbuf[0] == '\xFF' || r->dbuf[0] == '\xFE';
+		r->u16 = bom ? (r->dbuf[0] == '\xFF' ? 1 : 2) : u16_no_bom(r);
 		r->enc = r->u16 == 1 ? SIP_ENC_UTF16LE : SIP_ENC_UTF16BE;
 		r->u16buf = malloc(U16BUF_SIZE);
 		if (!r->u16buf) {
@@ -868,10 +891,10 @@ static void detect(sip_reader *r)
 			r->u16 = 0;
 			return;
 		}
-		r->ulen = r->dlen - 2;
-		memcpy(r->u16buf, r->dbuf + 2, r->ulen);
+		r->ulen = r->dlen - (bom ? 2 : 0);
+		memcpy(r->u16buf, r->dbuf + (bom ? 2 : 0), r->ulen);
 		r->dpos = r->dlen = r->scan = 0;
-		r->next_off = 2;
+		r->next_off = bom ? 2 : 0;
 		if (r->a_state != ST_RUN) {
 			r->b_done = 1;
 			r->b_err = r->a_state == ST_ERR;

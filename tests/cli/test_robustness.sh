@@ -77,5 +77,12 @@ check "jobs 1: integrity" "$(q "$T/m1.db" "PRAGMA integrity_check")" ok
 check "re-run: still exit 1" "$?" 1
 check "re-run: same record count" "$(q "$T/m.db" "SELECT count(*) FROM records")" "$(q "$T/m.db" "SELECT sum(records) FROM files")"
 
+# UTF-16 without a byte-order mark (an export that lost it), told by content
+iconv -f UTF-8 -t UTF-16LE "$OCS" >"$T/nobom-le.log"
+iconv -f UTF-8 -t UTF-16BE "$OCS" >"$T/nobom-be.log"
+"$SIPSCAN" analyze --quiet --keep-duplicates --db "$T/nobom.db" "$T/nobom-le.log" "$T/nobom-be.log" "$OCS"
+check "utf-16 without BOM: exit" "$?" 0
+check "utf-16 without BOM: both read, as the UTF-8 file" "$(q "$T/nobom.db" "SELECT group_concat(coalesce(encoding, '-') || ' ' || records, ', ') FROM (SELECT encoding, records FROM files ORDER BY id)")" "utf-16le 18, utf-16be 18, utf-8 18"
+check "utf-16 without BOM: the same texts" "$(q "$T/nobom.db" "SELECT count(DISTINCT text) FROM records WHERE text IS NOT NULL GROUP BY line ORDER BY 1 DESC LIMIT 1")" 1
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
