@@ -869,7 +869,10 @@ static void detect(sip_reader *r)
 
 	/* The BOM: look at the first 3 stream bytes (64, for UTF-16 without
 	   one). */
-	while (r->dlen < 64) {
+	while (r->dlen < 64 && (r->dlen < 3 || (!r->gzip && r->ihead_pos < r->ihead_len))) {
+		/* (past 3 bytes, only what detection already read of a plain
+		   input: reading on could end stage A before a seek to
+		   start_offset or a producer thread starts) */
 		ssize_t n = produce(r, (unsigned char *)r->dbuf + r->dlen, 64 - r->dlen);
 		if (n <= 0)
 			break;
