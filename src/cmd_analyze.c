@@ -391,6 +391,7 @@ int cmd_analyze(int argc, char **argv)
 				       " results" : "");
 	}
 	sip_summary_style(sip_term_width(stdout), sip_color_on(stdout, color));
+	sip_summary_db(opt_db);
 	if (!quiet && sip_summary_write(s, &l, sip_analysis_limit_hits(an), &flt, stdout)) {
 		fprintf(stderr, "sipscan: %s: summary: %s\n", db_path,
 			sqlite3_errmsg(sip_store_db(s)));

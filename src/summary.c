@@ -78,6 +78,13 @@ static void ids_words(const char *json, char *out, size_t n)
    and whether it takes colours (sip_summary_style). */
 static int s_width = 80, s_color;
 
+static const char *s_db;   /* the --db of analyze, for the show hints */
+
+void sip_summary_db(const char *db)
+{
+	s_db = db;
+}
+
 void sip_summary_style(int width, int color)
 {
 	s_width = width < 40 ? 40 : width;
@@ -280,9 +287,18 @@ static int print_findings(FILE *out, sqlite3 *db, int most, const sip_filter *fl
 			 subject && *subject ? subject : "-", own, own == 1 ? "" : "s",
 			 ofirst ? ", " : "", ofirst ? ofirst : "");
 		ids_words(samples, ids, sizeof ids);
-		snprintf(pending, sizeof pending, "         rule %s%s%s; records: sipscan show %s\n",
-			 rule ? rule : "?", conf && strcmp(conf, "verified") ? ", " : "",
-			 conf && strcmp(conf, "verified") ? conf : "", ids);
+		/* the show hint names the database when analyze was given one */
+		{
+			char dbq[300] = "";
+			if (s_db) {
+				int plain = strspn(s_db, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						   "0123456789._/-+") == strlen(s_db);
+				snprintf(dbq, sizeof dbq, plain ? "--db %.250s " : "--db '%.250s' ", s_db);
+			}
+			snprintf(pending, sizeof pending, "         rule %s%s%s; records: sipscan show %s%s\n",
+				 rule ? rule : "?", conf && strcmp(conf, "verified") ? ", " : "",
+				 conf && strcmp(conf, "verified") ? conf : "", dbq, ids);
+		}
 	}
 	if (pending[0])
 		out_printf(out, "%s", pending);

@@ -20,6 +20,9 @@
 /* The terminal the summary is written for: width (default 80) and
    colours (default none). */
 void sip_summary_style(int width, int color);
+/* The database analyze was given with --db (NULL: the default one): the
+   `sipscan show` hints name it. */
+void sip_summary_db(const char *db);
 struct sip_filter;
 /* flt (may be NULL): print only the findings it keeps. */
 int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hits,
