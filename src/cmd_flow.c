@@ -19,9 +19,120 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "filter.h"
 #include "dbopen.h"
 #include "flow.h"
 #include "flow_load.h"
+
+/*
+ * flow --list: the calls (Call-IDs of SIP messages) in time order, like
+ * sngrep's call list: first and last time, messages, the first request's
+ * method, the last final status, the hosts; filtered by --since, --until,
+ * --host and a Call-ID prefix.  At most limit rows.
+ */
+static int list_calls(sqlite3 *db, const sip_filter *f, const char *prefix, int limit)
+{
+	sqlite3_stmt *st = NULL;
+	sip_buf q, w;
+	int rc = SIP_EXIT_OK, src, n = 0;
+
+	sip_buf_init(&q, 0);
+	sip_buf_init(&w, 0);
+	if (sip_filter_records_sql(f, "r", &w) || sip_buf_addc(&w, 0) ||
+	    sip_buf_printf(&q, "SELECT r.call_id, min(r.ts), max(r.ts), count(*),"
+			   " (SELECT m.method FROM records m WHERE m.call_id = r.call_id AND"
+			   "  m.method IS NOT NULL ORDER BY m.id LIMIT 1),"
+			   " (SELECT m.status || coalesce(' ' || m.reason, '') FROM records m"
+			   "  WHERE m.call_id = r.call_id AND m.status >= 200 ORDER BY m.id DESC"
+			   "  LIMIT 1), group_concat(DISTINCT r.host)"
+			   " FROM records r WHERE r.kind = 'protocol' AND r.call_id IS NOT NULL"
+			   " AND (?1 IS NULL OR substr(r.call_id, 1, length(?1)) = ?1)%s"
+			   " GROUP BY r.call_id ORDER BY 2, 1 LIMIT ?2", w.p) || sip_buf_addc(&q, 0)) {
+		rc = SIP_EXIT_INTERNAL;
+		goto out;
+	}
+	if (sqlite3_prepare_v2(db, q.p, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "sipscan flow: %s\n", sqlite3_errmsg(db));
+		rc = SIP_EXIT_DB;
+		goto out;
+	}
+	if (prefix)
+		sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, limit);
+	printf("%-23s  %-23s  %5s  %-10s  %-22s  %s\n", "first", "last", "msgs", "method",
+	       "final", "Call-ID (hosts)");
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *c[7];
+		sip_buf line;
+		for (int i = 0; i < 7; i++)
+			c[i] = (const char *)sqlite3_column_text(st, i);
+		sip_buf_init(&line, 0);
+		sip_buf_printf(&line, "%-23s  %-23s  %5s  %-10.10s  %-22.22s  %s%s%s%s\n",
+			       c[1] ? c[1] : "-", c[2] ? c[2] : "-", c[3] ? c[3] : "0",
+			       c[4] ? c[4] : "-", c[5] ? c[5] : "-", c[0] ? c[0] : "",
+			       c[6] ? " (" : "", c[6] ? c[6] : "", c[6] ? ")" : "");
+		/* log text on a terminal: made safe */
+		if (line.p) {
+			sip_buf safe;
+			sip_buf_init(&safe, 0);
+			if (!sip_buf_add_safe(&safe, line.p, line.n, 1) && safe.p)
+				fwrite(safe.p, 1, safe.n, stdout);
+			sip_buf_release(&safe);
+		}
+		sip_buf_release(&line);
+		n++;
+	}
+	if (src != SQLITE_DONE) {
+		fprintf(stderr, "sipscan flow: %s\n", sqlite3_errmsg(db));
+		rc = SIP_EXIT_DB;
+	} else if (!n) {
+		fprintf(stderr, "sipscan flow: no call%s\n", sip_filter_any(f) || prefix
+			? " in that range" : " (no SIP message in the database)");
+		rc = SIP_EXIT_NOTFOUND;
+	} else if (n == limit) {
+		fprintf(stderr, "sipscan flow: the first %d calls; --limit N, --since and"
+			" --until narrow or widen it\n", limit);
+	}
+out:
+	sqlite3_finalize(st);
+	sip_buf_release(&q);
+	sip_buf_release(&w);
+	return rc;
+}
+
+/* A Call-ID given in part: the one call it begins, into *full (malloc'd);
+   0 found, 1 none, 2 several (listed on stderr). */
+static int resolve_prefix(sqlite3 *db, const char *prefix, char **full)
+{
+	sqlite3_stmt *st = NULL;
+	int n = 0, src;
+
+	*full = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT DISTINCT call_id FROM records WHERE call_id >= ?1"
+			       " AND substr(call_id, 1, length(?1)) = ?1 AND kind = 'protocol'"
+			       " ORDER BY 1 LIMIT 6", -1, &st, NULL) != SQLITE_OK)
+		return 1;
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *c = (const char *)sqlite3_column_text(st, 0);
+		if (!n && c)
+			*full = strdup(c);
+		if (n == 1)
+			fprintf(stderr, "sipscan flow: '%s' begins several Call-IDs:\n  %s\n",
+				prefix, *full ? *full : "");
+		if (n >= 1)
+			fprintf(stderr, "  %s\n", n < 5 && c ? c : "...");
+		n++;
+	}
+	(void)src;
+	sqlite3_finalize(st);
+	if (n > 1) {
+		free(*full);
+		*full = NULL;
+		return 2;
+	}
+	return n ? 0 : 1;
+}
 
 int cmd_flow(int argc, char **argv)
 {
@@ -33,8 +144,12 @@ int cmd_flow(int argc, char **argv)
 	sip_buf json, msgs;
 	sip_diag d;
 	unsigned width = 0;   /* the terminal's (60..240), 80 when none */
-	int opt, ret = SIP_EXIT_OK, as_json = 0, rc;
+	int opt, ret = SIP_EXIT_OK, as_json = 0, rc, list = 0, limit = 50;
 	uint64_t left_out = 0;
+	sip_filter flt;
+	char *full_id = NULL;
+
+	sip_filter_init(&flt);
 
 	sip_cmd_getopt(sip_cmd_find("flow"), longopts, optstring + 1);
 	optstring[0] = '+';
@@ -60,12 +175,39 @@ int cmd_flow(int argc, char **argv)
 			width = (unsigned)w;
 			break;
 		}
+		case 'l':
+			list = 1;
+			break;
+		case 'L': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (!*optarg || *end || v < 1 || v > 1000000)
+				return sip_usage_error("flow", "--limit wants 1..1000000");
+			limit = (int)v;
+			break;
+		}
 		default:
+			if ((rc = sip_filter_option(&flt, opt, optarg, "flow")) >= 0) {
+				if (rc)
+					return rc;
+				break;
+			}
 			return sip_option_error("flow", opt, argv);
 		}
 	}
+	if (list) {
+		if (optind + 1 < argc)
+			return sip_usage_error("flow", "--list takes at most a Call-ID prefix");
+		if ((ret = sip_cmd_open_db(opt_db, 1, &db)))
+			return ret;
+		ret = list_calls(db, &flt, optind < argc ? argv[optind] : NULL, limit);
+		sqlite3_close(db);
+		if (fflush(stdout) != 0 && ret == SIP_EXIT_OK)
+			ret = SIP_EXIT_OUTPUT;
+		return ret;
+	}
 	if (optind >= argc)
-		return sip_usage_error("flow", "no Call-ID given");
+		return sip_usage_error("flow", "no Call-ID given (flow --list lists the calls)");
 	if (optind + 1 < argc)
 		return sip_usage_error("flow", "one Call-ID at a time");
 	call_id = argv[optind];
@@ -75,6 +217,26 @@ int cmd_flow(int argc, char **argv)
 	sip_buf_init(&msgs, 0);
 	if ((ret = sip_cmd_open_db(opt_db, 1, &db)))
 		goto out;
+	/* a Call-ID given in part: the one call it begins */
+	{
+		int k = sip_db_int(db, "SELECT 1") ? 0 : 0;
+		sqlite3_stmt *ex = NULL;
+		if (sqlite3_prepare_v2(db, "SELECT 1 FROM records WHERE call_id = ?1 LIMIT 1", -1,
+				       &ex, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(ex, 1, call_id, -1, SQLITE_STATIC);
+			k = sqlite3_step(ex) == SQLITE_ROW;
+		}
+		sqlite3_finalize(ex);
+		if (!k) {
+			int pr = resolve_prefix(db, call_id, &full_id);
+			if (pr == 2) {
+				ret = SIP_EXIT_USAGE;
+				goto out;
+			}
+			if (!pr)
+				call_id = full_id;
+		}
+	}
 	if ((rc = sip_flow_load(db, call_id, &flow, as_json ? &msgs : NULL, &left_out, &d))) {
 		fprintf(stderr, "sipscan flow: %s\n", d.msg);
 		ret = rc == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_DB;
@@ -123,6 +285,7 @@ int cmd_flow(int argc, char **argv)
 		ret = SIP_EXIT_OUTPUT;
 	}
 out:
+	free(full_id);
 	sqlite3_close(db);
 	sip_flow_release(&flow);
 	sip_buf_release(&json);

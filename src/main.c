@@ -153,6 +153,18 @@ static const sip_opt show_opts[] = {
 static const sip_opt flow_opts[] = {
 	{ "format", 'f', 1, 1, "text json",
 	  "  --format F       text (a ladder, default) or json\n" },
+	{ "list", 'l', 0, 0, NULL,
+	  "  --list           list the calls (first and last time, messages, method,\n"
+	  "                   final status, hosts), oldest first; with a Call-ID\n"
+	  "                   prefix, those it begins\n" },
+	{ "limit", 'L', 1, 0, NULL,
+	  "  --limit N        --list: at most N calls (default 50)\n" },
+	{ "since", 's', 1, 0, NULL,
+	  "  --since TIME     --list: the calls with messages at TIME or later\n" },
+	{ "until", 'u', 1, 0, NULL,
+	  "  --until TIME     --list: the calls with messages at TIME or before\n" },
+	{ "host", 'H', 1, 0, NULL,
+	  "  --host NAME      --list: the calls in the logs of server NAME\n" },
 	{ "width", 'w', 1, 1, NULL,
 	  "  --width N        text width, 60..240 (default: the terminal's, or COLUMNS,\n"
 	  "                   80 when not a terminal)\n" },
@@ -205,7 +217,7 @@ static const sip_cmd commands[] = {
 	  show_opts, NULL,
 	  "  ID               a records.id; each is preceded by a 'file:line' line;\n"
 	  "                   an unknown id exits 6 after the others are printed\n", NULL, 1 },
-	{ "flow", cmd_flow, "flow [--db PATH] [--format text|json] [--width N] CALL-ID",
+	{ "flow", cmd_flow, "flow [--db PATH] [--format text|json] [--width N] CALL-ID | flow --list [--since TIME] [--until TIME] [--host NAME] [--limit N] [PREFIX]",
 	  "draw the SIP ladder of one call across every file and host",
 	  flow_opts, NULL,
 	  "  CALL-ID          the Call-ID; no message with it exits 6\n", NULL, 1 },
