@@ -164,7 +164,7 @@ static int print_findings(FILE *out, sqlite3 *db, int most, const sip_filter *fl
 	sip_buf b;
 	int rc, problems = 0, benign = 0;
 	long long cur = -1, gshown = 0, members = 0;
-	char pending[512] = "";   /* the last line of the open group's block */
+	char pending[1024] = "";   /* the last line of the open group's block */
 	char lead[512] = "";      /* the line of its first finding in the list */
 
 	sip_buf_init(&b, 0);
@@ -295,7 +295,7 @@ static int print_findings(FILE *out, sqlite3 *db, int most, const sip_filter *fl
 						   "0123456789._/-+") == strlen(s_db);
 				snprintf(dbq, sizeof dbq, plain ? "--db %.250s " : "--db '%.250s' ", s_db);
 			}
-			snprintf(pending, sizeof pending, "         rule %s%s%s; records: sipscan show %s%s\n",
+			snprintf(pending, sizeof pending, "         rule %.128s%s%.16s; records: sipscan show %s%s\n",
 				 rule ? rule : "?", conf && strcmp(conf, "verified") ? ", " : "",
 				 conf && strcmp(conf, "verified") ? conf : "", dbq, ids);
 		}
