@@ -65,8 +65,8 @@ int cmd_query(int argc, char **argv)
 			break;
 		case 'f':
 			if (sip_render_format_parse(optarg, &ro.format))
-				return sip_usage_error("query", "unknown format '%s' (table, csv, tsv,"
-						       " json, jsonl, markdown or line)", optarg);
+				return sip_usage_error("query", "unknown format '%s' (table, box, csv,"
+						       " tsv, json, jsonl, markdown or line)", optarg);
 			break;
 		case 'h':
 			ro.no_header = 0;

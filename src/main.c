@@ -100,9 +100,10 @@ static const sip_opt parse_opts[] = {
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 static const sip_opt query_opts[] = {
-	{ "format", 'f', 1, 1, "table csv tsv json jsonl markdown line",
-	  "  --format F       table (default on a terminal), tsv (default otherwise:\n"
-	  "                   tab-separated, LF, tab / line end / backslash as \\t \\n\n"
+	{ "format", 'f', 1, 1, "table box csv tsv json jsonl markdown line",
+	  "  --format F       table (default on a terminal; box: the same with\n"
+	  "                   borders), tsv (default otherwise: tab-separated, LF,\n"
+	  "                   tab / line end / backslash as \\t \\n\n"
 	  "                   \\\\, for while read, cut, awk -F'\\t'), csv (RFC 4180, CRLF),\n"
 	  "                   json (array per statement), jsonl, markdown, or line (one\n"
 	  "                   column = value per line, as sqlite3's .mode line)\n" },
@@ -204,7 +205,7 @@ static const sip_cmd commands[] = {
 	  parse_opts, NULL,
 	  "  FILE             a server trace, client log or SIP messages, plain or\n"
 	  "                   gzip; '-' reads stdin\n", "file", 0 },
-	{ "query", cmd_query, "query [--db PATH] [--format table|csv|tsv|json|jsonl|markdown|line] [--header|--no-header] [--max-width N] [--csv-guard] SQL",
+	{ "query", cmd_query, "query [--db PATH] [--format table|box|csv|tsv|json|jsonl|markdown|line] [--header|--no-header] [--max-width N] [--csv-guard] SQL",
 	  "run read-only SQL over the database and print the rows",
 	  query_opts, NULL,
 	  "  SQL              one or more ';'-separated statements; a statement that\n"

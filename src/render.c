@@ -24,7 +24,7 @@ int sip_render_format_parse(const char *name, sip_render_format *f)
 		{ "table", SIP_RENDER_TABLE }, { "csv", SIP_RENDER_CSV },
 		{ "json", SIP_RENDER_JSON }, { "jsonl", SIP_RENDER_JSONL },
 		{ "tsv", SIP_RENDER_TSV }, { "markdown", SIP_RENDER_MARKDOWN },
-		{ "line", SIP_RENDER_LINE },
+		{ "line", SIP_RENDER_LINE }, { "box", SIP_RENDER_BOX },
 	};
 	for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
 		if (strcmp(name, tab[i].name) == 0) {
@@ -403,6 +403,7 @@ typedef struct cell {
 
 typedef struct table {
 	int ncol;
+	int box;            /* --format box: borders of box-drawing lines */
 	size_t max;
 	sip_buf text;       /* all sampled cells, back to back */
 	cell *cells;        /* nrows * ncol */
@@ -459,24 +460,47 @@ static int table_line(const table *t, sip_buf *b, const char *const *text,
 {
 	int rc = SIP_OK;
 
+	if (t->box)
+		rc = sip_buf_adds(b, "\u2502 ") ? SIP_ENOMEM : SIP_OK;
 	for (int i = 0; !rc && i < t->ncol; i++) {
 		size_t gap = t->width[i] > w[i] ? t->width[i] - w[i] : 0;
 		int last = i == t->ncol - 1;
 		if (i)
-			rc = sip_buf_add(b, "  ", 2);
+			rc = t->box ? (sip_buf_adds(b, " \u2502 ") ? SIP_ENOMEM : SIP_OK)
+				    : sip_buf_add(b, "  ", 2);
 		if (!rc && num[i])
 			rc = pad(b, gap);
 		if (!rc)
 			rc = sip_buf_add(b, text[i], len[i]);
-		if (!rc && !num[i] && !last)
+		if (!rc && !num[i] && (!last || t->box))
 			rc = pad(b, gap);
 	}
+	if (!rc && t->box)
+		rc = sip_buf_adds(b, " \u2502") ? SIP_ENOMEM : SIP_OK;
 	/* no trailing blanks */
-	while (b->n && b->p[b->n - 1] == ' ')
+	while (!t->box && b->n && b->p[b->n - 1] == ' ')
 		b->n--;
 	if (!rc)
 		rc = sip_buf_addc(b, '\n');
 	return rc;
+}
+
+/* A box border: left, the lines of the columns joined by mid, right. */
+static int box_rule(const table *t, sip_buf *b, const char *left, const char *mid,
+		    const char *right)
+{
+	int rc = sip_buf_adds(b, left);
+	for (int i = 0; !rc && i < t->ncol; i++) {
+		if (i)
+			rc = sip_buf_adds(b, mid);
+		for (size_t k = 0; !rc && k < t->width[i] + 2; k++)
+			rc = sip_buf_adds(b, "\u2500");
+	}
+	if (!rc)
+		rc = sip_buf_adds(b, right);
+	if (!rc)
+		rc = sip_buf_addc(b, '\n');
+	return rc ? SIP_ENOMEM : SIP_OK;
 }
 
 static int render_table(sqlite3_stmt *st, const sip_render_opts *o, FILE *out,
@@ -493,6 +517,7 @@ static int render_table(sqlite3_stmt *st, const sip_render_opts *o, FILE *out,
 
 	memset(&t, 0, sizeof t);
 	t.ncol = sqlite3_column_count(st);
+	t.box = o->format == SIP_RENDER_BOX;
 	t.max = o->max_cell ? o->max_cell : 40;
 	if (o->max_cell == (size_t)-1)
 		t.max = (size_t)1 << 20;   /* --max-width 0: never cut */
@@ -539,7 +564,15 @@ static int render_table(sqlite3_stmt *st, const sip_render_opts *o, FILE *out,
 	if (rc)
 		goto out;
 	/* Header (numeric columns right-aligned), dashes, sampled rows. */
-	if (!o->no_header) {
+	if (t.box)
+		rc = box_rule(&t, &line, "\u250c", "\u252c", "\u2510");
+	if (t.box && !rc && !o->no_header) {
+		rc = table_line(&t, &line, text, len, w, t.num);
+		if (!rc)
+			rc = box_rule(&t, &line, "\u251c", "\u253c", "\u2524");
+		if (!rc)
+			rc = flush_buf(out, &line);
+	} else if (!o->no_header) {
 		rc = table_line(&t, &line, text, len, w, t.num);
 		for (int i = 0; !rc && i < t.ncol; i++) {
 			if (i)
@@ -596,6 +629,8 @@ static int render_table(sqlite3_stmt *st, const sip_render_opts *o, FILE *out,
 	}
 	if (!rc && src != SQLITE_DONE)
 		rc = step_error(st, diag);
+	if (!rc && t.box && !(rc = box_rule(&t, &line, "\u2514", "\u2534", "\u2518")))
+		rc = flush_buf(out, &line);
 out:
 	if (rc == SIP_ENOMEM)
 		sip_diag_set(diag, rc, "", 0, "out of memory rendering the table");
@@ -629,7 +664,7 @@ int sip_render_stmt(sqlite3_stmt *st, const sip_render_opts *o, FILE *out,
 			;
 		return src == SQLITE_DONE ? SIP_OK : step_error(st, diag);
 	}
-	if (o->format == SIP_RENDER_TABLE)
+	if (o->format == SIP_RENDER_TABLE || o->format == SIP_RENDER_BOX)
 		return render_table(st, o, out, rows, diag);
 	if (o->format == SIP_RENDER_TSV || o->format == SIP_RENDER_MARKDOWN ||
 	    o->format == SIP_RENDER_LINE)

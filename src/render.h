@@ -36,8 +36,10 @@ typedef enum sip_render_format {
 	SIP_RENDER_TSV,          /* tab-separated, LF, \t \n \r \\ escaped:
 	                            what read, cut and awk -F'\t' take */
 	SIP_RENDER_MARKDOWN,     /* a Markdown table (| escaped) */
-	SIP_RENDER_LINE          /* one "column = value" line per value, a blank
+	SIP_RENDER_LINE,         /* one "column = value" line per value, a blank
 	                            line between rows (sqlite3's .mode line) */
+	SIP_RENDER_BOX           /* the table with box-drawing borders
+	                            (sqlite3's .mode box) */
 } sip_render_format;
 
 /*
