@@ -56,6 +56,9 @@ int cmd_report(int argc, char **argv)
 		case 'o':
 			output = optarg;
 			break;
+		case 'X':
+			sip_report_redact(1);
+			break;
 		case 'C':
 			if ((color = sip_color_parse(optarg)) < 0)
 				return sip_usage_error("report", "--color wants auto, always or never,"

@@ -125,6 +125,10 @@ static const sip_opt report_opts[] = {
 	  "  --format F       text (default), md, json or html (one self-contained file)\n" },
 	{ "output", 'o', 1, 1, "file",
 	  "  --output FILE    write to FILE (atomically) instead of stdout\n" },
+	{ "redact", 'X', 0, 0, NULL,
+	  "  --redact         replace users, IP addresses, host names and servers by\n"
+	  "                   stable aliases (user1, 192.0.2.1, host1.example,\n"
+	  "                   server1), in every format: a report for a public ticket\n" },
 	{ "color", 'C', 1, 0, "auto always never",
 	  "  --color WHEN     colour the severities: auto (on a terminal, unless\n"
 	  "                   NO_COLOR is set), always or never\n" },
@@ -210,7 +214,7 @@ static const sip_cmd commands[] = {
 	  query_opts, NULL,
 	  "  SQL              one or more ';'-separated statements; a statement that\n"
 	  "                   writes is refused (exit 3); blobs print as hex\n", NULL, 1 },
-	{ "report", cmd_report, "report [--db PATH] [--format text|md|json|html] [--output FILE] [--color WHEN] [--severity LEVEL] [--rule GLOB] [--host NAME] [--since TIME] [--until TIME]",
+	{ "report", cmd_report, "report [--db PATH] [--format text|md|json|html] [--output FILE] [--redact] [--color WHEN] [--severity LEVEL] [--rule GLOB] [--host NAME] [--since TIME] [--until TIME]",
 	  "print the findings, unexplained signatures, summary and failing peers",
 	  report_opts, NULL, NULL, NULL, 1 },
 	{ "show", cmd_show, "show [--db PATH] [--raw] ID...",

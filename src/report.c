@@ -20,6 +20,7 @@
 #include "dbopen.h"
 #include "store.h"
 #include "filter.h"
+#include "redact.h"
 
 #define MAX_FINDINGS 1000
 #define MAX_UNEXPLAINED 50
@@ -583,8 +584,25 @@ static int next_item(const char **p, const char *seps, const char **item, size_t
 	}
 }
 
+/* --redact: every byte of the report goes through it (one report at a
+   time, on one thread). */
+static sip_redactor *r_red;
+
 static int flush(FILE *out, sip_buf *b)
 {
+	if (r_red && b->n) {
+		sip_buf red;
+		int rc;
+		sip_buf_init(&red, 0);
+		if (sip_redact(r_red, b->p, b->n, &red)) {
+			sip_buf_release(&red);
+			return SIP_ENOMEM;
+		}
+		rc = red.n && fwrite(red.p, 1, red.n, out) != red.n ? SIP_EIO : SIP_OK;
+		sip_buf_release(&red);
+		sip_buf_reset(b);
+		return rc;
+	}
 	if (b->n && fwrite(b->p, 1, b->n, out) != b->n)
 		return SIP_EIO;
 	sip_buf_reset(b);
@@ -710,6 +728,13 @@ static int related_text(sip_buf *t, const char *related)
 
 /* The terminal the text report is for (sip_report_style). */
 static int r_width = 80, r_color;
+
+static int r_redact;
+
+void sip_report_redact(int on)
+{
+	r_redact = on;
+}
 
 void sip_report_style(int width, int color)
 {
@@ -1662,6 +1687,33 @@ int sip_report_write_filtered(sqlite3 *db, sip_report_format f, const sip_filter
 			sip_diag_set(diag, rc, "", 0, "out of memory reading the findings");
 		goto out;
 	}
+	if (r_redact) {
+		/* the servers the database names are replaced wherever they
+		   stand; addresses, users and FQDNs by their shape */
+		if (!(r_red = sip_redactor_new())) {
+			rc = sip_diag_set(diag, SIP_ENOMEM, "", 0, "out of memory");
+			goto out;
+		}
+		for (size_t i = 0; i < r.nhosts; i++)
+			if (sip_redactor_add_name(r_red, r.hosts[i])) {
+				rc = sip_diag_set(diag, SIP_ENOMEM, "", 0, "out of memory");
+				goto out;
+			}
+		/* the references of the findings stay readable */
+		for (size_t i = 0; i < r.nf; i++) {
+			const char *p = r.f[i].refs, *item;
+			size_t n;
+			char url[2048];
+			while (p && next_item(&p, "\n", &item, &n)) {
+				snprintf(url, sizeof url, "%.*s", (int)(n < sizeof url ? n : sizeof url - 1),
+					 item);
+				if (sip_redactor_keep(r_red, url)) {
+					rc = sip_diag_set(diag, SIP_ENOMEM, "", 0, "out of memory");
+					goto out;
+				}
+			}
+		}
+	}
 	switch (f) {
 	case SIP_REPORT_MD: rc = write_text(&r, out, 1); break;
 	case SIP_REPORT_JSON: rc = write_json(&r, out); break;
@@ -1675,6 +1727,8 @@ int sip_report_write_filtered(sqlite3 *db, sip_report_format f, const sip_filter
 	else if (rc == SIP_ENOMEM)
 		sip_diag_set(diag, rc, "", 0, "out of memory writing the report");
 out:
+	sip_redactor_free(r_red);
+	r_red = NULL;
 	release(&r);
 	return rc;
 }

@@ -44,6 +44,9 @@ typedef enum sip_report_format {
 /* The terminal the text report is written for: width (default 80) and
    colours (default none); md, json and html do not change. */
 void sip_report_style(int width, int color);
+/* --redact: users, addresses, host names and the database's servers
+   replaced by stable aliases in every format (redact.h). */
+void sip_report_redact(int on);
 
 /* "text", "md", "json", "html" -> *f; 0, or -1 when unknown. */
 int sip_report_format_parse(const char *name, sip_report_format *f);
