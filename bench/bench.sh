@@ -457,23 +457,23 @@ analyze_note() {
 
 bench_analyze_plain() {
 	use "$PLAIN"; warm "$PLAIN"
-	FRESH_DB=$DB measure "$SIPSCAN" analyze --quiet --db "$DB" "$PLAIN"
+	FRESH_DB=$DB measure "$SIPSCAN" analyze -qq --db "$DB" "$PLAIN"
 	emit plain "sipscan analyze" "" "$(analyze_note)"
 	AN_PLAIN_WALL=$WALL AN_PLAIN_RSS=$RSS
 }
 
-# analyze as a user runs it: without --quiet it also prints the summary and
+# analyze as a user runs it: without -qq it also prints the summary and
 # the findings (queries over the database after the ingest).
 bench_analyze_summary() {
 	use "$PLAIN"; warm "$PLAIN"
 	FRESH_DB=$DB measure "$SIPSCAN" analyze --db "$DB" "$PLAIN"
 	emit plain "sipscan analyze (summary)" "$AN_PLAIN_WALL" \
-		"${AN_PLAIN_WALL:+ratio: vs --quiet; }$(analyze_note)"
+		"${AN_PLAIN_WALL:+ratio: vs -qq; }$(analyze_note)"
 }
 
 bench_analyze_gz() {
 	use "$PLAIN"; warm "$GZ"
-	FRESH_DB=$DB measure "$SIPSCAN" analyze --quiet --db "$DB" "$GZ"
+	FRESH_DB=$DB measure "$SIPSCAN" analyze -qq --db "$DB" "$GZ"
 	emit gzip "sipscan analyze" "$GZIP_WALL" "${GZIP_WALL:+ratio: vs gzip -dc; }$(analyze_note)"
 	AN_GZ_WALL=$WALL
 }
@@ -482,7 +482,7 @@ bench_analyze_gz() {
 # records referring to their place in the log.
 bench_analyze_plain_evidence() {
 	use "$PLAIN"; warm "$PLAIN"
-	FRESH_DB=$DB measure "$SIPSCAN" analyze --quiet --text evidence --db "$DB" "$PLAIN"
+	FRESH_DB=$DB measure "$SIPSCAN" analyze -qq --text evidence --db "$DB" "$PLAIN"
 	emit plain "sipscan analyze --text evidence" "$GZIP_WALL" \
 		"${GZIP_WALL:+ratio: vs gzip -dc; }$(analyze_note)"
 	AN_PLAIN_EV_WALL=$WALL
@@ -490,7 +490,7 @@ bench_analyze_plain_evidence() {
 
 bench_analyze_gz_evidence() {
 	use "$PLAIN"; warm "$GZ"
-	FRESH_DB=$DB measure "$SIPSCAN" analyze --quiet --text evidence --db "$DB" "$GZ"
+	FRESH_DB=$DB measure "$SIPSCAN" analyze -qq --text evidence --db "$DB" "$GZ"
 	emit gzip "sipscan analyze --text evidence" "$GZIP_WALL" \
 		"${GZIP_WALL:+ratio: vs gzip -dc; }$(analyze_note)"
 	AN_GZ_EV_WALL=$WALL
@@ -509,7 +509,7 @@ bench_client_parse() {
 
 bench_client_analyze() {
 	use "$CLIENT"; warm "$CLIENT"
-	FRESH_DB=$DB measure "$SIPSCAN" analyze --quiet --db "$DB" "$CLIENT"
+	FRESH_DB=$DB measure "$SIPSCAN" analyze -qq --db "$DB" "$CLIENT"
 	emit client "sipscan analyze" "$AN_PLAIN_WALL" \
 	     "${AN_PLAIN_WALL:+ratio: vs the server trace; }$(analyze_note)"
 	CLIENT_AN_WALL=$WALL
@@ -531,7 +531,7 @@ FLOOR=$BUILD/sipscan-floor
 SQLITE_FLOOR_WALL= FLUSH_FLOOR_WALL=
 src_db() {
 	[ -s "$SRC_DB" ] && return 0
-	"$SIPSCAN" analyze --quiet --db "$SRC_DB" "$PLAIN" > /dev/null 2>&1
+	"$SIPSCAN" analyze -qq --db "$SRC_DB" "$PLAIN" > /dev/null 2>&1
 }
 
 # The floors of analyze itself, through the benchmark's own knob
@@ -542,7 +542,7 @@ src_db() {
 NOSTORE_WALL= NOSYNC_WALL=
 bench_analyze_nostore() {
 	use "$PLAIN"; warm "$PLAIN"
-	FRESH_DB=$DB SIPSCAN_BENCH=nostore measure "$SIPSCAN" analyze --quiet --db "$DB" "$PLAIN"
+	FRESH_DB=$DB SIPSCAN_BENCH=nostore measure "$SIPSCAN" analyze -qq --db "$DB" "$PLAIN"
 	emit plain "analyze, nothing stored" "$AN_PLAIN_WALL" \
 		"${AN_PLAIN_WALL:+ratio: vs sipscan analyze; }floor: parse, rules and zstd on the same threads, no record stored"
 	NOSTORE_WALL=$WALL
@@ -550,7 +550,7 @@ bench_analyze_nostore() {
 
 bench_analyze_nosync() {
 	use "$PLAIN"; warm "$PLAIN"
-	FRESH_DB=$DB SIPSCAN_BENCH=nosync measure "$SIPSCAN" analyze --quiet --db "$DB" "$PLAIN"
+	FRESH_DB=$DB SIPSCAN_BENCH=nosync measure "$SIPSCAN" analyze -qq --db "$DB" "$PLAIN"
 	emit plain "analyze, no fsync" "$AN_PLAIN_WALL" \
 		"${AN_PLAIN_WALL:+ratio: vs sipscan analyze; }synchronous=OFF: the difference is the wait for the disk"
 	NOSYNC_WALL=$WALL
@@ -705,7 +705,7 @@ bench_lnav_gz() {
 bench_analyze_many() {
 	# shellcheck disable=SC2086
 	use $MANY_FILES; warm $MANY_FILES
-	FRESH_DB=$DB measure "$SIPSCAN" analyze --quiet --db "$DB" "$MANY_DIR"
+	FRESH_DB=$DB measure "$SIPSCAN" analyze -qq --db "$DB" "$MANY_DIR"
 	emit "${MANY_N}x1MiB" "sipscan analyze DIR" "" "$(analyze_note)"
 	MANY_WALL=$WALL
 }
@@ -718,7 +718,7 @@ bench_analyze_rerun() {
 	# shellcheck disable=SC2086
 	use $MANY_FILES; warm $MANY_FILES
 	rm -f "$db" "$db-journal" "$db-lock"
-	if ! "$SIPSCAN" analyze --quiet --db "$db" "$MANY_DIR" > /dev/null 2>&1; then
+	if ! "$SIPSCAN" analyze -qq --db "$db" "$MANY_DIR" > /dev/null 2>&1; then
 		row "${MANY_N}x1MiB" "sipscan analyze DIR (again)" "FAILED: the first load"
 		return
 	fi
@@ -732,7 +732,7 @@ bench_analyze_jobs1() {
 	# shellcheck disable=SC2086
 	use $SCALE_FILES; warm $SCALE_FILES
 	# shellcheck disable=SC2086
-	FRESH_DB=$DB measure "$SIPSCAN" analyze --quiet --jobs 1 --db "$DB" $SCALE_FILES
+	FRESH_DB=$DB measure "$SIPSCAN" analyze -qq --jobs 1 --db "$DB" $SCALE_FILES
 	emit "4x${SCALE_SIZE}MiB" "sipscan analyze --jobs 1" "" "$(analyze_note)"
 	JOBS1_WALL=$WALL
 }
@@ -741,7 +741,7 @@ bench_analyze_jobs2() {
 	# shellcheck disable=SC2086
 	use $SCALE_FILES; warm $SCALE_FILES
 	# shellcheck disable=SC2086
-	FRESH_DB=$DB measure "$SIPSCAN" analyze --quiet --jobs 2 --db "$DB" $SCALE_FILES
+	FRESH_DB=$DB measure "$SIPSCAN" analyze -qq --jobs 2 --db "$DB" $SCALE_FILES
 	emit "4x${SCALE_SIZE}MiB" "sipscan analyze --jobs 2" "$JOBS1_WALL" \
 	     "${JOBS1_WALL:+ratio: vs --jobs 1; }$(analyze_note)"
 	JOBS2_WALL=$WALL
@@ -750,7 +750,7 @@ bench_analyze_jobs2() {
 bench_analyze_large() {
 	local note
 	use "$LARGE_PLAIN"; warm "$LARGE_PLAIN"
-	FRESH_DB=$DB measure "$SIPSCAN" analyze --quiet --db "$DB" "$LARGE_PLAIN"
+	FRESH_DB=$DB measure "$SIPSCAN" analyze -qq --db "$DB" "$LARGE_PLAIN"
 	note=$(analyze_note)
 	[ -n "$AN_PLAIN_WALL" ] && note="ratio: vs ${SIZE}MiB analyze; $note"
 	emit "${LARGE_SIZE}MiB" "sipscan analyze" "$AN_PLAIN_WALL" "$note"

@@ -204,7 +204,7 @@ int cmd_analyze(int argc, char **argv)
 			break;
 		}
 		case 'q':
-			quiet = 1;
+			quiet++;   /* -q: the findings only; -qq: nothing */
 			break;
 		case 'K':
 			o.keep_duplicates = 1;
@@ -392,7 +392,8 @@ int cmd_analyze(int argc, char **argv)
 	}
 	sip_summary_style(sip_term_width(stdout), sip_color_on(stdout, color));
 	sip_summary_db(opt_db);
-	if (!quiet && sip_summary_write(s, &l, sip_analysis_limit_hits(an), &flt, stdout)) {
+	if (quiet < 2 && sip_summary_write(s, &l, sip_analysis_limit_hits(an), &flt, quiet == 1,
+					   stdout)) {
 		fprintf(stderr, "sipscan: %s: summary: %s\n", db_path,
 			sqlite3_errmsg(sip_store_db(s)));
 		ret = sip_db_code(sip_store_db(s)) == SIP_ENOMEM ? SIP_EXIT_INTERNAL

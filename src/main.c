@@ -91,7 +91,8 @@ static const sip_opt analyze_opts[] = {
 	  "                   copy), and records another input of the same host\n"
 	  "                   holds (overlapping exports), are stored once\n" },
 	{ "quiet", 'q', 0, 1, NULL,
-	  "  --quiet          print no summary\n" },
+	  "  --quiet, -q      print the findings only, not the statistics of the run;\n"
+	  "                   -qq (or --quiet twice): print nothing but errors\n" },
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 static const sip_opt parse_opts[] = {

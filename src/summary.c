@@ -37,6 +37,9 @@ static void out_printf(FILE *out, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	if (!out)   /* a part the caller does not print (--quiet) */
+		return;
+
 	va_start(ap, fmt);
 	n = vsnprintf(small, sizeof small, fmt, ap);
 	va_end(ap);
@@ -79,6 +82,8 @@ static void ids_words(const char *json, char *out, size_t n)
 static int s_width = 80, s_color;
 
 static const char *s_db;   /* the --db of analyze, for the show hints */
+static int s_lead = 1;     /* a blank line before the findings (not when
+                              they are all that is printed) */
 
 void sip_summary_db(const char *db)
 {
@@ -245,7 +250,8 @@ static int print_findings(FILE *out, sqlite3 *db, int most, const sip_filter *fl
 			out_printf(out, "%s", pending);
 		cur = g, gshown = 1, members = 0;
 		if (!problems++)
-			out_printf(out, "\nfindings in these files (counts: the whole database):\n");
+			out_printf(out, "%sfindings in these files (counts: the whole database):\n",
+				   s_lead ? "\n" : "");
 		for (i = 0; sev && sev[i] && i + 1 < sizeof upper; i++)
 			upper[i] = (char)(sev[i] >= 'a' && sev[i] <= 'z' ? sev[i] - 32 : sev[i]);
 		upper[i] = 0;
@@ -307,7 +313,7 @@ static int print_findings(FILE *out, sqlite3 *db, int most, const sip_filter *fl
 	if (rc != SQLITE_DONE)
 		return SIP_EDB;
 	if (!problems && !benign)
-		out_printf(out, "\nfindings: none\n");
+		out_printf(out, "%sfindings: none\n", s_lead ? "\n" : "");
 
 	if (sqlite3_prepare_v2(db, most ? usql_most : usql, -1, &st, NULL) != SQLITE_OK)
 		return SIP_EDB;
@@ -430,9 +436,13 @@ static int fill_stats(sip_store *s)
  * no record is read back), and the findings.
  */
 int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hits,
-		      const sip_filter *flt,
+		      const sip_filter *flt, int findings_only,
 		      FILE *out)
 {
+	/* the statistics go to hout: nowhere with findings_only (--quiet) */
+	FILE *hout = findings_only ? NULL : out;
+
+	s_lead = !findings_only;
 	sqlite3 *db = sip_store_db(s);
 	sqlite3_stmt *st = NULL;
 	size_t counts[SIP_FILE_ARCHIVE + 1] = { 0 };
@@ -445,13 +455,13 @@ int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hit
 		total += f->records;
 		written += f->new_records;
 	}
-	out_printf(out, "files: %zu ingested, %zu unchanged, %zu skipped, %zu partial, %zu failed",
+	out_printf(hout, "files: %zu ingested, %zu unchanged, %zu skipped, %zu partial, %zu failed",
 	       counts[SIP_FILE_INGESTED], counts[SIP_FILE_UNCHANGED],
 	       counts[SIP_FILE_SKIPPED], counts[SIP_FILE_PARTIAL], counts[SIP_FILE_FAILED]);
 	/* inputs whose content another input holds: stored once */
 	if (counts[SIP_FILE_SAME])
-		out_printf(out, ", %zu the same as another", counts[SIP_FILE_SAME]);
-	out_printf(out, "\n");
+		out_printf(hout, ", %zu the same as another", counts[SIP_FILE_SAME]);
+	out_printf(hout, "\n");
 	for (size_t i = 0; i < l->n; i++) {
 		const sip_ingest_file *f = &l->v[i];
 		int st2 = f->status == SIP_FILE_UNCHANGED ? f->prev_status : f->status;
@@ -460,7 +470,7 @@ int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hit
 		} else if (f->status == SIP_FILE_ARCHIVE) {
 			sip_buf nb;
 			sip_buf_init(&nb, 0);
-			out_printf(out, "  %s: an archive of %llu member%s, each read as an input"
+			out_printf(hout, "  %s: an archive of %llu member%s, each read as an input"
 				   " (%s!MEMBER)\n", sip_buf_one_line(&nb, f->path),
 				   (unsigned long long)f->members, f->members == 1 ? "" : "s",
 				   sip_buf_one_line(&nb, f->path));
@@ -468,29 +478,29 @@ int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hit
 		} else if (st2 == SIP_FILE_SAME) {
 			sip_buf nb;
 			sip_buf_init(&nb, 0);
-			out_printf(out, "  %s: ", sip_buf_one_line(&nb, f->path));
-			out_printf(out, "%s%s\n", sip_buf_one_line(&nb, f->error),
+			out_printf(hout, "  %s: ", sip_buf_one_line(&nb, f->path));
+			out_printf(hout, "%s%s\n", sip_buf_one_line(&nb, f->error),
 				   f->status == SIP_FILE_UNCHANGED ? " (unchanged)" : "");
 			sip_buf_release(&nb);
 		} else if (f->overlap) {
 			sip_buf nb;
 			sip_buf_init(&nb, 0);
-			out_printf(out, "  %s: %llu of its records also in ", sip_buf_one_line(&nb, f->path),
+			out_printf(hout, "  %s: %llu of its records also in ", sip_buf_one_line(&nb, f->path),
 				   (unsigned long long)f->overlap);
-			out_printf(out, "%s: stored once\n", sip_buf_one_line(&nb, f->overlap_path));
+			out_printf(hout, "%s: stored once\n", sip_buf_one_line(&nb, f->overlap_path));
 			sip_buf_release(&nb);
 		}
 		if (st2 == SIP_FILE_SKIPPED || st2 == SIP_FILE_PARTIAL || st2 == SIP_FILE_FAILED) {
 			sip_buf nb;
 			sip_buf_init(&nb, 0);
-			out_printf(out, "  %s: %s%s: ", sip_buf_one_line(&nb, f->path),
+			out_printf(hout, "  %s: %s%s: ", sip_buf_one_line(&nb, f->path),
 				   sip_ingest_status_name(st2),
 				   f->status == SIP_FILE_UNCHANGED ? " (unchanged)" : "");
-			out_printf(out, "%s\n", sip_buf_one_line(&nb, f->error));
+			out_printf(hout, "%s\n", sip_buf_one_line(&nb, f->error));
 			sip_buf_release(&nb);
 		}
 	}
-	out_printf(out, "records: %llu in these files, %llu written now\n",
+	out_printf(hout, "records: %llu in these files, %llu written now\n",
 	       (unsigned long long)total, (unsigned long long)written);
 
 	/* The statistics cover the files of this run (a temp table of ids). */
@@ -514,25 +524,25 @@ int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hit
 		return SIP_OK;
 	if ((rc = fill_stats(s)))
 		return rc;
-	out_printf(out, "  by kind: ");
-	rc |= print_rows(out, db, "SELECT value, sum(records) FROM file_stats WHERE what = 'kind'"
+	out_printf(hout, "  by kind: ");
+	rc |= print_rows(hout, db, "SELECT value, sum(records) FROM file_stats WHERE what = 'kind'"
 			 " AND file_id IN run_files GROUP BY value ORDER BY value", 0);
-	out_printf(out, "  by level: ");
-	rc |= print_rows(out, db, "SELECT value, sum(records) FROM file_stats WHERE what = 'level'"
+	out_printf(hout, "  by level: ");
+	rc |= print_rows(hout, db, "SELECT value, sum(records) FROM file_stats WHERE what = 'level'"
 			 " AND file_id IN run_files GROUP BY value ORDER BY value", 0);
-	out_printf(out, "hosts:\n");
-	rc |= print_rows(out, db, "SELECT value, sum(records), min(first_ts), max(last_ts)"
+	out_printf(hout, "hosts:\n");
+	rc |= print_rows(hout, db, "SELECT value, sum(records), min(first_ts), max(last_ts)"
 			 " FROM file_stats WHERE what = 'host' AND file_id IN run_files"
 			 " GROUP BY value ORDER BY value", 1);
-	out_printf(out, "top errors:\n");
-	rc |= print_rows(out, db, "SELECT value, sum(records) AS n FROM file_stats"
+	out_printf(hout, "top errors:\n");
+	rc |= print_rows(hout, db, "SELECT value, sum(records) AS n FROM file_stats"
 			 " WHERE what = 'error' AND file_id IN run_files"
 			 " GROUP BY value ORDER BY n DESC, value LIMIT 10", 2);
 	/* busy, declined, cancelled, no answer, unknown contacts: normal */
 	if (!rc && sip_db_int(db, "SELECT count(*) FROM file_stats WHERE what = 'outcome'"
 			      " AND file_id IN run_files AND records > 0") > 0) {
-		out_printf(out, "outcomes (normal endings of calls and look-ups, not errors):\n");
-		rc |= print_rows(out, db, "SELECT value, sum(records) AS n FROM file_stats"
+		out_printf(hout, "outcomes (normal endings of calls and look-ups, not errors):\n");
+		rc |= print_rows(hout, db, "SELECT value, sum(records) AS n FROM file_stats"
 				 " WHERE what = 'outcome' AND file_id IN run_files"
 				 " GROUP BY value HAVING n > 0 ORDER BY n DESC, value LIMIT 10", 2);
 	}

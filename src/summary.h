@@ -26,7 +26,7 @@ void sip_summary_db(const char *db);
 struct sip_filter;
 /* flt (may be NULL): print only the findings it keeps. */
 int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hits,
-		      const struct sip_filter *flt,
+		      const struct sip_filter *flt, int findings_only,
 		      FILE *out);
 
 #endif

@@ -116,12 +116,12 @@ check "truncated gzip: message on stderr" "$(grep -c '^sipscan: .*cut.log.gz: by
 
 # ---- 5. stdin ---------------------------------------------------------------
 DB=$T/stdin.db
-"$SIPSCAN" analyze --db "$DB" --quiet - <"$S/ocs2007r2-edge.log" >"$T/out5" 2>"$T/err5"
+"$SIPSCAN" analyze --db "$DB" -qq - <"$S/ocs2007r2-edge.log" >"$T/out5" 2>"$T/err5"
 check "stdin: exit code" "$?" 0
 check "stdin: quiet" "$(wc -c <"$T/out5" | tr -d ' ')" 0
 n=$("$SIPSCAN" parse "$S/ocs2007r2-edge.log" 2>/dev/null | wc -l | tr -d ' ')
 check "stdin: records" "$(q "$DB" "SELECT path LIKE 'stdin:%Z.%', records, (SELECT count(*) FROM records) FROM files")" "1|$n|$n"
-SIPSCAN_DB=$T/env.db "$SIPSCAN" analyze --quiet "$S/ocs2007r2-edge.log" 2>/dev/null
+SIPSCAN_DB=$T/env.db "$SIPSCAN" analyze -qq "$S/ocs2007r2-edge.log" 2>/dev/null
 check "SIPSCAN_DB: used" "$(q "$T/env.db" "SELECT count(*) FROM records")" "$n"
 
 # ---- 6. --jobs 1, 2 and 4 write the same database --------------------------
@@ -149,7 +149,7 @@ if [ -x "$GEN" ]; then
 	head -c $((size * 2 / 3)) "$D/sub/gen.log.gz" >"$D/sub/gen-cut.log.gz"
 fi
 for j in 1 2 4; do
-	"$SIPSCAN" analyze --db "$T/j$j.db" --jobs $j --quiet "$D" 2>"$T/jerr$j"
+	"$SIPSCAN" analyze --db "$T/j$j.db" --jobs $j -qq "$D" 2>"$T/jerr$j"
 	echo "$?" >"$T/jrc$j"
 	dump "$T/j$j.db" >"$T/j$j.dump"
 	sort "$T/jerr$j" >"$T/jerr$j.sorted"
@@ -194,7 +194,7 @@ else
 	cp "$S/lync2010-fe-owa.log" "$T/big2.log"
 fi
 DB=$T/big.db
-"$SIPSCAN" analyze --db "$DB" --quiet "$T/big.log" "$T/big2.log" 2>/dev/null
+"$SIPSCAN" analyze --db "$DB" -qq "$T/big.log" "$T/big2.log" 2>/dev/null
 check "chunks: exit" "$?" 0
 check "chunks: several per file" "$(q "$DB" "SELECT count(*) >= 8 FROM chunks WHERE file_id = 1")" 1
 check "chunks: about 256 KiB of text each" "$(q "$DB" "SELECT max(raw_off + raw_len) BETWEEN 262144 AND 262144 + 65536 FROM records")" 1
@@ -291,7 +291,7 @@ for fmt in text json; do
 done
 check "stats: report lists the hosts" "$(grep -c '"hosts": *\[ *"' "$T/rep1.json" | awk '{print ($1 > 0)}')$(grep -c 'connection' "$T/rep1.text" | awk '{print ($1 > 0)}')" 11
 # past the tally's bound: no rows from the writer, the summary fills them
-"$SIPSCAN" analyze --db "$DB" --quiet "$T/errs.log" 2>/dev/null
+"$SIPSCAN" analyze --db "$DB" -qq "$T/errs.log" 2>/dev/null
 check "stats: none past the bound" "$(q "$DB" "SELECT count(*) FROM file_stats WHERE file_id = (SELECT id FROM files WHERE path LIKE '%errs.log')")" 0
 "$SIPSCAN" analyze --db "$DB" "$T/errs.log" >"$T/tally3" 2>/dev/null
 check "stats: filled past the bound" "$(q "$DB" "SELECT sum(records) FROM file_stats WHERE what = 'error' AND file_id = (SELECT id FROM files WHERE path LIKE '%errs.log')")" 50000
@@ -318,7 +318,7 @@ check "stats: unexplained of the run's files" "$(grep -c . "$T/unexp4" | awk '{p
 # its records says how many are in them.
 cp "$S/lync2010-fe-owa.log" "$T/cnt-a.log"
 { cat "$S/lync2010-fe-owa.log"; echo; } >"$T/cnt-b.log"
-"$SIPSCAN" analyze --quiet --db "$T/cnt.db" "$T/cnt-a.log" >/dev/null 2>&1
+"$SIPSCAN" analyze -qq --db "$T/cnt.db" "$T/cnt-a.log" >/dev/null 2>&1
 "$SIPSCAN" analyze --keep-duplicates --db "$T/cnt.db" "$T/cnt-b.log" >"$T/cnt.out" 2>&1
 n=$(q "$T/cnt.db" "SELECT count FROM findings WHERE rule_id = 'PEER-NOT-CONFIGURED'")
 contains "counts: the database's and these files'" "$(cat "$T/cnt.out")" "$n records ($((n / 2)) in these files)"
@@ -355,19 +355,19 @@ check "outcomes: from the records, the same" "$(sed -n '/^outcomes/,/^$/p' "$T/o
 # later run that does not load that rule.
 mkdir "$T/myrules"
 printf '[rule MY-LISTEN]\ntitle = Server listening\nseverity = error\nmatch.text = Listening on\ncause = a cause\nfix = a fix\n' >"$T/myrules/my.rules"
-"$SIPSCAN" analyze --quiet --db "$T/my.db" --rules "$T/myrules" "$S/lync2010-fe-owa.log" >/dev/null 2>&1
+"$SIPSCAN" analyze -qq --db "$T/my.db" --rules "$T/myrules" "$S/lync2010-fe-owa.log" >/dev/null 2>&1
 cp "$S/ocs2007r2-edge.log" "$T/my-b.log"
-"$SIPSCAN" analyze --quiet --db "$T/my.db" "$T/my-b.log" >/dev/null 2>&1
+"$SIPSCAN" analyze -qq --db "$T/my.db" "$T/my-b.log" >/dev/null 2>&1
 check "custom rule: texts kept without --rules" \
 	"$(q "$T/my.db" "SELECT severity || '|' || title || '|' || cause || '|' || fix FROM findings WHERE rule_id = 'MY-LISTEN'")" \
 	"error|Server listening|a cause|a fix"
 
 # The benchmark's knob: nostore reads and evaluates everything and stores
 # no record; nosync stores them all, only not waiting for the disk.
-SIPSCAN_BENCH=nostore "$SIPSCAN" analyze --quiet --db "$T/ns.db" "$S/lync2010-fe-owa.log" 2>/dev/null
+SIPSCAN_BENCH=nostore "$SIPSCAN" analyze -qq --db "$T/ns.db" "$S/lync2010-fe-owa.log" 2>/dev/null
 check "bench nostore: exit" "$?" 0
 check "bench nostore: no record stored" "$(q "$T/ns.db" "SELECT count(*) FROM record_rows")" 0
-SIPSCAN_BENCH=nosync "$SIPSCAN" analyze --quiet --db "$T/nsy.db" "$S/lync2010-fe-owa.log" 2>/dev/null
+SIPSCAN_BENCH=nosync "$SIPSCAN" analyze -qq --db "$T/nsy.db" "$S/lync2010-fe-owa.log" 2>/dev/null
 check "bench nosync: every record stored" "$(q "$T/nsy.db" "SELECT count(*) FROM record_rows")" 66
 
 echo "$pass passed, $fail failed"

@@ -35,7 +35,7 @@ else
 	cp "$S/sfb-edge-federation.log.gz" "$D/c.log.gz"
 fi
 
-"$SIPSCAN" analyze --db "$T/clean.db" --quiet "$D" 2>"$T/err.clean"
+"$SIPSCAN" analyze --db "$T/clean.db" -qq "$D" 2>"$T/err.clean"
 check "clean run: exit" "$?" 0
 dump "$T/clean.db" >"$T/clean.dump"
 check "clean run: has records" "$(test "$(q "$T/clean.db" "SELECT count(*) FROM records")" -gt 1000 && echo yes)" yes
@@ -48,7 +48,7 @@ check "clean run: files of many chunks" "$(q "$T/clean.db" "SELECT count(*) > 8 
 export SIPSCAN_TEST_COMMIT_ROWS=2000
 # After a kill: the same command again completes the work exactly.
 rerun_equals_clean() {
-	"$SIPSCAN" analyze --db "$T/k.db" --quiet --jobs $jobs "$D" 2>"$T/err.k2"
+	"$SIPSCAN" analyze --db "$T/k.db" -qq --jobs $jobs "$D" 2>"$T/err.k2"
 	check "$what: re-run exit" "$?" 0
 	dump "$T/k.db" >"$T/k.dump"
 	check "$what: re-run equals a clean run" \
@@ -60,7 +60,7 @@ for jobs in 2 1; do
 	for delay in 0.02 0.05 0.1 0.15 0.2 0.3 0.5; do
 		what="jobs $jobs, kill after ${delay}s"
 		rm -f "$T"/k.db*
-		"$SIPSCAN" analyze --db "$T/k.db" --quiet --jobs $jobs "$D" 2>"$T/err.k" &
+		"$SIPSCAN" analyze --db "$T/k.db" -qq --jobs $jobs "$D" 2>"$T/err.k" &
 		pid=$!
 		sleep "$delay"
 		kill -9 "$pid" 2>/dev/null
@@ -78,7 +78,7 @@ for jobs in 2 1; do
 	# the machine: the delays above may all miss on a loaded one.
 	what="jobs $jobs, kill in the middle of a file"
 	rm -f "$T"/k.db*
-	"$SIPSCAN" analyze --db "$T/k.db" --quiet --jobs $jobs "$D" 2>"$T/err.k" &
+	"$SIPSCAN" analyze --db "$T/k.db" -qq --jobs $jobs "$D" 2>"$T/err.k" &
 	pid=$!
 	i=0
 	while [ $i -lt 6000 ] && kill -0 "$pid" 2>/dev/null; do
@@ -100,7 +100,7 @@ unset SIPSCAN_TEST_COMMIT_ROWS
 # no half-written file, and the re-run still completes the work exactly.
 for delay in 0.05 0.2; do
 	rm -f "$T"/g.db*
-	"$SIPSCAN" analyze --db "$T/g.db" --quiet "$D" 2>"$T/err.g" &
+	"$SIPSCAN" analyze --db "$T/g.db" -qq "$D" 2>"$T/err.g" &
 	pid=$!
 	sleep "$delay"
 	kill -9 "$pid" 2>/dev/null
@@ -117,7 +117,7 @@ for delay in 0.05 0.2; do
 		fi
 		check "default transactions, kill after ${delay}s: nothing half written" "$half" 0
 	fi
-	"$SIPSCAN" analyze --db "$T/g.db" --quiet "$D" 2>"$T/err.g2"
+	"$SIPSCAN" analyze --db "$T/g.db" -qq "$D" 2>"$T/err.g2"
 	check "default transactions, kill after ${delay}s: re-run exit" "$?" 0
 	dump "$T/g.db" >"$T/g.dump"
 	check "default transactions, kill after ${delay}s: re-run equals a clean run" \
@@ -126,9 +126,9 @@ done
 
 # ---- two writers on one database --------------------------------------------
 rm -f "$T"/c.db*
-"$SIPSCAN" analyze --db "$T/c.db" --quiet "$D" 2>"$T/err.c1" &
+"$SIPSCAN" analyze --db "$T/c.db" -qq "$D" 2>"$T/err.c1" &
 p1=$!
-"$SIPSCAN" analyze --db "$T/c.db" --quiet "$D" 2>"$T/err.c2" &
+"$SIPSCAN" analyze --db "$T/c.db" -qq "$D" 2>"$T/err.c2" &
 p2=$!
 wait "$p1"
 r1=$?
@@ -148,7 +148,7 @@ while flock -n "$T/w.db-lock" true 2>/dev/null && [ $n -lt 100 ]; do
 	sleep 0.02
 	n=$((n + 1))
 done
-"$SIPSCAN" analyze --db "$T/w.db" --quiet "$S/ocs2007r2-edge.log" 2>"$T/err.w"
+"$SIPSCAN" analyze --db "$T/w.db" -qq "$S/ocs2007r2-edge.log" 2>"$T/err.w"
 check "lock: exit" "$?" 0
 check "lock: waiting message" "$(grep -c "sipscan: waiting for another analyze on $T/w.db" "$T/err.w")" 1
 wait "$lp"
@@ -157,8 +157,8 @@ wait "$lp"
 # journal: a reader may have to wait for a commit, so it sets a timeout, as
 # sipscan's own readers do).
 rm -f "$T"/r.db*
-"$SIPSCAN" analyze --db "$T/r.db" --quiet "$S/ocs2007r2-edge.log" 2>/dev/null
-"$SIPSCAN" analyze --db "$T/r.db" --quiet "$D" 2>/dev/null &
+"$SIPSCAN" analyze --db "$T/r.db" -qq "$S/ocs2007r2-edge.log" 2>/dev/null
+"$SIPSCAN" analyze --db "$T/r.db" -qq "$D" 2>/dev/null &
 pr=$!
 sleep 0.1
 check "reader during ingest" \

@@ -32,13 +32,13 @@ for src in lync2010-fe-owa.log ocs2007r2-edge.log; do
 	total=$(wc -l <"$S/$src")
 	half=$((total / 2))
 	head -n "$half" "$S/$src" >"$T/grow.log"
-	"$SIPSCAN" analyze --db "$T/inc.db" --quiet "$T/grow.log" 2>/dev/null
+	"$SIPSCAN" analyze --db "$T/inc.db" -qq "$T/grow.log" 2>/dev/null
 	before=$(q "$T/inc.db" "SELECT count(*) FROM records")
 	tail -n +"$((half + 1))" "$S/$src" >>"$T/grow.log"
 	"$SIPSCAN" analyze --db "$T/inc.db" "$T/grow.log" >"$T/out" 2>"$T/err"
 	check "$src append: exit" "$?" 0
 	check "$src append: reported as ingested" "$(head -n 1 "$T/out")" "files: 1 ingested, 0 unchanged, 0 skipped, 0 partial, 0 failed"
-	"$SIPSCAN" analyze --db "$T/fresh.db" --quiet "$T/grow.log" 2>/dev/null
+	"$SIPSCAN" analyze --db "$T/fresh.db" -qq "$T/grow.log" 2>/dev/null
 	check "$src append: records equal a fresh analyze" \
 		"$(dump "$T/inc.db" | cksum)" "$(dump "$T/fresh.db" | cksum)"
 	check "$src append: files row equals a fresh analyze" \
@@ -77,7 +77,7 @@ total=$(wc -l <"$T/src.log")
 a=$((total * 4 / 10))
 b=$((total * 7 / 10))
 head -n "$a" "$T/src.log" >"$T/grow.log"
-"$SIPSCAN" analyze --db "$T/inc.db" --quiet "$T/grow.log" 2>/dev/null
+"$SIPSCAN" analyze --db "$T/inc.db" -qq "$T/grow.log" 2>/dev/null
 c1=$(q "$T/inc.db" "SELECT count(*) FROM chunks")
 check "chunks append: first part has several chunks" "$(test "$c1" -ge 4 && echo yes)" yes
 for cut in "$b" "$total"; do
@@ -89,7 +89,7 @@ for cut in "$b" "$total"; do
 	after=$(q "$T/inc.db" "SELECT count(*) FROM records")
 	check "chunks append to line $cut: only the tail written" "$(written "$T/out")" $((after - before + 1))
 	rm -f "$T"/fresh.db*
-	"$SIPSCAN" analyze --db "$T/fresh.db" --quiet "$T/grow.log" 2>/dev/null
+	"$SIPSCAN" analyze --db "$T/fresh.db" -qq "$T/grow.log" 2>/dev/null
 	check "chunks append to line $cut: records and texts equal a fresh analyze" \
 		"$(dump "$T/inc.db" | cksum)" "$(dump "$T/fresh.db" | cksum)"
 	check "chunks append to line $cut: files row equals a fresh analyze" \
@@ -107,34 +107,34 @@ rm -f "$T"/inc.db* "$T"/fresh.db* "$T/grow.log"
 gzip -dc "$S/sfb-edge-federation.log.gz" >"$T/plain.log"
 total=$(wc -l <"$T/plain.log")
 head -n $((total / 2)) "$T/plain.log" | gzip -c >"$T/g.log.gz"
-"$SIPSCAN" analyze --db "$T/g.db" --quiet "$T/g.log.gz" 2>/dev/null
+"$SIPSCAN" analyze --db "$T/g.db" -qq "$T/g.log.gz" 2>/dev/null
 tail -n +$((total / 2 + 1)) "$T/plain.log" | gzip -c >>"$T/g.log.gz"
 "$SIPSCAN" analyze --db "$T/g.db" "$T/g.log.gz" >"$T/out" 2>/dev/null
 check "gzip append: exit" "$?" 0
-"$SIPSCAN" analyze --db "$T/gf.db" --quiet "$T/g.log.gz" 2>/dev/null
+"$SIPSCAN" analyze --db "$T/gf.db" -qq "$T/g.log.gz" 2>/dev/null
 check "gzip append: records equal a fresh analyze" "$(dump "$T/g.db" | cksum)" "$(dump "$T/gf.db" | cksum)"
 check "gzip append: files row equals a fresh analyze" "$(files_row "$T/g.db")" "$(files_row "$T/gf.db")"
 check "gzip append: chunk bookkeeping" "$(chunks_ok "$T/g.db")" 0
 
 # ---- 3. a file rewritten in place: rows replaced, not added ------------------
 cp "$S/ocs2007r2-edge.log" "$T/r.log"
-"$SIPSCAN" analyze --db "$T/r.db" --quiet "$T/r.log" 2>/dev/null
+"$SIPSCAN" analyze --db "$T/r.db" -qq "$T/r.log" 2>/dev/null
 cp "$S/lync2010-fe-owa.log" "$T/r.log"
 touch -d '2001-01-01' "$T/r.log"
-"$SIPSCAN" analyze --db "$T/r.db" --quiet "$T/r.log" 2>/dev/null
+"$SIPSCAN" analyze --db "$T/r.db" -qq "$T/r.log" 2>/dev/null
 check "rewrite: exit" "$?" 0
-"$SIPSCAN" analyze --db "$T/rf.db" --quiet "$T/r.log" 2>/dev/null
+"$SIPSCAN" analyze --db "$T/rf.db" -qq "$T/r.log" 2>/dev/null
 check "rewrite: records equal a fresh analyze" "$(dump "$T/r.db" | cksum)" "$(dump "$T/rf.db" | cksum)"
 check "rewrite: one files row" "$(q "$T/r.db" "SELECT count(*) FROM files")" 1
 check "rewrite: old chunks gone" "$(chunks_ok "$T/r.db")" 0
 # same size, same mtime, one byte changed inside the first 64 KiB
 cp "$S/ocs2007r2-edge.log" "$T/s.log"
-"$SIPSCAN" analyze --db "$T/s.db" --quiet "$T/s.log" 2>/dev/null
+"$SIPSCAN" analyze --db "$T/s.db" -qq "$T/s.log" 2>/dev/null
 m=$(q "$T/s.db" "SELECT count(*) FROM records WHERE text LIKE '%partner%'")
 sed 's/partner/PARTNER/' "$S/ocs2007r2-edge.log" >"$T/s2.log"
 cat "$T/s2.log" >"$T/s.log"
 touch -d "@$(q "$T/s.db" "SELECT mtime FROM files")" "$T/s.log"
-"$SIPSCAN" analyze --db "$T/s.db" --quiet "$T/s.log" 2>/dev/null
+"$SIPSCAN" analyze --db "$T/s.db" -qq "$T/s.log" 2>/dev/null
 check "same size+mtime: sample has partner texts" "$(test "$m" -gt 0 && echo yes)" yes
 check "same size+mtime, new content: re-read" \
 	"$(q "$T/s.db" "SELECT count(*) FROM records WHERE text LIKE '%PARTNER%' COLLATE BINARY AND instr(text, 'PARTNER') > 0")" "$m"

@@ -22,7 +22,7 @@ cp "$S/lync2010-fe-owa.log" "$T/in/logs/fe.log"
 cp "$S/sfb-edge-federation.log.gz" "$T/in/logs/edge.log.gz"
 cp "$S/lync2013-client-trust.uccapilog" "$T/in/client.uccapilog"
 printf 'not a trace\n' >"$T/in/readme.txt"
-(cd "$T/in" && "$SIPSCAN" analyze --quiet --db "$T/loose.db" logs/fe.log logs/edge.log.gz client.uccapilog)
+(cd "$T/in" && "$SIPSCAN" analyze -qq --db "$T/loose.db" logs/fe.log logs/edge.log.gz client.uccapilog)
 check "loose: exit" "$?" 0
 want=$(dump "$T/loose.db")
 
@@ -45,7 +45,7 @@ contains "7z: show names the member" "$("$SIPSCAN" show --db "$T/7z.db" 9 | head
 # a lone compressed file is the file itself
 for fmt in xz bz2 zst; do
 	(cd "$T/in" && "$MK" "$fmt" "$T/fe.log.$fmt" logs/fe.log)
-	"$SIPSCAN" analyze --quiet --db "$T/l$fmt.db" "$T/fe.log.$fmt"
+	"$SIPSCAN" analyze -qq --db "$T/l$fmt.db" "$T/fe.log.$fmt"
 	check "$fmt: exit" "$?" 0
 	check "$fmt: the file itself" "$(q "$T/l$fmt.db" "SELECT substr(path, length(rtrim(path, replace(path, '/', ''))) + 1) || ' ' || records FROM files")" "fe.log.$fmt 66"
 done
@@ -71,7 +71,7 @@ check "fake zip: no crash" "$(crashed "$T/fake.err" && echo crash)" ""
 mkdir "$T/dir"
 cp "$T/b.zip" "$T/dir/bundle.zip"
 cp "$S/ocs2007r2-edge.log" "$T/dir/"
-"$SIPSCAN" analyze --quiet --db "$T/dir.db" "$T/dir"
+"$SIPSCAN" analyze -qq --db "$T/dir.db" "$T/dir"
 check "directory: exit" "$?" 0
 check "directory: members and files" "$(q "$T/dir.db" "SELECT count(*) FROM files WHERE status = 'ingested'")" 4
 

@@ -11,7 +11,7 @@ if [ ! -x "$FLOOR" ]; then
 	exit 1
 fi
 
-"$SIPSCAN" analyze --quiet --db "$T/src.db" "$S" 2>/dev/null
+"$SIPSCAN" analyze -qq --db "$T/src.db" "$S" 2>/dev/null
 check "source: analyze exit" "$?" 0
 n=$(q "$T/src.db" "SELECT count(*) FROM record_rows")
 check "source: has records" "$(test "$n" -gt 100 && echo yes)" yes

@@ -8,7 +8,7 @@ set -u
 SIPSCAN=$1
 . "$(dirname "$0")/lib.sh"
 DB=$T/f.db
-"$SIPSCAN" analyze --quiet --db "$DB" "$S/lync2010-fe-owa.log" "$S/sfb-edge-federation.log.gz" \
+"$SIPSCAN" analyze -qq --db "$DB" "$S/lync2010-fe-owa.log" "$S/sfb-edge-federation.log.gz" \
 	"$S/ocs2007r2-edge.log" "$S/lync2013-client-trust.uccapilog"
 check "analyze: exit" "$?" 0
 json() { "$SIPSCAN" report --db "$DB" --format json "$@" | grep '^ {"id":'; }

@@ -18,7 +18,7 @@ printf 'DeitteRick.COM\n' >"$T/case.txt"
 printf 'deitterick.com\n' >"$T/exact.txt"
 printf 'pool.fabrikam.com\n' >"$T/none.txt"
 
-"$SIPSCAN" analyze --quiet --db "$T/p.db" --topology "$T/parent.txt" "$LYNC"
+"$SIPSCAN" analyze -qq --db "$T/p.db" --topology "$T/parent.txt" "$LYNC"
 check "parent: exit" "$?" 0
 c=$(peer_cause "$T/p.db")
 contains "parent: cause names both" "$c" "The certificate subject is deitterick.com but the trusted application pool is mail.deitterick.com"
@@ -29,33 +29,33 @@ check "parent: links" "$(q "$T/p.db" "SELECT count(*) FROM finding_records fr JO
 check "parent: only connection records" "$(q "$T/p.db" "SELECT group_concat(DISTINCT r.kind) FROM matches m JOIN records r ON r.id = m.record_id WHERE m.rule_id='PEER-NOT-CONFIGURED'")" connection
 check "parent: topology stored" "$(q "$T/p.db" "SELECT group_concat(fqdn, ' ') FROM (SELECT fqdn FROM topology ORDER BY fqdn)")" "lyncpool01.contoso.com mail.deitterick.com"
 
-"$SIPSCAN" analyze --quiet --db "$T/c.db" --topology "$T/case.txt" "$LYNC"
+"$SIPSCAN" analyze -qq --db "$T/c.db" --topology "$T/case.txt" "$LYNC"
 contains "case: differs only in case" "$(peer_cause "$T/c.db")" "DeitteRick.COM: the names differ only in letter case"
 
-"$SIPSCAN" analyze --quiet --db "$T/e.db" --topology "$T/exact.txt" "$LYNC"
+"$SIPSCAN" analyze -qq --db "$T/e.db" --topology "$T/exact.txt" "$LYNC"
 contains "exact: cause elsewhere" "$(peer_cause "$T/e.db")" "is in the topology (deitterick.com), so the name is not the problem"
 
-"$SIPSCAN" analyze --quiet --db "$T/n.db" --topology "$T/none.txt" "$LYNC"
+"$SIPSCAN" analyze -qq --db "$T/n.db" --topology "$T/none.txt" "$LYNC"
 contains "none: no entry resembles" "$(peer_cause "$T/n.db")" "No trusted application pool, trusted computer or pool in the topology resembles deitterick.com"
 
 sed 's/fqdn="deitterick.com"/fqdn="edge.mail.deitterick.com"/' "$LYNC" >"$T/child.log"
-"$SIPSCAN" analyze --quiet --db "$T/ch.db" --topology "$T/parent.txt" "$T/child.log"
+"$SIPSCAN" analyze -qq --db "$T/ch.db" --topology "$T/parent.txt" "$T/child.log"
 contains "child: sub-domain" "$(peer_cause "$T/ch.db")" "edge.mail.deitterick.com, a sub-domain of the topology entry mail.deitterick.com"
 
-"$SIPSCAN" analyze --quiet --db "$T/x.db" "$LYNC"
+"$SIPSCAN" analyze -qq --db "$T/x.db" "$LYNC"
 contains "no topology: says --topology would help" "$(peer_cause "$T/x.db")" "--topology with a Get-CsTrustedApplicationPool export would make this precise"
 
 # CSV export of Get-CsTrustedApplicationPool, with its #TYPE line
-"$SIPSCAN" analyze --quiet --db "$T/csv.db" --topology "$S/topology.csv" "$LYNC"
+"$SIPSCAN" analyze -qq --db "$T/csv.db" --topology "$S/topology.csv" "$LYNC"
 contains "csv topology: parent case" "$(peer_cause "$T/csv.db")" "trusted application pool is mail.deitterick.com"
 
 # ---- 2. the stored topology is reused; a later --topology replaces it ---
 cp "$LYNC" "$T/grow.log"
-"$SIPSCAN" analyze --quiet --db "$T/g.db" --topology "$T/parent.txt" "$T/grow.log"
+"$SIPSCAN" analyze -qq --db "$T/g.db" --topology "$T/parent.txt" "$T/grow.log"
 tail -n 20 "$LYNC" >>"$T/grow.log"  # a grown file: new tail read, findings rebuilt
-"$SIPSCAN" analyze --quiet --db "$T/g.db" "$T/grow.log"
+"$SIPSCAN" analyze -qq --db "$T/g.db" "$T/grow.log"
 contains "stored topology reused" "$(peer_cause "$T/g.db")" "trusted application pool is mail.deitterick.com"
-"$SIPSCAN" analyze --quiet --db "$T/g.db" --topology "$T/none.txt" "$T/grow.log"
+"$SIPSCAN" analyze -qq --db "$T/g.db" --topology "$T/none.txt" "$T/grow.log"
 contains "new --topology replaces" "$(peer_cause "$T/g.db")" "No trusted application pool"
 
 # ---- 3. --rules overrides a built-in rule by id, adds new ones -----------
@@ -79,7 +79,7 @@ not.status = .
 cause = A user asked about OWA presence.
 fix = Nothing.
 RULES
-"$SIPSCAN" analyze --quiet --db "$T/r.db" --rules "$T/rules" "$LYNC"
+"$SIPSCAN" analyze -qq --db "$T/r.db" --rules "$T/rules" "$LYNC"
 check "override: exit" "$?" 0
 check "override: title and severity" "$(q "$T/r.db" "SELECT severity || '|' || title FROM findings WHERE rule_id='PEER-NOT-CONFIGURED'")" "critical|Exchange deitterick.com is not trusted (site rule)"
 check "override: new rule fires" "$(q "$T/r.db" "SELECT count(*) > 0 FROM findings WHERE rule_id='SITE-OWA-PRESENCE'")" 1
@@ -87,7 +87,7 @@ check "override: new rule fires" "$(q "$T/r.db" "SELECT count(*) > 0 FROM findin
 check "override: rules check accepts the dir" "$?" 0
 
 # ---- 4. benign, unexplained, counts ---------------------------------------
-"$SIPSCAN" analyze --quiet --db "$T/all.db" "$LYNC" "$S/sfb-edge-federation.log.gz" "$S/ocs2007r2-edge.log" 2>/dev/null
+"$SIPSCAN" analyze -qq --db "$T/all.db" "$LYNC" "$S/sfb-edge-federation.log.gz" "$S/ocs2007r2-edge.log" 2>/dev/null
 check "benign: flagged" "$(q "$T/all.db" "SELECT group_concat(rule_id, ' ') FROM (SELECT rule_id FROM findings WHERE benign = 1 ORDER BY rule_id)")" \
 	"MSCLIENTDIAG-51004-USER-HANGUP MSDIAG-2139-SUBSCRIPTION-REPLACED UNKNOWN-USER-OR-EPID"
 check "benign: listed last" "$(q "$T/all.db" "SELECT benign FROM findings ORDER BY id DESC LIMIT 1")" 1
@@ -158,10 +158,10 @@ check "cert mismatch keyed on expected fqdn" "$(q "$T/all.db" "SELECT keys_json 
 # ---- 5. idempotent re-run, and --jobs does not change the findings --------
 dump() { q "$1" "SELECT rule_id, key, count, first_seen, last_seen, hosts, sample_ids, cause FROM findings ORDER BY id; SELECT * FROM matches ORDER BY record_id, rule_id; SELECT * FROM unexplained ORDER BY record_id"; }
 before=$(dump "$T/all.db")
-"$SIPSCAN" analyze --quiet --db "$T/all.db" "$LYNC" "$S/sfb-edge-federation.log.gz" "$S/ocs2007r2-edge.log" 2>/dev/null
+"$SIPSCAN" analyze -qq --db "$T/all.db" "$LYNC" "$S/sfb-edge-federation.log.gz" "$S/ocs2007r2-edge.log" 2>/dev/null
 check "re-run: findings unchanged" "$(dump "$T/all.db")" "$before"
-"$SIPSCAN" analyze --quiet --jobs 1 --db "$T/j1.db" "$LYNC" "$S/sfb-edge-federation.log.gz" "$S/ocs2007r2-edge.log" 2>/dev/null
-"$SIPSCAN" analyze --quiet --jobs 3 --db "$T/j3.db" "$LYNC" "$S/sfb-edge-federation.log.gz" "$S/ocs2007r2-edge.log" 2>/dev/null
+"$SIPSCAN" analyze -qq --jobs 1 --db "$T/j1.db" "$LYNC" "$S/sfb-edge-federation.log.gz" "$S/ocs2007r2-edge.log" 2>/dev/null
+"$SIPSCAN" analyze -qq --jobs 3 --db "$T/j3.db" "$LYNC" "$S/sfb-edge-federation.log.gz" "$S/ocs2007r2-edge.log" 2>/dev/null
 check "jobs 1 = jobs 3" "$(dump "$T/j3.db")" "$(dump "$T/j1.db")"
 
 echo "$pass passed, $fail failed"

@@ -11,13 +11,13 @@ EDGE=$S/ocs2007r2-edge.log
 
 # ---- 1. stdin runs never replace each other ---------------------------------
 DB=$T/stdin.db
-"$SIPSCAN" analyze --quiet --db "$DB" - <"$FE" 2>/dev/null
-gzip -dc "$S/sfb-edge-federation.log.gz" | "$SIPSCAN" analyze --quiet --db "$DB" - 2>/dev/null
+"$SIPSCAN" analyze -qq --db "$DB" - <"$FE" 2>/dev/null
+gzip -dc "$S/sfb-edge-federation.log.gz" | "$SIPSCAN" analyze -qq --db "$DB" - 2>/dev/null
 check "stdin: two runs, two inputs" "$(q "$DB" "SELECT count(*), count(DISTINCT path), sum(records) FROM files")" "2|2|127"
 check "stdin: the first run's findings kept" \
 	"$(q "$DB" "SELECT count FROM findings WHERE rule_id = 'PEER-NOT-CONFIGURED'")" 5
-"$SIPSCAN" analyze --quiet --db "$DB" --name edge - <"$EDGE" 2>/dev/null
-"$SIPSCAN" analyze --quiet --db "$DB" --name edge - <"$EDGE" 2>/dev/null
+"$SIPSCAN" analyze -qq --db "$DB" --name edge - <"$EDGE" 2>/dev/null
+"$SIPSCAN" analyze -qq --db "$DB" --name edge - <"$EDGE" 2>/dev/null
 check "stdin: --name, run again, replaces itself only" \
 	"$(q "$DB" "SELECT count(*), sum(records) FROM files; SELECT records FROM files WHERE path = 'stdin:edge'")" "3|145
 18"
@@ -66,7 +66,7 @@ fi
 
 # ---- 3. report --output never replaces what is not a regular file ---------
 DB=$T/r.db
-"$SIPSCAN" analyze --quiet --db "$DB" "$EDGE" 2>/dev/null
+"$SIPSCAN" analyze -qq --db "$DB" "$EDGE" 2>/dev/null
 ln -s "$T/target.md" "$T/link.md"
 "$SIPSCAN" report --db "$DB" --output "$T/link.md"
 check "output: through a dangling symlink: exit" "$?" 0
@@ -104,9 +104,9 @@ mkdir "$T/real"
 ln -s "$T/real" "$T/alias"
 cp "$FE" "$T/real/a.log"
 cp "$EDGE" "$T/real/b.log"
-"$SIPSCAN" analyze --quiet --db "$T/real/l.db" "$T/real/a.log" 2>/dev/null &
+"$SIPSCAN" analyze -qq --db "$T/real/l.db" "$T/real/a.log" 2>/dev/null &
 p1=$!
-"$SIPSCAN" analyze --quiet --db "$T/alias/l.db" "$T/real/b.log" 2>"$T/lock2.err" &
+"$SIPSCAN" analyze -qq --db "$T/alias/l.db" "$T/real/b.log" 2>"$T/lock2.err" &
 p2=$!
 wait $p1; r1=$?
 wait $p2; r2=$?
@@ -125,7 +125,7 @@ done
 pids=
 i=0
 while [ $i -lt 6 ]; do
-	"$SIPSCAN" analyze --quiet --keep-duplicates --db "$T/six.db" "$T/six/e$i.log" 2>"$T/six$i.err" &
+	"$SIPSCAN" analyze -qq --keep-duplicates --db "$T/six.db" "$T/six/e$i.log" 2>"$T/six$i.err" &
 	pids="$pids $!"
 	i=$((i + 1))
 done
@@ -138,7 +138,7 @@ check "lock: six, no lock file left" "$(ls "$T" | grep -c -- 'six.db-lock$')" 0
 
 # ---- 5. readers work after a kill during a commit (a hot journal) --------
 DB=$T/hot.db
-"$SIPSCAN" analyze --quiet --db "$DB" "$FE" 2>/dev/null
+"$SIPSCAN" analyze -qq --db "$DB" "$FE" 2>/dev/null
 sh -c 'printf "PRAGMA cache_size=2;\nBEGIN;\nUPDATE record_rows SET text = coalesce(text, \"\") || hex(randomblob(200));\nUPDATE chunks SET data = randomblob(5000);\n.shell kill -9 \$PPID\n" | sqlite3 "$1"' sh "$DB" >/dev/null 2>&1
 check "hot journal: left by the kill" "$([ -s "$DB-journal" ] && echo yes)" yes
 "$SIPSCAN" query --db "$DB" "SELECT count(*) FROM records" >"$T/hq.out" 2>&1
@@ -160,7 +160,7 @@ for i in $(seq 1 70); do d=$d/d; done
 mkdir -p "$d"
 cp "$EDGE" "$d/x.log"
 cp "$EDGE" "$T/deep/top.log"
-"$SIPSCAN" analyze --quiet --db "$T/deep.db" "$T/deep" >"$T/deep.out" 2>"$T/deep.err"
+"$SIPSCAN" analyze -qq --db "$T/deep.db" "$T/deep" >"$T/deep.out" 2>"$T/deep.err"
 check "skips: a directory too deep: exit 1" "$?" 1
 contains "skips: a directory too deep: named" "$(cat "$T/deep.err")" "directory deeper than 64 levels"
 check "skips: the rest read" "$(q "$T/deep.db" "SELECT count(*) FROM files WHERE status = 'ingested'")" 1
@@ -168,7 +168,7 @@ if [ "$(id -u)" != 0 ]; then
 	mkdir -p "$T/locked/in"
 	cp "$EDGE" "$T/locked/in/x.log"
 	chmod 000 "$T/locked/in"
-	"$SIPSCAN" analyze --quiet --db "$T/locked.db" "$T/locked" >/dev/null 2>"$T/locked.err"
+	"$SIPSCAN" analyze -qq --db "$T/locked.db" "$T/locked" >/dev/null 2>"$T/locked.err"
 	check "skips: an unreadable directory: exit 1" "$?" 1
 	contains "skips: an unreadable directory: named" "$(cat "$T/locked.err")" "cannot read the directory"
 	chmod 755 "$T/locked/in"
@@ -177,7 +177,7 @@ if [ -r /dev/zero ]; then
 	timeout 60 "$SIPSCAN" parse /dev/zero >/dev/null 2>"$T/zero.err"
 	check "skips: /dev/zero ends: exit 1" "$?" 1
 	contains "skips: /dev/zero: why" "$(cat "$T/zero.err")" "no line break in the first 64 MiB"
-	timeout 60 "$SIPSCAN" analyze --quiet --db "$T/zero.db" /dev/zero >/dev/null 2>&1
+	timeout 60 "$SIPSCAN" analyze -qq --db "$T/zero.db" /dev/zero >/dev/null 2>&1
 	check "skips: analyze /dev/zero ends: exit 1" "$?" 1
 fi
 
@@ -189,11 +189,11 @@ while [ $i -lt 2000 ]; do cp "$T/one.log" "$T/many/t$i.log"; i=$((i + 1)); done
 # (peak memory is measured by the stress script, not here: a sanitizer
 # build and a shared machine make RSS limits flaky)
 # (copies of one file: --keep-duplicates reads every one)
-"$SIPSCAN" analyze --quiet --keep-duplicates --db "$T/many.db" "$T/many" >/dev/null 2>&1
-"$SIPSCAN" analyze --quiet --keep-duplicates --db "$T/many.db" "$T/many" >/dev/null 2>&1
+"$SIPSCAN" analyze -qq --keep-duplicates --db "$T/many.db" "$T/many" >/dev/null 2>&1
+"$SIPSCAN" analyze -qq --keep-duplicates --db "$T/many.db" "$T/many" >/dev/null 2>&1
 check "memory: every file read" "$(q "$T/many.db" "SELECT count(*) FROM files WHERE status = 'ingested'")" 2000
 # by default the 2000 copies are one input stored once, 1999 the same
-"$SIPSCAN" analyze --quiet --db "$T/many1.db" "$T/many" >/dev/null 2>&1
+"$SIPSCAN" analyze -qq --db "$T/many1.db" "$T/many" >/dev/null 2>&1
 check "copies: stored once" "$(q "$T/many1.db" "SELECT group_concat(status || ' ' || n, ', ') FROM (SELECT status, count(*) AS n FROM files GROUP BY status ORDER BY status)")" "duplicate 1999, ingested 1"
 check "copies: records once" "$(q "$T/many1.db" "SELECT count(*) = (SELECT records FROM files WHERE status = 'ingested') FROM records")" 1
 
@@ -201,7 +201,7 @@ check "copies: records once" "$(q "$T/many1.db" "SELECT count(*) = (SELECT recor
 awk 'BEGIN { for (i = 0; i < 40000; i++) printf "pool%d.contoso%d.com\n", i, i % 97 }' >"$T/topo.txt"
 # (no wall-clock limits here: the machines are shared and a sanitizer build
 # is 10x slower; timeout only catches a hang, bench/ measures the speed)
-timeout 600 "$SIPSCAN" analyze --quiet --db "$T/topo.db" --topology "$T/topo.txt" "$EDGE" >/dev/null 2>&1
+timeout 600 "$SIPSCAN" analyze -qq --db "$T/topo.db" --topology "$T/topo.txt" "$EDGE" >/dev/null 2>&1
 check "loads: 40,000 FQDNs: exit" "$?" 0
 check "loads: 40,000 FQDNs stored" "$(q "$T/topo.db" "SELECT count(*) FROM topology")" 40000
 mkdir "$T/r40k"
@@ -211,7 +211,7 @@ check "loads: 40,000 rules: exit" "$?" 0
 check "loads: 40,000 rules all read" "$(cat "$T/r40k.out")" "OK: 40000 rules, 0 examples"
 printf 'T-1\n' >>"$T/r40k/a.rules"
 printf 'hello world\nno fqdn here\n' >"$T/bad-topo.txt"
-"$SIPSCAN" analyze --quiet --db "$T/bt.db" --topology "$T/bad-topo.txt" "$EDGE" >/dev/null 2>"$T/bt.err"
+"$SIPSCAN" analyze -qq --db "$T/bt.db" --topology "$T/bad-topo.txt" "$EDGE" >/dev/null 2>"$T/bt.err"
 check "loads: a topology with no FQDN: exit 2" "$?" 2
 contains "loads: a topology with no FQDN: why" "$(cat "$T/bt.err")" "no FQDN found"
 mkdir "$T/rf"
@@ -228,7 +228,7 @@ contains "loads: an oversized rule file: counted" "$(cat "$T/rf.out")" "1 error"
 
 # ---- 9. documents that cannot carry an attack --------------------------------
 sed 's/Data: fqdn=.*/Data: fqdn="![i](http:\/\/evil.example\/px.png)"/' "$T/evil.log" | head -n 8 >"$T/md.log"
-"$SIPSCAN" analyze --quiet --db "$T/md.db" "$T/md.log" >/dev/null 2>&1
+"$SIPSCAN" analyze -qq --db "$T/md.db" "$T/md.log" >/dev/null 2>&1
 "$SIPSCAN" report --db "$T/md.db" --format md >"$T/r.md"
 check "documents: no image in the Markdown" "$(grep -c '!\[i\](' "$T/r.md")" 0
 contains "documents: the fqdn shown, escaped" "$(cat "$T/r.md")" '!\[i\](http://evil.example/px.png)'
@@ -247,7 +247,7 @@ contains "documents: fts3_tokenizer: why" "$(cat "$T/fts.err")" "fts3tokenize di
 # ---- 10. options anywhere, one message style --------------------------------
 DB=$T/opt.db
 cp "$S/topology.csv" "$T/pools.csv"
-"$SIPSCAN" analyze "$FE" --db "$DB" --topology "$T/pools.csv" --quiet >"$T/o.out" 2>&1
+"$SIPSCAN" analyze "$FE" --db "$DB" --topology "$T/pools.csv" -qq >"$T/o.out" 2>&1
 check "options: after the paths: exit" "$?" 0
 check "options: --topology after the path was read" "$(q "$DB" "SELECT count(*) > 0 FROM topology")" 1
 check "options: no file named --topology" "$(q "$DB" "SELECT count(*) FROM files")" 1
@@ -267,14 +267,14 @@ done
 n=$(grep -n 'end_record' "$FE" | sed -n 3p | cut -d: -f1)
 start=$(( $(grep -n 'end_record' "$FE" | sed -n 2p | cut -d: -f1) + 1 ))
 head -n $((n - 2)) "$FE" >"$T/cut.log"
-"$SIPSCAN" analyze --quiet --db "$T/cut.db" "$T/cut.log" >/dev/null 2>"$T/cut.err"
+"$SIPSCAN" analyze -qq --db "$T/cut.db" "$T/cut.log" >/dev/null 2>"$T/cut.err"
 check "cut short: exit" "$?" 1
 contains "cut short: says where" "$(cat "$T/cut.err")" "cut.log:$start: record cut short by the end of input"
 check "cut short: kept, marked, partial" "$(q "$T/cut.db" "SELECT status, records, (SELECT count(*) FROM records WHERE truncated = 1) FROM files")" "partial|5|1"
-"$SIPSCAN" analyze --quiet --db "$T/cut.db" "$T/cut.log" >/dev/null 2>&1
+"$SIPSCAN" analyze -qq --db "$T/cut.db" "$T/cut.log" >/dev/null 2>&1
 check "cut short: re-run of the unchanged file: exit" "$?" 1
 head -n "$n" "$FE" >"$T/cut.log"
-"$SIPSCAN" analyze --quiet --db "$T/cut.db" "$T/cut.log" >/dev/null 2>&1
+"$SIPSCAN" analyze -qq --db "$T/cut.db" "$T/cut.log" >/dev/null 2>&1
 check "cut short: grown to a record's end: exit" "$?" 0
 check "cut short: grown: ingested whole" "$(q "$T/cut.db" "SELECT status, records, (SELECT count(*) FROM records WHERE truncated = 1) FROM files")" "ingested|5|0"
 "$SIPSCAN" parse "$T/cut.log" >/dev/null 2>&1
@@ -300,7 +300,7 @@ check "messages: an xz file is named" "$?" 0
 check "messages: no schema-3 note for a file just stored" "$(grep -c 'counting the' "$T/fresh.err")" 0
 # a failure while the findings are rebuilt says which step and why
 sqlite3 "$T/fresh.db" "DROP TABLE finding_records; CREATE VIEW finding_records AS SELECT 1 AS finding_id, 1 AS record_id"
-"$SIPSCAN" analyze --quiet --db "$T/fresh.db" "$FE" >/dev/null 2>"$T/fin.err"
+"$SIPSCAN" analyze -qq --db "$T/fresh.db" "$FE" >/dev/null 2>"$T/fin.err"
 check "messages: the findings cannot be rebuilt: exit" "$?" 3
 check "messages: says which step and why" "$(cat "$T/fin.err")" \
 	"sipscan: finishing the analysis failed: clearing the findings: cannot modify finding_records because it is a view"
@@ -314,7 +314,7 @@ awk 'BEGIN { for (i = 1; i <= 70; i++) {
 	printf "Trace-Correlation-Id: %d\r\nInstance-Id: %08X\r\nDirection: incoming\r\nPeer: 10.0.0.%d:5061\r\nMessage-Type: request\r\n", i, i, i
 	printf "Start-Line: OPTIONS sip:fe.contoso.com SIP/2.0\r\nFrom: <sip:a@contoso.com>;tag=%d\r\nTo: <sip:fe.contoso.com>\r\nCSeq: %d OPTIONS\r\nCall-ID: wide-call\r\nContent-Length: 0\r\n$$end_record\r\n", i, i
 } }' >"$T/wide.log"
-"$SIPSCAN" analyze --quiet --db "$T/wide.db" "$T/wide.log" >/dev/null 2>&1
+"$SIPSCAN" analyze -qq --db "$T/wide.db" "$T/wide.log" >/dev/null 2>&1
 "$SIPSCAN" flow --db "$T/wide.db" --format json wide-call >"$T/wide.out" 2>"$T/wide.err"
 check "caps: a 70-peer call: exit" "$?" 0
 contains "caps: says what was left out" "$(cat "$T/wide.err")" "messages left out (a ladder has at most 64 endpoints"
@@ -338,7 +338,7 @@ contains "caps: report html" "$("$SIPSCAN" report --db "$T/slow.db" --format htm
 "$SIPSCAN" analyze --db "$T/slow.db" --rules "$T/slow" "$T/slow.log" >"$T/slow2.out" 2>&1
 contains "caps: a re-run still says it" "$(cat "$T/slow2.out")" "records where a rule's pattern gave up, by rule:"
 printf 'TL_INFO(TF_DIAG) [0]0AC0.1278::03/14/2012-09:12:52.185.00000002 (SIPStack,X::Y:Z.cpp(1))$$begin_record\r\nLogType: diagnostic\r\nText: fine\r\n$$end_record\r\n' >"$T/slow.log"
-"$SIPSCAN" analyze --quiet --db "$T/slow.db" --rules "$T/slow" "$T/slow.log" >/dev/null 2>&1
+"$SIPSCAN" analyze -qq --db "$T/slow.db" --rules "$T/slow" "$T/slow.log" >/dev/null 2>&1
 check "caps: replaced with its records" "$(q "$T/slow.db" "SELECT count(*) FROM limit_hits")" 0
 # rules test says why an example failed
 mkdir "$T/slowx"
@@ -348,7 +348,7 @@ check "caps: rules test fails" "$?" 4
 contains "caps: rules test says the limit" "$(cat "$T/slowx.err")" "(a pattern gave up at the PCRE2 match or depth limit, which counts as no match)"
 
 # ---- every exit status, once each ---------------------------------------------
-"$SIPSCAN" analyze --quiet --db "$T/x.db" "$FE" >/dev/null 2>&1
+"$SIPSCAN" analyze -qq --db "$T/x.db" "$FE" >/dev/null 2>&1
 check "exit 0: success" "$?" 0
 "$SIPSCAN" parse "$T/a.zip" >/dev/null 2>&1
 check "exit 1: input not a trace" "$?" 1
@@ -378,7 +378,7 @@ else
 			rm -f "$T/oom.db"*
 			[ $cmd != analyze ] && cp "$T/x.db" "$T/oom.db"
 			case $cmd in
-			analyze) set -- analyze --quiet --db "$T/oom.db" "$S" ;;
+			analyze) set -- analyze -qq --db "$T/oom.db" "$S" ;;
 			report) set -- report --db "$T/oom.db" --format html ;;
 			query) set -- query --db "$T/oom.db" "SELECT * FROM records" ;;
 			esac

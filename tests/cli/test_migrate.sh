@@ -40,7 +40,7 @@ check "read v1: still version 1" "$(q "$db" 'PRAGMA user_version')" 1
 
 # The first write migrates: an analyze of another file.
 cp "$S/ocs2007r2-edge.log" "$T/edge.log"
-"$SIPSCAN" analyze --quiet --db "$db" "$T/edge.log" >"$T/an.out" 2>"$T/an.err"
+"$SIPSCAN" analyze -qq --db "$db" "$T/edge.log" >"$T/an.out" 2>"$T/an.err"
 check "migrating analyze: exit" "$?" 0
 check "migrated: schema version" "$(q "$db" 'PRAGMA user_version')" 6
 check "migrated: journal mode" "$(q "$db" 'PRAGMA journal_mode')" delete
@@ -62,7 +62,7 @@ check "migrated: the new file is in" \
 
 # The migrated old file and the new one read like a fresh analyze of both.
 cp "$S/lync2010-fe-owa.log" "$T/fe.log"
-"$SIPSCAN" analyze --quiet --db "$T/fresh.db" "$T/fe.log" "$T/edge.log" >/dev/null 2>&1
+"$SIPSCAN" analyze -qq --db "$T/fresh.db" "$T/fe.log" "$T/edge.log" >/dev/null 2>&1
 cols="line, ts, kind, level, flag, host, component, function, text, result_code,
 	result_symbol, transport, peer, local, fqdn, conn_id, call_id, cseq, method,
 	status, direction, ms_diag_code, ms_diag_reason, truncated, ts_ms, result_int"

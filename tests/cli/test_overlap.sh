@@ -15,7 +15,7 @@ P3=$S/src/sfb-edge-federation.part3.log
 findings() { q "$1" "SELECT rule_id || ' ' || coalesce(subject, '') || ' ' || count FROM findings ORDER BY rule_id, subject"; }
 
 # the reference: the gzip alone
-"$SIPSCAN" analyze --quiet --db "$T/ref.db" "$GZ"
+"$SIPSCAN" analyze -qq --db "$T/ref.db" "$GZ"
 check "reference: exit" "$?" 0
 nref=$(q "$T/ref.db" "SELECT count(*) FROM records")
 
@@ -51,7 +51,7 @@ check "parts: every part a duplicate of the gzip" "$(q "$T/p.db" "SELECT count(*
 check "parts: findings as the gzip alone" "$(findings "$T/p.db")" "$(findings "$T/ref.db")"
 contains "parts: summary" "$(cat "$T/p.out")" "sfb-edge-federation.part2.log: the same records as $GZ: stored once"
 # the parts first: they keep the records, the gzip is the duplicate
-"$SIPSCAN" analyze --quiet --db "$T/p2.db" "$P1" "$P2" "$P3" "$GZ"
+"$SIPSCAN" analyze -qq --db "$T/p2.db" "$P1" "$P2" "$P3" "$GZ"
 check "parts first: records stored once" "$(q "$T/p2.db" "SELECT count(*) FROM records")" "$nref"
 check "parts first: the gzip holds none" "$(q "$T/p2.db" "SELECT status || ' ' || records FROM files WHERE path LIKE '%.gz'")" "duplicate 0"
 check "parts first: findings as the gzip alone" "$(findings "$T/p2.db")" "$(findings "$T/ref.db")"
@@ -62,20 +62,20 @@ cat "$P2" "$P3" >"$T/late.log"
 "$SIPSCAN" analyze --db "$T/o.db" "$T/early.log" "$T/late.log" >"$T/o.out" 2>&1
 check "overlap: exit" "$?" 0
 check "overlap: records stored once" "$(q "$T/o.db" "SELECT count(*) FROM records")" "$nref"
-n2=$("$SIPSCAN" analyze --quiet --db "$T/p2only.db" "$P2" && q "$T/p2only.db" "SELECT count(*) FROM records")
+n2=$("$SIPSCAN" analyze -qq --db "$T/p2only.db" "$P2" && q "$T/p2only.db" "SELECT count(*) FROM records")
 check "overlap: the later export lost the shared records" "$(q "$T/o.db" "SELECT records FROM files WHERE path LIKE '%late.log'")" "$(( $(q "$T/o.db" "SELECT count(*) FROM records r JOIN files f ON f.id = r.file_id WHERE f.path LIKE '%late.log'") ))"
 contains "overlap: summary says how many and where" "$(cat "$T/o.out")" "late.log: $n2 of its records also in $T/early.log: stored once"
 check "overlap: findings as the gzip alone" "$(findings "$T/o.db")" "$(findings "$T/ref.db")"
 check "overlap: stats recounted" "$(q "$T/o.db" "SELECT (SELECT sum(records) FROM file_stats WHERE what = 'kind') = (SELECT count(*) FROM record_rows)")" 1
 # one run after the other: the same
-"$SIPSCAN" analyze --quiet --db "$T/o2.db" "$T/early.log"
-"$SIPSCAN" analyze --quiet --db "$T/o2.db" "$T/late.log"
+"$SIPSCAN" analyze -qq --db "$T/o2.db" "$T/early.log"
+"$SIPSCAN" analyze -qq --db "$T/o2.db" "$T/late.log"
 check "overlap, two runs: records stored once" "$(q "$T/o2.db" "SELECT count(*) FROM records")" "$nref"
 check "overlap, two runs: findings as the gzip alone" "$(findings "$T/o2.db")" "$(findings "$T/ref.db")"
 
 # ---- 4. not an overlap: two servers, the same hours ---------------------
 sed 's/sfbedge0/sfbedgeX/' "$P2" >"$T/other-host.log"
-"$SIPSCAN" analyze --quiet --db "$T/h.db" "$P2" "$T/other-host.log"
+"$SIPSCAN" analyze -qq --db "$T/h.db" "$P2" "$T/other-host.log"
 check "other host: both kept" "$(q "$T/h.db" "SELECT count(*) FROM records")" "$(( n2 * 2 ))"
 
 echo "$pass passed, $fail failed"

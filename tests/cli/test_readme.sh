@@ -67,7 +67,7 @@ args=$(sed -n 's#.*&& \./build/sipscan analyze \(.*\)$#\1#p' "$README")
 check "Quick start: one analyze command found" "$(printf '%s\n' "$args" | grep -c .)" 1
 cd "$ROOT" || exit 2
 # shellcheck disable=SC2086 # ARGS are the README's words
-SIPSCAN_DB=$T/sipscan.db "$SIPSCAN" analyze --quiet $args >"$T/qs.out" 2>"$T/qs.err"
+SIPSCAN_DB=$T/sipscan.db "$SIPSCAN" analyze -qq $args >"$T/qs.out" 2>"$T/qs.err"
 check "Quick start: analyze exit" "$?" 0
 check "Quick start: analyze stderr" "$(cat "$T/qs.err")" ""
 

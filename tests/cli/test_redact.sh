@@ -7,7 +7,7 @@ set -u
 SIPSCAN=$1
 . "$(dirname "$0")/lib.sh"
 DB=$T/r.db
-"$SIPSCAN" analyze --quiet --db "$DB" "$S/lync2010-fe-owa.log" "$S/sfb-edge-federation.log.gz" \
+"$SIPSCAN" analyze -qq --db "$DB" "$S/lync2010-fe-owa.log" "$S/sfb-edge-federation.log.gz" \
 	"$S/lync2013-client-trust.uccapilog"
 check "analyze: exit" "$?" 0
 for fmt in text md json html; do

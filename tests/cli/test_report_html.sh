@@ -15,7 +15,7 @@ ok() { echo "ok   $1"; pass=$((pass + 1)); }
 no() { echo "FAIL $1"; fail=$((fail + 1)); }
 cd "$root" || exit 2
 cp samples/lync2010-fe-owa.log "$TMP/fe.log"
-if "$SIPSCAN" analyze --db "$TMP/t.db" --quiet "$TMP/fe.log" samples/sfb-edge-federation.log.gz >/dev/null 2>&1 &&
+if "$SIPSCAN" analyze --db "$TMP/t.db" -qq "$TMP/fe.log" samples/sfb-edge-federation.log.gz >/dev/null 2>&1 &&
    sqlite3 "$TMP/t.db" < tests/cli/report-fixture.sql &&
    "$SIPSCAN" report --db "$TMP/t.db" --format html --output "$TMP/r.html"; then
 	ok "report --format html"

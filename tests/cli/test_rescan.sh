@@ -33,7 +33,7 @@ END
 EOF
 
 # 1. a first run stores its catalogue
-"$SIPSCAN" analyze --quiet --db "$T/a.db" "$T/logs" 2>/dev/null
+"$SIPSCAN" analyze -qq --db "$T/a.db" "$T/logs" 2>/dev/null
 check "first run: exit" "$?" 0
 check "first run: the catalogue" "$(q "$T/a.db" "SELECT length(hash) || ' ' || (rules > 50) || ' ' || custom_files FROM catalogue")" "16 1 0"
 check "first run: one catalogue row" "$(q "$T/a.db" "SELECT count(*) FROM catalogue")" 1
@@ -48,7 +48,7 @@ check "new rule: its finding" "$(q "$T/a.db" "SELECT count(*) > 0 FROM findings 
 contains "new rule: in the summary" "$(cat "$T/r2.out")" "TLS negotiated with"
 check "new rule: another catalogue" "$(q "$T/a.db" "SELECT hash <> '$h0' AND custom_files = 1 FROM catalogue")" 1
 check "new rule: its file kept" "$(q "$T/a.db" "SELECT count(*) FROM custom_rules WHERE text LIKE '%X-TLS-NEGOTIATED%'")" 1
-"$SIPSCAN" analyze --quiet --db "$T/fresh.db" --rules "$T/rules" "$T/logs" 2>/dev/null
+"$SIPSCAN" analyze -qq --db "$T/fresh.db" --rules "$T/rules" "$T/logs" 2>/dev/null
 check "new rule: the same as a fresh analysis" "$(dump "$T/a.db")" "$(dump "$T/fresh.db")"
 
 # 3. a later run without --rules: the kept rule file is loaded, nothing
@@ -67,16 +67,16 @@ contains "rescan: says so" "$(cat "$T/r4.err")" "evaluated again with this run's
 check "rescan: the same results" "$(dump "$T/a.db")" "$before"
 
 # 5. --forget-rules: the kept rule file goes, and its findings
-"$SIPSCAN" analyze --quiet --db "$T/a.db" --forget-rules "$T/logs" 2>"$T/r5.err"
+"$SIPSCAN" analyze -qq --db "$T/a.db" --forget-rules "$T/logs" 2>"$T/r5.err"
 check "forget: exit" "$?" 0
 check "forget: no kept rules" "$(q "$T/a.db" "SELECT count(*) FROM custom_rules")" 0
 check "forget: no finding of it" "$(q "$T/a.db" "SELECT count(*) FROM matches WHERE rule_id = 'X-TLS-NEGOTIATED'")" 0
 check "forget: back to the first catalogue" "$(q "$T/a.db" "SELECT hash FROM catalogue")" "$h0"
-"$SIPSCAN" analyze --quiet --db "$T/plain.db" "$T/logs" 2>/dev/null
+"$SIPSCAN" analyze -qq --db "$T/plain.db" "$T/logs" 2>/dev/null
 check "forget: the same as without the rule" "$(dump "$T/a.db")" "$(dump "$T/plain.db")"
 
 # 6. kept by reference (--text evidence), with the log gone: the old results stay
-"$SIPSCAN" analyze --quiet --text evidence --db "$T/ev.db" "$T/logs" 2>/dev/null
+"$SIPSCAN" analyze -qq --text evidence --db "$T/ev.db" "$T/logs" 2>/dev/null
 npnc=$(q "$T/ev.db" "SELECT sum(count) FROM findings WHERE rule_id = 'PEER-NOT-CONFIGURED'")
 mv "$T/logs/lync2010-fe-owa.log" "$T/gone.log"
 "$SIPSCAN" analyze --db "$T/ev.db" --rules "$T/rules" "$T/logs/ocs2007r2-edge.log" >/dev/null 2>"$T/r6.err"

@@ -42,7 +42,7 @@ check "parse long line: no crash" "$(crashed "$T/long.err" && echo crash)" ""
 
 # analyze the whole mix in one batch: it goes on, keeps what it can read,
 # exit 1 for the damaged inputs.
-"$SIPSCAN" analyze --quiet --keep-duplicates --db "$T/m.db" "$T/long.log" "$T/garbage.bin" "$T/utf16.log" \
+"$SIPSCAN" analyze -qq --keep-duplicates --db "$T/m.db" "$T/long.log" "$T/garbage.bin" "$T/utf16.log" \
 	"$T/cut.log.gz" "$T/bad.log.gz" "$S/lync2010-fe-owa.log" >"$T/out" 2>"$T/err"
 check "batch: exit 1" "$?" 1
 check "batch: no crash" "$(crashed "$T/err" && echo crash)" ""
@@ -63,7 +63,7 @@ dump() {
 	q "$1" "SELECT id, file_id, hex(data) FROM chunks ORDER BY id" | cksum
 	q "$1" "SELECT * FROM findings ORDER BY id" | cksum
 }
-"$SIPSCAN" analyze --quiet --keep-duplicates --jobs 1 --db "$T/m1.db" "$T/long.log" "$T/garbage.bin" "$T/utf16.log" \
+"$SIPSCAN" analyze -qq --keep-duplicates --jobs 1 --db "$T/m1.db" "$T/long.log" "$T/garbage.bin" "$T/utf16.log" \
 	"$T/cut.log.gz" "$T/bad.log.gz" "$S/lync2010-fe-owa.log" >"$T/out1" 2>"$T/err1"
 check "jobs 1: exit 1" "$?" 1
 check "jobs 1: no crash" "$(crashed "$T/err1" && echo crash)" ""
@@ -72,7 +72,7 @@ check "jobs 1: same database" "$(dump "$T/m1.db")" "$(dump "$T/m.db")"
 check "jobs 1: integrity" "$(q "$T/m1.db" "PRAGMA integrity_check")" ok
 
 # A re-run reads nothing new and reports the same damaged inputs.
-"$SIPSCAN" analyze --quiet --keep-duplicates --db "$T/m.db" "$T/long.log" "$T/garbage.bin" "$T/utf16.log" \
+"$SIPSCAN" analyze -qq --keep-duplicates --db "$T/m.db" "$T/long.log" "$T/garbage.bin" "$T/utf16.log" \
 	"$T/cut.log.gz" "$T/bad.log.gz" "$S/lync2010-fe-owa.log" >/dev/null 2>"$T/err2"
 check "re-run: still exit 1" "$?" 1
 check "re-run: same record count" "$(q "$T/m.db" "SELECT count(*) FROM records")" "$(q "$T/m.db" "SELECT sum(records) FROM files")"
@@ -80,7 +80,7 @@ check "re-run: same record count" "$(q "$T/m.db" "SELECT count(*) FROM records")
 # UTF-16 without a byte-order mark (an export that lost it), told by content
 iconv -f UTF-8 -t UTF-16LE "$OCS" >"$T/nobom-le.log"
 iconv -f UTF-8 -t UTF-16BE "$OCS" >"$T/nobom-be.log"
-"$SIPSCAN" analyze --quiet --keep-duplicates --db "$T/nobom.db" "$T/nobom-le.log" "$T/nobom-be.log" "$OCS"
+"$SIPSCAN" analyze -qq --keep-duplicates --db "$T/nobom.db" "$T/nobom-le.log" "$T/nobom-be.log" "$OCS"
 check "utf-16 without BOM: exit" "$?" 0
 check "utf-16 without BOM: both read, as the UTF-8 file" "$(q "$T/nobom.db" "SELECT group_concat(coalesce(encoding, '-') || ' ' || records, ', ') FROM (SELECT encoding, records FROM files ORDER BY id)")" "utf-16le 18, utf-16be 18, utf-8 18"
 check "utf-16 without BOM: the same texts" "$(q "$T/nobom.db" "SELECT count(DISTINCT text) FROM records WHERE text IS NOT NULL GROUP BY line ORDER BY 1 DESC LIMIT 1")" 1

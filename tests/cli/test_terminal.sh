@@ -7,7 +7,7 @@ set -u
 SIPSCAN=$1
 . "$(dirname "$0")/lib.sh"
 DB=$T/t.db
-"$SIPSCAN" analyze --quiet --db "$DB" "$S/lync2010-fe-owa.log" "$S/sfb-edge-federation.log.gz"
+"$SIPSCAN" analyze -qq --db "$DB" "$S/lync2010-fe-owa.log" "$S/sfb-edge-federation.log.gz"
 check "analyze: exit" "$?" 0
 esc=$(printf '\033')
 longest() { tr -d '\r' | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }'; }

@@ -16,11 +16,11 @@ cat "$T/logs/lync2010-fe-owa.log" "$T/logs/lync2010-fe-owa.log" \
 	"$T/logs/lync2010-fe-owa.log" >"$T/logs/big.log"
 gzip -c "$T/logs/big.log" >"$T/logs/big2.log.gz"
 
-"$SIPSCAN" analyze --quiet --keep-duplicates --db "$T/all.db" "$T/logs" 2>/dev/null
+"$SIPSCAN" analyze -qq --keep-duplicates --db "$T/all.db" "$T/logs" 2>/dev/null
 check "all: exit" "$?" 0
-"$SIPSCAN" analyze --quiet --keep-duplicates --text evidence --jobs 1 --db "$T/ev1.db" "$T/logs" 2>/dev/null
+"$SIPSCAN" analyze -qq --keep-duplicates --text evidence --jobs 1 --db "$T/ev1.db" "$T/logs" 2>/dev/null
 check "evidence --jobs 1: exit" "$?" 0
-"$SIPSCAN" analyze --quiet --keep-duplicates --text evidence --jobs 3 --db "$T/ev.db" "$T/logs" 2>/dev/null
+"$SIPSCAN" analyze -qq --keep-duplicates --text evidence --jobs 3 --db "$T/ev.db" "$T/logs" 2>/dev/null
 check "evidence --jobs 3: exit" "$?" 0
 
 # What is kept by reference, and what is not.
@@ -103,7 +103,7 @@ contains "gone: export says why" "$(cat "$T/exp.err")" "cannot be read from"
 check "no crash" "$(crashed "$T"/*.err && echo crash)" ""
 
 # stdin cannot be read again: it keeps its text.
-"$SIPSCAN" analyze --quiet --text evidence --name in --db "$T/in.db" - <"$S/lync2010-fe-owa.log"
+"$SIPSCAN" analyze -qq --text evidence --name in --db "$T/in.db" - <"$S/lync2010-fe-owa.log"
 check "stdin: every text kept" "$(q "$T/in.db" "SELECT count(*) FROM records WHERE chunk_id IS NULL")" 0
 
 # A bad value is a usage error.
