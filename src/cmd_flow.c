@@ -219,7 +219,7 @@ int cmd_flow(int argc, char **argv)
 		goto out;
 	/* a Call-ID given in part: the one call it begins */
 	{
-		int k = sip_db_int(db, "SELECT 1") ? 0 : 0;
+		int k = 0;
 		sqlite3_stmt *ex = NULL;
 		if (sqlite3_prepare_v2(db, "SELECT 1 FROM records WHERE call_id = ?1 LIMIT 1", -1,
 				       &ex, NULL) == SQLITE_OK) {

@@ -233,6 +233,25 @@ static int list_jsonl(const sip_rules *rs)
 	return SIP_EXIT_OK;
 }
 
+/* One option of rules (before or after the subcommand): --rules DIR,
+   --format text|jsonl.  0, or the usage error's exit status. */
+static int take_option(int c, char **argv, char **dirs, int *ndirs, int *jsonl)
+{
+	if (c == 'f') {
+		if (strcmp(optarg, "text") && strcmp(optarg, "jsonl"))
+			return sip_usage_error("rules", "--format wants text or jsonl, not '%s'",
+					       optarg);
+		*jsonl = !strcmp(optarg, "jsonl");
+		return 0;
+	}
+	if (c != 'r')
+		return sip_option_error("rules", c, argv);
+	if (*ndirs == MAX_DIRS)
+		return sip_usage_error("rules", "at most %d --rules directories", MAX_DIRS);
+	dirs[(*ndirs)++] = optarg;
+	return 0;
+}
+
 int cmd_rules(int argc, char **argv)
 {
 	struct option opts[SIP_MAX_OPTS + 1];
@@ -247,36 +266,16 @@ int cmd_rules(int argc, char **argv)
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
-		if (c == 'f') {
-			if (strcmp(optarg, "text") && strcmp(optarg, "jsonl"))
-				return sip_usage_error("rules", "--format wants text or jsonl, not '%s'",
-						       optarg);
-			jsonl = !strcmp(optarg, "jsonl");
-			continue;
-		}
-		if (c != 'r')
-			return sip_option_error("rules", c, argv);
-		if (ndirs == MAX_DIRS)
-			return sip_usage_error("rules", "at most %d --rules directories", MAX_DIRS);
-		dirs[ndirs++] = optarg;
+		if ((rc = take_option(c, argv, dirs, &ndirs, &jsonl)))
+			return rc;
 	}
 	if (optind >= argc)
 		return sip_usage_error("rules", "missing subcommand: list, check or test");
 	sub = argv[optind++];
 	/* Options may also follow the subcommand. */
 	while ((c = getopt_long(argc, argv, optstring + 1, opts, NULL)) != -1) {
-		if (c == 'f') {
-			if (strcmp(optarg, "text") && strcmp(optarg, "jsonl"))
-				return sip_usage_error("rules", "--format wants text or jsonl, not '%s'",
-						       optarg);
-			jsonl = !strcmp(optarg, "jsonl");
-			continue;
-		}
-		if (c != 'r')
-			return sip_option_error("rules", c, argv);
-		if (ndirs == MAX_DIRS)
-			return sip_usage_error("rules", "at most %d --rules directories", MAX_DIRS);
-		dirs[ndirs++] = optarg;
+		if ((rc = take_option(c, argv, dirs, &ndirs, &jsonl)))
+			return rc;
 	}
 	if (strcmp(sub, "list") && strcmp(sub, "check") && strcmp(sub, "test"))
 		return sip_usage_error("rules", "unknown subcommand '%s' (list, check, test)", sub);

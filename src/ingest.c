@@ -540,6 +540,34 @@ static void set_file_error(sip_ingest_file *f, const sip_diag *d, int code,
 }
 
 /* Decide what to do with f; on a database error returns the code. */
+/*
+ * f is unchanged when its stored row (pv, of a final status) has its size,
+ * mtime and fingerprint: then it is not read, and keeps that row's status
+ * and records.  1 when so (f marked), else 0.
+ */
+static int mark_unchanged(sip_ingest_file *f, const sip_store_file *pv)
+{
+	static const struct { const char *name; int status, code; } st[] = {
+		{ "ingested", SIP_FILE_INGESTED, SIP_OK }, { "partial", SIP_FILE_PARTIAL, SIP_EIO },
+		{ "skipped", SIP_FILE_SKIPPED, SIP_EFORMAT }, { "duplicate", SIP_FILE_SAME, SIP_OK },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof st / sizeof st[0]; i++)
+		if (!strcmp(pv->status, st[i].name))
+			break;
+	if (i == sizeof st / sizeof st[0] || pv->size != f->size || pv->mtime != f->mtime ||
+	    strcmp(pv->fingerprint, f->fingerprint))
+		return 0;
+	f->action = ACT_NONE;
+	f->status = SIP_FILE_UNCHANGED;
+	f->prev_status = st[i].status;
+	f->records = pv->records;
+	if (f->prev_status != SIP_FILE_INGESTED)
+		set_file_error(f, NULL, st[i].code, pv->error);
+	return 1;
+}
+
 static int plan_file(sip_store *s, sip_ingest_file *f, sip_diag *diag)
 {
 	char canon[PATH_MAX];
@@ -605,21 +633,8 @@ static int plan_file(sip_store *s, sip_ingest_file *f, sip_diag *diag)
 		goto out;
 	if (!strcmp(pv->status, "ingested") || !strcmp(pv->status, "partial") ||
 	    !strcmp(pv->status, "skipped") || !strcmp(pv->status, "duplicate")) {
-		if (pv->size == f->size && pv->mtime == f->mtime &&
-		    !strcmp(pv->fingerprint, f->fingerprint)) {
-			f->action = ACT_NONE;
-			f->status = SIP_FILE_UNCHANGED;
-			f->prev_status = !strcmp(pv->status, "ingested") ? SIP_FILE_INGESTED
-				       : !strcmp(pv->status, "partial") ? SIP_FILE_PARTIAL
-				       : !strcmp(pv->status, "duplicate") ? SIP_FILE_SAME
-				       : SIP_FILE_SKIPPED;
-			f->records = pv->records;
-			if (f->prev_status != SIP_FILE_INGESTED)
-				set_file_error(f, NULL, f->prev_status == SIP_FILE_SKIPPED
-					       ? SIP_EFORMAT : f->prev_status == SIP_FILE_SAME
-					       ? SIP_OK : SIP_EIO, pv->error);
+		if (mark_unchanged(f, pv))
 			goto out;
-		}
 		if (strcmp(pv->status, "skipped") && strcmp(pv->status, "duplicate") &&
 		    pv->size > 0 &&
 		    f->size > pv->size && f->prev.resume_line > 0 &&
@@ -716,22 +731,8 @@ static int add_member(void *p, const char *name, int64_t size, int64_t mtime)
 		return x->rc = rc;
 	}
 	f->file_id = pv->id;
-	if (pv->id && (!strcmp(pv->status, "ingested") || !strcmp(pv->status, "partial") ||
-		       !strcmp(pv->status, "skipped") || !strcmp(pv->status, "duplicate")) &&
-	    pv->size == f->size && pv->mtime == f->mtime &&
-	    !strcmp(pv->fingerprint, f->fingerprint)) {
-		f->action = ACT_NONE;
-		f->status = SIP_FILE_UNCHANGED;
-		f->prev_status = !strcmp(pv->status, "ingested") ? SIP_FILE_INGESTED
-			       : !strcmp(pv->status, "partial") ? SIP_FILE_PARTIAL
-			       : !strcmp(pv->status, "duplicate") ? SIP_FILE_SAME
-			       : SIP_FILE_SKIPPED;
-		f->records = pv->records;
-		if (f->prev_status != SIP_FILE_INGESTED)
-			set_file_error(f, NULL, f->prev_status == SIP_FILE_SKIPPED ? SIP_EFORMAT
-				       : f->prev_status == SIP_FILE_SAME ? SIP_OK : SIP_EIO,
-				       pv->error);
-	}
+	if (pv->id)
+		mark_unchanged(f, pv);
 	free(pv);
 	return 0;
 }

@@ -29,6 +29,28 @@ static const sip_opt db_opt = { "db", 'd', 1, 1, "file",
  * completes ("file", "dir", a list of words, NULL: nothing to offer), and
  * the lines of the help as printed.
  */
+/* The findings filters of analyze and report (filter.h). */
+#define FILTER_OPTS \
+	{ "severity", 'v', 1, 0, "info warning error critical", \
+	  "  --severity LEVEL only the findings of LEVEL and above (info, warning,\n" \
+	  "                   error, critical)\n" }, \
+	{ "rule", 'R', 1, 0, NULL, \
+	  "  --rule GLOB      only the findings of the rules whose id matches GLOB\n" \
+	  "                   ('MSDIAG-1010-*'; case-sensitive)\n" }, \
+	{ "host", 'H', 1, 0, NULL, \
+	  "  --host NAME      only the findings with records in the logs of the server\n" \
+	  "                   NAME (and its unexplained records)\n" }, \
+	{ "since", 's', 1, 0, NULL, \
+	  "  --since TIME     only the findings seen at TIME or later, in the log's\n" \
+	  "                   clock: 2016-06-07, 2016-06-07 10:31, 06/07/2016-10:31:28\n" }, \
+	{ "until", 'u', 1, 0, NULL, \
+	  "  --until TIME     only the findings seen at TIME or before (a day: all of it)\n" },
+/* --color of analyze and report. */
+#define COLOR_OPT \
+	{ "color", 'C', 1, 0, "auto always never", \
+	  "  --color WHEN     colour the severities: auto (on a terminal, unless\n" \
+	  "                   NO_COLOR is set), always or never\n" },
+
 static const sip_opt analyze_opts[] = {
 	{ "jobs", 'j', 1, 1, NULL,
 	  "  --jobs N         threads to use, 1..64 (default: the cores): N - 1 parse\n"
@@ -67,23 +89,8 @@ static const sip_opt analyze_opts[] = {
 	  "  --forget-rules   drop the rule files of earlier --rules runs, which the\n"
 	  "                   database keeps and loads on every run, and evaluate\n"
 	  "                   again without them\n" },
-	{ "severity", 'v', 1, 0, "info warning error critical",
-	  "  --severity LEVEL only the findings of LEVEL and above (info, warning,\n"
-	  "                   error, critical)\n" },
-	{ "rule", 'R', 1, 0, NULL,
-	  "  --rule GLOB      only the findings of the rules whose id matches GLOB\n"
-	  "                   ('MSDIAG-1010-*'; case-sensitive)\n" },
-	{ "host", 'H', 1, 0, NULL,
-	  "  --host NAME      only the findings with records in the logs of the server\n"
-	  "                   NAME (and its unexplained records)\n" },
-	{ "since", 's', 1, 0, NULL,
-	  "  --since TIME     only the findings seen at TIME or later, in the log's\n"
-	  "                   clock: 2016-06-07, 2016-06-07 10:31, 06/07/2016-10:31:28\n" },
-	{ "until", 'u', 1, 0, NULL,
-	  "  --until TIME     only the findings seen at TIME or before (a day: all of it)\n" },
-	{ "color", 'C', 1, 0, "auto always never",
-	  "  --color WHEN     colour the severities: auto (on a terminal, unless\n"
-	  "                   NO_COLOR is set), always or never\n" },
+	FILTER_OPTS
+	COLOR_OPT
 	{ "keep-duplicates", 'K', 0, 0, NULL,
 	  "  --keep-duplicates\n"
 	  "                   store every input as read: by default an input with\n"
@@ -130,23 +137,8 @@ static const sip_opt report_opts[] = {
 	  "  --redact         replace users, IP addresses, host names and servers by\n"
 	  "                   stable aliases (user1, 192.0.2.1, host1.example,\n"
 	  "                   server1), in every format: a report for a public ticket\n" },
-	{ "color", 'C', 1, 0, "auto always never",
-	  "  --color WHEN     colour the severities: auto (on a terminal, unless\n"
-	  "                   NO_COLOR is set), always or never\n" },
-	{ "severity", 'v', 1, 0, "info warning error critical",
-	  "  --severity LEVEL only the findings of LEVEL and above (info, warning,\n"
-	  "                   error, critical)\n" },
-	{ "rule", 'R', 1, 0, NULL,
-	  "  --rule GLOB      only the findings of the rules whose id matches GLOB\n"
-	  "                   ('MSDIAG-1010-*'; case-sensitive)\n" },
-	{ "host", 'H', 1, 0, NULL,
-	  "  --host NAME      only the findings with records in the logs of the server\n"
-	  "                   NAME (and its unexplained records)\n" },
-	{ "since", 's', 1, 0, NULL,
-	  "  --since TIME     only the findings seen at TIME or later, in the log's\n"
-	  "                   clock: 2016-06-07, 2016-06-07 10:31, 06/07/2016-10:31:28\n" },
-	{ "until", 'u', 1, 0, NULL,
-	  "  --until TIME     only the findings seen at TIME or before (a day: all of it)\n" },
+	COLOR_OPT
+	FILTER_OPTS
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 static const sip_opt show_opts[] = {

@@ -199,6 +199,19 @@ static int step_error(sqlite3_stmt *st, sip_diag *diag)
 
 /* ---- CSV and JSON -------------------------------------------------------- */
 
+/* The end of a streamed rendering: what went wrong said in diag, the
+   rows counted.  Returns rc. */
+static int flat_end(int rc, sip_diag *diag, uint64_t *rows, uint64_t n)
+{
+	if (rc == SIP_ENOMEM)
+		sip_diag_set(diag, rc, "", 0, "a row is too large to render");
+	else if (rc == SIP_EIO)
+		sip_diag_set(diag, rc, "", 0, "error writing the output");
+	if (rows)
+		*rows = n;
+	return rc;
+}
+
 /* A tsv field: \t \n \r and \\ escaped; a markdown cell: | escaped, line
    ends as blanks; a line-mode value: as it is. */
 static int text_field(sip_buf *b, const char *s, size_t n, sip_render_format f)
@@ -293,15 +306,9 @@ static int render_text(sqlite3_stmt *st, const sip_render_opts *o, FILE *out,
 	}
 	if (!rc && src != SQLITE_DONE)
 		rc = step_error(st, diag);
-	if (rc == SIP_ENOMEM)
-		sip_diag_set(diag, rc, "", 0, "a row is too large to render");
-	else if (rc == SIP_EIO)
-		sip_diag_set(diag, rc, "", 0, "error writing the output");
-	if (rows)
-		*rows = n;
 	sip_buf_release(&line);
 	sip_buf_release(&tmp);
-	return rc;
+	return flat_end(rc, diag, rows, n);
 }
 
 static int render_flat(sqlite3_stmt *st, const sip_render_opts *o, FILE *out,
@@ -383,15 +390,9 @@ static int render_flat(sqlite3_stmt *st, const sip_render_opts *o, FILE *out,
 		if (!rc)
 			rc = wrc;
 	}
-	if (rc == SIP_ENOMEM)
-		sip_diag_set(diag, rc, "", 0, "a row is too large to render");
-	else if (rc == SIP_EIO)
-		sip_diag_set(diag, rc, "", 0, "error writing the output");
-	if (rows)
-		*rows = n;
 	sip_buf_release(&line);
 	sip_buf_release(&tmp);
-	return rc;
+	return flat_end(rc, diag, rows, n);
 }
 
 /* ---- table ------------------------------------------------------------- */
