@@ -1847,9 +1847,14 @@ static int parser_threads(int jobs, size_t njobs)
  * stored first (an earlier run, or an earlier input of this run).  A file
  * left with no records is marked 'duplicate' of that input.
  */
+/* the file's first or last timed record: its ids run from first_id to
+   resume_id (its last record), so either end is found at once (without
+   the upper bound, the last was looked for from the table's end, through
+   every later file's records) */
 #define EDGE_RECORD(f, dir) \
 	"(SELECT e.id FROM record_rows e WHERE e.file_id = " f ".id AND e.id >=" \
-	" coalesce(" f ".first_id, 0) AND e.ts IS NOT NULL ORDER BY e.id " dir " LIMIT 1)"
+	" coalesce(" f ".first_id, 0) AND e.id <= coalesce(" f ".resume_id, 9223372036854775807)" \
+	" AND e.ts IS NOT NULL ORDER BY e.id " dir " LIMIT 1)"
 #define HAS_TWIN(f, g, dir) \
 	"EXISTS (SELECT 1 FROM record_rows r, record_rows t WHERE r.id = " \
 	EDGE_RECORD(f, dir) " AND t.file_id = " g ".id AND " SIP_SAME_RECORD_SQL("t", "r") ")"
