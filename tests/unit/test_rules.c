@@ -1003,6 +1003,9 @@ static void test_catalogue_absent_values(void)
 			t = b.p ? b.p : "";
 			if (strstr(t, "()") || strstr(t, "( )") || strstr(t, "''") || strstr(t, "\"\"") ||
 			    strstr(t, " ,") || strstr(t, "<host>") || (b.n && (t[0] == ' ' || t[b.n - 1] == ' ')) ||
+			    /* a word left hanging by the value after it: "as, which" */
+			    strstr(t, " as,") || strstr(t, " is,") || strstr(t, " of,") ||
+			    strstr(t, " as.") || strstr(t, " is.") || strstr(t, " of.") ||
 			    (strchr(t, '?') && !strstr(t, "?\"") && !strstr(t, "? ") && !strstr(t, "?)"))) {
 				fprintf(stderr, "     rule %s text %d: %s\n", sip_rule_id(sip_rules_at(rs, i)), w, t);
 				CHECK(!"a rendering with no values reads badly");
