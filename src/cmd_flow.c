@@ -17,20 +17,71 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cmd.h"
 #include "filter.h"
 #include "dbopen.h"
 #include "flow.h"
 #include "flow_load.h"
+#include "store.h"
+
+/*
+ * Does a From or To header of the SIP message text hold user (any case)?
+ * The header is "From:", "To:" or the compact "f:", "t:", at the start of
+ * a line after any blanks (a pasted trace indents); its value is searched
+ * up to the end of the line.  "sip:" at the start of user is optional in
+ * the header, so alice, alice@contoso.com and sip:alice@contoso.com all
+ * find <sip:alice@contoso.com>.
+ */
+static int header_has_user(const char *p, size_t n, const char *user, size_t un)
+{
+	const char *end = p + n;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p)), *v = p;
+		size_t hl;
+		if (!eol)
+			eol = end;
+		while (v < eol && (*v == ' ' || *v == '\t'))
+			v++;
+		hl = (size_t)(eol - v) > 5 && !strncasecmp(v, "from:", 5) ? 5
+		   : (size_t)(eol - v) > 3 && !strncasecmp(v, "to:", 3) ? 3
+		   : (size_t)(eol - v) > 2 && v[0] && strchr("fFtT", v[0]) && v[1] == ':' ? 2
+		   : 0;
+		if (hl) {
+			for (v += hl; v + un <= eol; v++)
+				if (!strncasecmp(v, user, un))
+					return 1;
+		}
+		p = eol + 1;
+	}
+	return 0;
+}
+
+/* SQL sip_has_user(text, user): header_has_user; NULL text is 0. */
+static void has_user_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *t = (const char *)sqlite3_value_blob(argv[0]);
+	const char *u = (const char *)sqlite3_value_text(argv[1]);
+	int n = sqlite3_value_bytes(argv[0]);
+
+	(void)argc;
+	if (u && !strncasecmp(u, "sip:", 4))
+		u += 4;
+	sqlite3_result_int(ctx, t && u && *u &&
+			   header_has_user(t, (size_t)n, u, strlen(u)));
+}
 
 /*
  * flow --list: the calls (Call-IDs of SIP messages) in time order, like
  * sngrep's call list: first and last time, messages, the first request's
  * method, the last final status, the hosts; filtered by --since, --until,
- * --host and a Call-ID prefix.  At most limit rows.
+ * --host, a user (the From or To of the call's first message, read from
+ * its text) and a Call-ID prefix.  At most limit rows.
  */
-static int list_calls(sqlite3 *db, const sip_filter *f, const char *prefix, int limit)
+static int list_calls(sqlite3 *db, const sip_filter *f, const char *prefix,
+		      const char *user, int limit)
 {
 	sqlite3_stmt *st = NULL;
 	sip_buf q, w;
@@ -39,17 +90,31 @@ static int list_calls(sqlite3 *db, const sip_filter *f, const char *prefix, int 
 	sip_buf_init(&q, 0);
 	sip_buf_init(&w, 0);
 	if (sip_filter_records_sql(f, "r", &w) || sip_buf_addc(&w, 0) ||
-	    sip_buf_printf(&q, "SELECT r.call_id, min(r.ts), max(r.ts), count(*),"
+	    sip_buf_printf(&q, "SELECT * FROM (SELECT r.call_id, min(r.ts) AS t0, max(r.ts), count(*),"
 			   " (SELECT m.method FROM records m WHERE m.call_id = r.call_id AND"
 			   "  m.method IS NOT NULL ORDER BY m.id LIMIT 1),"
 			   " (SELECT m.status || coalesce(' ' || m.reason, '') FROM records m"
 			   "  WHERE m.call_id = r.call_id AND m.status >= 200 ORDER BY m.id DESC"
-			   "  LIMIT 1), group_concat(DISTINCT r.host)"
+			   "  LIMIT 1), group_concat(DISTINCT r.host), min(r.id) AS first_id"
 			   " FROM records r WHERE r.kind = 'protocol' AND r.call_id IS NOT NULL"
 			   " AND (?1 IS NULL OR substr(r.call_id, 1, length(?1)) = ?1)%s"
-			   " GROUP BY r.call_id ORDER BY 2, 1 LIMIT ?2", w.p) || sip_buf_addc(&q, 0)) {
+			   " GROUP BY r.call_id) c"
+			   " WHERE ?3 IS NULL OR (SELECT sip_has_user(sipscan_raw(m.chunk_id,"
+			   "  m.raw_off, m.raw_len, m.file_id), ?3) FROM records m"
+			   "  WHERE m.id = c.first_id)"
+			   " ORDER BY t0, 1 LIMIT ?2", w.p) || sip_buf_addc(&q, 0)) {
 		rc = SIP_EXIT_INTERNAL;
 		goto out;
+	}
+	{
+		sip_diag d;
+		if (sip_store_register_raw_fn(db, &d) ||
+		    sqlite3_create_function(db, "sip_has_user", 2, SQLITE_UTF8, NULL,
+					    has_user_fn, NULL, NULL) != SQLITE_OK) {
+			fprintf(stderr, "sipscan flow: %s\n", sqlite3_errmsg(db));
+			rc = SIP_EXIT_DB;
+			goto out;
+		}
 	}
 	if (sqlite3_prepare_v2(db, q.p, -1, &st, NULL) != SQLITE_OK) {
 		fprintf(stderr, "sipscan flow: %s\n", sqlite3_errmsg(db));
@@ -59,6 +124,8 @@ static int list_calls(sqlite3 *db, const sip_filter *f, const char *prefix, int 
 	if (prefix)
 		sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, limit);
+	if (user)
+		sqlite3_bind_text(st, 3, user, -1, SQLITE_STATIC);
 	printf("%-23s  %-23s  %5s  %-10s  %-22s  %s\n", "first", "last", "msgs", "method",
 	       "final", "Call-ID (hosts)");
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
@@ -86,8 +153,10 @@ static int list_calls(sqlite3 *db, const sip_filter *f, const char *prefix, int 
 		fprintf(stderr, "sipscan flow: %s\n", sqlite3_errmsg(db));
 		rc = SIP_EXIT_DB;
 	} else if (!n) {
-		fprintf(stderr, "sipscan flow: no call%s\n", sip_filter_any(f) || prefix
-			? " in that range" : " (no SIP message in the database)");
+		fprintf(stderr, "sipscan flow: no call%s%s\n",
+			sip_filter_any(f) || prefix ? " in that range" : user ? ""
+			: " (no SIP message in the database)",
+			user ? " with that user in its From or To" : "");
 		rc = SIP_EXIT_NOTFOUND;
 	} else if (n == limit) {
 		fprintf(stderr, "sipscan flow: the first %d calls; --limit N, --since and"
@@ -138,7 +207,7 @@ int cmd_flow(int argc, char **argv)
 {
 	struct option longopts[SIP_MAX_OPTS + 1];
 	char optstring[2 * SIP_MAX_OPTS + 3];
-	const char *opt_db = NULL, *call_id;
+	const char *opt_db = NULL, *call_id, *user = NULL;
 	sqlite3 *db = NULL;
 	sip_flow flow;
 	sip_buf json, msgs;
@@ -178,6 +247,9 @@ int cmd_flow(int argc, char **argv)
 		case 'l':
 			list = 1;
 			break;
+		case 'U':
+			user = optarg;
+			break;
 		case 'L': {
 			char *end;
 			long v = strtol(optarg, &end, 10);
@@ -200,12 +272,14 @@ int cmd_flow(int argc, char **argv)
 			return sip_usage_error("flow", "--list takes at most a Call-ID prefix");
 		if ((ret = sip_cmd_open_db(opt_db, 1, &db)))
 			return ret;
-		ret = list_calls(db, &flt, optind < argc ? argv[optind] : NULL, limit);
+		ret = list_calls(db, &flt, optind < argc ? argv[optind] : NULL, user, limit);
 		sqlite3_close(db);
 		if (fflush(stdout) != 0 && ret == SIP_EXIT_OK)
 			ret = SIP_EXIT_OUTPUT;
 		return ret;
 	}
+	if (user)
+		return sip_usage_error("flow", "--user goes with --list");
 	if (optind >= argc)
 		return sip_usage_error("flow", "no Call-ID given (flow --list lists the calls)");
 	if (optind + 1 < argc)

@@ -163,6 +163,10 @@ static const sip_opt flow_opts[] = {
 	  "  --until TIME     --list: the calls with messages at TIME or before\n" },
 	{ "host", 'H', 1, 0, NULL,
 	  "  --host NAME      --list: the calls in the logs of server NAME\n" },
+	{ "user", 'U', 1, 0, NULL,
+	  "  --user USER      --list: the calls whose first message's From or To\n"
+	  "                   holds USER (alice, alice@contoso.com, sip:alice@...;\n"
+	  "                   any case)\n" },
 	{ "width", 'w', 1, 1, NULL,
 	  "  --width N        text width, 60..240 (default: the terminal's, or COLUMNS,\n"
 	  "                   80 when not a terminal)\n" },
@@ -215,7 +219,7 @@ static const sip_cmd commands[] = {
 	  show_opts, NULL,
 	  "  ID               a records.id; each is preceded by a 'file:line' line;\n"
 	  "                   an unknown id exits 6 after the others are printed\n", NULL, 1 },
-	{ "flow", cmd_flow, "flow [--db PATH] [--format text|json] [--width N] CALL-ID | flow --list [--since TIME] [--until TIME] [--host NAME] [--limit N] [PREFIX]",
+	{ "flow", cmd_flow, "flow [--db PATH] [--format text|json] [--width N] CALL-ID | flow --list [--since TIME] [--until TIME] [--host NAME] [--user USER] [--limit N] [PREFIX]",
 	  "draw the SIP ladder of one call across every file and host",
 	  flow_opts, NULL,
 	  "  CALL-ID          the Call-ID; no message with it exits 6\n", NULL, 1 },
