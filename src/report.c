@@ -29,6 +29,8 @@
 #define MAX_LIST 100
 #define EVIDENCE_MAX ((size_t)64 << 10)
 #define TL_BINS 100
+#define TL_MAX_LANES 42   /* 30 findings, 12 servers */
+#define TL_WRAP 52        /* characters of a lane's title per line */
 
 typedef struct finding {
 	long long id, count;
@@ -76,6 +78,8 @@ typedef struct report {
 	long long nfiles, nrecords;
 	char *first_ts, *last_ts;
 	char *catalogue;             /* "hash (N rules, M rule files of --rules)" */
+	char *root;                  /* the directory all files are under, with
+					its '/'; NULL when none */
 	int has_findings, has_unexplained;
 	sip_store_text_reader *tr;   /* records' text, for the HTML evidence */
 	const sip_filter *flt;       /* NULL: every finding */
@@ -286,6 +290,58 @@ static int load_pairs(report *r, const char *sql, pair *out, size_t max, size_t 
 	"WHERE peer IS NOT NULL AND peer <> '' AND " \
 	"(" is_error " OR " fails ") " \
 	"GROUP BY p ORDER BY 2 DESC, 1 LIMIT 10"
+
+/*
+ * The longest directory (ending in '/') that holds every file of the
+ * database, into r->root: the HTML report names it once and shows the
+ * files' paths relative to it.  NULL when the paths share none ("/" is no
+ * root worth naming).
+ */
+static int load_root(report *r)
+{
+	sqlite3_stmt *st = NULL;
+	size_t n = 0;
+	int rc, src, any = 0;
+
+	if ((rc = prepare(r, "SELECT path FROM files WHERE path IS NOT NULL", &st)))
+		return rc;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *p = (const char *)sqlite3_column_text(st, 0);
+		size_t i = 0;
+		if (!p)
+			continue;
+		if (!any) {
+			const char *slash = strrchr(p, '/');
+			any = 1;
+			if (!(r->root = strdup(p)))
+				return sqlite3_finalize(st), SIP_ENOMEM;
+			n = slash ? (size_t)(slash - p) + 1 : 0;
+			continue;
+		}
+		while (i < n && p[i] == r->root[i])
+			i++;
+		while (i > 0 && r->root[i - 1] != '/')
+			i--;
+		n = i;
+	}
+	sqlite3_finalize(st);
+	if (src != SQLITE_DONE)
+		return db_error(r);
+	if (r->root)
+		r->root[n] = 0;
+	if (n <= 1) {
+		free(r->root);
+		r->root = NULL;
+	}
+	return SIP_OK;
+}
+
+/* path relative to r->root when it is under it */
+static const char *rel_path(const report *r, const char *path)
+{
+	size_t n = r->root ? strlen(r->root) : 0;
+	return n && strncmp(path, r->root, n) == 0 && path[n] ? path + n : path;
+}
 
 static int load(report *r)
 {
@@ -514,6 +570,8 @@ static int load(report *r)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	if ((rc = load_root(r)))
+		goto out;
 	if ((rc = prepare(r, stats ? "SELECT value FROM file_stats WHERE what = 'host'"
 			  " AND value IS NOT NULL AND value <> '' UNION SELECT host FROM files"
 			  " WHERE host IS NOT NULL AND host <> '' ORDER BY 1 LIMIT 100"
@@ -558,6 +616,7 @@ static void release(report *r)
 		free(r->hosts[i]);
 	free(r->first_ts);
 	free(r->catalogue);
+	free(r->root);
 	free(r->filters);
 	free(r->last_ts);
 }
@@ -661,6 +720,48 @@ static const char *PLACE_SQL =
 	"SELECT coalesce(f.path, ''), r.line, r.chunk_id, r.raw_off, r.raw_len "
 	"FROM records r "
 	"LEFT JOIN files f ON f.id = r.file_id WHERE r.id = ?1";
+
+/*
+ * The input files, for the HTML header: a <details> list of each file's
+ * path (relative to the root), server, format, records, time span and
+ * status, at most MAX_INPUTS of them.
+ */
+#define MAX_INPUTS 500
+static int html_inputs(report *r, sip_buf *b)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, src, n = 0;
+
+	if ((rc = prepare(r, "SELECT path, coalesce(host, ''), coalesce(format, ''),"
+			  " coalesce(records, 0), coalesce(first_ts, ''), coalesce(last_ts, ''),"
+			  " coalesce(status, '') FROM files ORDER BY path", &st)))
+		return rc;
+	sip_buf_adds(b, "<details class=\"inputs\"><summary>the files</summary>\n<table>\n"
+		     "<tr><th>file</th><th>server</th><th>format</th><th>records</th>"
+		     "<th>first</th><th>last</th><th>status</th></tr>\n");
+	while ((src = sqlite3_step(st)) == SQLITE_ROW && n < MAX_INPUTS) {
+		const char *c[7];
+		for (int i = 0; i < 7; i++)
+			c[i] = nz((const char *)sqlite3_column_text(st, i));
+		sip_buf_adds(b, "<tr><td><code>");
+		html(b, rel_path(r, c[0]));
+		sip_buf_adds(b, "</code></td>");
+		for (int i = 1; i < 7; i++) {
+			sip_buf_adds(b, i == 3 ? "<td class=\"n\">" : "<td>");
+			html(b, c[i]);
+			sip_buf_adds(b, "</td>");
+		}
+		sip_buf_adds(b, "</tr>\n");
+		n++;
+	}
+	if (src == SQLITE_ROW)
+		sip_buf_printf(b, "<tr><td colspan=\"7\">and %lld more</td></tr>\n",
+			       r->nfiles - n);
+	sip_buf_adds(b, "</table>\n</details>");
+	rc = src == SQLITE_ROW || src == SQLITE_DONE ? SIP_OK : db_error(r);
+	sqlite3_finalize(st);
+	return rc;
+}
 
 /* ---- text and markdown ------------------------------------------------ */
 
@@ -1194,7 +1295,8 @@ static const char *CSS =
 	"svg text{font-family:sans-serif;font-size:11px}";
 
 /* A time of the axis: the part that changes at that step. */
-static void axis_label(long long ms, long long step, char *out, size_t n)
+static void axis_label(long long ms, unsigned months, long long step, char *out,
+		       size_t n)
 {
 	long long s = ms / 1000, days = s / 86400, sec = s % 86400;
 	/* civil from days (Howard Hinnant) */
@@ -1208,7 +1310,11 @@ static void axis_label(long long ms, long long step, char *out, size_t n)
 
 	if (m <= 2)
 		y++;
-	if (step >= 86400000LL)
+	if (months >= 12)
+		snprintf(out, n, "%04lld", y);
+	else if (months)
+		snprintf(out, n, "%04lld-%02u", y, m);
+	else if (step >= 86400000LL)
 		snprintf(out, n, "%04lld-%02u-%02u", y, m, d);
 	else if (step >= 60000LL)
 		snprintf(out, n, "%02u-%02u %02lld:%02lld", m, d, sec / 3600, sec % 3600 / 60);
@@ -1216,56 +1322,141 @@ static void axis_label(long long ms, long long step, char *out, size_t n)
 		snprintf(out, n, "%02lld:%02lld:%02lld", sec / 3600, sec % 3600 / 60, sec % 60);
 }
 
-/* A title in up to two lines of at most max characters (cut at a blank),
-   as <tspan>s at x. */
+/*
+ * title wrapped at blanks into lines of at most max characters, at most
+ * TL_LINES of them: the start and length of each line into at[] and
+ * len[]; returns the number of lines.  *more: text was left out (the last
+ * line then ends with an ellipsis).
+ */
+#define TL_LINES 4
+static size_t wrap_title(const char *title, size_t max, size_t at[TL_LINES],
+			 size_t len[TL_LINES], int *more)
+{
+	size_t n = strlen(title), pos = 0, k = 0;
+
+	*more = 0;
+	while (pos < n && k < TL_LINES) {
+		size_t cut = n - pos;
+		if (cut > max) {
+			cut = max;
+			while (cut > max / 2 && title[pos + cut] != ' ')
+				cut--;
+			if (title[pos + cut] != ' ')
+				cut = max;
+		}
+		at[k] = pos;
+		len[k++] = cut;
+		pos += cut;
+		while (pos < n && title[pos] == ' ')
+			pos++;
+	}
+	if (pos < n) {
+		*more = 1;
+		if (len[k - 1] >= max)
+			len[k - 1] = max - 1;
+	}
+	return k;
+}
+
+/* A title in lines of at most max characters (wrap_title), as <tspan>s
+   at x. */
 static void svg_title_lines(sip_buf *b, const char *title, int x, int y, size_t max)
 {
-	size_t n = strlen(title), cut = n;
+	size_t at[TL_LINES], len[TL_LINES], k;
+	int more;
 
-	if (n > max) {
-		cut = max;
-		while (cut > max / 2 && title[cut] != ' ')
-			cut--;
-		if (title[cut] != ' ')
-			cut = max;
-	}
-	sip_buf_printf(b, "<text x=\"%d\" y=\"%d\"><tspan x=\"%d\">", x, y, x);
-	sip_html_escape(b, title, cut);
-	sip_buf_adds(b, "</tspan>");
-	if (cut < n) {
-		const char *rest = title + cut + (title[cut] == ' ');
-		size_t rn = strlen(rest);
-		sip_buf_printf(b, "<tspan x=\"%d\" dy=\"13\">", x);
-		sip_html_escape(b, rest, rn > max ? max - 1 : rn);
-		if (rn > max)
+	k = wrap_title(title, max, at, len, &more);
+	sip_buf_printf(b, "<text x=\"%d\" y=\"%d\">", x, y);
+	for (size_t i = 0; i < k; i++) {
+		sip_buf_printf(b, i ? "<tspan x=\"%d\" dy=\"13\">" : "<tspan x=\"%d\">", x);
+		sip_html_escape(b, title + at[i], len[i]);
+		if (more && i + 1 == k)
 			sip_buf_adds(b, "\u2026");
 		sip_buf_adds(b, "</tspan>");
 	}
 	sip_buf_adds(b, "</text>\n");
 }
 
+/* the year and month (1..12) of ms since 1970, UTC */
+static void axis_ym(long long ms, long long *y, unsigned *m)
+{
+	long long days = (ms >= 0 ? ms : ms - 86399999) / 86400000LL;
+	long long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (long long)yoe + era * 400 + (*m <= 2);
+}
+
+/* ms since 1970 of the first of month m (1..12) of year y, UTC (days from
+   civil, Howard Hinnant) */
+static long long month_ms(long long y, unsigned m)
+{
+	long long era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (era * 146097 + (long long)doe - 719468) * 86400000LL;
+}
+
+/* The label of the timeline lane of finding i (a group's first): its
+   number and title, and how many more findings its group holds. */
+static void lane_label(const report *r, size_t i, char *out, size_t n)
+{
+	const finding *f = &r->f[i];
+	if (f->gn > 1)
+		snprintf(out, n, "%zu. %s (and %lld more)", i + 1, nz(f->title), f->gn - 1);
+	else
+		snprintf(out, n, "%zu. %s", i + 1, nz(f->title));
+}
+
 /*
- * The timeline: one lane per finding (its records binned over the span
- * of all findings' records, the title wrapped on two lines, a tooltip
- * with title, count and time range), then one lane per server (every
- * finding record in its logs), over a time axis with ticks and grid lines
- * at a sensible step (seconds to years).
+ * The timeline: one lane per cause (a finding, or a group of findings
+ * with one cause and fix; the first 30), its records binned over the span
+ * of all findings' records, its whole title wrapped on up to TL_LINES
+ * lines, a tooltip with title, count and time range; then one lane per
+ * server (every finding record in its logs); over a time axis with ticks
+ * and grid lines at a sensible step: seconds to days, then the first of a
+ * month, a quarter or a year.
  */
 static int html_timeline(report *r, sip_buf *b)
 {
-	static const long long steps[] = {
-		1000, 5000, 15000, 30000, 60000, 300000, 900000, 1800000, 3600000,
-		3 * 3600000LL, 6 * 3600000LL, 12 * 3600000LL, 86400000LL, 7 * 86400000LL,
-		30 * 86400000LL, 91 * 86400000LL, 365 * 86400000LL, 5 * 365 * 86400000LL,
+	/* a step in ms, or in months (calendar ticks: the first of a month,
+	   a quarter, a year) with its mean length for choosing */
+	static const struct { long long ms; unsigned months; } steps[] = {
+		{ 1000, 0 }, { 5000, 0 }, { 15000, 0 }, { 30000, 0 }, { 60000, 0 },
+		{ 300000, 0 }, { 900000, 0 }, { 1800000, 0 }, { 3600000, 0 },
+		{ 3 * 3600000LL, 0 }, { 6 * 3600000LL, 0 }, { 12 * 3600000LL, 0 },
+		{ 86400000LL, 0 }, { 7 * 86400000LL, 0 }, { 2629746000LL, 1 },
+		{ 3 * 2629746000LL, 3 }, { 12 * 2629746000LL, 12 },
+		{ 60 * 2629746000LL, 60 }, { 120 * 2629746000LL, 120 },
 	};
+	unsigned months = 0;
+	int lane_y[TL_MAX_LANES + 1], lane_h[TL_MAX_LANES];
 	sqlite3_stmt *st = NULL, *ts = NULL, *hs = NULL;
-	long long t0 = -1, t1 = -1, step = steps[0];
-	size_t rows = r->nf < 30 ? r->nf : 30, nhost = r->nhosts < 12 ? r->nhosts : 12;
+	long long t0 = -1, t1 = -1, step = steps[0].ms;
+	size_t rows = 0, nhost = r->nhosts < 12 ? r->nhosts : 12, lead[30];
+	size_t more = 0;            /* findings (groups) without a lane */
 	const int W = 1000, LEFT = 330, ROW = 30, TOP = 10;
 	int rc = SIP_OK, src, height;
 	unsigned bins[TL_BINS];
-	const int plot = W - LEFT - 10;
+	const int plot = W - LEFT - 40;	/* room for the last tick's label */
 
+	/* a lane per group of findings (one cause and fix): its first */
+	for (size_t i = 0; i < r->nf; i++)
+		if (!r->f[i].member) {
+			if (rows < sizeof lead / sizeof lead[0])
+				lead[rows++] = i;
+			else
+				more++;
+		}
 	if (!rows)
 		return sip_buf_adds(b, "<p>No findings, so no timeline.</p>\n");
 	if ((rc = prepare(r, "SELECT min(r.ts), max(r.ts) FROM finding_records fr "
@@ -1276,7 +1467,7 @@ static int html_timeline(report *r, sip_buf *b)
 		t1 = sip_ts_ms((const char *)sqlite3_column_text(st, 1));
 	}
 	/* findings without finding_records still widen the span */
-	for (size_t i = 0; i < rows; i++) {
+	for (size_t i = 0; i < r->nf; i++) {
 		long long a = sip_ts_ms(r->f[i].first), z = sip_ts_ms(r->f[i].last);
 		if (a >= 0 && (t0 < 0 || a < t0))
 			t0 = a;
@@ -1288,94 +1479,141 @@ static int html_timeline(report *r, sip_buf *b)
 	if (t1 <= t0)
 		t1 = t0 + 1000;
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-		step = steps[i];
+		step = steps[i].ms;
+		months = steps[i].months;
 		if ((t1 - t0) / step <= 8)
 			break;
+	}
+	/* each lane as high as its title's lines (a server's: one) */
+	lane_y[0] = TOP;
+	for (size_t lane = 0; lane < rows + nhost; lane++) {
+		size_t at[TL_LINES], len[TL_LINES], k = 1;
+		int cut;
+		char label[600];
+		if (lane < rows) {
+			lane_label(r, lead[lane], label, sizeof label);
+			k = wrap_title(label, TL_WRAP, at, len, &cut);
+		}
+		lane_h[lane] = k > 2 ? 13 * (int)k + 6 : ROW;
+		lane_y[lane + 1] = lane_y[lane] + lane_h[lane] + (lane + 1 == rows && nhost ? 24 : 0);
 	}
 	if ((rc = prepare(r, "SELECT r.ts FROM finding_records fr JOIN records r "
 			  "ON r.id = fr.record_id WHERE fr.finding_id = ?1", &ts)) ||
 	    (rc = prepare(r, "SELECT r.ts FROM finding_records fr JOIN records r "
 			  "ON r.id = fr.record_id WHERE r.host = ?1", &hs)))
 		goto out;
-	height = TOP + (int)(rows + nhost) * ROW + (nhost ? 24 : 0) + 40;
+	height = lane_y[rows + nhost] + 40;
 	sip_buf_printf(b, "<svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
 		       "role=\"img\" aria-label=\"failures over time per finding and per server\">\n",
 		       W, height, W, height);
 	sip_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" "
-		       "stroke=\"#ccc\"/>\n", LEFT, TOP, plot,
-		       (int)(rows + nhost) * ROW + (nhost ? 24 : 0));
+		       "stroke=\"#ccc\"/>\n", LEFT, TOP, plot, lane_y[rows + nhost] - TOP);
 	/* the axis: a grid line and a label at every step */
 	{
-		long long first = (t0 + step - 1) / step * step;
-		int ybot = TOP + (int)(rows + nhost) * ROW + (nhost ? 24 : 0);
-		for (long long t = first; t <= t1; t += step) {
+		long long first = (t0 + step - 1) / step * step, y = 0;
+		int ybot = lane_y[rows + nhost];
+		unsigned m = 1;
+		if (months) { /* the first calendar tick at or after t0 */
+			axis_ym(t0, &y, &m);
+			m = (m - 1) / months * months + 1;
+			if (months > 12)
+				y = y / (months / 12) * (months / 12), m = 1;
+			first = month_ms(y, m);
+			while (first < t0) {
+				m += months;
+				y += (m - 1) / 12;
+				m = (m - 1) % 12 + 1;
+				first = month_ms(y, m);
+			}
+		}
+		for (long long t = first; t <= t1;) {
 			int x = LEFT + (int)((double)(t - t0) * plot / (double)(t1 - t0));
 			char lab[32];
-			axis_label(t, step, lab, sizeof lab);
+			axis_label(t, months ? months : 0, step, lab, sizeof lab);
 			sip_buf_printf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#ddd\"/>"
 				       "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%s"
 				       "</text>\n", x, TOP, x, ybot, x, ybot + 14, lab);
+			if (months) {
+				m += months;
+				y += (m - 1) / 12;
+				m = (m - 1) % 12 + 1;
+				t = month_ms(y, m);
+			} else
+				t += step;
 		}
 	}
 	for (size_t lane = 0; lane < rows + nhost; lane++) {
 		int host = lane >= rows;
-		finding *f = host ? NULL : &r->f[lane];
+		size_t fi = host ? 0 : lead[lane];
+		finding *f = host ? NULL : &r->f[fi];
 		unsigned maxbin = 0, total = 0;
-		int y = TOP + (int)lane * ROW + (host ? 24 : 0), any = 0;
+		int y = lane_y[lane];
 		sqlite3_stmt *q = host ? hs : ts;
 		char label[600];
+		const char *gfirst = f ? f->first : NULL, *glast = f ? f->last : NULL;
 
 		if (host && lane == rows)
 			sip_buf_printf(b, "<text x=\"4\" y=\"%d\" font-weight=\"bold\">by server"
 				       "</text>\n", y - 6);
 		memset(bins, 0, sizeof bins);
-		sqlite3_reset(q);
-		if (host)
-			sqlite3_bind_text(q, 1, r->hosts[lane - rows], -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_int64(q, 1, f->id);
-		while ((src = sqlite3_step(q)) == SQLITE_ROW) {
-			long long t = sip_ts_ms((const char *)sqlite3_column_text(q, 0));
-			size_t k;
-			if (t < 0)
+		/* a server's records, or those of each finding of the group */
+		for (size_t j = fi; host ? j == fi : j < r->nf && (j == fi ||
+		     (r->f[j].member && r->f[j].lead == fi)); j++) {
+			int any = 0;
+			sqlite3_reset(q);
+			if (host)
+				sqlite3_bind_text(q, 1, r->hosts[lane - rows], -1, SQLITE_STATIC);
+			else
+				sqlite3_bind_int64(q, 1, r->f[j].id);
+			while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+				long long t = sip_ts_ms((const char *)sqlite3_column_text(q, 0));
+				size_t k;
+				if (t < 0)
+					continue;
+				k = (size_t)((t - t0) * (TL_BINS - 1) / (t1 - t0));
+				if (k >= TL_BINS)
+					k = TL_BINS - 1;
+				bins[k]++;
+				total++;
+				any = 1;
+			}
+			if (src != SQLITE_DONE) {
+				rc = db_error(r);
+				goto out;
+			}
+			if (host)
 				continue;
-			k = (size_t)((t - t0) * (TL_BINS - 1) / (t1 - t0));
-			if (k >= TL_BINS)
-				k = TL_BINS - 1;
-			bins[k]++;
-			total++;
-			any = 1;
-		}
-		if (src != SQLITE_DONE) {
-			rc = db_error(r);
-			goto out;
-		}
-		if (!any && f) { /* no linked records: mark first and last seen */
-			long long a = sip_ts_ms(f->first), z = sip_ts_ms(f->last);
-			if (a >= 0)
-				bins[(size_t)((a - t0) * (TL_BINS - 1) / (t1 - t0))]++;
-			if (z >= 0)
-				bins[(size_t)((z - t0) * (TL_BINS - 1) / (t1 - t0))]++;
+			if (r->f[j].first && (!gfirst || strcmp(r->f[j].first, gfirst) < 0))
+				gfirst = r->f[j].first;
+			if (r->f[j].last && (!glast || strcmp(r->f[j].last, glast) > 0))
+				glast = r->f[j].last;
+			if (!any) { /* no linked records: mark first and last seen */
+				long long a = sip_ts_ms(r->f[j].first), z = sip_ts_ms(r->f[j].last);
+				if (a >= t0 && a <= t1)
+					bins[(size_t)((a - t0) * (TL_BINS - 1) / (t1 - t0))]++;
+				if (z >= t0 && z <= t1)
+					bins[(size_t)((z - t0) * (TL_BINS - 1) / (t1 - t0))]++;
+			}
 		}
 		for (size_t k = 0; k < TL_BINS; k++)
 			if (bins[k] > maxbin)
 				maxbin = bins[k];
 		/* the lane, its tooltip, its label */
 		if (f)
-			snprintf(label, sizeof label, "%zu. %s", lane + 1, nz(f->title));
+			lane_label(r, fi, label, sizeof label);
 		else
 			snprintf(label, sizeof label, "%s", r->hosts[lane - rows]);
 		sip_buf_adds(b, "<g><title>");
 		html(b, label);
 		if (f)
-			sip_buf_printf(b, " \u2014 %lld record%s, %s .. %s", f->count,
-				       f->count == 1 ? "" : "s", nz(f->first), nz(f->last));
+			sip_buf_printf(b, " \u2014 %lld record%s, %s .. %s", f->gcount,
+				       f->gcount == 1 ? "" : "s", nz(gfirst), nz(glast));
 		else
 			sip_buf_printf(b, " \u2014 %u finding record%s", total, total == 1 ? "" : "s");
 		sip_buf_adds(b, "</title>\n");
 		sip_buf_printf(b, "<rect x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>\n",
-			       y, W, ROW, lane % 2 ? "#f4f4f4" : "transparent");
-		svg_title_lines(b, label, 4, y + 12, 52);
+			       y, LEFT + plot, lane_h[lane], lane % 2 ? "#f4f4f4" : "transparent");
+		svg_title_lines(b, label, 4, y + 12, TL_WRAP);
 		for (size_t k = 0; k < TL_BINS; k++) {
 			int h;
 			if (!bins[k])
@@ -1383,13 +1621,16 @@ static int html_timeline(report *r, sip_buf *b)
 			h = 4 + (int)(18.0 * bins[k] / (maxbin ? maxbin : 1));
 			sip_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
 				       "fill=\"%s\"><title>%u</title></rect>\n",
-				       LEFT + (int)(k * (size_t)plot / TL_BINS), y + ROW - 3 - h,
+				       LEFT + (int)(k * (size_t)plot / TL_BINS), y + lane_h[lane] - 3 - h,
 				       plot / TL_BINS > 2 ? plot / TL_BINS - 1 : 2, h,
 				       f ? sev_color(f->severity) : "#555", bins[k]);
 		}
 		sip_buf_adds(b, "</g>\n");
 	}
 	sip_buf_adds(b, "</svg>\n");
+	if (more)
+		sip_buf_printf(b, "<p>The timeline shows the first %zu causes; %zu more are"
+			       " in the table below.</p>\n", rows, more);
 out:
 	sqlite3_finalize(st);
 	sqlite3_finalize(ts);
@@ -1432,7 +1673,25 @@ static int write_html(report *r, FILE *out)
 		html(&b, r->status[i].name);
 		sip_buf_printf(&b, " %lld", r->status[i].n);
 	}
-	sip_buf_printf(&b, ")</td></tr>\n<tr><th>Records</th><td>%lld (", r->nrecords);
+	sip_buf_adds(&b, ")");
+	if (r->root) {
+		/* --redact: only the last directory's name, the rest may name
+		   a user (/home/alice/...) */
+		const char *root = r->root;
+		if (r_redact) {
+			const char *q = root + strlen(root) - 1;
+			while (q > root && q[-1] != '/')
+				q--;
+			root = q;
+			sip_buf_adds(&b, " under <code>&#8230;/");
+		} else
+			sip_buf_adds(&b, " under <code>");
+		html(&b, root);
+		sip_buf_adds(&b, "</code>");
+	}
+	if ((rc = html_inputs(r, &b)))
+		goto out;
+	sip_buf_printf(&b, "</td></tr>\n<tr><th>Records</th><td>%lld (", r->nrecords);
 	for (size_t i = 0; i < r->nkinds; i++) {
 		sip_buf_adds(&b, i ? ", " : "");
 		html(&b, r->kinds[i].name);
@@ -1580,7 +1839,7 @@ static int write_html(report *r, FILE *out)
 				sip_buf_printf(&b, "<p class=\"src\">record %lld", id);
 				if (!found) {
 					sip_buf_adds(&b, " &#8212; ");
-					html(&b, path);
+					html(&b, rel_path(r, path));
 					sip_buf_printf(&b, ":%lld", line);
 				}
 				sip_buf_adds(&b, "</p>\n<pre>");

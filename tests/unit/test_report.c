@@ -265,7 +265,10 @@ static void test_html_well_formed(void)
 	CHECK(strstr(html, "<details open") == NULL);
 	CHECK(strstr(html, "<script") == NULL);
 	CHECK(strstr(html, "]]>") == NULL);
-	CHECK(strstr(html, "/logs/fe&lt;1&gt;.log:10") != NULL);
+	/* paths relative to the files' common directory, named once */
+	CHECK(strstr(html, " under <code>/logs/</code>") != NULL);
+	CHECK(strstr(html, "record 1 &#8212; fe&lt;1&gt;.log:10") != NULL);
+	CHECK(strstr(html, "<tr><td><code>fe&lt;1&gt;.log</code></td>") != NULL);
 	CHECK(strstr(html, "(no such record)") != NULL); /* sample id 99 */
 	/* nothing is loaded: no external references of any kind */
 	CHECK(strstr(html, "src=") == NULL);
