@@ -238,6 +238,11 @@ static int strip_keys(const sip_rule *ru, const char *vars, sip_buf *b)
 	return rc ? SIP_ENOMEM : SIP_OK;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 typedef struct leader {
 	char *norm;
 	int64_t id;
@@ -287,6 +292,9 @@ static int insert_findings(sqlite3 *db, group *g, size_t ng, const sip_topology 
 			goto nomem;
 		if (sip_buf_addc(&b[4], '['))
 			goto nomem;
+		/* in name order: the same for any order the records came in */
+		if (x->nhosts > 1)
+			qsort(x->hosts, (size_t)x->nhosts, sizeof x->hosts[0], cmp_str);
 		for (int k = 0; k < x->nhosts; k++)
 			if ((k && sip_buf_addc(&b[4], ',')) ||
 			    sip_buf_json_str(&b[4], x->hosts[k], strlen(x->hosts[k])))
@@ -516,16 +524,15 @@ static int group_key_cmp(const group *x, const char *rule_id, const char *key)
 /* The related lists: per leading group, the rules whose matches it
    absorbed, as [{"rule":"ID","records":N},...] (most records first).
    g is sorted by rule_id, key. */
-static int load_related(sqlite3 *db, group *g, size_t ng, sip_diag *diag)
+static int load_related(sqlite3 *db, group *g, size_t ng, const char *sql,
+			sip_diag *diag)
 {
 	sqlite3_stmt *st = NULL;
 	sip_buf b;
 	int rc = SIP_OK, src;
 
 	sip_buf_init(&b, 0);
-	if (sqlite3_prepare_v2(db, "SELECT lead, rule_id, count(*) FROM temp.sip_absorbed"
-			       " GROUP BY lead, rule_id ORDER BY lead, 3 DESC, rule_id",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_err(db, diag, "reading the correlated findings");
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *lead = (const char *)sqlite3_column_text(st, 0);
@@ -663,6 +670,13 @@ int sip_findings_compute(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
 		x->count++;
 		if (x->nsamples < MAX_SAMPLES)
 			x->samples[x->nsamples++] = sqlite3_column_int64(st, 2);
+		/* the variables of the earliest match (then the lowest id): a
+		   definition an engine holding many databases' rows can share */
+		if (ts && *ts && x->first[0] && strcmp(ts, x->first) < 0) {
+			free(x->vars);
+			if (!(x->vars = dup_text(sqlite3_column_text(st, 3))))
+				goto nomem;
+		}
 		if (ts && *ts) {
 			if (!x->first[0] || strcmp(ts, x->first) < 0)
 				snprintf(x->first, sizeof x->first, "%s", ts);
@@ -693,7 +707,8 @@ int sip_findings_compute(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
 		for (size_t k = i; k < j; k++)
 			g[k].rule_total = t;
 	}
-	if ((rc = load_related(db, g, ng, diag)))
+	if ((rc = load_related(db, g, ng, "SELECT lead, rule_id, count(*) FROM temp.sip_absorbed"
+			       " GROUP BY lead, rule_id ORDER BY lead, 3 DESC, rule_id", diag)))
 		goto out;
 	if ((rc = exec(db, "clearing the findings",
 		       "DELETE FROM finding_records; DELETE FROM findings;", diag)))
@@ -794,5 +809,106 @@ out:
 		sip_topology_free(t);
 	else
 		*out = t;
+	return rc;
+}
+
+/* ---- from an engine ------------------------------------------------------ */
+
+/* The group of rule id rid: its rule from rs, severity, benign and
+   confidence. */
+static void group_rule(group *x, const sip_rules *rs)
+{
+	x->rule = sip_rules_find(rs, x->rule_id);
+	x->sev = x->rule ? sip_rule_severity(x->rule) : SIP_SEV_WARNING;
+	x->benign = x->rule ? sip_rule_benign(x->rule) : 0;
+	x->conf = x->rule ? sip_rule_confidence(x->rule) : SIP_CONF_INFERRED;
+}
+
+int sip_findings_from_engine(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
+{
+	sqlite3_stmt *st = NULL;
+	group *g = NULL;
+	size_t ng = 0, capg = 0;
+	sip_topology *topo = NULL;
+	int rc, src;
+
+	if ((rc = sip_findings_load_topology(db, &topo, diag)))
+		return rc;
+	if (sqlite3_prepare_v2(db, "SELECT rule_id, coalesce(key, ''), vars, count,"
+			       " first_seen, last_seen, hosts FROM temp.eng_findings"
+			       " WHERE rule_id IS NOT NULL ORDER BY rule_id, 2", -1, &st,
+			       NULL) != SQLITE_OK) {
+		rc = db_err(db, diag, "reading the engine's findings");
+		goto out;
+	}
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *first = (const char *)sqlite3_column_text(st, 4);
+		const char *last = (const char *)sqlite3_column_text(st, 5);
+		const char *hosts = (const char *)sqlite3_column_text(st, 6);
+		group *x;
+		if (ng == capg) {
+			size_t cap = capg ? capg * 2 : 64;
+			group *nb = realloc(g, cap * sizeof(*nb));
+			if (!nb)
+				goto nomem;
+			g = nb;
+			capg = cap;
+		}
+		x = &g[ng++];
+		memset(x, 0, sizeof(*x));
+		if (!(x->rule_id = dup_text(sqlite3_column_text(st, 0))) ||
+		    !(x->key = dup_text(sqlite3_column_text(st, 1))) ||
+		    !(x->vars = dup_text(sqlite3_column_text(st, 2))))
+			goto nomem;
+		group_rule(x, rs);
+		x->count = sqlite3_column_int64(st, 3);
+		snprintf(x->first, sizeof x->first, "%s", first ? first : "");
+		snprintf(x->last, sizeof x->last, "%s", last ? last : "");
+		/* hosts: separated by commas */
+		for (const char *h = hosts; h && *h && x->nhosts < MAX_HOSTS;) {
+			const char *e = strchr(h, ',');
+			size_t n = e ? (size_t)(e - h) : strlen(h);
+			if (n) {
+				char *c = malloc(n + 1);
+				if (!c)
+					goto nomem;
+				memcpy(c, h, n);
+				c[n] = 0;
+				x->hosts[x->nhosts++] = c;
+			}
+			h += n + (e != NULL);
+		}
+	}
+	if (src != SQLITE_DONE) {
+		rc = db_err(db, diag, "reading the engine's findings");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	for (size_t i = 0, j; i < ng; i = j) {
+		int64_t t = 0;
+		for (j = i; j < ng && !strcmp(g[j].rule_id, g[i].rule_id); j++)
+			t += g[j].count;
+		for (size_t k = i; k < j; k++)
+			g[k].rule_total = t;
+	}
+	if ((rc = load_related(db, g, ng, "SELECT lead_rule || char(31) || coalesce(lead_key, ''),"
+			       " rule_id, sum(records) FROM temp.eng_related GROUP BY 1, 2"
+			       " ORDER BY 1, 3 DESC, 2", diag)) ||
+	    (rc = exec(db, "clearing the findings",
+		       "DELETE FROM finding_records; DELETE FROM findings;", diag)))
+		goto out;
+	if (ng)
+		qsort(g, ng, sizeof(*g), group_cmp);
+	rc = insert_findings(db, g, ng, topo, diag);
+	goto out;
+nomem:
+	rc = sip_diag_set(diag, SIP_ENOMEM, "", 0, "out of memory reading the engine's findings");
+out:
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < ng; i++)
+		group_free(&g[i]);
+	free(g);
+	sip_topology_free(topo);
 	return rc;
 }

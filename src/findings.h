@@ -62,7 +62,8 @@ int sip_findings_add_out(sip_findings *f, const sip_rules_out *out,
 /*
  * Rebuild findings and finding_records from matches (and records for ts
  * and host): one finding per rule and key.  Title, cause and fix are
- * rendered from the variables of the first match (lowest record id) with
+ * rendered from the variables of the earliest match (then the lowest
+ * record id) with
  * the topology read from the topology table; severity, title, refs and
  * benign come from rs (a rule id that rs does not know gives severity
  * "warning", its id as title and empty cause/fix).  Runs in a SAVEPOINT,
@@ -70,6 +71,15 @@ int sip_findings_add_out(sip_findings *f, const sip_rules_out *out,
  * SIP_ENOMEM.
  */
 int sip_findings_compute(sqlite3 *db, const sip_rules *rs, sip_diag *diag);
+
+/*
+ * The findings of an engine's findings query (sipscan schema --engine),
+ * rendered and ordered as sip_findings_compute does: reads
+ * temp.eng_findings(rule_id, key, vars, count, first_seen, last_seen,
+ * hosts: comma-separated) and temp.eng_related(lead_rule, lead_key,
+ * rule_id, records), writes findings (finding_records stays empty).
+ */
+int sip_findings_from_engine(sqlite3 *db, const sip_rules *rs, sip_diag *diag);
 
 /* Replace the topology table's rows with t's entries. */
 int sip_findings_save_topology(sqlite3 *db, const sip_topology *t, sip_diag *diag);
