@@ -52,6 +52,8 @@ int cmd_report(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_flow(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_schema(int argc, char **argv);
+int cmd_render(int argc, char **argv);
 
 /* Option i of c (--db first when c needs the database), or NULL past the
    last. */

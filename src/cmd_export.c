@@ -15,6 +15,27 @@
  * of records in table order, then raw.  The chunks table itself is
  * exported as stored: its data blobs (zstd frames) as lowercase hex, like
  * any other blob.
+ *
+ * --engine (and the names signals and segments): the typed forms an
+ * engine (ClickHouse, DuckDB, PostgreSQL) loads from many databases, each
+ * row with a global identity, file_uid and line, instead of the local ids
+ * (see `sipscan schema --engine` for their DDL and the findings query):
+ *   files     one row per input file;
+ *   records   every record without its original text (the big tier);
+ *   signals   the rule matches and unexplained records, with ts, host,
+ *             key, the variables as a JSON object, the finding they were
+ *             correlated into (lead_rule, lead_key) and the record text
+ *             (small: ship it always);
+ *   segments  the manifest: one row per file with its line range, status
+ *             and the sipscan, schema and catalogue versions (export it
+ *             last: an engine takes a file's rows as complete once its
+ *             segment row is there); source is --host, and a segment
+ *             replaces the one of the same path and source (a file
+ *             replaced on the worker).
+ * ts is the log's clock as written (no zone), 'YYYY-MM-DD HH:MM:SS.mmm',
+ * and ts_ms the same as milliseconds since 1970-01-01 00:00 of that
+ * clock.  CSV writes an empty text as "" and NULL as nothing; JSON lines
+ * leave a NULL's key out (ClickHouse and DuckDB read a missing key as NULL).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,6 +45,7 @@
 
 #include "cmd.h"
 #include "dbopen.h"
+#include "hash.h"
 #include "render.h"
 #include "store.h"
 
@@ -93,6 +115,77 @@ static int raw_select(sqlite3_stmt *st, const char *name, sip_buf *sql)
 }
 
 /* "a, b, c" of the exportable names, on stderr after a usage error. */
+/* sip_file_uid(host, path, fingerprint): 16 hex digits of FNV-1a over
+   the three, separated by US: the file's identity across databases. */
+static void file_uid_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	uint64_t h = SIP_FNV_OFFSET;
+	char out[17];
+
+	for (int i = 0; i < argc; i++) {
+		const unsigned char *t = sqlite3_value_text(argv[i]);
+		if (i)
+			h = sip_fnv_add(h, "\x1f", 1);
+		if (t)
+			h = sip_fnv_add(h, t, (size_t)sqlite3_value_bytes(argv[i]));
+	}
+	snprintf(out, sizeof out, "%016llx", (unsigned long long)h);
+	sqlite3_result_text(cx, out, 16, SQLITE_TRANSIENT);
+}
+
+/* Each file's identity and source host (?1: --host for files naming none). */
+#define ENGINE_FU \
+	"WITH fu AS MATERIALIZED (SELECT id, sip_file_uid(coalesce(host, ?1, ''), path," \
+	" fingerprint) AS uid, coalesce(host, ?1) AS fhost FROM files) "
+#define ENGINE_RAW "sipscan_raw(r.chunk_id, r.raw_off, r.raw_len, r.file_id)"
+/* the finding a match was correlated into: the one holding its record
+   whose related list names its rule, when its own finding does not hold it */
+#define ENGINE_LEAD(col) \
+	"(SELECT f2." col " FROM finding_records fr JOIN findings f2 ON f2.id = fr.finding_id" \
+	" WHERE fr.record_id = m.record_id AND f2.related IS NOT NULL AND EXISTS (SELECT 1" \
+	" FROM json_each(f2.related) j WHERE json_extract(j.value, '$.rule') = m.rule_id)" \
+	" AND NOT EXISTS (SELECT 1 FROM finding_records x JOIN findings y ON y.id = x.finding_id" \
+	" WHERE x.record_id = m.record_id AND y.rule_id = m.rule_id AND y.key = m.key)" \
+	" ORDER BY f2.id LIMIT 1)"
+
+static const struct engine_table {
+	const char *name, *sql;
+} engine_tables[] = {
+	{ "files", ENGINE_FU "SELECT fu.uid AS file_uid, f.path, fu.fhost AS host, f.size,"
+	  " f.fingerprint, f.format, f.compression, f.encoding, f.first_ts, f.last_ts,"
+	  " f.records, f.lines, f.status, f.error FROM files f JOIN fu ON fu.id = f.id"
+	  " ORDER BY f.id" },
+	{ "records", ENGINE_FU "SELECT fu.uid AS file_uid, r.line, r.ts, r.ts_ms,"
+	  " coalesce(r.host, fu.fhost) AS host, r.kind, r.level, r.flag, r.component,"
+	  " r.function, r.text, r.result_code, r.result_symbol, r.transport, r.peer, r.local,"
+	  " r.fqdn, r.conn_id, r.call_id, r.cseq, r.method, r.status, r.direction,"
+	  " r.ms_diag_code, r.ms_diag_reason, r.reason FROM records r JOIN fu ON fu.id = r.file_id"
+	  " ORDER BY r.id" },
+	{ "signals", ENGINE_FU "SELECT fu.uid AS file_uid, r.line, r.ts, r.ts_ms,"
+	  " coalesce(r.host, fu.fhost) AS host, 'match' AS kind, m.rule_id, m.key,"
+	  " CASE WHEN json_valid(m.vars) THEN json(m.vars) END AS vars, m.vars AS vars_text,"
+	  " NULL AS template, " ENGINE_LEAD("rule_id") " AS lead_rule, " ENGINE_LEAD("key")
+	  " AS lead_key, r.call_id, " ENGINE_RAW " AS raw"
+	  " FROM matches m JOIN records r ON r.id = m.record_id JOIN fu ON fu.id = r.file_id"
+	  " UNION ALL SELECT fu.uid, r.line, r.ts, r.ts_ms, coalesce(r.host, fu.fhost),"
+	  " 'unexplained', NULL, NULL, NULL, NULL, u.template, NULL, NULL, r.call_id, " ENGINE_RAW
+	  " FROM unexplained u JOIN records r ON r.id = u.record_id JOIN fu ON fu.id = r.file_id" },
+	{ "segments", ENGINE_FU "SELECT fu.uid AS file_uid, f.path, ?1 AS source, fu.fhost AS host,"
+	  " iif(f.lines > 0, 1, 0) AS first_line, coalesce(f.lines, 0) AS last_line,"
+	  " coalesce(f.records, 0) AS records, f.status, ?2 AS sipscan_version,"
+	  " (SELECT user_version FROM pragma_user_version) AS schema_version,"
+	  " (SELECT hash FROM catalogue LIMIT 1) AS catalogue FROM files f"
+	  " JOIN fu ON fu.id = f.id ORDER BY f.id" },
+};
+
+static const struct engine_table *engine_table(const char *name)
+{
+	for (size_t i = 0; i < sizeof engine_tables / sizeof engine_tables[0]; i++)
+		if (!strcmp(engine_tables[i].name, name))
+			return &engine_tables[i];
+	return NULL;
+}
+
 static void list_names(sqlite3 *db)
 {
 	sqlite3_stmt *st = NULL;
@@ -112,11 +205,57 @@ out:
 	sqlite3_finalize(st);
 }
 
+/* export --engine: et's query, streamed in ro's format. */
+static int export_engine(sqlite3 *db, const struct engine_table *et, const char *host,
+			 sip_render_opts *ro)
+{
+	sqlite3_stmt *st = NULL;
+	sip_diag d;
+	int ret = SIP_EXIT_OK, rc;
+
+	if (sip_db_has(db, "findings") != 1) {
+		fprintf(stderr, "sipscan export: no sipscan database here (run 'sipscan analyze'"
+			" first)\n");
+		return SIP_EXIT_DB;
+	}
+	if (sip_store_register_raw_fn(db, &d)) {
+		sip_print_diag(&d);
+		return sip_db_exit(db);
+	}
+	if (sqlite3_create_function(db, "sip_file_uid", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+				    NULL, file_uid_fn, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, et->sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "sipscan export: %s\n", sqlite3_errmsg(db));
+		return sip_db_exit(db);
+	}
+	if (host)
+		sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_text(st, 2, SIPSCAN_VERSION, -1, SQLITE_STATIC);
+	ro->csv_empty_quoted = 1;
+	ro->csv_guard = 0;      /* for a loader, not a spreadsheet */
+	ro->json_col = "vars";
+	ro->json_omit_null = 1;
+	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+	rc = sip_render_stmt(st, ro, stdout, NULL, &d);
+	if (rc == SIP_EDB) {
+		fprintf(stderr, "sipscan export: %s\n", d.msg);
+		ret = sip_db_exit(db);
+	} else if (rc) {
+		sip_print_diag(&d);
+		ret = SIP_EXIT_INTERNAL;
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
 int cmd_export(int argc, char **argv)
 {
 	struct option longopts[SIP_MAX_OPTS + 1];
 	char optstring[2 * SIP_MAX_OPTS + 3];
-	const char *opt_db = NULL, *name;
+	const char *opt_db = NULL, *name, *host = NULL;
+	const struct engine_table *et = NULL;
+	int engine = 0;
 	sip_render_opts ro;
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
@@ -149,6 +288,14 @@ int cmd_export(int argc, char **argv)
 		case 'F':
 			ro.csv_guard = 0;
 			break;
+		case 'E':
+			engine = 1;
+			break;
+		case 'H':
+			if (!*optarg)
+				return sip_usage_error("export", "--host wants a name");
+			host = optarg;
+			break;
 		default:
 			return sip_option_error("export", opt, argv);
 		}
@@ -158,9 +305,20 @@ int cmd_export(int argc, char **argv)
 	if (optind + 1 < argc)
 		return sip_usage_error("export", "one table or view at a time");
 	name = argv[optind];
+	if (!strcmp(name, "signals") || !strcmp(name, "segments"))
+		engine = 1;
+	if (engine && !(et = engine_table(name)))
+		return sip_usage_error("export", "--engine exports files, records, signals"
+				       " and segments, not '%s'", name);
+	if (host && !engine)
+		return sip_usage_error("export", "--host goes with --engine");
 	sip_buf_init(&sql, 4096);
 	if ((ret = sip_cmd_open_db(opt_db, 0, &db)))
 		goto out;
+	if (et) {
+		ret = export_engine(db, et, host, &ro);
+		goto out;
+	}
 	rc = strncmp(name, "sqlite_", 7) == 0 ? 0 : sip_db_has(db, name);
 	if (rc < 0) {
 		fprintf(stderr, "sipscan export: %s\n", sqlite3_errmsg(db));

@@ -835,7 +835,7 @@ int sip_findings_from_engine(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
 	if ((rc = sip_findings_load_topology(db, &topo, diag)))
 		return rc;
 	if (sqlite3_prepare_v2(db, "SELECT rule_id, coalesce(key, ''), vars, count,"
-			       " first_seen, last_seen, hosts FROM temp.eng_findings"
+			       " first_seen, last_seen, hosts FROM eng_findings"
 			       " WHERE rule_id IS NOT NULL ORDER BY rule_id, 2", -1, &st,
 			       NULL) != SQLITE_OK) {
 		rc = db_err(db, diag, "reading the engine's findings");
@@ -893,7 +893,7 @@ int sip_findings_from_engine(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
 			g[k].rule_total = t;
 	}
 	if ((rc = load_related(db, g, ng, "SELECT lead_rule || char(31) || coalesce(lead_key, ''),"
-			       " rule_id, sum(records) FROM temp.eng_related GROUP BY 1, 2"
+			       " rule_id, sum(records) FROM eng_related GROUP BY 1, 2"
 			       " ORDER BY 1, 3 DESC, 2", diag)) ||
 	    (rc = exec(db, "clearing the findings",
 		       "DELETE FROM finding_records; DELETE FROM findings;", diag)))

@@ -75,8 +75,8 @@ int sip_findings_compute(sqlite3 *db, const sip_rules *rs, sip_diag *diag);
 /*
  * The findings of an engine's findings query (sipscan schema --engine),
  * rendered and ordered as sip_findings_compute does: reads
- * temp.eng_findings(rule_id, key, vars, count, first_seen, last_seen,
- * hosts: comma-separated) and temp.eng_related(lead_rule, lead_key,
+ * eng_findings(rule_id, key, vars, count, first_seen, last_seen,
+ * hosts: comma-separated) and eng_related(lead_rule, lead_key,
  * rule_id, records), writes findings (finding_records stays empty).
  */
 int sip_findings_from_engine(sqlite3 *db, const sip_rules *rs, sip_diag *diag);

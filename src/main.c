@@ -179,6 +179,30 @@ static const sip_opt export_opts[] = {
 	  "                   or a CR, so a spreadsheet does not run it as a formula\n" },
 	{ "csv-formulas", 'F', 0, 0, NULL,
 	  "  --csv-formulas   csv: write such cells as they are\n" },
+	{ "engine", 'E', 0, 0, NULL,
+	  "  --engine         the typed form an engine loads from many databases:\n"
+	  "                   files, records (no text), signals (matches and\n"
+	  "                   unexplained records, vars a JSON object) and segments\n"
+	  "                   (the manifest, export it last); every row has file_uid\n"
+	  "                   and line; csv writes '' as \"\" and NULL as nothing\n" },
+	{ "host", 'H', 1, 0, NULL,
+	  "  --host NAME      --engine: the source host of files that name none\n" },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+static const sip_opt schema_opts[] = {
+	{ "engine", 'e', 1, 0, "clickhouse duckdb postgres",
+	  "  --engine E       clickhouse, duckdb or postgres\n" },
+	{ "part", 'p', 1, 0, "ddl findings",
+	  "  --part P         only the DDL (ddl) or only the findings query (findings)\n" },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+static const sip_opt render_opts[] = {
+	{ "format", 'f', 1, 1, "text md json html",
+	  "  --format F       text (default), md, json or html, as report prints them\n" },
+	{ "topology", 't', 1, 0, "file",
+	  "  --topology FILE  the pools and servers, as analyze takes them (repeatable)\n" },
+	{ "rules", 'r', 1, 0, "dir",
+	  "  --rules DIR      the --rules directories the workers used (repeatable)\n" },
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 static const sip_opt rules_opts[] = {
@@ -223,14 +247,21 @@ static const sip_cmd commands[] = {
 	  "draw the SIP ladder of one call across every file and host",
 	  flow_opts, NULL,
 	  "  CALL-ID          the Call-ID; no message with it exits 6\n", NULL, 1 },
-	{ "export", cmd_export, "export [--db PATH] [--format jsonl|csv] [--csv-formulas] TABLE|VIEW",
+	{ "export", cmd_export, "export [--db PATH] [--format jsonl|csv] [--csv-formulas] [--engine] [--host NAME] TABLE|VIEW",
 	  "stream a table or view as JSON lines or CSV",
 	  export_opts, NULL,
 	  "  TABLE|VIEW       e.g. records, findings, errors; records (and views that\n"
 	  "                   hold the record text) get a raw column with the original\n"
 	  "                   text of the record; other blobs are printed as hex\n",
-	  "records messages connections diagnostics errors findings files matches unexplained topology",
+	  "records messages connections diagnostics errors findings files matches unexplained topology signals segments",
 	  1 },
+	{ "schema", cmd_schema, "schema --engine clickhouse|duckdb|postgres [--part ddl|findings]",
+	  "print an engine's tables for export --engine and its findings query",
+	  schema_opts, NULL, NULL, NULL, 0 },
+	{ "render", cmd_render, "render [--format text|md|json|html] [--topology FILE]... [--rules DIR]... [FILE]",
+	  "print the report from the rows of an engine's findings query",
+	  render_opts, NULL,
+	  "  FILE             the rows as JSON lines (default: stdin)\n", "file", 0 },
 	{ "rules", cmd_rules, "rules list|check|test [--rules DIR]... [--format text|jsonl] [DIR]",
 	  "list, validate or test the failure rules",
 	  rules_opts,

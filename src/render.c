@@ -175,6 +175,11 @@ static int json_value(sip_buf *b, sip_buf *tmp, sqlite3_stmt *st, int i,
 	}
 	default: {
 		int rc;
+		const char *name;
+		if (o->json_col && sqlite3_column_type(st, i) == SQLITE_TEXT &&
+		    (name = sqlite3_column_name(st, i)) && !strcmp(name, o->json_col))
+			return sip_buf_add(b, sqlite3_column_text(st, i),
+					   (size_t)sqlite3_column_bytes(st, i));
 		sip_buf_reset(tmp);
 		if ((rc = cell_text(tmp, st, i, o)))
 			return rc;
@@ -349,7 +354,10 @@ static int render_flat(sqlite3_stmt *st, const sip_render_opts *o, FILE *out,
 				}
 				if (!rc)
 					rc = cell_text(&tmp, st, i, o);
-				if (!rc)
+				if (!rc && o->csv_empty_quoted && !tmp.n &&
+				    sqlite3_column_type(st, i) != SQLITE_NULL)
+					rc = sip_buf_add(&line, "\"\"", 2);
+				else if (!rc)
 					rc = sip_buf_csv_field(&line, tmp.p ? tmp.p : "", tmp.n);
 			}
 			if (!rc)
@@ -359,9 +367,11 @@ static int render_flat(sqlite3_stmt *st, const sip_render_opts *o, FILE *out,
 				rc = sip_buf_adds(&line, n ? ",\n" : "\n");
 			if (!rc)
 				rc = sip_buf_addc(&line, '{');
-			for (int i = 0; !rc && i < ncol; i++) {
+			for (int i = 0, any = 0; !rc && i < ncol; i++) {
 				const char *name = sqlite3_column_name(st, i);
-				if (i)
+				if (o->json_omit_null && sqlite3_column_type(st, i) == SQLITE_NULL)
+					continue;
+				if (any++)
 					rc = sip_buf_addc(&line, ',');
 				if (!rc)
 					rc = sip_buf_json_str(&line, name ? name : "",

@@ -60,6 +60,12 @@ typedef struct sip_render_opts {
 	                            a tab or a CR gets a ' before it, so a
 	                            spreadsheet shows it instead of running it
 	                            as a formula (numbers are left alone) */
+	int csv_empty_quoted;    /* csv: an empty text is "" and NULL nothing,
+	                            so a loader tells them apart */
+	const char *json_col;    /* json, jsonl: the column of this name holds
+	                            JSON (an object), written as it is */
+	int json_omit_null;      /* json, jsonl: a NULL value's key is left
+	                            out (a loader takes a missing key as NULL) */
 } sip_render_opts;
 
 /* "table", "csv", "tsv", "json", "jsonl", "markdown", "line" -> *f;

@@ -470,7 +470,10 @@ static int load(report *r)
 			snprintf(r->uwhere, sizeof r->uwhere, "%s", w.p);
 			sip_buf_release(&w);
 		}
-		snprintf(q, sizeof q, r->uwhere[0] ? "SELECT count(DISTINCT u.template) FROM"
+		/* render: the engine's unexplained rows, counted there */
+		int eng = sip_db_has(r->db, "eng_unexplained") == 1;
+		snprintf(q, sizeof q, eng ? "SELECT count(DISTINCT template) FROM eng_unexplained"
+			 : r->uwhere[0] ? "SELECT count(DISTINCT u.template) FROM"
 			 " unexplained u JOIN records r ON r.id = u.record_id WHERE 1%s"
 			 : "SELECT count(DISTINCT template) FROM unexplained%s", r->uwhere);
 		if ((rc = prepare(r, q, &st)))
@@ -479,7 +482,9 @@ static int load(report *r)
 			r->nu_total = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
 		st = NULL;
-		snprintf(q, sizeof q,
+		snprintf(q, sizeof q, eng ?
+			"SELECT template, sum(count), min(first_seen), max(last_seen), NULL "
+			"FROM eng_unexplained GROUP BY template ORDER BY 2 DESC, 1 LIMIT 50" :
 			"SELECT u.template, count(*), min(r.ts), max(r.ts), min(u.record_id) "
 			"FROM unexplained u LEFT JOIN records r ON r.id = u.record_id WHERE 1%s "
 			"GROUP BY u.template ORDER BY 2 DESC, 1 LIMIT 50", r->uwhere);
@@ -831,6 +836,12 @@ static int related_text(sip_buf *t, const char *related)
 static int r_width = 80, r_color;
 
 static int r_redact;
+static const char *r_covers;    /* render: what the report covers */
+
+void sip_report_covers(const char *what)
+{
+	r_covers = what;
+}
 
 void sip_report_redact(int on)
 {
@@ -864,8 +875,8 @@ static int write_text(report *r, FILE *out, int md)
 	sip_buf_adds(&b, ")\n");
 	sip_buf_printf(&b, "%sspan:    %s .. %s\n", md ? "- " : "  ",
 		       r->first_ts ? r->first_ts : "-", r->last_ts ? r->last_ts : "-");
-	sip_buf_printf(&b, "%scovers:  the whole database (every file analyzed into it)\n",
-		       md ? "- " : "  ");
+	sip_buf_printf(&b, "%scovers:  %s\n", md ? "- " : "  ", r_covers ? r_covers
+		       : "the whole database (every file analyzed into it)");
 	if (r->catalogue)
 		sip_buf_printf(&b, "%srules:   catalogue %s\n", md ? "- " : "  ", r->catalogue);
 	if (r->filters)
@@ -1228,7 +1239,7 @@ static int write_json(report *r, FILE *out)
 	sip_buf_addc(&b, ']');
 	jstr(&b, "first_ts", r->first_ts, 1);
 	jstr(&b, "last_ts", r->last_ts, 1);
-	jstr(&b, "covers", "database", 1);
+	jstr(&b, "covers", r_covers ? "engine" : "database", 1);
 	jstr(&b, "catalogue", r->catalogue, 1);
 	jstr(&b, "filters", r->filters, 1);
 	sip_buf_adds(&b, "},\n\"peers\":[");
@@ -1701,8 +1712,9 @@ static int write_html(report *r, FILE *out)
 	html(&b, r->first_ts ? r->first_ts : "-");
 	sip_buf_adds(&b, " .. ");
 	html(&b, r->last_ts ? r->last_ts : "-");
-	sip_buf_adds(&b, "</td></tr>\n<tr><th>Covers</th><td>the whole database (every file"
-			 " analyzed into it)</td></tr>\n");
+	sip_buf_adds(&b, "</td></tr>\n<tr><th>Covers</th><td>");
+	html(&b, r_covers ? r_covers : "the whole database (every file analyzed into it)");
+	sip_buf_adds(&b, "</td></tr>\n");
 	if (r->catalogue) {
 		sip_buf_adds(&b, "<tr><th>Rules</th><td>catalogue ");
 		html(&b, r->catalogue);

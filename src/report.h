@@ -57,6 +57,10 @@ int sip_report_format_parse(const char *name, sip_report_format *f);
  * SIP_EDB (diag holds SQLite's message), SIP_EIO (writing out failed) or
  * SIP_ENOMEM.  Nothing is written to db.
  */
+/* What the report says it covers (render: "the rows of an engine's
+   findings query"); NULL: the whole database, the default. */
+void sip_report_covers(const char *what);
+
 int sip_report_write(sqlite3 *db, sip_report_format f, FILE *out, sip_diag *diag);
 /* The same with only the findings flt keeps (and the unexplained
    signatures of its host and times); flt NULL: all. */
