@@ -59,7 +59,8 @@ MEASURES="gzip_dc grep sipscan_parse_plain sipscan_parse_gz
 	analyze_plain analyze_summary analyze_gz analyze_plain_evidence
 	analyze_gz_evidence client_parse client_analyze
 	sqlite_floor flush_floor analyze_nostore analyze_nosync query_report query_flow query_errors_hour
-	query_errors_hour_ms
+	query_errors_hour_ms export_signals_jsonl export_signals_csv
+	export_records_jsonl export_records_csv
 	lnav_plain lnav_gz
 	analyze_jobs1 analyze_jobs2 analyze_many analyze_rerun analyze_large"
 
@@ -613,6 +614,35 @@ bench_query_errors_hour_ms() {
 		WHERE coalesce(host, '') = '$Q_HOST' AND ts_ms >= unixepoch('$Q_T0') * 1000
 		AND ts_ms < unixepoch('$Q_T1') * 1000"
 }
+
+# sipscan export --engine of the analyzed 100 MiB trace (the map step's
+# output for ClickHouse or DuckDB): the note gives the output's MB/s and
+# its bytes per exported row.
+export_row() { # export_row TABLE FORMAT
+	local tool="sipscan export --engine --format $2 $1" bytes rows
+	use "$PLAIN"
+	if ! src_db; then
+		row plain "$tool" "skipped: needs the analyzed input"
+		return
+	fi
+	CAPTURE=1 measure "$SIPSCAN" export --engine --format "$2" --db "$SRC_DB" "$1"
+	if [ -z "$FAIL" ] && [ "$PASS" = emit ]; then
+		bytes=$(wc -c < "$TMP/out")
+		rows=$(wc -l < "$TMP/out")
+		[ "$2" = csv ] && rows=$(sqlite3 "$SRC_DB" "SELECT count(*) FROM $( [ "$1" = signals ] &&
+			echo "(SELECT record_id FROM matches UNION ALL SELECT record_id FROM unexplained)" ||
+			echo records)" 2> /dev/null || echo "$rows")
+		emit plain "$tool" "" "$(awk -v b="$bytes" -v n="$rows" -v w="$WALL" 'BEGIN {
+			printf "%.1f MB out, %.0f MB/s, %.0f bytes per row (%d rows)", b / 1e6,
+			(w > 0) ? b / 1e6 / w : 0, (n > 0) ? b / n : 0, n }')"
+	else
+		emit plain "$tool"
+	fi
+}
+bench_export_signals_jsonl() { export_row signals jsonl; }
+bench_export_signals_csv() { export_row signals csv; }
+bench_export_records_jsonl() { export_row records jsonl; }
+bench_export_records_csv() { export_row records csv; }
 
 bench_sqlite_floor() {
 	local tool="sipscan-floor: SQLite alone" i out n s times=

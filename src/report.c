@@ -865,16 +865,21 @@ static int write_text(report *r, FILE *out, int md)
 		sip_buf_adds(&b, "# sipscan report\n\n## Summary\n\n");
 	else
 		sip_buf_adds(&b, "SIPSCAN REPORT\n\nSUMMARY\n");
-	sip_buf_printf(&b, "%sfiles:   %lld (", md ? "- " : "  ", r->nfiles);
-	for (size_t i = 0; i < r->nstatus; i++)
-		sip_buf_printf(&b, "%s%s %lld", i ? ", " : "", r->status[i].name, r->status[i].n);
-	sip_buf_adds(&b, ")\n");
-	sip_buf_printf(&b, "%srecords: %lld (", md ? "- " : "  ", r->nrecords);
-	for (size_t i = 0; i < r->nkinds; i++)
-		sip_buf_printf(&b, "%s%s %lld", i ? ", " : "", r->kinds[i].name, r->kinds[i].n);
-	sip_buf_adds(&b, ")\n");
-	sip_buf_printf(&b, "%sspan:    %s .. %s\n", md ? "- " : "  ",
-		       r->first_ts ? r->first_ts : "-", r->last_ts ? r->last_ts : "-");
+	/* render: the files and records are the engine's, not counted here */
+	if (!r_covers || r->nfiles) {
+		sip_buf_printf(&b, "%sfiles:   %lld (", md ? "- " : "  ", r->nfiles);
+		for (size_t i = 0; i < r->nstatus; i++)
+			sip_buf_printf(&b, "%s%s %lld", i ? ", " : "", r->status[i].name,
+				       r->status[i].n);
+		sip_buf_adds(&b, ")\n");
+		sip_buf_printf(&b, "%srecords: %lld (", md ? "- " : "  ", r->nrecords);
+		for (size_t i = 0; i < r->nkinds; i++)
+			sip_buf_printf(&b, "%s%s %lld", i ? ", " : "", r->kinds[i].name,
+				       r->kinds[i].n);
+		sip_buf_adds(&b, ")\n");
+		sip_buf_printf(&b, "%sspan:    %s .. %s\n", md ? "- " : "  ",
+			       r->first_ts ? r->first_ts : "-", r->last_ts ? r->last_ts : "-");
+	}
 	sip_buf_printf(&b, "%scovers:  %s\n", md ? "- " : "  ", r_covers ? r_covers
 		       : "the whole database (every file analyzed into it)");
 	if (r->catalogue)

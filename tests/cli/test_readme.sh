@@ -147,7 +147,7 @@ echo "$n README examples"
 # each `### sipscan CMD ...` heading is the usage line of `sipscan help CMD`
 grep '^### sipscan ' "$README" | sed 's/^### //' >"$T/synopses"
 check "README: a synopsis per command" "$(awk '{print $2}' "$T/synopses" | tr '\n' ' ')" \
-	"analyze parse query report show flow export rules "
+	"analyze parse query report show flow export schema render rules "
 while IFS= read -r syn; do
 	c=$(printf '%s\n' "$syn" | awk '{print $2}')
 	check "README: synopsis of $c is its usage line" "$syn" \
