@@ -34,7 +34,10 @@
  *             replaced on the worker).
  * ts is the log's clock as written (no zone), 'YYYY-MM-DD HH:MM:SS.mmm',
  * and ts_ms the same as milliseconds since 1970-01-01 00:00 of that
- * clock.  CSV writes an empty text as "" and NULL as nothing; JSON lines
+ * clock.  --since TIME keeps the files and records of the files analyzed
+ * (files.ingested_at, UTC) at TIME or later: what a run read or read
+ * again (a grown file whole, a replaced one); signals and segments, small,
+ * go whole.  CSV writes an empty text as "" and NULL as nothing; JSON lines
  * leave a NULL's key out (ClickHouse and DuckDB read a missing key as NULL).
  */
 #include <errno.h>
@@ -136,7 +139,8 @@ static void file_uid_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
 /* Each file's identity and source host (?1: --host for files naming none). */
 #define ENGINE_FU \
 	"WITH fu AS MATERIALIZED (SELECT id, sip_file_uid(coalesce(host, ?1, ''), path," \
-	" fingerprint) AS uid, coalesce(host, ?1) AS fhost FROM files) "
+	" fingerprint) AS uid, coalesce(host, ?1) AS fhost FROM files" \
+	" WHERE ?3 IS NULL OR ingested_at >= ?3) "
 #define ENGINE_RAW "sipscan_raw(r.chunk_id, r.raw_off, r.raw_len, r.file_id)"
 /* the finding a match was correlated into: the one holding its record
    whose related list names its rule, when its own finding does not hold it */
@@ -205,9 +209,35 @@ out:
 	sqlite3_finalize(st);
 }
 
+/*
+ * --since: "YYYY-MM-DD HH:MM:SS", "YYYY-MM-DDTHH:MM:SS" or "YYYY-MM-DD"
+ * (00:00:00), the UTC time of an analyze run, into out as files.ingested_at
+ * writes it.  0, or -1 when it is none of these.
+ */
+static int parse_since(const char *s, char out[20])
+{
+	static const char shape[] = "dddd-dd-dd dd:dd:dd";
+	size_t n = strlen(s);
+
+	if (n != 10 && n != 19)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (shape[i] == 'd' ? (c < '0' || c > '9')
+		    : i == 10 ? (c != ' ' && c != 'T') : c != shape[i])
+			return -1;
+	}
+	memcpy(out, s, n);
+	if (n == 10)
+		memcpy(out + 10, " 00:00:00", 9);
+	out[10] = ' ';
+	out[19] = 0;
+	return 0;
+}
+
 /* export --engine: et's query, streamed in ro's format. */
 static int export_engine(sqlite3 *db, const struct engine_table *et, const char *host,
-			 sip_render_opts *ro)
+			 const char *since, sip_render_opts *ro)
 {
 	sqlite3_stmt *st = NULL;
 	sip_diag d;
@@ -230,8 +260,9 @@ static int export_engine(sqlite3 *db, const struct engine_table *et, const char 
 	}
 	if (host)
 		sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
-	if (sqlite3_bind_parameter_count(st) >= 2)
-		sqlite3_bind_text(st, 2, SIPSCAN_VERSION, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, SIPSCAN_VERSION, -1, SQLITE_STATIC);
+	if (since)
+		sqlite3_bind_text(st, 3, since, -1, SQLITE_STATIC);
 	ro->csv_empty_quoted = 1;
 	ro->csv_guard = 0;      /* for a loader, not a spreadsheet */
 	ro->json_col = "vars";
@@ -254,6 +285,7 @@ int cmd_export(int argc, char **argv)
 	struct option longopts[SIP_MAX_OPTS + 1];
 	char optstring[2 * SIP_MAX_OPTS + 3];
 	const char *opt_db = NULL, *name, *host = NULL;
+	char since[20] = "";
 	const struct engine_table *et = NULL;
 	int engine = 0;
 	sip_render_opts ro;
@@ -296,6 +328,11 @@ int cmd_export(int argc, char **argv)
 				return sip_usage_error("export", "--host wants a name");
 			host = optarg;
 			break;
+		case 'S':
+			if (parse_since(optarg, since))
+				return sip_usage_error("export", "--since wants the UTC time of a"
+						       " run, 'YYYY-MM-DD HH:MM:SS' (or a day)");
+			break;
 		default:
 			return sip_option_error("export", opt, argv);
 		}
@@ -310,13 +347,16 @@ int cmd_export(int argc, char **argv)
 	if (engine && !(et = engine_table(name)))
 		return sip_usage_error("export", "--engine exports files, records, signals"
 				       " and segments, not '%s'", name);
-	if (host && !engine)
-		return sip_usage_error("export", "--host goes with --engine");
+	if ((host || since[0]) && !engine)
+		return sip_usage_error("export", "--%s goes with --engine", host ? "host" : "since");
+	if (since[0] && (!strcmp(name, "signals") || !strcmp(name, "segments")))
+		return sip_usage_error("export", "signals and segments are exported whole"
+				       " (--since: files and records)");
 	sip_buf_init(&sql, 4096);
 	if ((ret = sip_cmd_open_db(opt_db, 0, &db)))
 		goto out;
 	if (et) {
-		ret = export_engine(db, et, host, &ro);
+		ret = export_engine(db, et, host, since[0] ? since : NULL, &ro);
 		goto out;
 	}
 	rc = strncmp(name, "sqlite_", 7) == 0 ? 0 : sip_db_has(db, name);

@@ -187,6 +187,10 @@ static const sip_opt export_opts[] = {
 	  "                   and line; csv writes '' as \"\" and NULL as nothing\n" },
 	{ "host", 'H', 1, 0, NULL,
 	  "  --host NAME      --engine: the source host of files that name none\n" },
+	{ "since", 'S', 1, 0, NULL,
+	  "  --since TIME     --engine files, records: only the files analyzed at TIME\n"
+	  "                   or later (UTC, 'YYYY-MM-DD HH:MM:SS', as files.ingested_at):\n"
+	  "                   what a run read (a grown or replaced file whole)\n" },
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 static const sip_opt schema_opts[] = {
@@ -247,7 +251,7 @@ static const sip_cmd commands[] = {
 	  "draw the SIP ladder of one call across every file and host",
 	  flow_opts, NULL,
 	  "  CALL-ID          the Call-ID; no message with it exits 6\n", NULL, 1 },
-	{ "export", cmd_export, "export [--db PATH] [--format jsonl|csv] [--csv-formulas] [--engine] [--host NAME] TABLE|VIEW",
+	{ "export", cmd_export, "export [--db PATH] [--format jsonl|csv] [--csv-formulas] [--engine] [--host NAME] [--since TIME] TABLE|VIEW",
 	  "stream a table or view as JSON lines or CSV",
 	  export_opts, NULL,
 	  "  TABLE|VIEW       e.g. records, findings, errors; records (and views that\n"

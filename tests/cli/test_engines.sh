@@ -180,7 +180,19 @@ if [ "$have_duck" = 1 ]; then
 	check "one worker of three: another report" "$?" 1
 fi
 
+# the big tier, records: every worker's whole export into DuckDB
+if [ "$have_duck" = 1 ]; then
+	for w in w1 w2 w3; do
+		"$SIPSCAN" export --db "$T/$w.db" --engine records >"$T/out/$w/records.jsonl" &&
+		$DUCK "$T/live.duckdb" records "$T/out/$w/records.jsonl"
+		check "duckdb: records of $w" "$?" 0
+	done
+fi
+
 # ---- round 2: a file grows, another is replaced ------------------------------
+sleep 1    # files.ingested_at has seconds: round 2 is later
+since=$(date -u '+%Y-%m-%d %H:%M:%S')
+sleep 1
 cp "$T/grown.full" "$T/w1/fe-grows.log"
 "$GEN" --style sfb --size 2 --seed 14 >"$T/w2/edge-replaced.log"
 for w in w1 w2; do work $w; done
@@ -202,8 +214,26 @@ if [ "$have_duck" = 1 ]; then
 	$DUCK "$T/live.duckdb" query "$T/duck-find.sql" >"$T/duck-rows2.jsonl"
 	render "$T/duck-rows2.jsonl" "$T/duck2.json"
 	same_report "duckdb, round 2: the report of one database" "$T/ref.json" "$T/duck2.json"
+	# records: only what round 2 read (export --since), loaded over round 1's
+	for w in w1 w2 w3; do
+		"$SIPSCAN" export --db "$T/$w.db" --engine --since "$since" records \
+			>"$T/out/$w/records-since.jsonl"
+		$DUCK "$T/live.duckdb" records "$T/out/$w/records-since.jsonl"
+	done
+	check "export --since: nothing of the worker that read nothing new" \
+		"$(wc -c <"$T/out/w3/records-since.jsonl")" 0
+	check "export --since: the grown file only, of w1" \
+		"$(sed 's/.*"file_uid":"\([0-9a-f]*\)".*/\1/' "$T/out/w1/records-since.jsonl" | sort -u | wc -l)" 1
 	$DUCK "$T/fresh.duckdb" ddl "$T/duck-ddl.sql"
-	for w in w1 w2 w3; do $DUCK "$T/fresh.duckdb" load "$T/out/$w"; done
+	for w in w1 w2 w3; do
+		$DUCK "$T/fresh.duckdb" load "$T/out/$w"
+		"$SIPSCAN" export --db "$T/$w.db" --engine records >"$T/out/$w/records.jsonl"
+		$DUCK "$T/fresh.duckdb" records "$T/out/$w/records.jsonl"
+	done
+	$DUCK "$T/live.duckdb" count >"$T/count-live"
+	$DUCK "$T/fresh.duckdb" count >"$T/count-fresh"
+	check "duckdb: records after export --since = a fresh load ($(wc -l <"$T/count-fresh") files)" \
+		"$(cmp "$T/count-live" "$T/count-fresh" >/dev/null && echo same)" same
 	$DUCK "$T/live.duckdb" dump >"$T/duck-live.jsonl"
 	$DUCK "$T/fresh.duckdb" dump >"$T/duck-fresh.jsonl"
 	check "duckdb: reloaded signals = a fresh load ($(wc -l <"$T/duck-fresh.jsonl") rows)" \

@@ -10,6 +10,9 @@
 //        print its rows as JSON lines
 //   node engine-duckdb.js DB dump                the live signals (those
 //        of a file_uid in segments), sorted, as JSON lines
+//   node engine-duckdb.js DB records FILE.jsonl  load records (export
+//        --engine [--since] records): the rows of its file_uids replaced
+//   node engine-duckdb.js DB count               live records per file_uid
 'use strict';
 const fs = require('fs');
 const { DuckDBInstance } = require('@duckdb/node-api');
@@ -18,6 +21,12 @@ const SIGNALS = `{file_uid: 'VARCHAR', line: 'BIGINT', ts: 'TIMESTAMP', ts_ms: '
   host: 'VARCHAR', kind: 'VARCHAR', rule_id: 'VARCHAR', key: 'VARCHAR', vars: 'JSON',
   vars_text: 'VARCHAR', template: 'VARCHAR', lead_rule: 'VARCHAR', lead_key: 'VARCHAR',
   call_id: 'VARCHAR', raw: 'VARCHAR'}`;
+const RECORDS = `{file_uid: 'VARCHAR', line: 'BIGINT', ts: 'TIMESTAMP', ts_ms: 'BIGINT',
+  host: 'VARCHAR', kind: 'VARCHAR', level: 'VARCHAR', flag: 'VARCHAR', component: 'VARCHAR',
+  function: 'VARCHAR', text: 'VARCHAR', result_code: 'VARCHAR', result_symbol: 'VARCHAR',
+  transport: 'VARCHAR', peer: 'VARCHAR', local: 'VARCHAR', fqdn: 'VARCHAR', conn_id: 'VARCHAR',
+  call_id: 'VARCHAR', cseq: 'VARCHAR', method: 'VARCHAR', status: 'BIGINT',
+  direction: 'VARCHAR', ms_diag_code: 'BIGINT', ms_diag_reason: 'VARCHAR', reason: 'VARCHAR'}`;
 const SEGMENTS = `{file_uid: 'VARCHAR', path: 'VARCHAR', source: 'VARCHAR', host: 'VARCHAR', first_line: 'BIGINT',
   last_line: 'BIGINT', records: 'BIGINT', status: 'VARCHAR', sipscan_version: 'VARCHAR',
   schema_version: 'BIGINT', catalogue: 'VARCHAR'}`;
@@ -48,6 +57,18 @@ async function main() {
 			WHERE n.path = s.path AND n.source IS NOT DISTINCT FROM s.source)`);
 		await con.run(`INSERT INTO segments BY NAME SELECT * FROM new_seg`);
 		await con.run(`DELETE FROM signals WHERE file_uid NOT IN (SELECT file_uid FROM segments)`);
+	} else if (verb === 'records') {
+		if (fs.statSync(arg).size > 0) {
+			await con.run(`CREATE TEMP TABLE new_rec AS SELECT * FROM read_json(${quote(arg)},
+				format = 'newline_delimited', columns = ${RECORDS})`);
+			await con.run(`DELETE FROM records WHERE file_uid IN (SELECT file_uid FROM new_rec)`);
+			await con.run(`INSERT INTO records BY NAME SELECT * FROM new_rec`);
+		}
+	} else if (verb === 'count') {
+		const r = await con.runAndReadAll(`SELECT file_uid, count(*) AS n, max(line) AS last
+			FROM records WHERE file_uid IN (SELECT file_uid FROM segments) GROUP BY ALL ORDER BY ALL`);
+		for (const row of r.getRowObjectsJson())
+			process.stdout.write(JSON.stringify(row) + '\n');
 	} else if (verb === 'query' || verb === 'dump') {
 		const sts = verb === 'query' ? statements(arg) :
 			[`SELECT file_uid, line, kind, rule_id, key, vars_text, template, lead_rule,
