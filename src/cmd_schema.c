@@ -156,22 +156,24 @@ static const char pg_load[] =
 	"-- load: sipscan export --engine --format csv TABLE | psql -c \"\\copy TABLE"
 	" FROM STDIN WITH (FORMAT csv, HEADER true)\"\n"
 	"--   (CSV writes '' as \"\" and NULL as nothing, which COPY reads back apart);\n"
-	"-- as for DuckDB: a file's rows replaced by file_uid, segments last\n";
+	"-- as for DuckDB: a file's rows replaced by file_uid, segments last;\n"
+	"-- findings: psql -At -f <the query below> | sipscan render\n";
 
 #define PG_TS(x) "to_char(" x ", 'YYYY-MM-DD HH24:MI:SS.MS')"
+/* each row a JSON object: psql -At prints the JSON lines render reads */
 static const char pg_findings[] =
-	"SELECT 'finding' AS row, rule_id, key, count(*) AS count, " PG_TS("min(ts)")
+	"SELECT row_to_json(q) FROM (SELECT 'finding' AS row, rule_id, key, count(*) AS count, " PG_TS("min(ts)")
 	" AS first_seen, " PG_TS("max(ts)") " AS last_seen,"
 	" array_to_string(array_agg(DISTINCT host ORDER BY host) FILTER (WHERE host IS NOT NULL),"
 	" ',') AS hosts, (array_agg(vars_text ORDER BY ts_ms NULLS LAST, file_uid, line))[1]"
 	" AS vars FROM signals WHERE kind = 'match' AND lead_rule IS NULL AND " STD_LIVE
-	" GROUP BY rule_id, key;\n"
-	"SELECT 'related' AS row, rule_id, lead_rule, lead_key, count(*) AS count"
-	" FROM signals WHERE kind = 'match' AND lead_rule IS NOT NULL AND " STD_LIVE
-	" GROUP BY rule_id, lead_rule, lead_key;\n"
-	"SELECT 'unexplained' AS row, template, count(*) AS count, " PG_TS("min(ts)")
-	" AS first_seen, " PG_TS("max(ts)") " AS last_seen FROM signals"
-	" WHERE kind = 'unexplained' AND " STD_LIVE " GROUP BY template;\n";
+	" GROUP BY rule_id, key) q;\n"
+	"SELECT row_to_json(q) FROM (SELECT 'related' AS row, rule_id, lead_rule, lead_key,"
+	" count(*) AS count FROM signals WHERE kind = 'match' AND lead_rule IS NOT NULL AND "
+	STD_LIVE " GROUP BY rule_id, lead_rule, lead_key) q;\n"
+	"SELECT row_to_json(q) FROM (SELECT 'unexplained' AS row, template, count(*) AS count, "
+	PG_TS("min(ts)") " AS first_seen, " PG_TS("max(ts)") " AS last_seen FROM signals"
+	" WHERE kind = 'unexplained' AND " STD_LIVE " GROUP BY template) q;\n";
 
 static const struct engine {
 	const char *name, *ddl, *load, *findings;

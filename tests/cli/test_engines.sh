@@ -12,23 +12,34 @@
 # live signals equal those of a fresh load.
 #
 # The engines: ClickHouse (Debian's clickhouse-server, started here on
-# 127.0.0.1 on a free port, stopped at the end) and DuckDB
-# (@duckdb/node-api from npm, found through NODE_PATH).  Without them the
-# test says so and skips; .ci/run installs both and sets
+# 127.0.0.1 on a free port, stopped at the end), DuckDB (@duckdb/node-api
+# from npm, found through NODE_PATH) and PostgreSQL (Debian's, a cluster
+# made here on a Unix socket of its own, loaded with CSV through \copy).
+# Without them the test says so and skips; .ci/run installs them and sets
 # SIPSCAN_REQUIRE_ENGINES=1, which turns a missing engine into a failure.
 set -u
 SIPSCAN=$1
 . "$(dirname "$0")/lib.sh"
 GEN=$(dirname "$SIPSCAN")/sipscan-gen
 DUCK="node $ROOT/tests/tools/engine-duckdb.js"
-CHPID=
-trap '[ -n "$CHPID" ] && kill "$CHPID" 2>/dev/null && wait "$CHPID"; rm -rf "$T"' EXIT
+CHPID= PGUP=
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+# PostgreSQL refuses to run as root: its server runs as the postgres user
+pgrun() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() {
+	[ -n "$CHPID" ] && kill "$CHPID" 2>/dev/null && wait "$CHPID"
+	[ -n "$PGUP" ] && pgrun "$PGBIN/pg_ctl" -D "$T/pg/data" -m immediate stop >/dev/null 2>&1
+	rm -rf "$T"
+}
+trap cleanup EXIT
 
-have_ch=0 have_duck=0
+have_ch=0 have_duck=0 have_pg=0
 CHSERVER=$(command -v clickhouse-server || ls /usr/sbin/clickhouse-server 2>/dev/null || true)
 [ -n "$CHSERVER" ] && command -v clickhouse-client >/dev/null && have_ch=1
 command -v node >/dev/null && node -e "require('@duckdb/node-api')" 2>/dev/null && have_duck=1
-for e in ch duck; do
+[ -x "$PGBIN/initdb" ] && command -v psql >/dev/null &&
+	{ [ "$(id -u)" != 0 ] || id postgres >/dev/null 2>&1; } && have_pg=1
+for e in ch duck pg; do
 	eval "h=\$have_$e"
 	if [ "$h" = 0 ]; then
 		if [ -n "${SIPSCAN_REQUIRE_ENGINES:-}" ]; then
@@ -38,7 +49,7 @@ for e in ch duck; do
 		fi
 	fi
 done
-if [ "$have_ch" = 0 ] && [ "$have_duck" = 0 ]; then
+if [ "$have_ch" = 0 ] && [ "$have_duck" = 0 ] && [ "$have_pg" = 0 ]; then
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
 	exit
@@ -62,7 +73,9 @@ work() {
 	check "worker $1: analyze" "$?" 0
 	mkdir -p "$T/out/$1"
 	"$SIPSCAN" export --db "$T/$1.db" signals >"$T/out/$1/signals.jsonl" &&
-	"$SIPSCAN" export --db "$T/$1.db" segments >"$T/out/$1/segments.jsonl"
+	"$SIPSCAN" export --db "$T/$1.db" segments >"$T/out/$1/segments.jsonl" &&
+	"$SIPSCAN" export --db "$T/$1.db" --format csv signals >"$T/out/$1/signals.csv" &&
+	"$SIPSCAN" export --db "$T/$1.db" --format csv segments >"$T/out/$1/segments.csv"
 	check "worker $1: export" "$?" 0
 }
 
@@ -143,6 +156,35 @@ if [ "$have_ch" = 1 ]; then
 	check "clickhouse: server up on 127.0.0.1" "$(ch -q 'SELECT 1' 2>&1)" 1
 fi
 
+# ---- PostgreSQL --------------------------------------------------------------
+pg() { psql -h "$T/pg" -p "$PGPORT" -U sipscan -v ON_ERROR_STOP=1 -q "$@"; }
+pg_load() { # $1 database, $2 worker: the replace protocol of sipscan schema
+	pg -d "$1" >/dev/null <<EOF
+CREATE TEMP TABLE new_seg (LIKE segments);
+\copy new_seg FROM '$T/out/$2/segments.csv' WITH (FORMAT csv, HEADER true)
+DELETE FROM signals WHERE file_uid IN (SELECT file_uid FROM new_seg);
+\copy signals FROM '$T/out/$2/signals.csv' WITH (FORMAT csv, HEADER true)
+DELETE FROM segments s USING new_seg n WHERE n.path = s.path AND n.source IS NOT DISTINCT FROM s.source;
+INSERT INTO segments SELECT * FROM new_seg;
+DELETE FROM signals WHERE file_uid NOT IN (SELECT file_uid FROM segments);
+EOF
+	check "postgres: load $2 into $1" "$?" 0
+}
+pg_dump() { # $1 database
+	pg -d "$1" -At -c "SELECT file_uid, line, kind, rule_id, key, vars_text, template,
+		lead_rule, lead_key, host, ts_ms FROM signals ORDER BY file_uid, line, kind, rule_id"
+}
+if [ "$have_pg" = 1 ]; then
+	chmod 711 "$T"
+	mkdir -p "$T/pg"
+	[ "$(id -u)" = 0 ] && chown postgres "$T/pg"
+	PGPORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000))
+	pgrun "$PGBIN/initdb" -D "$T/pg/data" -A trust -U sipscan >"$T/pg.out" 2>&1 &&
+	pgrun "$PGBIN/pg_ctl" -D "$T/pg/data" -w -l "$T/pg/log" \
+		-o "-p $PGPORT -k $T/pg -c listen_addresses=''" start >>"$T/pg.out" 2>&1 && PGUP=1
+	check "postgres: a cluster on a socket of its own" "$(pg -d postgres -At -c 'SELECT 1' 2>&1)" 1
+fi
+
 # ---- round 1: three workers ------------------------------------------------
 for w in w1 w2 w3; do work $w; done
 reference "round 1"
@@ -170,6 +212,18 @@ if [ "$have_duck" = 1 ]; then
 	check "duckdb: findings query" "$?" 0
 	render "$T/duck-rows.jsonl" "$T/duck.json"
 	same_report "duckdb, round 1: the report of one database" "$T/ref.json" "$T/duck.json"
+fi
+if [ -n "$PGUP" ]; then
+	"$SIPSCAN" schema --engine postgres --part ddl >"$T/pg-ddl.sql"
+	"$SIPSCAN" schema --engine postgres --part findings >"$T/pg-find.sql"
+	pg -d postgres -c 'CREATE DATABASE live' -c 'CREATE DATABASE fresh' &&
+	pg -d live -f "$T/pg-ddl.sql" && pg -d fresh -f "$T/pg-ddl.sql"
+	check "postgres: DDL" "$?" 0
+	for w in w1 w2 w3; do pg_load live $w; done
+	pg -d live -At -f "$T/pg-find.sql" >"$T/pg-rows.jsonl"
+	check "postgres: findings query" "$?" 0
+	render "$T/pg-rows.jsonl" "$T/pg.json"
+	same_report "postgres, round 1: the report of one database" "$T/ref.json" "$T/pg.json"
 fi
 # the test has teeth: a worker's rows left out make another report
 if [ "$have_duck" = 1 ]; then
@@ -238,6 +292,18 @@ if [ "$have_duck" = 1 ]; then
 	$DUCK "$T/fresh.duckdb" dump >"$T/duck-fresh.jsonl"
 	check "duckdb: reloaded signals = a fresh load ($(wc -l <"$T/duck-fresh.jsonl") rows)" \
 		"$(cmp "$T/duck-live.jsonl" "$T/duck-fresh.jsonl" >/dev/null && echo same)" same
+fi
+
+if [ -n "$PGUP" ]; then
+	for w in w1 w2; do pg_load live $w; done
+	pg -d live -At -f "$T/pg-find.sql" >"$T/pg-rows2.jsonl"
+	render "$T/pg-rows2.jsonl" "$T/pg2.json"
+	same_report "postgres, round 2: the report of one database" "$T/ref.json" "$T/pg2.json"
+	for w in w1 w2 w3; do pg_load fresh $w; done
+	pg_dump live >"$T/pg-live.txt"
+	pg_dump fresh >"$T/pg-fresh.txt"
+	check "postgres: reloaded signals = a fresh load ($(wc -l <"$T/pg-fresh.txt") rows)" \
+		"$(cmp "$T/pg-live.txt" "$T/pg-fresh.txt" >/dev/null && echo same)" same
 fi
 
 echo "$pass passed, $fail failed"
