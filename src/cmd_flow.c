@@ -90,7 +90,10 @@ static int list_calls(sqlite3 *db, const sip_filter *f, const char *prefix,
 	sip_buf_init(&q, 0);
 	sip_buf_init(&w, 0);
 	if (sip_filter_records_sql(f, "r", &w) || sip_buf_addc(&w, 0) ||
-	    sip_buf_printf(&q, "SELECT * FROM (SELECT r.call_id, min(r.ts) AS t0, max(r.ts), count(*),"
+	    /* the calls in the order of their first message, so that the
+	       texts --user reads come chunk after chunk (each chunk
+	       inflated once), then filtered and sorted */
+	    sip_buf_printf(&q, "WITH c AS %s (SELECT r.call_id, min(r.ts) AS t0, max(r.ts), count(*),"
 			   " (SELECT m.method FROM records m WHERE m.call_id = r.call_id AND"
 			   "  m.method IS NOT NULL ORDER BY m.id LIMIT 1),"
 			   " (SELECT m.status || coalesce(' ' || m.reason, '') FROM records m"
@@ -98,11 +101,12 @@ static int list_calls(sqlite3 *db, const sip_filter *f, const char *prefix,
 			   "  LIMIT 1), group_concat(DISTINCT r.host), min(r.id) AS first_id"
 			   " FROM records r WHERE r.kind = 'protocol' AND r.call_id IS NOT NULL"
 			   " AND (?1 IS NULL OR substr(r.call_id, 1, length(?1)) = ?1)%s"
-			   " GROUP BY r.call_id) c"
-			   " WHERE ?3 IS NULL OR (SELECT sip_has_user(sipscan_raw(m.chunk_id,"
+			   " GROUP BY r.call_id%s)"
+			   " SELECT * FROM c WHERE ?3 IS NULL OR (SELECT sip_has_user(sipscan_raw(m.chunk_id,"
 			   "  m.raw_off, m.raw_len, m.file_id), ?3) FROM records m"
 			   "  WHERE m.id = c.first_id)"
-			   " ORDER BY t0, 1 LIMIT ?2", w.p) || sip_buf_addc(&q, 0)) {
+			   " ORDER BY t0, 1 LIMIT ?2", user ? "MATERIALIZED" : "NOT MATERIALIZED",
+			   w.p, user ? " ORDER BY first_id" : "") || sip_buf_addc(&q, 0)) {
 		rc = SIP_EXIT_INTERNAL;
 		goto out;
 	}
