@@ -201,6 +201,20 @@ int cmd_render(int argc, char **argv)
 		ret = SIP_EXIT_INTERNAL;
 		goto out;
 	}
+	/* a rule the catalogue does not hold renders as its id: say so */
+	{
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(db, "SELECT DISTINCT rule_id FROM eng_findings"
+				       " WHERE rule_id IS NOT NULL ORDER BY 1", -1, &st, NULL) == SQLITE_OK)
+			while (sqlite3_step(st) == SQLITE_ROW) {
+				const char *id = (const char *)sqlite3_column_text(st, 0);
+				if (id && !sip_rules_find(rs, id))
+					fprintf(stderr, "sipscan render: warning: rule %s is not in"
+						" the catalogue (the workers' --rules DIR?): its"
+						" findings have no cause or fix\n", id);
+			}
+		sqlite3_finalize(st);
+	}
 	if ((rc = sip_findings_save_topology(db, topo, &d)) ||
 	    (rc = sip_findings_from_engine(db, rs, &d))) {
 		sip_print_diag(&d);

@@ -1044,8 +1044,9 @@ static int write_text(report *r, FILE *out, int md)
 			if (snprintf(num, sizeof num, "%8lld  ", u->count) == 10 &&
 			    b.n >= mark + 10)
 				memcpy(b.p + mark, num, 10);
-			sip_buf_printf(&b, "          %s .. %s  (record %lld)\n",
-				       nz(u->first), nz(u->last), u->sample);
+			sip_buf_printf(&b, "          %s .. %s", nz(u->first), nz(u->last));
+			/* render: an engine's rows name no local record */
+			sip_buf_printf(&b, u->sample ? "  (record %lld)\n" : "\n", u->sample);
 		}
 	}
 	sip_buf_printf(&b, md ? "\n## Peers with the most failures\n\n" :
@@ -1213,7 +1214,10 @@ static int write_json(report *r, FILE *out)
 		jstr(&b, "first_seen", u->first, 1);
 		jstr(&b, "last_seen", u->last, 1);
 		jkey(&b, "sample_record", 1);
-		sip_buf_printf(&b, "%lld}", u->sample);
+		if (u->sample)
+			sip_buf_printf(&b, "%lld}", u->sample);
+		else
+			sip_buf_adds(&b, "null}");
 	}
 	sip_buf_adds(&b, r->nu ? "\n],\n\"summary\":{" : "],\n\"summary\":{");
 	jkey(&b, "files", 0);
