@@ -16,7 +16,8 @@
 #   --runs N     runs per row; the table shows the median wall (default 3)
 #   --build DIR  CMake build directory with sipscan, sipscan-gen and sipscan-floor
 #                (default build, relative to the repository root)
-#   --large      also run the 1 GiB analyze row (slow; off by default)
+#   --large      also run the 1 GiB analyze row and the three queries on
+#                its database (slow; off by default)
 #   --only ROWS  run only these rows: comma-separated row names or shell
 #                patterns, e.g. --only 'analyze_*,lnav_plain' (names: --list)
 #   --list       print the row names and exit
@@ -62,7 +63,8 @@ MEASURES="gzip_dc grep sipscan_parse_plain sipscan_parse_gz
 	query_errors_hour_ms export_signals_jsonl export_signals_csv
 	export_records_jsonl export_records_csv
 	lnav_plain lnav_gz
-	analyze_jobs1 analyze_jobs2 analyze_many analyze_rerun analyze_large"
+	analyze_jobs1 analyze_jobs2 analyze_many analyze_rerun analyze_large
+	query_large_report query_large_flow query_large_errors_hour"
 
 usage() {
 	sed -n '2,/^set -u/p' "$0" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//'
@@ -92,7 +94,7 @@ case $RUNS in ''|*[!0-9]*|0) echo "bench.sh: --runs must be a positive number" >
 # selected NAME: is row NAME in this run (--only, --large)?
 selected() {
 	local pat
-	[ "$1" = analyze_large ] && [ "$LARGE" != 1 ] && return 1
+	[[ $1 == *large* ]] && [ "$LARGE" != 1 ] && return 1
 	[ -z "$ONLY" ] && return 0
 	for pat in ${ONLY//,/ }; do
 		# shellcheck disable=SC2053
@@ -210,7 +212,7 @@ if selected analyze_many; then
 	for f in $MANY_FILES; do gen_plain "$f" 1 "$i" 2> /dev/null; i=$((i + 1)); done
 	stats $MANY_FILES
 fi
-if selected analyze_large; then
+if selected analyze_large || selected query_large_report; then
 	gen_plain "$LARGE_PLAIN" "$LARGE_SIZE" "$SEED"
 	stats "$LARGE_PLAIN"
 fi
@@ -787,6 +789,52 @@ bench_analyze_large() {
 	LARGE_WALL=$WALL LARGE_RSS=$RSS LARGE_BYTES=$IN_BYTES
 }
 LARGE_WALL= LARGE_RSS= LARGE_BYTES=
+
+# The three typical queries again on the --large database (built once, not
+# timed): that query speed holds as a database grows.
+LARGE_DB=$TMP/large.db LQ_CID= LQ_HOST= LQ_T0= LQ_T1=
+large_db() {
+	if [ ! -s "$LARGE_DB" ]; then
+		"$SIPSCAN" analyze -qq --db "$LARGE_DB" "$LARGE_PLAIN" > /dev/null 2>&1 || return 1
+	fi
+	[ -n "$LQ_T0" ] && return 0
+	[ "$HAVE_SQLITE3" = 1 ] || return 1
+	LQ_CID=$(sqlite3 "$LARGE_DB" "SELECT call_id FROM messages WHERE call_id IS NOT NULL
+		GROUP BY call_id ORDER BY count(*) DESC, call_id LIMIT 1")
+	LQ_HOST=$(sqlite3 "$LARGE_DB" "SELECT coalesce(host, '') FROM errors GROUP BY host
+		ORDER BY count(*) DESC, host LIMIT 1")
+	LQ_T0=$(sqlite3 "$LARGE_DB" "SELECT substr(min(ts), 1, 13) || ':00:00.000' FROM errors
+		WHERE coalesce(host, '') = '$LQ_HOST'")
+	LQ_T1=$(sqlite3 "$LARGE_DB" "SELECT strftime('%Y-%m-%d %H:%M:%S.000', '$LQ_T0', '+1 hour')")
+	[ -n "$LQ_T0" ]
+}
+large_query_row() { # large_query_row NAME NOTE CMD...
+	local tool=$1 note=$2
+	shift 2
+	use "$LARGE_PLAIN"
+	if ! large_db; then
+		row "${LARGE_SIZE}MiB" "$tool" "skipped: needs sqlite3 and the analyzed input"
+		return
+	fi
+	measure "$@"
+	emit "${LARGE_SIZE}MiB" "$tool" "" "$note"
+}
+bench_query_large_report() {
+	large_query_row "sipscan report" "the findings report of the ${LARGE_SIZE} MiB database" \
+		"$SIPSCAN" report --db "$LARGE_DB"
+}
+bench_query_large_flow() {
+	large_db 2> /dev/null
+	large_query_row "sipscan flow" "the call with the most messages ($LQ_CID)" \
+		"$SIPSCAN" flow --db "$LARGE_DB" "$LQ_CID"
+}
+bench_query_large_errors_hour() {
+	large_db 2> /dev/null
+	large_query_row "query errors, 1 h, ts_ms" "errors of host '$LQ_HOST' from $LQ_T0 on ts_ms" \
+		"$SIPSCAN" query --db "$LARGE_DB" "SELECT count(*) FROM errors
+		WHERE coalesce(host, '') = '$LQ_HOST' AND ts_ms >= unixepoch('$LQ_T0') * 1000
+		AND ts_ms < unixepoch('$LQ_T1') * 1000"
+}
 
 # ---- report -----------------------------------------------------------------
 SYSLINE="sipscan benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPU(s), $RUNS run(s) each, median wall"
