@@ -30,7 +30,7 @@ typedef struct sip_store sip_store; /* opaque */
 /* PRAGMA application_id of every sipscan database: "SIPS". */
 #define SIP_STORE_APP_ID 0x53495053
 /* The newest schema this binary knows (PRAGMA user_version). */
-#define SIP_STORE_SCHEMA_VERSION 6
+#define SIP_STORE_SCHEMA_VERSION 7
 
 /* The levels of an error record, as an SQL list: sip_error_levels
    (record.h) in SQL; test_store checks that they agree. */
