@@ -547,17 +547,19 @@ static const char *const migrations[] = {
 	" custom_files INTEGER NOT NULL, evaluated_at TEXT);\n"
 	"CREATE TABLE custom_rules(file TEXT PRIMARY KEY, text TEXT NOT NULL,"
 	" added_at TEXT);\n",
-	/* 7: errors joins record_rows to records instead of testing
-	   r.id IN (a scan of every row): a range on ts_ms (or ts) now uses
-	   the ts index, the errors of one hour of 1 GiB of traces in 0.020 s
-	   instead of 0.222 s; the whole view reads as fast as before */
+	/* 7: errors scans record_rows (e) first, then reads the records
+	   view of its error rows (CROSS JOIN keeps that order), instead of
+	   r.id IN (a scan of every row); its ts_ms is e.ts, so a range on
+	   ts_ms uses the ts index: the errors of one hour of 1 GiB of
+	   traces in 0.013 s instead of 0.22 s; a range on the text ts, and
+	   the whole view, read the error rows only, as before */
 	"DROP VIEW errors;\n"
 	"CREATE VIEW errors AS SELECT r.id, r.file_id, f.path AS file,"
 	" r.line, r.ts, r.kind, r.level, r.host, r.text, r.result_code,"
 	" r.result_symbol, r.peer, r.fqdn, r.call_id, r.method, r.status,"
-	" r.ms_diag_code, r.ms_diag_reason, r.ts_ms, r.result_int"
-	" FROM record_rows e JOIN records r ON r.id = e.id JOIN files f ON f.id = r.file_id"
-	" WHERE " SIP_IS_ERROR_ROW_SQL("e") ";\n",
+	" r.ms_diag_code, r.ms_diag_reason, e.ts AS ts_ms, r.result_int"
+	" FROM record_rows e CROSS JOIN records r ON r.id = e.id"
+	" JOIN files f ON f.id = r.file_id WHERE " SIP_IS_ERROR_ROW_SQL("e") ";\n",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
