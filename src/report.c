@@ -54,6 +54,8 @@ typedef struct pair {
 	long long n, a, b;
 } pair;
 
+static const char *r_covers;    /* render: what the report covers */
+
 typedef struct report {
 	sqlite3 *db;
 	sip_diag *diag;
@@ -577,7 +579,11 @@ static int load(report *r)
 	st = NULL;
 	if ((rc = load_root(r)))
 		goto out;
-	if ((rc = prepare(r, stats ? "SELECT value FROM file_stats WHERE what = 'host'"
+	/* render: the servers of the engine's findings (it holds no records) */
+	if ((rc = prepare(r, r_covers ? "SELECT DISTINCT j.value FROM findings f,"
+			  " json_each(CASE WHEN json_valid(f.hosts) THEN f.hosts ELSE '[]' END) j"
+			  " WHERE j.value <> '' ORDER BY 1 LIMIT 100"
+			  : stats ? "SELECT value FROM file_stats WHERE what = 'host'"
 			  " AND value IS NOT NULL AND value <> '' UNION SELECT host FROM files"
 			  " WHERE host IS NOT NULL AND host <> '' ORDER BY 1 LIMIT 100"
 			  : "SELECT host FROM records WHERE host IS NOT NULL AND "
@@ -836,7 +842,6 @@ static int related_text(sip_buf *t, const char *related)
 static int r_width = 80, r_color;
 
 static int r_redact;
-static const char *r_covers;    /* render: what the report covers */
 
 void sip_report_covers(const char *what)
 {
