@@ -583,6 +583,64 @@ out:
 	return rc;
 }
 
+/*
+ * A new group at the end of *g (grown as needed) for rule rid and key,
+ * with a copy of vars and the severity, benign flag and confidence of its
+ * rule in rs (a rule rs does not know: warning, not benign, inferred).
+ * NULL when out of memory.
+ */
+static group *group_new(group **g, size_t *ng, size_t *cap, const sip_rules *rs,
+			const char *rid, const char *key, const unsigned char *vars)
+{
+	group *x;
+
+	if (*ng == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		group *nb = realloc(*g, c * sizeof(*nb));
+		if (!nb)
+			return NULL;
+		*g = nb;
+		*cap = c;
+	}
+	x = &(*g)[(*ng)++];
+	memset(x, 0, sizeof(*x));
+	if (!(x->rule_id = dup_text((const unsigned char *)rid)) ||
+	    !(x->key = dup_text((const unsigned char *)key)) || !(x->vars = dup_text(vars)))
+		return NULL;
+	x->rule = sip_rules_find(rs, rid);
+	x->sev = x->rule ? sip_rule_severity(x->rule) : SIP_SEV_WARNING;
+	x->benign = x->rule ? sip_rule_benign(x->rule) : 0;
+	x->conf = x->rule ? sip_rule_confidence(x->rule) : SIP_CONF_INFERRED;
+	return x;
+}
+
+/*
+ * The groups (sorted by rule_id, key) become the findings: each rule's
+ * total, the related lists (related_sql: see load_related), then the
+ * findings table cleared and written in listing order.
+ */
+static int write_groups(sqlite3 *db, group *g, size_t ng, const char *related_sql,
+			const sip_topology *topo, sip_diag *diag)
+{
+	int rc;
+
+	/* the groups of one rule are consecutive (ordered by rule_id) */
+	for (size_t i = 0, j; i < ng; i = j) {
+		int64_t t = 0;
+		for (j = i; j < ng && !strcmp(g[j].rule_id, g[i].rule_id); j++)
+			t += g[j].count;
+		for (size_t k = i; k < j; k++)
+			g[k].rule_total = t;
+	}
+	if ((rc = load_related(db, g, ng, related_sql, diag)) ||
+	    (rc = exec(db, "clearing the findings",
+		       "DELETE FROM finding_records; DELETE FROM findings;", diag)))
+		return rc;
+	if (ng)
+		qsort(g, ng, sizeof(*g), group_cmp);
+	return insert_findings(db, g, ng, topo, diag);
+}
+
 int sip_findings_compute(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
 {
 	sqlite3_stmt *st = NULL;
@@ -626,25 +684,9 @@ int sip_findings_compute(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
 		if (!key)
 			key = "";
 		if (!x || strcmp(x->rule_id, rid) || strcmp(x->key, key)) {
-			if (ng == capg) {
-				size_t cap = capg ? capg * 2 : 64;
-				group *nb = realloc(g, cap * sizeof(*nb));
-				if (!nb)
-					goto nomem;
-				g = nb;
-				capg = cap;
-			}
-			x = &g[ng];
-			memset(x, 0, sizeof(*x));
-			ng++;
-			if (!(x->rule_id = dup_text((const unsigned char *)rid)) ||
-			    !(x->key = dup_text((const unsigned char *)key)) ||
-			    !(x->vars = dup_text(sqlite3_column_text(st, 3))))
+			if (!(x = group_new(&g, &ng, &capg, rs, rid, key,
+					    sqlite3_column_text(st, 3))))
 				goto nomem;
-			x->rule = sip_rules_find(rs, rid);
-			x->sev = x->rule ? sip_rule_severity(x->rule) : SIP_SEV_WARNING;
-			x->benign = x->rule ? sip_rule_benign(x->rule) : 0;
-			x->conf = x->rule ? sip_rule_confidence(x->rule) : SIP_CONF_INFERRED;
 			if (!x->rule) {
 				sqlite3_bind_text(old, 1, rid, -1, SQLITE_STATIC);
 				sqlite3_bind_text(old, 2, key, -1, SQLITE_STATIC);
@@ -699,23 +741,8 @@ int sip_findings_compute(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	/* the groups of one rule are consecutive here (ordered by rule_id) */
-	for (size_t i = 0, j; i < ng; i = j) {
-		int64_t t = 0;
-		for (j = i; j < ng && !strcmp(g[j].rule_id, g[i].rule_id); j++)
-			t += g[j].count;
-		for (size_t k = i; k < j; k++)
-			g[k].rule_total = t;
-	}
-	if ((rc = load_related(db, g, ng, "SELECT lead, rule_id, count(*) FROM temp.sip_absorbed"
-			       " GROUP BY lead, rule_id ORDER BY lead, 3 DESC, rule_id", diag)))
-		goto out;
-	if ((rc = exec(db, "clearing the findings",
-		       "DELETE FROM finding_records; DELETE FROM findings;", diag)))
-		goto out;
-	if (ng)
-		qsort(g, ng, sizeof(*g), group_cmp);
-	if ((rc = insert_findings(db, g, ng, topo, diag)))
+	if ((rc = write_groups(db, g, ng, "SELECT lead, rule_id, count(*) FROM temp.sip_absorbed"
+			       " GROUP BY lead, rule_id ORDER BY lead, 3 DESC, rule_id", topo, diag)))
 		goto out;
 	rc = exec(db, "linking the findings to their records",
 		  "INSERT INTO finding_records(finding_id, record_id)"
@@ -814,16 +841,6 @@ out:
 
 /* ---- from an engine ------------------------------------------------------ */
 
-/* The group of rule id rid: its rule from rs, severity, benign and
-   confidence. */
-static void group_rule(group *x, const sip_rules *rs)
-{
-	x->rule = sip_rules_find(rs, x->rule_id);
-	x->sev = x->rule ? sip_rule_severity(x->rule) : SIP_SEV_WARNING;
-	x->benign = x->rule ? sip_rule_benign(x->rule) : 0;
-	x->conf = x->rule ? sip_rule_confidence(x->rule) : SIP_CONF_INFERRED;
-}
-
 int sip_findings_from_engine(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
 {
 	sqlite3_stmt *st = NULL;
@@ -845,22 +862,11 @@ int sip_findings_from_engine(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
 		const char *first = (const char *)sqlite3_column_text(st, 4);
 		const char *last = (const char *)sqlite3_column_text(st, 5);
 		const char *hosts = (const char *)sqlite3_column_text(st, 6);
-		group *x;
-		if (ng == capg) {
-			size_t cap = capg ? capg * 2 : 64;
-			group *nb = realloc(g, cap * sizeof(*nb));
-			if (!nb)
-				goto nomem;
-			g = nb;
-			capg = cap;
-		}
-		x = &g[ng++];
-		memset(x, 0, sizeof(*x));
-		if (!(x->rule_id = dup_text(sqlite3_column_text(st, 0))) ||
-		    !(x->key = dup_text(sqlite3_column_text(st, 1))) ||
-		    !(x->vars = dup_text(sqlite3_column_text(st, 2))))
+		group *x = group_new(&g, &ng, &capg, rs, (const char *)sqlite3_column_text(st, 0),
+				     (const char *)sqlite3_column_text(st, 1),
+				     sqlite3_column_text(st, 2));
+		if (!x)
 			goto nomem;
-		group_rule(x, rs);
 		x->count = sqlite3_column_int64(st, 3);
 		snprintf(x->first, sizeof x->first, "%s", first ? first : "");
 		snprintf(x->last, sizeof x->last, "%s", last ? last : "");
@@ -868,14 +874,8 @@ int sip_findings_from_engine(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
 		for (const char *h = hosts; h && *h && x->nhosts < MAX_HOSTS;) {
 			const char *e = strchr(h, ',');
 			size_t n = e ? (size_t)(e - h) : strlen(h);
-			if (n) {
-				char *c = malloc(n + 1);
-				if (!c)
-					goto nomem;
-				memcpy(c, h, n);
-				c[n] = 0;
-				x->hosts[x->nhosts++] = c;
-			}
+			if (n && !(x->hosts[x->nhosts++] = strndup(h, n)))
+				goto nomem;
 			h += n + (e != NULL);
 		}
 	}
@@ -885,22 +885,9 @@ int sip_findings_from_engine(sqlite3 *db, const sip_rules *rs, sip_diag *diag)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	for (size_t i = 0, j; i < ng; i = j) {
-		int64_t t = 0;
-		for (j = i; j < ng && !strcmp(g[j].rule_id, g[i].rule_id); j++)
-			t += g[j].count;
-		for (size_t k = i; k < j; k++)
-			g[k].rule_total = t;
-	}
-	if ((rc = load_related(db, g, ng, "SELECT lead_rule || char(31) || coalesce(lead_key, ''),"
-			       " rule_id, sum(records) FROM eng_related GROUP BY 1, 2"
-			       " ORDER BY 1, 3 DESC, 2", diag)) ||
-	    (rc = exec(db, "clearing the findings",
-		       "DELETE FROM finding_records; DELETE FROM findings;", diag)))
-		goto out;
-	if (ng)
-		qsort(g, ng, sizeof(*g), group_cmp);
-	rc = insert_findings(db, g, ng, topo, diag);
+	rc = write_groups(db, g, ng, "SELECT lead_rule || char(31) || coalesce(lead_key, ''),"
+			  " rule_id, sum(records) FROM eng_related GROUP BY 1, 2"
+			  " ORDER BY 1, 3 DESC, 2", topo, diag);
 	goto out;
 nomem:
 	rc = sip_diag_set(diag, SIP_ENOMEM, "", 0, "out of memory reading the engine's findings");
