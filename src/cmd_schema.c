@@ -128,21 +128,31 @@ static const char duck_load[] =
 	"-- last, replacing the segment of the same path and source (export --host): the rows of a\n"
 	"-- replaced file drop out of the findings (delete them: file_uid NOT IN segments)\n";
 
+/* The findings query of DuckDB and PostgreSQL: SQL enough alike that only
+   how a time prints (TS), how the hosts and the earliest variables are
+   gathered (HOSTS, VARS) and how a row is wrapped differ. */
 #define STD_LIVE "file_uid IN (SELECT file_uid FROM segments)"
+#define STD_FINDING(TS, HOSTS, VARS) \
+	"SELECT 'finding' AS row, rule_id, key, count(*) AS count, " TS("min(ts)") \
+	" AS first_seen, " TS("max(ts)") " AS last_seen, " HOSTS " AS hosts, " VARS \
+	" AS vars FROM signals WHERE kind = 'match' AND lead_rule IS NULL AND " STD_LIVE \
+	" GROUP BY rule_id, key"
+#define STD_RELATED \
+	"SELECT 'related' AS row, rule_id, lead_rule, lead_key, count(*) AS count" \
+	" FROM signals WHERE kind = 'match' AND lead_rule IS NOT NULL AND " STD_LIVE \
+	" GROUP BY rule_id, lead_rule, lead_key"
+#define STD_UNEXPLAINED(TS) \
+	"SELECT 'unexplained' AS row, template, count(*) AS count, " TS("min(ts)") \
+	" AS first_seen, " TS("max(ts)") " AS last_seen FROM signals" \
+	" WHERE kind = 'unexplained' AND " STD_LIVE " GROUP BY template"
+
 #define DUCK_TS(x) "strftime(" x ", '%Y-%m-%d %H:%M:%S.%g')"
 static const char duck_findings[] =
-	"SELECT 'finding' AS row, rule_id, key, count(*) AS count, " DUCK_TS("min(ts)")
-	" AS first_seen, " DUCK_TS("max(ts)") " AS last_seen,"
-	" array_to_string(list_sort(list_distinct(list(host) FILTER (WHERE host IS NOT NULL))),"
-	" ',') AS hosts, first(vars_text ORDER BY ts_ms NULLS LAST, file_uid, line) AS vars"
-	" FROM signals WHERE kind = 'match' AND lead_rule IS NULL AND " STD_LIVE
-	" GROUP BY rule_id, key;\n"
-	"SELECT 'related' AS row, rule_id, lead_rule, lead_key, count(*) AS count"
-	" FROM signals WHERE kind = 'match' AND lead_rule IS NOT NULL AND " STD_LIVE
-	" GROUP BY rule_id, lead_rule, lead_key;\n"
-	"SELECT 'unexplained' AS row, template, count(*) AS count, " DUCK_TS("min(ts)")
-	" AS first_seen, " DUCK_TS("max(ts)") " AS last_seen FROM signals"
-	" WHERE kind = 'unexplained' AND " STD_LIVE " GROUP BY template;\n";
+	STD_FINDING(DUCK_TS, "array_to_string(list_sort(list_distinct(list(host) FILTER"
+		    " (WHERE host IS NOT NULL))), ',')",
+		    "first(vars_text ORDER BY ts_ms NULLS LAST, file_uid, line)") ";\n"
+	STD_RELATED ";\n"
+	STD_UNEXPLAINED(DUCK_TS) ";\n";
 
 /* ---- PostgreSQL ------------------------------------------------------------ */
 
@@ -161,19 +171,13 @@ static const char pg_load[] =
 
 #define PG_TS(x) "to_char(" x ", 'YYYY-MM-DD HH24:MI:SS.MS')"
 /* each row a JSON object: psql -At prints the JSON lines render reads */
+#define PG_JSON(q) "SELECT row_to_json(q) FROM (" q ") q;\n"
 static const char pg_findings[] =
-	"SELECT row_to_json(q) FROM (SELECT 'finding' AS row, rule_id, key, count(*) AS count, " PG_TS("min(ts)")
-	" AS first_seen, " PG_TS("max(ts)") " AS last_seen,"
-	" array_to_string(array_agg(DISTINCT host ORDER BY host) FILTER (WHERE host IS NOT NULL),"
-	" ',') AS hosts, (array_agg(vars_text ORDER BY ts_ms NULLS LAST, file_uid, line))[1]"
-	" AS vars FROM signals WHERE kind = 'match' AND lead_rule IS NULL AND " STD_LIVE
-	" GROUP BY rule_id, key) q;\n"
-	"SELECT row_to_json(q) FROM (SELECT 'related' AS row, rule_id, lead_rule, lead_key,"
-	" count(*) AS count FROM signals WHERE kind = 'match' AND lead_rule IS NOT NULL AND "
-	STD_LIVE " GROUP BY rule_id, lead_rule, lead_key) q;\n"
-	"SELECT row_to_json(q) FROM (SELECT 'unexplained' AS row, template, count(*) AS count, "
-	PG_TS("min(ts)") " AS first_seen, " PG_TS("max(ts)") " AS last_seen FROM signals"
-	" WHERE kind = 'unexplained' AND " STD_LIVE " GROUP BY template) q;\n";
+	PG_JSON(STD_FINDING(PG_TS, "array_to_string(array_agg(DISTINCT host ORDER BY host)"
+			    " FILTER (WHERE host IS NOT NULL), ',')",
+			    "(array_agg(vars_text ORDER BY ts_ms NULLS LAST, file_uid, line))[1]"))
+	PG_JSON(STD_RELATED)
+	PG_JSON(STD_UNEXPLAINED(PG_TS));
 
 static const struct engine {
 	const char *name, *ddl, *load, *findings;
