@@ -209,6 +209,25 @@ out:
 	sqlite3_finalize(st);
 }
 
+/* Write st's rows to stdout in ro's format; the exit code. */
+static int stream(sqlite3 *db, sqlite3_stmt *st, const sip_render_opts *ro)
+{
+	sip_diag d;
+	int rc;
+
+	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+	rc = sip_render_stmt(st, ro, stdout, NULL, &d);
+	if (rc == SIP_EDB) {
+		fprintf(stderr, "sipscan export: %s\n", d.msg);
+		return sip_db_exit(db);
+	}
+	if (rc) {
+		sip_print_diag(&d);
+		return SIP_EXIT_INTERNAL;
+	}
+	return SIP_EXIT_OK;
+}
+
 /*
  * --since: "YYYY-MM-DD HH:MM:SS", "YYYY-MM-DDTHH:MM:SS" or "YYYY-MM-DD"
  * (00:00:00), the UTC time of an analyze run, into out as files.ingested_at
@@ -241,7 +260,7 @@ static int export_engine(sqlite3 *db, const struct engine_table *et, const char 
 {
 	sqlite3_stmt *st = NULL;
 	sip_diag d;
-	int ret = SIP_EXIT_OK, rc;
+	int ret;
 
 	if (sip_db_has(db, "findings") != 1) {
 		fprintf(stderr, "sipscan export: no sipscan database here (run 'sipscan analyze'"
@@ -267,15 +286,7 @@ static int export_engine(sqlite3 *db, const struct engine_table *et, const char 
 	ro->csv_guard = 0;      /* for a loader, not a spreadsheet */
 	ro->json_col = "vars";
 	ro->json_omit_null = 1;
-	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
-	rc = sip_render_stmt(st, ro, stdout, NULL, &d);
-	if (rc == SIP_EDB) {
-		fprintf(stderr, "sipscan export: %s\n", d.msg);
-		ret = sip_db_exit(db);
-	} else if (rc) {
-		sip_print_diag(&d);
-		ret = SIP_EXIT_INTERNAL;
-	}
+	ret = stream(db, st, ro);
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -406,15 +417,7 @@ int cmd_export(int argc, char **argv)
 			goto out;
 		}
 	}
-	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
-	rc = sip_render_stmt(st, &ro, stdout, NULL, &d);
-	if (rc == SIP_EDB) {
-		fprintf(stderr, "sipscan export: %s\n", d.msg);
-		ret = sip_db_exit(db);
-	} else if (rc) {
-		sip_print_diag(&d);
-		ret = SIP_EXIT_INTERNAL;
-	}
+	ret = stream(db, st, &ro);
 out:
 	sqlite3_finalize(st);
 	sqlite3_close(db);
