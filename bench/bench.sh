@@ -566,18 +566,27 @@ bench_analyze_nosync() {
 # is the one the floor rows use (built once, not timed); the call, host
 # and hour are picked from it once.
 Q_CID= Q_HOST= Q_T0= Q_T1=
-query_pick() {
-	[ -n "$Q_T0" ] && return 0
+# pick_params DB P: into P_CID, P_HOST, P_T0, P_T1 (once) the call with the
+# most messages, the host with the most errors and the first hour of them.
+pick_params() {
+	local db=$1 p=$2 cid host t0 t1 done
+	done=${p}_T0
+	[ -n "${!done}" ] && return 0
 	[ "$HAVE_SQLITE3" = 1 ] || return 1
-	Q_CID=$(sqlite3 "$SRC_DB" "SELECT call_id FROM messages WHERE call_id IS NOT NULL
+	cid=$(sqlite3 "$db" "SELECT call_id FROM messages WHERE call_id IS NOT NULL
 		GROUP BY call_id ORDER BY count(*) DESC, call_id LIMIT 1")
-	Q_HOST=$(sqlite3 "$SRC_DB" "SELECT coalesce(host, '') FROM errors GROUP BY host
+	host=$(sqlite3 "$db" "SELECT coalesce(host, '') FROM errors GROUP BY host
 		ORDER BY count(*) DESC, host LIMIT 1")
-	Q_T0=$(sqlite3 "$SRC_DB" "SELECT substr(min(ts), 1, 13) || ':00:00.000' FROM errors
-		WHERE coalesce(host, '') = '$Q_HOST'")
-	Q_T1=$(sqlite3 "$SRC_DB" "SELECT strftime('%Y-%m-%d %H:%M:%S.000', '$Q_T0', '+1 hour')")
-	[ -n "$Q_T0" ]
+	t0=$(sqlite3 "$db" "SELECT substr(min(ts), 1, 13) || ':00:00.000' FROM errors
+		WHERE coalesce(host, '') = '$host'")
+	t1=$(sqlite3 "$db" "SELECT strftime('%Y-%m-%d %H:%M:%S.000', '$t0', '+1 hour')")
+	printf -v "${p}_CID" '%s' "$cid"
+	printf -v "${p}_HOST" '%s' "$host"
+	printf -v "${p}_T0" '%s' "$t0"
+	printf -v "${p}_T1" '%s' "$t1"
+	[ -n "$t0" ]
 }
+query_pick() { pick_params "$SRC_DB" Q; }
 
 query_row() { # query_row NAME NOTE CMD...
 	local tool=$1 note=$2
@@ -597,20 +606,20 @@ bench_query_report() {
 }
 
 bench_query_flow() {
-	query_pick 2> /dev/null
+	src_db && query_pick 2> /dev/null
 	query_row "sipscan flow" "the call with the most messages ($Q_CID)" \
 		"$SIPSCAN" flow --db "$SRC_DB" "$Q_CID"
 }
 
 bench_query_errors_hour() {
-	query_pick 2> /dev/null
+	src_db && query_pick 2> /dev/null
 	query_row "query errors, 1 h, ts" "errors of host '$Q_HOST' from $Q_T0 on ts (text)" \
 		"$SIPSCAN" query --db "$SRC_DB" "SELECT count(*) FROM errors
 		WHERE coalesce(host, '') = '$Q_HOST' AND ts >= '$Q_T0' AND ts < '$Q_T1'"
 }
 
 bench_query_errors_hour_ms() {
-	query_pick 2> /dev/null
+	src_db && query_pick 2> /dev/null
 	query_row "query errors, 1 h, ts_ms" "the same on ts_ms (the stored integer)" \
 		"$SIPSCAN" query --db "$SRC_DB" "SELECT count(*) FROM errors
 		WHERE coalesce(host, '') = '$Q_HOST' AND ts_ms >= unixepoch('$Q_T0') * 1000
@@ -797,16 +806,7 @@ large_db() {
 	if [ ! -s "$LARGE_DB" ]; then
 		"$SIPSCAN" analyze -qq --db "$LARGE_DB" "$LARGE_PLAIN" > /dev/null 2>&1 || return 1
 	fi
-	[ -n "$LQ_T0" ] && return 0
-	[ "$HAVE_SQLITE3" = 1 ] || return 1
-	LQ_CID=$(sqlite3 "$LARGE_DB" "SELECT call_id FROM messages WHERE call_id IS NOT NULL
-		GROUP BY call_id ORDER BY count(*) DESC, call_id LIMIT 1")
-	LQ_HOST=$(sqlite3 "$LARGE_DB" "SELECT coalesce(host, '') FROM errors GROUP BY host
-		ORDER BY count(*) DESC, host LIMIT 1")
-	LQ_T0=$(sqlite3 "$LARGE_DB" "SELECT substr(min(ts), 1, 13) || ':00:00.000' FROM errors
-		WHERE coalesce(host, '') = '$LQ_HOST'")
-	LQ_T1=$(sqlite3 "$LARGE_DB" "SELECT strftime('%Y-%m-%d %H:%M:%S.000', '$LQ_T0', '+1 hour')")
-	[ -n "$LQ_T0" ]
+	pick_params "$LARGE_DB" LQ
 }
 large_query_row() { # large_query_row NAME NOTE CMD...
 	local tool=$1 note=$2
