@@ -212,7 +212,8 @@ if selected analyze_many; then
 	for f in $MANY_FILES; do gen_plain "$f" 1 "$i" 2> /dev/null; i=$((i + 1)); done
 	stats $MANY_FILES
 fi
-if selected analyze_large || selected query_large_report; then
+if selected analyze_large || selected query_large_report || selected query_large_flow ||
+   selected query_large_errors_hour; then
 	gen_plain "$LARGE_PLAIN" "$LARGE_SIZE" "$SEED"
 	stats "$LARGE_PLAIN"
 fi
