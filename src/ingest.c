@@ -894,6 +894,19 @@ out:
 /* Write the rows of the inputs stored under another one: status
    'duplicate', duplicate_of, no records (a file that had some loses
    them). */
+/* The files row of f as far as its identity goes: id, size, mtime,
+   fingerprint, tail and content hashes; the rest zero. */
+static void file_row_init(sip_store_file *row, const sip_ingest_file *f)
+{
+	memset(row, 0, sizeof *row);
+	row->id = f->file_id;
+	row->size = f->size;
+	row->mtime = f->mtime;
+	memcpy(row->fingerprint, f->fingerprint, sizeof row->fingerprint);
+	memcpy(row->tail_hash, f->tail_hash, sizeof row->tail_hash);
+	memcpy(row->content, f->content, sizeof row->content);
+}
+
 static int write_same(sip_store *s, sip_ingest_list *l, sip_diag *diag)
 {
 	int rc = SIP_OK, open = 0;
@@ -921,13 +934,7 @@ static int write_same(sip_store *s, sip_ingest_list *l, sip_diag *diag)
 		open = 1;
 		if ((rc = sip_store_file_start(s, f->canon, &f->file_id, 0, diag)))
 			break;
-		memset(&row, 0, sizeof row);
-		row.id = f->file_id;
-		row.size = f->size;
-		row.mtime = f->mtime;
-		memcpy(row.fingerprint, f->fingerprint, sizeof row.fingerprint);
-		memcpy(row.tail_hash, f->tail_hash, sizeof row.tail_hash);
-		memcpy(row.content, f->content, sizeof row.content);
+		file_row_init(&row, f);
 		snprintf(row.status, sizeof row.status, "duplicate");
 		snprintf(row.error, sizeof row.error, "same content as %s: stored once",
 			 f->same_path ? f->same_path : "another input");
@@ -1535,13 +1542,7 @@ static int finish_file(sip_store *s, job *j, sip_tally *t, sip_diag *diag)
 	const host_count *best = NULL;
 	int rc;
 
-	memset(&row, 0, sizeof row);
-	row.id = f->file_id;
-	row.size = f->size;
-	row.mtime = f->mtime;
-	memcpy(row.fingerprint, f->fingerprint, sizeof row.fingerprint);
-	memcpy(row.tail_hash, f->tail_hash, sizeof row.tail_hash);
-	memcpy(row.content, f->content, sizeof row.content);
+	file_row_init(&row, f);
 	/* A full read replaced every earlier row of the file: its records
 	   are the rows just written (no need to count the file's range). */
 	if (f->action != ACT_APPEND)
