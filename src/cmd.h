@@ -110,6 +110,21 @@ void sip_print_diag(const sip_diag *d);
 /* A sip_warn_fn printing "sipscan: warning: <diag>" on stderr. */
 void sip_print_warning(void *ctx, const sip_diag *d);
 
+struct sip_rules;
+struct sip_topology;
+/*
+ * The rules (built in, then each of dirs) and the topology (each of
+ * files) a command works with, into *rs and *topo (new; the caller frees
+ * them, also on failure).  A rule error is printed as it is found, then
+ * "sipscan: the rules are not valid<after>" (after: "; nothing was
+ * analyzed", or ""); an unreadable topology file is printed.  Returns
+ * SIP_EXIT_OK, SIP_EXIT_RULES, SIP_EXIT_USAGE (topology) or
+ * SIP_EXIT_INTERNAL (out of memory).
+ */
+int sip_cmd_load_rules_topology(const char *const *dirs, size_t ndirs,
+				const char *const *files, size_t nfiles, const char *after,
+				struct sip_rules **rs, struct sip_topology **topo);
+
 /* The database path: --db value if given, else $SIPSCAN_DB, else
    "sipscan.db". */
 const char *sip_db_path(const char *opt_db);

@@ -262,29 +262,9 @@ int cmd_analyze(int argc, char **argv)
 
 	/* Rules and topology first: a bad rule file stops the run before
 	   anything is read or written. */
-	if (!(rs = sip_rules_new()) || !(topo = sip_topology_new())) {
-		fprintf(stderr, "sipscan: out of memory\n");
-		ret = SIP_EXIT_INTERNAL;
+	if ((ret = sip_cmd_load_rules_topology(rule_dirs, nrules, topo_files, ntopo,
+					       "; nothing was analyzed", &rs, &topo)))
 		goto out;
-	}
-	rc = sip_rules_add_builtin(rs, &rerr, &diag);
-	for (size_t i = 0; !rc && i < nrules; i++)
-		rc = sip_rules_add_dir(rs, rule_dirs[i], &rerr, &diag);
-	if (rc || rerr.count) {
-		if (!rerr.count)
-			sip_print_diag(&diag);
-		fprintf(stderr, "sipscan: %s; nothing was analyzed\n", rc == SIP_ENOMEM
-			? "out of memory loading the rules" : "the rules are not valid");
-		ret = rc == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_RULES;
-		goto out;
-	}
-	for (size_t i = 0; i < ntopo; i++) {
-		if ((rc = sip_topology_load_file(topo, topo_files[i], &diag))) {
-			sip_print_diag(&diag);
-			ret = rc == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_USAGE;
-			goto out;
-		}
-	}
 
 	/* Standard input is an input of its own on every run, never the
 	   replacement of another: "stdin:LABEL" (--name), else a name made

@@ -15,6 +15,7 @@
 #include "dbopen.h"
 #include "filter.h"
 #include "rules.h"
+#include "topology.h"
 
 int sip_usage_error(const char *verb, const char *fmt, ...)
 {
@@ -113,6 +114,42 @@ void sip_print_warning(void *ctx, const sip_diag *d)
 	(void)ctx;
 	/* code 0: a note ("note: ..." is in the message) */
 	print_line(d->code ? "warning: " : "", sip_diag_format(d, buf, sizeof buf));
+}
+
+static void print_rule_error(void *ctx, const sip_diag *d)
+{
+	(void)ctx;
+	sip_print_diag(d);
+}
+
+int sip_cmd_load_rules_topology(const char *const *dirs, size_t ndirs,
+				const char *const *files, size_t nfiles, const char *after,
+				sip_rules **rs, sip_topology **topo)
+{
+	sip_rules_errors rerr = { print_rule_error, NULL, 0 };
+	sip_diag diag;
+	int rc;
+
+	if (!(*rs = sip_rules_new()) || !(*topo = sip_topology_new())) {
+		fprintf(stderr, "sipscan: out of memory\n");
+		return SIP_EXIT_INTERNAL;
+	}
+	rc = sip_rules_add_builtin(*rs, &rerr, &diag);
+	for (size_t i = 0; !rc && i < ndirs; i++)
+		rc = sip_rules_add_dir(*rs, dirs[i], &rerr, &diag);
+	if (rc || rerr.count) {
+		if (!rerr.count)
+			sip_print_diag(&diag);
+		fprintf(stderr, "sipscan: %s%s\n", rc == SIP_ENOMEM
+			? "out of memory loading the rules" : "the rules are not valid", after);
+		return rc == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_RULES;
+	}
+	for (size_t i = 0; i < nfiles; i++)
+		if ((rc = sip_topology_load_file(*topo, files[i], &diag))) {
+			sip_print_diag(&diag);
+			return rc == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_USAGE;
+		}
+	return SIP_EXIT_OK;
 }
 
 const char *sip_db_path(const char *opt_db)

@@ -51,12 +51,6 @@ static const char render_split[] =
 	JS("first_seen") ", ''), nullif(" JS("last_seen") ", '') FROM eng_rows WHERE "
 	JS("row") " = 'unexplained';";
 
-static void print_rule_error(void *ctx, const sip_diag *d)
-{
-	(void)ctx;
-	sip_print_diag(d);
-}
-
 /* Read the JSON lines of in into eng_rows; a line that is not a JSON
    object with a known row is an error naming it.  Returns an exit code. */
 static int read_rows(sqlite3 *db, FILE *in, const char *name)
@@ -117,7 +111,6 @@ int cmd_render(int argc, char **argv)
 	char optstring[2 * SIP_MAX_OPTS + 3];
 	const char *topo_files[64], *rule_dirs[64], *name = "stdin";
 	size_t ntopo = 0, nrules = 0;
-	sip_rules_errors rerr = { print_rule_error, NULL, 0 };
 	sip_report_format fmt = SIP_REPORT_TEXT;
 	sip_rules *rs = NULL;
 	sip_topology *topo = NULL;
@@ -161,28 +154,9 @@ int cmd_render(int argc, char **argv)
 			return SIP_EXIT_USAGE;
 		}
 	}
-	if (!(rs = sip_rules_new()) || !(topo = sip_topology_new())) {
-		fprintf(stderr, "sipscan: out of memory\n");
-		ret = SIP_EXIT_INTERNAL;
+	if ((ret = sip_cmd_load_rules_topology(rule_dirs, nrules, topo_files, ntopo, "",
+					       &rs, &topo)))
 		goto out;
-	}
-	rc = sip_rules_add_builtin(rs, &rerr, &d);
-	for (size_t i = 0; !rc && i < nrules; i++)
-		rc = sip_rules_add_dir(rs, rule_dirs[i], &rerr, &d);
-	if (rc || rerr.count) {
-		if (!rerr.count)
-			sip_print_diag(&d);
-		fprintf(stderr, "sipscan render: %s\n", rc == SIP_ENOMEM
-			? "out of memory loading the rules" : "the rules are not valid");
-		ret = rc == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_RULES;
-		goto out;
-	}
-	for (size_t i = 0; i < ntopo; i++)
-		if ((rc = sip_topology_load_file(topo, topo_files[i], &d))) {
-			sip_print_diag(&d);
-			ret = rc == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_USAGE;
-			goto out;
-		}
 	if ((rc = sip_store_open(&s, ":memory:", 0, &d))) {
 		sip_print_diag(&d);
 		ret = SIP_EXIT_INTERNAL;
