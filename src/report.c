@@ -1323,18 +1323,14 @@ static const char *CSS =
 static void axis_label(long long ms, unsigned months, long long step, char *out,
 		       size_t n)
 {
-	long long s = ms / 1000, days = s / 86400, sec = s % 86400;
-	/* civil from days (Howard Hinnant) */
-	long long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	long long y = (long long)yoe + era * 400;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
-	unsigned m = mp < 10 ? mp + 3 : mp - 9;
+	long long days = (ms >= 0 ? ms : ms - 86399999) / 86400000LL;
+	long long sec = (ms - days * 86400000LL) / 1000;
+	int64_t y64;
+	unsigned m, d;
+	long long y;
 
-	if (m <= 2)
-		y++;
+	sip_civil_from_days(days, &y64, &m, &d);
+	y = (long long)y64;
 	if (months >= 12)
 		snprintf(out, n, "%04lld", y);
 	else if (months)
@@ -1402,33 +1398,19 @@ static void svg_title_lines(sip_buf *b, const char *title, int x, int y, size_t 
 	sip_buf_adds(b, "</text>\n");
 }
 
-/* the year and month (1..12) of ms since 1970, UTC */
-static void axis_ym(long long ms, long long *y, unsigned *m)
-{
-	long long days = (ms >= 0 ? ms : ms - 86399999) / 86400000LL;
-	long long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (long long)yoe + era * 400 + (*m <= 2);
-}
-
-/* ms since 1970 of the first of month m (1..12) of year y, UTC (days from
-   civil, Howard Hinnant) */
+/* ms since 1970 of the first of month m (1..12) of year y, UTC */
 static long long month_ms(long long y, unsigned m)
 {
-	long long era;
-	unsigned yoe, doy, doe;
+	return (long long)sip_days_from_civil(y, m, 1) * 86400000LL;
+}
 
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return (era * 146097 + (long long)doe - 719468) * 86400000LL;
+/* *y, *m moved on by months; the ms of that first of the month */
+static long long next_month(long long *y, unsigned *m, unsigned months)
+{
+	*m += months;
+	*y += (*m - 1) / 12;
+	*m = (*m - 1) % 12 + 1;
+	return month_ms(*y, *m);
 }
 
 /* The label of the timeline lane of finding i (a group's first): its
@@ -1539,17 +1521,16 @@ static int html_timeline(report *r, sip_buf *b)
 		int ybot = lane_y[rows + nhost];
 		unsigned m = 1;
 		if (months) { /* the first calendar tick at or after t0 */
-			axis_ym(t0, &y, &m);
+			int64_t y64;
+			unsigned d;
+			sip_civil_from_days((t0 >= 0 ? t0 : t0 - 86399999) / 86400000LL, &y64, &m, &d);
+			y = (long long)y64;
 			m = (m - 1) / months * months + 1;
 			if (months > 12)
 				y = y / (months / 12) * (months / 12), m = 1;
 			first = month_ms(y, m);
-			while (first < t0) {
-				m += months;
-				y += (m - 1) / 12;
-				m = (m - 1) % 12 + 1;
-				first = month_ms(y, m);
-			}
+			while (first < t0)
+				first = next_month(&y, &m, months);
 		}
 		for (long long t = first; t <= t1;) {
 			int x = LEFT + (int)((double)(t - t0) * plot / (double)(t1 - t0));
@@ -1558,12 +1539,9 @@ static int html_timeline(report *r, sip_buf *b)
 			sip_buf_printf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#ddd\"/>"
 				       "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%s"
 				       "</text>\n", x, TOP, x, ybot, x, ybot + 14, lab);
-			if (months) {
-				m += months;
-				y += (m - 1) / 12;
-				m = (m - 1) % 12 + 1;
-				t = month_ms(y, m);
-			} else
+			if (months)
+				t = next_month(&y, &m, months);
+			else
 				t += step;
 		}
 	}

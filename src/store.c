@@ -1963,9 +1963,7 @@ static int extra_json(sip_store *s, const sip_row *row)
 	return n > 0;
 }
 
-/* days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-   days_from_civil) */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+int64_t sip_days_from_civil(int64_t y, int64_t m, int64_t d)
 {
 	int64_t era, yoe, doy, doe;
 
@@ -1975,6 +1973,19 @@ static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
 	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
 	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 	return era * 146097 + doe - 719468;
+}
+
+void sip_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
 static int digits(const char *p, int n, int *v)
@@ -2003,7 +2014,7 @@ int sip_store_ts_ms(const char *t, size_t n, int64_t *ms)
 		return 0;
 	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
 		return 0;
-	*ms = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000 + se * 1000 + f;
+	*ms = ((sip_days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000 + se * 1000 + f;
 	return 1;
 }
 

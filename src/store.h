@@ -284,6 +284,11 @@ int sip_row_fill(sip_row *row, const sip_record *rec, sip_arena *a);
  */
 int sip_store_ts_ms(const char *t, size_t n, int64_t *ms);
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (m 1..12), and the
+   date of a day (Howard Hinnant's days_from_civil / civil_from_days). */
+int64_t sip_days_from_civil(int64_t y, int64_t m, int64_t d);
+void sip_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+
 /* ---- chunks: the original text of records -------------------------------- */
 
 /*
