@@ -142,15 +142,20 @@ static void file_uid_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
 	" fingerprint) AS uid, coalesce(host, ?1) AS fhost FROM files" \
 	" WHERE ?3 IS NULL OR ingested_at >= ?3) "
 #define ENGINE_RAW "sipscan_raw(r.chunk_id, r.raw_off, r.raw_len, r.file_id)"
-/* the finding a match was correlated into: the one holding its record
-   whose related list names its rule, when its own finding does not hold it */
-#define ENGINE_LEAD(col) \
-	"(SELECT f2." col " FROM finding_records fr JOIN findings f2 ON f2.id = fr.finding_id" \
-	" WHERE fr.record_id = m.record_id AND f2.related IS NOT NULL AND EXISTS (SELECT 1" \
-	" FROM json_each(f2.related) j WHERE json_extract(j.value, '$.rule') = m.rule_id)" \
-	" AND NOT EXISTS (SELECT 1 FROM finding_records x JOIN findings y ON y.id = x.finding_id" \
-	" WHERE x.record_id = m.record_id AND y.rule_id = m.rule_id AND y.key = m.key)" \
-	" ORDER BY f2.id LIMIT 1)"
+/* the finding a match was correlated into, when its own finding (its rule
+   and key) does not hold its record: the one that does, whose related list
+   names its rule.  Both probe finding_records by its key (finding_id,
+   record_id) from the findings side (CROSS JOIN keeps that order: the
+   planner otherwise scanned finding_records for every match, 6.6 s for
+   the signals of 1 GiB of traces instead of 0.86 s). */
+#define ENGINE_LEAD \
+	"(CASE WHEN NOT EXISTS (SELECT 1 FROM findings y CROSS JOIN finding_records x" \
+	" ON x.finding_id = y.id AND x.record_id = m.record_id" \
+	" WHERE y.rule_id = m.rule_id AND y.key = m.key)" \
+	" THEN (SELECT f2.id FROM findings f2 CROSS JOIN finding_records fr" \
+	" ON fr.finding_id = f2.id AND fr.record_id = m.record_id" \
+	" WHERE f2.related IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(f2.related) j" \
+	" WHERE json_extract(j.value, '$.rule') = m.rule_id) ORDER BY f2.id LIMIT 1) END)"
 
 static const struct engine_table {
 	const char *name, *sql;
@@ -168,9 +173,10 @@ static const struct engine_table {
 	{ "signals", ENGINE_FU "SELECT fu.uid AS file_uid, r.line, r.ts, r.ts_ms,"
 	  " coalesce(r.host, fu.fhost) AS host, 'match' AS kind, m.rule_id, m.key,"
 	  " CASE WHEN json_valid(m.vars) THEN json(m.vars) END AS vars, m.vars AS vars_text,"
-	  " NULL AS template, " ENGINE_LEAD("rule_id") " AS lead_rule, " ENGINE_LEAD("key")
-	  " AS lead_key, r.call_id, " ENGINE_RAW " AS raw"
+	  " NULL AS template, lf.rule_id AS lead_rule, lf.key AS lead_key, r.call_id, "
+	  ENGINE_RAW " AS raw"
 	  " FROM matches m JOIN records r ON r.id = m.record_id JOIN fu ON fu.id = r.file_id"
+	  " LEFT JOIN findings lf ON lf.id = " ENGINE_LEAD
 	  " UNION ALL SELECT fu.uid, r.line, r.ts, r.ts_ms, coalesce(r.host, fu.fhost),"
 	  " 'unexplained', NULL, NULL, NULL, NULL, u.template, NULL, NULL, r.call_id, " ENGINE_RAW
 	  " FROM unexplained u JOIN records r ON r.id = u.record_id JOIN fu ON fu.id = r.file_id" },
