@@ -124,6 +124,68 @@ static void print_labelled(FILE *out, sip_buf *b, const char *label, const char 
 	out_printf(out, "%s", b->p);
 }
 
+/* "  <n, 7 wide>  text" with text (at most 200 bytes) wrapped at the width,
+   continuation lines under it: an error text of a log can run long. */
+static void print_counted(FILE *out, sip_buf *b, long long n, const char *text)
+{
+	static const char indent[] = "           "; /* 11 */
+	char num[16], cut[201];
+
+	snprintf(cut, sizeof cut, "%s", text ? text : "");
+	sip_buf_reset(b);
+	if (sip_wrap(b, *cut ? cut : "-", (size_t)(s_width - 2), indent) ||
+	    b->n < sizeof indent - 1)
+		return;
+	if (snprintf(num, sizeof num, "  %7lld  ", n) == 11)
+		memcpy(b->p, num, 11);
+	out_printf(out, "%s", b->p);
+}
+
+/* "first .. last" into out, the last without its date when it is the
+   first's day ("2016-06-07 10:02:14.775 .. 10:43:46.253"). */
+static void span_text(char *out, size_t n, const char *first, const char *last)
+{
+	const char *f = first ? first : "-", *l = last ? last : "-";
+
+	if (strlen(f) > 11 && strlen(l) > 11 && !strncmp(f, l, 11) && f[10] == ' ')
+		l += 11;
+	snprintf(out, n, "%s .. %s", f, l);
+}
+
+/* text wrapped at the width: its first line after first (blanks), the
+   others after rest (more blanks) */
+static void print_hanging(FILE *out, sip_buf *b, const char *text, const char *first,
+			  const char *rest)
+{
+	size_t skip = strlen(rest) - strlen(first);
+
+	sip_buf_reset(b);
+	if (!sip_wrap(b, text, (size_t)(s_width - 2), rest) && b->n > skip)
+		out_printf(out, "%s", b->p + skip);
+}
+
+/* text wrapped at the width, each line after 9 blanks */
+static void print_indented(FILE *out, sip_buf *b, const char *text)
+{
+	print_hanging(out, b, text, "         ", "         ");
+}
+
+/* The rule line built as one line (9 blanks, "rule ...; records: sipscan
+   show ...", a newline): as it is when the width holds it, else the show
+   command on a line of its own, whole, so that it can be copied; then
+   cleared. */
+static void print_rule_line(FILE *out, char *line)
+{
+	char *cmd = strstr(line, "; records: ");
+
+	if (cmd && strlen(line) > (size_t)s_width - 1) {
+		*cmd = 0;
+		out_printf(out, "%s\n         %s", line, cmd + 2);
+	} else
+		out_printf(out, "%s", line);
+	line[0] = 0;
+}
+
 /*
  * The findings that have records in this run's files (temp table
  * run_files), most severe and most frequent first, with cause and fix
@@ -221,14 +283,22 @@ static int print_findings(FILE *out, sqlite3 *db, int most, const sip_filter *fl
 		size_t i;
 
 		if (is_benign) {
-			if (pending[0]) {
-				out_printf(out, "%s", pending);
-				pending[0] = 0;
-			}
+			if (pending[0])
+				print_rule_line(out, pending);
 			if (!benign++)
 				out_printf(out, "\nbenign (known harmless, not counted as problems):\n");
-			out_printf(out, "  %-8s %s (%lld record%s)\n", sev ? sev : "info",
-			       title ? title : rule, count, count == 1 ? "" : "s");
+			{
+				/* "  info     title (n records)", wrapped under the title */
+				char t[1200], lab[12];
+				snprintf(t, sizeof t, "%s (%lld record%s)", title ? title : rule ? rule : "?",
+					 count, count == 1 ? "" : "s");
+				sip_buf_reset(&b);
+				if (!sip_wrap(&b, t, (size_t)(s_width - 2), "           ") && b.n > 11 &&
+				    snprintf(lab, sizeof lab, "  %-8s ", sev ? sev : "info") == 11) {
+					memcpy(b.p, lab, 11);
+					out_printf(out, "%s", b.p);
+				}
+			}
 			continue;
 		}
 		if (g == cur) {
@@ -247,7 +317,7 @@ static int print_findings(FILE *out, sqlite3 *db, int most, const sip_filter *fl
 			continue;
 		}
 		if (pending[0])
-			out_printf(out, "%s", pending);
+			print_rule_line(out, pending);
 		cur = g, gshown = 1, members = 0;
 		if (!problems++)
 			out_printf(out, "%sfindings in these files (counts: the whole database):\n",
@@ -257,10 +327,18 @@ static int print_findings(FILE *out, sqlite3 *db, int most, const sip_filter *fl
 		upper[i] = 0;
 		fputc('\n', out);
 		print_severity(out, upper);
-		if (gn > 1)   /* a group: its first subject's title, and the others */
-			out_printf(out, " %s (and %lld more)\n", title ? title : rule, gn - 1);
-		else
-			out_printf(out, " %s\n", title ? title : rule);
+		{
+			/* the title wrapped under itself; a group: its first
+			   subject's title, and how many others */
+			char t[1200];
+			if (gn > 1)
+				snprintf(t, sizeof t, "%s (and %lld more)", title ? title : rule, gn - 1);
+			else
+				snprintf(t, sizeof t, "%s", title ? title : rule ? rule : "?");
+			sip_buf_reset(&b);
+			if (!sip_wrap(&b, t, (size_t)(s_width - 2), "         ") && b.n > 8)
+				out_printf(out, "%s", b.p + 8);
+		}
 		own = count, ofirst = first;
 		if (gn > 1) {
 			/* the group: its totals */
@@ -272,14 +350,26 @@ static int print_findings(FILE *out, sqlite3 *db, int most, const sip_filter *fl
 			snprintf(where, sizeof where, " (%lld in these files)", here);
 		if (hosts && *hosts)
 			snprintf(on, sizeof on, " on %s", hosts);
-		if (first && last && strcmp(first, last) != 0)
-			out_printf(out, "         %lld records%s%s, %s .. %s\n", count, where, on, first, last);
-		else if (first)
-			out_printf(out, "         %lld record%s%s%s, %s\n", count, count == 1 ? "" : "s",
-				   where, on, first);
-		else	/* bare SIP messages may carry no time */
-			out_printf(out, "         %lld record%s%s%s\n", count, count == 1 ? "" : "s",
-				   where, on);
+		{
+			/* the counts; the time span whole on a line of its own when
+			   the width does not hold both */
+			char c[600], span[64] = "";
+			snprintf(c, sizeof c, "%lld record%s%s%s", count, count == 1 ? "" : "s",
+				 where, on);
+			if (first && last && strcmp(first, last) != 0)
+				span_text(span, sizeof span, first, last);
+			else if (first)	/* bare SIP messages may carry no time */
+				snprintf(span, sizeof span, "%s", first);
+			if (!*span)
+				print_indented(out, &b, c);
+			else if (9 + strlen(c) + 2 + strlen(span) <= (size_t)s_width - 2)
+				out_printf(out, "         %s, %s\n", c, span);
+			else {
+				strcat(c, ",");
+				print_indented(out, &b, c);
+				out_printf(out, "         %s\n", span);
+			}
+		}
 		print_labelled(out, &b, "cause:", cause);
 		print_labelled(out, &b, "fix:", fix);
 		if (related && *related) {
@@ -307,16 +397,19 @@ static int print_findings(FILE *out, sqlite3 *db, int most, const sip_filter *fl
 		}
 	}
 	if (pending[0])
-		out_printf(out, "%s", pending);
+		print_rule_line(out, pending);
 	sqlite3_finalize(st);
-	sip_buf_release(&b);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE) {
+		sip_buf_release(&b);
 		return SIP_EDB;
+	}
 	if (!problems && !benign)
 		out_printf(out, "%sfindings: none\n", s_lead ? "\n" : "");
 
-	if (sqlite3_prepare_v2(db, most ? usql_most : usql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, most ? usql_most : usql, -1, &st, NULL) != SQLITE_OK) {
+		sip_buf_release(&b);
 		return SIP_EDB;
+	}
 	{
 		int shown = 0;
 		long long total = 0, groups = 0;
@@ -327,7 +420,7 @@ static int print_findings(FILE *out, sqlite3 *db, int most, const sip_filter *fl
 				out_printf(out, "\nunexplained errors and warnings (no rule names their cause):\n");
 			total += n;
 			if (shown < 5) {
-				out_printf(out, "  %7lld  %.200s\n", n, t ? t : "");
+				print_counted(out, &b, n, t);
 				shown++;
 			}
 		}
@@ -337,6 +430,7 @@ static int print_findings(FILE *out, sqlite3 *db, int most, const sip_filter *fl
 		(void)total;
 	}
 	sqlite3_finalize(st);
+	sip_buf_release(&b);
 	return rc == SQLITE_DONE ? SIP_OK : SIP_EDB;
 }
 
@@ -344,36 +438,56 @@ static int print_findings(FILE *out, sqlite3 *db, int most, const sip_filter *fl
  * Print the rows of sql (over file_stats of the run's files): kind 0
  * "name n, name n" on one line, 1 hosts, 2 top errors.
  */
-static int print_rows(FILE *out, sqlite3 *db, const char *sql, int kind)
+static int print_rows(FILE *out, sqlite3 *db, const char *sql, int kind,
+		      const char *label)
 {
 	sqlite3_stmt *st = NULL;
+	sip_buf b, list;
 	int rc, first = 1;
 
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return SIP_EDB;
+	sip_buf_init(&b, 0);
+	sip_buf_init(&list, 0);
+	sip_buf_adds(&list, label ? label : "");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *a = (const char *)sqlite3_column_text(st, 0);
 		long long n = sqlite3_column_int64(st, 1);
 		switch (kind) {
 		case 0:
-			out_printf(out, "%s%s %lld", first ? "" : ", ", a ? a : "-", n);
+			sip_buf_printf(&list, "%s%s %lld", first ? "" : ", ", a ? a : "-", n);
 			break;
 		case 1: {
 			const char *lo = (const char *)sqlite3_column_text(st, 2);
 			const char *hi = (const char *)sqlite3_column_text(st, 3);
-			out_printf(out, "  %-30s %s .. %s  (%lld records)\n", a ? a : "(no host in the log)",
-			       lo ? lo : "-", hi ? hi : "-", n);
+			/* on one line when the width holds it, else the time
+			   range under the host */
+			char span[64], line[400];
+			span_text(span, sizeof span, lo, hi);
+			snprintf(line, sizeof line, "  %-20s %s  (%lld record%s)",
+				 a ? a : "(no host in the log)", span, n, n == 1 ? "" : "s");
+			if (strlen(line) < (size_t)s_width)
+				out_printf(out, "%s\n", line);
+			else
+				out_printf(out, "  %s (%lld record%s)\n      %s\n",
+					   a ? a : "(no host in the log)", n, n == 1 ? "" : "s", span);
 			break;
 		}
 		default:
-			out_printf(out, "  %7lld  %.200s\n", n, a ? a : "");
+			print_counted(out, &b, n, a);
 			break;
 		}
 		first = 0;
 	}
-	if (kind == 0)
-		out_printf(out, "%s\n", first ? "none" : "");
+	if (kind == 0) {
+		if (first)
+			sip_buf_adds(&list, "none");
+		if (list.p)
+			print_hanging(out, &b, list.p, "  ", "    ");
+	}
 	sqlite3_finalize(st);
+	sip_buf_release(&b);
+	sip_buf_release(&list);
 	return rc == SQLITE_DONE ? SIP_OK : SIP_EDB;
 }
 
@@ -455,13 +569,21 @@ int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hit
 		total += f->records;
 		written += f->new_records;
 	}
-	out_printf(hout, "files: %zu ingested, %zu unchanged, %zu skipped, %zu partial, %zu failed",
-	       counts[SIP_FILE_INGESTED], counts[SIP_FILE_UNCHANGED],
-	       counts[SIP_FILE_SKIPPED], counts[SIP_FILE_PARTIAL], counts[SIP_FILE_FAILED]);
-	/* inputs whose content another input holds: stored once */
-	if (counts[SIP_FILE_SAME])
-		out_printf(hout, ", %zu the same as another", counts[SIP_FILE_SAME]);
-	out_printf(hout, "\n");
+	{
+		char line[256];
+		sip_buf w;
+		int k = snprintf(line, sizeof line, "files: %zu ingested, %zu unchanged, %zu skipped,"
+				 " %zu partial, %zu failed", counts[SIP_FILE_INGESTED],
+				 counts[SIP_FILE_UNCHANGED], counts[SIP_FILE_SKIPPED],
+				 counts[SIP_FILE_PARTIAL], counts[SIP_FILE_FAILED]);
+		/* inputs whose content another input holds: stored once */
+		if (counts[SIP_FILE_SAME] && k > 0 && (size_t)k < sizeof line)
+			snprintf(line + k, sizeof line - (size_t)k, ", %zu the same as another",
+				 counts[SIP_FILE_SAME]);
+		sip_buf_init(&w, 0);
+		print_hanging(hout, &w, line, "", "  ");
+		sip_buf_release(&w);
+	}
 	for (size_t i = 0; i < l->n; i++) {
 		const sip_ingest_file *f = &l->v[i];
 		int st2 = f->status == SIP_FILE_UNCHANGED ? f->prev_status : f->status;
@@ -524,27 +646,25 @@ int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hit
 		return SIP_OK;
 	if ((rc = fill_stats(s)))
 		return rc;
-	out_printf(hout, "  by kind: ");
 	rc |= print_rows(hout, db, "SELECT value, sum(records) FROM file_stats WHERE what = 'kind'"
-			 " AND file_id IN run_files GROUP BY value ORDER BY value", 0);
-	out_printf(hout, "  by level: ");
+			 " AND file_id IN run_files GROUP BY value ORDER BY value", 0, "by kind: ");
 	rc |= print_rows(hout, db, "SELECT value, sum(records) FROM file_stats WHERE what = 'level'"
-			 " AND file_id IN run_files GROUP BY value ORDER BY value", 0);
+			 " AND file_id IN run_files GROUP BY value ORDER BY value", 0, "by level: ");
 	out_printf(hout, "hosts:\n");
 	rc |= print_rows(hout, db, "SELECT value, sum(records), min(first_ts), max(last_ts)"
 			 " FROM file_stats WHERE what = 'host' AND file_id IN run_files"
-			 " GROUP BY value ORDER BY value", 1);
+			 " GROUP BY value ORDER BY value", 1, NULL);
 	out_printf(hout, "top errors:\n");
 	rc |= print_rows(hout, db, "SELECT value, sum(records) AS n FROM file_stats"
 			 " WHERE what = 'error' AND file_id IN run_files"
-			 " GROUP BY value ORDER BY n DESC, value LIMIT 10", 2);
+			 " GROUP BY value ORDER BY n DESC, value LIMIT 10", 2, NULL);
 	/* busy, declined, cancelled, no answer, unknown contacts: normal */
 	if (!rc && sip_db_int(db, "SELECT count(*) FROM file_stats WHERE what = 'outcome'"
 			      " AND file_id IN run_files AND records > 0") > 0) {
 		out_printf(hout, "outcomes (normal endings of calls and look-ups, not errors):\n");
 		rc |= print_rows(hout, db, "SELECT value, sum(records) AS n FROM file_stats"
 				 " WHERE what = 'outcome' AND file_id IN run_files"
-				 " GROUP BY value HAVING n > 0 ORDER BY n DESC, value LIMIT 10", 2);
+				 " GROUP BY value HAVING n > 0 ORDER BY n DESC, value LIMIT 10", 2, NULL);
 	}
 	most = (long long)total * 2 > sip_db_int(db, "SELECT sum(records) FROM files");
 	if (!rc)
@@ -564,7 +684,7 @@ int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hit
 		rc |= print_rows(out, db, "SELECT h.rule_id, count(*) AS n FROM limit_hits h"
 				 " JOIN record_rows r ON r.id = h.record_id"
 				 " WHERE r.file_id IN run_files GROUP BY h.rule_id"
-				 " ORDER BY n DESC, h.rule_id", 2);
+				 " ORDER BY n DESC, h.rule_id", 2, NULL);
 	}
 	return rc ? SIP_EDB : SIP_OK;
 }

@@ -46,5 +46,21 @@ else
 	echo "skip: no script(1) for a pseudo-terminal"
 fi
 
+# analyze's summary fits the width: no line is wider unless it is one word
+# longer than a line (a registry path) or the show command, which moves to
+# a line of its own and stays whole to be copied; host lines, error
+# texts, titles and counts wrap
+for w in 60 80; do
+	rm -f "$T/w$w.db"
+	COLUMNS=$w "$SIPSCAN" analyze --db "$T/w$w.db" --topology "$S/topology.csv" \
+		"$S/lync2010-fe-owa.log" "$S/sfb-edge-federation.log.gz" "$S/ocs2007r2-edge.log" \
+		"$S/lync2013-client-trust.uccapilog" >"$T/w$w.txt" 2>/dev/null
+	check "analyze at COLUMNS=$w: no line wider but one word" "$(awk -v w=$w '
+		length($0) > w && !/^         records: sipscan show / {
+		t = $0; sub(/^ +/, "", t); if (t ~ / /) n++ } END { print n + 0 }' "$T/w$w.txt")" 0
+	check "analyze at COLUMNS=$w: the show command whole" \
+		"$(grep -c '^         records: sipscan show --db [^ ]* 75 114$\|; records: sipscan show --db [^ ]* 75 114$' "$T/w$w.txt")" 1
+done
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
