@@ -181,6 +181,7 @@ int cmd_analyze(int argc, char **argv)
 	   without waiting for the disk */
 	if (getenv("SIPSCAN_BENCH")) {
 		o.nostore = strstr(getenv("SIPSCAN_BENCH"), "nostore") != NULL;
+		o.stages = strstr(getenv("SIPSCAN_BENCH"), "stages") != NULL;
 		store_flags = strstr(getenv("SIPSCAN_BENCH"), "nosync") ? SIP_STORE_NOSYNC : 0;
 	}
 	sip_ingest_list_init(&l);
@@ -384,11 +385,15 @@ int cmd_analyze(int argc, char **argv)
 		ret = SIP_EXIT_OUTPUT;
 	}
 out:
+	if (o.stages)
+		sip_ingest_stage("summary printed");
 	sip_analysis_free(an);
 	sip_topology_free(topo);
 	sip_rules_free(rs);
 	sip_store_free(s);
 	sip_ingest_unlock(lock_fd);
 	sip_ingest_list_release(&l);
+	if (o.stages)
+		sip_ingest_stage("closed");
 	return ret;
 }

@@ -1017,6 +1017,7 @@ typedef struct run {
 	int ahead;                  /* batches queued for the jobs after it */
 	int writer_idle;            /* the writer waits for a batch */
 	int abort;
+	double writer_wait;         /* opts.stages: its waits for batches */
 	batch *free_batches;
 	const sip_ingest_opts *o;
 } run;
@@ -1056,7 +1057,31 @@ typedef struct worker_ctx {
 	void *eval_ctx;              /* from eval_thread_new, or eval_ctx */
 	int eval_on;                 /* eval is set and eval_ctx was made */
 	sip_buf payload;
+	double wait;                 /* opts.stages: waits for queue room, */
+	unsigned long nchunks, nraw; /* chunks closed, left raw */
 } worker_ctx;
+
+static double now_s(void);
+static double stage_t0;
+
+static double cpu_s(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void sip_ingest_stage(const char *what)
+{
+	fprintf(stderr, "stage %-22s wall %7.3f s  cpu %7.3f s\n", what,
+		now_s() - stage_t0, cpu_s(CLOCK_PROCESS_CPUTIME_ID));
+}
+
+static void stage(const run *r, const char *what)
+{
+	if (r->o->stages)
+		sip_ingest_stage(what);
+}
 
 static void batch_free(batch *b)
 {
@@ -1174,6 +1199,8 @@ static int flush_chunk(worker_ctx *w, size_t upto)
 	c = &b->chunks[b->nchunks++];
 	c->data = (sip_str){ p, n };
 	c->raw = raw;
+	w->nchunks++;
+	w->nraw += raw && len;
 	c->first = w->cfirst;
 	c->n = upto - w->cfirst;
 	if (len < w->text.n)
@@ -1224,9 +1251,13 @@ static int push_batch(worker_ctx *w)
 	   queue up any number of them.  The file being written is never
 	   held back by the others, so the writer always gets what it waits
 	   for. */
+	if (r->o->stages)
+		w->wait -= now_s();
 	while (!r->abort && (j->queued >= QUEUE_MAX ||
 			     ((size_t)(j - r->jobs) != r->writing && r->ahead >= QUEUE_MAX)))
 		pthread_cond_wait(&r->cv_workers, &r->mu);
+	if (r->o->stages)
+		w->wait += now_s();
 	aborted = r->abort;
 	if (!aborted) {
 		w->cur->next = NULL;
@@ -1481,6 +1512,11 @@ static void *worker_main(void *arg)
 			break;
 		run_job(r, j, &w);
 	}
+	if (r->o->stages)
+		fprintf(stderr, "stage parser thread ended   wall %7.3f s  thread cpu %.3f s,"
+			" waited for the writer %.3f s, chunks %lu, left raw %lu\n",
+			now_s() - stage_t0, cpu_s(CLOCK_THREAD_CPUTIME_ID), w.wait,
+			w.nchunks, w.nraw);
 	worker_release(&w);
 	return NULL;
 }
@@ -1755,8 +1791,12 @@ static int write_queued(writer *w, job *j, sip_diag *diag)
 		int done;
 		pthread_mutex_lock(&r->mu);
 		r->writer_idle = 1;
+		if (r->o->stages)
+			r->writer_wait -= now_s();
 		while (!j->head && !j->done)
 			pthread_cond_wait(&r->cv_writer, &r->mu);
+		if (r->o->stages)
+			r->writer_wait += now_s();
 		r->writer_idle = 0;
 		b = j->head;
 		if (b) {
@@ -2009,6 +2049,7 @@ int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 	pthread_cond_init(&r.cv_writer, NULL);
 	pthread_cond_init(&r.cv_workers, NULL);
 	r.o = o;
+	stage_t0 = now_s();
 
 	/* 1. plan */
 	for (size_t i = 0; i < l->n; i++) {
@@ -2044,6 +2085,7 @@ int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 	w.commit_rows = o->commit_rows;
 	if (!w.commit_rows)
 		w.commit_rows = COMMIT_ROWS;
+	stage(&r, "planned");
 	w.prog.files_total = r.njobs;
 	w.prog.bytes_total = bytes_total;
 	if (r.njobs == 0)
@@ -2098,6 +2140,11 @@ int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 	}
 	if (rc)
 		goto out;
+	if (o->stages)
+		fprintf(stderr, "stage written (committed)    wall %7.3f s  cpu %7.3f s,"
+			" writer thread cpu %.3f s, waited for the parsers %.3f s\n",
+			now_s() - stage_t0, cpu_s(CLOCK_PROCESS_CPUTIME_ID),
+			cpu_s(CLOCK_THREAD_CPUTIME_ID), r.writer_wait);
 	progress(&w, 0, 1);
 indexes:
 	if ((rc = write_same(s, l, diag)))
@@ -2107,6 +2154,7 @@ indexes:
 		goto out;
 	if ((rc = sip_store_create_indexes(s, diag)))
 		goto out;
+	stage(&r, "indexes built");
 	if (o->finish_hook) {
 		sip_diag hd;
 		sip_diag_clear(&hd);
@@ -2115,6 +2163,7 @@ indexes:
 				     hd.code ? hd.msg : sip_strerror(rc));
 			goto out;
 		}
+		stage(&r, "analysis finished");
 	}
 out:
 	for (size_t i = 0; r.jobs && i < r.njobs; i++) {

@@ -149,6 +149,10 @@ typedef struct sip_ingest_opts {
 	                                  SIPSCAN_TEST_COMMIT_ROWS, for tests
 	                                  of files spanning several
 	                                  transactions) */
+	int stages;                    /* the benchmark only: print each
+	                                  stage's end (wall and CPU time) and
+	                                  the threads' CPU and waits to
+	                                  stderr */
 	int nostore;                   /* the benchmark only: parse, evaluate
 	                                  and compress, and store no record
 	                                  (the floor of the parsing side) */
@@ -209,5 +213,9 @@ int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 int sip_ingest_lock(const char *db_path, int *fd, void (*on_wait)(void *ctx),
 		    void *ctx, sip_diag *diag);
 void sip_ingest_unlock(int fd);
+
+/* The benchmark's stage line (opts.stages): WHAT, the wall time since
+   the last sip_ingest_run began and the process's CPU time, on stderr. */
+void sip_ingest_stage(const char *what);
 
 #endif
