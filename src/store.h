@@ -64,8 +64,11 @@ typedef struct sip_store sip_store; /* opaque */
 
 enum sip_store_flags {
 	SIP_STORE_READONLY = 1, /* open an existing database read-only */
-	SIP_STORE_NOSYNC = 2    /* the benchmark only: synchronous=OFF, so
+	SIP_STORE_NOSYNC = 2,   /* the benchmark only: synchronous=OFF, so
 	                           that the fsync wait can be measured */
+	SIP_STORE_MIGRATE = 4   /* tests: make a new database through every
+	                           migration, not with the current schema at
+	                           once (the two must agree) */
 };
 
 /*
