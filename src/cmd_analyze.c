@@ -182,6 +182,8 @@ int cmd_analyze(int argc, char **argv)
 	if (getenv("SIPSCAN_BENCH")) {
 		o.nostore = strstr(getenv("SIPSCAN_BENCH"), "nostore") != NULL;
 		o.stages = strstr(getenv("SIPSCAN_BENCH"), "stages") != NULL;
+		if (o.stages)
+			sip_ingest_stage("started");
 		store_flags = strstr(getenv("SIPSCAN_BENCH"), "nosync") ? SIP_STORE_NOSYNC : 0;
 	}
 	sip_ingest_list_init(&l);

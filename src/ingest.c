@@ -1073,6 +1073,8 @@ static double cpu_s(clockid_t id)
 
 void sip_ingest_stage(const char *what)
 {
+	if (!stage_t0)
+		stage_t0 = now_s();
 	fprintf(stderr, "stage %-22s wall %7.3f s  cpu %7.3f s\n", what,
 		now_s() - stage_t0, cpu_s(CLOCK_PROCESS_CPUTIME_ID));
 }
@@ -2049,7 +2051,8 @@ int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 	pthread_cond_init(&r.cv_writer, NULL);
 	pthread_cond_init(&r.cv_workers, NULL);
 	r.o = o;
-	stage_t0 = now_s();
+	if (!stage_t0)
+		stage_t0 = now_s();
 
 	/* 1. plan */
 	for (size_t i = 0; i < l->n; i++) {

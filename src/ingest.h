@@ -215,7 +215,8 @@ int sip_ingest_lock(const char *db_path, int *fd, void (*on_wait)(void *ctx),
 void sip_ingest_unlock(int fd);
 
 /* The benchmark's stage line (opts.stages): WHAT, the wall time since
-   the last sip_ingest_run began and the process's CPU time, on stderr. */
+   the first stage line (or since sip_ingest_run began) and the process's
+   CPU time, on stderr. */
 void sip_ingest_stage(const char *what);
 
 #endif
