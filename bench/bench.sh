@@ -911,6 +911,16 @@ if [ -n "$LARGE_WALL" ] && [ -n "$AN_PLAIN_WALL" ]; then
 	           "$(div "$LARGE_RSS" "$AN_PLAIN_RSS")x"
 fi
 
+# The stages of one analyze of the plain input (SIPSCAN_BENCH=stages):
+# where the wall time goes, the CPU of each thread and their waits for
+# each other.  One run, not a median: read it for the shares.
+STAGES=
+if [ -n "$AN_PLAIN_WALL" ]; then
+	rm -f "$DB" "$DB-journal"
+	STAGES=$(SIPSCAN_BENCH=stages "$SIPSCAN" analyze -qq --db "$DB" "$PLAIN" 2>&1 >/dev/null | grep '^stage ')
+	rm -f "$DB" "$DB-journal"
+fi
+
 FOOT1="MB/s and records/s: uncompressed plain size (10^6 bytes) and \$\$begin_record count of the row's input over the median wall, gzip rows too."
 FOOT2="sprd (spread): (max - min) / median of the runs.  ratio: wall / wall of the row named in the note.  db: database size / plain input size."
 
@@ -927,6 +937,12 @@ if [ ${#RATIOS[@]} -gt 0 ]; then
 	for r in "${RATIOS[@]}"; do
 		printf '  %-62s %s\n' "${r%%$'\t'*}" "${r#*$'\t'}"
 	done
+fi
+if [ -n "$STAGES" ]; then
+	echo
+	echo "stages of one sipscan analyze -qq of the plain input (SIPSCAN_BENCH=stages, one run;"
+	echo "wall: since analyze started; cpu: the process's so far):"
+	printf '%s\n' "$STAGES" | sed 's/^stage /  /'
 fi
 echo
 echo "$FOOT1"
