@@ -57,7 +57,7 @@ MARKDOWN=0
 LIST=0
 
 MEASURES="gzip_dc grep sipscan_parse_plain sipscan_parse_gz
-	analyze_plain analyze_summary analyze_gz analyze_plain_evidence
+	analyze_plain analyze_plain_jobs1 analyze_summary analyze_gz analyze_plain_evidence
 	analyze_gz_evidence client_parse client_analyze
 	sqlite_floor flush_floor analyze_nostore analyze_nosync query_report query_flow query_errors_hour
 	query_errors_hour_ms export_signals_jsonl export_signals_csv
@@ -464,6 +464,17 @@ bench_analyze_plain() {
 	FRESH_DB=$DB measure "$SIPSCAN" analyze -qq --db "$DB" "$PLAIN"
 	emit plain "sipscan analyze" "" "$(analyze_note)"
 	AN_PLAIN_WALL=$WALL AN_PLAIN_RSS=$RSS
+}
+
+# The same file on one thread (--jobs 1: no parser thread, parse and write
+# alternate): what the second core buys on one file.
+AN_PLAIN_J1_WALL=
+bench_analyze_plain_jobs1() {
+	use "$PLAIN"; warm "$PLAIN"
+	FRESH_DB=$DB measure "$SIPSCAN" analyze -qq --jobs 1 --db "$DB" "$PLAIN"
+	emit plain "sipscan analyze --jobs 1" "$AN_PLAIN_WALL" \
+	     "${AN_PLAIN_WALL:+ratio: vs analyze (2 threads); }$(analyze_note)"
+	AN_PLAIN_J1_WALL=$WALL
 }
 
 # analyze as a user runs it: without -qq it also prints the summary and
@@ -896,6 +907,10 @@ fi
 if [ -n "$LNAV_PLAIN_WALL$LNAV_GZ_WALL" ]; then
 	ratio_line "lnav plain / sipscan analyze plain (wall)" "$(div "$LNAV_PLAIN_WALL" "$AN_PLAIN_WALL")x"
 	ratio_line "lnav gzip / sipscan analyze gzip (wall)" "$(div "$LNAV_GZ_WALL" "$AN_GZ_WALL")x"
+fi
+if [ -n "$AN_PLAIN_J1_WALL" ] && [ -n "$AN_PLAIN_WALL" ]; then
+	ratio_line "analyze one ${SIZE}MiB file throughput, 2 threads / --jobs 1" \
+	           "$(div "$AN_PLAIN_J1_WALL" "$AN_PLAIN_WALL")x"
 fi
 if [ -n "$JOBS1_WALL" ] && [ -n "$JOBS2_WALL" ]; then
 	ratio_line "analyze 4x${SCALE_SIZE}MiB throughput, --jobs 2 / --jobs 1" "$(div "$JOBS1_WALL" "$JOBS2_WALL")x"

@@ -1515,7 +1515,7 @@ static void *worker_main(void *arg)
 		run_job(r, j, &w);
 	}
 	if (r->o->stages)
-		fprintf(stderr, "stage parser thread ended   wall %7.3f s  thread cpu %.3f s,"
+		fprintf(stderr, "stage parser thread ended    wall %7.3f s  thread cpu %.3f s,"
 			" waited for the writer %.3f s, chunks %lu, left raw %lu\n",
 			now_s() - stage_t0, cpu_s(CLOCK_THREAD_CPUTIME_ID), w.wait,
 			w.nchunks, w.nraw);
