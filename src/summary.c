@@ -654,10 +654,15 @@ int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hit
 	rc |= print_rows(hout, db, "SELECT value, sum(records), min(first_ts), max(last_ts)"
 			 " FROM file_stats WHERE what = 'host' AND file_id IN run_files"
 			 " GROUP BY value ORDER BY value", 1, NULL);
-	out_printf(hout, "top errors:\n");
-	rc |= print_rows(hout, db, "SELECT value, sum(records) AS n FROM file_stats"
-			 " WHERE what = 'error' AND file_id IN run_files"
-			 " GROUP BY value ORDER BY n DESC, value LIMIT 10", 2, NULL);
+	if (sip_db_int(db, "SELECT count(*) FROM file_stats WHERE what = 'error'"
+		       " AND file_id IN run_files AND records > 0") > 0) {
+		out_printf(hout, "top errors:\n");
+		rc |= print_rows(hout, db, "SELECT value, sum(records) AS n FROM file_stats"
+				 " WHERE what = 'error' AND file_id IN run_files"
+				 " GROUP BY value ORDER BY n DESC, value LIMIT 10", 2, NULL);
+	} else {
+		out_printf(hout, "top errors: none\n");
+	}
 	/* busy, declined, cancelled, no answer, unknown contacts: normal */
 	if (!rc && sip_db_int(db, "SELECT count(*) FROM file_stats WHERE what = 'outcome'"
 			      " AND file_id IN run_files AND records > 0") > 0) {
