@@ -292,6 +292,11 @@ static size_t quote_len(const char *p, const char *e)
 {
 	if (*p == '"')
 		return 1;
+	/* copied from a page's HTML source: &quot; or &#34; */
+	if (*p == '&' && e - p >= 6 && !memcmp(p, "&quot;", 6))
+		return 6;
+	if (*p == '&' && e - p >= 5 && !memcmp(p, "&#34;", 5))
+		return 5;
 	if ((unsigned char)p[0] == 0xE2 && e - p >= 3 &&
 	    (unsigned char)p[1] == 0x80 &&
 	    ((unsigned char)p[2] == 0x9C || (unsigned char)p[2] == 0x9D))

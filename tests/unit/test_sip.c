@@ -124,6 +124,13 @@ static void test_params(void)
 	CHECK_SLICE(kv[2].name, "flag");
 	CHECK_SLICE(kv[2].value, "");
 	CHECK_SLICE(kv[3].value, "z");
+	/* Quotes as HTML entities (copied from a page's source): the ';' of
+	   the entity does not end the value. */
+	CHECK_INT(sip_parse_params(S("fqdn=&quot;deitterick.com&quot;; x=&#34;a;b&#34;"), kv, 4,
+				   &found), 2);
+	CHECK_SLICE(kv[0].name, "fqdn");
+	CHECK_SLICE(kv[0].value, "deitterick.com");
+	CHECK_SLICE(kv[1].value, "a;b");
 	/* The cap: stores 2, reports 3. */
 	CHECK_INT(sip_parse_params(S("a=1;b=2;c=3"), kv, 2, &found), 2);
 	CHECK_INT(found, 3);
