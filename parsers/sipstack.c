@@ -47,6 +47,11 @@ enum { M_IDLE, M_PENDING, M_RECORD, M_BODY };
 #define NONE ((size_t)-1)
 
 /* A body field while the record grows: offsets into raw. */
+/* A header wrapped over at most this many lines is joined (a 230-byte
+   OCS header wrapped at 60 columns takes four). */
+#define WRAP_PIECES 6
+#define WRAP_MAX 4096           /* bytes of held text, at most */
+
 typedef struct ss_field {
 	size_t noff, nn, voff, vn;
 } ss_field;
@@ -66,6 +71,18 @@ typedef struct ss_state {
 	size_t body_off, body_end, body_field;
 	ss_field *flds;
 	size_t nflds, flds_cap;
+
+	/* A line that starts like a header but is none, held to be joined
+	   with the lines after it (a header wrapped by a mail or a page):
+	   the text of up to WRAP_PIECES lines and each line as read. */
+	sip_buf held;
+	sip_line pieces[WRAP_PIECES];
+	size_t piece_off[WRAP_PIECES];
+	size_t npieces;
+	size_t ok;              /* the first ok pieces make a header, */
+	int ok_sp;              /* joined with spaces when ok_sp */
+	sip_buf joined;
+	int raw_joined;         /* the record's header was joined */
 
 	/* What an emitted record points to; reused. */
 	sip_kv *kv;
@@ -141,6 +158,7 @@ static void reset(ss_state *st)
 	st->warned_fields = st->last_dropped = 0;
 	st->body_off = st->body_end = 0;
 	st->body_field = NONE;
+	st->raw_joined = 0;
 }
 
 /*
@@ -183,6 +201,21 @@ static int start(ss_state *st, const sip_line *ln, const sip_ss_header *h)
 }
 
 /* A line inside a record that is neither a header nor $$end_record. */
+/* Whether the "name:" of a line is a URI's scheme (sip:alice@…, no
+   space after the colon): the rest of a value that a mail or a page
+   wrapped before it, not a field. */
+static int uri_start(const char *p, size_t n, size_t nl)
+{
+	static const char *const schemes[] = { "sip", "sips", "tel", "http", "https" };
+
+	if (nl + 1 >= n || p[nl + 1] == ' ' || p[nl + 1] == '\t')
+		return 0;
+	for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
+		if (strlen(schemes[i]) == nl && sip_ieq(p, nl, schemes[i], nl))
+			return 1;
+	return 0;
+}
+
 static int body_line(ss_state *st, const sip_line *ln)
 {
 	const char *p = ln->p;
@@ -196,7 +229,7 @@ static int body_line(ss_state *st, const sip_line *ln)
 		return 0;
 	}
 	nl = field_name_len(p, n);
-	if (!nl) {
+	if (!nl || uri_start(p, n, nl)) {
 		/* A continuation of the previous field's value. */
 		e = n;
 		while (e > 0 && (is_ws(p[e - 1]) || p[e - 1] == '\n'))
@@ -328,6 +361,7 @@ static int emit(ss_state *st, sip_record_fn fn, void *ctx, int kind)
 	r->end_line = st->end_line;
 	r->offset = st->offset;
 	r->raw = (sip_str){ b, st->raw.n };
+	r->raw_joined = st->raw_joined;
 	r->has_begin = h->has_begin;
 	r->has_end = st->has_end;
 	r->level = sp(b, h->level);
@@ -379,6 +413,34 @@ out:
 
 /* ---- the method table ------------------------------------------------ */
 
+static int header_start(const char *p, size_t n);
+
+/* Whether lines[i] and up to WRAP_PIECES - 1 lines after it, joined (with
+   a space between or not), make a header: one a mail or a page wrapped. */
+static int wrapped_header(const sip_line *lines, size_t n, size_t i)
+{
+	char buf[WRAP_MAX + WRAP_PIECES];
+	sip_ss_header h;
+
+	if (!header_start(lines[i].p, lines[i].p ? lines[i].n : 0))
+		return 0;
+	for (int sp = 0; sp < 2; sp++) {
+		size_t len = 0;
+		for (size_t k = i; k < n && k < i + WRAP_PIECES; k++) {
+			size_t m = lines[k].p ? lines[k].n : 0;
+			if (len + m + 1 > sizeof buf)
+				break;
+			if (k > i && sp)
+				buf[len++] = ' ';
+			memcpy(buf + len, lines[k].p ? lines[k].p : "", m);
+			len += m;
+			if (k > i && is_header(buf, len, &h))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 static int ss_probe(const sip_line *lines, size_t n)
 {
 	sip_ss_header h;
@@ -389,6 +451,8 @@ static int ss_probe(const sip_line *lines, size_t n)
 		size_t len = p ? lines[i].n : 0;
 		if (is_header(p, len, &h))
 			return 100;
+		if (score < 90 && wrapped_header(lines, n, i))
+			score = 90;
 		if (len && (is_end_line(p, len) ||
 			    memmem(p, len, "$$begin_record", 14)))
 			score = 60;
@@ -417,18 +481,22 @@ static void *ss_open(const sip_parse_opts *opts)
 	if (!st->max_fields)
 		st->max_fields = SIP_PARSER_MAX_FIELDS;
 	sip_buf_init(&st->raw, 0);
+	sip_buf_init(&st->held, 0);
+	sip_buf_init(&st->joined, 0);
 	reset(st);
 	return st;
 }
 
-static int ss_feed(void *state, const sip_line *ln, sip_record_fn fn,
-		   void *ctx)
+static int feed_line(ss_state *st, const sip_line *ln, int hdr, const sip_ss_header *hp,
+		     sip_record_fn fn, void *ctx)
 {
-	ss_state *st = state;
 	const char *p = ln->p;
 	size_t n = p ? ln->n : 0;
 	sip_ss_header h;
-	int hdr = is_header(p, n, &h), rc;
+	int rc;
+
+	if (hdr)
+		h = *hp;
 
 	switch (st->mode) {
 	case M_IDLE:
@@ -463,9 +531,152 @@ static int ss_feed(void *state, const sip_line *ln, sip_record_fn fn,
 	}
 }
 
+/* A record's field, "Name: value": no piece of a wrapped header. */
+static int field_line(const char *p, size_t n)
+{
+	size_t nl = p ? field_name_len(p, n) : 0;
+
+	return nl && (nl + 1 == n || p[nl + 1] == ' ' || p[nl + 1] == '\t');
+}
+
+/* Whether a line that is no header starts like one: "TL_" and a level's
+   '(' early on, the start of a header a mail or a page wrapped. */
+static int header_start(const char *p, size_t n)
+{
+	return n >= 8 && n < WRAP_MAX && p[0] == 'T' && p[1] == 'L' && p[2] == '_' &&
+	       memchr(p, '(', n < 16 ? n : 16) && !memmem(p, n, "$$begin_record", 14);
+}
+
+/* Join held pieces [0, k) (with a space between them when sp), and
+   then ln when not NULL, into st->joined.  0 or SIP_ENOMEM. */
+static int join_pieces(ss_state *st, size_t k, const sip_line *ln, int sp)
+{
+	sip_buf_reset(&st->joined);
+	for (size_t i = 0; i < k; i++)
+		if ((i && sp && sip_buf_addc(&st->joined, ' ')) ||
+		    sip_buf_add(&st->joined, st->held.p + st->piece_off[i], st->pieces[i].n))
+			return SIP_ENOMEM;
+	if (ln && ((sp && sip_buf_addc(&st->joined, ' ')) ||
+		   sip_buf_add(&st->joined, ln->p ? ln->p : "", ln->p ? ln->n : 0)))
+		return SIP_ENOMEM;
+	return 0;
+}
+
+/*
+ * Let go of the held lines: the first st->ok of them joined, when they
+ * made a header, as that header line (the number and offset of the
+ * first, raw_joined set), then the others as they were read.
+ */
+static int release_held(ss_state *st, sip_record_fn fn, void *ctx)
+{
+	size_t k = st->npieces, from = 0;
+	sip_ss_header h;
+	int rc = 0;
+
+	st->npieces = 0;
+	if (st->ok && !(rc = join_pieces(st, st->ok, NULL, st->ok_sp)) &&
+	    is_header(st->joined.p, st->joined.n, &h)) {
+		sip_line j = st->pieces[0];
+		j.p = st->joined.p;
+		j.n = st->joined.n;
+		j.eol = st->pieces[st->ok - 1].eol;
+		j.truncated = 0;
+		from = st->ok;
+		if (!(rc = feed_line(st, &j, 1, &h, fn, ctx)) && st->mode != M_IDLE)
+			st->raw_joined = 1;
+	}
+	st->ok = 0;
+	for (size_t i = from; i < k && !rc; i++) {
+		sip_line l = st->pieces[i];
+		l.p = st->held.p + st->piece_off[i];
+		rc = feed_line(st, &l, 0, NULL, fn, ctx);
+	}
+	return rc;
+}
+
+/* Hold ln (its text copied) as a piece of a wrapped header. */
+static int hold(ss_state *st, const sip_line *ln)
+{
+	size_t at = st->held.n;
+
+	if (sip_buf_add(&st->held, ln->p ? ln->p : "", ln->p ? ln->n : 0))
+		return SIP_ENOMEM;
+	st->pieces[st->npieces] = *ln;
+	st->piece_off[st->npieces++] = at;
+	return 0;
+}
+
+/*
+ * A header wrapped over lines: the held lines and ln, joined as they are
+ * or with a space where the wrap took one, may make a header.  One with
+ * $$begin_record is taken at once; one without may be a one-line trace
+ * or lack the rest of its $$begin_record, so the next line is held too
+ * while there is room, and the longest join that makes a header wins.
+ * Lines that make none are fed as they were read.
+ */
+static int feed_held(ss_state *st, const sip_line *ln, sip_record_fn fn, void *ctx)
+{
+	size_t n = ln->p ? ln->n : 0;
+	sip_ss_header h;
+	int rc;
+
+	int piece = !field_line(ln->p, n) && !header_start(ln->p, n);
+
+	for (int sp = 0; sp < 2 && piece; sp++) {
+		if ((rc = join_pieces(st, st->npieces, ln, sp)))
+			return rc;
+		if (!is_header(st->joined.p, st->joined.n, &h))
+			continue;
+		if ((rc = hold(st, ln)))
+			return rc;
+		st->ok = st->npieces;
+		st->ok_sp = sp;
+		if (h.has_begin || st->npieces == WRAP_PIECES)
+			return release_held(st, fn, ctx);
+		return 0;
+	}
+	if (piece && st->npieces < WRAP_PIECES && st->held.n + n < WRAP_MAX && n && !st->ok &&
+	    !is_end_line(ln->p, n))
+		return hold(st, ln);    /* the middle of three, maybe */
+	if ((rc = release_held(st, fn, ctx)))
+		return rc;
+	return -1;                      /* ln is still to be fed */
+}
+
+static int ss_feed(void *state, const sip_line *ln, sip_record_fn fn,
+		   void *ctx)
+{
+	ss_state *st = state;
+	const char *p = ln->p;
+	size_t n = p ? ln->n : 0;
+	sip_ss_header h;
+	int hdr = is_header(p, n, &h), rc;
+
+	if (st->npieces) {
+		if (hdr)
+			rc = release_held(st, fn, ctx);
+		else if ((rc = feed_held(st, ln, fn, ctx)) >= 0)
+			return rc;
+		else
+			rc = 0;
+		if (rc)
+			return rc;
+	}
+	if (!hdr && header_start(p, n)) {
+		sip_buf_reset(&st->held);
+		st->ok = 0;
+		return hold(st, ln);
+	}
+	return feed_line(st, ln, hdr, &h, fn, ctx);
+}
+
 static int ss_close(void *state, sip_record_fn fn, void *ctx)
 {
 	ss_state *st = state;
+	int rc;
+
+	if (st->npieces && (rc = release_held(st, fn, ctx)))
+		return rc;
 
 	switch (st->mode) {
 	case M_IDLE:
@@ -487,6 +698,8 @@ static void ss_free(void *state)
 	if (!st)
 		return;
 	sip_buf_release(&st->raw);
+	sip_buf_release(&st->held);
+	sip_buf_release(&st->joined);
 	free(st->flds);
 	free(st->kv);
 	sip_derive_release(&st->dv);

@@ -77,6 +77,9 @@ typedef struct sip_record {
 	                        terminator (LF or CRLF), as UTF-8 */
 	int kind;            /* enum sip_kind */
 	int truncated;       /* cut short by EOF or by the next header line */
+	int raw_joined;      /* raw is not the input's bytes: a header line
+	                        wrapped over lines (a pasted trace) was
+	                        joined */
 	int has_begin;       /* the header carried $$begin_record */
 	int has_end;         /* $$end_record was seen */
 
