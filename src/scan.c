@@ -17,12 +17,16 @@
  * quoting, indentation: prefix.h) whose removal lets a parser recognise
  * them better, every line is fed without it; the line numbers and offsets
  * stay those of the file, the record text is the text without the prefix,
- * and one note says what was stripped.  An input that a parser accepted
+ * and one note says what was stripped.  A trace copied out of a window
+ * that wrapped its long lines at a fixed width (a terminal, a viewer) has
+ * many lines of exactly that width and none longer: such a line is joined
+ * with the line after it, as it was before the copy.  An input that a parser accepted
  * but that gave no record is an error (SIP_EFORMAT), never a silent
  * success.
  */
 #include "scan.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +41,87 @@ typedef struct probe_set {
 	size_t n;
 	sip_buf text;
 } probe_set;
+
+/* Wrapped lines: the width, and the line being joined. */
+typedef struct unwrap {
+	size_t width;
+	unsigned eol;         /* what ends a piece (LF in a CRLF file that
+	                         was wrapped with LF: its CRLF lines of that
+	                         width are whole) */
+	int open;
+	sip_line first;       /* the first piece's number and offset */
+	sip_buf text;
+} unwrap;
+
+/* Whether p starts a line of its own in a trace: empty, a SIPStack
+   header or record end, a client log's stamp (MM/DD/YYYY|), or a field
+   ("Name: value"). */
+static int line_start(const char *p, size_t n)
+{
+	size_t k = 0;
+
+	if (!p || !n)
+		return 1;
+	if ((n >= 3 && !memcmp(p, "TL_", 3)) || (n >= 2 && !memcmp(p, "$$", 2)))
+		return 1;
+	if (n >= 11 && p[2] == '/' && p[5] == '/' && p[10] == '|')
+		return 1;
+	while (k < n && (isalnum((unsigned char)p[k]) || p[k] == '-' || p[k] == '_'))
+		k++;
+	return k > 0 && k < n && p[k] == ':' && (k + 1 == n || p[k + 1] == ' ');
+}
+
+/* The width a window wrapped the lines at, from the probed lines: at
+   least WRAP_MIN lines of exactly the longest length (40 to 400 bytes)
+   and the same line end, WRAP_MIN of them different (not one line
+   repeated), a tenth of the lines or more, and none longer.  0: not
+   wrapped. */
+#define WRAP_MIN 3
+static size_t wrap_width(const sip_line *lines, size_t n, unsigned *eol)
+{
+	size_t w = 0, cnt[2] = { 0, 0 }, nd = 0;
+	const sip_line *d[WRAP_MIN];
+	int e;
+
+	for (size_t i = 0; i < n; i++)
+		if (lines[i].n > w)
+			w = lines[i].n;
+	for (size_t i = 0; i < n; i++) {
+		cnt[0] += lines[i].n == w && lines[i].eol == SIP_EOL_LF;
+		cnt[1] += lines[i].n == w && lines[i].eol == SIP_EOL_CRLF;
+	}
+	e = cnt[1] > cnt[0];
+	*eol = e ? SIP_EOL_CRLF : SIP_EOL_LF;
+	for (size_t i = 0; i < n && nd < WRAP_MIN; i++) {
+		size_t k = 0;
+		if (lines[i].n != w || lines[i].eol != *eol)
+			continue;
+		while (k < nd && memcmp(d[k]->p, lines[i].p, w))
+			k++;
+		if (k == nd)
+			d[nd++] = &lines[i];
+	}
+	if (w < 40 || w > 400 || nd < WRAP_MIN || cnt[e] * 10 < n)
+		return 0;
+	/* and what follows such a line is a piece of it, not the start of
+	   a line of its own (a record header, a stamped line, a field): a
+	   log whose longest lines are all as long (the headers of one kind
+	   of record) is no wrapped one */
+	size_t follow = 0, starts = 0;
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (lines[i].n != w || lines[i].eol != *eol)
+			continue;
+		follow++;
+		starts += line_start(lines[i + 1].p, lines[i + 1].n) ? 1u : 0u;
+	}
+	return follow && starts * 2 < follow ? w : 0;
+}
+
+/* Whether ln is a piece of a wrapped line (the next line goes on). */
+static int wrapped(const unwrap *uw, const sip_line *ln)
+{
+	return ln->n == uw->width && ln->eol == uw->eol;
+}
 
 typedef struct scan_ctx {
 	sip_record_fn fn;
@@ -131,6 +216,44 @@ static const char *container_of(const char *p, size_t n, const char **hint)
 	return NULL;
 }
 
+/*
+ * Feed ln to the parser, through the joining of wrapped lines when uw has
+ * a width: a line of exactly that width is held and the next appended to
+ * it.  flush: the input has ended, feed what is held.
+ */
+static int feed_one(const sip_parser_ops *ops, void *state, unwrap *uw, const sip_line *ln,
+		    int flush, sip_record_fn fn, void *ctx)
+{
+	sip_line j;
+	int rc;
+
+	if (!uw->width)
+		return ln ? ops->feed(state, ln, fn, ctx) : 0;
+	if (ln) {
+		if (!uw->open) {
+			if (!wrapped(uw, ln))
+				return ops->feed(state, ln, fn, ctx);
+			uw->open = 1;
+			uw->first = *ln;
+			sip_buf_reset(&uw->text);
+		}
+		if (sip_buf_add(&uw->text, ln->p ? ln->p : "", ln->n))
+			return SIP_ENOMEM;
+		uw->first.eol = ln->eol;
+		uw->first.truncated |= ln->truncated;
+		if (wrapped(uw, ln) && !flush)
+			return 0;   /* wrapped again */
+	}
+	if (!uw->open)
+		return 0;
+	j = uw->first;
+	j.p = uw->text.p ? uw->text.p : "";
+	j.n = uw->text.n;
+	uw->open = 0;
+	rc = ops->feed(state, &j, fn, ctx);
+	return rc;
+}
+
 static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		       sip_record_fn fn, void *ctx, sip_scan_result *res,
 		       sip_diag *diag)
@@ -144,9 +267,15 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	sip_line ln;
 	sip_diag rdiag;
 	sip_prefix pf;
+	unwrap uw;
+	probe_set pj;
 	int rc = SIP_OK, got, stopped = 0;
 
 	memset(&ps, 0, sizeof ps);
+	memset(&pj, 0, sizeof pj);
+	memset(&uw, 0, sizeof uw);
+	sip_buf_init(&uw.text, 0);
+	sip_buf_init(&pj.text, 0);
 	sip_buf_init(&ps.text, SIP_PROBE_BYTES + SIP_READER_MAX_LINE + 1);
 	sip_diag_clear(&rdiag);
 	if (opts) {
@@ -202,7 +331,36 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 			sc.warn(sc.warn_ctx, &note);
 		}
 	}
-	ops = sip_parser_probe(ps.lines, ps.n);
+	/* Lines wrapped at a window's width: probed joined, fed joined. */
+	if ((uw.width = wrap_width(ps.lines, ps.n, &uw.eol))) {
+		for (size_t i = 0; i < ps.n; i++) {
+			size_t at = pj.text.n;
+			if (pj.n && wrapped(&uw, &ps.lines[i - 1])) {
+				if (sip_buf_add(&pj.text, ps.lines[i].p, ps.lines[i].n)) {
+					rc = SIP_ENOMEM;
+					goto out;
+				}
+				pj.lines[pj.n - 1].n += ps.lines[i].n;
+				continue;
+			}
+			if (sip_buf_add(&pj.text, ps.lines[i].p, ps.lines[i].n)) {
+				rc = SIP_ENOMEM;
+				goto out;
+			}
+			pj.lines[pj.n] = ps.lines[i];
+			pj.starts[pj.n++] = at;
+		}
+		probe_fix(&pj);
+		res->wrap = uw.width;
+		if (sc.warn) {
+			sip_diag note;
+			sip_diag_set(&note, SIP_OK, sip_reader_name(r), 0,
+				     "note: read with its lines of %zu bytes joined to the next"
+				     " (a trace copied out of a window that wrapped it)", uw.width);
+			sc.warn(sc.warn_ctx, &note);
+		}
+	}
+	ops = uw.width ? sip_parser_probe(pj.lines, pj.n) : sip_parser_probe(ps.lines, ps.n);
 	if (!ops) {
 		if (got < 0) {
 			/* Damaged before anything recognisable was read. */
@@ -244,7 +402,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 
 	/* 2. Replay the probed lines, then stream the rest. */
 	for (size_t i = 0; i < ps.n && !stopped; i++) {
-		if ((rc = ops->feed(state, &ps.lines[i], on_record, &sc)))
+		if ((rc = feed_one(ops, state, &uw, &ps.lines[i], 0, on_record, &sc)))
 			stopped = 1;
 	}
 	sip_buf_release(&ps.text);
@@ -258,9 +416,11 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 			ln.p += k;
 			ln.n -= k;
 		}
-		if ((rc = ops->feed(state, &ln, on_record, &sc)))
+		if ((rc = feed_one(ops, state, &uw, &ln, 0, on_record, &sc)))
 			stopped = 1;
 	}
+	if (!stopped && (rc = feed_one(ops, state, &uw, NULL, 1, on_record, &sc)))
+		stopped = 1;
 	if (!stopped) {
 		/* Flush the record still open, also after a read error: every
 		   record before the fault is kept. */
@@ -291,6 +451,8 @@ out:
 	if (state)
 		ops->free(state);
 	sip_buf_release(&ps.text);
+	sip_buf_release(&pj.text);
+	sip_buf_release(&uw.text);
 	res->bytes_in = sip_reader_bytes_in(r);
 	res->bytes_out = sip_reader_bytes_out(r);
 	/* Read again at the end: a threaded reader's counters lag its

@@ -41,6 +41,9 @@ typedef struct sip_scan_result {
 	char prefix[64];         /* the prefix stripped from every line
 	                            ("line numbers", "'>' quoting and line
 	                            numbers"), "" when none */
+	size_t wrap;             /* lines of exactly this many bytes were
+	                            joined to the next (a trace copied out of
+	                            a window that wrapped it); 0 = none */
 	int gzip;                /* input was gzip */
 	int gzip_members;
 	int encoding;            /* enum sip_encoding */
