@@ -149,6 +149,14 @@ static int is_header(const char *p, size_t n, sip_ss_header *h)
 	       sip_ss_header_parse(p, n, h);
 }
 
+/* Whether a line that is no header starts like one: "TL_" and a level's
+   '(' early on, the start of a header a mail or a page wrapped. */
+static inline int header_start(const char *p, size_t n)
+{
+	return n >= 8 && p[0] == 'T' && p[1] == 'L' && p[2] == '_' && n < WRAP_MAX &&
+	       memchr(p, '(', n < 16 ? n : 16) && !memmem(p, n, "$$begin_record", 14);
+}
+
 static void reset(ss_state *st)
 {
 	st->mode = M_IDLE;
@@ -413,8 +421,6 @@ out:
 
 /* ---- the method table ------------------------------------------------ */
 
-static int header_start(const char *p, size_t n);
-
 /* Whether lines[i] and up to WRAP_PIECES - 1 lines after it, joined (with
    a space between or not), make a header: one a mail or a page wrapped. */
 static int wrapped_header(const sip_line *lines, size_t n, size_t i)
@@ -487,20 +493,16 @@ static void *ss_open(const sip_parse_opts *opts)
 	return st;
 }
 
-static int feed_line(ss_state *st, const sip_line *ln, int hdr, const sip_ss_header *hp,
+static inline int feed_line(ss_state *st, const sip_line *ln, int hdr, const sip_ss_header *h,
 		     sip_record_fn fn, void *ctx)
 {
 	const char *p = ln->p;
 	size_t n = p ? ln->n : 0;
-	sip_ss_header h;
 	int rc;
-
-	if (hdr)
-		h = *hp;
 
 	switch (st->mode) {
 	case M_IDLE:
-		return hdr ? start(st, ln, &h) : 0;
+		return hdr ? start(st, ln, h) : 0;
 	case M_PENDING:
 		if (!hdr && field_name_len(p, n)) {
 			st->mode = M_RECORD;
@@ -509,7 +511,7 @@ static int feed_line(ss_state *st, const sip_line *ln, int hdr, const sip_ss_hea
 		rc = emit(st, fn, ctx, SIP_KIND_TRACE);
 		if (rc)
 			return rc;
-		return hdr ? start(st, ln, &h) : 0;
+		return hdr ? start(st, ln, h) : 0;
 	default:
 		if (hdr) {
 			st->truncated = 1;
@@ -519,7 +521,7 @@ static int feed_line(ss_state *st, const sip_line *ln, int hdr, const sip_ss_hea
 			rc = emit(st, fn, ctx, -1);
 			if (rc)
 				return rc;
-			return start(st, ln, &h);
+			return start(st, ln, h);
 		}
 		if (is_end_line(p, n)) {
 			if (add_raw(st, ln, 0) < 0)
@@ -539,13 +541,6 @@ static int field_line(const char *p, size_t n)
 	return nl && (nl + 1 == n || p[nl + 1] == ' ' || p[nl + 1] == '\t');
 }
 
-/* Whether a line that is no header starts like one: "TL_" and a level's
-   '(' early on, the start of a header a mail or a page wrapped. */
-static int header_start(const char *p, size_t n)
-{
-	return n >= 8 && n < WRAP_MAX && p[0] == 'T' && p[1] == 'L' && p[2] == '_' &&
-	       memchr(p, '(', n < 16 ? n : 16) && !memmem(p, n, "$$begin_record", 14);
-}
 
 /* Join held pieces [0, k) (with a space between them when sp), and
    then ln when not NULL, into st->joined.  0 or SIP_ENOMEM. */

@@ -416,7 +416,9 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 			ln.p += k;
 			ln.n -= k;
 		}
-		if ((rc = feed_one(ops, state, &uw, &ln, 0, on_record, &sc)))
+		rc = uw.width ? feed_one(ops, state, &uw, &ln, 0, on_record, &sc)
+			      : ops->feed(state, &ln, on_record, &sc);
+		if (rc)
 			stopped = 1;
 	}
 	if (!stopped && (rc = feed_one(ops, state, &uw, NULL, 1, on_record, &sc)))
