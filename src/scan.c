@@ -20,9 +20,9 @@
  * and one note says what was stripped.  A trace copied out of a window
  * that wrapped its long lines at a fixed width (a terminal, a viewer) has
  * many lines of exactly that width and none longer: such a line is joined
- * with the line after it, as it was before the copy.  An input that a parser accepted
- * but that gave no record is an error (SIP_EFORMAT), never a silent
- * success.
+ * with the line after it, as it was before the copy, and a note says so.
+ * An input that a parser accepted but that gave no record is an error
+ * (SIP_EFORMAT), never a silent success.
  */
 #include "scan.h"
 
@@ -225,7 +225,6 @@ static int feed_one(const sip_parser_ops *ops, void *state, unwrap *uw, const si
 		    int flush, sip_record_fn fn, void *ctx)
 {
 	sip_line j;
-	int rc;
 
 	if (!uw->width)
 		return ln ? ops->feed(state, ln, fn, ctx) : 0;
@@ -250,8 +249,7 @@ static int feed_one(const sip_parser_ops *ops, void *state, unwrap *uw, const si
 	j.p = uw->text.p ? uw->text.p : "";
 	j.n = uw->text.n;
 	uw->open = 0;
-	rc = ops->feed(state, &j, fn, ctx);
-	return rc;
+	return ops->feed(state, &j, fn, ctx);
 }
 
 static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
@@ -335,17 +333,14 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	if ((uw.width = wrap_width(ps.lines, ps.n, &uw.eol))) {
 		for (size_t i = 0; i < ps.n; i++) {
 			size_t at = pj.text.n;
-			if (pj.n && wrapped(&uw, &ps.lines[i - 1])) {
-				if (sip_buf_add(&pj.text, ps.lines[i].p, ps.lines[i].n)) {
-					rc = SIP_ENOMEM;
-					goto out;
-				}
-				pj.lines[pj.n - 1].n += ps.lines[i].n;
-				continue;
-			}
 			if (sip_buf_add(&pj.text, ps.lines[i].p, ps.lines[i].n)) {
 				rc = SIP_ENOMEM;
 				goto out;
+			}
+			if (pj.n && wrapped(&uw, &ps.lines[i - 1])) {
+				pj.lines[pj.n - 1].n += ps.lines[i].n;
+				pj.lines[pj.n - 1].eol = ps.lines[i].eol;
+				continue;
 			}
 			pj.lines[pj.n] = ps.lines[i];
 			pj.starts[pj.n++] = at;
