@@ -1912,23 +1912,6 @@ int sip_store_register_raw_fn(sqlite3 *db, sip_diag *diag)
 
 /* ---- rows ---------------------------------------------------------------- */
 
-/* Copy s into the arena; empty and absent both become a NULL slice. */
-static int arena_str(sip_arena *a, sip_str s, sip_str *dst)
-{
-	char *p;
-
-	if (!s.p || !s.n) {
-		*dst = SIP_STR_NULL;
-		return SIP_OK;
-	}
-	if (!(p = sip_arena_alloc(a, s.n)))
-		return SIP_ENOMEM;
-	memcpy(p, s.p, s.n);
-	dst->p = p;
-	dst->n = s.n;
-	return SIP_OK;
-}
-
 /* src[col] = v for a stored field; col SIP_NOCOL: not stored. */
 static void put_col(sip_str *src, int col, sip_str v)
 {
@@ -1940,7 +1923,8 @@ int sip_row_fill(sip_row *row, const sip_record *rec, sip_arena *a)
 {
 	char code[16];
 	sip_str src[SIP_COL_N];
-	int rc;
+	size_t total = 0;
+	char *p = NULL;
 
 	memset(row, 0, sizeof *row);
 	row->line = rec->line;
@@ -1960,7 +1944,11 @@ int sip_row_fill(sip_row *row, const sip_record *rec, sip_arena *a)
 #define SIP_S(m, name, col) put_col(src, col, rec->m);
 #include "record_fields.def"
 	if (rec->has_result) {
-		snprintf(code, sizeof code, "0x%08x", (unsigned)rec->result_code);
+		static const char hex[] = "0123456789abcdef";
+		code[0] = '0';
+		code[1] = 'x';
+		for (int k = 0; k < 8; k++)
+			code[2 + k] = hex[((unsigned)rec->result_code >> (28 - 4 * k)) & 15];
 		src[SIP_COL_RESULT_CODE] = (sip_str){ code, 10 };
 	}
 	src[SIP_COL_RESULT_SYMBOL] = rec->result_symbol;
@@ -1968,9 +1956,22 @@ int sip_row_fill(sip_row *row, const sip_record *rec, sip_arena *a)
 		row->ms_diag_code = rec->diags[0].code >= 0 ? rec->diags[0].code : -1;
 		src[SIP_COL_MS_DIAG_REASON] = rec->diags[0].reason;
 	}
+	/* the values side by side in one allocation (one arena call a row,
+	   not one a column); empty and absent both become a NULL slice */
 	for (int i = 0; i < SIP_COL_N; i++)
-		if ((rc = arena_str(a, src[i], &row->col[i])))
-			return rc;
+		if (src[i].p && src[i].n)
+			total += src[i].n;
+	if (total && !(p = sip_arena_alloc(a, total)))
+		return SIP_ENOMEM;
+	for (int i = 0; i < SIP_COL_N; i++) {
+		if (!src[i].p || !src[i].n) {
+			row->col[i] = SIP_STR_NULL;
+			continue;
+		}
+		memcpy(p, src[i].p, src[i].n);
+		row->col[i] = (sip_str){ p, src[i].n };
+		p += src[i].n;
+	}
 	return SIP_OK;
 }
 
