@@ -51,7 +51,86 @@ typedef struct unwrap {
 	int open;
 	sip_line first;       /* the first piece's number and offset */
 	sip_buf text;
+	int html;             /* HTML entities to decode (a trace copied out
+	                         of a page's source: &lt;sip:...&gt;) */
+	sip_buf dec;
 } unwrap;
+
+/* The entity at p (n bytes on), as its character in *c: its length, or 0. */
+static size_t entity(const char *p, size_t n, char *c)
+{
+	static const struct { const char *e; size_t n; char c; } ents[] = {
+		{ "&lt;", 4, '<' }, { "&gt;", 4, '>' }, { "&amp;", 5, '&' },
+		{ "&quot;", 6, '"' }, { "&#34;", 5, '"' }, { "&#39;", 5, '\'' },
+		{ "&apos;", 6, '\'' }, { "&nbsp;", 6, ' ' },
+	};
+
+	for (size_t i = 0; i < sizeof ents / sizeof ents[0]; i++)
+		if (n >= ents[i].n && !memcmp(p, ents[i].e, ents[i].n)) {
+			*c = ents[i].c;
+			return ents[i].n;
+		}
+	return 0;
+}
+
+/* Whether the probed lines are a trace with its markup written as HTML
+   entities: three entities or more, and not one '<' or '"' as itself
+   (SIP headers have them: From: <sip:...>). */
+static int html_escaped(const sip_line *lines, size_t n)
+{
+	size_t ents = 0;
+	char c;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *p = lines[i].p;
+		for (size_t k = 0; p && k < lines[i].n; k++) {
+			if (p[k] == '<' || p[k] == '"')
+				return 0;
+			if (p[k] == '&' && entity(p + k, lines[i].n - k, &c))
+				ents++;
+		}
+	}
+	return ents >= 3;
+}
+
+/* ln with its entities decoded, into uw->dec (ln itself when it has none).
+   0 or SIP_ENOMEM. */
+static int decode(unwrap *uw, const sip_line *ln, sip_line *out)
+{
+	const char *p = ln->p;
+	size_t n = p ? ln->n : 0, k = 0, len;
+	char c;
+
+	*out = *ln;
+	if (!n || !memchr(p, '&', n))
+		return 0;
+	sip_buf_reset(&uw->dec);
+	while (k < n) {
+		if (p[k] == '&' && (len = entity(p + k, n - k, &c))) {
+			if (sip_buf_addc(&uw->dec, c))
+				return SIP_ENOMEM;
+			k += len;
+		} else if (sip_buf_addc(&uw->dec, p[k++])) {
+			return SIP_ENOMEM;
+		}
+	}
+	out->p = uw->dec.p;
+	out->n = uw->dec.n;
+	return 0;
+}
+
+/* Hand ln to the parser, decoded when the input is HTML-escaped. */
+static int deliver(const sip_parser_ops *ops, void *state, unwrap *uw, const sip_line *ln,
+		   sip_record_fn fn, void *ctx)
+{
+	sip_line d;
+
+	if (!uw->html)
+		return ops->feed(state, ln, fn, ctx);
+	if (decode(uw, ln, &d))
+		return SIP_ENOMEM;
+	return ops->feed(state, &d, fn, ctx);
+}
 
 /* Whether p starts a line of its own in a trace: empty, a SIPStack
    header or record end, a client log's stamp (MM/DD/YYYY|), or a field
@@ -227,11 +306,11 @@ static int feed_one(const sip_parser_ops *ops, void *state, unwrap *uw, const si
 	sip_line j;
 
 	if (!uw->width)
-		return ln ? ops->feed(state, ln, fn, ctx) : 0;
+		return ln ? deliver(ops, state, uw, ln, fn, ctx) : 0;
 	if (ln) {
 		if (!uw->open) {
 			if (!wrapped(uw, ln))
-				return ops->feed(state, ln, fn, ctx);
+				return deliver(ops, state, uw, ln, fn, ctx);
 			uw->open = 1;
 			uw->first = *ln;
 			sip_buf_reset(&uw->text);
@@ -249,7 +328,7 @@ static int feed_one(const sip_parser_ops *ops, void *state, unwrap *uw, const si
 	j.p = uw->text.p ? uw->text.p : "";
 	j.n = uw->text.n;
 	uw->open = 0;
-	return ops->feed(state, &j, fn, ctx);
+	return deliver(ops, state, uw, &j, fn, ctx);
 }
 
 static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
@@ -266,14 +345,17 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	sip_diag rdiag;
 	sip_prefix pf;
 	unwrap uw;
-	probe_set pj;
+	probe_set pj, pd;
 	int rc = SIP_OK, got, stopped = 0;
 
 	memset(&ps, 0, sizeof ps);
 	memset(&pj, 0, sizeof pj);
+	memset(&pd, 0, sizeof pd);
 	memset(&uw, 0, sizeof uw);
 	sip_buf_init(&uw.text, 0);
+	sip_buf_init(&uw.dec, 0);
 	sip_buf_init(&pj.text, 0);
+	sip_buf_init(&pd.text, 0);
 	sip_buf_init(&ps.text, SIP_PROBE_BYTES + SIP_READER_MAX_LINE + 1);
 	sip_diag_clear(&rdiag);
 	if (opts) {
@@ -355,7 +437,33 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 			sc.warn(sc.warn_ctx, &note);
 		}
 	}
-	ops = uw.width ? sip_parser_probe(pj.lines, pj.n) : sip_parser_probe(ps.lines, ps.n);
+	/* Markup written as HTML entities: probed decoded, fed decoded. */
+	{
+		const probe_set *src = uw.width ? &pj : &ps;
+		if ((uw.html = html_escaped(src->lines, src->n))) {
+			for (size_t i = 0; i < src->n; i++) {
+				sip_line d;
+				size_t at = pd.text.n;
+				if (decode(&uw, &src->lines[i], &d) ||
+				    sip_buf_add(&pd.text, d.p, d.n)) {
+					rc = SIP_ENOMEM;
+					goto out;
+				}
+				pd.lines[pd.n] = d;
+				pd.starts[pd.n++] = at;
+			}
+			probe_fix(&pd);
+			res->html = 1;
+			if (sc.warn) {
+				sip_diag note;
+				sip_diag_set(&note, SIP_OK, sip_reader_name(r), 0,
+					     "note: read with its HTML entities (&lt; &gt; &quot; &amp;)"
+					     " decoded (a trace copied out of a page's source)");
+				sc.warn(sc.warn_ctx, &note);
+			}
+		}
+		ops = uw.html ? sip_parser_probe(pd.lines, pd.n) : sip_parser_probe(src->lines, src->n);
+	}
 	if (!ops) {
 		if (got < 0) {
 			/* Damaged before anything recognisable was read. */
@@ -411,8 +519,8 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 			ln.p += k;
 			ln.n -= k;
 		}
-		rc = uw.width ? feed_one(ops, state, &uw, &ln, 0, on_record, &sc)
-			      : ops->feed(state, &ln, on_record, &sc);
+		rc = uw.width || uw.html ? feed_one(ops, state, &uw, &ln, 0, on_record, &sc)
+					 : ops->feed(state, &ln, on_record, &sc);
 		if (rc)
 			stopped = 1;
 	}
@@ -449,7 +557,9 @@ out:
 		ops->free(state);
 	sip_buf_release(&ps.text);
 	sip_buf_release(&pj.text);
+	sip_buf_release(&pd.text);
 	sip_buf_release(&uw.text);
+	sip_buf_release(&uw.dec);
 	res->bytes_in = sip_reader_bytes_in(r);
 	res->bytes_out = sip_reader_bytes_out(r);
 	/* Read again at the end: a threaded reader's counters lag its

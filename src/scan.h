@@ -44,6 +44,8 @@ typedef struct sip_scan_result {
 	size_t wrap;             /* lines of exactly this many bytes were
 	                            joined to the next (a trace copied out of
 	                            a window that wrapped it); 0 = none */
+	int html;                /* HTML entities were decoded (a trace copied
+	                            out of a page's source) */
 	int gzip;                /* input was gzip */
 	int gzip_members;
 	int encoding;            /* enum sip_encoding */
