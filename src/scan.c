@@ -53,8 +53,39 @@ typedef struct unwrap {
 	sip_buf text;
 	int html;             /* HTML entities to decode (a trace copied out
 	                         of a page's source: &lt;sip:...&gt;) */
+	int nbsp;             /* no-break spaces to make spaces (a trace
+	                         pasted through a page or a word processor) */
 	sip_buf dec;
 } unwrap;
+
+/* The length of a no-break space at p[k] (UTF-8 C2 A0, or a Windows-1252
+   A0 after an ASCII byte), or 0. */
+static size_t nbsp_at(const char *p, size_t n, size_t k)
+{
+	const unsigned char *u = (const unsigned char *)p;
+
+	if (u[k] == 0xC2 && k + 1 < n && u[k + 1] == 0xA0)
+		return 2;
+	if (u[k] == 0xA0 && (k == 0 || u[k - 1] < 0x80))
+		return 1;
+	return 0;
+}
+
+/* Whether a quarter of the probed lines or more have a no-break space:
+   then it stands for a space throughout (one in a message's text is
+   left alone). */
+static int nbsp_spaced(const sip_line *lines, size_t n)
+{
+	size_t with = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; lines[i].p && k < lines[i].n; k++)
+			if (nbsp_at(lines[i].p, lines[i].n, k)) {
+				with++;
+				break;
+			}
+	return with && with * 4 >= n;
+}
 
 /* The entity at p (n bytes on), as its character in *c: its length, or 0. */
 static size_t entity(const char *p, size_t n, char *c)
@@ -93,8 +124,8 @@ static int html_escaped(const sip_line *lines, size_t n)
 	return ents >= 3;
 }
 
-/* ln with its entities decoded, into uw->dec (ln itself when it has none).
-   0 or SIP_ENOMEM. */
+/* ln with its entities decoded and its no-break spaces made spaces, as uw
+   says, into uw->dec (ln itself when it has neither).  0 or SIP_ENOMEM. */
 static int decode(unwrap *uw, const sip_line *ln, sip_line *out)
 {
 	const char *p = ln->p;
@@ -102,11 +133,16 @@ static int decode(unwrap *uw, const sip_line *ln, sip_line *out)
 	char c;
 
 	*out = *ln;
-	if (!n || !memchr(p, '&', n))
+	if (!n || (!(uw->html && memchr(p, '&', n)) &&
+		   !(uw->nbsp && (memchr(p, 0xA0, n)))))
 		return 0;
 	sip_buf_reset(&uw->dec);
 	while (k < n) {
-		if (p[k] == '&' && (len = entity(p + k, n - k, &c))) {
+		if (uw->nbsp && (len = nbsp_at(p, n, k))) {
+			if (sip_buf_addc(&uw->dec, ' '))
+				return SIP_ENOMEM;
+			k += len;
+		} else if (uw->html && p[k] == '&' && (len = entity(p + k, n - k, &c))) {
 			if (sip_buf_addc(&uw->dec, c))
 				return SIP_ENOMEM;
 			k += len;
@@ -119,13 +155,13 @@ static int decode(unwrap *uw, const sip_line *ln, sip_line *out)
 	return 0;
 }
 
-/* Hand ln to the parser, decoded when the input is HTML-escaped. */
+/* Hand ln to the parser, decoded when the input needs it. */
 static int deliver(const sip_parser_ops *ops, void *state, unwrap *uw, const sip_line *ln,
 		   sip_record_fn fn, void *ctx)
 {
 	sip_line d;
 
-	if (!uw->html)
+	if (!uw->html && !uw->nbsp)
 		return ops->feed(state, ln, fn, ctx);
 	if (decode(uw, ln, &d))
 		return SIP_ENOMEM;
@@ -440,7 +476,9 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	/* Markup written as HTML entities: probed decoded, fed decoded. */
 	{
 		const probe_set *src = uw.width ? &pj : &ps;
-		if ((uw.html = html_escaped(src->lines, src->n))) {
+		uw.html = html_escaped(src->lines, src->n);
+		uw.nbsp = nbsp_spaced(src->lines, src->n);
+		if (uw.html || uw.nbsp) {
 			for (size_t i = 0; i < src->n; i++) {
 				sip_line d;
 				size_t at = pd.text.n;
@@ -453,16 +491,25 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 				pd.starts[pd.n++] = at;
 			}
 			probe_fix(&pd);
-			res->html = 1;
-			if (sc.warn) {
-				sip_diag note;
-				sip_diag_set(&note, SIP_OK, sip_reader_name(r), 0,
-					     "note: read with its HTML entities (&lt; &gt; &quot; &amp;)"
-					     " decoded (a trace copied out of a page's source)");
-				sc.warn(sc.warn_ctx, &note);
-			}
+			res->html = uw.html;
+			res->nbsp = uw.nbsp;
 		}
-		ops = uw.html ? sip_parser_probe(pd.lines, pd.n) : sip_parser_probe(src->lines, src->n);
+		if (uw.html && sc.warn) {
+			sip_diag note;
+			sip_diag_set(&note, SIP_OK, sip_reader_name(r), 0,
+				     "note: read with its HTML entities (&lt; &gt; &quot; &amp;)"
+				     " decoded (a trace copied out of a page's source)");
+			sc.warn(sc.warn_ctx, &note);
+		}
+		if (uw.nbsp && sc.warn) {
+			sip_diag note;
+			sip_diag_set(&note, SIP_OK, sip_reader_name(r), 0,
+				     "note: read with its no-break spaces as spaces (a trace"
+				     " pasted through a page or a word processor)");
+			sc.warn(sc.warn_ctx, &note);
+		}
+		ops = uw.html || uw.nbsp ? sip_parser_probe(pd.lines, pd.n)
+					 : sip_parser_probe(src->lines, src->n);
 	}
 	if (!ops) {
 		if (got < 0) {
@@ -519,8 +566,9 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 			ln.p += k;
 			ln.n -= k;
 		}
-		rc = uw.width || uw.html ? feed_one(ops, state, &uw, &ln, 0, on_record, &sc)
-					 : ops->feed(state, &ln, on_record, &sc);
+		rc = uw.width || uw.html || uw.nbsp
+		     ? feed_one(ops, state, &uw, &ln, 0, on_record, &sc)
+		     : ops->feed(state, &ln, on_record, &sc);
 		if (rc)
 			stopped = 1;
 	}

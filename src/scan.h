@@ -46,6 +46,7 @@ typedef struct sip_scan_result {
 	                            a window that wrapped it); 0 = none */
 	int html;                /* HTML entities were decoded (a trace copied
 	                            out of a page's source) */
+	int nbsp;                /* no-break spaces were read as spaces */
 	int gzip;                /* input was gzip */
 	int gzip_members;
 	int encoding;            /* enum sip_encoding */
