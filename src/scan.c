@@ -38,6 +38,7 @@
 typedef struct probe_set {
 	sip_line lines[SIP_PROBE_LINES];
 	size_t starts[SIP_PROBE_LINES];
+	size_t rawn[SIP_PROBE_LINES];   /* each line's length as read */
 	size_t n;
 	sip_buf text;
 } probe_set;
@@ -48,6 +49,8 @@ typedef struct unwrap {
 	unsigned eol;         /* what ends a piece (LF in a CRLF file that
 	                         was wrapped with LF: its CRLF lines of that
 	                         width are whole) */
+	int on_raw;           /* told by the lengths as read (else by the
+	                         lengths decoded and without the prefix) */
 	int open;
 	sip_line first;       /* the first piece's number and offset */
 	sip_buf text;
@@ -155,18 +158,7 @@ static int decode(unwrap *uw, const sip_line *ln, sip_line *out)
 	return 0;
 }
 
-/* Hand ln to the parser, decoded when the input needs it. */
-static int deliver(const sip_parser_ops *ops, void *state, unwrap *uw, const sip_line *ln,
-		   sip_record_fn fn, void *ctx)
-{
-	sip_line d;
 
-	if (!uw->html && !uw->nbsp)
-		return ops->feed(state, ln, fn, ctx);
-	if (decode(uw, ln, &d))
-		return SIP_ENOMEM;
-	return ops->feed(state, &d, fn, ctx);
-}
 
 /* Whether p starts a line of its own in a trace: empty, a SIPStack
    header or record end, a client log's stamp (MM/DD/YYYY|), or a field
@@ -232,10 +224,12 @@ static size_t wrap_width(const sip_line *lines, size_t n, unsigned *eol)
 	return follow && starts * 2 < follow ? w : 0;
 }
 
-/* Whether ln is a piece of a wrapped line (the next line goes on). */
-static int wrapped(const unwrap *uw, const sip_line *ln)
+/* Whether a line of rawn bytes as read (before any entity was decoded or
+   prefix stripped: the window wrapped what it showed) is a piece of a
+   wrapped line, the next line going on with it. */
+static int wrapped(const unwrap *uw, size_t rawn, const sip_line *ln)
 {
-	return ln->n == uw->width && ln->eol == uw->eol;
+	return (uw->on_raw ? rawn : ln->n) == uw->width && ln->eol == uw->eol;
 }
 
 typedef struct scan_ctx {
@@ -331,22 +325,44 @@ static const char *container_of(const char *p, size_t n, const char **hint)
 	return NULL;
 }
 
+/* The probed lines ps joined where a window wrapped them, into pj (made
+   anew).  0 or SIP_ENOMEM. */
+static int join_probe(const unwrap *uw, const probe_set *ps, probe_set *pj)
+{
+	pj->n = 0;
+	sip_buf_reset(&pj->text);
+	for (size_t i = 0; i < ps->n; i++) {
+		size_t at = pj->text.n;
+		if (sip_buf_add(&pj->text, ps->lines[i].p, ps->lines[i].n))
+			return SIP_ENOMEM;
+		if (pj->n && wrapped(uw, ps->rawn[i - 1], &ps->lines[i - 1])) {
+			pj->lines[pj->n - 1].n += ps->lines[i].n;
+			pj->lines[pj->n - 1].eol = ps->lines[i].eol;
+			continue;
+		}
+		pj->lines[pj->n] = ps->lines[i];
+		pj->starts[pj->n++] = at;
+	}
+	probe_fix(pj);
+	return SIP_OK;
+}
+
 /*
  * Feed ln to the parser, through the joining of wrapped lines when uw has
  * a width: a line of exactly that width is held and the next appended to
  * it.  flush: the input has ended, feed what is held.
  */
 static int feed_one(const sip_parser_ops *ops, void *state, unwrap *uw, const sip_line *ln,
-		    int flush, sip_record_fn fn, void *ctx)
+		    size_t rawn, int flush, sip_record_fn fn, void *ctx)
 {
 	sip_line j;
 
 	if (!uw->width)
-		return ln ? deliver(ops, state, uw, ln, fn, ctx) : 0;
+		return ln ? ops->feed(state, ln, fn, ctx) : 0;
 	if (ln) {
 		if (!uw->open) {
-			if (!wrapped(uw, ln))
-				return deliver(ops, state, uw, ln, fn, ctx);
+			if (!wrapped(uw, rawn, ln))
+				return ops->feed(state, ln, fn, ctx);
 			uw->open = 1;
 			uw->first = *ln;
 			sip_buf_reset(&uw->text);
@@ -355,7 +371,7 @@ static int feed_one(const sip_parser_ops *ops, void *state, unwrap *uw, const si
 			return SIP_ENOMEM;
 		uw->first.eol = ln->eol;
 		uw->first.truncated |= ln->truncated;
-		if (wrapped(uw, ln) && !flush)
+		if (wrapped(uw, rawn, ln) && !flush)
 			return 0;   /* wrapped again */
 	}
 	if (!uw->open)
@@ -364,7 +380,7 @@ static int feed_one(const sip_parser_ops *ops, void *state, unwrap *uw, const si
 	j.p = uw->text.p ? uw->text.p : "";
 	j.n = uw->text.n;
 	uw->open = 0;
-	return deliver(ops, state, uw, &j, fn, ctx);
+	return ops->feed(state, &j, fn, ctx);
 }
 
 static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
@@ -382,6 +398,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	sip_prefix pf;
 	unwrap uw;
 	probe_set pj, pd;
+	size_t rawn;
 	int rc = SIP_OK, got, stopped = 0;
 
 	memset(&ps, 0, sizeof ps);
@@ -416,6 +433,54 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	}
 	probe_fix(&ps);
 	sip_reader_set_skip_limit(r, 0);
+	/* Lines wrapped at a window's width, told by their lengths as read
+	   (the window showed them so, quoting, numbers and entities
+	   included); they are joined after those are taken off each piece. */
+	uw.on_raw = (uw.width = wrap_width(ps.lines, ps.n, &uw.eol)) != 0;
+	for (size_t i = 0; i < ps.n; i++)
+		ps.rawn[i] = ps.lines[i].n;
+	/* Markup written as HTML entities, no-break spaces for spaces: the
+	   lines are decoded before anything else looks at them (a quoting
+	   prefix may itself be "&gt; "), the probed ones here, the others as
+	   they are read. */
+	uw.html = html_escaped(ps.lines, ps.n);
+	uw.nbsp = nbsp_spaced(ps.lines, ps.n);
+	if (uw.html || uw.nbsp) {
+		for (size_t i = 0; i < ps.n; i++) {
+			sip_line d;
+			size_t at = pd.text.n;
+			if (decode(&uw, &ps.lines[i], &d) || sip_buf_add(&pd.text, d.p, d.n)) {
+				rc = SIP_ENOMEM;
+				goto out;
+			}
+			pd.lines[pd.n] = d;
+			pd.starts[pd.n++] = at;
+		}
+		probe_fix(&pd);
+		memcpy(ps.lines, pd.lines, pd.n * sizeof pd.lines[0]);
+		memcpy(ps.starts, pd.starts, pd.n * sizeof pd.starts[0]);
+		{
+			sip_buf t = ps.text;
+			ps.text = pd.text;
+			pd.text = t;
+		}
+		res->html = uw.html;
+		res->nbsp = uw.nbsp;
+		if (uw.html && sc.warn) {
+			sip_diag note;
+			sip_diag_set(&note, SIP_OK, sip_reader_name(r), 0,
+				     "note: read with its HTML entities (&lt; &gt; &quot; &amp;)"
+				     " decoded (a trace copied out of a page's source)");
+			sc.warn(sc.warn_ctx, &note);
+		}
+		if (uw.nbsp && sc.warn) {
+			sip_diag note;
+			sip_diag_set(&note, SIP_OK, sip_reader_name(r), 0,
+				     "note: read with its no-break spaces as spaces (a trace"
+				     " pasted through a page or a word processor)");
+			sc.warn(sc.warn_ctx, &note);
+		}
+	}
 	res->gzip = sip_reader_is_gzip(r);
 	res->gzip_members = sip_reader_gzip_members(r);
 	res->encoding = sip_reader_encoding(r);
@@ -428,8 +493,16 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	}
 
 	/* A pasted trace: strip its prefix from the probed lines (and from
-	   every line after them, below) when that lets a parser know them. */
-	sip_prefix_detect(ps.lines, ps.n, &pf);
+	   every line after them, below) when that lets a parser know them.
+	   Lines a window wrapped after the prefix was put on carry it on
+	   their first piece only: it is looked for on the lines joined. */
+	if (uw.on_raw) {
+		if ((rc = join_probe(&uw, &ps, &pj)))
+			goto out;
+		sip_prefix_detect(pj.lines, pj.n, &pf);
+	} else {
+		sip_prefix_detect(ps.lines, ps.n, &pf);
+	}
 	if (pf.n) {
 		char what[64];
 		for (size_t i = 0; i < ps.n; i++) {
@@ -448,22 +521,11 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		}
 	}
 	/* Lines wrapped at a window's width: probed joined, fed joined. */
-	if ((uw.width = wrap_width(ps.lines, ps.n, &uw.eol))) {
-		for (size_t i = 0; i < ps.n; i++) {
-			size_t at = pj.text.n;
-			if (sip_buf_add(&pj.text, ps.lines[i].p, ps.lines[i].n)) {
-				rc = SIP_ENOMEM;
-				goto out;
-			}
-			if (pj.n && wrapped(&uw, &ps.lines[i - 1])) {
-				pj.lines[pj.n - 1].n += ps.lines[i].n;
-				pj.lines[pj.n - 1].eol = ps.lines[i].eol;
-				continue;
-			}
-			pj.lines[pj.n] = ps.lines[i];
-			pj.starts[pj.n++] = at;
-		}
-		probe_fix(&pj);
+	if (!uw.width)   /* or by the lengths once decoded and stripped */
+		uw.width = wrap_width(ps.lines, ps.n, &uw.eol);
+	if (uw.width) {
+		if ((rc = join_probe(&uw, &ps, &pj)))
+			goto out;
 		res->wrap = uw.width;
 		if (sc.warn) {
 			sip_diag note;
@@ -473,44 +535,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 			sc.warn(sc.warn_ctx, &note);
 		}
 	}
-	/* Markup written as HTML entities: probed decoded, fed decoded. */
-	{
-		const probe_set *src = uw.width ? &pj : &ps;
-		uw.html = html_escaped(src->lines, src->n);
-		uw.nbsp = nbsp_spaced(src->lines, src->n);
-		if (uw.html || uw.nbsp) {
-			for (size_t i = 0; i < src->n; i++) {
-				sip_line d;
-				size_t at = pd.text.n;
-				if (decode(&uw, &src->lines[i], &d) ||
-				    sip_buf_add(&pd.text, d.p, d.n)) {
-					rc = SIP_ENOMEM;
-					goto out;
-				}
-				pd.lines[pd.n] = d;
-				pd.starts[pd.n++] = at;
-			}
-			probe_fix(&pd);
-			res->html = uw.html;
-			res->nbsp = uw.nbsp;
-		}
-		if (uw.html && sc.warn) {
-			sip_diag note;
-			sip_diag_set(&note, SIP_OK, sip_reader_name(r), 0,
-				     "note: read with its HTML entities (&lt; &gt; &quot; &amp;)"
-				     " decoded (a trace copied out of a page's source)");
-			sc.warn(sc.warn_ctx, &note);
-		}
-		if (uw.nbsp && sc.warn) {
-			sip_diag note;
-			sip_diag_set(&note, SIP_OK, sip_reader_name(r), 0,
-				     "note: read with its no-break spaces as spaces (a trace"
-				     " pasted through a page or a word processor)");
-			sc.warn(sc.warn_ctx, &note);
-		}
-		ops = uw.html || uw.nbsp ? sip_parser_probe(pd.lines, pd.n)
-					 : sip_parser_probe(src->lines, src->n);
-	}
+	ops = uw.width ? sip_parser_probe(pj.lines, pj.n) : sip_parser_probe(ps.lines, ps.n);
 	if (!ops) {
 		if (got < 0) {
 			/* Damaged before anything recognisable was read. */
@@ -552,7 +577,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 
 	/* 2. Replay the probed lines, then stream the rest. */
 	for (size_t i = 0; i < ps.n && !stopped; i++) {
-		if ((rc = feed_one(ops, state, &uw, &ps.lines[i], 0, on_record, &sc)))
+		if ((rc = feed_one(ops, state, &uw, &ps.lines[i], ps.rawn[i], 0, on_record, &sc)))
 			stopped = 1;
 	}
 	sip_buf_release(&ps.text);
@@ -561,18 +586,23 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		if (got <= 0)
 			break;
 		res->lines++;
+		rawn = ln.n;
+		if ((uw.html || uw.nbsp) && decode(&uw, &ln, &ln)) {
+			rc = SIP_ENOMEM;
+			stopped = 1;
+			break;
+		}
 		if (pf.n) {
 			size_t k = sip_prefix_len(&pf, ln.p, ln.n);
 			ln.p += k;
 			ln.n -= k;
 		}
-		rc = uw.width || uw.html || uw.nbsp
-		     ? feed_one(ops, state, &uw, &ln, 0, on_record, &sc)
-		     : ops->feed(state, &ln, on_record, &sc);
+		rc = uw.width ? feed_one(ops, state, &uw, &ln, rawn, 0, on_record, &sc)
+			      : ops->feed(state, &ln, on_record, &sc);
 		if (rc)
 			stopped = 1;
 	}
-	if (!stopped && (rc = feed_one(ops, state, &uw, NULL, 1, on_record, &sc)))
+	if (!stopped && (rc = feed_one(ops, state, &uw, NULL, 0, 1, on_record, &sc)))
 		stopped = 1;
 	if (!stopped) {
 		/* Flush the record still open, also after a read error: every
