@@ -27,6 +27,7 @@
 #include "scan.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,6 +326,25 @@ static const char *container_of(const char *p, size_t n, const char **hint)
 	return NULL;
 }
 
+/* A note on how the input r is read (a pasted trace), through the warn
+   callback. */
+static void note(const scan_ctx *sc, sip_reader *r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void note(const scan_ctx *sc, sip_reader *r, const char *fmt, ...)
+{
+	char msg[512];
+	sip_diag d;
+	va_list ap;
+
+	if (!sc->warn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	sip_diag_set(&d, SIP_OK, sip_reader_name(r), 0, "note: %s", msg);
+	sc->warn(sc->warn_ctx, &d);
+}
+
 /* The probed lines ps joined where a window wrapped them, into pj (made
    anew).  0 or SIP_ENOMEM. */
 static int join_probe(const unwrap *uw, const probe_set *ps, probe_set *pj)
@@ -466,20 +486,12 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		}
 		res->html = uw.html;
 		res->nbsp = uw.nbsp;
-		if (uw.html && sc.warn) {
-			sip_diag note;
-			sip_diag_set(&note, SIP_OK, sip_reader_name(r), 0,
-				     "note: read with its HTML entities (&lt; &gt; &quot; &amp;)"
-				     " decoded (a trace copied out of a page's source)");
-			sc.warn(sc.warn_ctx, &note);
-		}
-		if (uw.nbsp && sc.warn) {
-			sip_diag note;
-			sip_diag_set(&note, SIP_OK, sip_reader_name(r), 0,
-				     "note: read with its no-break spaces as spaces (a trace"
-				     " pasted through a page or a word processor)");
-			sc.warn(sc.warn_ctx, &note);
-		}
+		if (uw.html)
+			note(&sc, r, "read with its HTML entities (&lt; &gt; &quot; &amp;)"
+			     " decoded (a trace copied out of a page's source)");
+		if (uw.nbsp)
+			note(&sc, r, "read with its no-break spaces as spaces (a trace"
+			     " pasted through a page or a word processor)");
 	}
 	res->gzip = sip_reader_is_gzip(r);
 	res->gzip_members = sip_reader_gzip_members(r);
@@ -512,13 +524,8 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		}
 		sip_prefix_describe(&pf, what, sizeof what);
 		snprintf(res->prefix, sizeof res->prefix, "%s", what);
-		if (sc.warn) {
-			sip_diag note;
-			sip_diag_set(&note, SIP_OK, sip_reader_name(r), 0,
-				     "note: read without the %s at the start of its lines "
-				     "(a pasted trace)", what);
-			sc.warn(sc.warn_ctx, &note);
-		}
+		note(&sc, r, "read without the %s at the start of its lines (a pasted trace)",
+		     what);
 	}
 	/* Lines wrapped at a window's width: probed joined, fed joined. */
 	if (!uw.width)   /* or by the lengths once decoded and stripped */
@@ -527,13 +534,8 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		if ((rc = join_probe(&uw, &ps, &pj)))
 			goto out;
 		res->wrap = uw.width;
-		if (sc.warn) {
-			sip_diag note;
-			sip_diag_set(&note, SIP_OK, sip_reader_name(r), 0,
-				     "note: read with its lines of %zu bytes joined to the next"
-				     " (a trace copied out of a window that wrapped it)", uw.width);
-			sc.warn(sc.warn_ctx, &note);
-		}
+		note(&sc, r, "read with its lines of %zu bytes joined to the next"
+		     " (a trace copied out of a window that wrapped it)", uw.width);
 	}
 	ops = uw.width ? sip_parser_probe(pj.lines, pj.n) : sip_parser_probe(ps.lines, ps.n);
 	if (!ops) {
