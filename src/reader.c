@@ -933,10 +933,20 @@ static uint64_t src_len(const sip_reader *r, const char *p, size_t n)
 static int emit(sip_reader *r, sip_line *line, const char *p, size_t n,
 		unsigned eol, unsigned truncated, uint64_t consumed)
 {
+	uint64_t skip = 0;
+
+	/* A byte-order mark at the start of a line inside the input (files
+	   that each had one, concatenated) is no text of the line. */
+	if (n >= 3 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB &&
+	    (unsigned char)p[2] == 0xBF) {
+		skip = src_len(r, p, 3);
+		p += 3;
+		n -= 3;
+	}
 	line->p = p;
 	line->n = n;
 	line->lineno = r->lineno++;
-	line->offset = r->next_off;
+	line->offset = r->next_off + skip;
 	line->eol = eol;
 	line->truncated = truncated;
 	r->next_off += consumed;
