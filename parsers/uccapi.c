@@ -103,12 +103,16 @@ static int stamp_parse(const char *p, size_t n, ucc_stamp *s)
 	    !dig2(p + 6) || !dig2(p + 8) || p[10] != '|' || !dig2(p + 11) ||
 	    p[13] != ':' || !dig2(p + 14) || p[16] != ':' || !dig2(p + 17))
 		return 0;
-	/* YYYY-MM-DD HH:MM:SS.mmm */
+	/* YYYY-MM-DD HH:MM:SS.mmm; the stamp is month first (MM/DD/YYYY),
+	   but a first field past 12 can only be a day (a log of a
+	   day-first locale): then the second is the month */
+	int day_first = (p[0] - '0') * 10 + (p[1] - '0') > 12 &&
+			(p[3] - '0') * 10 + (p[4] - '0') <= 12;
 	memcpy(s->ts, p + 6, 4);
 	s->ts[4] = '-';
-	memcpy(s->ts + 5, p, 2);
+	memcpy(s->ts + 5, day_first ? p + 3 : p, 2);
 	s->ts[7] = '-';
-	memcpy(s->ts + 8, p + 3, 2);
+	memcpy(s->ts + 8, day_first ? p : p + 3, 2);
 	s->ts[10] = ' ';
 	memcpy(s->ts + 11, p + 11, 8);
 	i = 19;

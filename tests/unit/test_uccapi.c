@@ -152,6 +152,20 @@ static void test_framed_request(void)
 	CHECK_INT(nwarn, 0);
 }
 
+/* A stamp whose first field is past 12 is day first (a day-first
+   locale); one that could be either stays month first. */
+static void test_day_first_stamp(void)
+{
+	static const char text[] =
+		"16/04/2013|03:17:30.168 1F68:C14 INFO  :: Sign-in started for sip:alice@contoso.com\n"
+		"04/05/2013|03:17:31.000 1F68:C14 INFO  :: Sign-in started for sip:bob@contoso.com\n";
+
+	CHECK_INT(SCAN(text, NULL), SIP_OK);
+	CHECK_INT(nr, 2);
+	CHECK_STR(rc[0].ts, "2013-04-16 03:17:30.168");
+	CHECK_STR(rc[1].ts, "2013-04-05 03:17:31.000");
+}
+
 /* The verbatim lines of the reference (msxfaq): "End of Data Received -192"
    without the blank, one blank after INFO. */
 static void test_received_verbatim(void)
@@ -508,7 +522,7 @@ static void test_trust_decision(void)
 int main(int argc, char **argv)
 {
 	static const t_case cases[] = {
-		T(test_framed_request), T(test_received_verbatim),
+		T(test_framed_request), T(test_day_first_stamp), T(test_received_verbatim),
 		T(test_minimal_framing), T(test_folded_and_body_crlf),
 		T(test_missing_end), T(test_cut_by_eof), T(test_trace_continuation),
 		T(test_servers), T(test_utf16), T(test_bare_messages), T(test_empty_values), T(test_probe),
