@@ -1303,10 +1303,11 @@ static void note_host(job *j, sip_str host)
 /*
  * --text evidence: whether rec's text stays out of the chunks, found again
  * at its offset in the original file.  Only where those bytes are the text
- * itself: a regular UTF-8 file (or its gzip) without a BOM, a pasted
- * prefix, a header joined from wrapped lines or a line cut at the
- * reader's limit (a record of less than that limit has none); and only
- * for records that are no evidence: no rule
+ * itself: a regular UTF-8 file (or its gzip) without a BOM, whose lines
+ * were not changed on the way in (a pasted prefix stripped, lines joined
+ * where a window or a mail wrapped them, HTML entities or no-break spaces
+ * decoded) nor cut at the reader's limit (a record of less than that
+ * limit has none); and only for records that are no evidence: no rule
  * matched them, no unexplained template or client fact came of them
  * (payload) and they are not errors.
  */
@@ -2054,7 +2055,7 @@ int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 	pthread_cond_init(&r.cv_writer, NULL);
 	pthread_cond_init(&r.cv_workers, NULL);
 	r.o = o;
-	if (!stage_t0)
+	if (o->stages && !stage_t0)
 		stage_t0 = now_s();
 
 	/* 1. plan */
