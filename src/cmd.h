@@ -65,7 +65,8 @@ const sip_cmd *sip_cmd_at(size_t i);
 
 /* getopt_long's tables for c's options: longopts (room for
    SIP_MAX_OPTS + 1) and optstring (room for 2 * SIP_MAX_OPTS + 2;
-   ':' first, so a missing value is reported as such). */
+   ':' first, so a missing value is reported as such); getopt is reset
+   for the command's arguments (optind 1, opterr 0). */
 void sip_cmd_getopt(const sip_cmd *c, struct option *longopts, char *optstring);
 
 /* `sipscan completion bash|zsh|options`: the scripts (or the list of

@@ -188,11 +188,8 @@ int cmd_analyze(int argc, char **argv)
 	}
 	sip_ingest_list_init(&l);
 	sip_diag_clear(&diag);
-	sip_cmd_getopt(sip_cmd_find("analyze"), longopts, optstring + 1);
-	optstring[0] = '+';
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, optstring + 1, longopts, NULL)) != -1) {
+	sip_cmd_getopt(sip_cmd_find("analyze"), longopts, optstring);
+	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			opt_db = optarg;

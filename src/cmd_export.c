@@ -316,11 +316,8 @@ int cmd_export(int argc, char **argv)
 	ro.format = SIP_RENDER_JSONL;
 	ro.blob_text = decode_raw;
 	ro.csv_guard = 1;       /* a log's text is no formula: see render.h */
-	sip_cmd_getopt(sip_cmd_find("export"), longopts, optstring + 1);
-	optstring[0] = '+';
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, optstring + 1, longopts, NULL)) != -1) {
+	sip_cmd_getopt(sip_cmd_find("export"), longopts, optstring);
+	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			opt_db = optarg;

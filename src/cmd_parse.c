@@ -225,11 +225,8 @@ int cmd_parse(int argc, char **argv)
 	parse_out out;
 	int opt, worst = SIP_EXIT_OK;
 
-	sip_cmd_getopt(sip_cmd_find("parse"), longopts, optstring + 1);
-	optstring[0] = '+';
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, optstring + 1, longopts, NULL)) != -1) {
+	sip_cmd_getopt(sip_cmd_find("parse"), longopts, optstring);
+	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			if (strcmp(optarg, "jsonl") != 0)

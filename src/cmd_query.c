@@ -54,11 +54,8 @@ int cmd_query(int argc, char **argv)
 	memset(&ro, 0, sizeof ro);
 	/* a pipe gets what read, cut and awk take: tab-separated lines */
 	ro.format = isatty(STDOUT_FILENO) ? SIP_RENDER_TABLE : SIP_RENDER_TSV;
-	sip_cmd_getopt(sip_cmd_find("query"), longopts, optstring + 1);
-	optstring[0] = '+';
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, optstring + 1, longopts, NULL)) != -1) {
+	sip_cmd_getopt(sip_cmd_find("query"), longopts, optstring);
+	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			opt_db = optarg;

@@ -120,11 +120,8 @@ int cmd_render(int argc, char **argv)
 	FILE *in = stdin;
 	int opt, rc, ret = SIP_EXIT_OK;
 
-	sip_cmd_getopt(sip_cmd_find("render"), longopts, optstring + 1);
-	optstring[0] = '+';
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, optstring + 1, longopts, NULL)) != -1) {
+	sip_cmd_getopt(sip_cmd_find("render"), longopts, optstring);
+	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			if (sip_report_format_parse(optarg, &fmt))

@@ -39,11 +39,8 @@ int cmd_report(int argc, char **argv)
 	int opt, ret = SIP_EXIT_OK, rc, color = SIP_COLOR_AUTO;
 
 	sip_filter_init(&flt);
-	sip_cmd_getopt(sip_cmd_find("report"), longopts, optstring + 1);
-	optstring[0] = '+';
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, optstring + 1, longopts, NULL)) != -1) {
+	sip_cmd_getopt(sip_cmd_find("report"), longopts, optstring);
+	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			opt_db = optarg;

@@ -262,9 +262,7 @@ int cmd_rules(int argc, char **argv)
 	sip_rules *rs = NULL;
 
 	sip_cmd_getopt(sip_cmd_find("rules"), opts, optstring + 1);
-	optstring[0] = '+';
-	opterr = 0;
-	optind = 1;
+	optstring[0] = '+';   /* the verb's options end at the first word */
 	while ((c = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
 		if ((rc = take_option(c, argv, dirs, &ndirs, &jsonl)))
 			return rc;

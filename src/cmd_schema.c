@@ -194,11 +194,8 @@ int cmd_schema(int argc, char **argv)
 	const struct engine *e = NULL;
 	int opt, ddl = 1, findings = 1;
 
-	sip_cmd_getopt(sip_cmd_find("schema"), longopts, optstring + 1);
-	optstring[0] = '+';
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, optstring + 1, longopts, NULL)) != -1) {
+	sip_cmd_getopt(sip_cmd_find("schema"), longopts, optstring);
+	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'e':
 			e = NULL;

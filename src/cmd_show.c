@@ -43,11 +43,8 @@ int cmd_show(int argc, char **argv)
 	int opt, ret = SIP_EXIT_OK, raw = 0;
 	sip_buf safe;
 
-	sip_cmd_getopt(sip_cmd_find("show"), longopts, optstring + 1);
-	optstring[0] = '+';
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, optstring + 1, longopts, NULL)) != -1) {
+	sip_cmd_getopt(sip_cmd_find("show"), longopts, optstring);
+	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			opt_db = optarg;

@@ -334,6 +334,8 @@ void sip_cmd_getopt(const sip_cmd *c, struct option *longopts, char *optstring)
 	}
 	memset(&longopts[n], 0, sizeof longopts[n]);
 	optstring[k] = 0;
+	opterr = 0;   /* the commands say what went wrong themselves */
+	optind = 1;   /* main's own options were parsed already */
 }
 
 static void usage(FILE *f)
