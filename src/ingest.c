@@ -1061,14 +1061,20 @@ typedef struct worker_ctx {
 	unsigned long nchunks, nraw; /* chunks closed, left raw */
 } worker_ctx;
 
-static double now_s(void);
 static double stage_t0;
 
-static double cpu_s(clockid_t id)
+/* Seconds on clock id: CLOCK_MONOTONIC for the wall (now_s), a CPU-time
+   clock for the stage lines. */
+static double clock_s(clockid_t id)
 {
 	struct timespec ts;
 	clock_gettime(id, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double now_s(void)
+{
+	return clock_s(CLOCK_MONOTONIC);
 }
 
 void sip_ingest_stage(const char *what)
@@ -1076,7 +1082,7 @@ void sip_ingest_stage(const char *what)
 	if (!stage_t0)
 		stage_t0 = now_s();
 	fprintf(stderr, "stage %-22s wall %7.3f s  cpu %7.3f s\n", what,
-		now_s() - stage_t0, cpu_s(CLOCK_PROCESS_CPUTIME_ID));
+		now_s() - stage_t0, clock_s(CLOCK_PROCESS_CPUTIME_ID));
 }
 
 static void stage(const run *r, const char *what)
@@ -1521,7 +1527,7 @@ static void *worker_main(void *arg)
 	if (r->o->stages)
 		fprintf(stderr, "stage parser thread ended    wall %7.3f s  thread cpu %.3f s,"
 			" waited for the writer %.3f s, chunks %lu, left raw %lu\n",
-			now_s() - stage_t0, cpu_s(CLOCK_THREAD_CPUTIME_ID), w.wait,
+			now_s() - stage_t0, clock_s(CLOCK_THREAD_CPUTIME_ID), w.wait,
 			w.nchunks, w.nraw);
 	worker_release(&w);
 	return NULL;
@@ -1529,12 +1535,6 @@ static void *worker_main(void *arg)
 
 /* ---- the writer ------------------------------------------------------------ */
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static const char *encoding_name(int e)
 {
@@ -2150,8 +2150,8 @@ int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 	if (o->stages)
 		fprintf(stderr, "stage written (committed)    wall %7.3f s  cpu %7.3f s,"
 			" writer thread cpu %.3f s, waited for the parsers %.3f s\n",
-			now_s() - stage_t0, cpu_s(CLOCK_PROCESS_CPUTIME_ID),
-			cpu_s(CLOCK_THREAD_CPUTIME_ID), r.writer_wait);
+			now_s() - stage_t0, clock_s(CLOCK_PROCESS_CPUTIME_ID),
+			clock_s(CLOCK_THREAD_CPUTIME_ID), r.writer_wait);
 	progress(&w, 0, 1);
 indexes:
 	if ((rc = write_same(s, l, diag)))
