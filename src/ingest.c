@@ -81,6 +81,9 @@
 #define COMMIT_ROWS 50000
 #define COMMIT_BYTES (32u * 1024 * 1024)
 #define MAX_HOSTS 8
+/* Files of this size or more on average keep the ts index up during a
+   large load (see sip_store_drop_bulk_indexes). */
+#define TS_KEEP_BYTES (8u * 1024 * 1024)
 
 enum action { ACT_NONE = 0, ACT_FULL, ACT_APPEND };
 
@@ -2098,11 +2101,13 @@ int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 	if (r.njobs == 0)
 		goto indexes;
 	/* A large load drops the index with random keys (call_id), and ts
-	   too when there are several files (their times interleave), and
+	   too when there are many small files (their times interleave), and
 	   builds them at the end: cheaper than keeping them up row by row
 	   (see store.c). */
 	if (bytes_total > (o->bulk_bytes ? o->bulk_bytes : 64u * 1024 * 1024) &&
-	    (rc = sip_store_drop_bulk_indexes(s, r.njobs > 1, diag)))
+	    (rc = sip_store_drop_bulk_indexes(s, r.njobs > 1 &&
+					      bytes_total / r.njobs < TS_KEEP_BYTES,
+					      diag)))
 		goto out;
 
 	/* 2. parse: on jobs - 1 threads, or on this one */

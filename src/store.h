@@ -105,9 +105,9 @@ void sip_store_rollback(sip_store *s);
 /*
  * Secondary indexes on records.  Bulk-load policy (see store.c): before a
  * large load the writer drops the index on call_id (random keys), and with
- * ts_too the one on ts (a load of several files, whose times interleave),
- * and creates them again once at the end; the others stay.  Both are
- * idempotent (IF [NOT] EXISTS).
+ * ts_too the one on ts (a load of many small files, whose times
+ * interleave), and creates them again once at the end; the others stay.
+ * Both are idempotent (IF [NOT] EXISTS).
  */
 int sip_store_drop_bulk_indexes(sip_store *s, int ts_too, sip_diag *diag);
 int sip_store_create_indexes(sip_store *s, sip_diag *diag);
