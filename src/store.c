@@ -60,9 +60,10 @@
  *   strings      id, s (UNIQUE): the values of those columns, each once.
  *   chunks       the original text of the records, compressed
  *     id, file_id, data: the texts of consecutive records of one file
- *     (file order, about SIP_CHUNK_TARGET = 256 KiB, never spanning files)
- *     concatenated as they stood in the log (CRLF kept) and compressed as
- *     one zstd frame (level 1, content size in the frame header).  Chunk
+ *     (file order, at most about SIP_CHUNK_TARGET = 1 MiB, never
+ *     spanning files) concatenated as they stood in the log (CRLF kept)
+ *     and compressed as one zstd frame (level 1, content size in the
+ *     frame header).  Chunk
  *     ids of a file grow with its lines.  The ingest keeps the last record
  *     of a file alone in its chunk, so an incremental run (which deletes
  *     and reads again that record) drops whole chunks only.  When a file's
