@@ -1036,6 +1036,11 @@ int sip_store_commit(sip_store *s, sip_diag *diag)
 	return exec_sql(s->db, "COMMIT", diag);
 }
 
+int sip_store_in_tx(const sip_store *s)
+{
+	return !sqlite3_get_autocommit(s->db);
+}
+
 void sip_store_rollback(sip_store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))

@@ -101,6 +101,8 @@ int sip_store_exec(sip_store *s, const char *sql, sip_diag *diag);
 int sip_store_begin(sip_store *s, sip_diag *diag);
 int sip_store_commit(sip_store *s, sip_diag *diag);
 void sip_store_rollback(sip_store *s);
+/* Whether a transaction is open on s. */
+int sip_store_in_tx(const sip_store *s);
 
 /*
  * Secondary indexes on records.  Bulk-load policy (see store.c): before a
