@@ -8,6 +8,7 @@
  */
 #include "sip.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static int is_space(char c)
@@ -531,6 +532,62 @@ static int digits2(const char *p, int *v)
 	if (!is_digit(p[0]) || !is_digit(p[1]))
 		return 0;
 	*v = (p[0] - '0') * 10 + (p[1] - '0');
+	return 1;
+}
+
+int sip_ss_alt_header_parse(const char *p, size_t n, sip_ss_header *h)
+{
+	static const sip_span none = { SIP_SPAN_NONE, 0 };
+	int a, b, day, mon, hh, mm, ss;
+	size_t i = 24, end = n, s;
+	uint64_t v;
+
+	while (end > 0 && is_space(p[end - 1]))
+		end--;
+	if (end < 24 + 14 || memcmp(p + end - 14, "$$begin_record", 14) != 0)
+		return 0;
+	end -= 14;
+	/* DD/MM/YYYY-HH:MM:SS.mmm and a space */
+	if (!digits2(p, &a) || p[2] != '/' || !digits2(p + 3, &b) || p[5] != '/' ||
+	    !is_digit(p[6]) || !is_digit(p[7]) || !is_digit(p[8]) || !is_digit(p[9]) ||
+	    p[10] != '-' || !digits2(p + 11, &hh) || p[13] != ':' ||
+	    !digits2(p + 14, &mm) || p[16] != ':' || !digits2(p + 17, &ss) ||
+	    p[19] != '.' || !is_digit(p[20]) || !is_digit(p[21]) ||
+	    !is_digit(p[22]) || p[23] != ' ')
+		return 0;
+	day = a;
+	mon = b;
+	if (mon > 12 && day <= 12) {
+		day = b;
+		mon = a;
+	}
+	if (mon < 1 || mon > 12 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60)
+		return 0;
+	memset(h, 0, sizeof *h);
+	h->level = h->flag = h->slot = h->host = none;
+	h->component = h->function = h->src_file = none;
+	h->corr_id = none;
+	h->pid = h->tid = h->seq = h->src_line = -1;
+	snprintf(h->ts, sizeof h->ts, "%.4s-%02d-%02d %.12s", p + 6, mon, day, p + 11);
+	/* [0xTID] */
+	if (i + 3 < end && p[i] == '[' && p[i + 1] == '0' && (p[i + 2] | 32) == 'x') {
+		s = i + 3;
+		if (hex_field(p, end, &s, 16, &v) && s < end && p[s] == ']') {
+			h->tid = (int64_t)v;
+			i = s + 1;
+		}
+	}
+	/* TEXT: without "- " before it and ":" after it */
+	while (i < end && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	if (i + 1 < end && p[i] == '-' && p[i + 1] == ' ')
+		i += 2;
+	while (i < end && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	while (end > i && (is_space(p[end - 1]) || p[end - 1] == ':'))
+		end--;
+	h->text = span(i, end - i);
+	h->has_begin = 1;
 	return 1;
 }
 

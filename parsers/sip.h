@@ -138,6 +138,20 @@ typedef struct sip_ss_header {
  */
 int sip_ss_header_parse(const char *p, size_t n, sip_ss_header *h);
 
+/*
+ * Match the header line of the same records written by another product
+ * (Avaya Contact Center's CCMS_SGM_SipMessages.log):
+ *   DD/MM/YYYY-HH:MM:SS.mmm [0xTID] - TEXT$$begin_record
+ * where TEXT says the way and the address ("--> Message to Send (Dest
+ * Address IP:  10.50.14.2:4165):").  The date is day first, as that
+ * product writes it, unless only month first can be a date; "[0xTID]" may
+ * be missing.  Only lines that end in $$begin_record match.  Fills *h as
+ * sip_ss_header_parse does, with no level, flag or component (spans
+ * SIP_SPAN_NONE) and TEXT, without its leading "- " and trailing ":", as
+ * the free text.  Returns 1 on a match, else 0.
+ */
+int sip_ss_alt_header_parse(const char *p, size_t n, sip_ss_header *h);
+
 /* ---- derived values (parsers/sipderive.c) ------------------------------ */
 
 /* At most this many server names per record; more are ignored. */

@@ -404,6 +404,24 @@ int sip_derive(sip_derive_scratch *s, sip_record *r, size_t max_fields,
 	}
 	*text_field = text;
 
+	/* No Peer field: the address in the header's text, as another
+	   product writes it ("--> Message to Send (Dest Address IP:
+	   10.50.14.2:4165)", "<-- Message Received (Source Address IP: ...)") */
+	if (!r->peer.p && r->header_text.n > 11) {
+		const char *q = memmem(r->header_text.p, r->header_text.n, "Address IP:", 11);
+		if (q) {
+			const char *e = r->header_text.p + r->header_text.n;
+			q += 11;
+			while (q < e && (*q == ' ' || *q == '\t'))
+				q++;
+			const char *t = q;
+			while (t < e && *t != ')' && *t != ' ' && *t != '\t')
+				t++;
+			if (t > q)
+				r->peer = (sip_str){ q, (size_t)(t - q) };
+		}
+	}
+
 	/* Text and the result code. */
 	if (result.p)
 		r->has_result = sip_parse_result_code(result, &r->result_code,
@@ -417,7 +435,9 @@ int sip_derive(sip_derive_scratch *s, sip_record *r, size_t max_fields,
 			r->result_code = code;
 			r->result_symbol = sym;
 		}
-	} else if (r->header_text.n) {
+	} else if (r->header_text.n && !r->has_begin) {
+		/* a one-line trace's free text (the header text of a record,
+		   which another product writes, is framing) */
 		r->text = r->header_text;
 	}
 	if (!r->has_result && r->header_text.n)

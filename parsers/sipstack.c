@@ -145,8 +145,11 @@ static int is_end_line(const char *p, size_t n)
 
 static int is_header(const char *p, size_t n, sip_ss_header *h)
 {
-	return n >= 3 && p[0] == 'T' && p[1] == 'L' && p[2] == '_' &&
-	       sip_ss_header_parse(p, n, h);
+	if (n >= 3 && p[0] == 'T' && p[1] == 'L' && p[2] == '_')
+		return sip_ss_header_parse(p, n, h);
+	/* the same records from another product: date first */
+	return n >= 38 && p[0] >= '0' && p[0] <= '9' && p[2] == '/' &&
+	       sip_ss_alt_header_parse(p, n, h);
 }
 
 /* Whether a line that is no header starts like one: "TL_" and a level's

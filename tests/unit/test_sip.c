@@ -192,6 +192,61 @@ static void test_result_codes(void)
 	CHECK_INT(sip_find_result_text(S("nothing"), &code, &sym), 0);
 }
 
+/* The record headers of Avaya Contact Center's CCMS_SGM_SipMessages.log
+   (reference: sipstack-logs.md 1.4, item 9). */
+static void test_alt_header_forms(void)
+{
+	sip_ss_header h;
+	const char *l;
+
+	l = "01/08/2022-11:36:14.354 [0x000021ac] - --> Message to Send (Dest Address IP:  10.50.14.2:4165):$$begin_record";
+	CHECK_INT(sip_ss_alt_header_parse(l, strlen(l), &h), 1);
+	CHECK_STR(h.ts, "2022-08-01 11:36:14.354");   /* day first */
+	CHECK_INT(h.tid, 0x21ac);
+	CHECK_INT(h.has_begin, 1);
+	CHECK_SLICE(at(l, h.text), "--> Message to Send (Dest Address IP:  10.50.14.2:4165)");
+	CHECK_SLICE(at(l, h.level), NULL);
+	CHECK_SLICE(at(l, h.flag), NULL);
+	CHECK_SLICE(at(l, h.host), NULL);
+	CHECK_SLICE(at(l, h.component), NULL);
+	CHECK_SLICE(at(l, h.corr_id), NULL);
+	/* the SIPStack parser knows it, with the line end and trailing blanks */
+	l = "24/08/2021-14:04:02.432 [0x1F40] - <-- Message Received (Source Address IP:  10.1.2.3:5061):$$begin_record \r";
+	CHECK_INT(sip_ss_alt_header_parse(l, strlen(l), &h), 1);
+	CHECK_STR(h.ts, "2021-08-24 14:04:02.432");
+	CHECK_SLICE(at(l, h.text), "<-- Message Received (Source Address IP:  10.1.2.3:5061)");
+	/* only month first can be a date; no thread */
+	l = "08/24/2021-14:04:02.432 - --> Message to Send:$$begin_record";
+	CHECK_INT(sip_ss_alt_header_parse(l, strlen(l), &h), 1);
+	CHECK_STR(h.ts, "2021-08-24 14:04:02.432");
+	CHECK_INT(h.tid, -1);
+	CHECK_SLICE(at(l, h.text), "--> Message to Send");
+
+	static const char *bad[] = {
+		/* no $$begin_record: a line of text, not a record */
+		"24/08/2021-14:04:02.432 --> message sent to 192.168.123.22:5061",
+		"24/13/2021-14:04:02.432 [0x1] - x:$$begin_record",
+		"32/08/2021-14:04:02.432 [0x1] - x:$$begin_record",
+		"24/08/2021 14:04:02.432 [0x1] - x:$$begin_record",
+		"24/08/2021-24:04:02.432 [0x1] - x:$$begin_record",
+		"24/08/2021-14:04:02.43 [0x1] - x:$$begin_record",
+		"24/08/21-14:04:02.432 [0x1] - xxx:$$begin_record",
+		"$$begin_record",
+		"",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (!CHECK(sip_ss_alt_header_parse(bad[i], strlen(bad[i]), &h) == 0))
+			fprintf(stderr, "    accepted: %s\n", bad[i]);
+	/* Every prefix of a valid header is rejected without overreading. */
+	l = "01/08/2022-11:36:14.354 [0x000021ac] - --> Message to Send (Dest Address IP:  10.50.14.2:4165):$$begin_record";
+	for (size_t n = 0; n < strlen(l); n++) {
+		char *copy = malloc(n ? n : 1);
+		memcpy(copy, l, n);
+		CHECK_INT(sip_ss_alt_header_parse(copy, n, &h), 0);
+		free(copy);
+	}
+}
+
 static void test_header_forms(void)
 {
 	sip_ss_header h;
@@ -284,6 +339,7 @@ int main(int argc, char **argv)
 		T(test_msdiag),
 		T(test_result_codes),
 		T(test_header_forms),
+		T(test_alt_header_forms),
 		{ 0, 0 },
 	};
 	return t_main(cases);
