@@ -407,7 +407,7 @@ int sip_derive(sip_derive_scratch *s, sip_record *r, size_t max_fields,
 	/* No Peer field: the address in the header's text, as another
 	   product writes it ("--> Message to Send (Dest Address IP:
 	   10.50.14.2:4165)", "<-- Message Received (Source Address IP: ...)") */
-	if (!r->peer.p && r->header_text.n > 11) {
+	if (!r->peer.p && r->has_begin && r->header_text.n > 11) {
 		const char *q = memmem(r->header_text.p, r->header_text.n, "Address IP:", 11);
 		if (q) {
 			const char *e = r->header_text.p + r->header_text.n;

@@ -68,6 +68,7 @@ typedef struct ss_state {
 	sip_ss_header hdr;      /* spans are offsets into raw (header at 0) */
 	uint64_t line, end_line, offset;
 	int truncated, has_end, capped, warned_fields, last_dropped;
+	int tl_seen;            /* a TL_ header was read: no alt headers */
 	size_t body_off, body_end, body_field;
 	ss_field *flds;
 	size_t nflds, flds_cap;
@@ -143,11 +144,16 @@ static int is_end_line(const char *p, size_t n)
 	return 1;
 }
 
-static int is_header(const char *p, size_t n, sip_ss_header *h)
+static inline int is_header(const char *p, size_t n, sip_ss_header *h)
 {
-	if (n >= 3 && p[0] == 'T' && p[1] == 'L' && p[2] == '_')
-		return sip_ss_header_parse(p, n, h);
-	/* the same records from another product: date first */
+	return n >= 3 && p[0] == 'T' && p[1] == 'L' && p[2] == '_' &&
+	       sip_ss_header_parse(p, n, h);
+}
+
+/* The header of the same records written by another product, date first
+   (sip_ss_alt_header_parse); looked for until a file shows a TL_ one. */
+static inline int is_alt_header(const char *p, size_t n, sip_ss_header *h)
+{
 	return n >= 38 && p[0] >= '0' && p[0] <= '9' && p[2] == '/' &&
 	       sip_ss_alt_header_parse(p, n, h);
 }
@@ -458,7 +464,7 @@ static int ss_probe(const sip_line *lines, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const char *p = lines[i].p;
 		size_t len = p ? lines[i].n : 0;
-		if (is_header(p, len, &h))
+		if (is_header(p, len, &h) || is_alt_header(p, len, &h))
 			return 100;
 		if (score < 90 && wrapped_header(lines, n, i))
 			score = 90;
@@ -649,6 +655,11 @@ static int ss_feed(void *state, const sip_line *ln, sip_record_fn fn,
 	size_t n = p ? ln->n : 0;
 	sip_ss_header h;
 	int hdr = is_header(p, n, &h), rc;
+
+	if (hdr)
+		st->tl_seen = 1;
+	else if (!st->tl_seen)
+		hdr = is_alt_header(p, n, &h);
 
 	if (st->npieces) {
 		if (hdr)
