@@ -59,6 +59,9 @@ typedef struct unwrap {
 	                         of a page's source: &lt;sip:...&gt;) */
 	int nbsp;             /* no-break spaces to make spaces (a trace
 	                         pasted through a page or a word processor) */
+	int hyph;             /* typographic hyphens to make '-' (a page that
+	                         keeps "WWW-Authenticate" on one line writes
+	                         it with U+2011) */
 	sip_buf dec;
 } unwrap;
 
@@ -72,6 +75,44 @@ static size_t nbsp_at(const char *p, size_t n, size_t k)
 		return 2;
 	if (u[k] == 0xA0 && (k == 0 || u[k - 1] < 0x80))
 		return 1;
+	return 0;
+}
+
+/* The length of a hyphen (U+2010) or non-breaking hyphen (U+2011) at
+   p[k], in UTF-8, or 0. */
+static size_t hyph_at(const char *p, size_t n, size_t k)
+{
+	const unsigned char *u = (const unsigned char *)p;
+
+	return u[k] == 0xE2 && k + 2 < n && u[k + 1] == 0x80 &&
+	       (u[k + 2] == 0x90 || u[k + 2] == 0x91) ? 3 : 0;
+}
+
+/* Whether a probed line has a field name with such a hyphen in it
+   ("WWW\u2011Authenticate:", "Call\u2011ID:"): a trace copied out of a
+   page.  Then every such hyphen is read as '-' (no trace has one). */
+static int hyph_named(const sip_line *lines, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *p = lines[i].p;
+		size_t len = p ? lines[i].n : 0, k = 0;
+		while (k < len && (p[k] == ' ' || p[k] == '\t'))
+			k++;
+		for (int hy = 0; k < len; k++) {
+			size_t h = hyph_at(p, len, k);
+			if (h) {
+				hy = 1;
+				k += h - 1;
+			} else if (p[k] == ':') {
+				if (hy)
+					return 1;
+				break;
+			} else if (!((p[k] >= 'A' && p[k] <= 'Z') || (p[k] >= 'a' && p[k] <= 'z') ||
+				     (p[k] >= '0' && p[k] <= '9') || p[k] == '-' || p[k] == '_')) {
+				break;
+			}
+		}
+	}
 	return 0;
 }
 
@@ -138,12 +179,17 @@ static int decode(unwrap *uw, const sip_line *ln, sip_line *out)
 
 	*out = *ln;
 	if (!n || (!(uw->html && memchr(p, '&', n)) &&
-		   !(uw->nbsp && (memchr(p, 0xA0, n)))))
+		   !(uw->nbsp && (memchr(p, 0xA0, n))) &&
+		   !(uw->hyph && (memchr(p, 0xE2, n)))))
 		return 0;
 	sip_buf_reset(&uw->dec);
 	while (k < n) {
 		if (uw->nbsp && (len = nbsp_at(p, n, k))) {
 			if (sip_buf_addc(&uw->dec, ' '))
+				return SIP_ENOMEM;
+			k += len;
+		} else if (uw->hyph && (len = hyph_at(p, n, k))) {
+			if (sip_buf_addc(&uw->dec, '-'))
 				return SIP_ENOMEM;
 			k += len;
 		} else if (uw->html && p[k] == '&' && (len = entity(p + k, n - k, &c))) {
@@ -465,7 +511,8 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	   they are read. */
 	uw.html = html_escaped(ps.lines, ps.n);
 	uw.nbsp = nbsp_spaced(ps.lines, ps.n);
-	if (uw.html || uw.nbsp) {
+	uw.hyph = hyph_named(ps.lines, ps.n);
+	if (uw.html || uw.nbsp || uw.hyph) {
 		for (size_t i = 0; i < ps.n; i++) {
 			sip_line d;
 			size_t at = pd.text.n;
@@ -486,12 +533,16 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		}
 		res->html = uw.html;
 		res->nbsp = uw.nbsp;
+		res->hyph = uw.hyph;
 		if (uw.html)
 			note(&sc, r, "read with its HTML entities (&lt; &gt; &quot; &amp;)"
 			     " decoded (a trace copied out of a page's source)");
 		if (uw.nbsp)
 			note(&sc, r, "read with its no-break spaces as spaces (a trace"
 			     " pasted through a page or a word processor)");
+		if (uw.hyph)
+			note(&sc, r, "read with its typographic hyphens as '-' (a trace"
+			     " copied out of a page)");
 	}
 	res->gzip = sip_reader_is_gzip(r);
 	res->gzip_members = sip_reader_gzip_members(r);
@@ -589,7 +640,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 			break;
 		res->lines++;
 		rawn = ln.n;
-		if ((uw.html || uw.nbsp) && decode(&uw, &ln, &ln)) {
+		if ((uw.html || uw.nbsp || uw.hyph) && decode(&uw, &ln, &ln)) {
 			rc = SIP_ENOMEM;
 			stopped = 1;
 			break;

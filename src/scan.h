@@ -47,6 +47,7 @@ typedef struct sip_scan_result {
 	int html;                /* HTML entities were decoded (a trace copied
 	                            out of a page's source) */
 	int nbsp;                /* no-break spaces were read as spaces */
+	int hyph;                /* typographic hyphens were read as '-' */
 	int gzip;                /* input was gzip */
 	int gzip_members;
 	int encoding;            /* enum sip_encoding */
