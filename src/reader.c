@@ -200,6 +200,8 @@ struct sip_reader {
 	size_t upos, ulen;
 	int b_done;           /* stage A finished (EOF or error) for UTF-16 */
 	int b_err;            /* ... and it was an error */
+	int cr_eol;           /* 1: lines end in a lone CR (classic Mac):
+	                         read as LF; -1: they do not; 0: not known */
 
 	/* the producer thread; the ring fields are the consumer's unless
 	   noted */
@@ -739,7 +741,60 @@ static size_t u16_transcode(sip_reader *r, char *dst, size_t cap)
  * Stage B: append decoded UTF-8 text at dbuf + dlen (there is room).
  * Returns the count (> 0), 0 at the end of input, -1 on an error (r->err).
  */
+static ssize_t fill_text(sip_reader *r);
+
+/*
+ * Whether the lines end in a lone CR, told once the text so far holds a LF
+ * (no), or 4 KiB or all of it without one (yes when CRs come at least every
+ * 512 bytes on average, as line ends do, two at the least).  Such a text (a
+ * file saved with classic Mac line ends, or by a tool that writes CR alone)
+ * is read with each CR as a LF: one byte for one, so offsets stay right.
+ */
+static void cr_decide(sip_reader *r, int eof)
+{
+	size_t n = r->dlen - r->dpos, crs = 0;
+	const char *p = r->dbuf + r->dpos;
+
+	if (memchr(p, '\n', n)) {
+		r->cr_eol = -1;
+		return;
+	}
+	if (n < 4096 && !eof)
+		return;
+	for (const char *q = p; (q = memchr(q, '\r', n - (size_t)(q - p))) != NULL; q++)
+		crs++;
+	r->cr_eol = crs >= 2 && crs * 512 >= n ? 1 : -1;
+}
+
+static void cr_to_lf(char *p, size_t n)
+{
+	char *e = p + n;
+
+	while ((p = memchr(p, '\r', (size_t)(e - p))) != NULL)
+		*p++ = '\n';
+}
+
 static ssize_t fill(sip_reader *r)
+{
+	size_t from = r->dlen;
+	ssize_t got = fill_text(r);
+
+	if (r->cr_eol == 0) {
+		cr_decide(r, got <= 0);
+		if (r->cr_eol > 0 && r->dlen > r->dpos) {
+			/* the text held back so far (scanned for a LF in vain)
+			   has its line ends now: scan it again */
+			cr_to_lf(r->dbuf + r->dpos, r->dlen - r->dpos);
+			r->scan = r->dpos;
+			return got == 0 ? 1 : got;
+		}
+	}
+	if (r->cr_eol > 0 && r->dlen > from)
+		cr_to_lf(r->dbuf + from, r->dlen - from);
+	return got;
+}
+
+static ssize_t fill_text(sip_reader *r)
 {
 	char *dst = r->dbuf + r->dlen;
 	size_t cap = r->dcap - r->dlen;
@@ -1285,6 +1340,11 @@ int sip_reader_gzip_members(const sip_reader *r)
 enum sip_encoding sip_reader_encoding(const sip_reader *r)
 {
 	return r->enc;
+}
+
+int sip_reader_cr_eol(const sip_reader *r)
+{
+	return r->cr_eol > 0;
 }
 
 uint64_t sip_reader_bytes_in(const sip_reader *r)

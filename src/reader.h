@@ -131,6 +131,8 @@ void sip_reader_set_skip_limit(sip_reader *r, uint64_t bytes);
 int sip_reader_is_gzip(const sip_reader *r);
 int sip_reader_gzip_members(const sip_reader *r); /* members started so far */
 enum sip_encoding sip_reader_encoding(const sip_reader *r);
+/* Whether the lines end in a lone CR, each read as a LF (so far). */
+int sip_reader_cr_eol(const sip_reader *r);
 
 /*
  * The counters below and sip_reader_gzip_members are read-ahead counts:

@@ -48,6 +48,7 @@ typedef struct sip_scan_result {
 	                            out of a page's source) */
 	int nbsp;                /* no-break spaces were read as spaces */
 	int hyph;                /* typographic hyphens were read as '-' */
+	int cr_eol;              /* its lines end in a lone CR, read as LF */
 	int gzip;                /* input was gzip */
 	int gzip_members;
 	int encoding;            /* enum sip_encoding */

@@ -259,6 +259,72 @@ static void test_crlf_mixed(void)
 	got_free(&g);
 }
 
+/* Lines that end in a lone CR (classic Mac line ends) are read as lines,
+   told by the text: no LF, CRs at least every 512 bytes. */
+static void test_cr_line_ends(void)
+{
+	got g;
+	char *big;
+	size_t n = 0;
+
+	/* short: decided at the end of the input */
+	read_mem("a\rbb\rccc\r", 9, NULL, &g);
+	CHECK_INT(g.n, 3);
+	if (g.n == 3) {
+		CHECK_STR(g.lines[0].text, "a");
+		CHECK_STR(g.lines[1].text, "bb");
+		CHECK_STR(g.lines[2].text, "ccc");
+		CHECK_INT(g.lines[1].offset, 2);
+		CHECK_INT(g.lines[2].offset, 5);
+		CHECK_INT(g.lines[2].lineno, 3);
+		CHECK_INT(g.lines[2].eol, SIP_EOL_LF);
+	}
+	CHECK_INT(g.rc, 0);
+	got_free(&g);
+	read_mem("x\ry\rz", 5, NULL, &g);
+	CHECK_INT(g.n, 3);
+	if (g.n == 3) {
+		CHECK_STR(g.lines[2].text, "z");
+		CHECK_INT(g.lines[2].eol, SIP_EOL_NONE);
+	}
+	got_free(&g);
+	/* one CR alone is no line end */
+	read_mem("x\ry", 3, NULL, &g);
+	CHECK_INT(g.n, 1);
+	got_free(&g);
+	/* long: decided on the first 4 KiB, the rest read the same way */
+	big = malloc(40000);
+	if (!big)
+		abort();
+	for (int i = 0; n + 32 < 40000; i++)
+		n += (size_t)snprintf(big + n, 40000 - n, "line %d\r", i);
+	read_mem(big, n, NULL, &g);
+	CHECK(g.n > 3000);
+	if (g.n > 3000) {
+		CHECK_STR(g.lines[0].text, "line 0");
+		CHECK_STR(g.lines[3000].text, "line 3000");
+		CHECK_INT(g.lines[3000].lineno, 3001);
+		CHECK_INT(g.lines[3000].offset, (int64_t)(strstr(big, "line 3000\r") - big));
+		CHECK_INT(g.lines[g.n - 1].eol, SIP_EOL_LF);
+	}
+	CHECK_INT(g.rc, 0);
+	got_free(&g);
+	/* a LF anywhere: a lone CR stays in its line */
+	read_mem("one\rtwo\nthree\r", 14, NULL, &g);
+	CHECK_INT(g.n, 2);
+	if (g.n == 2)
+		CHECK_STR(g.lines[0].text, "one\rtwo");
+	got_free(&g);
+	/* CRs too rare to be line ends: one line */
+	memset(big, 'x', 9000);
+	big[4000] = '\r';
+	big[8000] = '\r';
+	read_mem(big, 9000, NULL, &g);
+	CHECK_INT(g.n, 1);
+	got_free(&g);
+	free(big);
+}
+
 static void test_no_final_newline_and_empty(void)
 {
 	got g;
@@ -1577,6 +1643,7 @@ int main(int argc, char **argv)
 	static const t_case cases[] = {
 		T(test_plain_lf),
 		T(test_crlf_mixed),
+		T(test_cr_line_ends),
 		T(test_no_final_newline_and_empty),
 		T(test_utf8_bom),
 		T(test_nul_inside_line),
