@@ -288,8 +288,7 @@ void sip_parse_hostport(sip_str in, sip_str *host, int64_t *port)
 	}
 }
 
-/* Length of an opening/closing quote at p: 1 for ", 3 for U+201C/U+201D. */
-static size_t quote_len(const char *p, const char *e)
+size_t sip_quote_len(const char *p, const char *e)
 {
 	if (*p == '"')
 		return 1;
@@ -329,12 +328,12 @@ size_t sip_parse_params(sip_str s, sip_kv *out, size_t max, size_t *found)
 			p++;
 			while (p < e && is_space(*p))
 				p++;
-			ql = p < e ? quote_len(p, e) : 0;
+			ql = p < e ? sip_quote_len(p, e) : 0;
 			if (ql) {
 				size_t cl = 0;
 				p += ql;
 				vs = p;
-				while (p < e && !(cl = quote_len(p, e)))
+				while (p < e && !(cl = sip_quote_len(p, e)))
 					p++;
 				val = sip_trim(mk(vs, p));
 				p += cl;

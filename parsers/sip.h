@@ -76,6 +76,11 @@ void sip_parse_hostport(sip_str s, sip_str *host, int64_t *port);
  * at most max pairs in out and returns how many it stored; *found (may be
  * NULL) gets how many there were.
  */
+/* The length of a quote at p (e: the end of the text): 1 for ", 3 for the
+   typographic U+201C / U+201D, 6 or 5 for &quot; / &#34; (a page's
+   source); 0 when p is no quote. */
+size_t sip_quote_len(const char *p, const char *e);
+
 size_t sip_parse_params(sip_str s, sip_kv *out, size_t max, size_t *found);
 
 /*

@@ -115,14 +115,30 @@ static int ends_ci(const char *p, size_t n, const char *lit)
 }
 
 /* The word that ends at e (looking back no further than lim). */
+/* 3 when the bytes before e (lim at the most) are a typographic quote
+   (U+201C, U+201D: a sample copied out of a page), else 0. */
+static size_t tquote_before(const char *lim, const char *e)
+{
+	const unsigned char *u = (const unsigned char *)e;
+
+	return e - lim >= 3 && u[-3] == 0xE2 && u[-2] == 0x80 &&
+	       (u[-1] == 0x9C || u[-1] == 0x9D) ? 3 : 0;
+}
+
 static sip_str word_before(const char *lim, const char *e)
 {
 	const char *b;
 
-	while (e > lim && (e[-1] == '"' || e[-1] == '\'' || e[-1] == '=' ||
-			   e[-1] == '>' || e[-1] == ':' || e[-1] == '{' ||
-			   is_ws(e[-1])))
-		e--;
+	for (size_t tq;;) {
+		if (e > lim && (e[-1] == '"' || e[-1] == '\'' || e[-1] == '=' ||
+				e[-1] == '>' || e[-1] == ':' || e[-1] == '{' ||
+				is_ws(e[-1])))
+			e--;
+		else if ((tq = tquote_before(lim, e)) != 0)
+			e -= tq;
+		else
+			break;
+	}
 	b = e;
 	while (b > lim && (host_char((unsigned char)b[-1]) || b[-1] == '/'))
 		b--;
@@ -136,13 +152,15 @@ static sip_str attr_before(const char *lim, const char *e, const char *attr)
 	size_t an = strlen(attr);
 
 	for (const char *t = e; (size_t)(t - lim) >= an + 2; t--) {
-		const char *a = t - an - 2;
+		/* attr=" or attr=“ (copied out of a page) ending at t */
+		size_t ql = t[-1] == '"' ? 1 : tquote_before(lim, t);
+		const char *a = t - an - 1 - ql;
 		if (t[-1] == '<')
 			break;
-		if (a[an] == '=' && a[an + 1] == '"' && sip_ieq(a, an, attr, an) &&
+		if (ql && a >= lim && a[an] == '=' && sip_ieq(a, an, attr, an) &&
 		    (a == lim || !host_char((unsigned char)a[-1]))) {
 			const char *qe = t;
-			while (qe < e && *qe != '"')
+			while (qe < e && *qe != '"' && !sip_quote_len(qe, e))
 				qe++;
 			return (sip_str){ t, (size_t)(qe - t) };
 		}
@@ -228,8 +246,9 @@ int sip_servers_scan(sip_derive_scratch *s, sip_str text)
 			    (f > p && host_char((unsigned char)f[-1])))
 				continue;
 			v = f + 5;
-			while (v < e && (*v == '"' || *v == '\'' || *v == ' '))
-				v++;
+			for (size_t ql; v < e && (ql = *v == '\'' || *v == ' ' ? 1 :
+						  sip_quote_len(v, e)); )
+				v += ql;
 			lim = f - p > 200 ? f - 200 : p;
 			key = SIP_STR_NULL;
 			for (const char *t = f; t > lim; t--)
@@ -273,8 +292,8 @@ static int auth_servers(sip_derive_scratch *s, sip_str value)
 				v++;
 			if (v == a + ln)
 				continue;
-			while (v < e && (*v == '"' || *v == ' '))
-				v++;
+			for (size_t q; v < e && (q = *v == ' ' ? 1 : sip_quote_len(v, e)); )
+				v += q;
 			if (k == 1 && (size_t)(e - v) > 8 && sip_ieq(v, 8, "https://", 8))
 				v += 8;
 			/* Kerberos: targetname="sip/server.contoso.com" */
