@@ -534,22 +534,13 @@ static int digits2(const char *p, int *v)
 	return 1;
 }
 
-int sip_ss_alt_header_parse(const char *p, size_t n, sip_ss_header *h)
+int sip_dmy_stamp(const char *p, size_t n, char ts[24])
 {
-	static const sip_span none = { SIP_SPAN_NONE, 0 };
 	int a, b, day, mon, hh, mm, ss;
-	size_t i = 24, end = n, s;
-	uint64_t v;
 
-	while (end > 0 && is_space(p[end - 1]))
-		end--;
-	if (end < 24 + 14 || memcmp(p + end - 14, "$$begin_record", 14) != 0)
-		return 0;
-	end -= 14;
-	/* DD/MM/YYYY-HH:MM:SS.mmm and a space */
-	if (!digits2(p, &a) || p[2] != '/' || !digits2(p + 3, &b) || p[5] != '/' ||
-	    !is_digit(p[6]) || !is_digit(p[7]) || !is_digit(p[8]) || !is_digit(p[9]) ||
-	    p[10] != '-' || !digits2(p + 11, &hh) || p[13] != ':' ||
+	if (n < 24 || !digits2(p, &a) || p[2] != '/' || !digits2(p + 3, &b) ||
+	    p[5] != '/' || !is_digit(p[6]) || !is_digit(p[7]) || !is_digit(p[8]) ||
+	    !is_digit(p[9]) || p[10] != '-' || !digits2(p + 11, &hh) || p[13] != ':' ||
 	    !digits2(p + 14, &mm) || p[16] != ':' || !digits2(p + 17, &ss) ||
 	    p[19] != '.' || !is_digit(p[20]) || !is_digit(p[21]) ||
 	    !is_digit(p[22]) || p[23] != ' ')
@@ -562,12 +553,30 @@ int sip_ss_alt_header_parse(const char *p, size_t n, sip_ss_header *h)
 	}
 	if (mon < 1 || mon > 12 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60)
 		return 0;
+	snprintf(ts, 24, "%.4s-%02d-%02d %.12s", p + 6, mon, day, p + 11);
+	return 1;
+}
+
+int sip_ss_alt_header_parse(const char *p, size_t n, sip_ss_header *h)
+{
+	static const sip_span none = { SIP_SPAN_NONE, 0 };
+	size_t i = 24, end = n, s;
+	uint64_t v;
+	char ts[24];
+
+	while (end > 0 && is_space(p[end - 1]))
+		end--;
+	if (end < 24 + 14 || memcmp(p + end - 14, "$$begin_record", 14) != 0)
+		return 0;
+	end -= 14;
+	if (!sip_dmy_stamp(p, end, ts))
+		return 0;
 	memset(h, 0, sizeof *h);
 	h->level = h->flag = h->slot = h->host = none;
 	h->component = h->function = h->src_file = none;
 	h->corr_id = none;
 	h->pid = h->tid = h->seq = h->src_line = -1;
-	snprintf(h->ts, sizeof h->ts, "%.4s-%02d-%02d %.12s", p + 6, mon, day, p + 11);
+	memcpy(h->ts, ts, sizeof h->ts);
 	/* [0xTID] */
 	if (i + 3 < end && p[i] == '[' && p[i + 1] == '0' && (p[i + 2] | 32) == 'x') {
 		s = i + 3;

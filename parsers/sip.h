@@ -157,6 +157,11 @@ int sip_ss_header_parse(const char *p, size_t n, sip_ss_header *h);
  */
 int sip_ss_alt_header_parse(const char *p, size_t n, sip_ss_header *h);
 
+/* A stamp "DD/MM/YYYY-HH:MM:SS.mmm " at p (day first unless only month
+   first makes a date, as Avaya Contact Center writes it) as
+   "YYYY-MM-DD HH:MM:SS.mmm" into ts: 1, or 0 when p has none. */
+int sip_dmy_stamp(const char *p, size_t n, char ts[24]);
+
 /* ---- derived values (parsers/sipderive.c) ------------------------------ */
 
 /* At most this many server names per record; more are ignored. */

@@ -344,7 +344,43 @@ typedef struct bare_state {
 	                       indented in a post loses them on every line */
 	sip_msgb mb;
 	sip_record rec;
+	/* The stamp line just before a start line, as Avaya Contact Center
+	   writes one before each message ("24/08/2021-14:04:02.432 -->
+	   message sent to 192.168.123.22:5061"): its time, way and address,
+	   for the message that follows it (see stamp_line). */
+	uint64_t stamp_lineno;           /* the line it was on; 0: none */
+	char stamp_ts[24], stamp_dir[16], stamp_peer[128];
+	int msg_stamped;                 /* the message being read has it */
 } bare_state;
+
+/*
+ * Whether ln is such a stamp line: the stamp, then "-->" (sent) or "<--"
+ * (received) and text that ends in the peer's address.  Kept in st.
+ */
+static int stamp_line(bare_state *st, const char *p, size_t n, uint64_t lineno)
+{
+	size_t k = 24, e = n, b;
+
+	if (!sip_dmy_stamp(p, n, st->stamp_ts))
+		return 0;
+	while (k < n && p[k] == ' ')
+		k++;
+	if (n - k < 4 || (memcmp(p + k, "--> ", 4) != 0 && memcmp(p + k, "<-- ", 4) != 0))
+		return 0;
+	snprintf(st->stamp_dir, sizeof st->stamp_dir, "%s",
+		 p[k] == '-' ? "outgoing" : "incoming");
+	while (e > k && is_ws(p[e - 1]))
+		e--;
+	for (b = e; b > k && p[b - 1] != ' ' && p[b - 1] != '\t'; b--)
+		;
+	st->stamp_peer[0] = 0;
+	/* an address: a host or IP, with a port */
+	if (e > b && e - b < sizeof st->stamp_peer && memchr(p + b, ':', e - b) &&
+	    memchr(p + b, '.', e - b))
+		snprintf(st->stamp_peer, sizeof st->stamp_peer, "%.*s", (int)(e - b), p + b);
+	st->stamp_lineno = lineno;
+	return 1;
+}
 
 static int bare_emit(bare_state *st, sip_record_fn fn, void *ctx)
 {
@@ -359,8 +395,16 @@ static int bare_emit(bare_state *st, sip_record_fn fn, void *ctx)
 	r->peer_port = -1;
 	r->is_request = -1;
 	r->status = -1;
-	if (sip_msgb_record(&st->mb, r) ||
-	    sip_derive(&st->mb.dv, r, st->mb.max_fields, &text, &capped)) {
+	if (sip_msgb_record(&st->mb, r)) {
+		rc = SIP_ENOMEM;
+		goto out;
+	}
+	if (st->msg_stamped) {
+		r->direction = (sip_str){ st->stamp_dir, strlen(st->stamp_dir) };
+		if (st->stamp_peer[0])
+			r->peer = (sip_str){ st->stamp_peer, strlen(st->stamp_peer) };
+	}
+	if (sip_derive(&st->mb.dv, r, st->mb.max_fields, &text, &capped)) {
 		rc = SIP_ENOMEM;
 		goto out;
 	}
@@ -370,8 +414,12 @@ static int bare_emit(bare_state *st, sip_record_fn fn, void *ctx)
 	}
 	r->servers = st->mb.dv.nservers ? st->mb.dv.servers : NULL;
 	r->nservers = st->mb.dv.nservers;
-	/* No log clock: the message's own Date: header, when it has one. */
-	sip_http_date(sip_record_field(r, "Date"), r->ts);
+	/* No log clock: the stamp line before the message, or the message's
+	   own Date: header, when it has one. */
+	if (st->msg_stamped)
+		memcpy(r->ts, st->stamp_ts, sizeof r->ts);
+	else
+		sip_http_date(sip_record_field(r, "Date"), r->ts);
 	if (st->mb.capped && !st->mb.warned)
 		sip_parser_warn(st->warn, st->warn_ctx, st->name, SIP_ETRUNCATED, r->line,
 				"message longer than %zu bytes: cut", st->mb.max_record);
@@ -381,6 +429,7 @@ static int bare_emit(bare_state *st, sip_record_fn fn, void *ctx)
 out:
 	sip_msgb_reset(&st->mb);
 	st->mode = B_IDLE;
+	st->msg_stamped = 0;
 	return rc;
 }
 
@@ -436,10 +485,14 @@ static int bare_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ct
 			return rc;
 		st->mode = B_MSG;
 		st->indent = k;
+		st->msg_stamped = st->stamp_lineno && st->stamp_lineno + 1 == ln->lineno;
 		return sip_msgb_add(&st->mb, ln, k) < 0 ? SIP_ENOMEM : 0;
 	}
-	if (st->mode != B_MSG)
+	if (st->mode != B_MSG) {
+		if (n - k >= 28 && p[k + 2] == '/')
+			stamp_line(st, p + k, n - k, ln->lineno);
 		return 0;
+	}
 	rc = sip_msgb_add(&st->mb, ln, k < st->indent ? k : st->indent);
 	if (rc < 0)
 		return SIP_ENOMEM;
