@@ -741,59 +741,6 @@ static size_t u16_transcode(sip_reader *r, char *dst, size_t cap)
  * Stage B: append decoded UTF-8 text at dbuf + dlen (there is room).
  * Returns the count (> 0), 0 at the end of input, -1 on an error (r->err).
  */
-static ssize_t fill_text(sip_reader *r);
-
-/*
- * Whether the lines end in a lone CR, told once the text so far holds a LF
- * (no), or 4 KiB or all of it without one (yes when CRs come at least every
- * 512 bytes on average, as line ends do, two at the least).  Such a text (a
- * file saved with classic Mac line ends, or by a tool that writes CR alone)
- * is read with each CR as a LF: one byte for one, so offsets stay right.
- */
-static void cr_decide(sip_reader *r, int eof)
-{
-	size_t n = r->dlen - r->dpos, crs = 0;
-	const char *p = r->dbuf + r->dpos;
-
-	if (memchr(p, '\n', n)) {
-		r->cr_eol = -1;
-		return;
-	}
-	if (n < 4096 && !eof)
-		return;
-	for (const char *q = p; (q = memchr(q, '\r', n - (size_t)(q - p))) != NULL; q++)
-		crs++;
-	r->cr_eol = crs >= 2 && crs * 512 >= n ? 1 : -1;
-}
-
-static void cr_to_lf(char *p, size_t n)
-{
-	char *e = p + n;
-
-	while ((p = memchr(p, '\r', (size_t)(e - p))) != NULL)
-		*p++ = '\n';
-}
-
-static ssize_t fill(sip_reader *r)
-{
-	size_t from = r->dlen;
-	ssize_t got = fill_text(r);
-
-	if (r->cr_eol == 0) {
-		cr_decide(r, got <= 0);
-		if (r->cr_eol > 0 && r->dlen > r->dpos) {
-			/* the text held back so far (scanned for a LF in vain)
-			   has its line ends now: scan it again */
-			cr_to_lf(r->dbuf + r->dpos, r->dlen - r->dpos);
-			r->scan = r->dpos;
-			return got == 0 ? 1 : got;
-		}
-	}
-	if (r->cr_eol > 0 && r->dlen > from)
-		cr_to_lf(r->dbuf + from, r->dlen - from);
-	return got;
-}
-
 static ssize_t fill_text(sip_reader *r)
 {
 	char *dst = r->dbuf + r->dlen;
@@ -830,6 +777,60 @@ static ssize_t fill_text(sip_reader *r)
 		if (r->b_done)
 			return r->b_err ? -1 : 0;
 	}
+}
+
+/*
+ * Whether the lines end in a lone CR, told once the text so far holds a LF
+ * (no), or 4 KiB or all of it without one (yes when CRs come at least every
+ * 512 bytes on average, as line ends do, two at the least).  Such a text (a
+ * file saved with classic Mac line ends, or by a tool that writes CR alone)
+ * is read with each CR as a LF: one byte for one, so offsets stay right.
+ */
+static void cr_decide(sip_reader *r, int eof)
+{
+	size_t n = r->dlen - r->dpos, crs = 0;
+	const char *p = r->dbuf + r->dpos;
+
+	if (memchr(p, '\n', n)) {
+		r->cr_eol = -1;
+		return;
+	}
+	if (n < 4096 && !eof)
+		return;
+	for (const char *q = p; (q = memchr(q, '\r', n - (size_t)(q - p))) != NULL; q++)
+		crs++;
+	r->cr_eol = crs >= 2 && crs * 512 >= n ? 1 : -1;
+}
+
+static void cr_to_lf(char *p, size_t n)
+{
+	char *e = p + n;
+
+	while ((p = memchr(p, '\r', (size_t)(e - p))) != NULL)
+		*p++ = '\n';
+}
+
+/* fill_text, with each lone CR made a LF once cr_decide says the lines end
+   so.  Returns as fill_text does, but 1 at the end of input when the text
+   held back has just got its line ends (the caller scans it again). */
+static ssize_t fill(sip_reader *r)
+{
+	size_t from = r->dlen;
+	ssize_t got = fill_text(r);
+
+	if (r->cr_eol == 0) {
+		cr_decide(r, got <= 0);
+		if (r->cr_eol > 0 && r->dlen > r->dpos) {
+			/* the text held back so far (scanned for a LF in vain)
+			   has its line ends now: scan it again */
+			cr_to_lf(r->dbuf + r->dpos, r->dlen - r->dpos);
+			r->scan = r->dpos;
+			return got == 0 ? 1 : got;
+		}
+	}
+	if (r->cr_eol > 0 && r->dlen > from)
+		cr_to_lf(r->dbuf + from, r->dlen - from);
+	return got;
 }
 
 /* ---- detection ------------------------------------------------------------------ */
