@@ -40,7 +40,8 @@
  *      replaces -- never duplicates.  Rows go in with multi-row inserts,
  *      a chunk's rows at a time; the write hook runs on the writer, inside
  *      the transaction, after the rows of the chunk its record belongs to
- *      were inserted.
+ *      were inserted.  The last transaction stays open for the indexes
+ *      built after the load, and one commit ends both.
  *
  * Threads.  jobs is the number of threads that work, the writer included:
  * jobs - 1 parser threads (at most one per file) and the calling thread.
@@ -1317,10 +1318,11 @@ static void note_host(job *j, sip_str host)
  * itself: a regular UTF-8 file (or its gzip) without a BOM, whose lines
  * were not changed on the way in (a pasted prefix stripped, lines joined
  * where a window or a mail wrapped them, HTML entities, no-break spaces or
- * typographic hyphens decoded, a lone CR read as a line end) nor cut at the reader's limit (a record of less than that
- * limit has none); and only for records that are no evidence: no rule
- * matched them, no unexplained template or client fact came of them
- * (payload) and they are not errors.
+ * typographic hyphens decoded, a lone CR read as a line end) nor cut at
+ * the reader's limit (a record of less than that limit has none); and
+ * only for records that are no evidence: no rule matched them, no
+ * unexplained template or client fact came of them (payload) and they are
+ * not errors.
  */
 static int by_ref(const worker_ctx *w, const sip_record *rec, const sip_row *row)
 {
