@@ -81,8 +81,29 @@ void sip_parser_warn(sip_warn_fn warn, void *warn_ctx, const char *name,
 	;
 
 /* Append a line and its original terminator (LF, CRLF or none) to b.
-   Returns 0 or SIP_ENOMEM (b unchanged). */
-int sip_parser_add_line(sip_buf *b, const sip_line *ln);
+   Returns 0 or SIP_ENOMEM (b unchanged).  Inline: it runs for every line
+   of every record. */
+static inline int sip_parser_add_line(sip_buf *b, const sip_line *ln)
+{
+	size_t term = ln->eol == SIP_EOL_CRLF ? 2 : ln->eol == SIP_EOL_LF ? 1 : 0;
+	size_t n = ln->p ? ln->n : 0;
+	char *d;
+
+	if (sip_buf_reserve(b, n + term))
+		return SIP_ENOMEM;
+	d = b->p + b->n;
+	if (n)
+		memcpy(d, ln->p, n);
+	if (term == 2) {
+		d[n] = '\r';
+		d[n + 1] = '\n';
+	} else if (term == 1) {
+		d[n] = '\n';
+	}
+	b->n += n + term;
+	b->p[b->n] = 0;
+	return 0;
+}
 
 /* The best parser for these first lines, or NULL if none scores above 0. */
 const sip_parser_ops *sip_parser_probe(const sip_line *lines, size_t n);

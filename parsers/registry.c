@@ -51,25 +51,3 @@ void sip_parser_warn(sip_warn_fn warn, void *warn_ctx, const char *name,
 	va_end(ap);
 	warn(warn_ctx, &d);
 }
-
-int sip_parser_add_line(sip_buf *b, const sip_line *ln)
-{
-	size_t term = ln->eol == SIP_EOL_CRLF ? 2 : ln->eol == SIP_EOL_LF ? 1 : 0;
-	size_t n = ln->p ? ln->n : 0;
-	char *d;
-
-	if (sip_buf_reserve(b, n + term))
-		return SIP_ENOMEM;
-	d = b->p + b->n;
-	if (n)
-		memcpy(d, ln->p, n);
-	if (term == 2) {
-		d[n] = '\r';
-		d[n + 1] = '\n';
-	} else if (term == 1) {
-		d[n] = '\n';
-	}
-	b->n += n + term;
-	b->p[b->n] = 0;
-	return 0;
-}
