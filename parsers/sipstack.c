@@ -134,7 +134,7 @@ static size_t field_name_len(const char *p, size_t n)
 	return (i > 0 && i < n && p[i] == ':') ? i : 0;
 }
 
-static int is_end_line(const char *p, size_t n)
+static inline int is_end_line(const char *p, size_t n)
 {
 	if (n < 12 || memcmp(p, "$$end_record", 12) != 0)
 		return 0;
@@ -183,7 +183,7 @@ static void reset(ss_state *st)
  * dropped at the cap (force keeps a header line whatever the cap), or
  * SIP_ENOMEM as a negative number.
  */
-static int add_raw(ss_state *st, const sip_line *ln, int force)
+static inline int add_raw(ss_state *st, const sip_line *ln, int force)
 {
 	size_t term = ln->eol == SIP_EOL_CRLF ? 2 : ln->eol == SIP_EOL_LF ? 1 : 0;
 	size_t n = ln->p ? ln->n : 0;

@@ -986,7 +986,7 @@ static uint64_t src_len(const sip_reader *r, const char *p, size_t n)
 	return r->u16 ? u16_len(p, n) : n;
 }
 
-static int emit(sip_reader *r, sip_line *line, const char *p, size_t n,
+static inline int emit(sip_reader *r, sip_line *line, const char *p, size_t n,
 		unsigned eol, unsigned truncated, uint64_t consumed)
 {
 	uint64_t skip = 0;
