@@ -402,6 +402,28 @@ markdown() {
 # Ratios across rows, collected as "label<TAB>value" for the end.
 RATIOS=()
 ratio_line() { RATIOS+=("$1"$'\t'"${2/#-x/-}"); }
+# paired A B: the median over the rounds of (row A's wall / row B's wall)
+# in the same round, A and B rows (measure's first call in them), as
+# "0.00x"; "" when either has no walls.  Rounds are interleaved, so a ratio
+# taken round by round holds when the machine's speed drifts between
+# rounds, where a ratio of two medians does not.
+paired() {
+	local a=${M_WALLS[$1#1]:-} b=${M_WALLS[$2#1]:-}
+	[ -n "$a" ] && [ -n "$b" ] || return 0
+	awk -v a="$a" -v b="$b" 'BEGIN {
+		na = split(a, x, " "); nb = split(b, y, " "); n = 0
+		for (i = 1; i <= na && i <= nb; i++) if (y[i] > 0) r[++n] = x[i] / y[i]
+		if (!n) exit
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && r[j - 1] > r[j]; j--) { t = r[j]; r[j] = r[j - 1]; r[j - 1] = t }
+		printf "%.2fx", (n % 2) ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2 }'
+}
+# with_paired RATIO A B: RATIO, and the paired one after it when there is one.
+with_paired() {
+	local p
+	p=$(paired "$2" "$3")
+	printf '%s%s' "$1" "${p:+ (paired: $p)}"
+}
+
 # div A B: A / B with two decimals, or "-" when either is missing.
 div() {
 	case $1 in ''|*[!0-9.]*) echo -; return ;; esac
@@ -881,7 +903,8 @@ done
 # ratios for the same inputs, from this run
 if [ -n "$PARSE_GZ_WALL$AN_GZ_WALL" ]; then
 	ratio_line "sipscan parse gzip / gzip -dc (wall)" "$(div "$PARSE_GZ_WALL" "$GZIP_WALL")x"
-	ratio_line "sipscan analyze gzip / gzip -dc (wall)" "$(div "$AN_GZ_WALL" "$GZIP_WALL")x"
+	ratio_line "sipscan analyze gzip / gzip -dc (wall)" \
+	           "$(with_paired "$(div "$AN_GZ_WALL" "$GZIP_WALL")x" analyze_gz gzip_dc)"
 fi
 if [ -n "$CLIENT_PARSE_WALL" ] && [ -n "$PARSE_PLAIN_WALL" ]; then
 	ratio_line "client log / server trace, sipscan parse wall per byte" \
@@ -904,16 +927,27 @@ fi
 if [ -n "$NOSTORE_WALL" ] && [ -n "$AN_PLAIN_WALL" ]; then
 	ratio_line "parsing side alone (nothing stored) / analyze plain" "$(div "$NOSTORE_WALL" "$AN_PLAIN_WALL")x"
 fi
+if [ -n "$AN_PLAIN_WALL" ] && [ -n "$GZIP_WALL" ]; then
+	ratio_line "sipscan analyze plain / gzip -dc (wall)" \
+	           "$(with_paired "$(div "$AN_PLAIN_WALL" "$GZIP_WALL")x" analyze_plain gzip_dc)"
+fi
+if [ -n "$AN_PLAIN_EV_WALL" ] && [ -n "$GZIP_WALL" ]; then
+	ratio_line "sipscan analyze --text evidence plain / gzip -dc (wall)" \
+	           "$(with_paired "$(div "$AN_PLAIN_EV_WALL" "$GZIP_WALL")x" analyze_plain_evidence gzip_dc)"
+fi
 if [ -n "$LNAV_PLAIN_WALL$LNAV_GZ_WALL" ]; then
-	ratio_line "lnav plain / sipscan analyze plain (wall)" "$(div "$LNAV_PLAIN_WALL" "$AN_PLAIN_WALL")x"
-	ratio_line "lnav gzip / sipscan analyze gzip (wall)" "$(div "$LNAV_GZ_WALL" "$AN_GZ_WALL")x"
+	ratio_line "lnav plain / sipscan analyze plain (wall)" \
+	           "$(with_paired "$(div "$LNAV_PLAIN_WALL" "$AN_PLAIN_WALL")x" lnav_plain analyze_plain)"
+	ratio_line "lnav gzip / sipscan analyze gzip (wall)" \
+	           "$(with_paired "$(div "$LNAV_GZ_WALL" "$AN_GZ_WALL")x" lnav_gz analyze_gz)"
 fi
 if [ -n "$AN_PLAIN_J1_WALL" ] && [ -n "$AN_PLAIN_WALL" ]; then
 	ratio_line "analyze one ${SIZE}MiB file throughput, 2 threads / --jobs 1" \
-	           "$(div "$AN_PLAIN_J1_WALL" "$AN_PLAIN_WALL")x"
+	           "$(with_paired "$(div "$AN_PLAIN_J1_WALL" "$AN_PLAIN_WALL")x" analyze_plain_jobs1 analyze_plain)"
 fi
 if [ -n "$JOBS1_WALL" ] && [ -n "$JOBS2_WALL" ]; then
-	ratio_line "analyze 4x${SCALE_SIZE}MiB throughput, --jobs 2 / --jobs 1" "$(div "$JOBS1_WALL" "$JOBS2_WALL")x"
+	ratio_line "analyze 4x${SCALE_SIZE}MiB throughput, --jobs 2 / --jobs 1" \
+	           "$(with_paired "$(div "$JOBS1_WALL" "$JOBS2_WALL")x" analyze_jobs1 analyze_jobs2)"
 fi
 if [ -n "$LARGE_WALL" ] && [ -n "$AN_PLAIN_WALL" ]; then
 	ratio_line "analyze ${LARGE_SIZE}MiB / ${SIZE}MiB, wall (input bytes ratio $(div "$LARGE_BYTES" "$PLAIN_BYTES")x)" \
