@@ -417,11 +417,14 @@ paired() {
 		for (i = 2; i <= n; i++) for (j = i; j > 1 && r[j - 1] > r[j]; j--) { t = r[j]; r[j] = r[j - 1]; r[j - 1] = t }
 		printf "%.2fx", (n % 2) ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2 }'
 }
-# with_paired RATIO A B: RATIO, and the paired one after it when there is one.
-with_paired() {
+# paired_line LABEL A_WALL B_WALL A B: the ratio line A_WALL / B_WALL (the
+# medians), with the paired ratio of rows A and B after it; none when
+# either wall is missing.
+paired_line() {
 	local p
-	p=$(paired "$2" "$3")
-	printf '%s%s' "$1" "${p:+ (paired: $p)}"
+	[ -n "$2" ] && [ -n "$3" ] || return 0
+	p=$(paired "$4" "$5")
+	ratio_line "$1" "$(div "$2" "$3")x${p:+ (paired: $p)}"
 }
 
 # div A B: A / B with two decimals, or "-" when either is missing.
@@ -903,8 +906,8 @@ done
 # ratios for the same inputs, from this run
 if [ -n "$PARSE_GZ_WALL$AN_GZ_WALL" ]; then
 	ratio_line "sipscan parse gzip / gzip -dc (wall)" "$(div "$PARSE_GZ_WALL" "$GZIP_WALL")x"
-	ratio_line "sipscan analyze gzip / gzip -dc (wall)" \
-	           "$(with_paired "$(div "$AN_GZ_WALL" "$GZIP_WALL")x" analyze_gz gzip_dc)"
+	paired_line "sipscan analyze gzip / gzip -dc (wall)" "$AN_GZ_WALL" "$GZIP_WALL" \
+	            analyze_gz gzip_dc
 fi
 if [ -n "$CLIENT_PARSE_WALL" ] && [ -n "$PARSE_PLAIN_WALL" ]; then
 	ratio_line "client log / server trace, sipscan parse wall per byte" \
@@ -927,28 +930,20 @@ fi
 if [ -n "$NOSTORE_WALL" ] && [ -n "$AN_PLAIN_WALL" ]; then
 	ratio_line "parsing side alone (nothing stored) / analyze plain" "$(div "$NOSTORE_WALL" "$AN_PLAIN_WALL")x"
 fi
-if [ -n "$AN_PLAIN_WALL" ] && [ -n "$GZIP_WALL" ]; then
-	ratio_line "sipscan analyze plain / gzip -dc (wall)" \
-	           "$(with_paired "$(div "$AN_PLAIN_WALL" "$GZIP_WALL")x" analyze_plain gzip_dc)"
-fi
-if [ -n "$AN_PLAIN_EV_WALL" ] && [ -n "$GZIP_WALL" ]; then
-	ratio_line "sipscan analyze --text evidence plain / gzip -dc (wall)" \
-	           "$(with_paired "$(div "$AN_PLAIN_EV_WALL" "$GZIP_WALL")x" analyze_plain_evidence gzip_dc)"
-fi
+paired_line "sipscan analyze plain / gzip -dc (wall)" "$AN_PLAIN_WALL" "$GZIP_WALL" \
+	    analyze_plain gzip_dc
+paired_line "sipscan analyze --text evidence plain / gzip -dc (wall)" "$AN_PLAIN_EV_WALL" \
+	    "$GZIP_WALL" analyze_plain_evidence gzip_dc
 if [ -n "$LNAV_PLAIN_WALL$LNAV_GZ_WALL" ]; then
-	ratio_line "lnav plain / sipscan analyze plain (wall)" \
-	           "$(with_paired "$(div "$LNAV_PLAIN_WALL" "$AN_PLAIN_WALL")x" lnav_plain analyze_plain)"
-	ratio_line "lnav gzip / sipscan analyze gzip (wall)" \
-	           "$(with_paired "$(div "$LNAV_GZ_WALL" "$AN_GZ_WALL")x" lnav_gz analyze_gz)"
+	paired_line "lnav plain / sipscan analyze plain (wall)" "$LNAV_PLAIN_WALL" "$AN_PLAIN_WALL" \
+		    lnav_plain analyze_plain
+	paired_line "lnav gzip / sipscan analyze gzip (wall)" "$LNAV_GZ_WALL" "$AN_GZ_WALL" \
+		    lnav_gz analyze_gz
 fi
-if [ -n "$AN_PLAIN_J1_WALL" ] && [ -n "$AN_PLAIN_WALL" ]; then
-	ratio_line "analyze one ${SIZE}MiB file throughput, 2 threads / --jobs 1" \
-	           "$(with_paired "$(div "$AN_PLAIN_J1_WALL" "$AN_PLAIN_WALL")x" analyze_plain_jobs1 analyze_plain)"
-fi
-if [ -n "$JOBS1_WALL" ] && [ -n "$JOBS2_WALL" ]; then
-	ratio_line "analyze 4x${SCALE_SIZE}MiB throughput, --jobs 2 / --jobs 1" \
-	           "$(with_paired "$(div "$JOBS1_WALL" "$JOBS2_WALL")x" analyze_jobs1 analyze_jobs2)"
-fi
+paired_line "analyze one ${SIZE}MiB file throughput, 2 threads / --jobs 1" "$AN_PLAIN_J1_WALL" \
+	    "$AN_PLAIN_WALL" analyze_plain_jobs1 analyze_plain
+paired_line "analyze 4x${SCALE_SIZE}MiB throughput, --jobs 2 / --jobs 1" "$JOBS1_WALL" "$JOBS2_WALL" \
+	    analyze_jobs1 analyze_jobs2
 if [ -n "$LARGE_WALL" ] && [ -n "$AN_PLAIN_WALL" ]; then
 	ratio_line "analyze ${LARGE_SIZE}MiB / ${SIZE}MiB, wall (input bytes ratio $(div "$LARGE_BYTES" "$PLAIN_BYTES")x)" \
 	           "$(div "$LARGE_WALL" "$AN_PLAIN_WALL")x"
