@@ -574,7 +574,7 @@ int sip_ss_alt_header_parse(const char *p, size_t n, sip_ss_header *h)
 	memset(h, 0, sizeof *h);
 	h->level = h->flag = h->slot = h->host = none;
 	h->component = h->function = h->src_file = none;
-	h->corr_id = none;
+	h->corr_id = h->peer = none;
 	h->pid = h->tid = h->seq = h->src_line = -1;
 	memcpy(h->ts, ts, sizeof h->ts);
 	/* [0xTID] */
@@ -596,6 +596,18 @@ int sip_ss_alt_header_parse(const char *p, size_t n, sip_ss_header *h)
 		end--;
 	h->text = span(i, end - i);
 	h->has_begin = 1;
+	/* the peer: "(Dest Address IP:  10.50.14.2:4165)" */
+	for (s = i; s + 11 <= end; s++)
+		if (!memcmp(p + s, "Address IP:", 11)) {
+			size_t a = s + 11, b;
+			while (a < end && (p[a] == ' ' || p[a] == '\t'))
+				a++;
+			for (b = a; b < end && p[b] != ')' && p[b] != ' ' && p[b] != '\t'; b++)
+				;
+			if (b > a)
+				h->peer = span(a, b - a);
+			break;
+		}
 	return 1;
 }
 
@@ -742,5 +754,6 @@ int sip_ss_header_parse(const char *p, size_t n, sip_ss_header *h)
 			h->corr_id = span(SIP_SPAN_NONE, 0);
 		}
 	}
+	h->peer = span(SIP_SPAN_NONE, 0);
 	return 1;
 }

@@ -128,6 +128,8 @@ typedef struct sip_ss_header {
 	sip_span text;      /* free text after (...), trimmed; empty (n = 0)
 	                       for $$begin_record headers */
 	sip_span corr_id;   /* the SfB " [decimal] "; absent otherwise */
+	sip_span peer;      /* the address after "Address IP:" in the text
+	                       of an alt header; absent otherwise */
 	int64_t pid, tid, seq, src_line;
 	char ts[24];        /* "YYYY-MM-DD HH:MM:SS.mmm" */
 	int has_begin;
@@ -153,7 +155,8 @@ int sip_ss_header_parse(const char *p, size_t n, sip_ss_header *h);
  * be missing.  Only lines that end in $$begin_record match.  Fills *h as
  * sip_ss_header_parse does, with no level, flag or component (spans
  * SIP_SPAN_NONE) and TEXT, without its leading "- " and trailing ":", as
- * the free text.  Returns 1 on a match, else 0.
+ * the free text; peer is the address after "Address IP:" in TEXT.
+ * Returns 1 on a match, else 0.
  */
 int sip_ss_alt_header_parse(const char *p, size_t n, sip_ss_header *h);
 

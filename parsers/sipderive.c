@@ -114,7 +114,6 @@ static int ends_ci(const char *p, size_t n, const char *lit)
 	return n >= ln && sip_ieq(p + n - ln, ln, lit, ln);
 }
 
-/* The word that ends at e (looking back no further than lim). */
 /* 3 when the bytes before e (lim at the most) are a typographic quote
    (U+201C, U+201D: a sample copied out of a page), else 0. */
 static size_t tquote_before(const char *lim, const char *e)
@@ -125,6 +124,7 @@ static size_t tquote_before(const char *lim, const char *e)
 	       (u[-1] == 0x9C || u[-1] == 0x9D) ? 3 : 0;
 }
 
+/* The word that ends at e (looking back no further than lim). */
 static sip_str word_before(const char *lim, const char *e)
 {
 	const char *b;
@@ -422,24 +422,6 @@ int sip_derive(sip_derive_scratch *s, sip_record *r, size_t max_fields,
 		}
 	}
 	*text_field = text;
-
-	/* No Peer field: the address in the header's text, as another
-	   product writes it ("--> Message to Send (Dest Address IP:
-	   10.50.14.2:4165)", "<-- Message Received (Source Address IP: ...)") */
-	if (!r->peer.p && r->has_begin && r->header_text.n > 11) {
-		const char *q = memmem(r->header_text.p, r->header_text.n, "Address IP:", 11);
-		if (q) {
-			const char *e = r->header_text.p + r->header_text.n;
-			q += 11;
-			while (q < e && (*q == ' ' || *q == '\t'))
-				q++;
-			const char *t = q;
-			while (t < e && *t != ')' && *t != ' ' && *t != '\t')
-				t++;
-			if (t > q)
-				r->peer = (sip_str){ q, (size_t)(t - q) };
-		}
-	}
 
 	/* Text and the result code. */
 	if (result.p)

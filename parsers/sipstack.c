@@ -394,6 +394,7 @@ static int emit(ss_state *st, sip_record_fn fn, void *ctx, int kind)
 	r->src_file = sp(b, h->src_file);
 	r->src_line = h->src_line;
 	r->header_text = sp(b, h->text);
+	r->peer = sp(b, h->peer);   /* an alt header's; a Peer field's else */
 	r->corr_id = sp(b, h->corr_id);
 	r->peer_port = -1;
 	r->is_request = -1;
