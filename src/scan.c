@@ -78,6 +78,12 @@ static size_t nbsp_at(const char *p, size_t n, size_t k)
 	return 0;
 }
 
+/* A byte of a field name ("Call-ID", "ms-diagnostics", "Peer_IP"). */
+static int name_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '-' || c == '_';
+}
+
 /* The length of a hyphen (U+2010) or non-breaking hyphen (U+2011) at
    p[k], in UTF-8, or 0. */
 static size_t hyph_at(const char *p, size_t n, size_t k)
@@ -107,8 +113,7 @@ static int hyph_named(const sip_line *lines, size_t n)
 				if (hy)
 					return 1;
 				break;
-			} else if (!((p[k] >= 'A' && p[k] <= 'Z') || (p[k] >= 'a' && p[k] <= 'z') ||
-				     (p[k] >= '0' && p[k] <= '9') || p[k] == '-' || p[k] == '_')) {
+			} else if (!name_char(p[k])) {
 				break;
 			}
 		}
@@ -220,7 +225,7 @@ static int line_start(const char *p, size_t n)
 		return 1;
 	if (n >= 11 && p[2] == '/' && p[5] == '/' && p[10] == '|')
 		return 1;
-	while (k < n && (isalnum((unsigned char)p[k]) || p[k] == '-' || p[k] == '_'))
+	while (k < n && name_char(p[k]))
 		k++;
 	return k > 0 && k < n && p[k] == ':' && (k + 1 == n || p[k + 1] == ' ');
 }
