@@ -11,7 +11,7 @@
  * numbers, then indentation, in any order, each once: a quoted numbered
  * paste needs two before any parser knows it) and keeps the one whose
  * stripped lines the registered parsers score highest, if that beats the
- * lines as they are: at most 85 probes of SIP_PROBE_LINES lines, once per
+ * lines as they are: at most 156 probes of SIP_PROBE_LINES lines, once per
  * input that no parser knows as it is.  After detection, stripping a line costs one pass over its first
  * bytes.
  */
@@ -111,6 +111,48 @@ static long stamp_len(const char *p, size_t n)
 	return (long)i;
 }
 
+/*
+ * What grep -n, grep -Hn and PowerShell's Select-String print before each
+ * line: "96:" or "97-" (a match, a context line), "trace.log:96:" or
+ * "C:\logs\trace.log-97-", Select-String's "> " (a match) or "  " (a
+ * context line) before the path, and grep's "--" between the groups (the
+ * whole line).  The path is a run of non-blank bytes: the first place in
+ * it where a ':' or '-', 1-9 digits and the same mark follow a byte that
+ * is not a digit, and whose path holds a '.' (trace.log, not the
+ * "SIPStack-2012-" of SIPStack-2012-03-14.log), else the last such place.
+ */
+static long grep_len(const char *p, size_t n)
+{
+	size_t i = 0, at = 0, end;
+	int dot = 0;
+
+	if (n == 2 && p[0] == '-' && p[1] == '-')
+		return 2;
+	if (n > 2 && ((p[0] == '>' && p[1] == ' ') || (p[0] == ' ' && p[1] == ' ')) &&
+	    !blank(p[2]))
+		i = 2;
+	/* "96:", "97-" */
+	for (end = i; end < n && digit(p[end]) && end - i < 9; end++)
+		;
+	if (end > i && end < n && (p[end] == ':' || p[end] == '-'))
+		return (long)end + 1;
+	for (size_t k = i; k < n && !blank(p[k]); k++) {
+		size_t d = k + 1;
+		if (p[k] == '.')
+			dot = 1;
+		if ((p[k] != ':' && p[k] != '-') || k == i || digit(p[k - 1]))
+			continue;
+		while (d < n && digit(p[d]) && d - k <= 9)
+			d++;
+		if (d == k + 1 || d - k > 9 || d >= n || p[d] != p[k])
+			continue;
+		at = d + 1;
+		if (dot)
+			break;
+	}
+	return at ? (long)at : (i == 2 ? 2 : -1);
+}
+
 static size_t lead_blanks(const char *p, size_t n)
 {
 	size_t i = 0;
@@ -131,6 +173,8 @@ static long kind_len(int kind, size_t indent, const char *p, size_t n)
 		return mark_len(p, n);
 	case SIP_PREFIX_STAMP:
 		return stamp_len(p, n);
+	case SIP_PREFIX_GREP:
+		return grep_len(p, n);
 	case SIP_PREFIX_INDENT: {
 		size_t b = lead_blanks(p, n);
 		return b >= indent ? (long)indent : -1;
@@ -215,13 +259,13 @@ static size_t common_indent(const sip_line *lines, size_t n)
  * Depth-first over the sequences of kinds (each used once, each carried by
  * half of the non-empty lines as the kinds before it left them): keep in
  * *best the sequence whose stripped lines score highest, the shorter on a
- * tie.  At most 5 + 20 + 60 probes, for an input no parser knows as it is.
+ * tie.  At most 6 + 30 + 120 probes, for an input no parser knows as it is.
  */
 static void search(const sip_line *cur, size_t n, sip_prefix *seq, int score,
 		   sip_prefix *best, int *best_score)
 {
 	static const int kinds[] = { SIP_PREFIX_QUOTE, SIP_PREFIX_LINENO, SIP_PREFIX_INDENT,
-				     SIP_PREFIX_MARK, SIP_PREFIX_STAMP };
+				     SIP_PREFIX_MARK, SIP_PREFIX_STAMP, SIP_PREFIX_GREP };
 	sip_line tmp[SIP_PROBE_LINES];
 
 	if (score > *best_score || (score == *best_score && seq->n < best->n)) {
@@ -279,7 +323,10 @@ const char *sip_prefix_describe(const sip_prefix *pf, char *buf, size_t size)
 		const char *w = pf->kind[k] == SIP_PREFIX_LINENO ? "line numbers" :
 				pf->kind[k] == SIP_PREFIX_QUOTE ? "'>' quoting" :
 				pf->kind[k] == SIP_PREFIX_MARK ? "marks ('|', '#', '//')" :
-				pf->kind[k] == SIP_PREFIX_STAMP ? "bracketed stamps" : "indentation";
+				pf->kind[k] == SIP_PREFIX_STAMP ? "bracketed stamps" :
+				pf->kind[k] == SIP_PREFIX_GREP ?
+				"file names, line numbers and marks of grep or Select-String" :
+				"indentation";
 		int r = snprintf(buf + at, size - at, "%s%s", k ? " and " : "", w);
 		if (r < 0)
 			break;

@@ -2,7 +2,8 @@
  * prefix.h -- traces pasted with a prefix on every line: line numbers
  * ("  12. ", "12:", "0012| "), e-mail quoting ("> ", ">> ", "> > "),
  * indentation, a wiki's or a script's marks ("| ", "# ", "// "), a chat
- * tool's "[10:42 AM] " or a mix (quoting, then numbers).  src/scan.c asks
+ * tool's "[10:42 AM] ", the file and line number that grep -n, grep -Hn
+ * and Select-String print, or a mix (quoting, then numbers).  src/scan.c asks
  * sip_prefix_detect() about the first lines of an input; when stripping a
  * prefix lets a parser recognise them better than as they are, every line
  * is fed to the parser without it (sip_prefix_len), so the records of a
@@ -30,8 +31,10 @@ enum sip_prefix_kind {
 	SIP_PREFIX_INDENT,      /* a run of blanks common to the lines */
 	SIP_PREFIX_MARK,        /* '|', '#' or '//' (a table, a comment, a
 	                           wiki quote), then one blank */
-	SIP_PREFIX_STAMP        /* "[...]" (a chat tool's time and name), then
+	SIP_PREFIX_STAMP,       /* "[...]" (a chat tool's time and name), then
 	                           one blank */
+	SIP_PREFIX_GREP         /* grep -n / -Hn, Select-String: "96:", "97-",
+	                           "trace.log:96:", "> path:96:", and "--" */
 };
 
 #define SIP_PREFIX_MAX 3

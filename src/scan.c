@@ -284,6 +284,26 @@ static int wrapped(const unwrap *uw, size_t rawn, const sip_line *ln)
 	return (uw->on_raw ? rawn : ln->n) == uw->width && ln->eol == uw->eol;
 }
 
+/* Whether the probed lines that look wrapped (their length as read is the
+   width) are mostly followed by a line that, without the prefix pf,
+   starts a line of its own (a record header, a field): then the longest
+   lines were only all as long, with the prefix on. */
+static int own_lines_follow(const unwrap *uw, const probe_set *ps, const sip_prefix *pf)
+{
+	size_t follow = 0, starts = 0;
+
+	for (size_t i = 0; i + 1 < ps->n; i++) {
+		const sip_line *nx = &ps->lines[i + 1];
+		size_t k;
+		if (!wrapped(uw, ps->rawn[i], &ps->lines[i]))
+			continue;
+		follow++;
+		k = sip_prefix_len(pf, nx->p, nx->n);
+		starts += line_start(nx->p + k, nx->n - k) ? 1u : 0u;
+	}
+	return follow && starts * 2 >= follow;
+}
+
 typedef struct scan_ctx {
 	sip_record_fn fn;
 	void *ctx;
@@ -571,11 +591,19 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		if ((rc = join_probe(&uw, &ps, &pj)))
 			goto out;
 		sip_prefix_detect(pj.lines, pj.n, &pf);
+		/* the lines after the longest ones start lines of their own
+		   once the prefix is off (grep's "97-LogType: ..." after a
+		   header): they were never wrapped */
+		if (pf.n && own_lines_follow(&uw, &ps, &pf)) {
+			uw.width = 0;
+			uw.on_raw = 0;
+			sip_prefix_detect(ps.lines, ps.n, &pf);
+		}
 	} else {
 		sip_prefix_detect(ps.lines, ps.n, &pf);
 	}
 	if (pf.n) {
-		char what[64];
+		char what[192];
 		for (size_t i = 0; i < ps.n; i++) {
 			size_t k = sip_prefix_len(&pf, ps.lines[i].p, ps.lines[i].n);
 			ps.lines[i].p += k;

@@ -38,7 +38,7 @@ typedef struct sip_scan_opts {
 
 typedef struct sip_scan_result {
 	const char *parser;      /* parser name, NULL when none recognised it */
-	char prefix[64];         /* the prefix stripped from every line
+	char prefix[192];        /* the prefix stripped from every line
 	                            ("line numbers", "'>' quoting and line
 	                            numbers"), "" when none */
 	size_t wrap;             /* lines of exactly this many bytes were

@@ -40,7 +40,7 @@ static const char *stripped(const sip_prefix *pf, size_t i)
 
 static const char *describe(const sip_prefix *pf)
 {
-	static char b[64];
+	static char b[192];
 
 	return sip_prefix_describe(pf, b, sizeof b);
 }
@@ -117,6 +117,59 @@ static void test_indentation_keeps_folding(void)
 	CHECK_STR(stripped(&pf, 3), "  ;branch=z9hG4bK1");
 }
 
+/* What grep -n, grep -Hn and PowerShell's Select-String print: "96-" for a
+   context line, "99:" for a match, a path first (one whose name holds
+   dashes and digits), "--" between groups, "> " or "  " before the path. */
+static void test_grep_output(void)
+{
+	sip_prefix pf;
+
+	split("96-" HDR1 "\n97-LogType: connection\n98-Severity: error\n"
+	      "99:Text: The peer is not a configured server on this network interface\n"
+	      "100-Data: fqdn=\"deitterick.com\"\n--\n"
+	      "375-" HDR1 "\n376-LogType: connection\n");
+	sip_prefix_detect(lines, nlines, &pf);
+	CHECK_INT(pf.n, 1);
+	CHECK_INT(pf.kind[0], SIP_PREFIX_GREP);
+	CHECK_STR(stripped(&pf, 0), HDR1);
+	CHECK_STR(stripped(&pf, 3), "Text: The peer is not a configured server on this network interface");
+	CHECK_STR(stripped(&pf, 5), "");
+	CHECK_STR(stripped(&pf, 6), HDR1);
+	CHECK_STR(describe(&pf), "file names, line numbers and marks of grep or Select-String");
+
+	split("logs/fe01/SIPStack-2012-03-14.log:96:" HDR1 "\n"
+	      "logs/fe01/SIPStack-2012-03-14.log-97-LogType: connection\n"
+	      "logs/fe01/SIPStack-2012-03-14.log-98-Text: Peer 10.0.1.40:59609-12-x\n"
+	      "logs/fe01/SIPStack-2012-03-14.log-99-$$end_record\n");
+	sip_prefix_detect(lines, nlines, &pf);
+	CHECK_INT(pf.n, 1);
+	CHECK_STR(stripped(&pf, 0), HDR1);
+	CHECK_STR(stripped(&pf, 1), "LogType: connection");
+	CHECK_STR(stripped(&pf, 2), "Text: Peer 10.0.1.40:59609-12-x");
+
+	/* no '.' in the path: the last place in the first word */
+	split("InputStream:96:" HDR1 "\nInputStream:97:LogType: connection\n"
+	      "InputStream:98:$$end_record\n");
+	sip_prefix_detect(lines, nlines, &pf);
+	CHECK_INT(pf.n, 1);
+	CHECK_STR(stripped(&pf, 1), "LogType: connection");
+
+	split("> C:\\Users\\admin\\SIPStack-2012-03-14.log:96:" HDR1 "\n"
+	      "  C:\\Users\\admin\\SIPStack-2012-03-14.log:97:LogType: connection\n"
+	      "  C:\\Users\\admin\\SIPStack-2012-03-14.log:98:$$end_record\n");
+	sip_prefix_detect(lines, nlines, &pf);
+	CHECK_INT(pf.n, 1);
+	CHECK_STR(stripped(&pf, 0), HDR1);
+	CHECK_STR(stripped(&pf, 2), "$$end_record");
+
+	/* Select-String without a path (Get-Content piped to it) */
+	split("> " HDR1 "\n  LogType: connection\n  Severity: error\n  $$end_record\n");
+	sip_prefix_detect(lines, nlines, &pf);
+	CHECK_INT(pf.n, 1);
+	CHECK_STR(stripped(&pf, 0), HDR1);
+	CHECK_STR(stripped(&pf, 3), "$$end_record");
+}
+
 /* Prose around the numbered lines: half of them numbered is enough, the
    prose passes as it is. */
 static void test_prose_around(void)
@@ -174,7 +227,7 @@ int main(int argc, char **argv)
 {
 	static const t_case cases[] = {
 		T(test_line_numbers), T(test_quoting_and_numbers),
-		T(test_indentation_keeps_folding), T(test_prose_around),
+		T(test_indentation_keeps_folding), T(test_prose_around), T(test_grep_output),
 		T(test_left_alone), { 0, 0 }
 	};
 	return t_main_args(cases, argc, argv);
