@@ -69,6 +69,9 @@ typedef struct ss_state {
 	uint64_t line, end_line, offset;
 	int truncated, has_end, capped, warned_fields, last_dropped;
 	int tl_seen;            /* a TL_ header was read: no alt headers */
+	int headerless;         /* the record began at its LogType: or
+	                           Severity: field (a body pasted without its
+	                           header line): a blank line ends it */
 	size_t body_off, body_end, body_field;
 	ss_field *flds;
 	size_t nflds, flds_cap;
@@ -176,6 +179,7 @@ static void reset(ss_state *st)
 	st->body_off = st->body_end = 0;
 	st->body_field = NONE;
 	st->raw_joined = 0;
+	st->headerless = 0;
 }
 
 /*
@@ -215,6 +219,71 @@ static int start(ss_state *st, const sip_line *ln, const sip_ss_header *h)
 		return SIP_ENOMEM;
 	st->mode = h->has_begin ? M_RECORD : M_PENDING;
 	return 0;
+}
+
+/*
+ * Whether a line outside any record is the first field of a record whose
+ * header line was left out (a forum post or a ticket quoting only the
+ * body): "LogType: connection" (diagnostic, protocol) or "Severity: error"
+ * (warning, information, verbose), the fields a record begins with.
+ */
+static int body_start(const char *p, size_t n)
+{
+	static const char *const log_types[] = { "connection", "diagnostic", "protocol", NULL };
+	static const char *const severities[] = { "error", "warning", "information",
+						  "verbose", "fatal", NULL };
+	static const struct { const char *name; const char *const *values; } firsts[] = {
+		{ "LogType", log_types }, { "Severity", severities },
+	};
+
+	if (n < 12 || (p[0] != 'L' && p[0] != 'S' && p[0] != 'l' && p[0] != 's'))
+		return 0;
+	for (size_t i = 0; i < sizeof firsts / sizeof firsts[0]; i++) {
+		size_t nl = strlen(firsts[i].name), v = nl + 1, e = n;
+		if (n <= v || p[nl] != ':' || !sip_ieq(p, nl, firsts[i].name, nl))
+			continue;
+		while (v < n && is_ws(p[v]))
+			v++;
+		while (e > v && is_ws(p[e - 1]))
+			e--;
+		for (const char *const *w = firsts[i].values; *w; w++)
+			if (sip_ieq(p + v, e - v, *w, strlen(*w)))
+				return 1;
+	}
+	return 0;
+}
+
+static int body_line(ss_state *st, const sip_line *ln);
+
+/* Begin a record at its first field (body_start): no header, no time. */
+static int start_headerless(ss_state *st, const sip_line *ln)
+{
+	reset(st);
+	memset(&st->hdr, 0, sizeof st->hdr);
+	st->hdr.level = st->hdr.flag = st->hdr.slot = st->hdr.host = (sip_span){ SIP_SPAN_NONE, 0 };
+	st->hdr.component = st->hdr.function = st->hdr.src_file = st->hdr.text =
+		st->hdr.corr_id = st->hdr.peer = (sip_span){ SIP_SPAN_NONE, 0 };
+	st->hdr.pid = st->hdr.tid = st->hdr.seq = st->hdr.src_line = -1;
+	st->line = st->end_line = ln->lineno;
+	st->offset = ln->offset;
+	st->mode = M_RECORD;
+	st->headerless = 1;
+	return body_line(st, ln);
+}
+
+/* The level a headerless record's Severity: stands for, as its header
+   would have said it ("error": TL_ERROR). */
+static sip_str severity_level(sip_str sev)
+{
+	static const struct { const char *sev, *level; } map[] = {
+		{ "error", "TL_ERROR" }, { "warning", "TL_WARN" }, { "information", "TL_INFO" },
+		{ "verbose", "TL_VERBOSE" }, { "fatal", "TL_FATAL" },
+	};
+
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (sip_str_ieq(sev, map[i].sev))
+			return (sip_str){ map[i].level, strlen(map[i].level) };
+	return SIP_STR_NULL;
 }
 
 /* A line inside a record that is neither a header nor $$end_record. */
@@ -422,6 +491,8 @@ static int emit(ss_state *st, sip_record_fn fn, void *ctx, int kind)
 	if (st->mode == M_BODY || st->body_field != NONE)
 		r->body = (sip_str){ b + st->body_off, st->body_end - st->body_off };
 	rc = derive(st, r, kind);
+	if (st->headerless && !r->level.p)
+		r->level = severity_level(r->severity);
 	if (rc == 0)
 		rc = fn(ctx, r);
 out:
@@ -472,6 +543,12 @@ static int ss_probe(const sip_line *lines, size_t n)
 		if (len && (is_end_line(p, len) ||
 			    memmem(p, len, "$$begin_record", 14)))
 			score = 60;
+		/* a record's body quoted without its header: its first field,
+		   then a Text: field within three lines */
+		if (score < 50 && body_start(p, len))
+			for (size_t j = i + 1; j < n && j < i + 4; j++)
+				if (lines[j].p && lines[j].n > 5 && sip_ieq(lines[j].p, 5, "Text:", 5))
+					score = 50;
 	}
 	return score;
 }
@@ -512,7 +589,9 @@ static inline int feed_line(ss_state *st, const sip_line *ln, int hdr, const sip
 
 	switch (st->mode) {
 	case M_IDLE:
-		return hdr ? start(st, ln, h) : 0;
+		if (hdr)
+			return start(st, ln, h);
+		return body_start(p, n) ? start_headerless(st, ln) : 0;
 	case M_PENDING:
 		if (!hdr && field_name_len(p, n)) {
 			st->mode = M_RECORD;
@@ -539,6 +618,10 @@ static inline int feed_line(ss_state *st, const sip_line *ln, int hdr, const sip
 			st->has_end = 1;
 			return emit(st, fn, ctx, -1);
 		}
+		/* the end of a body quoted without its header: a blank line
+		   (before any Message-Body, which may hold blank lines) */
+		if (st->headerless && st->mode == M_RECORD && !sip_trim((sip_str){ p, n }).n)
+			return emit(st, fn, ctx, -1);
 		return body_line(st, ln);
 	}
 }

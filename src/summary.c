@@ -147,6 +147,10 @@ static void span_text(char *out, size_t n, const char *first, const char *last)
 {
 	const char *f = first ? first : "-", *l = last ? last : "-";
 
+	if (!first && !last) {   /* records quoted without their headers */
+		snprintf(out, n, "(no time)");
+		return;
+	}
 	if (strlen(f) > 11 && strlen(l) > 11 && !strncmp(f, l, 11) && f[10] == ' ')
 		l += 11;
 	snprintf(out, n, "%s .. %s", f, l);

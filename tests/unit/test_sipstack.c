@@ -49,7 +49,11 @@ static int collect(void *ctx, const sip_record *rec)
 	sv->raw[rec->raw.n] = 0;
 	rebase(&sv->r.raw, rec, sv->raw);
 #define RB(f) rebase(&sv->r.f, rec, sv->raw)
-	RB(level); RB(flag); RB(slot); RB(host); RB(component); RB(function);
+	/* a record quoted without its header has the level its Severity:
+	   stands for, a constant of the parser's: left as it is */
+	if (!rec->level.p || (rec->level.p >= rec->raw.p && rec->level.p < rec->raw.p + rec->raw.n))
+		RB(level);
+	RB(flag); RB(slot); RB(host); RB(component); RB(function);
 	RB(src_file); RB(header_text); RB(corr_id); RB(body); RB(log_type);
 	RB(severity); RB(text); RB(result_symbol); RB(fqdn); RB(transport);
 	RB(peer); RB(peer_host); RB(local); RB(conn_id); RB(start_line);
@@ -765,6 +769,69 @@ static void test_outside_and_invalid_tl(void)
 	clear();
 }
 
+/* Record bodies quoted without their header line (a forum post, a
+   ticket): a record begins at its LogType: or Severity: field, takes its
+   level from Severity:, has no time, and ends at $$end_record or at a
+   blank line; a LogType: inside a record is a field as before. */
+static void test_headerless_bodies(void)
+{
+	static const char in[] =
+		"The FE log shows this:\n"
+		"LogType: connection\n"
+		"Severity: error\n"
+		"Text: The peer is not a configured server on this network interface\n"
+		"Transport: TLS\n"
+		"Data: fqdn=\"deitterick.com\"\n"
+		"\n"
+		"and on the Edge:\n"
+		"Severity: warning\n"
+		"Text: Message cannot be routed because the peer's certificate does not contain a matching FQDN\n"
+		"Result-Code: 0xc3e93d67 SIPPROXY_E_ROUTING_MSG_CERT_MISMATCH\n"
+		"SIP-Call-ID: e144704c\n"
+		"$$end_record\n"
+		"Severity: none of these\n"
+		"Text: prose\n"
+		"\n"
+		LYNC2010_CONN "$$end_record\n";
+	sip_line l[2] = {
+		{ "LogType: connection", 19, 1, 0, SIP_EOL_LF, 0 },
+		{ "Text: The peer is not a configured server", 41, 2, 20, SIP_EOL_LF, 0 },
+	};
+
+	CHECK_INT(parse(in), 0);
+	CHECK_INT(nrec, 3);
+	CHECK_INT(nwarn, 0);
+	if (nrec < 3)
+		return;
+	const sip_record *r = &recs[0].r;
+	CHECK_INT(r->line, 2);
+	CHECK_INT(r->end_line, 6);
+	CHECK_INT(r->kind, SIP_KIND_CONNECTION);
+	CHECK_SLICE(r->level, "TL_ERROR");
+	CHECK_SLICE(r->fqdn, "deitterick.com");
+	CHECK_STR(r->ts, "");
+	CHECK_INT(r->truncated, 0);
+	CHECK_INT(r->has_end, 0);
+	CHECK(!r->flag.p && !r->host.p && !r->function.p);
+	r = &recs[1].r;
+	CHECK_INT(r->line, 9);
+	CHECK_INT(r->kind, SIP_KIND_DIAGNOSTIC);
+	CHECK_SLICE(r->level, "TL_WARN");
+	CHECK_SLICE(r->result_symbol, "SIPPROXY_E_ROUTING_MSG_CERT_MISMATCH");
+	CHECK_SLICE(r->call_id, "e144704c");
+	CHECK_INT(r->has_end, 1);
+	/* the record with its header: LogType: is one of its fields */
+	r = &recs[2].r;
+	CHECK_INT(r->line, 17);
+	CHECK_SLICE(r->level, "TL_ERROR");
+	CHECK_STR(r->ts, "2011-12-20 20:45:01.704");
+	CHECK_INT(r->nfields, 5);
+
+	CHECK_INT(sip_sipstack_parser.probe(l, 2), 50);
+	CHECK_INT(sip_sipstack_parser.probe(l, 1), 0);
+	clear();
+}
+
 static void test_probe_and_registry(void)
 {
 	sip_line l[3] = {
@@ -818,7 +885,7 @@ int main(int argc, char **argv)
 		T(test_max_record),
 		T(test_max_fields),
 		T(test_outside_and_invalid_tl),
-		T(test_probe_and_registry),
+		T(test_headerless_bodies), T(test_probe_and_registry),
 		T(test_callback_stop),
 		{ 0, 0 },
 	};
