@@ -351,7 +351,31 @@ typedef struct bare_state {
 	uint64_t stamp_lineno;           /* the line it was on; 0: none */
 	char stamp_ts[24], stamp_dir[16], stamp_peer[128];
 	int msg_stamped;                 /* the message being read has it */
+	int headers_only;                /* it began at an ms-diagnostics
+	                                    header quoted alone (no start
+	                                    line): a blank line ends it */
 } bare_state;
+
+/*
+ * Whether a line is an ms-diagnostics header (or ms-diagnostics-public,
+ * ms-client-diagnostics) with its code: a forum post or a ticket often
+ * quotes that header alone, without the message it came in.
+ */
+static int diag_header(const char *p, size_t n)
+{
+	static const char *const names[] = { "ms-diagnostics", "ms-diagnostics-public",
+					     "ms-client-diagnostics" };
+	size_t nl = sip_header_name_len(p, n), v;
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (nl != strlen(names[i]) || !sip_ieq(p, nl, names[i], nl))
+			continue;
+		for (v = nl; v < n && (p[v] == ' ' || p[v] == ':'); v++)
+			;
+		return v < n && is_digit(p[v]);
+	}
+	return 0;
+}
 
 /*
  * Whether ln is such a stamp line: the stamp, then "-->" (sent) or "<--"
@@ -399,6 +423,8 @@ static int bare_emit(bare_state *st, sip_record_fn fn, void *ctx)
 		rc = SIP_ENOMEM;
 		goto out;
 	}
+	if (st->headers_only)
+		r->start_line = SIP_STR_NULL;
 	if (st->msg_stamped) {
 		r->direction = (sip_str){ st->stamp_dir, strlen(st->stamp_dir) };
 		if (st->stamp_peer[0])
@@ -430,6 +456,7 @@ out:
 	sip_msgb_reset(&st->mb);
 	st->mode = B_IDLE;
 	st->msg_stamped = 0;
+	st->headers_only = 0;
 	return rc;
 }
 
@@ -451,6 +478,15 @@ static int bare_probe(const sip_line *lines, size_t n)
 			if (sip_header_name_len(q + m, qn - m))
 				return i == 0 ? 80 : 70;
 		}
+	}
+	/* or an ms-diagnostics header quoted alone */
+	for (size_t i = 0; i < n; i++) {
+		const char *p = lines[i].p;
+		size_t len = p ? lines[i].n : 0, k = 0;
+		while (k < len && is_ws(p[k]))
+			k++;
+		if (diag_header(p + k, len - k))
+			return 40;
 	}
 	return 0;
 }
@@ -491,8 +527,18 @@ static int bare_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ct
 	if (st->mode != B_MSG) {
 		if (n - k >= 28 && p[k + 2] == '/')
 			stamp_line(st, p + k, n - k, ln->lineno);
+		else if (n - k > 16 && diag_header(p + k, n - k)) {
+			/* headers without their start line */
+			st->mode = B_MSG;
+			st->indent = k;
+			st->headers_only = 1;
+			st->mb.part = SIP_MSGB_HEADERS;
+			return sip_msgb_add(&st->mb, ln, k) < 0 ? SIP_ENOMEM : 0;
+		}
 		return 0;
 	}
+	if (st->headers_only && k == n)
+		return bare_emit(st, fn, ctx);
 	rc = sip_msgb_add(&st->mb, ln, k < st->indent ? k : st->indent);
 	if (rc < 0)
 		return SIP_ENOMEM;

@@ -405,6 +405,39 @@ static void test_empty_values(void)
 	CHECK_INT(rc[0].status, 200);
 }
 
+/* An ms-diagnostics header quoted alone, without its message (a forum
+   post): a protocol record of its own, no start line, ended by the blank
+   line; wrapped pieces of its value join it; an ms-diagnostics line in
+   prose without a code is none. */
+static void test_lone_diag_header(void)
+{
+	static const char text[] =
+		"Calls to the partner fail, the 504 carries:\n"
+		"\n"
+		"ms-diagnostics: 1034;reason=\"Previous hop federated peer did not report diagnostic information\";\n"
+		"  Domain=\"fabrikam.com\";PeerServer=\"sip.fabrikam.com\";source=\"sip.contoso.com\"\n"
+		"\n"
+		"and the client shows\n"
+		"ms-client-diagnostics: 52017;reason=\"Encryption levels dont match\"\n"
+		"ms-diagnostics: see above\n";
+	const char *parser = NULL;
+
+	CHECK_INT(SCAN(text, &parser), SIP_OK);
+	CHECK_STR(parser, "sip");
+	CHECK_INT(nr, 2);
+	CHECK_STR(rc[0].kind, "protocol");
+	CHECK_STR(rc[0].start, "");
+	CHECK_INT(rc[0].diag_code, 1034);
+	CHECK_STR(rc[0].diag_reason, "Previous hop federated peer did not report diagnostic information");
+	CHECK_INT(rc[0].line, 3);
+	CHECK_INT(rc[0].end_line, 4);
+	CHECK_INT(rc[0].status, -1);
+	CHECK_INT(rc[1].diag_code, 52017);
+	CHECK_INT(rc[1].line, 7);
+	CHECK_INT(rc[1].truncated, 0);
+	CHECK_INT(SCAN("ms-diagnostics: none seen\n", &parser), SIP_EFORMAT);
+}
+
 /* Lines that merely mention SIP are no bare message; a server trace wins
    over the client parser. */
 static void test_probe(void)
@@ -525,7 +558,7 @@ int main(int argc, char **argv)
 		T(test_framed_request), T(test_day_first_stamp), T(test_received_verbatim),
 		T(test_minimal_framing), T(test_folded_and_body_crlf),
 		T(test_missing_end), T(test_cut_by_eof), T(test_trace_continuation),
-		T(test_servers), T(test_utf16), T(test_bare_messages), T(test_empty_values), T(test_probe),
+		T(test_servers), T(test_utf16), T(test_bare_messages), T(test_lone_diag_header), T(test_empty_values), T(test_probe),
 		T(test_trust_decision), { 0, 0 }
 	};
 	return t_main_args(cases, argc, argv);
