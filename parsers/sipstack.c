@@ -286,6 +286,16 @@ static sip_str severity_level(sip_str sev)
 	return SIP_STR_NULL;
 }
 
+/* Whether a line is "$$begin_record" alone (blanks around it). */
+static int begin_line(const char *p, size_t n)
+{
+	while (n && is_ws(p[n - 1]))
+		n--;
+	while (n && is_ws(*p))
+		p++, n--;
+	return n == 14 && memcmp(p, "$$begin_record", 14) == 0;
+}
+
 /* A line inside a record that is neither a header nor $$end_record. */
 /* Whether the "name:" of a line is a URI's scheme (sip:alice@…, no
    space after the colon): the rest of a value that a mail or a page
@@ -596,6 +606,13 @@ static inline int feed_line(ss_state *st, const sip_line *ln, int hdr, const sip
 		if (!hdr && field_name_len(p, n)) {
 			st->mode = M_RECORD;
 			return body_line(st, ln);
+		}
+		/* the header's $$begin_record on a line of its own (a paste
+		   that broke the header line before it) */
+		if (!hdr && begin_line(p, n)) {
+			st->mode = M_RECORD;
+			st->hdr.has_begin = 1;
+			return add_raw(st, ln, 0) < 0 ? SIP_ENOMEM : 0;
 		}
 		rc = emit(st, fn, ctx, SIP_KIND_TRACE);
 		if (rc)

@@ -832,6 +832,34 @@ static void test_headerless_bodies(void)
 	clear();
 }
 
+/* A header whose $$begin_record a paste put on the next line: one record,
+   not a one-line trace and a record without its header. */
+static void test_begin_on_own_line(void)
+{
+	static const char in[] =
+		"TL_ERROR(TF_CONNECTION) [0]0AC0.1278::12/20/2011-20:45:01.704.000003ca (SIPStack,SIPAdminLog::TraceConnectionRecord:SIPAdminLog.cpp(160))\n"
+		"  $$begin_record \n"
+		"LogType: connection\n"
+		"Severity: error\n"
+		"Text: The peer is not a configured server on this network interface\n"
+		"Data: fqdn=\"deitterick.com\"\n"
+		"$$end_record\n";
+
+	CHECK_INT(parse(in), 0);
+	CHECK_INT(nrec, 1);
+	CHECK_INT(nwarn, 0);
+	if (nrec < 1)
+		return;
+	CHECK_INT(recs[0].r.kind, SIP_KIND_CONNECTION);
+	CHECK_INT(recs[0].r.has_begin, 1);
+	CHECK_INT(recs[0].r.has_end, 1);
+	CHECK_INT(recs[0].r.end_line, 7);
+	CHECK_STR(recs[0].r.ts, "2011-12-20 20:45:01.704");
+	CHECK_SLICE(recs[0].r.fqdn, "deitterick.com");
+	CHECK_INT(recs[0].r.nfields, 4);
+	clear();
+}
+
 static void test_probe_and_registry(void)
 {
 	sip_line l[3] = {
@@ -885,7 +913,7 @@ int main(int argc, char **argv)
 		T(test_max_record),
 		T(test_max_fields),
 		T(test_outside_and_invalid_tl),
-		T(test_headerless_bodies), T(test_probe_and_registry),
+		T(test_headerless_bodies), T(test_begin_on_own_line), T(test_probe_and_registry),
 		T(test_callback_stop),
 		{ 0, 0 },
 	};
