@@ -296,7 +296,6 @@ static int begin_line(const char *p, size_t n)
 	return n == 14 && memcmp(p, "$$begin_record", 14) == 0;
 }
 
-/* A line inside a record that is neither a header nor $$end_record. */
 /* Whether the "name:" of a line is a URI's scheme (sip:alice@…, no
    space after the colon): the rest of a value that a mail or a page
    wrapped before it, not a field. */
@@ -312,6 +311,7 @@ static int uri_start(const char *p, size_t n, size_t nl)
 	return 0;
 }
 
+/* A line inside a record that is neither a header nor $$end_record. */
 static int body_line(ss_state *st, const sip_line *ln)
 {
 	const char *p = ln->p;
