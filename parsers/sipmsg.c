@@ -537,7 +537,9 @@ static int bare_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ct
 		}
 		return 0;
 	}
-	if (st->headers_only && k == n)
+	/* a blank line, or grep's "--" between groups, ends headers
+	   quoted alone */
+	if (st->headers_only && (k == n || (n - k == 2 && p[k] == '-' && p[k + 1] == '-')))
 		return bare_emit(st, fn, ctx);
 	rc = sip_msgb_add(&st->mb, ln, k < st->indent ? k : st->indent);
 	if (rc < 0)

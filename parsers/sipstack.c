@@ -69,6 +69,8 @@ typedef struct ss_state {
 	uint64_t line, end_line, offset;
 	int truncated, has_end, capped, warned_fields, last_dropped;
 	int tl_seen;            /* a TL_ header was read: no alt headers */
+	int orphan_body;        /* outside a record, after a Message-Body:
+	                           field and before $$end_record */
 	int headerless;         /* the record began at its LogType: or
 	                           Severity: field (a body pasted without its
 	                           header line): a blank line ends it */
@@ -224,31 +226,57 @@ static int start(ss_state *st, const sip_line *ln, const sip_ss_header *h)
 /*
  * Whether a line outside any record is the first field of a record whose
  * header line was left out (a forum post or a ticket quoting only the
- * body): "LogType: connection" (diagnostic, protocol) or "Severity: error"
- * (warning, information, verbose), the fields a record begins with.
+ * body, grep -A output, a header a viewer cut): "LogType: connection"
+ * (diagnostic, protocol), "Severity: error" (warning, information,
+ * verbose, fatal), "Text: ..." (the line most often quoted), or a
+ * protocol record's "Trace-Correlation-Id: ...", "Instance-Id: ...",
+ * "Direction: incoming" (outgoing), "Message-Type: request" (response),
+ * "Start-Line: <a SIP start line>".  2 for the fields only such records
+ * have (LogType, Trace-Correlation-Id, Message-Type, Start-Line), 1 for
+ * the others, 0 for none.
  */
 static int body_start(const char *p, size_t n)
 {
 	static const char *const log_types[] = { "connection", "diagnostic", "protocol", NULL };
 	static const char *const severities[] = { "error", "warning", "information",
 						  "verbose", "fatal", NULL };
-	static const struct { const char *name; const char *const *values; } firsts[] = {
-		{ "LogType", log_types }, { "Severity", severities },
+	static const char *const directions[] = { "incoming", "outgoing", NULL };
+	static const char *const types[] = { "request", "response", NULL };
+	static const char *const any[] = { NULL };
+	static const struct {
+		const char *name;
+		const char *const *values;
+		int strength;
+	} firsts[] = {
+		{ "LogType", log_types, 2 }, { "Severity", severities, 1 }, { "Text", any, 1 },
+		{ "Trace-Correlation-Id", any, 2 }, { "Instance-Id", any, 1 },
+		{ "Direction", directions, 1 }, { "Message-Type", types, 2 },
+		{ "Start-Line", NULL, 2 },
 	};
+	size_t nl;
 
-	if (n < 12 || (p[0] != 'L' && p[0] != 'S' && p[0] != 'l' && p[0] != 's'))
+	if (n < 8 || !(nl = field_name_len(p, n)) || nl + 1 >= n)
 		return 0;
 	for (size_t i = 0; i < sizeof firsts / sizeof firsts[0]; i++) {
-		size_t nl = strlen(firsts[i].name), v = nl + 1, e = n;
-		if (n <= v || p[nl] != ':' || !sip_ieq(p, nl, firsts[i].name, nl))
+		size_t v = nl + 1, e = n;
+		if (strlen(firsts[i].name) != nl || !sip_ieq(p, nl, firsts[i].name, nl))
 			continue;
 		while (v < n && is_ws(p[v]))
 			v++;
 		while (e > v && is_ws(p[e - 1]))
 			e--;
-		for (const char *const *w = firsts[i].values; *w; w++)
-			if (sip_ieq(p + v, e - v, *w, strlen(*w)))
-				return 1;
+		if (!firsts[i].values)
+			return sip_is_start_line(p + v, e - v) ? firsts[i].strength : 0;
+		if (!firsts[i].values[0])
+			return e > v ? firsts[i].strength : 0;
+		/* a value, then maybe parameters (;source="internal edge") */
+		for (const char *const *w = firsts[i].values; *w; w++) {
+			size_t wl = strlen(*w);
+			if (e - v >= wl && sip_ieq(p + v, wl, *w, wl) &&
+			    (e - v == wl || p[v + wl] == ';' || p[v + wl] == ' '))
+				return firsts[i].strength;
+		}
+		return 0;
 	}
 	return 0;
 }
@@ -284,6 +312,15 @@ static sip_str severity_level(sip_str sev)
 		if (sip_str_ieq(sev, map[i].sev))
 			return (sip_str){ map[i].level, strlen(map[i].level) };
 	return SIP_STR_NULL;
+}
+
+/* Whether a line is "--" alone: what grep prints between the groups of
+   lines it shows with context. */
+static int group_separator(const char *p, size_t n)
+{
+	while (n && is_ws(p[n - 1]))
+		n--;
+	return n == 2 && p[0] == '-' && p[1] == '-';
 }
 
 /* Whether a line is "$$begin_record" alone (blanks around it). */
@@ -538,10 +575,32 @@ static int wrapped_header(const sip_line *lines, size_t n, size_t i)
 	return 0;
 }
 
+/* Whether one of the eight lines after lines[i] is a field that a record
+   body has and a SIP message or prose has not: Text:, Data:, Result-Code:,
+   Start-Line:, SIP-Call-ID:, Message-Body:, $$end_record. */
+static int body_follows(const sip_line *lines, size_t n, size_t i)
+{
+	static const char *const names[] = { "Text", "Data", "Result-Code", "Start-Line",
+					     "SIP-Call-ID", "SIP-Start-Line", "Message-Body",
+					     "Transport", "Trace-Correlation-Id" };
+
+	for (size_t j = i + 1; j < n && j < i + 9; j++) {
+		const char *q = lines[j].p;
+		size_t m = q ? lines[j].n : 0, nl = m ? field_name_len(q, m) : 0;
+		if (m && is_end_line(q, m))
+			return 1;
+		for (size_t k = 0; nl && k < sizeof names / sizeof names[0]; k++)
+			if (strlen(names[k]) == nl && sip_ieq(q, nl, names[k], nl) &&
+			    nl < m && q[nl] == ':')
+				return 1;
+	}
+	return 0;
+}
+
 static int ss_probe(const sip_line *lines, size_t n)
 {
 	sip_ss_header h;
-	int score = 0;
+	int score = 0, k;
 
 	for (size_t i = 0; i < n; i++) {
 		const char *p = lines[i].p;
@@ -554,11 +613,10 @@ static int ss_probe(const sip_line *lines, size_t n)
 			    memmem(p, len, "$$begin_record", 14)))
 			score = 60;
 		/* a record's body quoted without its header: its first field,
-		   then a Text: field within three lines */
-		if (score < 50 && body_start(p, len))
-			for (size_t j = i + 1; j < n && j < i + 4; j++)
-				if (lines[j].p && lines[j].n > 5 && sip_ieq(lines[j].p, 5, "Text:", 5))
-					score = 50;
+		   then within eight lines a field only such records have */
+		if (score < 50 && (k = body_start(p, len)) &&
+		    (k == 2 || body_follows(lines, n, i)))
+			score = 50;
 	}
 	return score;
 }
@@ -599,9 +657,20 @@ static inline int feed_line(ss_state *st, const sip_line *ln, int hdr, const sip
 
 	switch (st->mode) {
 	case M_IDLE:
-		if (hdr)
+		if (hdr) {
+			st->orphan_body = 0;
 			return start(st, ln, h);
-		return body_start(p, n) ? start_headerless(st, ln) : 0;
+		}
+		/* the message body of a record whose start was not read (grep
+		   -B that began inside it) may quote a log: no record begins
+		   there before its $$end_record */
+		if (n > 13 && sip_ieq(p, 13, "Message-Body:", 13))
+			st->orphan_body = 1;
+		else if (is_end_line(p, n) || group_separator(p, n))
+			st->orphan_body = 0;
+		else if (!st->orphan_body && body_start(p, n))
+			return start_headerless(st, ln);
+		return 0;
 	case M_PENDING:
 		if (!hdr && field_name_len(p, n)) {
 			st->mode = M_RECORD;
@@ -633,6 +702,15 @@ static inline int feed_line(ss_state *st, const sip_line *ln, int hdr, const sip
 			if (add_raw(st, ln, 0) < 0)
 				return SIP_ENOMEM;
 			st->has_end = 1;
+			return emit(st, fn, ctx, -1);
+		}
+		/* grep's "--" between the groups of a grep -A / -B / -C:
+		   the record before it was cut short there */
+		if (group_separator(p, n)) {
+			st->truncated = 1;
+			warn(st, SIP_ETRUNCATED, st->line,
+			     "record cut short by grep's '--' at line %llu",
+			     (unsigned long long)ln->lineno);
 			return emit(st, fn, ctx, -1);
 		}
 		/* the end of a body quoted without its header: a blank line

@@ -91,6 +91,11 @@ enum action { ACT_NONE = 0, ACT_FULL, ACT_APPEND };
 static void set_file_error(sip_ingest_file *f, const sip_diag *d, int code,
 			   const char *msg);
 
+const char *sip_ingest_display_name(const sip_ingest_file *f)
+{
+	return strcmp(f->path, "-") ? f->path : "<stdin>";
+}
+
 const char *sip_ingest_status_name(int status)
 {
 	switch (status) {
@@ -530,7 +535,7 @@ static void set_file_error(sip_ingest_file *f, const sip_diag *d, int code,
 		g->code = code;
 	if (!g->msg[0])
 		snprintf(g->msg, sizeof g->msg, "%s", sip_strerror(g->code));
-	snprintf(g->file, sizeof g->file, "%s", f->path);
+	snprintf(g->file, sizeof g->file, "%s", sip_ingest_display_name(f));
 	if (g->line)
 		snprintf(error, sizeof error, "line %llu: %.900s",
 			 (unsigned long long)g->line, g->msg);

@@ -85,6 +85,9 @@ typedef struct sip_ingest_file {
 	} prev;
 } sip_ingest_file;
 
+/* The input's name in messages: its path, "<stdin>" for "-". */
+const char *sip_ingest_display_name(const sip_ingest_file *f);
+
 typedef struct sip_ingest_list {
 	sip_ingest_file *v;
 	size_t n, cap;

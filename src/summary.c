@@ -619,7 +619,8 @@ int sip_summary_write(sip_store *s, const sip_ingest_list *l, uint64_t limit_hit
 		if (st2 == SIP_FILE_SKIPPED || st2 == SIP_FILE_PARTIAL || st2 == SIP_FILE_FAILED) {
 			sip_buf nb;
 			sip_buf_init(&nb, 0);
-			out_printf(hout, "  %s: %s%s: ", sip_buf_one_line(&nb, f->path),
+			out_printf(hout, "  %s: %s%s: ",
+				   sip_buf_one_line(&nb, sip_ingest_display_name(f)),
 				   sip_ingest_status_name(st2),
 				   f->status == SIP_FILE_UNCHANGED ? " (unchanged)" : "");
 			out_printf(hout, "%s\n", sip_buf_one_line(&nb, f->error));

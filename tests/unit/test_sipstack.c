@@ -747,7 +747,7 @@ static void test_outside_and_invalid_tl(void)
 		"\n"
 		"garbage before anything\n"
 		"$$end_record\n"
-		"Text: not in a record\n"
+		"Peer: not in a record\n"
 		"TL_INFO(TF_PROTOCOL) not a header at all\n"
 		"TL_INFO(TF_PROTOCOL) [0]06E4.0EB4::13/18/2012-05:00:43.101.00005386 (SIPStack,SIPAdminLog::TraceProtocolRecord:SIPAdminLog.cpp(125))$$begin_record\n"
 		HDR_PROTO("00000001") "\n"
@@ -790,18 +790,24 @@ static void test_headerless_bodies(void)
 		"SIP-Call-ID: e144704c\n"
 		"$$end_record\n"
 		"Severity: none of these\n"
-		"Text: prose\n"
+		"Peer: prose\n"
 		"\n"
-		LYNC2010_CONN "$$end_record\n";
-	sip_line l[2] = {
-		{ "LogType: connection", 19, 1, 0, SIP_EOL_LF, 0 },
+		LYNC2010_CONN "$$end_record\n"
+		"Text: The peer is not a configured server on this network interface\n"
+		"Data: fqdn=\"deitterick.com\"\n"
+		"--\n"
+		"Start-Line: SIP/2.0 504 Server time-out\n"
+		"ms-diagnostics: 1047;reason=\"Failed to complete TLS negotiation with a federated peer server\"\n"
+		"--\n";
+	sip_line l[3] = {
+		{ "Severity: error", 15, 1, 0, SIP_EOL_LF, 0 },
 		{ "Text: The peer is not a configured server", 41, 2, 20, SIP_EOL_LF, 0 },
+		{ "Start-Line: SIP/2.0 504 Server time-out", 39, 3, 62, SIP_EOL_LF, 0 },
 	};
 
 	CHECK_INT(parse(in), 0);
-	CHECK_INT(nrec, 3);
-	CHECK_INT(nwarn, 0);
-	if (nrec < 3)
+	CHECK_INT(nrec, 5);
+	if (nrec < 5)
 		return;
 	const sip_record *r = &recs[0].r;
 	CHECK_INT(r->line, 2);
@@ -827,8 +833,38 @@ static void test_headerless_bodies(void)
 	CHECK_STR(r->ts, "2011-12-20 20:45:01.704");
 	CHECK_INT(r->nfields, 5);
 
+	/* the Text: line alone (the line most quoted), cut by grep's "--" */
+	r = &recs[3].r;
+	CHECK_INT(r->line, 24);
+	CHECK_INT(r->kind, SIP_KIND_DIAGNOSTIC);
+	CHECK_SLICE(r->fqdn, "deitterick.com");
+	CHECK_INT(r->truncated, 1);
+	/* a protocol record from its Start-Line: (grep -A on a status) */
+	r = &recs[4].r;
+	CHECK_INT(r->line, 27);
+	CHECK_INT(r->kind, SIP_KIND_PROTOCOL);
+	CHECK_INT(r->status, 504);
+	CHECK_INT(nwarn, 2);
+
+	/* Severity: then Text: is a body; Severity: alone is none; a
+	   Start-Line: whose value is a start line is one on its own */
 	CHECK_INT(sip_sipstack_parser.probe(l, 2), 50);
 	CHECK_INT(sip_sipstack_parser.probe(l, 1), 0);
+	CHECK_INT(sip_sipstack_parser.probe(l + 2, 1), 50);
+	clear();
+
+	/* grep -B that began inside a record: an IM quoting the log in its
+	   body is no record; after grep's "--" records begin again */
+	CHECK_INT(parse("CONTENT-TYPE: text/plain\n"
+			"Message-Body: I see it in the front end log:\n"
+			"Text: The peer is not a configured server on this network interface\n"
+			"$$end_record\n"
+			"Message-Body: and this\n"
+			"--\n"
+			"Text: The peer is not a configured server on this network interface\n"), 0);
+	CHECK_INT(nrec, 1);
+	if (nrec == 1)
+		CHECK_INT(recs[0].r.line, 7);
 	clear();
 }
 
