@@ -57,7 +57,9 @@ typedef struct ucc_state {
 	int mode;
 	sip_msgb mb;
 	ucc_stamp st;            /* the record's first stamped line */
-	int outgoing;            /* framed message: 1 sending, 0 received */
+	int outgoing;            /* framed message: 1 sending, 0 received;
+	                            -1: a message whose framing line was
+	                            not read (an excerpt from its start line) */
 	size_t peer_off, peer_n, local_off, local_n; /* in mb.raw */
 	size_t text_off, text_n; /* trace: the text of the first line */
 	sip_record rec;
@@ -255,8 +257,9 @@ static int emit(ucc_state *st, sip_record_fn fn, void *ctx, int has_end)
 		r->start_line = SIP_STR_NULL;
 	} else {
 		r->kind = SIP_KIND_PROTOCOL;
-		r->direction = st->outgoing ? SIP_STR_LIT("outgoing") :
-			       SIP_STR_LIT("incoming");
+		if (st->outgoing >= 0)
+			r->direction = st->outgoing ? SIP_STR_LIT("outgoing") :
+				       SIP_STR_LIT("incoming");
 		r->peer = raw_span(st, st->peer_off, st->peer_n);
 		r->local = raw_span(st, st->local_off, st->local_n);
 	}
@@ -310,6 +313,13 @@ static int start(ucc_state *st, const sip_line *ln, const ucc_stamp *s)
 		st->local_off = s->text_off + lo;
 		st->local_n = lnn;
 		return sip_msgb_add(&st->mb, ln, SIP_MSGB_FRAMING) < 0 ? SIP_ENOMEM : 0;
+	}
+	/* a stamped start line with no framing line before it: an excerpt
+	   (grep -A "SIP/2.0 504") that begins at the message */
+	if (sip_is_start_line(t, tn)) {
+		st->mode = U_MSG;
+		st->outgoing = -1;
+		return sip_msgb_add(&st->mb, ln, s->text_off) < 0 ? SIP_ENOMEM : 0;
 	}
 	st->mode = U_TRACE;
 	st->text_off = s->text_off;
@@ -365,6 +375,14 @@ static int ucc_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ctx
 	int stamped = stamp_parse(p, n, &s), rc;
 
 	if (!stamped) {
+		/* grep's "--" between groups: the message it cut short ends */
+		if ((st->mode == U_FRAME || st->mode == U_MSG) && n >= 2 && p[0] == '-' &&
+		    p[1] == '-' && (n == 2 || (n == 3 && p[2] == '\r'))) {
+			warn(st, SIP_ETRUNCATED, st->mb.line,
+			     "SIP message cut short by grep's '--' at line %llu",
+			     (unsigned long long)ln->lineno);
+			return emit(st, fn, ctx, 0);
+		}
 		switch (st->mode) {
 		case U_IDLE:
 			return 0;

@@ -438,6 +438,38 @@ static void test_lone_diag_header(void)
 	CHECK_INT(SCAN("ms-diagnostics: none seen\n", &parser), SIP_EFORMAT);
 }
 
+/* An excerpt that begins at a stamped start line (grep -A "SIP/2.0 504"
+   on a client log): a protocol record with no direction, cut short by
+   grep's "--" and by the next stamped line. */
+static void test_unframed_excerpt(void)
+{
+	static const char text[] =
+		"07/18/2012|09:00:01.374 0E5C:1A08 INFO  :: SIP/2.0 504 Server time-out\n"
+		"ms-diagnostics:  1034;reason=\"Previous hop federated peer did not report diagnostic information\";Domain=\"fabrikam.com\"\n"
+		"Call-ID: 2f4e6a8c\n"
+		"--\n"
+		"07/18/2012|09:00:02.100 0E5C:1A08 INFO  :: SIP/2.0 403 Forbidden\n"
+		"Call-ID: 77aa\n"
+		"07/18/2012|09:00:02.200 0E5C:1A08 INFO  :: Function: something else\n";
+	const char *parser = NULL;
+
+	CHECK_INT(SCAN(text, &parser), SIP_OK);
+	CHECK_STR(parser, "uccapi");
+	CHECK_INT(nr, 3);
+	CHECK_STR(rc[0].kind, "protocol");
+	CHECK_STR(rc[0].direction, "");
+	CHECK_INT(rc[0].status, 504);
+	CHECK_INT(rc[0].diag_code, 1034);
+	CHECK_STR(rc[0].call_id, "2f4e6a8c");
+	CHECK_INT(rc[0].end_line, 3);
+	CHECK_INT(rc[0].truncated, 1);
+	CHECK_STR(rc[0].ts, "2012-07-18 09:00:01.374");
+	CHECK_INT(rc[1].status, 403);
+	CHECK_STR(rc[1].call_id, "77aa");
+	CHECK_STR(rc[2].kind, "trace");
+	CHECK_INT(nwarn, 2);
+}
+
 /* Lines that merely mention SIP are no bare message; a server trace wins
    over the client parser. */
 static void test_probe(void)
@@ -558,7 +590,7 @@ int main(int argc, char **argv)
 		T(test_framed_request), T(test_day_first_stamp), T(test_received_verbatim),
 		T(test_minimal_framing), T(test_folded_and_body_crlf),
 		T(test_missing_end), T(test_cut_by_eof), T(test_trace_continuation),
-		T(test_servers), T(test_utf16), T(test_bare_messages), T(test_lone_diag_header), T(test_empty_values), T(test_probe),
+		T(test_servers), T(test_utf16), T(test_bare_messages), T(test_lone_diag_header), T(test_unframed_excerpt), T(test_empty_values), T(test_probe),
 		T(test_trust_decision), { 0, 0 }
 	};
 	return t_main_args(cases, argc, argv);
