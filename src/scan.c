@@ -34,6 +34,7 @@
 
 #include "buf.h"
 #include "prefix.h"
+#include "sip.h"
 
 /* The lines kept for probing: their text lives in one buffer. */
 typedef struct probe_set {
@@ -63,6 +64,10 @@ typedef struct unwrap {
 	                         keeps "WWW-Authenticate" on one line writes
 	                         it with U+2011) */
 	sip_buf dec;
+	int undouble;         /* a blank line after every line (a paste that
+	                         made each line a paragraph): every other
+	                         blank line is dropped */
+	unsigned blank_run;   /* blank lines read since the last other one */
 } unwrap;
 
 /* The length of a no-break space at p[k] (UTF-8 C2 A0, or a Windows-1252
@@ -282,6 +287,47 @@ static size_t wrap_width(const sip_line *lines, size_t n, unsigned *eol)
 static int wrapped(const unwrap *uw, size_t rawn, const sip_line *ln)
 {
 	return (uw->on_raw ? rawn : ln->n) == uw->width && ln->eol == uw->eol;
+}
+
+static int blank_line(const sip_line *ln)
+{
+	for (size_t i = 0; ln->p && i < ln->n; i++)
+		if (ln->p[i] != ' ' && ln->p[i] != '\t')
+			return 0;
+	return 1;
+}
+
+/* Double-spaced: at least two lines of text, nine in ten of them
+   followed by a blank line or the end (an e-mail or a forum that made
+   each line of a pasted trace a paragraph of its own), and at least two
+   of them, half of them or more, lines of a trace (a header, a stamped
+   line, a field, a SIP start line): a post of one-line paragraphs of
+   prose is left as it is. */
+static int double_spaced(const sip_line *lines, size_t n)
+{
+	size_t text = 0, doubled = 0, trace = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const sip_line *l = &lines[i];
+		if (blank_line(l))
+			continue;
+		text++;
+		doubled += i + 1 == n || blank_line(&lines[i + 1]) ? 1u : 0u;
+		trace += line_start(l->p, l->n) || sip_is_start_line(l->p, l->n) ? 1u : 0u;
+	}
+	return text >= 2 && doubled * 10 >= text * 9 && trace >= 2 && trace * 2 >= text;
+}
+
+/* Whether a double-spaced input's line ln is the blank line the paste
+   added: the first, third ... of a run of blank lines (a blank line the
+   trace had became three). */
+static int added_blank(unwrap *uw, const sip_line *ln)
+{
+	if (!blank_line(ln)) {
+		uw->blank_run = 0;
+		return 0;
+	}
+	return ++uw->blank_run % 2 == 1;
 }
 
 /* Whether the probed lines that look wrapped (their length as read is the
@@ -524,6 +570,20 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	}
 	probe_fix(&ps);
 	sip_reader_set_skip_limit(r, 0);
+	/* A blank line after every line: dropped, here and as read. */
+	if ((uw.undouble = double_spaced(ps.lines, ps.n))) {
+		size_t k = 0;
+		for (size_t i = 0; i < ps.n; i++) {
+			if (added_blank(&uw, &ps.lines[i]))
+				continue;
+			ps.lines[k] = ps.lines[i];
+			ps.starts[k++] = ps.starts[i];
+		}
+		ps.n = k;
+		res->undouble = 1;
+		note(&sc, r, "read without the blank line after each of its lines"
+		     " (a paste that made every line a paragraph)");
+	}
 	/* Lines wrapped at a window's width, told by their lengths as read
 	   (the window showed them so, quoting, numbers and entities
 	   included); they are joined after those are taken off each piece. */
@@ -675,6 +735,8 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		if (got <= 0)
 			break;
 		res->lines++;
+		if (uw.undouble && added_blank(&uw, &ln))
+			continue;
 		rawn = ln.n;
 		if ((uw.html || uw.nbsp || uw.hyph) && decode(&uw, &ln, &ln)) {
 			rc = SIP_ENOMEM;

@@ -49,6 +49,8 @@ typedef struct sip_scan_result {
 	int nbsp;                /* no-break spaces were read as spaces */
 	int hyph;                /* typographic hyphens were read as '-' */
 	int cr_eol;              /* its lines end in a lone CR, read as LF */
+	int undouble;            /* double-spaced: every other blank line
+	                            was dropped */
 	int gzip;                /* input was gzip */
 	int gzip_members;
 	int encoding;            /* enum sip_encoding */
