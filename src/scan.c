@@ -160,8 +160,9 @@ static size_t entity(const char *p, size_t n, char *c)
 }
 
 /* Whether the probed lines are a trace with its markup written as HTML
-   entities: three entities or more, and not one '<' or '"' as itself
-   (SIP headers have them: From: <sip:...>). */
+   entities: three entities or more, and not one '<' as itself (SIP
+   headers have it: From: <sip:...>).  A '"' may be itself: a page's text
+   need not escape it, and many do not. */
 static int html_escaped(const sip_line *lines, size_t n)
 {
 	size_t ents = 0;
@@ -170,7 +171,7 @@ static int html_escaped(const sip_line *lines, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const char *p = lines[i].p;
 		for (size_t k = 0; p && k < lines[i].n; k++) {
-			if (p[k] == '<' || p[k] == '"')
+			if (p[k] == '<')
 				return 0;
 			if (p[k] == '&' && entity(p + k, lines[i].n - k, &c))
 				ents++;
