@@ -189,8 +189,18 @@ static void frame_addrs(const char *t, size_t n, size_t skip, size_t *peer_off,
 	size_t i = skip, b;
 
 	*peer_n = *local_n = 0;
-	while (i < n && (t[i] == ' ' || t[i] == '-'))
-		i++;
+	/* " - ", or the en or em dash (E2 80 93, E2 80 94) a word
+	   processor made of it */
+	for (;;) {
+		if (i < n && (t[i] == ' ' || t[i] == '-'))
+			i++;
+		else if (i + 2 < n && (unsigned char)t[i] == 0xE2 &&
+			 (unsigned char)t[i + 1] == 0x80 &&
+			 ((unsigned char)t[i + 2] == 0x93 || (unsigned char)t[i + 2] == 0x94))
+			i += 3;
+		else
+			break;
+	}
 	b = i;
 	while (i < n && t[i] != ' ' && t[i] != '(')
 		i++;

@@ -470,6 +470,23 @@ static void test_unframed_excerpt(void)
 	CHECK_INT(nwarn, 2);
 }
 
+/* The en or em dash a word processor makes of the framing's " - ". */
+static void test_frame_dashes(void)
+{
+	static const char text[] =
+		"03/11/2014|08:14:02.771 1A2C:1D40 INFO  :: Sending Packet \xe2\x80\x93 10.20.1.15:5061 (From Local Address: 10.20.8.44:52811) 120 bytes:\n"
+		"03/11/2014|08:14:02.771 1A2C:1D40 INFO  :: OPTIONS sip:contoso.com SIP/2.0\n"
+		"Call-ID: dd1\n"
+		"CSeq: 1 OPTIONS\n"
+		"03/11/2014|08:14:02.771 1A2C:1D40 INFO  :: End of Sending Packet \xe2\x80\x94 10.20.1.15:5061 (From Local Address: 10.20.8.44:52811) 120 bytes\n";
+
+	CHECK_INT(SCAN(text, NULL), SIP_OK);
+	CHECK_INT(nr, 1);
+	CHECK_STR(rc[0].peer, "10.20.1.15:5061");
+	CHECK_STR(rc[0].local, "10.20.8.44:52811");
+	CHECK_STR(rc[0].direction, "outgoing");
+}
+
 /* Lines that merely mention SIP are no bare message; a server trace wins
    over the client parser. */
 static void test_probe(void)
@@ -590,7 +607,7 @@ int main(int argc, char **argv)
 		T(test_framed_request), T(test_day_first_stamp), T(test_received_verbatim),
 		T(test_minimal_framing), T(test_folded_and_body_crlf),
 		T(test_missing_end), T(test_cut_by_eof), T(test_trace_continuation),
-		T(test_servers), T(test_utf16), T(test_bare_messages), T(test_lone_diag_header), T(test_unframed_excerpt), T(test_empty_values), T(test_probe),
+		T(test_servers), T(test_utf16), T(test_bare_messages), T(test_lone_diag_header), T(test_unframed_excerpt), T(test_frame_dashes), T(test_empty_values), T(test_probe),
 		T(test_trust_decision), { 0, 0 }
 	};
 	return t_main_args(cases, argc, argv);
