@@ -101,7 +101,13 @@ struct sip_trust {
 	size_t ntrusted;
 	fact *f;
 	size_t n, cap;
+	int cut;                 /* the current file was cut short */
 };
+
+void sip_trust_file_cut(sip_trust *t)
+{
+	t->cut = 1;
+}
 
 static const char *const default_domains[] = {
 	"lync.com", "outlook.com", "lync.glbdns.microsoft.com",
@@ -524,10 +530,10 @@ int sip_trust_end_file(sip_trust *t, sip_trust_result_fn fn, void *ctx)
 				if (t->f[i].type == F_REGISTERED)
 					registered = 1;
 			/* a client log that goes on without a successful
-			   REGISTER: sign-in failed; pasted messages do not
-			   show the outcome */
+			   REGISTER: sign-in failed; pasted messages, or a log
+			   cut short, do not show the outcome */
 			if (!registered)
-				rule_id = excerpt ? SIP_TRUST_RULE_PROMPT :
+				rule_id = excerpt || t->cut ? SIP_TRUST_RULE_PROMPT :
 					  SIP_TRUST_RULE_BLOCKED;
 		}
 		sip_buf_reset(&vars);
@@ -561,6 +567,7 @@ out:
 	sip_buf_release(&trusted);
 	sip_buf_release(&vars);
 	clear_facts(t);
+	t->cut = 0;
 	return rc;
 }
 
@@ -627,10 +634,13 @@ int sip_trust_compute(sqlite3 *db, sip_diag *diag)
 		sqlite3_finalize(st);
 		st = NULL;
 	}
+	/* a partial file: cut short, or damaged at its end */
 	has_table = sqlite3_prepare_v2(db, "SELECT c.record_id, r.file_id, c.fact, c.value,"
-				       " c.source FROM client_facts c JOIN record_rows r"
-				       " ON r.id = c.record_id ORDER BY r.file_id, c.record_id,"
-				       " c.rowid", -1, &st, NULL) == SQLITE_OK;
+				       " c.source, f.status = 'partial' FROM client_facts c"
+				       " JOIN record_rows r ON r.id = c.record_id"
+				       " JOIN files f ON f.id = r.file_id"
+				       " ORDER BY r.file_id, c.record_id, c.rowid",
+				       -1, &st, NULL) == SQLITE_OK;
 	if (!has_table) {
 		rc = db_err(db, diag, "reading the client facts");
 		goto out;
@@ -657,6 +667,8 @@ int sip_trust_compute(sqlite3 *db, sip_diag *diag)
 		if (fid != file && file >= 0 &&
 		    (rc = sip_trust_end_file(t, insert_result, &ic)))
 			goto out;
+		if (fid != file && sqlite3_column_int(st, 5))
+			sip_trust_file_cut(t);
 		file = fid;
 		if ((rc = sip_trust_add(t, sqlite3_column_int64(st, 0),
 					(const char *)sqlite3_column_text(st, 2),

@@ -93,6 +93,11 @@ typedef int (*sip_trust_result_fn)(void *ctx, const char *rule_id,
 				   const char *key, const char *vars,
 				   const int64_t *records, size_t nrecords);
 
+/* The current file was cut short (its last record ends with the input):
+   a sign-in with no REGISTER after the prompt is then no failure, its
+   outcome is not in the log. */
+void sip_trust_file_cut(sip_trust *t);
+
 /*
  * The end of a file: call fn for each finding of its facts, then forget
  * them.  Returns 0, SIP_ENOMEM or fn's non-zero value.
