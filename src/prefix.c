@@ -11,7 +11,7 @@
  * numbers, then indentation, in any order, each once: a quoted numbered
  * paste needs two before any parser knows it) and keeps the one whose
  * stripped lines the registered parsers score highest, if that beats the
- * lines as they are: at most 156 probes of SIP_PROBE_LINES lines, once per
+ * lines as they are: at most 217 probes of SIP_PROBE_LINES lines, once per
  * input that no parser knows as it is.  After detection, stripping a line costs one pass over its first
  * bytes.
  */
@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "../parsers/parser.h"
+#include "sip.h"
 
 static int blank(char c)
 {
@@ -153,6 +154,87 @@ static long grep_len(const char *p, size_t n)
 	return at ? (long)at : (i == 2 ? 2 : -1);
 }
 
+/* The digits p[i..i+k) all there. */
+static int digits_at(const char *p, size_t n, size_t i, size_t k)
+{
+	if (i + k > n)
+		return 0;
+	for (size_t j = i; j < i + k; j++)
+		if (!digit(p[j]))
+			return 0;
+	return 1;
+}
+
+/* Whether p (3 bytes or more) starts with a month's English name. */
+static int month(const char *p)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+	for (int m = 0; m < 12; m++)
+		if (!memcmp(p, months + 3 * m, 3))
+			return 1;
+	return 0;
+}
+
+/*
+ * What a log collector puts before each line it ships: an ISO 8601 time
+ * ("2026-12-05T10:00:00.123Z", "2026-12-05 10:00:00,123+01:00") or a
+ * syslog one ("Dec  5 10:00:00"), blanks, then maybe the host and a
+ * syslog tag ("fe01 ", "fe01 OCSLogger[2044]: ").  The host is a word
+ * that is not itself where the trace begins: no "Name:" field, no "TL_"
+ * header or "$$" marker, no client stamp, no SIP start line; and a word
+ * followed by nothing is the line's text (a "$$end_record").
+ */
+static long logstamp_len(const char *p, size_t n)
+{
+	size_t i, w;
+
+	if (digits_at(p, n, 0, 4) && n > 19 && p[4] == '-' && digits_at(p, n, 5, 2) &&
+	    p[7] == '-' && digits_at(p, n, 8, 2) && (p[10] == 'T' || p[10] == ' ') &&
+	    digits_at(p, n, 11, 2) && p[13] == ':' && digits_at(p, n, 14, 2) &&
+	    p[16] == ':' && digits_at(p, n, 17, 2)) {
+		i = 19;
+		if (i < n && (p[i] == '.' || p[i] == ','))
+			for (i++; i < n && digit(p[i]); i++)
+				;
+		if (i < n && p[i] == 'Z')
+			i++;
+		else if (i + 5 < n && (p[i] == '+' || p[i] == '-') && digits_at(p, n, i + 1, 2))
+			i += p[i + 3] == ':' ? 6 : 5;
+	} else if (n > 16 && month(p) && p[3] == ' ' && (digit(p[4]) || p[4] == ' ') &&
+		   digit(p[5]) && p[6] == ' ' &&
+		   digits_at(p, n, 7, 2) && p[9] == ':' && digits_at(p, n, 10, 2) && p[12] == ':' &&
+		   digits_at(p, n, 13, 2)) {
+		i = 15;
+	} else {
+		return -1;
+	}
+	if (i < n && !blank(p[i]))
+		return -1;
+	while (i < n && blank(p[i]))
+		i++;
+	/* the host, and a tag "name[pid]:" */
+	for (w = i; w < n && !blank(p[w]); w++)
+		;
+	if (w > i && w < n && p[w - 1] != ':' && !(w - i >= 3 && !memcmp(p + i, "TL_", 3)) &&
+	    !(w - i >= 2 && !memcmp(p + i, "$$", 2)) &&
+	    !(w - i >= 11 && p[i + 2] == '/' && p[i + 10] == '|') &&
+	    !sip_is_start_line(p + i, n - i)) {
+		size_t t = w;
+		while (t < n && blank(p[t]))
+			t++;
+		i = t;
+		for (w = i; w < n && !blank(p[w]); w++)
+			;
+		if (w > i + 3 && p[w - 1] == ':' && p[w - 2] == ']' && memchr(p + i, '[', w - i)) {
+			while (w < n && blank(p[w]))
+				w++;
+			i = w;
+		}
+	}
+	return (long)i;
+}
+
 static size_t lead_blanks(const char *p, size_t n)
 {
 	size_t i = 0;
@@ -175,6 +257,8 @@ static long kind_len(int kind, size_t indent, const char *p, size_t n)
 		return stamp_len(p, n);
 	case SIP_PREFIX_GREP:
 		return grep_len(p, n);
+	case SIP_PREFIX_LOGSTAMP:
+		return logstamp_len(p, n);
 	case SIP_PREFIX_INDENT: {
 		size_t b = lead_blanks(p, n);
 		return b >= indent ? (long)indent : -1;
@@ -259,13 +343,14 @@ static size_t common_indent(const sip_line *lines, size_t n)
  * Depth-first over the sequences of kinds (each used once, each carried by
  * half of the non-empty lines as the kinds before it left them): keep in
  * *best the sequence whose stripped lines score highest, the shorter on a
- * tie.  At most 6 + 30 + 120 probes, for an input no parser knows as it is.
+ * tie.  At most 7 + 42 + 168 probes, for an input no parser knows as it is.
  */
 static void search(const sip_line *cur, size_t n, sip_prefix *seq, int score,
 		   sip_prefix *best, int *best_score)
 {
 	static const int kinds[] = { SIP_PREFIX_QUOTE, SIP_PREFIX_LINENO, SIP_PREFIX_INDENT,
-				     SIP_PREFIX_MARK, SIP_PREFIX_STAMP, SIP_PREFIX_GREP };
+				     SIP_PREFIX_MARK, SIP_PREFIX_STAMP, SIP_PREFIX_GREP,
+				     SIP_PREFIX_LOGSTAMP };
 	sip_line tmp[SIP_PROBE_LINES];
 
 	if (score > *best_score || (score == *best_score && seq->n < best->n)) {
@@ -326,6 +411,8 @@ const char *sip_prefix_describe(const sip_prefix *pf, char *buf, size_t size)
 				pf->kind[k] == SIP_PREFIX_STAMP ? "bracketed stamps" :
 				pf->kind[k] == SIP_PREFIX_GREP ?
 				"file names, line numbers and marks of grep or Select-String" :
+				pf->kind[k] == SIP_PREFIX_LOGSTAMP ?
+				"times and hosts of a log collector (syslog, ISO 8601)" :
 				"indentation";
 		int r = snprintf(buf + at, size - at, "%s%s", k ? " and " : "", w);
 		if (r < 0)

@@ -3,7 +3,8 @@
  * ("  12. ", "12:", "0012| "), e-mail quoting ("> ", ">> ", "> > "),
  * indentation, a wiki's or a script's marks ("| ", "# ", "// "), a chat
  * tool's "[10:42 AM] ", the file and line number that grep -n, grep -Hn
- * and Select-String print, or a mix (quoting, then numbers).  src/scan.c asks
+ * and Select-String print, a log collector's time and host, or a mix
+ * (quoting, then numbers).  src/scan.c asks
  * sip_prefix_detect() about the first lines of an input; when stripping a
  * prefix lets a parser recognise them better than as they are, every line
  * is fed to the parser without it (sip_prefix_len), so the records of a
@@ -33,8 +34,10 @@ enum sip_prefix_kind {
 	                           wiki quote), then one blank */
 	SIP_PREFIX_STAMP,       /* "[...]" (a chat tool's time and name), then
 	                           one blank */
-	SIP_PREFIX_GREP         /* grep -n / -Hn, Select-String: "96:", "97-",
+	SIP_PREFIX_GREP,        /* grep -n / -Hn, Select-String: "96:", "97-",
 	                           "trace.log:96:", "> path:96:", and "--" */
+	SIP_PREFIX_LOGSTAMP     /* a log collector's time (ISO 8601, syslog),
+	                           then the host and a syslog tag */
 };
 
 #define SIP_PREFIX_MAX 3

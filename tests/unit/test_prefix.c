@@ -170,6 +170,42 @@ static void test_grep_output(void)
 	CHECK_STR(stripped(&pf, 3), "$$end_record");
 }
 
+/* A log collector's time and host before each line: ISO 8601 with or
+   without a zone, syslog's with a tag; no host when the trace begins
+   right after the time. */
+static void test_log_collector(void)
+{
+	sip_prefix pf;
+
+	split("2026-12-05T10:00:00.123Z fe01 " HDR1 "\n"
+	      "2026-12-05T10:00:00.123Z fe01 LogType: connection\n"
+	      "2026-12-05T10:00:00.124Z fe01 Severity: error\n"
+	      "2026-12-05T10:00:00.124Z fe01 $$end_record\n");
+	sip_prefix_detect(lines, nlines, &pf);
+	CHECK_INT(pf.n, 1);
+	CHECK_INT(pf.kind[0], SIP_PREFIX_LOGSTAMP);
+	CHECK_STR(stripped(&pf, 0), HDR1);
+	CHECK_STR(stripped(&pf, 3), "$$end_record");
+	CHECK_STR(describe(&pf), "times and hosts of a log collector (syslog, ISO 8601)");
+
+	split("Dec  5 10:00:00 fe01 OCSLogger[2044]: " HDR1 "\n"
+	      "Dec  5 10:00:00 fe01 OCSLogger[2044]: LogType: connection\n"
+	      "Dec  5 10:00:01 fe01 OCSLogger[2044]: $$end_record\n");
+	sip_prefix_detect(lines, nlines, &pf);
+	CHECK_INT(pf.n, 1);
+	CHECK_STR(stripped(&pf, 0), HDR1);
+	CHECK_STR(stripped(&pf, 1), "LogType: connection");
+
+	split("2026-12-05 10:00:00,123+01:00 " HDR1 "\n"
+	      "2026-12-05 10:00:00,123+01:00 LogType: connection\n"
+	      "2026-12-05 10:00:00,123+01:00 $$end_record\n");
+	sip_prefix_detect(lines, nlines, &pf);
+	CHECK_INT(pf.n, 1);
+	CHECK_STR(stripped(&pf, 0), HDR1);
+	CHECK_STR(stripped(&pf, 1), "LogType: connection");
+	CHECK_STR(stripped(&pf, 2), "$$end_record");
+}
+
 /* Prose around the numbered lines: half of them numbered is enough, the
    prose passes as it is. */
 static void test_prose_around(void)
@@ -227,7 +263,7 @@ int main(int argc, char **argv)
 {
 	static const t_case cases[] = {
 		T(test_line_numbers), T(test_quoting_and_numbers),
-		T(test_indentation_keeps_folding), T(test_prose_around), T(test_grep_output),
+		T(test_indentation_keeps_folding), T(test_prose_around), T(test_grep_output), T(test_log_collector),
 		T(test_left_alone), { 0, 0 }
 	};
 	return t_main_args(cases, argc, argv);
