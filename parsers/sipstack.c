@@ -163,6 +163,31 @@ static inline int is_alt_header(const char *p, size_t n, sip_ss_header *h)
 	       sip_ss_alt_header_parse(p, n, h);
 }
 
+/*
+ * A header after a few bytes of something else on its line: a chat tool's
+ * "[10:42 AM] alice: ", a page's "<pre>", a "Quote: " (copied so, the
+ * first line only carries them).  The header's offset in the line,
+ * or 0.
+ */
+static size_t embedded_header(const char *p, size_t n, sip_ss_header *h)
+{
+	const char *q = p + 1, *e = p + (n < 64 ? n : 64);
+
+	while (q + 3 <= e && (q = memmem(q, (size_t)(e - q), "TL_", 3))) {
+		size_t k = (size_t)(q - p), b = k;
+		/* what comes before ends like a label or a tag (':', ']',
+		   '>'), not like a sentence that names it; blanks alone are
+		   a header quoted in prose (an indented paste is a prefix) */
+		while (b && is_ws(p[b - 1]))
+			b--;
+		if (b && (p[b - 1] == ':' || p[b - 1] == ']' || p[b - 1] == '>') &&
+		    is_header(q, n - k, h))
+			return k;
+		q++;
+	}
+	return 0;
+}
+
 /* Whether a line that is no header starts like one: "TL_" and a level's
    '(' early on, the start of a header a mail or a page wrapped. */
 static inline int header_start(const char *p, size_t n)
@@ -607,10 +632,12 @@ static int ss_probe(const sip_line *lines, size_t n)
 		size_t len = p ? lines[i].n : 0;
 		if (is_header(p, len, &h) || is_alt_header(p, len, &h))
 			return 100;
+		if (score < 90 && len > 40 && embedded_header(p, len, &h))
+			score = 90;
 		if (score < 90 && wrapped_header(lines, n, i))
 			score = 90;
-		if (len && (is_end_line(p, len) ||
-			    memmem(p, len, "$$begin_record", 14)))
+		if (score < 60 && len && (is_end_line(p, len) ||
+					  memmem(p, len, "$$begin_record", 14)))
 			score = 60;
 		/* a record's body quoted without its header: its first field,
 		   then within eight lines a field only such records have */
@@ -839,6 +866,18 @@ static int ss_feed(void *state, const sip_line *ln, sip_record_fn fn,
 		st->tl_seen = 1;
 	else if (!st->tl_seen)
 		hdr = is_alt_header(p, n, &h);
+	/* outside a record, a header after something else on its line */
+	if (!hdr && st->mode == M_IDLE && !st->npieces && n > 40) {
+		size_t k = embedded_header(p, n, &h);
+		if (k) {
+			sip_line at = *ln;
+			at.p += k;
+			at.n -= k;
+			at.offset += k;
+			st->tl_seen = 1;
+			return feed_line(st, &at, 1, &h, fn, ctx);
+		}
+	}
 
 	if (st->npieces) {
 		if (hdr)

@@ -896,6 +896,28 @@ static void test_begin_on_own_line(void)
 	clear();
 }
 
+/* A header after something else on its line, outside a record: a chat
+   tool's time and name, a page's <pre>. */
+static void test_embedded_header(void)
+{
+	sip_line l[1] = { { "<pre>" HDR_PROTO("00000001"), sizeof("<pre>" HDR_PROTO("00000001")) - 1,
+			    1, 0, SIP_EOL_LF, 0 } };
+
+	CHECK_INT(parse("[10:42 AM] alice: " LYNC2010_CONN "$$end_record\n"
+			"<pre>" HDR_PROTO("00000002") "\nStart-Line: OPTIONS sip:x SIP/2.0\n$$end_record\n"), 0);
+	CHECK_INT(nrec, 2);
+	if (nrec == 2) {
+		CHECK_INT(recs[0].r.kind, SIP_KIND_CONNECTION);
+		CHECK_INT(recs[0].r.offset, 18);
+		CHECK_STR(recs[0].r.ts, "2011-12-20 20:45:01.704");
+		CHECK(!strncmp(recs[0].raw, "TL_ERROR(TF_CONNECTION)", 23));
+		CHECK_INT(recs[1].r.kind, SIP_KIND_PROTOCOL);
+		CHECK_INT(recs[1].r.line, 8);
+	}
+	CHECK_INT(sip_sipstack_parser.probe(l, 1), 90);
+	clear();
+}
+
 static void test_probe_and_registry(void)
 {
 	sip_line l[3] = {
@@ -949,7 +971,7 @@ int main(int argc, char **argv)
 		T(test_max_record),
 		T(test_max_fields),
 		T(test_outside_and_invalid_tl),
-		T(test_headerless_bodies), T(test_begin_on_own_line), T(test_probe_and_registry),
+		T(test_headerless_bodies), T(test_begin_on_own_line), T(test_embedded_header), T(test_probe_and_registry),
 		T(test_callback_stop),
 		{ 0, 0 },
 	};
