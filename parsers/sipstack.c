@@ -675,6 +675,79 @@ static void *ss_open(const sip_parse_opts *opts)
 	return st;
 }
 
+/* A line outside any record (kept out of feed_line, which runs for every
+   line of every record). */
+static __attribute__((noinline)) int idle_line(ss_state *st, const sip_line *ln, int hdr,
+					       const sip_ss_header *h)
+{
+	const char *p = ln->p;
+	size_t n = p ? ln->n : 0;
+
+	if (hdr) {
+		st->orphan_body = 0;
+		return start(st, ln, h);
+	}
+	/* the message body of a record whose start was not read (grep -B
+	   that began inside it) may quote a log: no record begins there
+	   before its $$end_record */
+	if (n > 13 && sip_ieq(p, 13, "Message-Body:", 13))
+		st->orphan_body = 1;
+	else if (is_end_line(p, n) || group_separator(p, n))
+		st->orphan_body = 0;
+	else if (!st->orphan_body && body_start(p, n))
+		return start_headerless(st, ln);
+	return 0;
+}
+
+/* The line after a header without $$begin_record. */
+static __attribute__((noinline)) int pending_line(ss_state *st, const sip_line *ln, int hdr,
+						  const sip_ss_header *h, sip_record_fn fn,
+						  void *ctx)
+{
+	const char *p = ln->p;
+	size_t n = p ? ln->n : 0;
+	int rc;
+
+	if (!hdr && field_name_len(p, n)) {
+		st->mode = M_RECORD;
+		return body_line(st, ln);
+	}
+	/* the header's $$begin_record on a line of its own (a paste that
+	   broke the header line before it) */
+	if (!hdr && begin_line(p, n)) {
+		st->mode = M_RECORD;
+		st->hdr.has_begin = 1;
+		return add_raw(st, ln, 0) < 0 ? SIP_ENOMEM : 0;
+	}
+	rc = emit(st, fn, ctx, SIP_KIND_TRACE);
+	if (rc)
+		return rc;
+	return hdr ? start(st, ln, h) : 0;
+}
+
+/* Whether a short line, or a line of a record quoted without its header,
+   ends the record: grep's "--" between the groups of a grep -A / -B / -C
+   (the record was cut short there), or the blank line after a body
+   quoted alone (before any Message-Body, which may hold blank lines).
+   Emits it then and returns the callback's value; -1 when it goes on. */
+static __attribute__((noinline)) int rare_end(ss_state *st, const sip_line *ln,
+					      sip_record_fn fn, void *ctx)
+{
+	const char *p = ln->p;
+	size_t n = p ? ln->n : 0;
+
+	if (group_separator(p, n)) {
+		st->truncated = 1;
+		warn(st, SIP_ETRUNCATED, st->line,
+		     "record cut short by grep's '--' at line %llu",
+		     (unsigned long long)ln->lineno);
+		return emit(st, fn, ctx, -1);
+	}
+	if (st->headerless && st->mode == M_RECORD && !sip_trim((sip_str){ p, n }).n)
+		return emit(st, fn, ctx, -1);
+	return -1;
+}
+
 static inline int feed_line(ss_state *st, const sip_line *ln, int hdr, const sip_ss_header *h,
 		     sip_record_fn fn, void *ctx)
 {
@@ -684,36 +757,9 @@ static inline int feed_line(ss_state *st, const sip_line *ln, int hdr, const sip
 
 	switch (st->mode) {
 	case M_IDLE:
-		if (hdr) {
-			st->orphan_body = 0;
-			return start(st, ln, h);
-		}
-		/* the message body of a record whose start was not read (grep
-		   -B that began inside it) may quote a log: no record begins
-		   there before its $$end_record */
-		if (n > 13 && sip_ieq(p, 13, "Message-Body:", 13))
-			st->orphan_body = 1;
-		else if (is_end_line(p, n) || group_separator(p, n))
-			st->orphan_body = 0;
-		else if (!st->orphan_body && body_start(p, n))
-			return start_headerless(st, ln);
-		return 0;
+		return idle_line(st, ln, hdr, h);
 	case M_PENDING:
-		if (!hdr && field_name_len(p, n)) {
-			st->mode = M_RECORD;
-			return body_line(st, ln);
-		}
-		/* the header's $$begin_record on a line of its own (a paste
-		   that broke the header line before it) */
-		if (!hdr && begin_line(p, n)) {
-			st->mode = M_RECORD;
-			st->hdr.has_begin = 1;
-			return add_raw(st, ln, 0) < 0 ? SIP_ENOMEM : 0;
-		}
-		rc = emit(st, fn, ctx, SIP_KIND_TRACE);
-		if (rc)
-			return rc;
-		return hdr ? start(st, ln, h) : 0;
+		return pending_line(st, ln, hdr, h, fn, ctx);
 	default:
 		if (hdr) {
 			st->truncated = 1;
@@ -731,19 +777,8 @@ static inline int feed_line(ss_state *st, const sip_line *ln, int hdr, const sip
 			st->has_end = 1;
 			return emit(st, fn, ctx, -1);
 		}
-		/* grep's "--" between the groups of a grep -A / -B / -C:
-		   the record before it was cut short there */
-		if (group_separator(p, n)) {
-			st->truncated = 1;
-			warn(st, SIP_ETRUNCATED, st->line,
-			     "record cut short by grep's '--' at line %llu",
-			     (unsigned long long)ln->lineno);
-			return emit(st, fn, ctx, -1);
-		}
-		/* the end of a body quoted without its header: a blank line
-		   (before any Message-Body, which may hold blank lines) */
-		if (st->headerless && st->mode == M_RECORD && !sip_trim((sip_str){ p, n }).n)
-			return emit(st, fn, ctx, -1);
+		if ((n < 4 || st->headerless) && (rc = rare_end(st, ln, fn, ctx)) >= 0)
+			return rc;
 		return body_line(st, ln);
 	}
 }
