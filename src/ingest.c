@@ -1324,7 +1324,8 @@ static void note_host(job *j, sip_str host)
  * were not changed on the way in (a pasted prefix stripped, lines joined
  * where a window or a mail wrapped them, HTML entities, no-break spaces or
  * typographic hyphens decoded, a lone CR read as a line end, the blank
- * lines of a double-spaced paste dropped) nor cut at
+ * lines of a double-spaced paste or the <br> of a page's source dropped)
+ * nor cut at
  * the reader's limit (a record of less than that limit has none); and
  * only for records that are no evidence: no rule matched them, no
  * unexplained template or client fact came of them (payload) and they are
@@ -1337,7 +1338,7 @@ static int by_ref(const worker_ctx *w, const sip_record *rec, const sip_row *row
 
 	return w->r->o->text_evidence && f->regular && !row->payload.n &&
 	       res->encoding == SIP_ENC_UTF8 && !res->prefix[0] && !res->wrap && !res->html &&
-	       !res->nbsp && !res->hyph && !res->cr_eol && !res->undouble &&
+	       !res->nbsp && !res->hyph && !res->cr_eol && !res->undouble && !res->br &&
 	       rec->raw.p && rec->raw.n < SIP_READER_MAX_LINE && !rec->truncated &&
 	       !rec->raw_joined &&
 	       !sip_is_error(rec->level, rec->kind, (int)rec->status, rec->ndiags > 0);

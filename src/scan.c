@@ -64,6 +64,8 @@ typedef struct unwrap {
 	                         keeps "WWW-Authenticate" on one line writes
 	                         it with U+2011) */
 	sip_buf dec;
+	int br;               /* lines that end in <br> (a page's source):
+	                         it is taken off */
 	int undouble;         /* a blank line after every line (a paste that
 	                         made each line a paragraph): every other
 	                         blank line is dropped */
@@ -288,6 +290,41 @@ static size_t wrap_width(const sip_line *lines, size_t n, unsigned *eol)
 static int wrapped(const unwrap *uw, size_t rawn, const sip_line *ln)
 {
 	return (uw->on_raw ? rawn : ln->n) == uw->width && ln->eol == uw->eol;
+}
+
+/* The length of the "<br>", "<br/>" or "<br />" (any case, blanks after
+   it) that ends p[0..n), 0 when none. */
+static size_t br_tail(const char *p, size_t n)
+{
+	size_t e = n, b;
+
+	while (e && (p[e - 1] == ' ' || p[e - 1] == '\t'))
+		e--;
+	if (e < 4 || p[e - 1] != '>')
+		return 0;
+	b = e - 1;
+	if (b && p[b - 1] == '/')
+		b--;
+	while (b && p[b - 1] == ' ')
+		b--;
+	if (b < 3 || p[b - 3] != '<' || (p[b - 2] | 0x20) != 'b' || (p[b - 1] | 0x20) != 'r')
+		return 0;
+	return n - (b - 3);
+}
+
+/* Whether the probed lines are a page's source that ends its lines with
+   <br>: half of the non-empty ones, two at least. */
+static int br_ended(const sip_line *lines, size_t n)
+{
+	size_t text = 0, br = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!lines[i].p || !lines[i].n)
+			continue;
+		text++;
+		br += br_tail(lines[i].p, lines[i].n) ? 1u : 0u;
+	}
+	return br >= 2 && br * 2 >= text;
 }
 
 static int blank_line(const sip_line *ln)
@@ -571,6 +608,15 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	}
 	probe_fix(&ps);
 	sip_reader_set_skip_limit(r, 0);
+	/* A page's source with a <br> at the end of its lines: taken off,
+	   here and as read. */
+	if ((uw.br = br_ended(ps.lines, ps.n))) {
+		for (size_t i = 0; i < ps.n; i++)
+			ps.lines[i].n -= br_tail(ps.lines[i].p, ps.lines[i].n);
+		res->br = 1;
+		note(&sc, r, "read without the <br> at the end of its lines (a trace"
+		     " copied out of a page's source)");
+	}
 	/* A blank line after every line: dropped, here and as read. */
 	if ((uw.undouble = double_spaced(ps.lines, ps.n))) {
 		size_t k = 0;
@@ -736,6 +782,8 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		if (got <= 0)
 			break;
 		res->lines++;
+		if (uw.br)
+			ln.n -= br_tail(ln.p, ln.n);
 		if (uw.undouble && added_blank(&uw, &ln))
 			continue;
 		rawn = ln.n;

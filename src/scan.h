@@ -51,6 +51,8 @@ typedef struct sip_scan_result {
 	int cr_eol;              /* its lines end in a lone CR, read as LF */
 	int undouble;            /* double-spaced: every other blank line
 	                            was dropped */
+	int br;                  /* the <br> that ended its lines was taken
+	                            off */
 	int gzip;                /* input was gzip */
 	int gzip_members;
 	int encoding;            /* enum sip_encoding */
