@@ -228,6 +228,11 @@ int sip_servers_scan(sip_derive_scratch *s, sip_str text);
    capitals, the URI with a ':') or "SIP/2.0 NNN reason". */
 int sip_is_start_line(const char *p, size_t n);
 
+/* Whether a bare-message parser's state (sip_sipmsg_parser) is inside a
+   message: the lines that follow are its own until it ends.  The SIPStack
+   parser hands it the bare messages pasted between its records. */
+int sip_sipmsg_reading(const void *state);
+
 /* A SIP Date: value ("Tue, 11 Mar 2014 08:14:02 GMT") as the record time
    "2014-03-11 08:14:02.000" in ts; ts = "" when v is absent or not a date. */
 void sip_http_date(sip_str v, char ts[24]);

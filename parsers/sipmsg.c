@@ -460,6 +460,13 @@ out:
 	return rc;
 }
 
+int sip_sipmsg_reading(const void *state)
+{
+	const bare_state *st = state;
+
+	return st && st->mode == B_MSG;
+}
+
 static int bare_probe(const sip_line *lines, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

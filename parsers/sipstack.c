@@ -69,6 +69,9 @@ typedef struct ss_state {
 	uint64_t line, end_line, offset;
 	int truncated, has_end, capped, warned_fields, last_dropped;
 	int tl_seen;            /* a TL_ header was read: no alt headers */
+	void *bare;             /* the bare-message parser that reads the SIP
+	                           messages pasted between records (opened
+	                           at the first one) */
 	int orphan_body;        /* outside a record, after a Message-Body:
 	                           field and before $$end_record */
 	int headerless;         /* the record began at its LogType: or
@@ -675,10 +678,34 @@ static void *ss_open(const sip_parse_opts *opts)
 	return st;
 }
 
+/* Whether a line outside any record is the start line of a bare SIP
+   message (one a post pasted between the records), blanks before it. */
+static int bare_start(const char *p, size_t n)
+{
+	size_t k = 0;
+
+	while (k < n && is_ws(p[k]))
+		k++;
+	return n - k >= 12 && sip_is_start_line(p + k, n - k);
+}
+
+/* Hand ln to the bare-message parser, opened at the first message. */
+static int feed_bare(ss_state *st, const sip_line *ln, sip_record_fn fn, void *ctx)
+{
+	if (!st->bare) {
+		sip_parse_opts o = { st->name, st->warn, st->warn_ctx, st->max_record,
+				     st->max_fields };
+		if (!(st->bare = sip_sipmsg_parser.open(&o)))
+			return SIP_ENOMEM;
+	}
+	return sip_sipmsg_parser.feed(st->bare, ln, fn, ctx);
+}
+
 /* A line outside any record (kept out of feed_line, which runs for every
    line of every record). */
 static __attribute__((noinline)) int idle_line(ss_state *st, const sip_line *ln, int hdr,
-					       const sip_ss_header *h)
+					       const sip_ss_header *h, sip_record_fn fn,
+					       void *ctx)
 {
 	const char *p = ln->p;
 	size_t n = p ? ln->n : 0;
@@ -696,6 +723,8 @@ static __attribute__((noinline)) int idle_line(ss_state *st, const sip_line *ln,
 		st->orphan_body = 0;
 	else if (!st->orphan_body && body_start(p, n))
 		return start_headerless(st, ln);
+	else if (!st->orphan_body && bare_start(p, n))
+		return feed_bare(st, ln, fn, ctx);
 	return 0;
 }
 
@@ -757,7 +786,7 @@ static inline int feed_line(ss_state *st, const sip_line *ln, int hdr, const sip
 
 	switch (st->mode) {
 	case M_IDLE:
-		return idle_line(st, ln, hdr, h);
+		return idle_line(st, ln, hdr, h, fn, ctx);
 	case M_PENDING:
 		return pending_line(st, ln, hdr, h, fn, ctx);
 	default:
@@ -901,6 +930,14 @@ static int ss_feed(void *state, const sip_line *ln, sip_record_fn fn,
 		st->tl_seen = 1;
 	else if (!st->tl_seen)
 		hdr = is_alt_header(p, n, &h);
+	/* a bare SIP message pasted between records: its lines are its
+	   own until it ends, or a header ends it */
+	if (st->bare && sip_sipmsg_reading(st->bare)) {
+		if (!hdr)
+			return sip_sipmsg_parser.feed(st->bare, ln, fn, ctx);
+		if ((rc = sip_sipmsg_parser.close(st->bare, fn, ctx)))
+			return rc;
+	}
 	/* outside a record, a header after something else on its line */
 	if (!hdr && st->mode == M_IDLE && !st->npieces && n > 40) {
 		size_t k = embedded_header(p, n, &h);
@@ -939,6 +976,8 @@ static int ss_close(void *state, sip_record_fn fn, void *ctx)
 
 	if (st->npieces && (rc = release_held(st, fn, ctx)))
 		return rc;
+	if (st->bare && (rc = sip_sipmsg_parser.close(st->bare, fn, ctx)))
+		return rc;
 
 	switch (st->mode) {
 	case M_IDLE:
@@ -965,6 +1004,7 @@ static void ss_free(void *state)
 	free(st->flds);
 	free(st->kv);
 	sip_derive_release(&st->dv);
+	sip_sipmsg_parser.free(st->bare);
 	free(st);
 }
 

@@ -918,6 +918,36 @@ static void test_embedded_header(void)
 	clear();
 }
 
+/* Bare SIP messages pasted between records (a post with the client's
+   response and the server's record): each one a record of its own, in
+   the order of the text; a header ends one with no Content-Length. */
+static void test_bare_between(void)
+{
+	CHECK_INT(parse("SIP/2.0 504 Server time-out\n"
+			"Call-ID: aa11\n"
+			"ms-diagnostics: 1047;reason=\"Failed to complete TLS negotiation with a federated peer server\"\n"
+			"Content-Length: 0\n"
+			"\n"
+			"And the FE shows:\n"
+			LYNC2010_CONN "$$end_record\n"
+			"  SIP/2.0 403 Forbidden\n"
+			"  Call-ID: bb22\n"
+			LYNC2010_CONN), 0);
+	CHECK_INT(nrec, 4);
+	if (nrec < 4)
+		return;
+	CHECK_STR(recs[0].r.format, "sip");
+	CHECK_INT(recs[0].r.status, 504);
+	CHECK_SLICE(recs[0].r.call_id, "aa11");
+	CHECK_INT(recs[1].r.kind, SIP_KIND_CONNECTION);
+	CHECK_INT(recs[1].r.line, 7);
+	CHECK_INT(recs[2].r.status, 403);
+	CHECK_INT(recs[2].r.line, 14);
+	CHECK_INT(recs[2].r.end_line, 15);
+	CHECK_INT(recs[3].r.line, 16);
+	clear();
+}
+
 static void test_probe_and_registry(void)
 {
 	sip_line l[3] = {
@@ -971,7 +1001,7 @@ int main(int argc, char **argv)
 		T(test_max_record),
 		T(test_max_fields),
 		T(test_outside_and_invalid_tl),
-		T(test_headerless_bodies), T(test_begin_on_own_line), T(test_embedded_header), T(test_probe_and_registry),
+		T(test_headerless_bodies), T(test_begin_on_own_line), T(test_embedded_header), T(test_bare_between), T(test_probe_and_registry),
 		T(test_callback_stop),
 		{ 0, 0 },
 	};
