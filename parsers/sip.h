@@ -232,6 +232,10 @@ int sip_is_start_line(const char *p, size_t n);
    message: the lines that follow are its own until it ends.  The SIPStack
    parser hands it the bare messages pasted between its records. */
 int sip_sipmsg_reading(const void *state);
+/* The same of a client log parser's state (sip_uccapi_parser); and
+   whether a line is a client log's stamped line. */
+int sip_uccapi_reading(const void *state);
+int sip_uccapi_stamped(const char *p, size_t n);
 
 /* A SIP Date: value ("Tue, 11 Mar 2014 08:14:02 GMT") as the record time
    "2014-03-11 08:14:02.000" in ts; ts = "" when v is absent or not a date. */

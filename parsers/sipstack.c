@@ -69,9 +69,10 @@ typedef struct ss_state {
 	uint64_t line, end_line, offset;
 	int truncated, has_end, capped, warned_fields, last_dropped;
 	int tl_seen;            /* a TL_ header was read: no alt headers */
-	void *bare;             /* the bare-message parser that reads the SIP
-	                           messages pasted between records (opened
-	                           at the first one) */
+	void *other[2];         /* the parsers of what a post pasted between
+	                           records (bare SIP messages, client log
+	                           lines: see others), opened at the first */
+	int reading;            /* -1, or the one reading now */
 	int orphan_body;        /* outside a record, after a Message-Body:
 	                           field and before $$end_record */
 	int headerless;         /* the record began at its LogType: or
@@ -674,6 +675,7 @@ static void *ss_open(const sip_parse_opts *opts)
 	sip_buf_init(&st->raw, 0);
 	sip_buf_init(&st->held, 0);
 	sip_buf_init(&st->joined, 0);
+	st->reading = -1;
 	reset(st);
 	return st;
 }
@@ -689,16 +691,38 @@ static int bare_start(const char *p, size_t n)
 	return n - k >= 12 && sip_is_start_line(p + k, n - k);
 }
 
-/* Hand ln to the bare-message parser, opened at the first message. */
-static int feed_bare(ss_state *st, const sip_line *ln, sip_record_fn fn, void *ctx)
+/* What a post may paste between a server trace's records, read by the
+   parser of its own format: bare SIP messages, and client log lines. */
+static const struct {
+	const sip_parser_ops *ops;
+	int (*starts)(const char *p, size_t n);  /* a line that begins one */
+	int (*reading)(const void *state);       /* inside one: the lines
+	                                            that follow are its own */
+} others[2] = {
+	{ &sip_sipmsg_parser, bare_start, sip_sipmsg_reading },
+	{ &sip_uccapi_parser, sip_uccapi_stamped, sip_uccapi_reading },
+};
+
+/* Hand ln to the other parser k, opened at its first line. */
+static int feed_other(ss_state *st, int k, const sip_line *ln, sip_record_fn fn, void *ctx)
 {
-	if (!st->bare) {
+	if (!st->other[k]) {
 		sip_parse_opts o = { st->name, st->warn, st->warn_ctx, st->max_record,
 				     st->max_fields };
-		if (!(st->bare = sip_sipmsg_parser.open(&o)))
+		if (!(st->other[k] = others[k].ops->open(&o)))
 			return SIP_ENOMEM;
 	}
-	return sip_sipmsg_parser.feed(st->bare, ln, fn, ctx);
+	st->reading = k;
+	return others[k].ops->feed(st->other[k], ln, fn, ctx);
+}
+
+/* The other parser that was reading: what it holds is emitted. */
+static int close_other(ss_state *st, sip_record_fn fn, void *ctx)
+{
+	int k = st->reading;
+
+	st->reading = -1;
+	return k < 0 ? 0 : others[k].ops->close(st->other[k], fn, ctx);
 }
 
 /* A line outside any record (kept out of feed_line, which runs for every
@@ -723,8 +747,10 @@ static __attribute__((noinline)) int idle_line(ss_state *st, const sip_line *ln,
 		st->orphan_body = 0;
 	else if (!st->orphan_body && body_start(p, n))
 		return start_headerless(st, ln);
-	else if (!st->orphan_body && bare_start(p, n))
-		return feed_bare(st, ln, fn, ctx);
+	else if (!st->orphan_body)
+		for (int k = 0; k < 2; k++)
+			if (others[k].starts(p, n))
+				return feed_other(st, k, ln, fn, ctx);
 	return 0;
 }
 
@@ -930,12 +956,14 @@ static int ss_feed(void *state, const sip_line *ln, sip_record_fn fn,
 		st->tl_seen = 1;
 	else if (!st->tl_seen)
 		hdr = is_alt_header(p, n, &h);
-	/* a bare SIP message pasted between records: its lines are its
-	   own until it ends, or a header ends it */
-	if (st->bare && sip_sipmsg_reading(st->bare)) {
-		if (!hdr)
-			return sip_sipmsg_parser.feed(st->bare, ln, fn, ctx);
-		if ((rc = sip_sipmsg_parser.close(st->bare, fn, ctx)))
+	/* a bare SIP message or client log lines pasted between records:
+	   the lines are theirs until they end, or a header ends them */
+	if (st->reading >= 0) {
+		int k = st->reading;
+		if (!hdr && (others[k].reading(st->other[k]) ||
+			     (!is_end_line(p, n) && !body_start(p, n))))
+			return others[k].ops->feed(st->other[k], ln, fn, ctx);
+		if ((rc = close_other(st, fn, ctx)))
 			return rc;
 	}
 	/* outside a record, a header after something else on its line */
@@ -976,7 +1004,7 @@ static int ss_close(void *state, sip_record_fn fn, void *ctx)
 
 	if (st->npieces && (rc = release_held(st, fn, ctx)))
 		return rc;
-	if (st->bare && (rc = sip_sipmsg_parser.close(st->bare, fn, ctx)))
+	if ((rc = close_other(st, fn, ctx)))
 		return rc;
 
 	switch (st->mode) {
@@ -1004,7 +1032,9 @@ static void ss_free(void *state)
 	free(st->flds);
 	free(st->kv);
 	sip_derive_release(&st->dv);
-	sip_sipmsg_parser.free(st->bare);
+	for (int k = 0; k < 2; k++)
+		if (st->other[k])
+			others[k].ops->free(st->other[k]);
 	free(st);
 }
 

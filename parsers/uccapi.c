@@ -339,6 +339,20 @@ static int start(ucc_state *st, const sip_line *ln, const ucc_stamp *s)
 	return sip_msgb_add(&st->mb, ln, SIP_MSGB_FRAMING) < 0 ? SIP_ENOMEM : 0;
 }
 
+int sip_uccapi_reading(const void *state)
+{
+	const ucc_state *st = state;
+
+	return st && st->mode != U_IDLE;
+}
+
+int sip_uccapi_stamped(const char *p, size_t n)
+{
+	ucc_stamp s;
+
+	return p && stamp_parse(p, n, &s);
+}
+
 static int ucc_probe(const sip_line *lines, size_t n)
 {
 	ucc_stamp s;

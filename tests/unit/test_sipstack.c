@@ -58,7 +58,11 @@ static int collect(void *ctx, const sip_record *rec)
 	RB(severity); RB(text); RB(result_symbol); RB(fqdn); RB(transport);
 	RB(peer); RB(peer_host); RB(local); RB(conn_id); RB(start_line);
 	RB(method); RB(request_uri); RB(reason); RB(call_id); RB(cseq);
-	RB(from_uri); RB(to_uri); RB(from_tag); RB(to_tag); RB(direction);
+	RB(from_uri); RB(to_uri); RB(from_tag); RB(to_tag);
+	/* a client log record's direction is the parser's constant */
+	if (!rec->direction.p || (rec->direction.p >= rec->raw.p &&
+				  rec->direction.p < rec->raw.p + rec->raw.n))
+		RB(direction);
 	RB(content_type);
 #undef RB
 	sv->fields = calloc(rec->nfields + 1, sizeof *sv->fields);
@@ -945,6 +949,25 @@ static void test_bare_between(void)
 	CHECK_INT(recs[2].r.line, 14);
 	CHECK_INT(recs[2].r.end_line, 15);
 	CHECK_INT(recs[3].r.line, 16);
+	clear();
+
+	/* client log lines after a record: the client parser's records */
+	CHECK_INT(parse(LYNC2010_CONN "$$end_record\n"
+			"07/18/2012|09:00:01.374 0E5C:1A08 INFO  :: Data Received - 10.0.0.5:5061 (To Local Address: 10.0.0.9:50123) 300 bytes:\n"
+			"07/18/2012|09:00:01.374 0E5C:1A08 INFO  :: SIP/2.0 504 Server time-out\n"
+			"Call-ID: cc33\n"
+			"07/18/2012|09:00:01.374 0E5C:1A08 INFO  :: End of Data Received - 10.0.0.5:5061 (To Local Address: 10.0.0.9:50123) 300 bytes\n"
+			"07/18/2012|09:00:01.400 0E5C:1A08 INFO  :: Function: done\n"
+			LYNC2010_CONN "$$end_record\n"), 0);
+	CHECK_INT(nrec, 4);
+	if (nrec == 4) {
+		CHECK_STR(recs[1].r.format, "uccapi");
+		CHECK_INT(recs[1].r.status, 504);
+		CHECK_SLICE(recs[1].r.peer, "10.0.0.5:5061");
+		CHECK_INT(recs[2].r.kind, SIP_KIND_TRACE);
+		CHECK_INT(recs[3].r.line, 13);
+		CHECK_INT(recs[3].r.kind, SIP_KIND_CONNECTION);
+	}
 	clear();
 }
 
