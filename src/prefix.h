@@ -36,8 +36,10 @@ enum sip_prefix_kind {
 	                           one blank */
 	SIP_PREFIX_GREP,        /* grep -n / -Hn, Select-String: "96:", "97-",
 	                           "trace.log:96:", "> path:96:", and "--" */
-	SIP_PREFIX_LOGSTAMP     /* a log collector's time (ISO 8601, syslog),
+	SIP_PREFIX_LOGSTAMP,    /* a log collector's time (ISO 8601, syslog),
 	                           then the host and a syslog tag */
+	SIP_PREFIX_STAMP_NAME   /* "[10:42 AM] alice: ": a chat tool's stamp
+	                           and who wrote */
 };
 
 #define SIP_PREFIX_MAX 3

@@ -206,6 +206,29 @@ static void test_log_collector(void)
 	CHECK_STR(stripped(&pf, 2), "$$end_record");
 }
 
+/* A chat tool's stamp and the name of who wrote, on every line; the
+   stamp alone when there is no name. */
+static void test_chat_names(void)
+{
+	sip_prefix pf;
+
+	split("[10:42 AM] alice: " HDR1 "\n[10:42 AM] alice: LogType: connection\n"
+	      "[10:42 AM] alice: Severity: error\n[10:42 AM] alice: $$end_record\n");
+	sip_prefix_detect(lines, nlines, &pf);
+	CHECK_INT(pf.n, 1);
+	CHECK_INT(pf.kind[0], SIP_PREFIX_STAMP_NAME);
+	CHECK_STR(stripped(&pf, 0), HDR1);
+	CHECK_STR(stripped(&pf, 1), "LogType: connection");
+	CHECK_STR(describe(&pf), "chat stamps and names");
+
+	split("[10:42 AM] " HDR1 "\n[10:42 AM] LogType: connection\n"
+	      "[10:42 AM] Severity: error\n[10:42 AM] $$end_record\n");
+	sip_prefix_detect(lines, nlines, &pf);
+	CHECK_INT(pf.n, 1);
+	CHECK_INT(pf.kind[0], SIP_PREFIX_STAMP);
+	CHECK_STR(stripped(&pf, 1), "LogType: connection");
+}
+
 /* Prose around the numbered lines: half of them numbered is enough, the
    prose passes as it is. */
 static void test_prose_around(void)
@@ -263,7 +286,7 @@ int main(int argc, char **argv)
 {
 	static const t_case cases[] = {
 		T(test_line_numbers), T(test_quoting_and_numbers),
-		T(test_indentation_keeps_folding), T(test_prose_around), T(test_grep_output), T(test_log_collector),
+		T(test_indentation_keeps_folding), T(test_prose_around), T(test_grep_output), T(test_log_collector), T(test_chat_names),
 		T(test_left_alone), { 0, 0 }
 	};
 	return t_main_args(cases, argc, argv);
