@@ -960,8 +960,7 @@ static int ss_feed(void *state, const sip_line *ln, sip_record_fn fn,
 	   the lines are theirs until they end, or a header ends them */
 	if (st->reading >= 0) {
 		int k = st->reading;
-		if (!hdr && (others[k].reading(st->other[k]) ||
-			     (!is_end_line(p, n) && !body_start(p, n))))
+		if (!hdr && others[k].reading(st->other[k]))
 			return others[k].ops->feed(st->other[k], ln, fn, ctx);
 		if ((rc = close_other(st, fn, ctx)))
 			return rc;
