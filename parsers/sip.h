@@ -228,6 +228,10 @@ int sip_servers_scan(sip_derive_scratch *s, sip_str text);
    capitals, the URI with a ':') or "SIP/2.0 NNN reason". */
 int sip_is_start_line(const char *p, size_t n);
 
+/* Whether a line is "--" alone (blanks after it): what grep prints
+   between the groups of lines it shows with context (-A, -B, -C). */
+int sip_group_separator(const char *p, size_t n);
+
 /* Whether a bare-message parser's state (sip_sipmsg_parser) is inside a
    message: the lines that follow are its own until it ends.  The SIPStack
    parser hands it the bare messages pasted between its records. */

@@ -74,6 +74,13 @@ int sip_is_start_line(const char *p, size_t n)
 	return memchr(p + m, ':', n - 8 - m) != NULL;
 }
 
+int sip_group_separator(const char *p, size_t n)
+{
+	while (n && is_ws(p[n - 1]))
+		n--;
+	return n == 2 && p[0] == '-' && p[1] == '-';
+}
+
 size_t sip_header_name_len(const char *p, size_t n)
 {
 	size_t i = 0;
@@ -546,7 +553,7 @@ static int bare_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ct
 	}
 	/* a blank line, or grep's "--" between groups, ends headers
 	   quoted alone */
-	if (st->headers_only && (k == n || (n - k == 2 && p[k] == '-' && p[k + 1] == '-')))
+	if (st->headers_only && (k == n || sip_group_separator(p + k, n - k)))
 		return bare_emit(st, fn, ctx);
 	rc = sip_msgb_add(&st->mb, ln, k < st->indent ? k : st->indent);
 	if (rc < 0)

@@ -343,15 +343,6 @@ static sip_str severity_level(sip_str sev)
 	return SIP_STR_NULL;
 }
 
-/* Whether a line is "--" alone: what grep prints between the groups of
-   lines it shows with context. */
-static int group_separator(const char *p, size_t n)
-{
-	while (n && is_ws(p[n - 1]))
-		n--;
-	return n == 2 && p[0] == '-' && p[1] == '-';
-}
-
 /* Whether a line is "$$begin_record" alone (blanks around it). */
 static int begin_line(const char *p, size_t n)
 {
@@ -743,7 +734,7 @@ static __attribute__((noinline)) int idle_line(ss_state *st, const sip_line *ln,
 	   before its $$end_record */
 	if (n > 13 && sip_ieq(p, 13, "Message-Body:", 13))
 		st->orphan_body = 1;
-	else if (is_end_line(p, n) || group_separator(p, n))
+	else if (is_end_line(p, n) || sip_group_separator(p, n))
 		st->orphan_body = 0;
 	else if (!st->orphan_body && body_start(p, n))
 		return start_headerless(st, ln);
@@ -791,7 +782,7 @@ static __attribute__((noinline)) int rare_end(ss_state *st, const sip_line *ln,
 	const char *p = ln->p;
 	size_t n = p ? ln->n : 0;
 
-	if (group_separator(p, n)) {
+	if (sip_group_separator(p, n)) {
 		st->truncated = 1;
 		warn(st, SIP_ETRUNCATED, st->line,
 		     "record cut short by grep's '--' at line %llu",

@@ -400,8 +400,7 @@ static int ucc_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ctx
 
 	if (!stamped) {
 		/* grep's "--" between groups: the message it cut short ends */
-		if ((st->mode == U_FRAME || st->mode == U_MSG) && n >= 2 && p[0] == '-' &&
-		    p[1] == '-' && (n == 2 || (n == 3 && p[2] == '\r'))) {
+		if ((st->mode == U_FRAME || st->mode == U_MSG) && sip_group_separator(p, n)) {
 			warn(st, SIP_ETRUNCATED, st->mb.line,
 			     "SIP message cut short by grep's '--' at line %llu",
 			     (unsigned long long)ln->lineno);

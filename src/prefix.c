@@ -127,8 +127,8 @@ static long grep_len(const char *p, size_t n)
 	size_t i = 0, at = 0, end;
 	int dot = 0;
 
-	if (n == 2 && p[0] == '-' && p[1] == '-')
-		return 2;
+	if (sip_group_separator(p, n))
+		return (long)n;
 	if (n > 2 && ((p[0] == '>' && p[1] == ' ') || (p[0] == ' ' && p[1] == ' ')) &&
 	    !blank(p[2]))
 		i = 2;
