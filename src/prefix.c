@@ -265,30 +265,32 @@ static size_t lead_blanks(const char *p, size_t n)
 	return i;
 }
 
+/* Each kind's matcher (none for the indentation, which depends on the
+   lines) and what a note calls it. */
+static const struct {
+	long (*len)(const char *p, size_t n);
+	const char *what;
+} kind_defs[] = {
+	[SIP_PREFIX_LINENO] = { lineno_len, "line numbers" },
+	[SIP_PREFIX_QUOTE] = { quote_len, "'>' quoting" },
+	[SIP_PREFIX_INDENT] = { NULL, "indentation" },
+	[SIP_PREFIX_MARK] = { mark_len, "marks ('|', '#', '//')" },
+	[SIP_PREFIX_STAMP] = { stamp_len, "bracketed stamps" },
+	[SIP_PREFIX_GREP] = { grep_len, "file names, line numbers and marks of grep or Select-String" },
+	[SIP_PREFIX_LOGSTAMP] = { logstamp_len, "times and hosts of a log collector (syslog, ISO 8601)" },
+	[SIP_PREFIX_STAMP_NAME] = { stamp_name_len, "chat stamps and names" },
+};
+
 static long kind_len(int kind, size_t indent, const char *p, size_t n)
 {
-	switch (kind) {
-	case SIP_PREFIX_LINENO:
-		return lineno_len(p, n);
-	case SIP_PREFIX_QUOTE:
-		return quote_len(p, n);
-	case SIP_PREFIX_MARK:
-		return mark_len(p, n);
-	case SIP_PREFIX_STAMP:
-		return stamp_len(p, n);
-	case SIP_PREFIX_GREP:
-		return grep_len(p, n);
-	case SIP_PREFIX_LOGSTAMP:
-		return logstamp_len(p, n);
-	case SIP_PREFIX_STAMP_NAME:
-		return stamp_name_len(p, n);
-	case SIP_PREFIX_INDENT: {
+	if (kind == SIP_PREFIX_INDENT) {
 		size_t b = lead_blanks(p, n);
 		return b >= indent ? (long)indent : -1;
 	}
-	default:
+	if (kind <= 0 || (size_t)kind >= sizeof kind_defs / sizeof kind_defs[0] ||
+	    !kind_defs[kind].len)
 		return -1;
-	}
+	return kind_defs[kind].len(p, n);
 }
 
 size_t sip_prefix_len(const sip_prefix *pf, const char *p, size_t n)
@@ -428,16 +430,7 @@ const char *sip_prefix_describe(const sip_prefix *pf, char *buf, size_t size)
 
 	buf[0] = 0;
 	for (int k = 0; k < pf->n && at < size; k++) {
-		const char *w = pf->kind[k] == SIP_PREFIX_LINENO ? "line numbers" :
-				pf->kind[k] == SIP_PREFIX_QUOTE ? "'>' quoting" :
-				pf->kind[k] == SIP_PREFIX_MARK ? "marks ('|', '#', '//')" :
-				pf->kind[k] == SIP_PREFIX_STAMP ? "bracketed stamps" :
-				pf->kind[k] == SIP_PREFIX_STAMP_NAME ? "chat stamps and names" :
-				pf->kind[k] == SIP_PREFIX_GREP ?
-				"file names, line numbers and marks of grep or Select-String" :
-				pf->kind[k] == SIP_PREFIX_LOGSTAMP ?
-				"times and hosts of a log collector (syslog, ISO 8601)" :
-				"indentation";
+		const char *w = kind_defs[pf->kind[k]].what;
 		int r = snprintf(buf + at, size - at, "%s%s", k ? " and " : "", w);
 		if (r < 0)
 			break;
