@@ -33,6 +33,27 @@ static int is_ws(char c)
 
 /* ---- server names ------------------------------------------------------ */
 
+/* Whether v, a value of the Data: pairs d, opened with a quote that is
+   not closed: fqdn="deitter at the end of a line cut short. */
+static int quote_unclosed(sip_str d, sip_str v)
+{
+	const char *b = v.p, *q = v.p + v.n, *e = d.p + d.n;
+
+	while (b > d.p && (b[-1] == ' ' || b[-1] == '\t'))
+		b--;
+	while (q < e && (*q == ' ' || *q == '\t'))
+		q++;
+	if (q < e && sip_quote_len(q, e))
+		return 0;
+	/* "  &quot;  &#34;  and the typographic quotes (3 bytes) */
+	return (b - d.p >= 1 && b[-1] == '"') ||
+	       (b - d.p >= 6 && !memcmp(b - 6, "&quot;", 6)) ||
+	       (b - d.p >= 5 && !memcmp(b - 5, "&#34;", 5)) ||
+	       (b - d.p >= 3 && (unsigned char)b[-3] == 0xE2 &&
+		(unsigned char)b[-2] == 0x80 &&
+		((unsigned char)b[-1] == 0x9C || (unsigned char)b[-1] == 0x9D));
+}
+
 static char lower(char c)
 {
 	return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
@@ -474,7 +495,10 @@ int sip_derive(sip_derive_scratch *s, sip_record *r, size_t max_fields,
 			pool_full = 1;
 		for (size_t k = 0; k < r->ndata; k++)
 			if (sip_str_ieq(r->data[k].name, "fqdn")) {
-				r->fqdn = r->data[k].value;
+				if (quote_unclosed(data, r->data[k].value))
+					r->fqdn_cut = r->data[k].value;
+				else
+					r->fqdn = r->data[k].value;
 				break;
 			}
 	}

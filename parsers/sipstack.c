@@ -493,6 +493,13 @@ static int derive(ss_state *st, sip_record *r, int kind)
 	}
 	if (capped)
 		st->truncated = 1;
+	if (r->fqdn_cut.p) {
+		warn(st, SIP_ETRUNCATED, st->line,
+		     "the record's fqdn=\"%.*s is cut short (no closing quote):"
+		     " its findings do not name the peer",
+		     (int)(r->fqdn_cut.n > 200 ? 200 : r->fqdn_cut.n), r->fqdn_cut.p);
+		st->truncated = 1;
+	}
 	r->truncated = st->truncated;
 	return 0;
 }

@@ -127,6 +127,10 @@ typedef struct sip_record {
 	const sip_kv *data;  /* the Data: pairs, unquoted and trimmed */
 	size_t ndata;
 	sip_str fqdn;        /* Data: fqdn= */
+	sip_str fqdn_cut;    /* Data: fqdn="... whose closing quote never
+	                        came (the line was cut): what there is of it;
+	                        fqdn is then empty, so that no finding names a
+	                        host that is only the start of one */
 	sip_str transport;   /* Transport:, or from Via / Peer when obvious */
 	sip_str peer;        /* Peer: as written, "host:port" */
 	sip_str peer_host;   /* host part of peer */
