@@ -112,6 +112,26 @@ static long stamp_len(const char *p, size_t n)
 	return (long)i;
 }
 
+/* The log file names grep -H prints without line numbers end with one of
+   these: "fe01.log:", "trace.log.gz-", "Lync-UccApi-0.UccApilog:". */
+static const char *const log_exts[] = { ".log", ".txt", ".gz", ".uccapilog", ".etl" };
+
+/* grep -H without -n: a path with a log file's extension and at once ':'
+   (a match) or '-' (a context line); its length from p + i, or 0. */
+static size_t path_only_len(const char *p, size_t n, size_t i)
+{
+	for (size_t k = i + 1; k < n && !blank(p[k]); k++) {
+		if (p[k] != ':' && p[k] != '-')
+			continue;
+		for (size_t x = 0; x < sizeof log_exts / sizeof log_exts[0]; x++) {
+			size_t el = strlen(log_exts[x]);
+			if (k - i > el && sip_ieq(p + k - el, el, log_exts[x], el))
+				return k + 1;
+		}
+	}
+	return 0;
+}
+
 /*
  * What grep -n, grep -Hn and PowerShell's Select-String print before each
  * line: "96:" or "97-" (a match, a context line), "trace.log:96:" or
@@ -121,11 +141,13 @@ static long stamp_len(const char *p, size_t n)
  * it where a ':' or '-', 1-9 digits and the same mark follow a byte that
  * is not a digit, and whose path holds a '.' (trace.log, not the
  * "SIPStack-2012-" of SIPStack-2012-03-14.log), else the last such place.
+ * Without line numbers (grep -H alone) only a path whose name ends as a
+ * log file's does ("fe01.log:", "trace.log.gz-"): see path_only_len.
  */
 static long grep_len(const char *p, size_t n)
 {
 	size_t i = 0, at = 0, end;
-	int dot = 0;
+	int dot = 0, at_dot = 0;
 
 	if (sip_group_separator(p, n))
 		return (long)n;
@@ -148,8 +170,14 @@ static long grep_len(const char *p, size_t n)
 		if (d == k + 1 || d - k > 9 || d >= n || p[d] != p[k])
 			continue;
 		at = d + 1;
-		if (dot)
+		if ((at_dot = dot))
 			break;
+	}
+	if (!at_dot) {
+		/* no line numbers after a path with a '.': maybe none at all */
+		size_t po = path_only_len(p, n, i);
+		if (po)
+			at = po;
 	}
 	return at ? (long)at : (i == 2 ? 2 : -1);
 }

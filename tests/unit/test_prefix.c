@@ -147,6 +147,20 @@ static void test_grep_output(void)
 	CHECK_STR(stripped(&pf, 1), "LogType: connection");
 	CHECK_STR(stripped(&pf, 2), "Text: Peer 10.0.1.40:59609-12-x");
 
+	/* grep -H without -n: a path ending as a log file's name, then the
+	   mark; the header's own "-" and ":" stay */
+	split("fe01.log:" HDR1 "\n"
+	      "fe01.log-LogType: connection\n"
+	      "C:\\logs\\SIPStack-2012-03-14.LOG-Text: Peer 10.0.1.40:59609\n"
+	      "trace.log.gz-$$end_record\n");
+	sip_prefix_detect(lines, nlines, &pf);
+	CHECK_INT(pf.n, 1);
+	CHECK_INT(pf.kind[0], SIP_PREFIX_GREP);
+	CHECK_STR(stripped(&pf, 0), HDR1);
+	CHECK_STR(stripped(&pf, 1), "LogType: connection");
+	CHECK_STR(stripped(&pf, 2), "Text: Peer 10.0.1.40:59609");
+	CHECK_STR(stripped(&pf, 3), "$$end_record");
+
 	/* no '.' in the path: the last place in the first word */
 	split("InputStream:96:" HDR1 "\nInputStream:97:LogType: connection\n"
 	      "InputStream:98:$$end_record\n");
