@@ -19,6 +19,7 @@
 #include "../src/buf.h"
 #include "../src/reader.h"
 #include "../src/record.h"
+#include "parser.h"
 
 /* ---- slices ---------------------------------------------------------- */
 
@@ -239,6 +240,10 @@ int sip_sipmsg_reading(const void *state);
 /* The same of a client log parser's state (sip_uccapi_parser); and
    whether a line is a client log's stamped line. */
 int sip_uccapi_reading(const void *state);
+/* End the message state is reading because a server trace's record began
+   at line (a client log pasted between records): as close, with a
+   warning that names that line instead of the end of input. */
+int sip_uccapi_cut(void *state, uint64_t line, sip_record_fn fn, void *ctx);
 int sip_uccapi_stamped(const char *p, size_t n);
 
 /* A SIP Date: value ("Tue, 11 Mar 2014 08:14:02 GMT") as the record time

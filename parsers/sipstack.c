@@ -696,9 +696,12 @@ static const struct {
 	int (*starts)(const char *p, size_t n);  /* a line that begins one */
 	int (*reading)(const void *state);       /* inside one: the lines
 	                                            that follow are its own */
+	int (*cut)(void *state, uint64_t line, sip_record_fn fn, void *ctx);
+	                                         /* a record began at line
+	                                            inside one; NULL: close */
 } others[2] = {
-	{ &sip_sipmsg_parser, bare_start, sip_sipmsg_reading },
-	{ &sip_uccapi_parser, sip_uccapi_stamped, sip_uccapi_reading },
+	{ &sip_sipmsg_parser, bare_start, sip_sipmsg_reading, NULL },
+	{ &sip_uccapi_parser, sip_uccapi_stamped, sip_uccapi_reading, sip_uccapi_cut },
 };
 
 /* Hand ln to the other parser k, opened at its first line. */
@@ -714,13 +717,18 @@ static int feed_other(ss_state *st, int k, const sip_line *ln, sip_record_fn fn,
 	return others[k].ops->feed(st->other[k], ln, fn, ctx);
 }
 
-/* The other parser that was reading: what it holds is emitted. */
-static int close_other(ss_state *st, sip_record_fn fn, void *ctx)
+/* The other parser that was reading: what it holds is emitted, cut by
+   the line at (0: the end of input). */
+static int close_other(ss_state *st, uint64_t at, sip_record_fn fn, void *ctx)
 {
 	int k = st->reading;
 
 	st->reading = -1;
-	return k < 0 ? 0 : others[k].ops->close(st->other[k], fn, ctx);
+	if (k < 0)
+		return 0;
+	if (at && others[k].cut)
+		return others[k].cut(st->other[k], at, fn, ctx);
+	return others[k].ops->close(st->other[k], fn, ctx);
 }
 
 /* A line outside any record (kept out of feed_line, which runs for every
@@ -960,7 +968,7 @@ static int ss_feed(void *state, const sip_line *ln, sip_record_fn fn,
 		int k = st->reading;
 		if (!hdr && others[k].reading(st->other[k]))
 			return others[k].ops->feed(st->other[k], ln, fn, ctx);
-		if ((rc = close_other(st, fn, ctx)))
+		if ((rc = close_other(st, ln->lineno, fn, ctx)))
 			return rc;
 	}
 	/* outside a record, a header after something else on its line */
@@ -1001,7 +1009,7 @@ static int ss_close(void *state, sip_record_fn fn, void *ctx)
 
 	if (st->npieces && (rc = release_held(st, fn, ctx)))
 		return rc;
-	if ((rc = close_other(st, fn, ctx)))
+	if ((rc = close_other(st, 0, fn, ctx)))
 		return rc;
 
 	switch (st->mode) {

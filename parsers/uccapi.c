@@ -466,6 +466,19 @@ static int ucc_close(void *state, sip_record_fn fn, void *ctx)
 	}
 }
 
+int sip_uccapi_cut(void *state, uint64_t line, sip_record_fn fn, void *ctx)
+{
+	ucc_state *st = state;
+
+	if (st->mode != U_IDLE && st->mode != U_TRACE) {
+		warn(st, SIP_ETRUNCATED, st->mb.line,
+		     "SIP message cut short by the server trace's record at line %llu",
+		     (unsigned long long)line);
+		return emit(st, fn, ctx, 0);
+	}
+	return ucc_close(state, fn, ctx);
+}
+
 static void ucc_free(void *state)
 {
 	ucc_state *st = state;
