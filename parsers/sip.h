@@ -240,6 +240,27 @@ int sip_sipmsg_reading(const void *state);
 /* The same of a client log parser's state (sip_uccapi_parser); and
    whether a line is a client log's stamped line. */
 int sip_uccapi_reading(const void *state);
+/*
+ * A server trace's records pasted into the input of another format (a
+ * post that begins with bare SIP messages or a client log): the host
+ * parser hands each line to sip_ss_embed_feed first.  It returns 1 when
+ * the line was the trace's (fed to a SIPStack parser; *rc its result):
+ * a TL_ header line, then every line of its record up to $$end_record (a
+ * header without $$begin_record: up to the next line that host_start
+ * says begins one of the host's own).  0: the host reads the line (any
+ * record before it was emitted).  The host ends what it holds before it
+ * hands on a line for which sip_ss_embed_starts is true.
+ */
+typedef struct sip_ss_embed {
+	void *ss;           /* the SIPStack parser's state, opened when needed */
+	int on;             /* it is reading a record */
+} sip_ss_embed;
+int sip_ss_embed_starts(const char *p, size_t n);
+int sip_ss_embed_feed(sip_ss_embed *e, const sip_parse_opts *o, const sip_line *ln,
+		      int host_start, sip_record_fn fn, void *ctx, int *rc);
+int sip_ss_embed_close(sip_ss_embed *e, sip_record_fn fn, void *ctx);
+void sip_ss_embed_free(sip_ss_embed *e);
+
 /* End the message state is reading because a server trace's record began
    at line (a client log pasted between records): as close, with a
    warning that names that line instead of the end of input. */

@@ -361,6 +361,8 @@ typedef struct bare_state {
 	int headers_only;                /* it began at an ms-diagnostics
 	                                    header quoted alone (no start
 	                                    line): a blank line ends it */
+	sip_ss_embed embed;              /* server trace records pasted
+	                                    among the messages */
 } bare_state;
 
 /*
@@ -530,6 +532,22 @@ static int bare_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ct
 
 	while (k < n && is_ws(p[k]))
 		k++;
+	/* a server trace's records pasted among the messages */
+	if (st->embed.on || (n - k >= 3 && p[k] == 'T' &&
+			     sip_ss_embed_starts(p + k, n - k))) {
+		sip_parse_opts o = { st->name, st->warn, st->warn_ctx,
+				     st->mb.max_record, st->mb.max_fields };
+		sip_line at = *ln;
+		at.p += k;
+		at.n -= k;
+		if (!st->embed.on && st->mode == B_MSG && (rc = bare_emit(st, fn, ctx)))
+			return rc;
+		if (sip_ss_embed_feed(&st->embed, &o, st->embed.on ? ln : &at,
+				      sip_is_start_line(p + k, n - k), fn, ctx, &rc))
+			return rc;
+		if (rc)
+			return rc;
+	}
 	if (sip_is_start_line(p + k, n - k)) {
 		if (st->mode != B_IDLE && (rc = bare_emit(st, fn, ctx)))
 			return rc;
@@ -568,6 +586,10 @@ static int bare_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ct
 static int bare_close(void *state, sip_record_fn fn, void *ctx)
 {
 	bare_state *st = state;
+	int rc;
+
+	if ((rc = sip_ss_embed_close(&st->embed, fn, ctx)))
+		return rc;
 
 	if (st->mode != B_MSG)
 		return 0;
@@ -581,6 +603,7 @@ static void bare_free(void *state)
 	if (!st)
 		return;
 	sip_msgb_release(&st->mb);
+	sip_ss_embed_free(&st->embed);
 	free(st);
 }
 

@@ -1043,6 +1043,61 @@ static void ss_free(void *state)
 	free(st);
 }
 
+/* ---- a server trace pasted into another format's input ---------------- */
+
+int sip_ss_embed_starts(const char *p, size_t n)
+{
+	sip_ss_header h;
+
+	return is_header(p, n, &h);
+}
+
+int sip_ss_embed_feed(sip_ss_embed *e, const sip_parse_opts *o, const sip_line *ln,
+		      int host_start, sip_record_fn fn, void *ctx, int *rc)
+{
+	const char *p = ln->p;
+	size_t n = p ? ln->n : 0;
+
+	*rc = 0;
+	if (e->on) {
+		const ss_state *st = e->ss;
+		/* a record from $$begin_record to $$end_record takes every
+		   line; a header alone, every line but the host's own */
+		if (st->mode == M_RECORD || st->mode == M_BODY ||
+		    (st->mode == M_PENDING && !host_start) || st->npieces) {
+			*rc = ss_feed(e->ss, ln, fn, ctx);
+			return 1;
+		}
+		e->on = 0;
+		if ((*rc = ss_close(e->ss, fn, ctx)))
+			return 1;
+	}
+	if (!sip_ss_embed_starts(p, n))
+		return 0;
+	if (!e->ss && !(e->ss = ss_open(o))) {
+		*rc = SIP_ENOMEM;
+		return 1;
+	}
+	e->on = 1;
+	*rc = ss_feed(e->ss, ln, fn, ctx);
+	return 1;
+}
+
+int sip_ss_embed_close(sip_ss_embed *e, sip_record_fn fn, void *ctx)
+{
+	if (!e->on)
+		return 0;
+	e->on = 0;
+	return ss_close(e->ss, fn, ctx);
+}
+
+void sip_ss_embed_free(sip_ss_embed *e)
+{
+	ss_free(e->ss);
+	e->ss = NULL;
+	e->on = 0;
+}
+
 const sip_parser_ops sip_sipstack_parser = {
 	1,
 	"sipstack",

@@ -63,6 +63,7 @@ typedef struct ucc_state {
 	size_t peer_off, peer_n, local_off, local_n; /* in mb.raw */
 	size_t text_off, text_n; /* trace: the text of the first line */
 	sip_record rec;
+	sip_ss_embed embed;      /* server trace records pasted in the log */
 } ucc_state;
 
 /* A warning naming the input (parser.h). */
@@ -398,6 +399,30 @@ static int ucc_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ctx
 	ucc_stamp s;
 	int stamped = stamp_parse(p, n, &s), rc;
 
+	/* a server trace's records pasted among the client log's lines */
+	if (st->embed.on || (!stamped && n >= 3 && p[0] == 'T' &&
+			     sip_ss_embed_starts(p, n))) {
+		sip_parse_opts o = { st->name, st->warn, st->warn_ctx,
+				     st->mb.max_record, st->mb.max_fields };
+		if (!st->embed.on) {
+			if (st->mode == U_FRAME || st->mode == U_MSG) {
+				warn(st, SIP_ETRUNCATED, st->mb.line,
+				     "SIP message cut short by a server trace's"
+				     " record at line %llu",
+				     (unsigned long long)ln->lineno);
+				rc = emit(st, fn, ctx, 0);
+			} else {
+				rc = st->mode == U_TRACE ? emit(st, fn, ctx, 1) : 0;
+			}
+			if (rc)
+				return rc;
+		}
+		if (sip_ss_embed_feed(&st->embed, &o, ln, stamped, fn, ctx, &rc))
+			return rc;
+		if (rc)
+			return rc;
+	}
+
 	if (!stamped) {
 		/* grep's "--" between groups: the message it cut short ends */
 		if ((st->mode == U_FRAME || st->mode == U_MSG) && sip_group_separator(p, n)) {
@@ -453,6 +478,10 @@ static int ucc_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ctx
 static int ucc_close(void *state, sip_record_fn fn, void *ctx)
 {
 	ucc_state *st = state;
+	int rc;
+
+	if ((rc = sip_ss_embed_close(&st->embed, fn, ctx)))
+		return rc;
 
 	switch (st->mode) {
 	case U_IDLE:
@@ -486,6 +515,7 @@ static void ucc_free(void *state)
 	if (!st)
 		return;
 	sip_msgb_release(&st->mb);
+	sip_ss_embed_free(&st->embed);
 	free(st);
 }
 
