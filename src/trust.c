@@ -63,6 +63,11 @@ int sip_trust_facts(const sip_record *r, sip_fact_fn fn, void *ctx)
 		/* the REGISTER, or its response when an excerpt has no request */
 		sip_str u = r->is_request ? (r->from_uri.p ? r->from_uri : r->to_uri) :
 			    (r->to_uri.p ? r->to_uri : r->from_uri);
+		/* a page took <sip:alice@contoso.com> for markup and dropped
+		   it: the Request-URI (sip:contoso.com) still names the
+		   domain */
+		if (!u.p && r->is_request)
+			u = r->request_uri;
 		if (u.p && (rc = fn(ctx, SIP_FACT_SIGNIN, u, r->format[0] == 'u' ?
 				    SIP_STR_LIT(SIP_SIGNIN_LOG) : SIP_STR_LIT(SIP_SIGNIN_EXCERPT))))
 			return rc;
@@ -417,7 +422,8 @@ int sip_trust_end_file(sip_trust *t, sip_trust_result_fn fn, void *ctx)
 	static const char *const rule_ids[] = {
 		SIP_TRUST_RULE_SIGNIN, SIP_TRUST_RULE_EXCHANGE, SIP_TRUST_RULE_DEFAULTS
 	};
-	const char *sign_in = NULL, *agent = NULL, *at;
+	char *sign_in = NULL, *at;
+	const char *agent = NULL;
 	int excerpt = 0;
 	const char *reg_domains[16];
 	size_t nreg = 0, ng = 0;
@@ -442,9 +448,12 @@ int sip_trust_end_file(sip_trust *t, sip_trust_result_fn fn, void *ctx)
 		sign_in += 4;
 	else if (!strncmp(sign_in, "sips:", 5))
 		sign_in += 5;
-	if (!(at = strchr(sign_in, '@')) || !at[1])
+	/* user@domain; the domain alone from a Request-URI */
+	at = strchr(sign_in, '@');
+	at = at ? at + 1 : sign_in;
+	at[strcspn(at, ";>?: \t")] = 0;
+	if (!*at)
 		goto out;
-	at++;
 	major = client_major(agent);
 	if (major == 2 || major == 3)
 		goto out;
