@@ -53,6 +53,12 @@ typedef struct unwrap {
 	                         width are whole) */
 	int on_raw;           /* told by the lengths as read (else by the
 	                         lengths decoded and without the prefix) */
+	int soft;             /* wrapped at blanks (a mail, fold -s): a
+	                         piece ends with the blank it was broken at
+	                         and the next line's first word would not
+	                         have fitted after it (soft_goes_on) */
+	size_t held_n;        /* the last piece held: its length, */
+	int held_blank;       /* and whether it ended with a blank */
 	int open;
 	sip_line first;       /* the first piece's number and offset */
 	sip_buf text;
@@ -284,12 +290,116 @@ static size_t wrap_width(const sip_line *lines, size_t n, unsigned *eol)
 	return follow && starts * 2 < follow ? w : 0;
 }
 
+/* A line that surely begins a line of its own: a record header or
+   marker, a client log's stamped line, a SIP start line. */
+static int strong_start(const sip_line *ln)
+{
+	const char *p = ln->p;
+	size_t n = p ? ln->n : 0;
+
+	if (!n)
+		return 1;
+	if ((n >= 3 && !memcmp(p, "TL_", 3)) || (n >= 2 && !memcmp(p, "$$", 2)))
+		return 1;
+	if (n >= 11 && p[2] == '/' && p[5] == '/' && p[10] == '|')
+		return 1;
+	return sip_is_start_line(p, n);
+}
+
+/* A line of n bytes that may be a piece of a line wrapped at blanks at
+   the width w: it ends with the blank it was broken at, or it is as long
+   as the width and holds no blank (a word longer than that, broken in
+   it; a line of that width with blanks in it was not broken). */
+static int soft_held(const sip_line *ln, size_t n, size_t w)
+{
+	if (!ln->p || !ln->n || n > w)
+		return 0;
+	if (ln->p[ln->n - 1] == ' ' || ln->p[ln->n - 1] == '\t')
+		return 1;
+	return n == w && !memchr(ln->p, ' ', ln->n) && !memchr(ln->p, '\t', ln->n);
+}
+
+/* Whether nx goes on with a piece of n bytes held (soft_held), which
+   ended with a blank (blank_end: 2 after a client log's stamp) or was a
+   word as long as w: the
+   first word of nx, with the blank after it, did not fit in the width
+   after it (what a mail or fold -s does), and nx does not begin a line
+   of its own. */
+static int soft_goes_on(size_t n, size_t w, int blank_end, const sip_line *nx)
+{
+	size_t k = 0;
+
+	if (blank_end == 2 && nx->p && sip_is_start_line(nx->p, nx->n))
+		return 1;   /* a client log's stamp, then its SIP start line */
+	if (strong_start(nx))
+		return 0;
+	if (!blank_end)   /* a word broken in the middle (n == w), unless it
+			     was whole and a field follows */
+		return !line_start(nx->p, nx->n);
+	if (n == w)
+		return 1;
+	while (k < nx->n && nx->p[k] != ' ' && nx->p[k] != '\t')
+		k++;
+	/* the word, and the blank after it, would have gone past w */
+	return n + k >= w;
+}
+
+/* The width a mail or `fold -s` wrapped the lines at, at blanks, from the
+   probed lines: the longest length (40 to 160 bytes: the lines of a log
+   are longer), and WRAP_MIN different lines that end with a blank and
+   are followed by a line going on with them (soft_goes_on), a tenth of
+   the lines or more.  0: not so wrapped. */
+static size_t soft_width(const sip_line *lines, size_t n)
+{
+	size_t w = 0, pieces = 0, nd = 0;
+	const sip_line *d[WRAP_MIN];
+
+	for (size_t i = 0; i < n; i++)
+		if (lines[i].n > w)
+			w = lines[i].n;
+	if (w < 40 || w > 160)
+		return 0;
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (lines[i].n == w || !soft_held(&lines[i], lines[i].n, w) ||
+		    !soft_goes_on(lines[i].n, w, 1, &lines[i + 1]))
+			continue;
+		pieces++;
+		if (nd < WRAP_MIN) {
+			size_t k = 0;
+			while (k < nd && (d[k]->n != lines[i].n ||
+					  memcmp(d[k]->p, lines[i].p, lines[i].n)))
+				k++;
+			if (k == nd)
+				d[nd++] = &lines[i];
+		}
+	}
+	return nd < WRAP_MIN || pieces * 10 < n ? 0 : w;
+}
+
 /* Whether a line of rawn bytes as read (before any entity was decoded or
    prefix stripped: the window wrapped what it showed) is a piece of a
    wrapped line, the next line going on with it. */
 static int wrapped(const unwrap *uw, size_t rawn, const sip_line *ln)
 {
+	if (uw->soft)
+		return soft_held(ln, uw->on_raw ? rawn : ln->n, uw->width);
 	return (uw->on_raw ? rawn : ln->n) == uw->width && ln->eol == uw->eol;
+}
+
+/* Whether the line ln goes on with the piece held, the last of whose
+   pieces was held_n bytes (as wrapped measured it). */
+static int goes_on(const unwrap *uw, size_t held_n, int blank_end, const sip_line *ln)
+{
+	return !uw->soft || soft_goes_on(held_n, uw->width, blank_end, ln);
+}
+
+/* Whether ln ends with a blank: 1, or 2 when with a client log's " :: "
+   (its stamp, the text gone to the next line). */
+static int blank_end(const sip_line *ln)
+{
+	if (!ln->p || !ln->n || (ln->p[ln->n - 1] != ' ' && ln->p[ln->n - 1] != '\t'))
+		return 0;
+	return ln->n >= 4 && !memcmp(ln->p + ln->n - 4, " :: ", 4) ? 2 : 1;
 }
 
 /* The length of the "<br>", "<br/>" or "<br />" (any case, blanks after
@@ -510,7 +620,9 @@ static int join_probe(const unwrap *uw, const probe_set *ps, probe_set *pj)
 		size_t at = pj->text.n;
 		if (sip_buf_add(&pj->text, ps->lines[i].p, ps->lines[i].n))
 			return SIP_ENOMEM;
-		if (pj->n && wrapped(uw, ps->rawn[i - 1], &ps->lines[i - 1])) {
+		if (pj->n && wrapped(uw, ps->rawn[i - 1], &ps->lines[i - 1]) &&
+		    goes_on(uw, uw->on_raw ? ps->rawn[i - 1] : ps->lines[i - 1].n,
+			    blank_end(&ps->lines[i - 1]), &ps->lines[i])) {
 			pj->lines[pj->n - 1].n += ps->lines[i].n;
 			pj->lines[pj->n - 1].eol = ps->lines[i].eol;
 			continue;
@@ -534,6 +646,16 @@ static int feed_one(const sip_parser_ops *ops, void *state, unwrap *uw, const si
 
 	if (!uw->width)
 		return ln ? ops->feed(state, ln, fn, ctx) : 0;
+	if (ln && uw->open && !goes_on(uw, uw->held_n, uw->held_blank, ln)) {
+		/* the piece held was a whole line after all */
+		int rc;
+		j = uw->first;
+		j.p = uw->text.p ? uw->text.p : "";
+		j.n = uw->text.n;
+		uw->open = 0;
+		if ((rc = ops->feed(state, &j, fn, ctx)))
+			return rc;
+	}
 	if (ln) {
 		if (!uw->open) {
 			if (!wrapped(uw, rawn, ln))
@@ -546,6 +668,8 @@ static int feed_one(const sip_parser_ops *ops, void *state, unwrap *uw, const si
 			return SIP_ENOMEM;
 		uw->first.eol = ln->eol;
 		uw->first.truncated |= ln->truncated;
+		uw->held_n = uw->on_raw ? rawn : ln->n;
+		uw->held_blank = blank_end(ln);
 		if (wrapped(uw, rawn, ln) && !flush)
 			return 0;   /* wrapped again */
 	}
@@ -634,7 +758,11 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	/* Lines wrapped at a window's width, told by their lengths as read
 	   (the window showed them so, quoting, numbers and entities
 	   included); they are joined after those are taken off each piece. */
-	uw.on_raw = (uw.width = wrap_width(ps.lines, ps.n, &uw.eol)) != 0;
+	if ((uw.width = soft_width(ps.lines, ps.n)))
+		uw.soft = 1;
+	else
+		uw.width = wrap_width(ps.lines, ps.n, &uw.eol);
+	uw.on_raw = uw.width != 0;
 	for (size_t i = 0; i < ps.n; i++)
 		ps.rawn[i] = ps.lines[i].n;
 	/* Markup written as HTML entities, no-break spaces for spaces: the
@@ -704,6 +832,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		if (pf.n && own_lines_follow(&uw, &ps, &pf)) {
 			uw.width = 0;
 			uw.on_raw = 0;
+			uw.soft = 0;
 			sip_prefix_detect(ps.lines, ps.n, &pf);
 		}
 	} else {
@@ -722,14 +851,23 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		     what);
 	}
 	/* Lines wrapped at a window's width: probed joined, fed joined. */
-	if (!uw.width)   /* or by the lengths once decoded and stripped */
-		uw.width = wrap_width(ps.lines, ps.n, &uw.eol);
+	if (!uw.width) {   /* or by the lengths once decoded and stripped */
+		if ((uw.width = soft_width(ps.lines, ps.n)))
+			uw.soft = 1;
+		else
+			uw.width = wrap_width(ps.lines, ps.n, &uw.eol);
+	}
 	if (uw.width) {
 		if ((rc = join_probe(&uw, &ps, &pj)))
 			goto out;
 		res->wrap = uw.width;
-		note(&sc, r, "read with its lines of %zu bytes joined to the next"
-		     " (a trace copied out of a window that wrapped it)", uw.width);
+		if (uw.soft)
+			note(&sc, r, "read with its lines that end with a blank near"
+			     " %zu bytes joined to the next (a trace a mail or fold -s"
+			     " wrapped at blanks)", uw.width);
+		else
+			note(&sc, r, "read with its lines of %zu bytes joined to the next"
+			     " (a trace copied out of a window that wrapped it)", uw.width);
 	}
 	ops = uw.width ? sip_parser_probe(pj.lines, pj.n) : sip_parser_probe(ps.lines, ps.n);
 	if (!ops) {

@@ -348,6 +348,59 @@ static void test_utf16(void)
 	free(u);
 }
 
+/* A client log a mail (or fold -s) wrapped at blanks at 60 columns: each
+   piece ends with the blank it was broken at and the next line's first
+   word would not have fitted; joined again, the framing, the start line
+   after its stamp, the User-Agent and the trace line are whole. */
+static void test_mail_wrapped(void)
+{
+	const char *parser = NULL;
+
+	CHECK_INT(SCAN("04/16/2013|03:17:30.168 1F68:C14 INFO  :: Sending Packet - \n"
+		       "192.168.100.100:5061 (From Local Address: \n"
+		       "192.168.103.35:20323) 503 bytes:\n"
+		       "04/16/2013|03:17:30.168 1F68:C14 INFO  :: REGISTER \n"
+		       "sip:contoso.com SIP/2.0\n"
+		       "Via: SIP/2.0/TLS 192.168.103.35:20323\n"
+		       "From: <sip:alice@contoso.com>;tag=1a;epid=2b\n"
+		       "To: <sip:alice@contoso.com>\n"
+		       "Call-ID: 133283aed71a47eeb4f366e6cc32d17c\n"
+		       "CSeq: 1 REGISTER\n"
+		       "User-Agent: UCCAPI/15.0.4569.1503 OC/15.0.4569.1506 \n"
+		       "(Microsoft Lync)\n"
+		       "Content-Length: 0\n"
+		       "\n"
+		       "04/16/2013|03:17:30.168 1F68:C14 INFO :: End of Sending \n"
+		       "Packet - 192.168.100.100:5061 (From Local Address: \n"
+		       "192.168.103.35:20323) 503 bytes\n"
+		       "04/16/2013|03:17:31.002 1F68:C14 ERROR :: \n"
+		       "CUccWebServiceConnection::VerifyCertificate - certificate \n"
+		       "of https://lyncweb.contoso.com/abs/handler could not be \n"
+		       "checked\n", &parser), SIP_OK);
+	CHECK_STR(parser, "uccapi");
+	CHECK_INT(nr, 2);
+	CHECK_INT(nwarn, 1);   /* the note that says so; no warning */
+	CHECK_STR(rc[0].method, "REGISTER");
+	CHECK_STR(rc[0].peer, "192.168.100.100:5061");
+	CHECK_STR(rc[0].local, "192.168.103.35:20323");
+	CHECK_STR(rc[0].ua, "UCCAPI/15.0.4569.1503 OC/15.0.4569.1506 (Microsoft Lync)");
+	CHECK_INT(rc[0].has_end, 1);
+	CHECK_STR(rc[1].level, "ERROR");
+	CHECK_STR(rc[1].text, "CUccWebServiceConnection::VerifyCertificate - certificate "
+		  "of https://lyncweb.contoso.com/abs/handler could not be checked");
+
+	/* lines that end with a blank in a log no mail wrapped: the next
+	   line's first word would have fitted, so nothing is joined */
+	CHECK_INT(SCAN("04/16/2013|03:17:31.002 1F68:C14 INFO  :: Sign-in started \n"
+		       "04/16/2013|03:17:31.010 1F68:C14 INFO  :: Autodiscover done \n"
+		       "04/16/2013|03:17:31.020 1F68:C14 INFO  :: Sign-in complete for alice \n"
+		       "04/16/2013|03:17:31.030 1F68:C14 INFO  :: Presence published \n"
+		       "a continuation line of the last one\n", &parser), SIP_OK);
+	CHECK_INT(nr, 4);
+	CHECK_INT(nwarn, 0);
+	CHECK_STR(rc[0].text, "Sign-in started");
+}
+
 /* Bare SIP messages: prose before, two messages, Content-Length ends the
    first body so the prose after it is not body. */
 static void test_bare_messages(void)
@@ -607,7 +660,7 @@ int main(int argc, char **argv)
 		T(test_framed_request), T(test_day_first_stamp), T(test_received_verbatim),
 		T(test_minimal_framing), T(test_folded_and_body_crlf),
 		T(test_missing_end), T(test_cut_by_eof), T(test_trace_continuation),
-		T(test_servers), T(test_utf16), T(test_bare_messages), T(test_lone_diag_header), T(test_unframed_excerpt), T(test_frame_dashes), T(test_empty_values), T(test_probe),
+		T(test_servers), T(test_utf16), T(test_mail_wrapped), T(test_bare_messages), T(test_lone_diag_header), T(test_unframed_excerpt), T(test_frame_dashes), T(test_empty_values), T(test_probe),
 		T(test_trust_decision), { 0, 0 }
 	};
 	return t_main_args(cases, argc, argv);
