@@ -926,7 +926,9 @@ static int feed_held(ss_state *st, const sip_line *ln, sip_record_fn fn, void *c
 	sip_ss_header h;
 	int rc;
 
-	int piece = !field_line(ln->p, n) && !header_start(ln->p, n);
+	/* no room for one more piece: what is held goes as it is */
+	int piece = st->npieces < WRAP_PIECES && !field_line(ln->p, n) &&
+		    !header_start(ln->p, n);
 
 	for (int sp = 0; sp < 2 && piece; sp++) {
 		if ((rc = join_pieces(st, st->npieces, ln, sp)))
