@@ -376,6 +376,25 @@ static size_t soft_width(const sip_line *lines, size_t n)
 	return nd < WRAP_MIN || pieces * 10 < n ? 0 : w;
 }
 
+/* Whether the probed lines, once the prefix they carry is off, were
+   wrapped at blanks (soft_width). */
+static int quoted_soft(const probe_set *ps)
+{
+	sip_line l[SIP_PROBE_LINES];
+	sip_prefix pf;
+
+	sip_prefix_detect(ps->lines, ps->n, &pf);
+	if (!pf.n)
+		return 0;
+	for (size_t i = 0; i < ps->n; i++) {
+		size_t k = sip_prefix_len(&pf, ps->lines[i].p, ps->lines[i].n);
+		l[i] = ps->lines[i];
+		l[i].p += k;
+		l[i].n -= k;
+	}
+	return soft_width(l, ps->n) != 0;
+}
+
 /* Whether a line of rawn bytes as read (before any entity was decoded or
    prefix stripped: the window wrapped what it showed) is a piece of a
    wrapped line, the next line going on with it. */
@@ -822,6 +841,13 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	   every line after them, below) when that lets a parser know them.
 	   Lines a window wrapped after the prefix was put on carry it on
 	   their first piece only: it is looked for on the lines joined. */
+	/* A mail wrapped the lines at blanks before it quoted them: their
+	   lengths as read are all as long only with the quoting on; they are
+	   told once it is off (below) */
+	if (uw.on_raw && !uw.soft && quoted_soft(&ps)) {
+		uw.width = 0;
+		uw.on_raw = 0;
+	}
 	if (uw.on_raw) {
 		if ((rc = join_probe(&uw, &ps, &pj)))
 			goto out;
