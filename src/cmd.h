@@ -110,6 +110,9 @@ int sip_usage_error(const char *verb, const char *fmt, ...)
 void sip_print_diag(const sip_diag *d);
 /* A sip_warn_fn printing "sipscan: warning: <diag>" on stderr. */
 void sip_print_warning(void *ctx, const sip_diag *d);
+/* After a run: for each file that had more warnings than were shown, how
+   many more ("N more warnings not shown"); the counts start again. */
+void sip_print_warnings_hidden(void);
 
 struct sip_rules;
 struct sip_topology;

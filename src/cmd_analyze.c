@@ -334,6 +334,7 @@ int cmd_analyze(int argc, char **argv)
 	rc = sip_ingest_run(s, &l, &o, &diag);
 	if (ps.shown)
 		fprintf(stderr, "\r\033[K");
+	sip_print_warnings_hidden();
 	for (size_t i = 0; i < l.n; i++) {
 		const sip_ingest_file *f = &l.v[i];
 		int st = f->status == SIP_FILE_UNCHANGED ? f->prev_status : f->status;

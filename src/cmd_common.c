@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,12 +109,69 @@ void sip_print_diag(const sip_diag *d)
 	print_line("", sip_diag_format(d, buf, sizeof buf));
 }
 
+/*
+ * Warnings shown per input file: an input damaged the same way in every
+ * record (a converter that put a NUL at the end of every line) would
+ * otherwise print one for each of thousands of records.  The rest are
+ * counted, and sip_print_warnings_hidden says how many there were.  The
+ * parser threads of several files call in at once: a mutex guards the
+ * counts, one per file for the first WARN_FILES files (any later file's
+ * warnings are all shown).
+ */
+#define WARN_SHOWN 20
+#define WARN_FILES 64
+static struct {
+	char file[256];
+	unsigned long shown, hidden;
+} warned[WARN_FILES];
+static size_t nwarned;
+static pthread_mutex_t warn_mu = PTHREAD_MUTEX_INITIALIZER;
+
 void sip_print_warning(void *ctx, const sip_diag *d)
 {
 	char buf[2200];
+	size_t i;
+	int show = 1;
+
 	(void)ctx;
-	/* code 0: a note ("note: ..." is in the message) */
-	print_line(d->code ? "warning: " : "", sip_diag_format(d, buf, sizeof buf));
+	if (d->code) {   /* code 0: a note, always shown */
+		pthread_mutex_lock(&warn_mu);
+		for (i = 0; i < nwarned && strcmp(warned[i].file, d->file); i++)
+			;
+		if (i == nwarned && nwarned < WARN_FILES &&
+		    strlen(d->file) < sizeof warned[0].file) {
+			snprintf(warned[i].file, sizeof warned[i].file, "%s", d->file);
+			warned[i].shown = warned[i].hidden = 0;
+			nwarned++;
+		}
+		if (i < nwarned) {
+			if (warned[i].shown < WARN_SHOWN)
+				warned[i].shown++;
+			else {
+				warned[i].hidden++;
+				show = 0;
+			}
+		}
+		pthread_mutex_unlock(&warn_mu);
+	}
+	/* "note: ..." is in a note's message */
+	if (show)
+		print_line(d->code ? "warning: " : "", sip_diag_format(d, buf, sizeof buf));
+}
+
+void sip_print_warnings_hidden(void)
+{
+	pthread_mutex_lock(&warn_mu);
+	for (size_t i = 0; i < nwarned; i++) {
+		char msg[512];
+		if (!warned[i].hidden)
+			continue;
+		snprintf(msg, sizeof msg, "%.255s: %lu more warnings not shown (the first %d"
+			 " are above)", warned[i].file, warned[i].hidden, WARN_SHOWN);
+		print_line("warning: ", msg);
+	}
+	nwarned = 0;
+	pthread_mutex_unlock(&warn_mu);
 }
 
 static void print_rule_error(void *ctx, const sip_diag *d)

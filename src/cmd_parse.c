@@ -253,6 +253,7 @@ int cmd_parse(int argc, char **argv)
 		so.warn = sip_print_warning;
 		out.file = strcmp(argv[i], "-") ? argv[i] : "<stdin>";
 		rc = sip_scan_file(argv[i], &so, print_record, &out, &res, &d);
+		sip_print_warnings_hidden();
 		if (out.failed) {
 			fprintf(stderr, "sipscan: cannot write to stdout: %s\n", strerror(errno));
 			worst = SIP_EXIT_OUTPUT;
