@@ -520,6 +520,7 @@ bench_analyze_gz() {
 
 # --text evidence: the text of the evidence only in the database, the other
 # records referring to their place in the log.
+AN_PLAIN_EV_WALL=
 bench_analyze_plain_evidence() {
 	use "$PLAIN"; warm "$PLAIN"
 	FRESH_DB=$DB measure "$SIPSCAN" analyze -qq --text evidence --db "$DB" "$PLAIN"
