@@ -130,7 +130,7 @@ static pthread_mutex_t warn_mu = PTHREAD_MUTEX_INITIALIZER;
 void sip_print_warning(void *ctx, const sip_diag *d)
 {
 	char buf[2200];
-	size_t i;
+	size_t i, fl;
 	int show = 1;
 
 	(void)ctx;
@@ -138,9 +138,9 @@ void sip_print_warning(void *ctx, const sip_diag *d)
 		pthread_mutex_lock(&warn_mu);
 		for (i = 0; i < nwarned && strcmp(warned[i].file, d->file); i++)
 			;
-		if (i == nwarned && nwarned < WARN_FILES &&
-		    strlen(d->file) < sizeof warned[0].file) {
-			snprintf(warned[i].file, sizeof warned[i].file, "%s", d->file);
+		fl = strlen(d->file);
+		if (i == nwarned && nwarned < WARN_FILES && fl < sizeof warned[0].file) {
+			memcpy(warned[i].file, d->file, fl + 1);
 			warned[i].shown = warned[i].hidden = 0;
 			nwarned++;
 		}
