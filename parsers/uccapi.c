@@ -138,10 +138,11 @@ static int stamp_parse(const char *p, size_t n, ucc_stamp *s)
 	s->pid = v;
 	for (i++, v = 0, d = 0; i < n && hexv(p[i]) >= 0 && d < 8; i++, d++)
 		v = v * 16 + hexv(p[i]);
-	if (!d || i >= n || p[i] != ' ')
+	/* blanks: spaces, or tabs where an editor made them of spaces */
+	if (!d || i >= n || (p[i] != ' ' && p[i] != '\t'))
 		return 0;
 	s->tid = v;
-	while (i < n && p[i] == ' ')
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
 		i++;
 	/* LEVEL */
 	s->level_off = i;
@@ -150,12 +151,12 @@ static int stamp_parse(const char *p, size_t n, ucc_stamp *s)
 	s->level_n = i - s->level_off;
 	if (!s->level_n || s->level_n > 16)
 		return 0;
-	while (i < n && p[i] == ' ')
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
 		i++;
 	if (i + 1 >= n || p[i] != ':' || p[i + 1] != ':')
 		return 0;
 	i += 2;
-	if (i < n && p[i] == ' ')
+	if (i < n && (p[i] == ' ' || p[i] == '\t'))
 		i++;
 	s->text_off = i;
 	return 1;

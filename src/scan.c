@@ -69,6 +69,11 @@ typedef struct unwrap {
 	int hyph;             /* typographic hyphens to make '-' (a page that
 	                         keeps "WWW-Authenticate" on one line writes
 	                         it with U+2011) */
+	int ansi;             /* terminal colour codes to take out (grep
+	                         --color=always saved to a file) */
+	int fmt;              /* zero-width characters and soft hyphens to
+	                         take out, ligatures to spell out (a page, a
+	                         PDF) */
 	sip_buf dec;
 	int br;               /* lines that end in <br> (a page's source):
 	                         it is taken off */
@@ -164,21 +169,66 @@ static size_t entity(const char *p, size_t n, char *c)
 			*c = ents[i].c;
 			return ents[i].n;
 		}
+	/* &#60; &#x3C; &#X3c;: a character of ASCII by its number */
+	if (n >= 4 && p[1] == '#') {
+		size_t k = 2;
+		unsigned v = 0, digits = 0, hex = k < n && (p[k] == 'x' || p[k] == 'X');
+		for (k += hex; k < n && digits < 6; k++, digits++) {
+			unsigned char d = (unsigned char)p[k];
+			if (d >= '0' && d <= '9')
+				v = v * (hex ? 16 : 10) + (unsigned)(d - '0');
+			else if (hex && (d | 0x20) >= 'a' && (d | 0x20) <= 'f')
+				v = v * 16 + (unsigned)((d | 0x20) - 'a' + 10);
+			else
+				break;
+		}
+		if (digits && k < n && p[k] == ';' && v >= 0x20 && v < 0x7f) {
+			*c = (char)v;
+			return k + 1;
+		}
+	}
 	return 0;
+}
+
+/* The length of an HTML tag at p ("<pre>", "</code>", "<br />", "<span
+   class=x>"): '<', maybe '/', a tag name of letters and digits, then a
+   blank, '/' or '>', up to its '>'; 0 when p is no tag ("<sip:...>" has
+   a ':' after its name). */
+static size_t html_tag(const char *p, size_t n)
+{
+	size_t k = 1, name;
+	const char *gt;
+
+	if (!n || p[0] != '<')
+		return 0;
+	if (k < n && p[k] == '/')
+		k++;
+	for (name = k; k < n && k - name < 12 && isalnum((unsigned char)p[k]); k++)
+		;
+	if (k == name || !isalpha((unsigned char)p[name]) || k >= n ||
+	    (p[k] != ' ' && p[k] != '/' && p[k] != '>'))
+		return 0;
+	gt = memchr(p + k, '>', n - k);
+	return gt ? (size_t)(gt - p) + 1 : 0;
 }
 
 /* Whether the probed lines are a trace with its markup written as HTML
    entities: three entities or more, and not one '<' as itself (SIP
-   headers have it: From: <sip:...>).  A '"' may be itself: a page's text
-   need not escape it, and many do not. */
+   headers have it: From: <sip:...>) but for the page's own tags (<pre>,
+   <code>: html_tag), which are then taken out.  A '"' may be itself: a
+   page's text need not escape it, and many do not. */
 static int html_escaped(const sip_line *lines, size_t n)
 {
-	size_t ents = 0;
+	size_t ents = 0, t;
 	char c;
 
 	for (size_t i = 0; i < n; i++) {
 		const char *p = lines[i].p;
 		for (size_t k = 0; p && k < lines[i].n; k++) {
+			if (p[k] == '<' && (t = html_tag(p + k, lines[i].n - k))) {
+				k += t - 1;
+				continue;
+			}
 			if (p[k] == '<')
 				return 0;
 			if (p[k] == '&' && entity(p + k, lines[i].n - k, &c))
@@ -186,6 +236,71 @@ static int html_escaped(const sip_line *lines, size_t n)
 		}
 	}
 	return ents >= 3;
+}
+
+/* The length of a terminal colour code at p, as grep --color=always
+   writes them: ESC [ digits and ';', then 'm' (colour) or 'K' (erase to
+   the end of the line); 0 for anything else. */
+static size_t ansi_len(const char *p, size_t n)
+{
+	size_t k = 2;
+
+	if (n < 3 || p[0] != 0x1b || p[1] != '[')
+		return 0;
+	while (k < n && ((p[k] >= '0' && p[k] <= '9') || p[k] == ';'))
+		k++;
+	return k < n && (p[k] == 'm' || p[k] == 'K') ? k + 1 : 0;
+}
+
+/* A character a page or a PDF puts in text and a trace never has, at p:
+   its length, and in *rep what it stands for ("" for a zero-width space
+   U+200B-200D, a word joiner U+2060, a soft hyphen U+00AD; "fi" for the
+   ligature U+FB01 and its kin); 0: none.  (A BOM inside a file is the
+   reader's: concatenated files.) */
+static size_t fmt_char(const char *p, size_t n, const char **rep)
+{
+	static const char *const lig[] = { "ff", "fi", "fl", "ffi", "ffl", "st", "st" };
+	const unsigned char *u = (const unsigned char *)p;
+
+	*rep = "";
+	if (n >= 2 && u[0] == 0xC2 && u[1] == 0xAD)
+		return 2;
+	if (n < 3)
+		return 0;
+	if (u[0] == 0xE2 && ((u[1] == 0x80 && u[2] >= 0x8B && u[2] <= 0x8D) ||
+			     (u[1] == 0x81 && u[2] == 0xA0)))
+		return 3;
+	if (u[0] == 0xEF && u[1] == 0xAC && u[2] >= 0x80 && u[2] <= 0x86) {
+		*rep = lig[u[2] - 0x80];
+		return 3;
+	}
+	return 0;
+}
+
+/* Whether the probed lines have terminal colour codes and no other
+   escape (ansi: grep's output; an escape of another kind is the log's
+   own, kept as it is), or one of fmt_char's characters (fmt). */
+static void stray_chars(const sip_line *lines, size_t n, int *ansi, int *fmt)
+{
+	const char *rep;
+	int other = 0;
+
+	*ansi = *fmt = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; lines[i].p && k < lines[i].n; k++) {
+			const char *p = lines[i].p + k;
+			size_t m = lines[i].n - k;
+			if (*p == 0x1b) {
+				if (ansi_len(p, m))
+					*ansi = 1;
+				else
+					other = 1;
+			} else if ((*p & 0x80) && fmt_char(p, m, &rep)) {
+				*fmt = 1;
+			}
+		}
+	if (other)
+		*ansi = 0;
 }
 
 /* ln with its entities decoded and its no-break spaces made spaces, as uw
@@ -196,14 +311,27 @@ static int decode(unwrap *uw, const sip_line *ln, sip_line *out)
 	size_t n = p ? ln->n : 0, k = 0, len;
 	char c;
 
+	const char *rep;
+
 	*out = *ln;
-	if (!n || (!(uw->html && memchr(p, '&', n)) &&
+	if (!n || (!(uw->html && (memchr(p, '&', n) || memchr(p, '<', n))) &&
 		   !(uw->nbsp && (memchr(p, 0xA0, n))) &&
-		   !(uw->hyph && (memchr(p, 0xE2, n)))))
+		   !(uw->hyph && (memchr(p, 0xE2, n))) &&
+		   !(uw->ansi && memchr(p, 0x1b, n)) &&
+		   !(uw->fmt && (memchr(p, 0xC2, n) || memchr(p, 0xE2, n) ||
+				 memchr(p, 0xEF, n)))))
 		return 0;
 	sip_buf_reset(&uw->dec);
 	while (k < n) {
-		if (uw->nbsp && (len = nbsp_at(p, n, k))) {
+		if (uw->ansi && p[k] == 0x1b && (len = ansi_len(p + k, n - k))) {
+			k += len;
+		} else if (uw->fmt && (p[k] & 0x80) && (len = fmt_char(p + k, n - k, &rep))) {
+			if (sip_buf_adds(&uw->dec, rep))
+				return SIP_ENOMEM;
+			k += len;
+		} else if (uw->html && p[k] == '<' && (len = html_tag(p + k, n - k))) {
+			k += len;   /* the page's own markup */
+		} else if (uw->nbsp && (len = nbsp_at(p, n, k))) {
 			if (sip_buf_addc(&uw->dec, ' '))
 				return SIP_ENOMEM;
 			k += len;
@@ -791,7 +919,8 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	uw.html = html_escaped(ps.lines, ps.n);
 	uw.nbsp = nbsp_spaced(ps.lines, ps.n);
 	uw.hyph = hyph_named(ps.lines, ps.n);
-	if (uw.html || uw.nbsp || uw.hyph) {
+	stray_chars(ps.lines, ps.n, &uw.ansi, &uw.fmt);
+	if (uw.html || uw.nbsp || uw.hyph || uw.ansi || uw.fmt) {
 		for (size_t i = 0; i < ps.n; i++) {
 			sip_line d;
 			size_t at = pd.text.n;
@@ -813,6 +942,14 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		res->html = uw.html;
 		res->nbsp = uw.nbsp;
 		res->hyph = uw.hyph;
+		res->stray = uw.ansi || uw.fmt;
+		if (uw.ansi)
+			note(&sc, r, "read without its terminal colour codes (grep"
+			     " --color output saved to a file)");
+		if (uw.fmt)
+			note(&sc, r, "read without its zero-width characters and soft"
+			     " hyphens, ligatures spelled out (a trace copied out of a"
+			     " page or a PDF)");
 		if (uw.html)
 			note(&sc, r, "read with its HTML entities (&lt; &gt; &quot; &amp;)"
 			     " decoded (a trace copied out of a page's source)");
@@ -951,7 +1088,8 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		if (uw.undouble && added_blank(&uw, &ln))
 			continue;
 		rawn = ln.n;
-		if ((uw.html || uw.nbsp || uw.hyph) && decode(&uw, &ln, &ln)) {
+		if ((uw.html || uw.nbsp || uw.hyph || uw.ansi || uw.fmt) &&
+		    decode(&uw, &ln, &ln)) {
 			rc = SIP_ENOMEM;
 			stopped = 1;
 			break;

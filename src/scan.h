@@ -48,6 +48,9 @@ typedef struct sip_scan_result {
 	                            out of a page's source) */
 	int nbsp;                /* no-break spaces were read as spaces */
 	int hyph;                /* typographic hyphens were read as '-' */
+	int stray;               /* terminal colour codes, zero-width
+	                            characters or soft hyphens were taken
+	                            out, ligatures spelled out */
 	int cr_eol;              /* its lines end in a lone CR, read as LF */
 	int undouble;            /* double-spaced: every other blank line
 	                            was dropped */
