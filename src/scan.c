@@ -504,6 +504,89 @@ static size_t soft_width(const sip_line *lines, size_t n)
 	return nd < WRAP_MIN || pieces * 10 < n ? 0 : w;
 }
 
+/* The width a mail client wrapped the lines at, which breaks no word: a
+   word longer than the width stays whole on a line of its own, with the
+   rest of its line.  The width is the longest line that ends with a blank
+   (40 to 160 bytes), or up to 8 bytes more, so that every line longer
+   than it has no blank before it (past its indentation); and the lines
+   that end with a blank go on as soft_width wants.  0: not so wrapped. */
+static size_t mail_width(const sip_line *lines, size_t n)
+{
+	size_t w = 0, pieces = 0, nd = 0;
+	const sip_line *d[WRAP_MIN];
+
+	for (size_t i = 0; i < n; i++) {
+		const char *p = lines[i].p;
+		size_t m = p ? lines[i].n : 0;
+		if (m > w && m <= 160 && (p[m - 1] == ' ' || p[m - 1] == '\t'))
+			w = m;
+	}
+	if (w < 40)
+		return 0;
+	/* the width may be a little more than the longest piece: the
+	   smallest that no line with a blank before it passes */
+	for (size_t top = w + 8;; w++) {
+		size_t i;
+		if (w > top)
+			return 0;
+		for (i = 0; i < n; i++) {
+			const char *p = lines[i].p;
+			size_t b = 0;
+			if (lines[i].n <= w)
+				continue;
+			while (b < w && (p[b] == ' ' || p[b] == '\t'))
+				b++;
+			if (memchr(p + b, ' ', w - b) || memchr(p + b, '\t', w - b))
+				break;
+		}
+		if (i == n)
+			break;
+	}
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (lines[i].n >= w || !soft_held(&lines[i], lines[i].n, w) ||
+		    !soft_goes_on(lines[i].n, w, 1, &lines[i + 1]))
+			continue;
+		pieces++;
+		if (nd < WRAP_MIN) {
+			size_t k = 0;
+			while (k < nd && (d[k]->n != lines[i].n ||
+					  memcmp(d[k]->p, lines[i].p, lines[i].n)))
+				k++;
+			if (k == nd)
+				d[nd++] = &lines[i];
+		}
+	}
+	return nd < WRAP_MIN || pieces * 10 < n ? 0 : w;
+}
+
+/* soft_width or mail_width.  When both see a width and the mail's is
+   the smaller, the lines longer than it tell: fold -s makes them pieces
+   (as long as its width, or ending with a blank), a mail leaves long
+   words whole on lines of any length. */
+static size_t blank_width(const sip_line *lines, size_t n)
+{
+	size_t f = soft_width(lines, n), m = mail_width(lines, n), pf = 0, pm = 0;
+
+	if (!f || !m || f <= m)
+		return f ? f : m;
+	for (size_t i = 0; i < n; i++) {
+		const char *p = lines[i].p;
+		size_t k = p ? lines[i].n : 0;
+		if (k > m && k != f && p[k - 1] != ' ' && p[k - 1] != '\t')
+			return m;
+	}
+	/* one long word, as long as the longest line: the lines that end
+	   with a blank and go on at each width tell which one wrapped */
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (!lines[i].p || !lines[i].n || (lines[i].p[lines[i].n - 1] != ' ' &&
+						   lines[i].p[lines[i].n - 1] != '\t'))
+			continue;
+		pf += lines[i].n < f && soft_goes_on(lines[i].n, f, 1, &lines[i + 1]);
+		pm += lines[i].n < m && soft_goes_on(lines[i].n, m, 1, &lines[i + 1]);
+	}
+	return pm > pf + pf / 4 ? m : f;
+}
+
 /* Whether the probed lines, once the prefix they carry is off, were
    wrapped at blanks (soft_width). */
 static int quoted_soft(const probe_set *ps)
@@ -520,7 +603,7 @@ static int quoted_soft(const probe_set *ps)
 		l[i].p += k;
 		l[i].n -= k;
 	}
-	return soft_width(l, ps->n) != 0;
+	return blank_width(l, ps->n) != 0;
 }
 
 /* Whether a line of rawn bytes as read (before any entity was decoded or
@@ -905,7 +988,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	/* Lines wrapped at a window's width, told by their lengths as read
 	   (the window showed them so, quoting, numbers and entities
 	   included); they are joined after those are taken off each piece. */
-	if ((uw.width = soft_width(ps.lines, ps.n)))
+	if ((uw.width = blank_width(ps.lines, ps.n)))
 		uw.soft = 1;
 	else
 		uw.width = wrap_width(ps.lines, ps.n, &uw.eol);
@@ -1015,7 +1098,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	}
 	/* Lines wrapped at a window's width: probed joined, fed joined. */
 	if (!uw.width) {   /* or by the lengths once decoded and stripped */
-		if ((uw.width = soft_width(ps.lines, ps.n)))
+		if ((uw.width = blank_width(ps.lines, ps.n)))
 			uw.soft = 1;
 		else
 			uw.width = wrap_width(ps.lines, ps.n, &uw.eol);
