@@ -351,7 +351,8 @@ int cmd_analyze(int argc, char **argv)
 		else if (st == SIP_FILE_SKIPPED && f->named) {
 			sip_buf nb;
 			sip_buf_init(&nb, 0);
-			fprintf(stderr, "sipscan: %s: skipped: ", sip_buf_one_line(&nb, f->path));
+			fprintf(stderr, "sipscan: %s: skipped: ",
+				sip_buf_one_line(&nb, sip_ingest_display_name(f)));
 			fprintf(stderr, "%s\n", sip_buf_one_line(&nb, f->error));
 			sip_buf_release(&nb);
 		}

@@ -738,6 +738,12 @@ typedef struct scan_ctx {
 	int closing;          /* inside ops->close: the input has ended */
 	sip_diag *cut;        /* where a record cut short by the end goes */
 	int has_cut;
+	/* The notes of the probe (what was taken off the lines) wait until
+	   a parser knows the input: for one that is no trace (a binary), they
+	   would say what was never done. */
+	int hold;
+	int nheld;
+	sip_diag held[8];
 } scan_ctx;
 
 static void count_warn(void *ctx, const sip_diag *d)
@@ -823,9 +829,9 @@ static const char *container_of(const char *p, size_t n, const char **hint)
 
 /* A note on how the input r is read (a pasted trace), through the warn
    callback. */
-static void note(const scan_ctx *sc, sip_reader *r, const char *fmt, ...)
+static void note(scan_ctx *sc, sip_reader *r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-static void note(const scan_ctx *sc, sip_reader *r, const char *fmt, ...)
+static void note(scan_ctx *sc, sip_reader *r, const char *fmt, ...)
 {
 	char msg[512];
 	sip_diag d;
@@ -837,7 +843,19 @@ static void note(const scan_ctx *sc, sip_reader *r, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	sip_diag_set(&d, SIP_OK, sip_reader_name(r), 0, "note: %s", msg);
-	sc->warn(sc->warn_ctx, &d);
+	if (sc->hold && sc->nheld < (int)(sizeof sc->held / sizeof sc->held[0]))
+		sc->held[sc->nheld++] = d;
+	else
+		sc->warn(sc->warn_ctx, &d);
+}
+
+/* The probe's notes, now that a parser knows the input. */
+static void release_notes(scan_ctx *sc)
+{
+	for (int i = 0; i < sc->nheld; i++)
+		sc->warn(sc->warn_ctx, &sc->held[i]);
+	sc->nheld = 0;
+	sc->hold = 0;
 }
 
 /* The probed lines ps joined where a window wrapped them, into pj (made
@@ -917,7 +935,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		       sip_diag *diag)
 {
 	probe_set ps;
-	scan_ctx sc = { fn, ctx, 0, res, NULL, NULL, 0, NULL, 0 };
+	scan_ctx sc = { fn, ctx, 0, res, NULL, NULL, 0, NULL, 0, 1, 0, { { 0 } } };
 	sip_diag cut;
 	const sip_parser_ops *ops = NULL;
 	sip_parse_opts popts;
@@ -1142,6 +1160,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		goto out;
 	}
 	res->parser = ops->name;
+	release_notes(&sc);
 
 	memset(&popts, 0, sizeof popts);
 	popts.name = sip_reader_name(r);
