@@ -240,6 +240,9 @@ int sip_sipmsg_reading(const void *state);
 /* The same of a client log parser's state (sip_uccapi_parser); and
    whether a line is a client log's stamped line. */
 int sip_uccapi_reading(const void *state);
+/* Whether it is inside a SIP message (framed, or a bare one pasted among
+   its lines): every line that follows is the message's. */
+int sip_uccapi_in_message(const void *state);
 /*
  * A server trace's records pasted into the input of another format (a
  * post that begins with bare SIP messages or a client log): the host

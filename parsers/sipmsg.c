@@ -363,6 +363,9 @@ typedef struct bare_state {
 	                                    line): a blank line ends it */
 	sip_ss_embed embed;              /* server trace records pasted
 	                                    among the messages */
+	void *ucc;                       /* a client log parser for client
+	                                    log lines pasted among them */
+	int ucc_on;                      /* it is reading */
 } bare_state;
 
 /*
@@ -548,6 +551,26 @@ static int bare_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ct
 		if (rc)
 			return rc;
 	}
+	/* client log lines pasted among the messages: a stamped line, and
+	   what follows it up to a bare start line outside a framed message */
+	if (st->ucc_on) {
+		if (sip_uccapi_stamped(p, n) ||
+		    (sip_uccapi_reading(st->ucc) && (sip_uccapi_in_message(st->ucc) ||
+						     !sip_is_start_line(p + k, n - k))))
+			return sip_uccapi_parser.feed(st->ucc, ln, fn, ctx);
+		st->ucc_on = 0;
+		if ((rc = sip_uccapi_parser.close(st->ucc, fn, ctx)))
+			return rc;
+	} else if (n >= 26 && p[2] == '/' && sip_uccapi_stamped(p, n)) {
+		sip_parse_opts o = { st->name, st->warn, st->warn_ctx,
+				     st->mb.max_record, st->mb.max_fields };
+		if (st->mode == B_MSG && (rc = bare_emit(st, fn, ctx)))
+			return rc;
+		if (!st->ucc && !(st->ucc = sip_uccapi_parser.open(&o)))
+			return SIP_ENOMEM;
+		st->ucc_on = 1;
+		return sip_uccapi_parser.feed(st->ucc, ln, fn, ctx);
+	}
 	if (sip_is_start_line(p + k, n - k)) {
 		if (st->mode != B_IDLE && (rc = bare_emit(st, fn, ctx)))
 			return rc;
@@ -590,6 +613,11 @@ static int bare_close(void *state, sip_record_fn fn, void *ctx)
 
 	if ((rc = sip_ss_embed_close(&st->embed, fn, ctx)))
 		return rc;
+	if (st->ucc_on) {
+		st->ucc_on = 0;
+		if ((rc = sip_uccapi_parser.close(st->ucc, fn, ctx)))
+			return rc;
+	}
 
 	if (st->mode != B_MSG)
 		return 0;
@@ -604,6 +632,8 @@ static void bare_free(void *state)
 		return;
 	sip_msgb_release(&st->mb);
 	sip_ss_embed_free(&st->embed);
+	if (st->ucc)
+		sip_uccapi_parser.free(st->ucc);
 	free(st);
 }
 

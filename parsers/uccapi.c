@@ -64,6 +64,9 @@ typedef struct ucc_state {
 	size_t text_off, text_n; /* trace: the text of the first line */
 	sip_record rec;
 	sip_ss_embed embed;      /* server trace records pasted in the log */
+	void *bare;              /* a bare SIP message parser (sipmsg.c) for
+	                            messages pasted among the log's lines */
+	int bare_on;             /* it is reading one */
 } ucc_state;
 
 /* A warning naming the input (parser.h). */
@@ -345,7 +348,14 @@ int sip_uccapi_reading(const void *state)
 {
 	const ucc_state *st = state;
 
-	return st && st->mode != U_IDLE;
+	return st && (st->mode != U_IDLE || st->bare_on);
+}
+
+int sip_uccapi_in_message(const void *state)
+{
+	const ucc_state *st = state;
+
+	return st && (st->mode == U_FRAME || st->mode == U_MSG || st->bare_on);
 }
 
 int sip_uccapi_stamped(const char *p, size_t n)
@@ -424,6 +434,28 @@ static int ucc_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ctx
 			return rc;
 	}
 
+	/* a bare SIP message pasted among the log's lines (a post that
+	   quotes both): outside a framed message, an unstamped start line
+	   begins one, which its own parser reads to its end */
+	if (st->bare_on) {
+		if (!stamped && sip_sipmsg_reading(st->bare))
+			return sip_sipmsg_parser.feed(st->bare, ln, fn, ctx);
+		st->bare_on = 0;
+		if ((rc = sip_sipmsg_parser.close(st->bare, fn, ctx)))
+			return rc;
+	}
+	if (!stamped && (st->mode == U_IDLE || st->mode == U_TRACE) && n > 8 &&
+	    sip_is_start_line(p, n)) {
+		sip_parse_opts o = { st->name, st->warn, st->warn_ctx,
+				     st->mb.max_record, st->mb.max_fields };
+		if (st->mode == U_TRACE && (rc = emit(st, fn, ctx, 1)))
+			return rc;
+		if (!st->bare && !(st->bare = sip_sipmsg_parser.open(&o)))
+			return SIP_ENOMEM;
+		st->bare_on = 1;
+		return sip_sipmsg_parser.feed(st->bare, ln, fn, ctx);
+	}
+
 	if (!stamped) {
 		/* grep's "--" between groups: the message it cut short ends */
 		if ((st->mode == U_FRAME || st->mode == U_MSG) && sip_group_separator(p, n)) {
@@ -483,6 +515,11 @@ static int ucc_close(void *state, sip_record_fn fn, void *ctx)
 
 	if ((rc = sip_ss_embed_close(&st->embed, fn, ctx)))
 		return rc;
+	if (st->bare_on) {
+		st->bare_on = 0;
+		if ((rc = sip_sipmsg_parser.close(st->bare, fn, ctx)))
+			return rc;
+	}
 
 	switch (st->mode) {
 	case U_IDLE:
@@ -517,6 +554,8 @@ static void ucc_free(void *state)
 		return;
 	sip_msgb_release(&st->mb);
 	sip_ss_embed_free(&st->embed);
+	if (st->bare)
+		sip_sipmsg_parser.free(st->bare);
 	free(st);
 }
 
