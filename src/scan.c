@@ -69,6 +69,9 @@ typedef struct unwrap {
 	int hyph;             /* typographic hyphens to make '-' (a page that
 	                         keeps "WWW-Authenticate" on one line writes
 	                         it with U+2011) */
+	int qp;               /* quoted-printable (a mail's source): =XX
+	                         decoded, a line ending in '=' joined to the
+	                         next without it */
 	int ansi;             /* terminal colour codes to take out (grep
 	                         --color=always saved to a file) */
 	int fmt;              /* zero-width characters and soft hyphens to
@@ -238,6 +241,36 @@ static int html_escaped(const sip_line *lines, size_t n)
 	return ents >= 3;
 }
 
+/* The value of the hex digit c, or -1 (upper case: quoted-printable). */
+static int qp_hex(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Whether the probed lines are quoted-printable, as a mail's source has
+   them: three "=XX" or more (a trace's own '=' become "=3D"), a line
+   ending in '=' (a soft break), and no '=' of another kind. */
+static int qp_encoded(const sip_line *lines, size_t n)
+{
+	size_t enc = 0, soft = 0, other = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *p = lines[i].p;
+		size_t m = p ? lines[i].n : 0;
+		for (size_t k = 0; k < m; k++) {
+			if (p[k] != '=')
+				continue;
+			if (k + 1 == m)
+				soft++;
+			else if (k + 2 < m && qp_hex(p[k + 1]) >= 0 && qp_hex(p[k + 2]) >= 0)
+				enc++;
+			else
+				other++;
+		}
+	}
+	return enc >= 3 && soft >= 1 && !other;
+}
+
 /* The length of a terminal colour code at p, as grep --color=always
    writes them: ESC [ digits and ';', then 'm' (colour) or 'K' (erase to
    the end of the line); 0 for anything else. */
@@ -318,12 +351,19 @@ static int decode(unwrap *uw, const sip_line *ln, sip_line *out)
 		   !(uw->nbsp && (memchr(p, 0xA0, n))) &&
 		   !(uw->hyph && (memchr(p, 0xE2, n))) &&
 		   !(uw->ansi && memchr(p, 0x1b, n)) &&
+		   !(uw->qp && memchr(p, '=', n)) &&
 		   !(uw->fmt && (memchr(p, 0xC2, n) || memchr(p, 0xE2, n) ||
 				 memchr(p, 0xEF, n)))))
 		return 0;
 	sip_buf_reset(&uw->dec);
 	while (k < n) {
-		if (uw->ansi && p[k] == 0x1b && (len = ansi_len(p + k, n - k))) {
+		if (uw->qp && p[k] == '=' && k + 2 < n && qp_hex(p[k + 1]) >= 0 &&
+		    qp_hex(p[k + 2]) >= 0) {
+			if (sip_buf_addc(&uw->dec, (char)(qp_hex(p[k + 1]) * 16 +
+							  qp_hex(p[k + 2]))))
+				return SIP_ENOMEM;
+			k += 3;   /* a soft break's '=' at the end stays: wrapped */
+		} else if (uw->ansi && p[k] == 0x1b && (len = ansi_len(p + k, n - k))) {
 			k += len;
 		} else if (uw->fmt && (p[k] & 0x80) && (len = fmt_char(p + k, n - k, &rep))) {
 			if (sip_buf_adds(&uw->dec, rep))
@@ -611,6 +651,8 @@ static int quoted_soft(const probe_set *ps)
    wrapped line, the next line going on with it. */
 static int wrapped(const unwrap *uw, size_t rawn, const sip_line *ln)
 {
+	if (uw->qp)   /* a soft break */
+		return ln->p && ln->n && ln->p[ln->n - 1] == '=';
 	if (uw->soft)
 		return soft_held(ln, uw->on_raw ? rawn : ln->n, uw->width);
 	return (uw->on_raw ? rawn : ln->n) == uw->width && ln->eol == uw->eol;
@@ -865,12 +907,18 @@ static int join_probe(const unwrap *uw, const probe_set *ps, probe_set *pj)
 	pj->n = 0;
 	sip_buf_reset(&pj->text);
 	for (size_t i = 0; i < ps->n; i++) {
-		size_t at = pj->text.n;
+		int join = pj->n && wrapped(uw, ps->rawn[i - 1], &ps->lines[i - 1]) &&
+			   goes_on(uw, uw->on_raw ? ps->rawn[i - 1] : ps->lines[i - 1].n,
+				   blank_end(&ps->lines[i - 1]), &ps->lines[i]);
+		size_t at;
+		if (join && uw->qp) {   /* the soft break's '=' goes */
+			pj->text.n--;
+			pj->lines[pj->n - 1].n--;
+		}
+		at = pj->text.n;
 		if (sip_buf_add(&pj->text, ps->lines[i].p, ps->lines[i].n))
 			return SIP_ENOMEM;
-		if (pj->n && wrapped(uw, ps->rawn[i - 1], &ps->lines[i - 1]) &&
-		    goes_on(uw, uw->on_raw ? ps->rawn[i - 1] : ps->lines[i - 1].n,
-			    blank_end(&ps->lines[i - 1]), &ps->lines[i])) {
+		if (join) {
 			pj->lines[pj->n - 1].n += ps->lines[i].n;
 			pj->lines[pj->n - 1].eol = ps->lines[i].eol;
 			continue;
@@ -912,6 +960,8 @@ static int feed_one(const sip_parser_ops *ops, void *state, unwrap *uw, const si
 			uw->first = *ln;
 			sip_buf_reset(&uw->text);
 		}
+		if (uw->qp && uw->text.n && uw->text.p[uw->text.n - 1] == '=')
+			uw->text.n--;   /* the soft break's '=' */
 		if (sip_buf_add(&uw->text, ln->p ? ln->p : "", ln->n))
 			return SIP_ENOMEM;
 		uw->first.eol = ln->eol;
@@ -1006,11 +1056,13 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	/* Lines wrapped at a window's width, told by their lengths as read
 	   (the window showed them so, quoting, numbers and entities
 	   included); they are joined after those are taken off each piece. */
-	if ((uw.width = blank_width(ps.lines, ps.n)))
+	if ((uw.qp = qp_encoded(ps.lines, ps.n)))
+		uw.width = SIZE_MAX;   /* joined at its soft breaks */
+	else if ((uw.width = blank_width(ps.lines, ps.n)))
 		uw.soft = 1;
 	else
 		uw.width = wrap_width(ps.lines, ps.n, &uw.eol);
-	uw.on_raw = uw.width != 0;
+	uw.on_raw = uw.width != 0 && !uw.qp;
 	for (size_t i = 0; i < ps.n; i++)
 		ps.rawn[i] = ps.lines[i].n;
 	/* Markup written as HTML entities, no-break spaces for spaces: the
@@ -1021,7 +1073,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	uw.nbsp = nbsp_spaced(ps.lines, ps.n);
 	uw.hyph = hyph_named(ps.lines, ps.n);
 	stray_chars(ps.lines, ps.n, &uw.ansi, &uw.fmt);
-	if (uw.html || uw.nbsp || uw.hyph || uw.ansi || uw.fmt) {
+	if (uw.html || uw.nbsp || uw.hyph || uw.ansi || uw.fmt || uw.qp) {
 		for (size_t i = 0; i < ps.n; i++) {
 			sip_line d;
 			size_t at = pd.text.n;
@@ -1043,7 +1095,11 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		res->html = uw.html;
 		res->nbsp = uw.nbsp;
 		res->hyph = uw.hyph;
-		res->stray = uw.ansi || uw.fmt;
+		res->stray = uw.ansi || uw.fmt || uw.qp;
+		if (uw.qp)
+			note(&sc, r, "read as quoted-printable (=3D for '=', a '=' at"
+			     " the end of a line joining it to the next: a mail's"
+			     " source)");
 		if (uw.ansi)
 			note(&sc, r, "read without its terminal colour codes (grep"
 			     " --color output saved to a file)");
@@ -1124,8 +1180,10 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	if (uw.width) {
 		if ((rc = join_probe(&uw, &ps, &pj)))
 			goto out;
-		res->wrap = uw.width;
-		if (uw.soft)
+		res->wrap = uw.qp ? 0 : uw.width;
+		if (uw.qp)
+			;   /* said with the decoding */
+		else if (uw.soft)
 			note(&sc, r, "read with its lines that end with a blank near"
 			     " %zu bytes joined to the next (a trace a mail or fold -s"
 			     " wrapped at blanks)", uw.width);
@@ -1190,7 +1248,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		if (uw.undouble && added_blank(&uw, &ln))
 			continue;
 		rawn = ln.n;
-		if ((uw.html || uw.nbsp || uw.hyph || uw.ansi || uw.fmt) &&
+		if ((uw.html || uw.nbsp || uw.hyph || uw.ansi || uw.fmt || uw.qp) &&
 		    decode(&uw, &ln, &ln)) {
 			rc = SIP_ENOMEM;
 			stopped = 1;
