@@ -637,8 +637,8 @@ int sip_ss_header_parse(const char *p, size_t n, sip_ss_header *h)
 		return 0;
 	h->flag = span(s, i - s);
 	i++;
-	/* [slot] */
-	while (i < n && p[i] == ' ')
+	/* [slot] (a blank before it: a space, or a tab an editor made) */
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
 		i++;
 	if (i >= n || p[i] != '[')
 		return 0;
@@ -690,7 +690,7 @@ int sip_ss_header_parse(const char *p, size_t n, sip_ss_header *h)
 		return 0;
 	h->seq = (int64_t)v;
 	/* (Component,Function:File(line)) */
-	while (i < n && p[i] == ' ')
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
 		i++;
 	if (i >= n || p[i] != '(')
 		return 0;

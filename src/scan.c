@@ -142,6 +142,13 @@ static int hyph_named(const sip_line *lines, size_t n)
 	return 0;
 }
 
+/* Whether p starts with the entity of a no-break space, "&nbsp;" (a page
+   whose other markup is not escaped still writes it so). */
+static int nbsp_entity(const char *p, size_t n)
+{
+	return n >= 6 && p[0] == '&' && !memcmp(p, "&nbsp;", 6);
+}
+
 /* Whether a quarter of the probed lines or more have a no-break space:
    then it stands for a space throughout (one in a message's text is
    left alone). */
@@ -151,7 +158,8 @@ static int nbsp_spaced(const sip_line *lines, size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; lines[i].p && k < lines[i].n; k++)
-			if (nbsp_at(lines[i].p, lines[i].n, k)) {
+			if (nbsp_at(lines[i].p, lines[i].n, k) ||
+			    nbsp_entity(lines[i].p + k, lines[i].n - k)) {
 				with++;
 				break;
 			}
@@ -248,8 +256,8 @@ static int qp_hex(char c)
 }
 
 /* Whether the probed lines are quoted-printable, as a mail's source has
-   them: three "=XX" or more (a trace's own '=' become "=3D"), a line
-   ending in '=' (a soft break), and no '=' of another kind. */
+   them: "=XX" (a trace's own '=' become "=3D") and lines ending in '='
+   (soft breaks), three of one of them, and no '=' of another kind. */
 static int qp_encoded(const sip_line *lines, size_t n)
 {
 	size_t enc = 0, soft = 0, other = 0;
@@ -268,7 +276,7 @@ static int qp_encoded(const sip_line *lines, size_t n)
 				other++;
 		}
 	}
-	return enc >= 3 && soft >= 1 && !other;
+	return (enc >= 3 || (enc && soft >= 3)) && soft >= 1 && !other;
 }
 
 /* The length of a terminal colour code at p, as grep --color=always
@@ -348,7 +356,7 @@ static int decode(unwrap *uw, const sip_line *ln, sip_line *out)
 
 	*out = *ln;
 	if (!n || (!(uw->html && (memchr(p, '&', n) || memchr(p, '<', n))) &&
-		   !(uw->nbsp && (memchr(p, 0xA0, n))) &&
+		   !(uw->nbsp && (memchr(p, 0xA0, n) || memchr(p, '&', n))) &&
 		   !(uw->hyph && (memchr(p, 0xE2, n))) &&
 		   !(uw->ansi && memchr(p, 0x1b, n)) &&
 		   !(uw->qp && memchr(p, '=', n)) &&
@@ -371,6 +379,10 @@ static int decode(unwrap *uw, const sip_line *ln, sip_line *out)
 			k += len;
 		} else if (uw->html && p[k] == '<' && (len = html_tag(p + k, n - k))) {
 			k += len;   /* the page's own markup */
+		} else if (uw->nbsp && nbsp_entity(p + k, n - k)) {
+			if (sip_buf_addc(&uw->dec, ' '))
+				return SIP_ENOMEM;
+			k += 6;
 		} else if (uw->nbsp && (len = nbsp_at(p, n, k))) {
 			if (sip_buf_addc(&uw->dec, ' '))
 				return SIP_ENOMEM;
