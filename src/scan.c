@@ -524,23 +524,16 @@ static int soft_goes_on(size_t n, size_t w, int blank_end, const sip_line *nx)
 	return n + k >= w;
 }
 
-/* The width a mail or `fold -s` wrapped the lines at, at blanks, from the
-   probed lines: the longest length (40 to 160 bytes: the lines of a log
-   are longer), and WRAP_MIN different lines that end with a blank and
-   are followed by a line going on with them (soft_goes_on), a tenth of
-   the lines or more.  0: not so wrapped. */
-static size_t soft_width(const sip_line *lines, size_t n)
+/* Whether, at the width w, WRAP_MIN different lines shorter than it end
+   with a blank and are followed by a line going on with them
+   (soft_goes_on), a tenth of the n lines or more. */
+static int enough_pieces(const sip_line *lines, size_t n, size_t w)
 {
-	size_t w = 0, pieces = 0, nd = 0;
+	size_t pieces = 0, nd = 0;
 	const sip_line *d[WRAP_MIN];
 
-	for (size_t i = 0; i < n; i++)
-		if (lines[i].n > w)
-			w = lines[i].n;
-	if (w < 40 || w > 160)
-		return 0;
 	for (size_t i = 0; i + 1 < n; i++) {
-		if (lines[i].n == w || !soft_held(&lines[i], lines[i].n, w) ||
+		if (lines[i].n >= w || !soft_held(&lines[i], lines[i].n, w) ||
 		    !soft_goes_on(lines[i].n, w, 1, &lines[i + 1]))
 			continue;
 		pieces++;
@@ -553,7 +546,24 @@ static size_t soft_width(const sip_line *lines, size_t n)
 				d[nd++] = &lines[i];
 		}
 	}
-	return nd < WRAP_MIN || pieces * 10 < n ? 0 : w;
+	return nd >= WRAP_MIN && pieces * 10 >= n;
+}
+
+/* The width a mail or `fold -s` wrapped the lines at, at blanks, from the
+   probed lines: the longest length (40 to 160 bytes: the lines of a log
+   are longer), and WRAP_MIN different lines that end with a blank and
+   are followed by a line going on with them (soft_goes_on), a tenth of
+   the lines or more.  0: not so wrapped. */
+static size_t soft_width(const sip_line *lines, size_t n)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (lines[i].n > w)
+			w = lines[i].n;
+	if (w < 40 || w > 160)
+		return 0;
+	return enough_pieces(lines, n, w) ? w : 0;
 }
 
 /* The width a mail client wrapped the lines at, which breaks no word: a
@@ -564,8 +574,7 @@ static size_t soft_width(const sip_line *lines, size_t n)
    that end with a blank go on as soft_width wants.  0: not so wrapped. */
 static size_t mail_width(const sip_line *lines, size_t n)
 {
-	size_t w = 0, pieces = 0, nd = 0;
-	const sip_line *d[WRAP_MIN];
+	size_t w = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const char *p = lines[i].p;
@@ -594,21 +603,7 @@ static size_t mail_width(const sip_line *lines, size_t n)
 		if (i == n)
 			break;
 	}
-	for (size_t i = 0; i + 1 < n; i++) {
-		if (lines[i].n >= w || !soft_held(&lines[i], lines[i].n, w) ||
-		    !soft_goes_on(lines[i].n, w, 1, &lines[i + 1]))
-			continue;
-		pieces++;
-		if (nd < WRAP_MIN) {
-			size_t k = 0;
-			while (k < nd && (d[k]->n != lines[i].n ||
-					  memcmp(d[k]->p, lines[i].p, lines[i].n)))
-				k++;
-			if (k == nd)
-				d[nd++] = &lines[i];
-		}
-	}
-	return nd < WRAP_MIN || pieces * 10 < n ? 0 : w;
+	return enough_pieces(lines, n, w) ? w : 0;
 }
 
 /* soft_width or mail_width.  When both see a width and the mail's is
