@@ -399,7 +399,7 @@ static int decode(unwrap *uw, const sip_line *ln, sip_line *out)
 			return SIP_ENOMEM;
 		}
 	}
-	out->p = uw->dec.p;
+	out->p = uw->dec.p ? uw->dec.p : "";   /* all of it taken out */
 	out->n = uw->dec.n;
 	return 0;
 }
