@@ -59,6 +59,8 @@ typedef struct unwrap {
 	                         have fitted after it (soft_goes_on) */
 	size_t held_n;        /* the last piece held: its length, */
 	int held_blank;       /* and whether it ended with a blank */
+	uint64_t cut;         /* joined lines cut at SIP_READER_MAX_LINE, */
+	uint64_t cut_line;    /* the first of them */
 	int open;
 	sip_line first;       /* the first piece's number and offset */
 	sip_buf text;
@@ -969,8 +971,20 @@ static int feed_one(const sip_parser_ops *ops, void *state, unwrap *uw, const si
 		}
 		if (uw->qp && uw->text.n && uw->text.p[uw->text.n - 1] == '=')
 			uw->text.n--;   /* the soft break's '=' */
-		if (sip_buf_add(&uw->text, ln->p ? ln->p : "", ln->n))
-			return SIP_ENOMEM;
+		{
+			/* a line joined of its pieces is held to the reader's
+			   bound on one line as read */
+			size_t room = uw->text.n < SIP_READER_MAX_LINE ?
+				      SIP_READER_MAX_LINE - uw->text.n : 0;
+			size_t add = ln->n < room ? ln->n : room;
+			if (add < ln->n && !uw->first.truncated) {
+				uw->first.truncated = 1;
+				if (!uw->cut++)
+					uw->cut_line = uw->first.lineno;
+			}
+			if (sip_buf_add(&uw->text, ln->p ? ln->p : "", add))
+				return SIP_ENOMEM;
+		}
 		uw->first.eol = ln->eol;
 		uw->first.truncated |= ln->truncated;
 		uw->held_n = uw->on_raw ? rawn : ln->n;
@@ -1292,6 +1306,15 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 			*diag = cut;
 			rc = SIP_ETRUNCATED;
 		}
+	}
+	if (uw.cut && sc.warn) {
+		sip_diag d;
+		sip_diag_set(&d, SIP_ETRUNCATED, sip_reader_name(r), uw.cut_line,
+			     "%llu line%s joined of %s pieces came to more than %u bytes"
+			     " and %s cut there", (unsigned long long)uw.cut,
+			     uw.cut == 1 ? "" : "s", uw.qp ? "quoted-printable" : "wrapped",
+			     (unsigned)SIP_READER_MAX_LINE, uw.cut == 1 ? "was" : "were");
+		sc.warn(sc.warn_ctx, &d);
 	}
 	/* Accepted, read whole, and not one record: say so (a resumed run
 	   may rightly find nothing new). */
