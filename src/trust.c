@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "scan.h"
@@ -417,7 +418,9 @@ static int add_json(sip_buf *b, const char *name, const char *value, int first)
 	       sip_buf_addc(b, ':') || sip_buf_json_str(b, value, strlen(value));
 }
 
-int sip_trust_end_file(sip_trust *t, sip_trust_result_fn fn, void *ctx)
+/* The analysis of the facts f[from, to): one sign-in of one client. */
+static int end_part(sip_trust *t, size_t from, size_t to, sip_trust_result_fn fn,
+		    void *ctx)
 {
 	static const char *const rule_ids[] = {
 		SIP_TRUST_RULE_SIGNIN, SIP_TRUST_RULE_EXCHANGE, SIP_TRUST_RULE_DEFAULTS
@@ -434,7 +437,7 @@ int sip_trust_end_file(sip_trust *t, sip_trust_result_fn fn, void *ctx)
 	memset(g, 0, sizeof g);
 	sip_buf_init(&trusted, 0);
 	sip_buf_init(&vars, 0);
-	for (size_t i = 0; i < t->n; i++) {
+	for (size_t i = from; i < to; i++) {
 		if (t->f[i].type == F_SIGNIN && !sign_in) {
 			sign_in = t->f[i].value;
 			excerpt = !strcmp(t->f[i].source, SIP_SIGNIN_EXCERPT);
@@ -472,7 +475,7 @@ int sip_trust_end_file(sip_trust *t, sip_trust_result_fn fn, void *ctx)
 	if (rc)
 		goto nomem;
 
-	for (size_t i = 0; i < t->n; i++) {
+	for (size_t i = from; i < to; i++) {
 		const fact *f = &t->f[i];
 		int trusted_here = 0, rule;
 		const char *dom, *is_default = NULL;
@@ -480,7 +483,7 @@ int sip_trust_end_file(sip_trust *t, sip_trust_result_fn fn, void *ctx)
 
 		if (f->type == F_REGISTERED) {
 			/* The registrar: the last challenge's targetname. */
-			for (size_t j = i; j-- > 0;)
+			for (size_t j = i; j-- > from;)
 				if (t->f[j].type == F_SERVER &&
 				    !strcmp(t->f[j].source, "targetname")) {
 					if (nreg < sizeof reg_domains / sizeof reg_domains[0])
@@ -535,7 +538,7 @@ int sip_trust_end_file(sip_trust *t, sip_trust_result_fn fn, void *ctx)
 		const char *rule_id = rule_ids[g[k].rule];
 		if (g[k].rule == 0) {
 			int registered = 0;
-			for (size_t i = g[k].first + 1; i < t->n; i++)
+			for (size_t i = g[k].first + 1; i < to; i++)
 				if (t->f[i].type == F_REGISTERED)
 					registered = 1;
 			/* a client log that goes on without a successful
@@ -575,6 +578,61 @@ out:
 	}
 	sip_buf_release(&trusted);
 	sip_buf_release(&vars);
+	return rc;
+}
+
+/* Whether sign-in values a and b (addresses, "sip:" or not) differ. */
+static int other_sign_in(const char *a, const char *b)
+{
+	if (!strncasecmp(a, "sip:", 4))
+		a += 4;
+	if (!strncasecmp(b, "sip:", 4))
+		b += 4;
+	return strcasecmp(a, b) != 0;
+}
+
+/*
+ * The facts of one file may hold the sign-ins of more than one client or
+ * user (logs appended into one file, a client upgraded, another account):
+ * each is judged on its own, with its own address, client and trusted
+ * set.  A REGISTER of another address or client starts the next part.
+ * Between the two, the servers after the last part's sign-in facts up to
+ * its last Exchange server (the Exchange leg comes after a sign-in) stay
+ * in it; the servers after that (the autodiscover before the next
+ * REGISTER) go with the next part.
+ */
+int sip_trust_end_file(sip_trust *t, sip_trust_result_fn fn, void *ctx)
+{
+	const char *user = NULL, *agent = NULL;
+	size_t from = 0, anchor = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < t->n && !rc; i++) {
+		const fact *f = &t->f[i];
+		if (f->type == F_SIGNIN) {
+			/* the REGISTER's User-Agent, when it is in the log */
+			const fact *ua = i + 1 < t->n && t->f[i + 1].type == F_AGENT &&
+					 t->f[i + 1].record_id == f->record_id ? &t->f[i + 1] : NULL;
+			if ((user && other_sign_in(user, f->value)) ||
+			    (ua && agent && strcmp(agent, ua->value))) {
+				size_t b = anchor + 1;
+				for (size_t j = anchor + 1; j < i; j++)
+					if (t->f[j].type == F_SERVER &&
+					    exchange_source(t->f[j].source))
+						b = j + 1;
+				if (b > from && (rc = end_part(t, from, b, fn, ctx)))
+					break;
+				from = b;
+			}
+			user = f->value;
+			if (ua)
+				agent = ua->value;
+		}
+		if (f->type == F_SIGNIN || f->type == F_AGENT || f->type == F_REGISTERED)
+			anchor = i;
+	}
+	if (!rc && from < t->n)
+		rc = end_part(t, from, t->n, fn, ctx);
 	clear_facts(t);
 	t->cut = 0;
 	return rc;
