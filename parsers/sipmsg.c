@@ -55,8 +55,8 @@ int sip_is_start_line(const char *p, size_t n)
 
 	while (n && is_ws(p[n - 1]))
 		n--;
-	if (n >= 12 && memcmp(p, "SIP/2.0 ", 8) == 0) {
-		/* SIP/2.0 NNN[ reason] */
+	if (n >= 11 && memcmp(p, "SIP/2.0 ", 8) == 0) {
+		/* SIP/2.0 NNN[ reason]: a reason cut off or left out too */
 		return is_digit(p[8]) && is_digit(p[9]) && is_digit(p[10]) &&
 		       (n == 11 || p[11] == ' ');
 	}

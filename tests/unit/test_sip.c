@@ -49,6 +49,13 @@ static void test_start_line(void)
 	CHECK_INT(st, -1);
 	CHECK_INT(sip_parse_start_line(S("INVITE"), &m, &u, &st, &r), -1);
 	CHECK_INT(sip_parse_start_line(S(""), &m, &u, &st, &r), -1);
+	/* what starts a bare message agrees: a status line without its
+	   reason (cut off by a paste) is one */
+	CHECK_INT(sip_is_start_line("SIP/2.0 200", 11), 1);
+	CHECK_INT(sip_is_start_line("SIP/2.0 200 OK", 14), 1);
+	CHECK_INT(sip_is_start_line("SIP/2.0 20", 10), 0);
+	CHECK_INT(sip_is_start_line("SIP/2.0 2000", 12), 0);
+	CHECK_INT(sip_is_start_line("OPTIONS sip:a@b.com SIP/2.0", 27), 1);
 	CHECK_SLICE(sip_cseq_method(S("1567605805 INVITE")), "INVITE");
 	CHECK_SLICE(sip_cseq_method(S(" 1  ACK ")), "ACK");
 	CHECK_SLICE(sip_cseq_method(S("12")), NULL);
