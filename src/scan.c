@@ -655,6 +655,22 @@ static int quoted_soft(const probe_set *ps)
 	return blank_width(l, ps->n) != 0;
 }
 
+/* The width the lines were wrapped at into uw: at blanks (soft), else a
+   window's fixed one; 0 when neither. */
+static void find_width(unwrap *uw, const sip_line *lines, size_t n)
+{
+	if ((uw->width = blank_width(lines, n)))
+		uw->soft = 1;
+	else
+		uw->width = wrap_width(lines, n, &uw->eol);
+}
+
+/* Whether lines go through decode: some character or markup to undo. */
+static int decoding(const unwrap *uw)
+{
+	return uw->html || uw->nbsp || uw->hyph || uw->ansi || uw->fmt || uw->qp;
+}
+
 /* Whether a line of rawn bytes as read (before any entity was decoded or
    prefix stripped: the window wrapped what it showed) is a piece of a
    wrapped line, the next line going on with it. */
@@ -1079,10 +1095,8 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	   included); they are joined after those are taken off each piece. */
 	if ((uw.qp = qp_encoded(ps.lines, ps.n)))
 		uw.width = SIZE_MAX;   /* joined at its soft breaks */
-	else if ((uw.width = blank_width(ps.lines, ps.n)))
-		uw.soft = 1;
 	else
-		uw.width = wrap_width(ps.lines, ps.n, &uw.eol);
+		find_width(&uw, ps.lines, ps.n);
 	uw.on_raw = uw.width != 0 && !uw.qp;
 	for (size_t i = 0; i < ps.n; i++)
 		ps.rawn[i] = ps.lines[i].n;
@@ -1094,7 +1108,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	uw.nbsp = nbsp_spaced(ps.lines, ps.n);
 	uw.hyph = hyph_named(ps.lines, ps.n);
 	stray_chars(ps.lines, ps.n, &uw.ansi, &uw.fmt);
-	if (uw.html || uw.nbsp || uw.hyph || uw.ansi || uw.fmt || uw.qp) {
+	if (decoding(&uw)) {
 		for (size_t i = 0; i < ps.n; i++) {
 			sip_line d;
 			size_t at = pd.text.n;
@@ -1117,26 +1131,24 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		res->nbsp = uw.nbsp;
 		res->hyph = uw.hyph;
 		res->stray = uw.ansi || uw.fmt || uw.qp;
-		if (uw.qp)
-			note(&sc, r, "read as quoted-printable (=3D for '=', a '=' at"
-			     " the end of a line joining it to the next: a mail's"
-			     " source)");
-		if (uw.ansi)
-			note(&sc, r, "read without its terminal colour codes (grep"
-			     " --color output saved to a file)");
-		if (uw.fmt)
-			note(&sc, r, "read without its zero-width characters and soft"
-			     " hyphens, ligatures spelled out (a trace copied out of a"
-			     " page or a PDF)");
-		if (uw.html)
-			note(&sc, r, "read with its HTML entities (&lt; &gt; &quot; &amp;)"
-			     " decoded (a trace copied out of a page's source)");
-		if (uw.nbsp)
-			note(&sc, r, "read with its no-break spaces as spaces (a trace"
-			     " pasted through a page or a word processor)");
-		if (uw.hyph)
-			note(&sc, r, "read with its typographic hyphens as '-' (a trace"
-			     " copied out of a page)");
+		const struct { int on; const char *what; } said[] = {
+			{ uw.qp, "as quoted-printable (=3D for '=', a '=' at the end"
+			  " of a line joining it to the next: a mail's source)" },
+			{ uw.ansi, "without its terminal colour codes (grep --color"
+			  " output saved to a file)" },
+			{ uw.fmt, "without its zero-width characters and soft hyphens,"
+			  " ligatures spelled out (a trace copied out of a page or a"
+			  " PDF)" },
+			{ uw.html, "with its HTML entities (&lt; &gt; &quot; &amp;)"
+			  " decoded (a trace copied out of a page's source)" },
+			{ uw.nbsp, "with its no-break spaces as spaces (a trace pasted"
+			  " through a page or a word processor)" },
+			{ uw.hyph, "with its typographic hyphens as '-' (a trace copied"
+			  " out of a page)" },
+		};
+		for (size_t i = 0; i < sizeof said / sizeof said[0]; i++)
+			if (said[i].on)
+				note(&sc, r, "read %s", said[i].what);
 	}
 	res->gzip = sip_reader_is_gzip(r);
 	res->gzip_members = sip_reader_gzip_members(r);
@@ -1192,12 +1204,8 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		     what);
 	}
 	/* Lines wrapped at a window's width: probed joined, fed joined. */
-	if (!uw.width) {   /* or by the lengths once decoded and stripped */
-		if ((uw.width = blank_width(ps.lines, ps.n)))
-			uw.soft = 1;
-		else
-			uw.width = wrap_width(ps.lines, ps.n, &uw.eol);
-	}
+	if (!uw.width)   /* or by the lengths once decoded and stripped */
+		find_width(&uw, ps.lines, ps.n);
 	if (uw.width) {
 		if ((rc = join_probe(&uw, &ps, &pj)))
 			goto out;
@@ -1269,8 +1277,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		if (uw.undouble && added_blank(&uw, &ln))
 			continue;
 		rawn = ln.n;
-		if ((uw.html || uw.nbsp || uw.hyph || uw.ansi || uw.fmt || uw.qp) &&
-		    decode(&uw, &ln, &ln)) {
+		if (decoding(&uw) && decode(&uw, &ln, &ln)) {
 			rc = SIP_ENOMEM;
 			stopped = 1;
 			break;
