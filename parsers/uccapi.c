@@ -415,19 +415,9 @@ static int ucc_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ctx
 			     sip_ss_embed_starts(p, n))) {
 		sip_parse_opts o = { st->name, st->warn, st->warn_ctx,
 				     st->mb.max_record, st->mb.max_fields };
-		if (!st->embed.on) {
-			if (st->mode == U_FRAME || st->mode == U_MSG) {
-				warn(st, SIP_ETRUNCATED, st->mb.line,
-				     "SIP message cut short by a server trace's"
-				     " record at line %llu",
-				     (unsigned long long)ln->lineno);
-				rc = emit(st, fn, ctx, 0);
-			} else {
-				rc = st->mode == U_TRACE ? emit(st, fn, ctx, 1) : 0;
-			}
-			if (rc)
-				return rc;
-		}
+		/* what the log was in the middle of ends there */
+		if (!st->embed.on && (rc = sip_uccapi_cut(st, ln->lineno, fn, ctx)))
+			return rc;
 		if (sip_ss_embed_feed(&st->embed, &o, ln, stamped, fn, ctx, &rc))
 			return rc;
 		if (rc)
