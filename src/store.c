@@ -1251,8 +1251,8 @@ int sip_store_drop_overlap(sip_store *s, int64_t id, int64_t other, uint64_t *n,
 		"DELETE FROM limit_hits WHERE record_id IN temp.sip_dup",
 		"DELETE FROM record_rows WHERE id IN temp.sip_dup",
 		"DELETE FROM file_stats WHERE file_id = ?1",
-		"UPDATE files SET records = (SELECT count(*) FROM record_rows r WHERE"
-		" r.file_id = ?1 AND r.id >= coalesce(files.first_id, 0)) WHERE id = ?1",
+		("UPDATE files SET records = (SELECT count(*) FROM record_rows r WHERE"
+		 " r.file_id = ?1 AND r.id >= coalesce(files.first_id, 0)) WHERE id = ?1"),
 	};
 	int rc;
 
