@@ -304,6 +304,12 @@ sqlite3 "$T/fresh.db" "DROP TABLE finding_records; CREATE VIEW finding_records A
 check "messages: the findings cannot be rebuilt: exit" "$?" 3
 check "messages: says which step and why" "$(cat "$T/fin.err")" \
 	"sipscan: finishing the analysis failed: clearing the findings: cannot modify finding_records because it is a view"
+# ... and the records it read are kept: the analysis shares the load's last
+# transaction, and its failure is rolled back alone
+check "messages: the load is committed all the same" \
+	"$(sqlite3 "$T/fresh.db" "SELECT count(*), sum(records > 0) FROM files WHERE status = 'ingested'")" "2|2"
+check "messages: no finding half written" "$(sqlite3 "$T/fresh.db" "SELECT count(*) FROM findings")" \
+	"$(cd "$T" && rm -f edge-only.db && "$SIPSCAN" analyze -qq --db edge-only.db "$EDGE" >/dev/null 2>&1; sqlite3 edge-only.db "SELECT count(*) FROM findings")"
 
 
 # ---- limits are not "out of memory" ------------------------------------------
