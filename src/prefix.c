@@ -11,9 +11,9 @@
  * numbers, then indentation, in any order, each once: a quoted numbered
  * paste needs two before any parser knows it) and keeps the one whose
  * stripped lines the registered parsers score highest, if that beats the
- * lines as they are: at most 288 probes of SIP_PROBE_LINES lines, once per
- * input that no parser knows as it is.  After detection, stripping a line costs one pass over its first
- * bytes.
+ * lines as they are: about 300 probes of SIP_PROBE_LINES lines at most
+ * (see search()), once per input that no parser knows as it is.  After
+ * detection, stripping a line costs one pass over its first bytes.
  */
 #include "prefix.h"
 
@@ -263,6 +263,27 @@ static long logstamp_len(const char *p, size_t n)
 	return (long)i;
 }
 
+/*
+ * A syslog tag without a process id after a collector's time and host
+ * ("SIPStack: ", "lync: "): one word of at most 48 bytes ending in ':',
+ * then blanks.  Field names have that form too ("Severity: error"), so
+ * this kind is tried only right after SIP_PREFIX_LOGSTAMP, and kept only
+ * when the parsers score the lines without it higher (search()).
+ */
+static long tag_len(const char *p, size_t n)
+{
+	size_t w = 0;
+
+	while (w < n && !blank(p[w]) && w < 48)
+		w++;
+	if (w < 2 || p[w - 1] != ':' || (w < n && !blank(p[w])) ||
+	    (w >= 3 && !memcmp(p, "TL_", 3)) || memchr(p, '$', w))
+		return -1;
+	while (w < n && blank(p[w]))
+		w++;
+	return (long)w;
+}
+
 /* "[10:42 AM] alice: ", "[12/05/2026 10:42] Alice Smith: ": a chat
    tool's stamp, then the name of who wrote (one to three words of at most
    40 bytes) and ": ". */
@@ -307,6 +328,7 @@ static const struct {
 	[SIP_PREFIX_GREP] = { grep_len, "file names, line numbers and marks of grep or Select-String" },
 	[SIP_PREFIX_LOGSTAMP] = { logstamp_len, "times and hosts of a log collector (syslog, ISO 8601)" },
 	[SIP_PREFIX_STAMP_NAME] = { stamp_name_len, "chat stamps and names" },
+	[SIP_PREFIX_TAG] = { tag_len, "syslog tags" },
 };
 
 static long kind_len(int kind, size_t indent, const char *p, size_t n)
@@ -396,14 +418,16 @@ static size_t common_indent(const sip_line *lines, size_t n)
  * Depth-first over the sequences of kinds (each used once, each carried by
  * half of the non-empty lines as the kinds before it left them): keep in
  * *best the sequence whose stripped lines score highest, the shorter on a
- * tie.  At most 8 + 56 + 224 probes, for an input no parser knows as it is.
+ * tie.  At most 8 + 56 + 224 probes, and one more after each sequence
+ * that ends in a collector's stamp (its tag), for an input no parser
+ * knows as it is.
  */
 static void search(const sip_line *cur, size_t n, sip_prefix *seq, int score,
 		   sip_prefix *best, int *best_score)
 {
 	static const int kinds[] = { SIP_PREFIX_QUOTE, SIP_PREFIX_LINENO, SIP_PREFIX_INDENT,
 				     SIP_PREFIX_MARK, SIP_PREFIX_STAMP, SIP_PREFIX_GREP,
-				     SIP_PREFIX_LOGSTAMP, SIP_PREFIX_STAMP_NAME };
+				     SIP_PREFIX_LOGSTAMP, SIP_PREFIX_STAMP_NAME, SIP_PREFIX_TAG };
 	sip_line tmp[SIP_PROBE_LINES];
 
 	if (score > *best_score || (score == *best_score && seq->n < best->n)) {
@@ -418,7 +442,8 @@ static void search(const sip_line *cur, size_t n, sip_prefix *seq, int score,
 		for (int u = 0; u < seq->n; u++)
 			if (seq->kind[u] == kinds[k])
 				used = 1;
-		if (used)
+		if (used || (kinds[k] == SIP_PREFIX_TAG &&
+			     (!seq->n || seq->kind[seq->n - 1] != SIP_PREFIX_LOGSTAMP)))
 			continue;
 		if (kinds[k] == SIP_PREFIX_INDENT && !(indent = common_indent(cur, n)))
 			continue;

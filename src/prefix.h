@@ -3,7 +3,7 @@
  * ("  12. ", "12:", "0012| "), e-mail quoting ("> ", ">> ", "> > "),
  * indentation, a wiki's or a script's marks ("| ", "# ", "// "), a chat
  * tool's "[10:42 AM] ", the file and line number that grep -n, grep -Hn
- * and Select-String print, a log collector's time and host, or a mix
+ * and Select-String print, a log collector's time, host and tag, or a mix
  * (quoting, then numbers).  src/scan.c asks
  * sip_prefix_detect() about the first lines of an input; when stripping a
  * prefix lets a parser recognise them better than as they are, every line
@@ -38,8 +38,11 @@ enum sip_prefix_kind {
 	                           "trace.log:96:", "> path:96:", and "--" */
 	SIP_PREFIX_LOGSTAMP,    /* a log collector's time (ISO 8601, syslog),
 	                           then the host and a syslog tag */
-	SIP_PREFIX_STAMP_NAME   /* "[10:42 AM] alice: ": a chat tool's stamp
+	SIP_PREFIX_STAMP_NAME,  /* "[10:42 AM] alice: ": a chat tool's stamp
 	                           and who wrote */
+	SIP_PREFIX_TAG          /* "SIPStack: ": a syslog tag without a
+	                           process id, after a log collector's time
+	                           and host (only there) */
 };
 
 #define SIP_PREFIX_MAX 3

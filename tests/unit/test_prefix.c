@@ -220,6 +220,51 @@ static void test_log_collector(void)
 	CHECK_STR(stripped(&pf, 2), "$$end_record");
 }
 
+/* A syslog tag without a process id after the time and host ("SIPStack:"),
+   or a host written with its colon: stripped as a third part, which the
+   field names that look like one ("LogType:") never are. */
+static void test_log_collector_tag(void)
+{
+	sip_prefix pf;
+
+	split("2017-03-02T07:10:46.230Z sfvedge SIPStack: " HDR1 "\n"
+	      "2017-03-02T07:10:46.230Z sfvedge SIPStack: LogType: connection\n"
+	      "2017-03-02T07:10:46.231Z sfvedge SIPStack: Severity: error\n"
+	      "2017-03-02T07:10:46.231Z sfvedge SIPStack: $$end_record\n");
+	sip_prefix_detect(lines, nlines, &pf);
+	CHECK_INT(pf.n, 2);
+	CHECK_INT(pf.kind[0], SIP_PREFIX_LOGSTAMP);
+	CHECK_INT(pf.kind[1], SIP_PREFIX_TAG);
+	CHECK_STR(stripped(&pf, 0), HDR1);
+	CHECK_STR(stripped(&pf, 1), "LogType: connection");
+	CHECK_STR(stripped(&pf, 3), "$$end_record");
+	CHECK_STR(describe(&pf), "times and hosts of a log collector (syslog, ISO 8601)"
+		  " and syslog tags");
+
+	split("Mar  2 07:10:46 sfvedge: " HDR1 "\n"
+	      "Mar  2 07:10:46 sfvedge: LogType: connection\n"
+	      "Mar  2 07:10:46 sfvedge: $$end_record\n");
+	sip_prefix_detect(lines, nlines, &pf);
+	CHECK_INT(pf.n, 2);
+	CHECK_STR(stripped(&pf, 0), HDR1);
+	CHECK_STR(stripped(&pf, 1), "LogType: connection");
+
+	/* without a tag, the first word after the host is a field's name */
+	split("2017-03-02T07:10:46.230Z sfvedge " HDR1 "\n"
+	      "2017-03-02T07:10:46.230Z sfvedge LogType: connection\n"
+	      "2017-03-02T07:10:46.231Z sfvedge Severity: error\n"
+	      "2017-03-02T07:10:46.231Z sfvedge $$end_record\n");
+	sip_prefix_detect(lines, nlines, &pf);
+	CHECK_INT(pf.n, 1);
+	CHECK_STR(stripped(&pf, 1), "LogType: connection");
+	CHECK_STR(stripped(&pf, 2), "Severity: error");
+
+	/* the tag only ever follows a collector's stamp */
+	split("SIPStack: " HDR1 "\nSIPStack: LogType: connection\nSIPStack: $$end_record\n");
+	sip_prefix_detect(lines, nlines, &pf);
+	CHECK_INT(pf.n, 0);
+}
+
 /* A chat tool's stamp and the name of who wrote, on every line; the
    stamp alone when there is no name. */
 static void test_chat_names(void)
@@ -300,7 +345,8 @@ int main(int argc, char **argv)
 {
 	static const t_case cases[] = {
 		T(test_line_numbers), T(test_quoting_and_numbers),
-		T(test_indentation_keeps_folding), T(test_prose_around), T(test_grep_output), T(test_log_collector), T(test_chat_names),
+		T(test_indentation_keeps_folding), T(test_prose_around), T(test_grep_output), T(test_log_collector),
+		T(test_log_collector_tag), T(test_chat_names),
 		T(test_left_alone), { 0, 0 }
 	};
 	return t_main_args(cases, argc, argv);
