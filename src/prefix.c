@@ -400,7 +400,11 @@ static int probe_score(const sip_line *lines, size_t n)
 	return score;
 }
 
-/* The indentation common to the non-empty lines (0 when none). */
+/* The indentation common to the indented non-empty lines (0 when none):
+   the prose around a code block of a forum post or a Markdown page ("Hi
+   all, we see this:", then the trace indented by four blanks) is not
+   indented, and is left as it is (search() wants the indentation on half
+   of the non-empty lines at least). */
 static size_t common_indent(const sip_line *lines, size_t n)
 {
 	size_t indent = (size_t)-1;
@@ -408,7 +412,7 @@ static size_t common_indent(const sip_line *lines, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		size_t len = lines[i].p ? lines[i].n : 0;
 		size_t b = lead_blanks(lines[i].p, len);
-		if (b < len && b < indent)
+		if (b > 0 && b < len && b < indent)
 			indent = b;
 	}
 	return indent == (size_t)-1 ? 0 : indent;

@@ -301,6 +301,19 @@ static void test_prose_around(void)
 	CHECK_INT(pf.n, 1);
 	CHECK_STR(stripped(&pf, 0), "Posted by an admin");
 	CHECK_STR(stripped(&pf, 3), HDR1);
+
+	/* a code block indented by four blanks (Markdown, a forum) between
+	   lines of prose, which keep what they are */
+	split("Hi all, the FE shows:\n\n"
+	      "    " HDR1 "\n    LogType: connection\n    Severity: error\n"
+	      "    Data: fqdn=\"deitterick.com\"\n    $$end_record\n\nAny idea?\n");
+	sip_prefix_detect(lines, nlines, &pf);
+	CHECK_INT(pf.n, 1);
+	CHECK_INT(pf.kind[0], SIP_PREFIX_INDENT);
+	CHECK_INT((long)pf.indent, 4);
+	CHECK_STR(stripped(&pf, 0), "Hi all, the FE shows:");
+	CHECK_STR(stripped(&pf, 2), HDR1);
+	CHECK_STR(stripped(&pf, 5), "Data: fqdn=\"deitterick.com\"");
 }
 
 /* What must be left alone: a server trace, a client log, bare messages
