@@ -214,7 +214,7 @@ int sip_flow_load(sqlite3 *db, const char *call_id, sip_flow *f, sip_buf *msgs,
 	/* 2. The ladder. */
 	for (size_t row = 0; (src = sqlite3_step(st)) == SQLITE_ROW && row < nrows; row++) {
 		char server[256], other[256], label[256], reason[200];
-		size_t is, io, from, to;
+		size_t is = 0, io = 0, from, to;
 		long long diag_code = sqlite3_column_type(st, COL_DIAG) == SQLITE_NULL ? -1 :
 				 (long long)sqlite3_column_int64(st, COL_DIAG);
 		const char *diag_reason = (const char *)sqlite3_column_text(st, COL_DIAG_REASON);

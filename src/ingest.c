@@ -1092,7 +1092,7 @@ static double now_s(void)
 
 void sip_ingest_stage(const char *what)
 {
-	if (!stage_t0)
+	if (stage_t0 <= 0)
 		stage_t0 = now_s();
 	fprintf(stderr, "stage %-22s wall %7.3f s  cpu %7.3f s\n", what,
 		now_s() - stage_t0, clock_s(CLOCK_PROCESS_CPUTIME_ID));
@@ -2072,7 +2072,7 @@ int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 	pthread_cond_init(&r.cv_writer, NULL);
 	pthread_cond_init(&r.cv_workers, NULL);
 	r.o = o;
-	if (o->stages && !stage_t0)
+	if (o->stages && stage_t0 <= 0)
 		stage_t0 = now_s();
 
 	/* 1. plan */
