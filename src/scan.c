@@ -89,11 +89,19 @@ typedef struct unwrap {
 } unwrap;
 
 /* The length of a no-break space at p[k] (UTF-8 C2 A0, or a Windows-1252
-   A0 after an ASCII byte), or 0. */
+   A0 after an ASCII byte), or 0.  Also the "Â " a page shows where one was
+   read as Windows-1252 and written again as UTF-8 (C3 82 C2 A0, or C3 82
+   before a space where the no-break space itself was made one). */
 static size_t nbsp_at(const char *p, size_t n, size_t k)
 {
 	const unsigned char *u = (const unsigned char *)p;
 
+	if (u[k] == 0xC3 && k + 2 < n && u[k + 1] == 0x82) {
+		if (k + 3 < n && u[k + 2] == 0xC2 && u[k + 3] == 0xA0)
+			return 4;
+		if (u[k + 2] == ' ')
+			return 2;
+	}
 	if (u[k] == 0xC2 && k + 1 < n && u[k + 1] == 0xA0)
 		return 2;
 	if (u[k] == 0xA0 && (k == 0 || u[k - 1] < 0x80))
@@ -358,7 +366,8 @@ static int decode(unwrap *uw, const sip_line *ln, sip_line *out)
 
 	*out = *ln;
 	if (!n || (!(uw->html && (memchr(p, '&', n) || memchr(p, '<', n))) &&
-		   !(uw->nbsp && (memchr(p, 0xA0, n) || memchr(p, '&', n))) &&
+		   !(uw->nbsp && (memchr(p, 0xA0, n) || memchr(p, '&', n) ||
+				  memchr(p, 0xC3, n))) &&
 		   !(uw->hyph && (memchr(p, 0xE2, n))) &&
 		   !(uw->ansi && memchr(p, 0x1b, n)) &&
 		   !(uw->qp && memchr(p, '=', n)) &&
