@@ -306,14 +306,35 @@ static size_t ansi_len(const char *p, size_t n)
 /* A character a page or a PDF puts in text and a trace never has, at p:
    its length, and in *rep what it stands for ("" for a zero-width space
    U+200B-200D, a word joiner U+2060, a soft hyphen U+00AD; "fi" for the
-   ligature U+FB01 and its kin); 0: none.  (A BOM inside a file is the
-   reader's: concatenated files.) */
+   ligature U+FB01 and its kin; a typographic quote or dash for what a
+   page that read it as Windows-1252 shows, "â€œ" for U+201C); 0: none.
+   (A BOM inside a file is the reader's: concatenated files.) */
 static size_t fmt_char(const char *p, size_t n, const char **rep)
 {
 	static const char *const lig[] = { "ff", "fi", "fl", "ffi", "ffl", "st", "st" };
+	/* U+2018-201D and U+2013-2014 (E2 80 xx) read as Windows-1252 (â €
+	   and the third byte's character) and written as UTF-8: after
+	   "â€" (C3 A2 E2 82 AC), the third byte's character */
+	static const struct { const char *tail; size_t n; const char *rep; } moji[] = {
+		{ "\xC5\x93", 2, "\xE2\x80\x9C" },         /* œ: “ */
+		{ "\xC2\x9D", 2, "\xE2\x80\x9D" },         /* U+009D: ” */
+		{ "\xE2\x84\xA2", 3, "\xE2\x80\x99" },     /* ™: ’ */
+		{ "\xCB\x9C", 2, "\xE2\x80\x98" },         /* ˜: ‘ */
+		{ "\xE2\x80\x9C", 3, "\xE2\x80\x93" },     /* “: – */
+		{ "\xE2\x80\x9D", 3, "\xE2\x80\x94" },     /* ”: — */
+	};
 	const unsigned char *u = (const unsigned char *)p;
 
 	*rep = "";
+	if (n >= 5 && !memcmp(p, "\xC3\xA2\xE2\x82\xAC", 5)) {
+		for (size_t i = 0; i < sizeof moji / sizeof moji[0]; i++)
+			if (n >= 5 + moji[i].n && !memcmp(p + 5, moji[i].tail, moji[i].n)) {
+				*rep = moji[i].rep;
+				return 5 + moji[i].n;
+			}
+		*rep = "\xE2\x80\x9D";   /* U+009D dropped on the way: ” */
+		return 5;
+	}
 	if (n >= 2 && u[0] == 0xC2 && u[1] == 0xAD)
 		return 2;
 	if (n < 3)
@@ -372,7 +393,7 @@ static int decode(unwrap *uw, const sip_line *ln, sip_line *out)
 		   !(uw->ansi && memchr(p, 0x1b, n)) &&
 		   !(uw->qp && memchr(p, '=', n)) &&
 		   !(uw->fmt && (memchr(p, 0xC2, n) || memchr(p, 0xE2, n) ||
-				 memchr(p, 0xEF, n)))))
+				 memchr(p, 0xEF, n) || memchr(p, 0xC3, n)))))
 		return 0;
 	sip_buf_reset(&uw->dec);
 	while (k < n) {
@@ -1146,8 +1167,8 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 			{ uw.ansi, "without its terminal colour codes (grep --color"
 			  " output saved to a file)" },
 			{ uw.fmt, "without its zero-width characters and soft hyphens,"
-			  " ligatures spelled out (a trace copied out of a page or a"
-			  " PDF)" },
+			  " ligatures spelled out, quotes a wrong character set made"
+			  " \"â€œ\" mended (a trace copied out of a page or a PDF)" },
 			{ uw.html, "with its HTML entities (&lt; &gt; &quot; &amp;)"
 			  " decoded (a trace copied out of a page's source)" },
 			{ uw.nbsp, "with its no-break spaces as spaces (a trace pasted"
