@@ -302,10 +302,12 @@ const sip_opt *sip_cmd_opt(const sip_cmd *c, size_t i)
 
 void sip_cmd_usage(FILE *f, const sip_cmd *c)
 {
+	const sip_opt *o;
+
 	fprintf(f, "usage: sipscan %s\n\n%s.\n\n%s", c->usage, c->summary,
 		c->help_pre ? c->help_pre : "");
-	for (size_t i = 0; sip_cmd_opt(c, i); i++)
-		fputs(sip_cmd_opt(c, i)->help, f);
+	for (size_t i = 0; (o = sip_cmd_opt(c, i)) != NULL; i++)
+		fputs(o->help, f);
 	fputs(c->help_post ? c->help_post : "", f);
 }
 
