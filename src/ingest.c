@@ -2183,7 +2183,8 @@ indexes:
 	stage(&r, "indexes built");
 	/* The analysis goes into the load's last transaction when one is
 	   open: one commit, and its fsyncs, for both (its own commits took
-	   half of its time).  A savepoint keeps what it was before: an
+	   half of its time; fsyncs of a small server trace: 16 -> 8, of a
+	   client log, whose trust analysis committed each sign-in: 28 -> 8).  A savepoint keeps what it was before: an
 	   analysis that fails leaves no trace, and the load is committed
 	   all the same. */
 	if (o->finish_hook) {
