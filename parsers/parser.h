@@ -108,6 +108,9 @@ static inline int sip_parser_add_line(sip_buf *b, const sip_line *ln)
 /* The best parser for these first lines, or NULL if none scores above 0. */
 const sip_parser_ops *sip_parser_probe(const sip_line *lines, size_t n);
 
+/* The highest score of the parsers on these lines (0: none knows them). */
+int sip_parser_probe_score(const sip_line *lines, size_t n);
+
 /* Lines handed to probe(): at most this many, and at most this many bytes. */
 #define SIP_PROBE_LINES 64
 #define SIP_PROBE_BYTES (256 * 1024)

@@ -34,6 +34,18 @@ const sip_parser_ops *sip_parser_probe(const sip_line *lines, size_t n)
 	return best;
 }
 
+int sip_parser_probe_score(const sip_line *lines, size_t n)
+{
+	int best = 0;
+
+	for (size_t i = 0; sip_parsers[i]; i++) {
+		int score = sip_parsers[i]->probe(lines, n);
+		if (score > best)
+			best = score;
+	}
+	return best;
+}
+
 void sip_parser_warn(sip_warn_fn warn, void *warn_ctx, const char *name,
 		     int code, uint64_t line, const char *fmt, ...)
 {

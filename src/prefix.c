@@ -390,14 +390,7 @@ static size_t strip_all(int kind, size_t indent, const sip_line *in, sip_line *o
 /* The best score of the registered parsers on lines. */
 static int probe_score(const sip_line *lines, size_t n)
 {
-	int score = 0;
-
-	for (size_t i = 0; sip_parsers[i]; i++) {
-		int s = sip_parsers[i]->probe(lines, n);
-		if (s > score)
-			score = s;
-	}
-	return score;
+	return sip_parser_probe_score(lines, n);
 }
 
 /* The indentation common to the indented non-empty lines (0 when none):

@@ -986,6 +986,282 @@ static int join_probe(const unwrap *uw, const probe_set *ps, probe_set *pj)
 }
 
 /*
+ * A trace whose line breaks were written as escapes, on one line or a few:
+ * rsyslog's "#015#012" (it writes each control character as '#' and three
+ * octal digits), or a JSON string's "\r\n" (a log shipper's export, a
+ * ticket system's API).  Each line read is cut where a line break stood
+ * into the lines it held, and the other escapes of that style are decoded
+ * ("#011": a tab; "\t", "\"", "\\", "\/").  Tried only on an input that no
+ * parser knows as it is, and kept only when a parser knows the pieces
+ * better.  The pieces keep their line's number, and their offset in it.
+ */
+enum { ESC_NONE, ESC_OCTAL, ESC_BACKSLASH };
+
+typedef struct esc_split {
+	int style;
+	sip_line phys;        /* the line being cut (p: NULL when none) */
+	size_t pos;           /* where its next piece starts */
+	size_t end;           /* where its last piece ends */
+	size_t start;         /* where its first piece starts */
+	sip_prefix lead;      /* before the first piece of each line only: a
+	                         syslog time and host, one message a record */
+	sip_buf out;          /* the piece, decoded */
+	probe_set *saved;     /* the probed lines as read, cut first */
+	size_t next_saved;
+} esc_split;
+
+static int octal3(const char *p, size_t n, size_t i)
+{
+	if (i + 4 > n || p[i] != '#')
+		return -1;
+	for (size_t k = 1; k < 4; k++)
+		if (p[i + k] < '0' || p[i + k] > '7')
+			return -1;
+	return (p[i + 1] - '0') * 64 + (p[i + 2] - '0') * 8 + (p[i + 3] - '0');
+}
+
+/* At p[i]: 1 and *skip when an escaped line feed, 2 and *skip when an
+   escaped carriage return, 3 with *c and *skip another escape to decode,
+   0 when none. */
+static int esc_at(int style, const char *p, size_t n, size_t i, size_t *skip, char *c)
+{
+	if (style == ESC_OCTAL) {
+		int v = octal3(p, n, i);
+		*skip = 4;
+		if (v == 012)
+			return 1;
+		if (v == 015)
+			return 2;
+		if ((v >= 0 && v < 040) || v == 0177) {
+			*c = (char)v;
+			return 3;
+		}
+		return 0;
+	}
+	if (p[i] != '\\' || i + 1 >= n)
+		return 0;
+	*skip = 2;
+	switch (p[i + 1]) {
+	case 'n': return 1;
+	case 'r': return 2;
+	case 't': *c = '\t'; return 3;
+	case '"': case '\\': case '/': *c = p[i + 1]; return 3;
+	case 'u': {
+		/* \u003c for '<' (some encoders write <, > and & so); only
+		   the ASCII ones are decoded */
+		unsigned v = 0;
+		if (i + 6 > n)
+			return 0;
+		for (size_t k = 2; k < 6; k++) {
+			char h = p[i + k];
+			int d = qp_hex(h >= 'a' && h <= 'f' ? (char)(h - 32) : h);
+			if (d < 0)
+				return 0;
+			v = v * 16 + (unsigned)d;
+		}
+		if (v == 0 || v >= 0x80)
+			return 0;
+		if (v == '\n')
+			return *skip = 6, 1;
+		if (v == '\r')
+			return *skip = 6, 2;
+		*c = (char)v;
+		*skip = 6;
+		return 3;
+	}
+	default: return 0;
+	}
+}
+
+/* The style of escaped line breaks in the probed lines: each of them at
+   least twice, and more of them than lines. */
+static int esc_style(const probe_set *ps)
+{
+	size_t oct = 0, bs = 0;
+
+	for (size_t i = 0; i < ps->n; i++) {
+		const char *p = ps->lines[i].p;
+		size_t n = ps->lines[i].n;
+		for (size_t k = 0; k + 1 < n; k++) {
+			if (p[k] == '#' && octal3(p, n, k) == 012)
+				oct++;
+			else if (p[k] == '\\' && p[k + 1] == 'n')
+				bs++, k++;
+		}
+	}
+	if (oct >= 2 && oct > ps->n && oct >= bs)
+		return ESC_OCTAL;
+	if (bs >= 2 && bs > ps->n)
+		return ESC_BACKSLASH;
+	return ESC_NONE;
+}
+
+/* Cut phys next.  A JSON object ({"time":...,"message":"TL_INFO(...)...\r\n
+   ..."}, one to a line) is cut in the string that holds the first escaped
+   line break only: the fields around it are not the trace's. */
+static void esc_take(esc_split *es, const sip_line *phys)
+{
+	const char *p = phys->p;
+	size_t n = phys->n, i, b;
+
+	es->phys = *phys;
+	es->pos = es->start = 0;
+	es->end = n;
+	if (es->style != ESC_BACKSLASH || !n || p[0] != '{')
+		return;
+	for (i = 0; i + 1 < n && !(p[i] == '\\' && (p[i + 1] == 'n' || p[i + 1] == 'r')); i++)
+		if (p[i] == '\\')
+			i++;
+	if (i + 1 >= n)
+		return;
+	/* the string's opening quote: the nearest '"' before it that no
+	   backslash escapes and that a ':' comes before */
+	for (b = i; b > 0; b--) {
+		if (p[b - 1] == '"' && (b < 2 || p[b - 2] != '\\')) {
+			size_t c = b - 1;
+			while (c > 0 && (p[c - 1] == ' ' || p[c - 1] == '\t'))
+				c--;
+			if (c > 0 && p[c - 1] == ':')
+				break;
+		}
+	}
+	if (b == 0)
+		return;
+	es->pos = es->start = b;
+	for (i = b; i < n; i++) {
+		if (p[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (p[i] == '"') {
+			es->end = i;
+			break;
+		}
+	}
+}
+
+/* The next piece of the line being cut into *ln, decoded: 1; 0 when that
+   line has no more; -1 out of memory. */
+static int esc_piece(esc_split *es, sip_line *ln)
+{
+	const char *p = es->phys.p;
+	size_t n = es->end, i = es->pos, skip = 0;
+	unsigned eol = SIP_EOL_LF;
+	char c = 0;
+	int k = 0;
+
+	if (!p || es->pos > n)
+		return 0;
+	sip_buf_reset(&es->out);
+	for (; i < n; i++) {
+		if ((k = esc_at(es->style, p, n, i, &skip, &c)) == 0) {
+			if (sip_buf_addc(&es->out, p[i]))
+				return -1;
+			continue;
+		}
+		if (k == 1)
+			break;
+		if (k == 2) {
+			size_t s2;
+			char c2;
+			if (i + skip < n && esc_at(es->style, p, n, i + skip, &s2, &c2) == 1) {
+				eol = SIP_EOL_CRLF;
+				skip += s2;
+				k = 1;
+				break;
+			}
+		} else if (sip_buf_addc(&es->out, c)) {
+			return -1;
+		}
+		i += skip - 1;
+	}
+	*ln = es->phys;
+	ln->p = es->out.p ? es->out.p : "";
+	ln->n = es->out.n;
+	ln->offset = es->phys.offset + es->pos;
+	if (es->pos == es->start && es->lead.n) {
+		size_t cut = sip_prefix_len(&es->lead, ln->p, ln->n);
+		ln->p += cut;
+		ln->n -= cut;
+	}
+	if (k == 1) {
+		ln->eol = eol;
+		es->pos = i + skip;
+	} else {
+		es->pos = n + 1;   /* the line's own end ends its last piece */
+	}
+	return 1;
+}
+
+/* Fill pset with the pieces of the probed lines es->saved holds, from the
+   first (all pieces, or the first piece of each line when firsts), up to
+   the probe's bounds; es is left after the last piece taken. */
+static int esc_fill(esc_split *es, probe_set *pset, int firsts)
+{
+	sip_line pc;
+
+	pset->n = 0;
+	sip_buf_reset(&pset->text);
+	es->next_saved = 0;
+	es->phys.p = NULL;
+	while (pset->n < SIP_PROBE_LINES && pset->text.n < SIP_PROBE_BYTES) {
+		int pr = es->phys.p ? esc_piece(es, &pc) : 0;
+		if (pr < 0)
+			return SIP_ENOMEM;
+		if (pr == 0 || (firsts && es->phys.p && pset->n &&
+				pc.offset != es->phys.offset + es->start)) {
+			if (es->next_saved == es->saved->n)
+				break;
+			esc_take(es, &es->saved->lines[es->next_saved++]);
+			continue;
+		}
+		if (probe_keep(pset, &pc))
+			return SIP_ENOMEM;
+	}
+	probe_fix(pset);
+	return SIP_OK;
+}
+
+/* The next line as the parser is to see it: the next piece of a line cut
+   at its escapes, or the reader's next line when there is no cutting.
+   Returns what sip_reader_next does (1, 0 at the end, < 0 on error);
+   *phys counts the lines read. */
+static int next_line(sip_reader *r, esc_split *es, sip_line *ln, sip_diag *d,
+		     uint64_t *phys)
+{
+	int got;
+
+	if (!es->style) {
+		got = sip_reader_next(r, ln, d);
+		if (got > 0)
+			(*phys)++;
+		return got;
+	}
+	for (;;) {
+		int rc = esc_piece(es, ln);
+		if (rc > 0)
+			return 1;
+		if (rc < 0) {
+			sip_diag_set(d, SIP_ENOMEM, sip_reader_name(r), es->phys.lineno,
+				     "out of memory");
+			return -1;
+		}
+		if (es->saved && es->next_saved < es->saved->n) {
+			esc_take(es, &es->saved->lines[es->next_saved++]);
+		} else {
+			sip_line pl;
+			got = sip_reader_next(r, &pl, d);
+			if (got <= 0) {
+				es->phys.p = NULL;
+				return got;
+			}
+			(*phys)++;
+			esc_take(es, &pl);
+		}
+	}
+}
+
+/*
  * Feed ln to the parser, through the joining of wrapped lines when uw has
  * a width: a line of exactly that width is held and the next appended to
  * it.  flush: the input has ended, feed what is held.
@@ -1061,14 +1337,19 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	sip_diag rdiag;
 	sip_prefix pf;
 	unwrap uw;
-	probe_set pj, pd;
+	probe_set pj, pd, po;
+	esc_split es;
 	size_t rawn;
 	int rc = SIP_OK, got, stopped = 0;
 
 	memset(&ps, 0, sizeof ps);
 	memset(&pj, 0, sizeof pj);
 	memset(&pd, 0, sizeof pd);
+	memset(&po, 0, sizeof po);
+	memset(&es, 0, sizeof es);
 	memset(&uw, 0, sizeof uw);
+	sip_buf_init(&es.out, 0);
+	sip_buf_init(&po.text, 0);
 	sip_buf_init(&uw.text, 0);
 	sip_buf_init(&uw.dec, 0);
 	sip_buf_init(&pj.text, 0);
@@ -1097,6 +1378,50 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	}
 	probe_fix(&ps);
 	sip_reader_set_skip_limit(r, 0);
+	/* Line breaks written as escapes ("#015#012", "\r\n"): the probed
+	   lines are cut there, tried on the lines read so far only, and kept
+	   when a parser knows the pieces as well at least; then every line
+	   read is.  A syslog's time and host before each message (one record
+	   each) is looked for on the first pieces alone. */
+	if (ps.n && (es.style = esc_style(&ps)) != ESC_NONE) {
+		int before = sip_parser_probe_score(ps.lines, ps.n), after;
+		po = ps;
+		memset(&ps, 0, sizeof ps);
+		sip_buf_init(&ps.text, SIP_PROBE_BYTES + SIP_READER_MAX_LINE + 1);
+		es.saved = &po;
+		if ((rc = esc_fill(&es, &ps, 0)))
+			goto out;
+		after = sip_parser_probe_score(ps.lines, ps.n);
+		if (after >= before && after > 0) {
+			if ((rc = esc_fill(&es, &pj, 1)))
+				goto out;
+			sip_prefix_detect(pj.lines, pj.n, &es.lead);
+			pj.n = 0;
+			sip_buf_reset(&pj.text);
+			/* and the pieces again, so that the lines read go on
+			   from the last one probed (with the lead off, if any) */
+			if ((rc = esc_fill(&es, &ps, 0)))
+				goto out;
+			res->stray = 1;
+			note(&sc, r, "read with its line breaks written as %s cut"
+			     " there (a trace sent through syslog or kept in a JSON"
+			     " string)", es.style == ESC_OCTAL ? "#015#012" : "\\r\\n");
+			if (es.lead.n) {
+				char what[192];
+				sip_prefix_describe(&es.lead, what, sizeof what);
+				snprintf(res->prefix, sizeof res->prefix, "%s", what);
+				note(&sc, r, "read without the %s before each message", what);
+			}
+		} else {
+			sip_buf_release(&ps.text);
+			ps = po;
+			memset(&po, 0, sizeof po);
+			sip_buf_init(&po.text, 0);
+			memset(&es.phys, 0, sizeof es.phys);
+			es.style = ESC_NONE;
+			es.saved = NULL;
+		}
+	}
 	/* A page's source with a <br> at the end of its lines: taken off,
 	   here and as read. */
 	if ((uw.br = br_ended(ps.lines, ps.n))) {
@@ -1297,11 +1622,12 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 			stopped = 1;
 	}
 	sip_buf_release(&ps.text);
+	if (es.style)
+		got = 1;   /* pieces of the lines read may wait: next_line ends */
 	while (!stopped && got > 0) {
-		got = sip_reader_next(r, &ln, &rdiag);
+		got = next_line(r, &es, &ln, &rdiag, &res->lines);
 		if (got <= 0)
 			break;
-		res->lines++;
 		if (uw.br)
 			ln.n -= br_tail(ln.p, ln.n);
 		if (uw.undouble && added_blank(&uw, &ln))
@@ -1367,6 +1693,8 @@ out:
 	sip_buf_release(&pd.text);
 	sip_buf_release(&uw.text);
 	sip_buf_release(&uw.dec);
+	sip_buf_release(&es.out);
+	sip_buf_release(&po.text);
 	res->bytes_in = sip_reader_bytes_in(r);
 	res->bytes_out = sip_reader_bytes_out(r);
 	/* Read again at the end: a threaded reader's counters lag its
