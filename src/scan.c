@@ -1073,25 +1073,29 @@ static int esc_at(int style, const char *p, size_t n, size_t i, size_t *skip, ch
 	}
 }
 
-/* The style of escaped line breaks in the probed lines: each of them at
-   least twice, and more of them than lines. */
+/* The style of escaped line breaks in the probed lines: at least two of
+   them, more of them than lines, and on half of the non-empty lines at
+   least (a trace's own SIP body with a "\n" in it is one line of many). */
 static int esc_style(const probe_set *ps)
 {
-	size_t oct = 0, bs = 0;
+	size_t oct = 0, bs = 0, lines_oct = 0, lines_bs = 0, nonempty = 0;
 
 	for (size_t i = 0; i < ps->n; i++) {
 		const char *p = ps->lines[i].p;
-		size_t n = ps->lines[i].n;
+		size_t n = ps->lines[i].n, o = oct, b = bs;
 		for (size_t k = 0; k + 1 < n; k++) {
 			if (p[k] == '#' && octal3(p, n, k) == 012)
 				oct++;
 			else if (p[k] == '\\' && p[k + 1] == 'n')
 				bs++, k++;
 		}
+		nonempty += n > 0;
+		lines_oct += oct > o;
+		lines_bs += bs > b;
 	}
-	if (oct >= 2 && oct > ps->n && oct >= bs)
+	if (oct >= 2 && oct > ps->n && oct >= bs && lines_oct * 2 >= nonempty)
 		return ESC_OCTAL;
-	if (bs >= 2 && bs > ps->n)
+	if (bs >= 2 && bs > ps->n && lines_bs * 2 >= nonempty)
 		return ESC_BACKSLASH;
 	return ESC_NONE;
 }
