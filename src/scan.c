@@ -1190,6 +1190,7 @@ static int esc_piece(esc_split *es, sip_line *ln)
 	}
 	if (k == 1) {
 		ln->eol = eol;
+		ln->truncated = 0;   /* only the last piece of a line cut short is */
 		es->pos = i + skip;
 	} else {
 		es->pos = n + 1;   /* the line's own end ends its last piece */
