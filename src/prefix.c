@@ -213,9 +213,11 @@ static int month(const char *p)
  * header or "$$" marker, no client stamp, no SIP start line; and a word
  * followed by nothing is the line's text (a "$$end_record").
  */
-static long logstamp_len(const char *p, size_t n)
+/* The length of the time a collector writes first (ISO 8601, syslog's
+   "Dec  5 10:00:00"), or 0. */
+static size_t collector_time_len(const char *p, size_t n)
 {
-	size_t i, w;
+	size_t i;
 
 	if (digits_at(p, n, 0, 4) && n > 19 && p[4] == '-' && digits_at(p, n, 5, 2) &&
 	    p[7] == '-' && digits_at(p, n, 8, 2) && (p[10] == 'T' || p[10] == ' ') &&
@@ -229,14 +231,80 @@ static long logstamp_len(const char *p, size_t n)
 			i++;
 		else if (i + 5 < n && (p[i] == '+' || p[i] == '-') && digits_at(p, n, i + 1, 2))
 			i += p[i + 3] == ':' ? 6 : 5;
-	} else if (n > 16 && month(p) && p[3] == ' ' && (digit(p[4]) || p[4] == ' ') &&
-		   digit(p[5]) && p[6] == ' ' &&
-		   digits_at(p, n, 7, 2) && p[9] == ':' && digits_at(p, n, 10, 2) && p[12] == ':' &&
-		   digits_at(p, n, 13, 2)) {
-		i = 15;
-	} else {
-		return -1;
+		return i;
 	}
+	if (n > 16 && month(p) && p[3] == ' ' && (digit(p[4]) || p[4] == ' ') &&
+	    digit(p[5]) && p[6] == ' ' &&
+	    digits_at(p, n, 7, 2) && p[9] == ':' && digits_at(p, n, 10, 2) && p[12] == ':' &&
+	    digits_at(p, n, 13, 2))
+		return 15;
+	return 0;
+}
+
+/* The words of a syslog header after the time: blanks, a word, blanks. */
+static size_t skip_word(const char *p, size_t n, size_t i)
+{
+	while (i < n && !blank(p[i]))
+		i++;
+	while (i < n && blank(p[i]))
+		i++;
+	return i;
+}
+
+static long logstamp_body(const char *p, size_t n);
+
+/*
+ * A syslog line as written to a file with its priority kept: "<134>"
+ * before the time (RFC 3164), or "<134>1 " and, after the time, the host,
+ * the application, the process id, the message id and the structured
+ * data ("-" or "[...]"), each one word (RFC 5424).
+ */
+static long logstamp_len(const char *p, size_t n)
+{
+	size_t k = 1, i;
+	long b;
+
+	if (!n || p[0] != '<')
+		return logstamp_body(p, n);
+	while (k < n && k < 4 && digit(p[k]))
+		k++;
+	if (k == 1 || k >= n || p[k] != '>')
+		return -1;
+	k++;
+	if (k + 1 < n && p[k] == '1' && p[k + 1] == ' ') {
+		k += 2;
+		if (!(i = collector_time_len(p + k, n - k)) || k + i >= n || !blank(p[k + i]))
+			return -1;
+		i += k;
+		while (i < n && blank(p[i]))
+			i++;
+		for (int w = 0; w < 4 && i < n; w++)
+			i = skip_word(p, n, i);
+		if (i < n && p[i] == '[') {
+			/* structured data: [id k="v" ...], one or more */
+			while (i < n && p[i] == '[') {
+				const char *e = memchr(p + i, ']', n - i);
+				if (!e)
+					return -1;
+				i = (size_t)(e - p) + 1;
+			}
+			while (i < n && blank(p[i]))
+				i++;
+		} else {
+			i = skip_word(p, n, i);   /* "-" */
+		}
+		return (long)i;
+	}
+	b = logstamp_body(p + k, n - k);
+	return b < 0 ? -1 : (long)k + b;
+}
+
+static long logstamp_body(const char *p, size_t n)
+{
+	size_t i, w;
+
+	if (!(i = collector_time_len(p, n)))
+		return -1;
 	if (i < n && !blank(p[i]))
 		return -1;
 	while (i < n && blank(p[i]))

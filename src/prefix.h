@@ -36,8 +36,9 @@ enum sip_prefix_kind {
 	                           one blank */
 	SIP_PREFIX_GREP,        /* grep -n / -Hn, Select-String: "96:", "97-",
 	                           "trace.log:96:", "> path:96:", and "--" */
-	SIP_PREFIX_LOGSTAMP,    /* a log collector's time (ISO 8601, syslog),
-	                           then the host and a syslog tag */
+	SIP_PREFIX_LOGSTAMP,    /* a log collector's time (ISO 8601, syslog,
+	                           a syslog priority "<134>" first), then the
+	                           host and a syslog tag; RFC 5424's header */
 	SIP_PREFIX_STAMP_NAME,  /* "[10:42 AM] alice: ": a chat tool's stamp
 	                           and who wrote */
 	SIP_PREFIX_TAG          /* "SIPStack: ": a syslog tag without a

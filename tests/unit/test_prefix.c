@@ -259,6 +259,27 @@ static void test_log_collector_tag(void)
 	CHECK_STR(stripped(&pf, 1), "LogType: connection");
 	CHECK_STR(stripped(&pf, 2), "Severity: error");
 
+	/* the priority a syslog file keeps, RFC 3164 and RFC 5424 (there the
+	   application, process id, message id and structured data follow
+	   the host, one word each) */
+	split("<134>Mar  2 07:10:46 sfvedge SIPStack: " HDR1 "\n"
+	      "<134>Mar  2 07:10:46 sfvedge SIPStack: LogType: connection\n"
+	      "<134>Mar  2 07:10:46 sfvedge SIPStack: $$end_record\n");
+	sip_prefix_detect(lines, nlines, &pf);
+	CHECK_INT(pf.n, 2);
+	CHECK_STR(stripped(&pf, 0), HDR1);
+	CHECK_STR(stripped(&pf, 1), "LogType: connection");
+	split("<134>1 2017-03-02T07:10:46.230Z sfvedge SIPStack 2044 - - " HDR1 "\n"
+	      "<134>1 2017-03-02T07:10:46.230Z sfvedge SIPStack 2044 - - LogType: connection\n"
+	      "<134>1 2017-03-02T07:10:46.231Z sfvedge SIPStack 2044 ID47"
+	      " [meta@32473 seq=\"3\"][x@1 a=\"b\"] $$end_record\n");
+	sip_prefix_detect(lines, nlines, &pf);
+	CHECK_INT(pf.n, 1);
+	CHECK_INT(pf.kind[0], SIP_PREFIX_LOGSTAMP);
+	CHECK_STR(stripped(&pf, 0), HDR1);
+	CHECK_STR(stripped(&pf, 1), "LogType: connection");
+	CHECK_STR(stripped(&pf, 2), "$$end_record");
+
 	/* the tag only ever follows a collector's stamp */
 	split("SIPStack: " HDR1 "\nSIPStack: LogType: connection\nSIPStack: $$end_record\n");
 	sip_prefix_detect(lines, nlines, &pf);
