@@ -204,15 +204,6 @@ static int month(const char *p)
 	return 0;
 }
 
-/*
- * What a log collector puts before each line it ships: an ISO 8601 time
- * ("2026-12-05T10:00:00.123Z", "2026-12-05 10:00:00,123+01:00") or a
- * syslog one ("Dec  5 10:00:00"), blanks, then maybe the host and a
- * syslog tag ("fe01 ", "fe01 OCSLogger[2044]: ").  The host is a word
- * that is not itself where the trace begins: no "Name:" field, no "TL_"
- * header or "$$" marker, no client stamp, no SIP start line; and a word
- * followed by nothing is the line's text (a "$$end_record").
- */
 /* The length of the time a collector writes first (ISO 8601, syslog's
    "Dec  5 10:00:00"), or 0. */
 static size_t collector_time_len(const char *p, size_t n)
@@ -261,7 +252,7 @@ static long logstamp_body(const char *p, size_t n);
  */
 static long logstamp_len(const char *p, size_t n)
 {
-	size_t k = 1, i;
+	size_t k = 1;
 	long b;
 
 	if (!n || p[0] != '<')
@@ -272,6 +263,7 @@ static long logstamp_len(const char *p, size_t n)
 		return -1;
 	k++;
 	if (k + 1 < n && p[k] == '1' && p[k + 1] == ' ') {
+		size_t i;
 		k += 2;
 		if (!(i = collector_time_len(p + k, n - k)) || k + i >= n || !blank(p[k + i]))
 			return -1;
@@ -299,6 +291,15 @@ static long logstamp_len(const char *p, size_t n)
 	return b < 0 ? -1 : (long)k + b;
 }
 
+/*
+ * What a log collector puts before each line it ships: an ISO 8601 time
+ * ("2026-12-05T10:00:00.123Z", "2026-12-05 10:00:00,123+01:00") or a
+ * syslog one ("Dec  5 10:00:00"), blanks, then maybe the host and a
+ * syslog tag ("fe01 ", "fe01 OCSLogger[2044]: ").  The host is a word
+ * that is not itself where the trace begins: no "Name:" field, no "TL_"
+ * header or "$$" marker, no client stamp, no SIP start line; and a word
+ * followed by nothing is the line's text (a "$$end_record").
+ */
 static long logstamp_body(const char *p, size_t n)
 {
 	size_t i, w;
