@@ -19,31 +19,36 @@ const sip_parser_ops *const sip_parsers[] = {
 	NULL
 };
 
-const sip_parser_ops *sip_parser_probe(const sip_line *lines, size_t n)
+/* The parser scoring highest on lines (the first on a tie), its score in
+   *score; NULL and 0 when none scores above 0. */
+static const sip_parser_ops *best_parser(const sip_line *lines, size_t n, int *score)
 {
 	const sip_parser_ops *best = NULL;
-	int best_score = 0;
 
+	*score = 0;
 	for (size_t i = 0; sip_parsers[i]; i++) {
-		int score = sip_parsers[i]->probe(lines, n);
-		if (score > best_score) {
-			best_score = score;
+		int s = sip_parsers[i]->probe(lines, n);
+		if (s > *score) {
+			*score = s;
 			best = sip_parsers[i];
 		}
 	}
 	return best;
 }
 
+const sip_parser_ops *sip_parser_probe(const sip_line *lines, size_t n)
+{
+	int score;
+
+	return best_parser(lines, n, &score);
+}
+
 int sip_parser_probe_score(const sip_line *lines, size_t n)
 {
-	int best = 0;
+	int score;
 
-	for (size_t i = 0; sip_parsers[i]; i++) {
-		int score = sip_parsers[i]->probe(lines, n);
-		if (score > best)
-			best = score;
-	}
-	return best;
+	best_parser(lines, n, &score);
+	return score;
 }
 
 void sip_parser_warn(sip_warn_fn warn, void *warn_ctx, const char *name,

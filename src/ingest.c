@@ -2184,9 +2184,9 @@ indexes:
 	/* The analysis goes into the load's last transaction when one is
 	   open: one commit, and its fsyncs, for both (its own commits took
 	   half of its time; fsyncs of a small server trace: 16 -> 8, of a
-	   client log, whose trust analysis committed each sign-in: 28 -> 8).  A savepoint keeps what it was before: an
-	   analysis that fails leaves no trace, and the load is committed
-	   all the same. */
+	   client log, whose trust analysis committed each sign-in: 28 ->
+	   8).  A savepoint keeps what it was before: an analysis that fails
+	   leaves no trace, and the load is committed all the same. */
 	if (o->finish_hook) {
 		sip_diag hd;
 		int in_tx = w.in_tx, hrc;

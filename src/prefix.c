@@ -33,6 +33,15 @@ static int digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+static size_t lead_blanks(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && blank(p[i]))
+		i++;
+	return i;
+}
+
 /* "  12. ", "12:", "12: ", "0012| ", "12)", "12\t", "12 ": blanks, digits,
    a separator, blanks. */
 static long lineno_len(const char *p, size_t n)
@@ -237,58 +246,7 @@ static size_t skip_word(const char *p, size_t n, size_t i)
 {
 	while (i < n && !blank(p[i]))
 		i++;
-	while (i < n && blank(p[i]))
-		i++;
-	return i;
-}
-
-static long logstamp_body(const char *p, size_t n);
-
-/*
- * A syslog line as written to a file with its priority kept: "<134>"
- * before the time (RFC 3164), or "<134>1 " and, after the time, the host,
- * the application, the process id, the message id and the structured
- * data ("-" or "[...]"), each one word (RFC 5424).
- */
-static long logstamp_len(const char *p, size_t n)
-{
-	size_t k = 1;
-	long b;
-
-	if (!n || p[0] != '<')
-		return logstamp_body(p, n);
-	while (k < n && k < 4 && digit(p[k]))
-		k++;
-	if (k == 1 || k >= n || p[k] != '>')
-		return -1;
-	k++;
-	if (k + 1 < n && p[k] == '1' && p[k + 1] == ' ') {
-		size_t i;
-		k += 2;
-		if (!(i = collector_time_len(p + k, n - k)) || k + i >= n || !blank(p[k + i]))
-			return -1;
-		i += k;
-		while (i < n && blank(p[i]))
-			i++;
-		for (int w = 0; w < 4 && i < n; w++)
-			i = skip_word(p, n, i);
-		if (i < n && p[i] == '[') {
-			/* structured data: [id k="v" ...], one or more */
-			while (i < n && p[i] == '[') {
-				const char *e = memchr(p + i, ']', n - i);
-				if (!e)
-					return -1;
-				i = (size_t)(e - p) + 1;
-			}
-			while (i < n && blank(p[i]))
-				i++;
-		} else {
-			i = skip_word(p, n, i);   /* "-" */
-		}
-		return (long)i;
-	}
-	b = logstamp_body(p + k, n - k);
-	return b < 0 ? -1 : (long)k + b;
+	return i + lead_blanks(p + i, n - i);
 }
 
 /*
@@ -333,6 +291,51 @@ static long logstamp_body(const char *p, size_t n)
 }
 
 /*
+ * A syslog line as written to a file with its priority kept: "<134>"
+ * before the time (RFC 3164), or "<134>1 " and, after the time, the host,
+ * the application, the process id, the message id and the structured
+ * data ("-" or "[...]"), each one word (RFC 5424).
+ */
+static long logstamp_len(const char *p, size_t n)
+{
+	size_t k = 1;
+	long b;
+
+	if (!n || p[0] != '<')
+		return logstamp_body(p, n);
+	while (k < n && k < 4 && digit(p[k]))
+		k++;
+	if (k == 1 || k >= n || p[k] != '>')
+		return -1;
+	k++;
+	if (k + 1 < n && p[k] == '1' && p[k + 1] == ' ') {
+		size_t i;
+		k += 2;
+		if (!(i = collector_time_len(p + k, n - k)) || k + i >= n || !blank(p[k + i]))
+			return -1;
+		i += k;
+		i += lead_blanks(p + i, n - i);
+		for (int w = 0; w < 4 && i < n; w++)
+			i = skip_word(p, n, i);
+		if (i < n && p[i] == '[') {
+			/* structured data: [id k="v" ...], one or more */
+			while (i < n && p[i] == '[') {
+				const char *e = memchr(p + i, ']', n - i);
+				if (!e)
+					return -1;
+				i = (size_t)(e - p) + 1;
+			}
+			i += lead_blanks(p + i, n - i);
+		} else {
+			i = skip_word(p, n, i);   /* "-" */
+		}
+		return (long)i;
+	}
+	b = logstamp_body(p + k, n - k);
+	return b < 0 ? -1 : (long)k + b;
+}
+
+/*
  * A syslog tag without a process id after a collector's time and host
  * ("SIPStack: ", "lync: "): one word of at most 48 bytes ending in ':',
  * then blanks.  Field names have that form too ("Severity: error"), so
@@ -374,14 +377,6 @@ static long stamp_name_len(const char *p, size_t n)
 	return (long)i + 2;
 }
 
-static size_t lead_blanks(const char *p, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n && blank(p[i]))
-		i++;
-	return i;
-}
 
 /* Each kind's matcher (none for the indentation, which depends on the
    lines) and what a note calls it. */
@@ -456,12 +451,6 @@ static size_t strip_all(int kind, size_t indent, const sip_line *in, sip_line *o
 	return hits;
 }
 
-/* The best score of the registered parsers on lines. */
-static int probe_score(const sip_line *lines, size_t n)
-{
-	return sip_parser_probe_score(lines, n);
-}
-
 /* The indentation common to the indented non-empty lines (0 when none):
    the prose around a code block of a forum post or a Markdown page ("Hi
    all, we see this:", then the trace indented by four blanks) is not
@@ -519,7 +508,7 @@ static void search(const sip_line *cur, size_t n, sip_prefix *seq, int score,
 		seq->kind[seq->n++] = kinds[k];
 		if (kinds[k] == SIP_PREFIX_INDENT)
 			seq->indent = indent;
-		search(tmp, n, seq, probe_score(tmp, n), best, best_score);
+		search(tmp, n, seq, sip_parser_probe_score(tmp, n), best, best_score);
 		seq->n--;
 		if (kinds[k] == SIP_PREFIX_INDENT)
 			seq->indent = 0;
@@ -535,7 +524,7 @@ void sip_prefix_detect(const sip_line *lines, size_t n, sip_prefix *pf)
 	memset(&seq, 0, sizeof seq);
 	if (n > SIP_PROBE_LINES)
 		n = SIP_PROBE_LINES;
-	if (!n || (base = probe_score(lines, n)) >= 100)
+	if (!n || (base = sip_parser_probe_score(lines, n)) >= 100)
 		return;
 	best = base;
 	search(lines, n, &seq, base, pf, &best);

@@ -176,6 +176,18 @@ static int nbsp_spaced(const sip_line *lines, size_t n)
 	return with && with * 4 >= n;
 }
 
+/* The value of a hex digit of either case, or -1. */
+static int hex_digit(char c)
+{
+	unsigned char d = (unsigned char)c;
+
+	if (d >= '0' && d <= '9')
+		return d - '0';
+	if ((d | 0x20) >= 'a' && (d | 0x20) <= 'f')
+		return (d | 0x20) - 'a' + 10;
+	return -1;
+}
+
 /* The entity at p (n bytes on), as its character in *c: its length, or 0. */
 static size_t entity(const char *p, size_t n, char *c)
 {
@@ -195,13 +207,10 @@ static size_t entity(const char *p, size_t n, char *c)
 		size_t k = 2;
 		unsigned v = 0, digits = 0, hex = k < n && (p[k] == 'x' || p[k] == 'X');
 		for (k += hex; k < n && digits < 6; k++, digits++) {
-			unsigned char d = (unsigned char)p[k];
-			if (d >= '0' && d <= '9')
-				v = v * (hex ? 16 : 10) + (unsigned)(d - '0');
-			else if (hex && (d | 0x20) >= 'a' && (d | 0x20) <= 'f')
-				v = v * 16 + (unsigned)((d | 0x20) - 'a' + 10);
-			else
+			int d = hex_digit(p[k]);
+			if (d < 0 || (!hex && d > 9))
 				break;
+			v = v * (hex ? 16 : 10) + (unsigned)d;
 		}
 		if (digits && k < n && p[k] == ';' && v >= 0x20 && v < 0x7f) {
 			*c = (char)v;
@@ -991,9 +1000,11 @@ static int join_probe(const unwrap *uw, const probe_set *ps, probe_set *pj)
  * octal digits), or a JSON string's "\r\n" (a log shipper's export, a
  * ticket system's API).  Each line read is cut where a line break stood
  * into the lines it held, and the other escapes of that style are decoded
- * ("#011": a tab; "\t", "\"", "\\", "\/").  Tried only on an input that no
- * parser knows as it is, and kept only when a parser knows the pieces
- * better.  The pieces keep their line's number, and their offset in it.
+ * ("#011": a tab; "\t", "\"", "\\", "\/", "\u003c").  Tried only when the
+ * escaped breaks outnumber the lines probed and stand on half of them at
+ * least (esc_style), and kept when a parser knows the pieces at least as
+ * well as the lines.  The pieces keep their line's number, and their
+ * offset in it.
  */
 enum { ESC_NONE, ESC_OCTAL, ESC_BACKSLASH };
 
@@ -1053,8 +1064,7 @@ static int esc_at(int style, const char *p, size_t n, size_t i, size_t *skip, ch
 		if (i + 6 > n)
 			return 0;
 		for (size_t k = 2; k < 6; k++) {
-			char h = p[i + k];
-			int d = qp_hex(h >= 'a' && h <= 'f' ? (char)(h - 32) : h);
+			int d = hex_digit(p[i + k]);
 			if (d < 0)
 				return 0;
 			v = v * 16 + (unsigned)d;
