@@ -69,6 +69,9 @@ typedef struct sip_ingest_file {
 	int action;
 	int regular;          /* a regular file: its text can be read again */
 	int64_t size, mtime;
+	int64_t text_size;    /* size once decompressed, or a guess (a gzip's
+	                         ISIZE, an archive's member size): how large
+	                         a load is, to choose how to build indexes */
 	char fingerprint[17], tail_hash[17];
 	char content[40];     /* content_key(): files.content_hash */
 	char *archive;        /* a member: the archive to open (as named) */
