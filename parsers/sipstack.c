@@ -43,6 +43,7 @@
 #include "sip.h"
 
 enum { M_IDLE, M_PENDING, M_RECORD, M_BODY };
+#define INDENT_UNKNOWN ((size_t)-1)
 
 #define NONE ((size_t)-1)
 
@@ -78,6 +79,9 @@ typedef struct ss_state {
 	int headerless;         /* the record began at its LogType: or
 	                           Severity: field (a body pasted without its
 	                           header line): a blank line ends it */
+	size_t indent;          /* the blanks before each line of the body
+	                           (a hanging indent: see body_skip), or
+	                           INDENT_UNKNOWN before its first line */
 	size_t body_off, body_end, body_field;
 	ss_field *flds;
 	size_t nflds, flds_cap;
@@ -167,11 +171,31 @@ static inline int is_alt_header(const char *p, size_t n, sip_ss_header *h)
 	       sip_ss_alt_header_parse(p, n, h);
 }
 
+/* Whether p[0, n) is a list item's marker and nothing else, blanks
+   around it: "-", "*", "+", "\u2022" (a bullet), or "1." / "12)". */
+static int list_marker(const char *p, size_t n)
+{
+	size_t i = 0, d;
+
+	while (i < n && is_ws(p[i]))
+		i++;
+	while (n > i && is_ws(p[n - 1]))
+		n--;
+	if (n - i == 1 && (p[i] == '-' || p[i] == '*' || p[i] == '+'))
+		return 1;
+	if (n - i == 3 && !memcmp(p + i, "\xe2\x80\xa2", 3))
+		return 1;
+	for (d = i; d < n && d - i < 3 && p[d] >= '0' && p[d] <= '9'; d++)
+		;
+	return d > i && d + 1 == n && (p[d] == '.' || p[d] == ')');
+}
+
 /*
  * A header after a few bytes of something else on its line: a chat tool's
  * "[10:42 AM] alice: ", a page's "<pre>", a "Quote: " (copied so, the
- * first line only carries them).  The header's offset in the line,
- * or 0.
+ * first line only carries them), a list item's "- " or "1. " (its body
+ * then indented under it: see body_indent).  The header's offset in the
+ * line, or 0.
  */
 static size_t embedded_header(const char *p, size_t n, sip_ss_header *h)
 {
@@ -184,7 +208,8 @@ static size_t embedded_header(const char *p, size_t n, sip_ss_header *h)
 		   a header quoted in prose (an indented paste is a prefix) */
 		while (b && is_ws(p[b - 1]))
 			b--;
-		if (b && (p[b - 1] == ':' || p[b - 1] == ']' || p[b - 1] == '>') &&
+		if (b && (p[b - 1] == ':' || p[b - 1] == ']' || p[b - 1] == '>' ||
+			  list_marker(p, b)) &&
 		    is_header(q, n - k, h))
 			return k;
 		q++;
@@ -211,6 +236,7 @@ static void reset(ss_state *st)
 	st->body_field = NONE;
 	st->raw_joined = 0;
 	st->headerless = 0;
+	st->indent = INDENT_UNKNOWN;
 }
 
 /*
@@ -368,8 +394,13 @@ static int uri_start(const char *p, size_t n, size_t nl)
 	return 0;
 }
 
-/* A line inside a record that is neither a header nor $$end_record. */
-static int body_line(ss_state *st, const sip_line *ln)
+/* A line inside a record that is neither a header nor $$end_record; its
+   first skip bytes (the body's indent) are kept in the text only.  Made
+   twice, as body_line and body_line_at: every line of a log goes through
+   the first, which has no skip to apply. */
+static inline __attribute__((always_inline)) int body_line_impl(ss_state *st,
+								const sip_line *ln,
+								size_t skip)
 {
 	const char *p = ln->p;
 	size_t n = ln->p ? ln->n : 0, off = st->raw.n, nl, v, e;
@@ -377,6 +408,9 @@ static int body_line(ss_state *st, const sip_line *ln)
 
 	if (rc)
 		return rc < 0 ? SIP_ENOMEM : 0;
+	p += skip;
+	n -= skip;
+	off += skip;
 	if (st->mode == M_BODY) {
 		st->body_end = off + n;
 		return 0;
@@ -426,6 +460,16 @@ static int body_line(ss_state *st, const sip_line *ln)
 	st->flds[st->nflds++] = (ss_field){ off, nl, off + v, e - v };
 	st->last_dropped = 0;
 	return 0;
+}
+
+static int body_line(ss_state *st, const sip_line *ln)
+{
+	return body_line_impl(st, ln, 0);
+}
+
+static __attribute__((noinline)) int body_line_at(ss_state *st, const sip_line *ln, size_t skip)
+{
+	return body_line_impl(st, ln, skip);
 }
 
 /* ---- deriving the record's values ------------------------------------ */
@@ -761,6 +805,34 @@ static __attribute__((noinline)) int idle_line(ss_state *st, const sip_line *ln,
 }
 
 /* The line after a header without $$begin_record. */
+static size_t lead_blanks(const char *p, size_t n)
+{
+	size_t k = 0;
+
+	while (k < n && (p[k] == ' ' || p[k] == '\t'))
+		k++;
+	return k;
+}
+
+/*
+ * How many bytes of a line of a record's body are the paste's indent.
+ * Decided at the first line after the header: a list item's record
+ * ("- TL_ERROR(...)" and its fields under it), or a header pasted at the
+ * margin and its body indented below.  A log writes the first field at
+ * the margin, so blanks before a field or $$end_record there are the
+ * paste's, and as many blanks (at most) are taken off each line of the
+ * record.  Called only while st->indent is not 0.
+ */
+static __attribute__((noinline)) size_t body_skip(ss_state *st, const char *p, size_t n)
+{
+	size_t b = lead_blanks(p, n);
+
+	if (st->indent == INDENT_UNKNOWN)
+		st->indent = b && b < n && (field_name_len(p + b, n - b) ||
+					    is_end_line(p + b, n - b)) ? b : 0;
+	return b < st->indent ? b : st->indent;
+}
+
 static __attribute__((noinline)) int pending_line(ss_state *st, const sip_line *ln, int hdr,
 						  const sip_ss_header *h, sip_record_fn fn,
 						  void *ctx)
@@ -772,6 +844,10 @@ static __attribute__((noinline)) int pending_line(ss_state *st, const sip_line *
 	if (!hdr && field_name_len(p, n)) {
 		st->mode = M_RECORD;
 		return body_line(st, ln);
+	}
+	if (!hdr && st->indent == INDENT_UNKNOWN && body_skip(st, p, n)) {
+		st->mode = M_RECORD;
+		return body_line_at(st, ln, st->indent);
 	}
 	/* the header's $$begin_record on a line of its own (a paste that
 	   broke the header line before it) */
@@ -809,11 +885,37 @@ static __attribute__((noinline)) int rare_end(ss_state *st, const sip_line *ln,
 	return -1;
 }
 
-static inline int feed_line(ss_state *st, const sip_line *ln, int hdr, const sip_ss_header *h,
-		     sip_record_fn fn, void *ctx)
+/* A line of a record's body (no header), its first k bytes the paste's
+   indent. */
+static inline int record_line(ss_state *st, const sip_line *ln, size_t k, sip_record_fn fn,
+			      void *ctx)
 {
 	const char *p = ln->p;
 	size_t n = p ? ln->n : 0;
+	int rc;
+
+	if (is_end_line(p + k, n - k)) {
+		if (add_raw(st, ln, 0) < 0)
+			return SIP_ENOMEM;
+		st->has_end = 1;
+		return emit(st, fn, ctx, -1);
+	}
+	if ((n < 4 || st->headerless) && (rc = rare_end(st, ln, fn, ctx)) >= 0)
+		return rc;
+	return k ? body_line_at(st, ln, k) : body_line(st, ln);
+}
+
+/* The same, for a record whose body may be indented: the first line
+   after its header, and the lines after one that was. */
+static __attribute__((noinline)) int indented_line(ss_state *st, const sip_line *ln,
+						   sip_record_fn fn, void *ctx)
+{
+	return record_line(st, ln, body_skip(st, ln->p, ln->p ? ln->n : 0), fn, ctx);
+}
+
+static inline int feed_line(ss_state *st, const sip_line *ln, int hdr, const sip_ss_header *h,
+		     sip_record_fn fn, void *ctx)
+{
 	int rc;
 
 	switch (st->mode) {
@@ -832,15 +934,9 @@ static inline int feed_line(ss_state *st, const sip_line *ln, int hdr, const sip
 				return rc;
 			return start(st, ln, h);
 		}
-		if (is_end_line(p, n)) {
-			if (add_raw(st, ln, 0) < 0)
-				return SIP_ENOMEM;
-			st->has_end = 1;
-			return emit(st, fn, ctx, -1);
-		}
-		if ((n < 4 || st->headerless) && (rc = rare_end(st, ln, fn, ctx)) >= 0)
-			return rc;
-		return body_line(st, ln);
+		if (st->indent)
+			return indented_line(st, ln, fn, ctx);
+		return record_line(st, ln, 0, fn, ctx);
 	}
 }
 
@@ -973,8 +1069,9 @@ static int ss_feed(void *state, const sip_line *ln, sip_record_fn fn,
 		if ((rc = close_other(st, ln->lineno, fn, ctx)))
 			return rc;
 	}
-	/* outside a record, a header after something else on its line */
-	if (!hdr && st->mode == M_IDLE && !st->npieces && n > 40) {
+	/* outside a record (or after a one-line trace), a header after
+	   something else on its line */
+	if (!hdr && (st->mode == M_IDLE || st->mode == M_PENDING) && !st->npieces && n > 40) {
 		size_t k = embedded_header(p, n, &h);
 		if (k) {
 			sip_line at = *ln;
