@@ -1008,7 +1008,7 @@ static void test_catalogue_absent_values(void)
 			    strstr(t, " as.") || strstr(t, " is.") || strstr(t, " of.") ||
 			    (strchr(t, '?') && !strstr(t, "?\"") && !strstr(t, "? ") && !strstr(t, "?)"))) {
 				fprintf(stderr, "     rule %s text %d: %s\n", sip_rule_id(sip_rules_at(rs, i)), w, t);
-				CHECK(!"a rendering with no values reads badly");
+				CHECK(0 && "a rendering with no values reads badly");
 			}
 		}
 	}
