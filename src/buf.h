@@ -17,6 +17,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef struct sip_buf {
@@ -76,6 +77,10 @@ int sip_buf_csv_field(sip_buf *b, const char *s, size_t n);
  * (n available) do not start a valid, shortest-form, non-surrogate sequence.
  */
 size_t sip_utf8_seq(const unsigned char *s, size_t n);
+
+/* Write code point c (at most 0x10FFFF, no surrogate) as UTF-8 at o (room
+   for 4 bytes); returns its length. */
+size_t sip_utf8_put(uint32_t c, char *o);
 
 /*
  * Append s (n bytes) for a terminal or a text document, so that a hostile

@@ -80,6 +80,8 @@
    gzipped trace. */
 #include <isa-l/igzip_lib.h>
 
+#include "buf.h"
+
 #define IBUF_SIZE ((size_t)256 * 1024)   /* raw (compressed) input chunk */
 #define U16BUF_SIZE ((size_t)256 * 1024) /* UTF-16 staging */
 #define DBUF_MIN ((size_t)256 * 1024)    /* decoded text, at least */
@@ -667,30 +669,6 @@ static void stop_thread(sip_reader *r)
 
 /* ---- stage B: text ------------------------------------------------------------ */
 
-static size_t put_utf8(char *o, uint32_t c)
-{
-	if (c < 0x80) {
-		o[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		o[0] = (char)(0xC0 | (c >> 6));
-		o[1] = (char)(0x80 | (c & 0x3F));
-		return 2;
-	}
-	if (c < 0x10000) {
-		o[0] = (char)(0xE0 | (c >> 12));
-		o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-		o[2] = (char)(0x80 | (c & 0x3F));
-		return 3;
-	}
-	o[0] = (char)(0xF0 | (c >> 18));
-	o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-	o[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-	o[3] = (char)(0x80 | (c & 0x3F));
-	return 4;
-}
-
 static uint32_t u16_at(const sip_reader *r, size_t i)
 {
 	const unsigned char *p = r->u16buf + i;
@@ -727,11 +705,11 @@ static size_t u16_transcode(sip_reader *r, char *dst, size_t cap)
 		} else if (c >= 0xDC00 && c <= 0xDFFF) {
 			c = 0xFFFD;
 		}
-		out += put_utf8(dst + out, c);
+		out += sip_utf8_put(c, dst + out);
 		r->upos += used;
 	}
 	if (r->b_done && r->ulen - r->upos == 1 && cap - out >= 3) {
-		out += put_utf8(dst + out, 0xFFFD); /* odd trailing byte */
+		out += sip_utf8_put(0xFFFD, dst + out); /* odd trailing byte */
 		r->upos++;
 	}
 	return out;

@@ -1031,11 +1031,52 @@ static int octal3(const char *p, size_t n, size_t i)
 	return (p[i + 1] - '0') * 64 + (p[i + 2] - '0') * 8 + (p[i + 3] - '0');
 }
 
-/* At p[i]: 1 and *skip when an escaped line feed, 2 and *skip when an
-   escaped carriage return, 3 with *c and *skip another escape to decode,
-   0 when none. */
-static int esc_at(int style, const char *p, size_t n, size_t i, size_t *skip, char *c)
+/* The 4 hex digits at p[i] as a number, or -1. */
+static long hex4(const char *p, size_t n, size_t i)
 {
+	long v = 0;
+
+	if (i + 4 > n)
+		return -1;
+	for (size_t k = i; k < i + 4; k++) {
+		int d = hex_digit(p[k]);
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/* A JSON string's "\uXXXX" at p[i] (and the low half after a high
+   surrogate): the character in UTF-8 into c[4], its length in *clen, the
+   escape's in *skip; 0 for none, a NUL, or a lone surrogate (kept as
+   written). */
+static int esc_unicode(const char *p, size_t n, size_t i, size_t *skip, char *c,
+		       size_t *clen)
+{
+	long v = hex4(p, n, i + 2), lo;
+
+	*skip = 6;
+	if (v <= 0 || (v >= 0xdc00 && v <= 0xdfff))
+		return 0;
+	if (v >= 0xd800 && v <= 0xdbff) {
+		if (i + 12 > n || p[i + 6] != '\\' || p[i + 7] != 'u' ||
+		    (lo = hex4(p, n, i + 8)) < 0xdc00 || lo > 0xdfff)
+			return 0;
+		v = 0x10000 + ((v - 0xd800) << 10) + (lo - 0xdc00);
+		*skip = 12;
+	}
+	*clen = sip_utf8_put((uint32_t)v, c);
+	return 1;
+}
+
+/* At p[i]: 1 and *skip when an escaped line feed, 2 and *skip when an
+   escaped carriage return, 3 with c[0, *clen) and *skip another escape
+   to decode, 0 when none.  c has room for 4 bytes. */
+static int esc_at(int style, const char *p, size_t n, size_t i, size_t *skip, char *c,
+		  size_t *clen)
+{
+	*clen = 1;
 	if (style == ESC_OCTAL) {
 		int v = octal3(p, n, i);
 		*skip = 4;
@@ -1057,28 +1098,16 @@ static int esc_at(int style, const char *p, size_t n, size_t i, size_t *skip, ch
 	case 'r': return 2;
 	case 't': *c = '\t'; return 3;
 	case '"': case '\\': case '/': *c = p[i + 1]; return 3;
-	case 'u': {
-		/* \u003c for '<' (some encoders write <, > and & so); only
-		   the ASCII ones are decoded */
-		unsigned v = 0;
-		if (i + 6 > n)
+	case 'u':
+		/* \u003c for '<' (some encoders write <, > and & so), and
+		   what is not ASCII: a display name's "M\u00fcller" */
+		if (!esc_unicode(p, n, i, skip, c, clen))
 			return 0;
-		for (size_t k = 2; k < 6; k++) {
-			int d = hex_digit(p[i + k]);
-			if (d < 0)
-				return 0;
-			v = v * 16 + (unsigned)d;
-		}
-		if (v == 0 || v >= 0x80)
-			return 0;
-		if (v == '\n')
-			return *skip = 6, 1;
-		if (v == '\r')
-			return *skip = 6, 2;
-		*c = (char)v;
-		*skip = 6;
+		if (*clen == 1 && *c == '\n')
+			return 1;
+		if (*clen == 1 && *c == '\r')
+			return 2;
 		return 3;
-	}
 	default: return 0;
 	}
 }
@@ -1159,16 +1188,16 @@ static void esc_take(esc_split *es, const sip_line *phys)
 static int esc_piece(esc_split *es, sip_line *ln)
 {
 	const char *p = es->phys.p;
-	size_t n = es->end, i = es->pos, skip = 0;
+	size_t n = es->end, i = es->pos, skip = 0, clen = 0;
 	unsigned eol = SIP_EOL_LF;
-	char c = 0;
+	char c[4];
 	int k = 0;
 
 	if (!p || es->pos > n)
 		return 0;
 	sip_buf_reset(&es->out);
 	for (; i < n; i++) {
-		if ((k = esc_at(es->style, p, n, i, &skip, &c)) == 0) {
+		if ((k = esc_at(es->style, p, n, i, &skip, c, &clen)) == 0) {
 			if (sip_buf_addc(&es->out, p[i]))
 				return -1;
 			continue;
@@ -1176,15 +1205,15 @@ static int esc_piece(esc_split *es, sip_line *ln)
 		if (k == 1)
 			break;
 		if (k == 2) {
-			size_t s2;
-			char c2;
-			if (i + skip < n && esc_at(es->style, p, n, i + skip, &s2, &c2) == 1) {
+			size_t s2, l2;
+			char c2[4];
+			if (i + skip < n && esc_at(es->style, p, n, i + skip, &s2, c2, &l2) == 1) {
 				eol = SIP_EOL_CRLF;
 				skip += s2;
 				k = 1;
 				break;
 			}
-		} else if (sip_buf_addc(&es->out, c)) {
+		} else if (sip_buf_add(&es->out, c, clen)) {
 			return -1;
 		}
 		i += skip - 1;
