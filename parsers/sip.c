@@ -526,6 +526,48 @@ static int hex_field(const char *p, size_t n, size_t *i, size_t maxd,
 	return 1;
 }
 
+static int is_mask(char c)
+{
+	return c == 'X' || c == 'x' || c == '*' || c == '#';
+}
+
+/* hex_field's fallback, off the hot path: a field a post masked
+   ("XXXX.XXXX", "0000047*"): hex digits and at least one 'X', 'x', '*'
+   or '#', at most maxd of them, for which *out is -1 (not known). */
+static __attribute__((noinline)) int masked_field(const char *p, size_t n, size_t *i,
+						  size_t maxd, int64_t *out)
+{
+	size_t s = *i, j = s;
+	int masks = 0;
+
+	for (; j < n && j - s < maxd; j++) {
+		if (is_mask(p[j]))
+			masks = 1;
+		else if (!hex_tab[(unsigned char)p[j]])
+			break;
+	}
+	if (!masks || (j < n && (hex_tab[(unsigned char)p[j]] || is_mask(p[j]))))
+		return 0;
+	*i = j;
+	*out = -1;
+	return 1;
+}
+
+/* A hex field of at most maxd digits at p[*i], or one a post masked: its
+   value, -1 when masked.  Moves *i past it; 0 when there is none. */
+static int id_field(const char *p, size_t n, size_t *i, size_t maxd, int64_t *out)
+{
+	size_t s = *i;
+	uint64_t v;
+
+	if (hex_field(p, n, i, maxd, &v) && (*i >= n || !is_mask(p[*i]))) {
+		*out = (int64_t)v;
+		return 1;
+	}
+	*i = s;
+	return masked_field(p, n, i, maxd, out);
+}
+
 static int digits2(const char *p, int *v)
 {
 	if (!is_digit(p[0]) || !is_digit(p[1]))
@@ -652,12 +694,10 @@ int sip_ss_header_parse(const char *p, size_t n, sip_ss_header *h)
 	h->host = span(s, q ? (size_t)(q - (p + s)) : 0);
 	i = e + 1;
 	/* PID.TID:: */
-	if (!hex_field(p, n, &i, 8, &v))
+	if (!id_field(p, n, &i, 8, &h->pid))
 		return 0;
-	h->pid = (int64_t)v;
-	if (i >= n || p[i++] != '.' || !hex_field(p, n, &i, 8, &v))
+	if (i >= n || p[i++] != '.' || !id_field(p, n, &i, 8, &h->tid))
 		return 0;
-	h->tid = (int64_t)v;
 	if (n - i < 2 + 23 + 2 || p[i] != ':' || p[i + 1] != ':')
 		return 0;
 	i += 2;
@@ -686,9 +726,8 @@ int sip_ss_header_parse(const char *p, size_t n, sip_ss_header *h)
 	}
 	i += 23;
 	/* .SEQ */
-	if (i >= n || p[i++] != '.' || !hex_field(p, n, &i, 15, &v))
+	if (i >= n || p[i++] != '.' || !id_field(p, n, &i, 15, &h->seq))
 		return 0;
-	h->seq = (int64_t)v;
 	/* (Component,Function:File(line)) */
 	while (i < n && (p[i] == ' ' || p[i] == '\t'))
 		i++;

@@ -297,8 +297,26 @@ static void test_header_forms(void)
 	CHECK_SLICE(at(l, h.text), "[123] hello");
 	CHECK_SLICE(at(l, h.corr_id), NULL);
 
+	/* Ids a post masked are read as not known; the rest of the header
+	   (its time above all) is kept. */
+	l = "TL_ERROR(TF_CONNECTION) [0]XXXX.xxxx::03/14/2012-09:12:03.367.0000047* (SIPStack,SIPAdminLog::TraceConnectionRecord:SIPAdminLog.cpp(160))$$begin_record";
+	CHECK_INT(sip_ss_header_parse(l, strlen(l), &h), 1);
+	CHECK_INT(h.pid, -1);
+	CHECK_INT(h.tid, -1);
+	CHECK_INT(h.seq, -1);
+	CHECK_STR(h.ts, "2012-03-14 09:12:03.367");
+	CHECK_INT(h.has_begin, 1);
+	l = "TL_ERROR(TF_CONNECTION) [0]0AC0.1278::03/14/2012-09:12:03.367.######## (SIPStack,SIPAdminLog::TraceConnectionRecord:SIPAdminLog.cpp(160))$$begin_record";
+	CHECK_INT(sip_ss_header_parse(l, strlen(l), &h), 1);
+	CHECK_INT(h.pid, 0xAC0);
+	CHECK_INT(h.seq, -1);
+
 	/* Broken forms are not headers. */
 	static const char *bad[] = {
+		"TL_INFO(TF_PROTOCOL) [0]06E4.0EB4Q::01/18/2012-05:00:43.101.00005386 (SIPStack,A::B:c.cpp(1))$$begin_record",
+		"TL_INFO(TF_PROTOCOL) [0]XXXXXXXXX.0EB4::01/18/2012-05:00:43.101.00005386 (SIPStack,A::B:c.cpp(1))$$begin_record",
+		"TL_INFO(TF_PROTOCOL) [0]06E4.0EB4::01/18/2012-05:00:43.101.0000538Z1 (SIPStack,A::B:c.cpp(1))$$begin_record",
+		"TL_INFO(TF_PROTOCOL) [0]06E4.0EB4::01/18/2012-05:00:43.101.0000538G (SIPStack,A::B:c.cpp(1))$$begin_record",
 		"TL_INFO(TF_PROTOCOL) not a header at all, but long enough to be looked at closely",
 		"TL_info(TF_PROTOCOL) [0]06E4.0EB4::01/18/2012-05:00:43.101.00005386 (SIPStack,A::B:c.cpp(1))$$begin_record",
 		"TL_INFO(XF_PROTOCOL) [0]06E4.0EB4::01/18/2012-05:00:43.101.00005386 (SIPStack,A::B:c.cpp(1))$$begin_record",
