@@ -65,6 +65,7 @@ typedef struct sip_parser_ops {
 extern const sip_parser_ops sip_sipstack_parser; /* parsers/sipstack.c */
 extern const sip_parser_ops sip_uccapi_parser;   /* parsers/uccapi.c */
 extern const sip_parser_ops sip_sipmsg_parser;   /* parsers/sipmsg.c */
+extern const sip_parser_ops sip_winevent_parser; /* parsers/winevent.c */
 
 /* The registry: a NULL-terminated array of every known parser. */
 extern const sip_parser_ops *const sip_parsers[];

@@ -16,6 +16,7 @@ const sip_parser_ops *const sip_parsers[] = {
 	&sip_sipstack_parser,
 	&sip_uccapi_parser,
 	&sip_sipmsg_parser,
+	&sip_winevent_parser,
 	NULL
 };
 

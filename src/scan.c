@@ -1638,11 +1638,12 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		else if (ps.n == 1)
 			rc = sip_diag_set(diag, SIP_EFORMAT, sip_reader_name(r), 0,
 					  "not a trace (no SIPStack record header, client log "
-					  "line or SIP message in its first line)");
+					  "line, SIP message or Windows event in its first line)");
 		else
 			rc = sip_diag_set(diag, SIP_EFORMAT, sip_reader_name(r), 0,
 					  "not a trace (no SIPStack record header, client log "
-					  "line or SIP message in its first %zu lines)", ps.n);
+					  "line, SIP message or Windows event in its first %zu lines)",
+					  ps.n);
 		goto out;
 	}
 	res->parser = ops->name;
