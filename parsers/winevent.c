@@ -31,6 +31,10 @@
  * its symbol in it, "0x80090322(SEC_E_WRONG_PRINCIPAL)", as the result.
  * Every "Name: value" line is a field (field.Event ID ...).
  *
+ * A post may quote an event briefly, "Event ID: 1" and its text on the
+ * lines after it: that is an event too, up to a blank line, a code fence
+ * or the next "Event ID:".
+ *
  * An event ends where the next begins (a "Log Name:" line, or a field it
  * already has at the margin) or at the end of input; the description runs
  * to "Event Xml:" or the next event (Event Viewer writes it at the margin,
@@ -73,6 +77,7 @@ typedef struct ev_state {
 
 	int form;                    /* EV_NONE: no event open */
 	int in_text;                 /* in the description / message */
+	int brief;                   /* begun at "Event ID:", its text after it */
 	int in_xml;                  /* in Event Viewer's "Event Xml:" part */
 	size_t text_field;           /* its field, or MAX_FIELDS */
 	uint64_t line, end_line, offset;
@@ -139,9 +144,36 @@ static int starts_event(int form, const char *p, size_t nn)
 	return (nn == 11 && !memcmp(p, "TimeCreated", 11)) || (nn == 5 && !memcmp(p, "Index", 5));
 }
 
+/* "Event ID:" of Event Viewer's form. */
+static int is_event_id(int form, const char *p, size_t nn)
+{
+	return form == EV_VIEWER && nn == 8 && !memcmp(p, "Event ID", 8);
+}
+
+/* "Event ID: 1" and a line of text after it, the brief form a post
+   quotes an event in (no other field, no "Description:"). */
+static int brief_at(const sip_line *lines, size_t n, size_t i)
+{
+	const char *p = lines[i].p;
+	size_t len = p ? lines[i].n : 0, nn, v, e;
+	int form;
+
+	if (i + 1 >= n || !field_at(p, len, &form, &nn, &v) || !is_event_id(form, p, nn))
+		return 0;
+	for (e = v; e < len && p[e] >= '0' && p[e] <= '9'; e++)
+		;
+	while (e < len && is_blank(p[e]))
+		e++;
+	if (e == v || e != len)
+		return 0;   /* the id is a number, alone */
+	p = lines[i + 1].p;
+	len = p ? lines[i + 1].n : 0;
+	return len > 0 && !is_blank(p[0]) && !field_at(p, len, &form, &nn, &v);
+}
+
 static int probe(const sip_line *lines, size_t n)
 {
-	int seen[2][4] = { { 0 } }, form;
+	int seen[2][4] = { { 0 } }, form, brief = 0;
 	size_t nn, v;
 
 	for (size_t i = 0; i < n; i++) {
@@ -149,6 +181,7 @@ static int probe(const sip_line *lines, size_t n)
 		size_t len = p ? lines[i].n : 0;
 		if (!field_at(p, len, &form, &nn, &v))
 			continue;
+		brief |= brief_at(lines, n, i);
 		int f = form == EV_VIEWER ? 0 : 1;
 #define NAMED(s) (nn == sizeof(s) - 1 && !memcmp(p, s, nn))
 		if (NAMED("Log Name") || NAMED("TimeCreated") || NAMED("Index"))
@@ -168,7 +201,7 @@ static int probe(const sip_line *lines, size_t n)
 		if (k == 4 || (k == 3 && seen[f][1] && seen[f][2]))
 			return 80;
 	}
-	return 0;
+	return brief ? 40 : 0;
 }
 
 static void *ev_open(const sip_parse_opts *opts)
@@ -344,7 +377,7 @@ static int result_of(sip_str t, uint32_t *code, sip_str *sym)
 static void reset(ev_state *st)
 {
 	st->form = EV_NONE;
-	st->in_text = st->in_xml = 0;
+	st->in_text = st->in_xml = st->brief = 0;
 	st->text_field = MAX_FIELDS;
 	st->nflds = 0;
 	st->capped = 0;
@@ -434,6 +467,20 @@ static int add_text(ev_state *st, const char *p, size_t n)
 	return sip_buf_add(&st->text, p, n);
 }
 
+/* A blank line, or a Markdown code fence ("```", "~~~"). */
+static int ends_brief(const char *p, size_t n)
+{
+	size_t i = 0, k;
+
+	while (i < n && is_blank(p[i]))
+		i++;
+	for (k = i; k < n && (p[k] == '`' || p[k] == '~'); k++)
+		;
+	while (k < n && is_blank(p[k]))
+		k++;
+	return i == n || (k == n && k - i >= 3);
+}
+
 static int ev_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ctx)
 {
 	ev_state *st = state;
@@ -441,7 +488,8 @@ static int ev_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ctx)
 	size_t n = p ? ln->n : 0, nn = 0, v = 0, off;
 	int form = EV_NONE, field = field_at(p, n, &form, &nn, &v), rc, raw;
 
-	if (field && st->form == EV_VIEWER && st->in_text && !starts_event(form, p, nn)) {
+	if (field && st->form == EV_VIEWER && st->in_text && !starts_event(form, p, nn) &&
+	    !(st->brief && is_event_id(form, p, nn))) {
 		field = 0;   /* a line of the description */
 	} else if (field) {
 		int again = 0;
@@ -451,10 +499,17 @@ static int ev_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ctx)
 		if (starts_event(form, p, nn) || (st->form != EV_NONE && again)) {
 			if ((rc = emit(st, fn, ctx, 0)))
 				return rc;
-		} else if (st->form == EV_NONE) {
-			field = 0;   /* before any event */
+		}
+		if (st->form == EV_NONE && !starts_event(form, p, nn)) {
+			if (is_event_id(form, p, nn))
+				st->brief = 1;
+			else
+				field = 0;   /* before any event */
 		}
 	}
+	/* a brief event's text ends at a blank line (or a code fence) */
+	if (!field && st->brief && st->text.n && ends_brief(p, n))
+		return emit(st, fn, ctx, 0);
 	if (!field && st->form == EV_LIST && n && !is_blank(p[0]) &&
 	    (rc = emit(st, fn, ctx, 0)))
 		return rc;   /* Format-List indents what is not a field */
@@ -492,8 +547,8 @@ static int ev_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ctx)
 		st->flds[st->nflds++] = (ev_field){ off, nn, off + v, e - v };
 	}
 	st->in_text = (nn == 11 && !memcmp(p, "Description", 11)) ||
-		      (nn == 7 && !memcmp(p, "Message", 7));
-	if (st->in_text && add_text(st, p + v, n - v))
+		      (nn == 7 && !memcmp(p, "Message", 7)) || (st->brief && st->nflds == 1);
+	if (st->in_text && !st->brief && add_text(st, p + v, n - v))
 		return SIP_ENOMEM;
 	return 0;
 }

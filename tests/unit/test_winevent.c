@@ -4,6 +4,7 @@
  * "Copy details as text" (the description at the margin, its Event Xml
  * part, prose around), PowerShell's Format-List of Get-WinEvent and
  * Get-EventLog (indented message lines, a prompt after the events), the
+ * brief "Event ID: 1" and its text that posts quote, the
  * dates of every form (and none when the month cannot be told), levels,
  * the result code in a description, and what is no event.
  */
@@ -194,6 +195,41 @@ static void test_format_list(void)
 	CHECK_INT(rc[2].end_line, 24);
 }
 
+static void test_brief(void)
+{
+	const char *parser = NULL;
+	/* as a post quotes client events: the id, then the text */
+	const char *t =
+		"```\n"
+		"Event ID: 1\n"
+		"Communicator was unable to locate the login server.  No DNS SRV records exist"
+		" for domain schertz.local, so Communicator was unable to login.\n"
+		"Event ID: 3\n"
+		"Communicator was unable to resolve the DNS hostname of the login server\n"
+		"sipinternal.schertz.local.\n"
+		"```\n"
+		"Any idea?\n";
+
+	CHECK_INT(scan(t, &parser), SIP_OK);
+	CHECK_STR(parser, "event");
+	CHECK_INT(nr, 2);
+	if (nr != 2)
+		return;
+	CHECK_STR(rc[0].event_id, "1");
+	CHECK_STR(rc[0].text, "Communicator was unable to locate the login server.  No DNS SRV"
+		  " records exist for domain schertz.local, so Communicator was unable to login.");
+	CHECK_INT(rc[0].line, 2);
+	CHECK_INT(rc[0].end_line, 3);
+	CHECK_STR(rc[1].event_id, "3");
+	CHECK_STR(rc[1].text, "Communicator was unable to resolve the DNS hostname of the login"
+		  " server sipinternal.schertz.local.");
+	CHECK_INT(rc[1].end_line, 6);   /* the fence ends it */
+	CHECK_STR(rc[1].ts, "");
+	/* an id that is no number, or no text after it, is no event */
+	CHECK(scan("Event ID: 14428 keeps coming back\nWhat does it mean?\n", &parser) != SIP_OK);
+	CHECK(scan("Event ID: 14428\n\nWhat does it mean?\n", &parser) != SIP_OK);
+}
+
 static void test_not_events(void)
 {
 	const char *parser = NULL;
@@ -211,7 +247,7 @@ static void test_not_events(void)
 int main(int argc, char **argv)
 {
 	static const t_case cases[] = {
-		T(test_event_viewer), T(test_format_list), T(test_not_events), { 0, 0 }
+		T(test_event_viewer), T(test_format_list), T(test_brief), T(test_not_events), { 0, 0 }
 	};
 	return t_main_args(cases, argc, argv);
 }
