@@ -79,7 +79,6 @@ typedef struct ev_state {
 	int in_text;                 /* in the description / message */
 	int brief;                   /* begun at "Event ID:", its text after it */
 	int in_xml;                  /* in Event Viewer's "Event Xml:" part */
-	size_t text_field;           /* its field, or MAX_FIELDS */
 	uint64_t line, end_line, offset;
 	size_t raw_end;              /* raw up to its last line not blank */
 	int capped;
@@ -378,7 +377,6 @@ static void reset(ev_state *st)
 {
 	st->form = EV_NONE;
 	st->in_text = st->in_xml = st->brief = 0;
-	st->text_field = MAX_FIELDS;
 	st->nflds = 0;
 	st->capped = 0;
 	st->raw_end = 0;
@@ -430,8 +428,9 @@ static int emit(ev_state *st, sip_record_fn fn, void *ctx, int at_end)
 	return rc;
 }
 
-/* Add ln to the event's text; 0, or -1 when out of memory.  Past the cap
-   the line is dropped and the event marked truncated (one warning). */
+/* Add ln to the event's text: 0; 1 when it is past the cap (the line is
+   dropped and the event marked truncated, with one warning); -1 when out
+   of memory. */
 static int add_raw(ev_state *st, const sip_line *ln)
 {
 	if (st->capped)
@@ -453,7 +452,8 @@ static int add_raw(ev_state *st, const sip_line *ln)
 	return 0;
 }
 
-/* Append a line of the description to the text, blanks folded to one. */
+/* Append a line of the description to the text: trimmed, one blank
+   between it and the line before. */
 static int add_text(ev_state *st, const char *p, size_t n)
 {
 	while (n && is_blank(*p))
