@@ -194,7 +194,7 @@ static int list_marker(const char *p, size_t n)
  * A header after a few bytes of something else on its line: a chat tool's
  * "[10:42 AM] alice: ", a page's "<pre>", a "Quote: " (copied so, the
  * first line only carries them), a list item's "- " or "1. " (its body
- * then indented under it: see body_indent).  The header's offset in the
+ * then indented under it: see body_skip).  The header's offset in the
  * line, or 0.
  */
 static size_t embedded_header(const char *p, size_t n, sip_ss_header *h)
@@ -351,6 +351,7 @@ static int start_headerless(ss_state *st, const sip_line *ln)
 	st->offset = ln->offset;
 	st->mode = M_RECORD;
 	st->headerless = 1;
+	st->indent = 0;   /* its first field at the margin */
 	return body_line(st, ln);
 }
 
@@ -804,7 +805,6 @@ static __attribute__((noinline)) int idle_line(ss_state *st, const sip_line *ln,
 	return 0;
 }
 
-/* The line after a header without $$begin_record. */
 static size_t lead_blanks(const char *p, size_t n)
 {
 	size_t k = 0;
@@ -833,6 +833,7 @@ static __attribute__((noinline)) size_t body_skip(ss_state *st, const char *p, s
 	return b < st->indent ? b : st->indent;
 }
 
+/* The line after a header without $$begin_record. */
 static __attribute__((noinline)) int pending_line(ss_state *st, const sip_line *ln, int hdr,
 						  const sip_ss_header *h, sip_record_fn fn,
 						  void *ctx)
@@ -843,6 +844,7 @@ static __attribute__((noinline)) int pending_line(ss_state *st, const sip_line *
 
 	if (!hdr && field_name_len(p, n)) {
 		st->mode = M_RECORD;
+		st->indent = 0;   /* its first field at the margin */
 		return body_line(st, ln);
 	}
 	if (!hdr && st->indent == INDENT_UNKNOWN && body_skip(st, p, n)) {

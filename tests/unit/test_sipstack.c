@@ -179,6 +179,15 @@ static int parse(const char *text)
 	"Transport: TLS\n" \
 	"Data: fqdn=\"deitterick.com\"\n"
 
+/* The same record, its body indented by ind. */
+#define LYNC2010_CONN_INDENTED(ind) \
+	"TL_ERROR(TF_CONNECTION) [0]0AC0.1278::12/20/2011-20:45:01.704.000003ca (SIPStack,SIPAdminLog::TraceConnectionRecord:SIPAdminLog.cpp(160))$$begin_record\n" \
+	ind "LogType: connection\n" \
+	ind "Severity: error\n" \
+	ind "Text: The peer is not a configured server on this network interface\n" \
+	ind "Transport: TLS\n" \
+	ind "Data: fqdn=\"deitterick.com\"\n"
+
 #define OCS_PROTOCOL \
 	"TL_INFO(TF_PROTOCOL) [0]06E4.0EB4::01/18/2012-05:00:43.101.00005386 (SIPStack,SIPAdminLog::TraceProtocolRecord:SIPAdminLog.cpp(125))$$begin_record\n" \
 	"Trace-Correlation-Id: 2003888399\n" \
@@ -922,6 +931,43 @@ static void test_embedded_header(void)
 	clear();
 }
 
+/* A record as a list item, its body indented under it, and a header at
+   the margin with its body indented: the indent is the paste's.  A body
+   whose first field is at the margin keeps its indented lines as the
+   continuations they are. */
+static void test_indented_bodies(void)
+{
+	CHECK_INT(parse("- " LYNC2010_CONN_INDENTED("  ") "  $$end_record\n"
+			LYNC2010_CONN_INDENTED("\t") "\t$$end_record\n"), 0);
+	CHECK_INT(nrec, 2);
+	for (int i = 0; i < 2 && i < nrec; i++) {
+		const sip_record *r = &recs[i].r;
+		CHECK_INT(r->kind, SIP_KIND_CONNECTION);
+		CHECK_INT(r->has_end, 1);
+		CHECK_INT(r->truncated, 0);
+		CHECK_SLICE(r->fqdn, "deitterick.com");
+		CHECK_SLICE(r->text, "The peer is not a configured server on this network interface");
+		CHECK_INT(r->nfields, 5);
+	}
+	if (nrec == 2) {
+		CHECK_INT(recs[0].r.offset, 2);
+		CHECK(strstr(recs[1].raw, "\tLogType: connection\n") != NULL);   /* the text as pasted */
+	}
+	clear();
+	/* the first field at the margin: the indented line after it is a
+	   continuation of its value, not a field */
+	CHECK_INT(parse("TL_ERROR(TF_COMPONENT) [0]0860.0CDC::01/18/2012-05:07:42.622.000d0b31 (SIPStack,A::B:b.cpp(1))( 0 ) Exit\n"
+			"Severity: error\n"
+			"  Text: not a field\n"
+			"$$end_record\n"), 0);
+	CHECK_INT(nrec, 1);
+	if (nrec == 1) {
+		CHECK_INT(recs[0].r.nfields, 1);
+		CHECK_SLICE(recs[0].r.severity, "error\n  Text: not a field");
+	}
+	clear();
+}
+
 /* Bare SIP messages pasted between records (a post with the client's
    response and the server's record): each one a record of its own, in
    the order of the text; a header ends one with no Content-Length. */
@@ -1024,7 +1070,7 @@ int main(int argc, char **argv)
 		T(test_max_record),
 		T(test_max_fields),
 		T(test_outside_and_invalid_tl),
-		T(test_headerless_bodies), T(test_begin_on_own_line), T(test_embedded_header), T(test_bare_between), T(test_probe_and_registry),
+		T(test_headerless_bodies), T(test_begin_on_own_line), T(test_embedded_header), T(test_indented_bodies), T(test_bare_between), T(test_probe_and_registry),
 		T(test_callback_stop),
 		{ 0, 0 },
 	};
