@@ -923,6 +923,9 @@ static const char *container_of(const char *p, size_t n, const char **hint)
 		{ "Rar!\x1a\x07", 6, "a RAR archive", "extract it and analyze the folder" },
 		{ "\xd0\xcf\x11\xe0", 4, "an Office document", "save the trace as text" },
 		{ "%PDF", 4, "a PDF document", "save the trace as text" },
+		{ "ElfFile\0", 8, "a Windows event log (.evtx)",
+		  "write its events as text (PowerShell: Get-WinEvent -Path FILE |"
+		  " Format-List > events.txt) and analyze that" },
 	};
 
 	for (size_t i = 0; p && i < sizeof m / sizeof m[0]; i++)
