@@ -4,7 +4,7 @@
  * Prints every record as one JSON object per line, for jq, Elasticsearch or
  * ClickHouse.  The keys (documented in README "sipscan parse"):
  *
- *   always:  file, line, end_line, format ("sipstack", "uccapi", "sip"),
+ *   always:  file, line, end_line, format ("sipstack", "uccapi", "sip", "event"),
  *            kind, ts, level, flag, text, truncated, fields, data
  *            (null / {} when absent)
  *   when present: host, pid, tid, seq, component, function, src_file,
