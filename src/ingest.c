@@ -1568,6 +1568,7 @@ static const char *encoding_name(int e)
 	case SIP_ENC_UTF8_BOM: return "utf-8-bom";
 	case SIP_ENC_UTF16LE: return "utf-16le";
 	case SIP_ENC_UTF16BE: return "utf-16be";
+	case SIP_ENC_CP1252: return "windows-1252";
 	default: return "utf-8";
 	}
 }

@@ -198,7 +198,8 @@ struct sip_reader {
 	/* stage B */
 	enum sip_encoding enc;
 	int u16;              /* 0, or 1 = LE, 2 = BE */
-	unsigned char *u16buf;
+	int cp1252;           /* read as Windows-1252 (detect_cp1252) */
+	unsigned char *u16buf;  /* UTF-16 or Windows-1252 staging */
 	size_t upos, ulen;
 	int b_done;           /* stage A finished (EOF or error) for UTF-16 */
 	int b_err;            /* ... and it was an error */
@@ -715,6 +716,30 @@ static size_t u16_transcode(sip_reader *r, char *dst, size_t cap)
 	return out;
 }
 
+/* Windows-1252's characters for the bytes 0x80..0x9F (the five it leaves
+   undefined kept as the C1 code points); from 0xA0 it is Latin-1. */
+static const uint16_t cp1252_c1[32] = {
+	0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+	0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+};
+
+/* The staged Windows-1252 bytes as UTF-8 into dst (cap bytes); the count. */
+static size_t cp1252_transcode(sip_reader *r, char *dst, size_t cap)
+{
+	size_t out = 0;
+
+	while (r->upos < r->ulen && cap - out >= 3) {
+		unsigned c = r->u16buf[r->upos++];
+		if (c < 0x80)
+			dst[out++] = (char)c;
+		else
+			out += sip_utf8_put(c < 0xA0 ? cp1252_c1[c - 0x80] : c, dst + out);
+	}
+	return out;
+}
+
 /*
  * Stage B: append decoded UTF-8 text at dbuf + dlen (there is room).
  * Returns the count (> 0), 0 at the end of input, -1 on an error (r->err).
@@ -724,7 +749,7 @@ static ssize_t fill_text(sip_reader *r)
 	char *dst = r->dbuf + r->dlen;
 	size_t cap = r->dcap - r->dlen;
 
-	if (!r->u16) {
+	if (!r->u16 && !r->cp1252) {
 		ssize_t n = pull(r, (unsigned char *)dst, cap);
 		if (n > 0)
 			r->dlen += (size_t)n;
@@ -747,7 +772,7 @@ static ssize_t fill_text(sip_reader *r)
 			}
 			continue;
 		}
-		out = u16_transcode(r, dst, cap);
+		out = r->u16 ? u16_transcode(r, dst, cap) : cp1252_transcode(r, dst, cap);
 		if (out) {
 			r->dlen += out;
 			return (ssize_t)out;
@@ -858,6 +883,45 @@ static int seek_start(sip_reader *r)
  * unit has one zero byte, always the same one (ASCII text).  1 little
  * endian, 2 big endian, 0 neither.
  */
+/*
+ * Whether a plain input is Windows-1252 rather than UTF-8, told from the
+ * bytes detection read (up to IBUF_SIZE): a byte that starts no UTF-8
+ * sequence, before any sequence that is one.  A sequence cut at the end of
+ * those bytes tells nothing.  One real UTF-8 character before any stray
+ * byte keeps the input UTF-8, whatever comes after: a UTF-8 log with one
+ * damaged byte is not transcoded.  Bytes with a NUL or more than one
+ * control character in a hundred are no text (an archive, a binary): they
+ * stay as they are, for the message that names them.
+ */
+static int detect_cp1252(const unsigned char *p, size_t n)
+{
+	size_t ctl = 0;
+	int verdict = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t k;
+		if (p[i] < 0x20) {
+			if (!p[i])
+				return 0;
+			ctl += p[i] != '\t' && p[i] != '\n' && p[i] != '\r' && p[i] != '\f' &&
+			       p[i] != 0x1b;
+			continue;
+		}
+		if (p[i] < 0x80 || verdict >= 0)
+			continue;
+		if ((k = sip_utf8_seq(p + i, n - i)) >= 2) {
+			verdict = 0;
+		} else {
+			size_t j = i + 1;
+			while (j < n && j < i + 4 && (p[j] & 0xC0) == 0x80)
+				j++;
+			/* cut at the end: undecided, UTF-8 */
+			verdict = j == n && n - i < 4 && p[i] >= 0xC2 && p[i] <= 0xF4 ? 0 : 1;
+		}
+	}
+	return verdict == 1 && ctl * 100 <= n;
+}
+
 static int u16_no_bom(const sip_reader *r)
 {
 	size_t pairs = r->dlen / 2, le = 0, be = 0;
@@ -936,8 +1000,25 @@ static void detect(sip_reader *r)
 			r->b_done = 1;
 			r->b_err = r->a_state == ST_ERR;
 		}
+	} else if (!r->gzip && detect_cp1252(r->ibuf, r->ihead_len)) {
+		/* what detection took as text goes back to the staging
+		   buffer, to be transcoded with the rest */
+		if (!(r->u16buf = malloc(U16BUF_SIZE))) {
+			a_fail(r, SIP_ENOMEM, 0, "out of memory", NULL);
+			r->dpos = r->dlen = r->scan = 0;
+			return;
+		}
+		r->cp1252 = 1;
+		r->enc = SIP_ENC_CP1252;
+		r->ulen = r->dlen;
+		memcpy(r->u16buf, r->dbuf, r->ulen);
+		r->dpos = r->dlen = r->scan = 0;
+		if (r->a_state != ST_RUN) {
+			r->b_done = 1;
+			r->b_err = r->a_state == ST_ERR;
+		}
 	}
-	if (r->start_offset && !r->gzip && !r->u16 && r->a_state == ST_RUN)
+	if (r->start_offset && !r->gzip && !r->u16 && !r->cp1252 && r->a_state == ST_RUN)
 		seek_start(r);
 	if (want_thread(r))
 		start_thread(r);
@@ -958,10 +1039,22 @@ static uint64_t u16_len(const char *p, size_t n)
 	return units * 2;
 }
 
-/* Source size of text that was consumed (decoded bytes or UTF-16 bytes). */
+/* Source size of Windows-1252 text that was transcoded: a byte a
+   character. */
+static uint64_t cp1252_len(const char *p, size_t n)
+{
+	uint64_t chars = 0;
+
+	for (size_t i = 0; i < n; i++)
+		chars += ((unsigned char)p[i] & 0xC0) != 0x80;
+	return chars;
+}
+
+/* Source size of text that was consumed (decoded bytes, UTF-16 bytes or
+   Windows-1252 bytes). */
 static uint64_t src_len(const sip_reader *r, const char *p, size_t n)
 {
-	return r->u16 ? u16_len(p, n) : n;
+	return r->u16 ? u16_len(p, n) : r->cp1252 ? cp1252_len(p, n) : n;
 }
 
 static inline int emit(sip_reader *r, sip_line *line, const char *p, size_t n,

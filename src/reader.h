@@ -56,7 +56,11 @@ typedef struct sip_line {
 	unsigned truncated; /* 1 when cut at max_line */
 } sip_line;
 
-enum sip_encoding { SIP_ENC_UTF8 = 0, SIP_ENC_UTF8_BOM, SIP_ENC_UTF16LE, SIP_ENC_UTF16BE };
+/* SIP_ENC_CP1252: a plain file whose first bytes are not UTF-8 and hold
+   no UTF-8 sequence at all (a paste saved by Notepad as "ANSI"): read as
+   Windows-1252, each byte one character, transcoded to UTF-8. */
+enum sip_encoding { SIP_ENC_UTF8 = 0, SIP_ENC_UTF8_BOM, SIP_ENC_UTF16LE, SIP_ENC_UTF16BE,
+		    SIP_ENC_CP1252 };
 
 typedef struct sip_reader_opts {
 	size_t max_line;       /* 0 = SIP_READER_MAX_LINE */

@@ -1555,6 +1555,9 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	res->gzip = sip_reader_is_gzip(r);
 	res->gzip_members = sip_reader_gzip_members(r);
 	res->encoding = (int)sip_reader_encoding(r);
+	if (res->encoding == SIP_ENC_CP1252)
+		note(&sc, r, "read as Windows-1252: its bytes are not UTF-8 (a text"
+		     " saved as \"ANSI\")");
 	if ((res->cr_eol = sip_reader_cr_eol(r)))
 		note(&sc, r, "read with a lone CR as its line end (a file saved"
 		     " with classic Mac line ends)");

@@ -382,6 +382,39 @@ static void test_utf8_bom(void)
 	got_free(&g);
 }
 
+/* A paste saved as "ANSI": Windows-1252, transcoded to UTF-8, offsets in
+   its own bytes; what is UTF-8, or no text, stays as it is. */
+static void test_cp1252(void)
+{
+	static const char ansi[] = "From: \"Ren\xe9 M\xfcller\" <sip:a@b>\n\x93quoted\x94 \x80\x81\nend\n";
+	static const char utf8[] = "From: \"Ren\xc3\xa9\" <sip:a@b>\nthen a stray \xe9\n";
+	static const char binary[] = "PK\x03\x04\x00\xe9\xff\n";
+	got g;
+
+	read_mem(ansi, sizeof ansi - 1, NULL, &g);
+	CHECK_INT(g.enc, SIP_ENC_CP1252);
+	CHECK_INT(g.n, 3);
+	if (g.n == 3) {
+		CHECK_STR(g.lines[0].text, "From: \"Ren\xc3\xa9 M\xc3\xbcller\" <sip:a@b>");
+		CHECK_STR(g.lines[1].text, "\xe2\x80\x9cquoted\xe2\x80\x9d \xe2\x82\xac\xc2\x81");
+		CHECK_INT(g.lines[1].offset, 30);   /* a byte a character */
+		CHECK_INT(g.lines[2].offset, 42);
+	}
+	got_free(&g);
+	read_mem(utf8, sizeof utf8 - 1, NULL, &g);
+	CHECK_INT(g.enc, SIP_ENC_UTF8);
+	if (g.n == 2)
+		CHECK_STR(g.lines[1].text, "then a stray \xe9");
+	got_free(&g);
+	read_mem(binary, sizeof binary - 1, NULL, &g);
+	CHECK_INT(g.enc, SIP_ENC_UTF8);
+	got_free(&g);
+	/* a sequence cut at the very end tells nothing */
+	read_mem("abc \xc3", 5, NULL, &g);
+	CHECK_INT(g.enc, SIP_ENC_UTF8);
+	got_free(&g);
+}
+
 static void test_nul_inside_line(void)
 {
 	static const char s[] = "a\0b\n\0\nz";
@@ -1645,7 +1678,7 @@ int main(int argc, char **argv)
 		T(test_crlf_mixed),
 		T(test_cr_line_ends),
 		T(test_no_final_newline_and_empty),
-		T(test_utf8_bom),
+		T(test_utf8_bom), T(test_cp1252),
 		T(test_nul_inside_line),
 		T(test_utf16le),
 		T(test_utf16be),
