@@ -895,31 +895,32 @@ static int seek_start(sip_reader *r)
  */
 static int detect_cp1252(const unsigned char *p, size_t n)
 {
-	size_t ctl = 0;
-	int verdict = -1;
+	size_t i = 0, ctl = 0, k, j;
 
-	for (size_t i = 0; i < n; i++) {
-		size_t k;
-		if (p[i] < 0x20) {
-			if (!p[i])
-				return 0;
-			ctl += p[i] != '\t' && p[i] != '\n' && p[i] != '\r' && p[i] != '\f' &&
-			       p[i] != 0x1b;
-			continue;
-		}
-		if (p[i] < 0x80 || verdict >= 0)
-			continue;
-		if ((k = sip_utf8_seq(p + i, n - i)) >= 2) {
-			verdict = 0;
-		} else {
-			size_t j = i + 1;
-			while (j < n && j < i + 4 && (p[j] & 0xC0) == 0x80)
-				j++;
-			/* cut at the end: undecided, UTF-8 */
-			verdict = j == n && n - i < 4 && p[i] >= 0xC2 && p[i] <= 0xF4 ? 0 : 1;
-		}
+	/* the first byte above ASCII, eight bytes at a time (most logs have
+	   none: this runs on the head of every plain input) */
+	for (uint64_t w; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		if (w & 0x8080808080808080u)
+			break;
 	}
-	return verdict == 1 && ctl * 100 <= n;
+	while (i < n && p[i] < 0x80)
+		i++;
+	if (i >= n)
+		return 0;
+	if ((k = sip_utf8_seq(p + i, n - i)) >= 2)
+		return 0;
+	for (j = i + 1; j < n && j < i + 4 && (p[j] & 0xC0) == 0x80; j++)
+		;
+	if (j == n && n - i < 4 && p[i] >= 0xC2 && p[i] <= 0xF4)
+		return 0;   /* cut at the end: undecided, UTF-8 */
+	for (i = 0; i < n; i++) {
+		if (!p[i])
+			return 0;
+		ctl += p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r' &&
+		       p[i] != '\f' && p[i] != 0x1b;
+	}
+	return ctl * 100 <= n;
 }
 
 static int u16_no_bom(const sip_reader *r)
@@ -1054,7 +1055,9 @@ static uint64_t cp1252_len(const char *p, size_t n)
    Windows-1252 bytes). */
 static uint64_t src_len(const sip_reader *r, const char *p, size_t n)
 {
-	return r->u16 ? u16_len(p, n) : r->cp1252 ? cp1252_len(p, n) : n;
+	if (!r->u16buf)
+		return n;   /* neither: the common case, one test */
+	return r->u16 ? u16_len(p, n) : cp1252_len(p, n);
 }
 
 static inline int emit(sip_reader *r, sip_line *line, const char *p, size_t n,
