@@ -828,7 +828,10 @@ static ssize_t fill(sip_reader *r)
 			   has its line ends now: scan it again */
 			cr_to_lf(r->dbuf + r->dpos, r->dlen - r->dpos);
 			r->scan = r->dpos;
-			return got == 0 ? 1 : got;
+			/* also at the end or at an error (which the next fill
+			   says again): else the text was handed out as one
+			   line with its line ends in it */
+			return got <= 0 ? 1 : got;
 		}
 	}
 	if (r->cr_eol > 0 && r->dlen > from)
