@@ -898,7 +898,7 @@ static int seek_start(sip_reader *r)
  */
 static int detect_cp1252(const unsigned char *p, size_t n)
 {
-	size_t i = 0, ctl = 0, k, j;
+	size_t i = 0, ctl = 0, j;
 
 	/* the first byte above ASCII, eight bytes at a time (most logs have
 	   none: this runs on the head of every plain input) */
@@ -911,7 +911,7 @@ static int detect_cp1252(const unsigned char *p, size_t n)
 		i++;
 	if (i >= n)
 		return 0;
-	if ((k = sip_utf8_seq(p + i, n - i)) >= 2)
+	if (sip_utf8_seq(p + i, n - i) >= 2)
 		return 0;
 	for (j = i + 1; j < n && j < i + 4 && (p[j] & 0xC0) == 0x80; j++)
 		;
