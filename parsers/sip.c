@@ -500,6 +500,27 @@ int sip_find_result_text(sip_str text, uint32_t *code, sip_str *symbol)
 	return 0;
 }
 
+int sip_find_code_symbol(sip_str text, uint32_t *code, sip_str *symbol)
+{
+	const char *p = text.p, *e = text.p + text.n, *hit;
+
+	while (p && (hit = memchr(p, '0', (size_t)(e - p))) != NULL) {
+		const char *q = hit, *s;
+		if (e - hit >= 2 && (hit[1] == 'x' || hit[1] == 'X') &&
+		    parse_hex32(&q, e, code) && q - hit == 10 && q < e && *q == '(') {
+			for (s = ++q; q < e && ((*q >= 'A' && *q <= 'Z') || is_digit(*q) ||
+						*q == '_'); q++)
+				;
+			if (q > s && q < e && *q == ')') {
+				*symbol = mk(s, q);
+				return 1;
+			}
+		}
+		p = hit + 1;
+	}
+	return 0;
+}
+
 /* ---- SIPStack header lines ------------------------------------------- */
 
 static sip_span span(size_t off, size_t n)

@@ -115,6 +115,13 @@ int sip_split_inline_result(sip_str text, sip_str *text_out, uint32_t *code,
  */
 int sip_find_result_text(sip_str text, uint32_t *code, sip_str *symbol);
 
+/*
+ * A code of eight hex digits with its symbol in parentheses anywhere in
+ * text, "0x80090322(SEC_E_WRONG_PRINCIPAL)" (a Windows event's words):
+ * returns 1 with code and symbol (upper-case letters, digits, '_'), else 0.
+ */
+int sip_find_code_symbol(sip_str text, uint32_t *code, sip_str *symbol);
+
 /* ---- SIPStack header lines ------------------------------------------- */
 
 /* An offset/length pair into the line; off == SIP_SPAN_NONE when absent. */

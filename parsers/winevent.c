@@ -47,6 +47,7 @@
 #include <string.h>
 
 #include "parser.h"
+#include "sip.h"
 
 enum { EV_NONE, EV_VIEWER, EV_LIST };   /* the form of the event being read */
 
@@ -343,36 +344,6 @@ static void date_of(sip_str v, char ts[24])
 	memcpy(ts, buf, 24);
 }
 
-/* A code with its symbol, "0x80090322(SEC_E_WRONG_PRINCIPAL)", in text. */
-static int result_of(sip_str t, uint32_t *code, sip_str *sym)
-{
-	for (size_t i = 0; t.p && i + 12 < t.n; i++) {
-		uint32_t v = 0;
-		size_t k, e;
-		if (t.p[i] != '0' || (t.p[i + 1] != 'x' && t.p[i + 1] != 'X'))
-			continue;
-		for (k = i + 2; k < i + 10; k++) {
-			char c = t.p[k];
-			int d = c >= '0' && c <= '9' ? c - '0' :
-				(c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
-			if (d < 0)
-				break;
-			v = v << 4 | (uint32_t)d;
-		}
-		if (k != i + 10 || k >= t.n || t.p[k] != '(')
-			continue;
-		for (e = k + 1; e < t.n && (t.p[e] == '_' || (t.p[e] >= 'A' && t.p[e] <= 'Z') ||
-					    (t.p[e] >= '0' && t.p[e] <= '9')); e++)
-			;
-		if (e == k + 1 || e >= t.n || t.p[e] != ')')
-			continue;
-		*code = v;
-		*sym = (sip_str){ t.p + k + 1, e - k - 1 };
-		return 1;
-	}
-	return 0;
-}
-
 static void reset(ev_state *st)
 {
 	st->form = EV_NONE;
@@ -421,7 +392,7 @@ static int emit(ev_state *st, sip_record_fn fn, void *ctx, int at_end)
 	date_of(value_of(st, date), r->ts);
 	if (st->text.n) {
 		r->text = (sip_str){ st->text.p, st->text.n };
-		r->has_result = result_of(r->text, &r->result_code, &r->result_symbol);
+		r->has_result = sip_find_code_symbol(r->text, &r->result_code, &r->result_symbol);
 	}
 	rc = fn(ctx, r);
 	reset(st);
