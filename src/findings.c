@@ -425,7 +425,8 @@ out:
 static const char corr_sql[] =
 	"CREATE TEMP TABLE sip_ev AS SELECT m.rule_id AS rule_id, m.key AS key,"
 	" m.record_id AS rid, r.call_id AS cid, r.ts AS ts, r.file_id AS fid,"
-	" r.host_id AS hid, r.text AS txt, coalesce(sip_subject(m.rule_id, m.vars), '') AS subj,"
+	" (SELECT host FROM tagsets WHERE id = r.tagset_id) AS hid, r.text AS txt,"
+	" coalesce(sip_subject(m.rule_id, m.vars), '') AS subj,"
 	" (k.rank * 2 + (r.kind = 3)) * 3 + k.conf AS rank"
 	" FROM matches m JOIN temp.sip_rank k ON k.rule_id = m.rule_id"
 	" JOIN record_rows r ON r.id = m.record_id;"

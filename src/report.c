@@ -348,7 +348,7 @@ static const char *rel_path(const report *r, const char *path)
 static int load(report *r)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = SIP_OK, src, stats, lean, grouped;
+	int rc = SIP_OK, src, stats, lean, tagsets, grouped;
 
 	r->has_findings = sip_db_has(r->db, "findings") == 1;
 	r->has_unexplained = sip_db_has(r->db, "unexplained") == 1;
@@ -524,6 +524,7 @@ static int load(report *r)
 		sip_db_int(r->db, "SELECT (SELECT coalesce(sum(records), 0) FROM file_stats"
 			   " WHERE what = 'kind') = (SELECT count(*) FROM record_rows)") == 1;
 	lean = sip_db_has(r->db, "record_rows") == 1;
+	tagsets = sip_db_has(r->db, "tagsets") == 1;
 	if ((rc = load_pairs(r, stats ? "SELECT value, sum(records) FROM file_stats"
 			     " WHERE what = 'kind' GROUP BY 1 ORDER BY 1"
 			     : "SELECT coalesce(kind, '?'), count(*) FROM records "
@@ -533,10 +534,14 @@ static int load(report *r)
 		r->nrecords += r->kinds[i].n;
 	/* the failing peers: on record_rows (schema 2 on) the level is
 	   compared as an id, not looked up for every record */
-	if ((rc = load_pairs(r, lean ? PEERS_SQL("record_rows", "level_id IN (SELECT id FROM"
-						 " strings WHERE s IN (" SIP_ERROR_LEVELS_SQL "))",
-						 "(coalesce(status, 0) >= 400 AND NOT "
-						 SIP_IS_OUTCOME_ROW_SQL("record_rows") ")")
+	if ((rc = load_pairs(r, tagsets ? PEERS_SQL("record_rows", "tagset_id IN (SELECT id FROM"
+						    " tagsets WHERE level IN (" SIP_ERROR_LEVELS_SQL "))",
+						    "(coalesce(status, 0) >= 400 AND NOT "
+						    SIP_IS_OUTCOME_ROW_SQL("record_rows") ")")
+			     : lean ? PEERS_SQL("record_rows", "level_id IN (SELECT id FROM"
+						" strings WHERE s IN (" SIP_ERROR_LEVELS_SQL "))",
+						"(coalesce(status, 0) >= 400 AND NOT "
+						SIP_IS_OUTCOME_ROW_V2_SQL("record_rows") ")")
 			     : PEERS_SQL("records", "level IN (" SIP_ERROR_LEVELS_SQL ")",
 					 "coalesce(status, 0) >= 400"),
 			     r->peers, MAX_PEERS, &r->npeers)))

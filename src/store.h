@@ -30,15 +30,21 @@ typedef struct sip_store sip_store; /* opaque */
 /* PRAGMA application_id of every sipscan database: "SIPS". */
 #define SIP_STORE_APP_ID 0x53495053
 /* The newest schema this binary knows (PRAGMA user_version). */
-#define SIP_STORE_SCHEMA_VERSION 7
+#define SIP_STORE_SCHEMA_VERSION 8
 
 /* The levels of an error record, as an SQL list: sip_error_levels
    (record.h) in SQL; test_store checks that they agree. */
 #define SIP_ERROR_LEVELS_SQL "'TL_ERROR', 'TL_FATAL', 'ERROR', 'FATAL'"
 /* sip_is_error (record.h) of a row r of record_rows, in SQL: the errors
-   view (schema 4) and file_stats' 'error' counts.  Changing it needs a
-   migration that recreates the view. */
+   view and file_stats' 'error' counts.  Changing it needs a migration
+   that recreates the view.  Schema 8 on, the level is the row's
+   tagset's (the set of them is looked up once per statement). */
 #define SIP_IS_ERROR_ROW_SQL(r) \
+	"(" r ".tagset_id IN (SELECT id FROM tagsets WHERE level IN (" SIP_ERROR_LEVELS_SQL "))" \
+	" OR (" r ".kind = 3 AND " r ".status >= 400 AND " r ".ms_diag_code IS NOT NULL))"
+/* The same on the record_rows of schemas 4 to 7 (level_id into strings):
+   their migrations, and the report on such a database opened read-only. */
+#define SIP_IS_ERROR_ROW_V4_SQL(r) \
 	"(" r ".level_id IN (SELECT id FROM strings WHERE s IN (" SIP_ERROR_LEVELS_SQL "))" \
 	" OR (" r ".kind = 3 AND " r ".status >= 400 AND " r ".ms_diag_code IS NOT NULL))"
 
@@ -57,8 +63,12 @@ typedef struct sip_store sip_store; /* opaque */
 	" WHEN instr(" x ", ':') > 0 AND instr(substr(" x ", instr(" x ", ':') + 1), ':') = 0" \
 	" THEN substr(" x ", 1, instr(" x ", ':') - 1) ELSE " x " END"
 
-/* sip_is_outcome (record.h) of a row r of record_rows, in SQL. */
+/* sip_is_outcome (record.h) of a row r of record_rows, in SQL (schema 8
+   on; _V2 for the record_rows of schemas 2 to 7, method_id into strings). */
 #define SIP_IS_OUTCOME_ROW_SQL(r) \
+	"(" r ".kind = 3 AND (" r ".status IN (480, 486, 487, 600, 603) OR (" r ".status = 404" \
+	" AND " r ".tagset_id IN (SELECT id FROM tagsets WHERE method IN ('SUBSCRIBE', 'SERVICE')))))"
+#define SIP_IS_OUTCOME_ROW_V2_SQL(r) \
 	"(" r ".kind = 3 AND (" r ".status IN (480, 486, 487, 600, 603) OR (" r ".status = 404" \
 	" AND " r ".method_id IN (SELECT id FROM strings WHERE s IN ('SUBSCRIBE', 'SERVICE')))))"
 
@@ -179,7 +189,9 @@ int sip_store_file_by_content(sip_store *s, const char *content, const char *pat
  */
 #define SIP_SAME_RECORD_SQL(g, r) \
 	g ".ts = " r ".ts AND " g ".raw_len IS " r ".raw_len AND " g ".kind = " r ".kind" \
-	" AND " g ".level_id IS " r ".level_id AND " g ".host_id IS " r ".host_id" \
+	" AND (" g ".tagset_id IS " r ".tagset_id OR (SELECT level, host FROM tagsets" \
+	" WHERE id = " g ".tagset_id) IS (SELECT level, host FROM tagsets WHERE id = " \
+	r ".tagset_id))" \
 	" AND " g ".text IS " r ".text AND " g ".peer IS " r ".peer AND " g ".call_id IS " \
 	r ".call_id AND " g ".cseq IS " r ".cseq AND " g ".status IS " r ".status AND " \
 	g ".result_code IS " r ".result_code"

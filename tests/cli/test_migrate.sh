@@ -42,7 +42,7 @@ check "read v1: still version 1" "$(q "$db" 'PRAGMA user_version')" 1
 cp "$S/ocs2007r2-edge.log" "$T/edge.log"
 "$SIPSCAN" analyze -qq --db "$db" "$T/edge.log" >"$T/an.out" 2>"$T/an.err"
 check "migrating analyze: exit" "$?" 0
-check "migrated: schema version" "$(q "$db" 'PRAGMA user_version')" 7
+check "migrated: schema version" "$(q "$db" 'PRAGMA user_version')" 8
 check "migrated: journal mode" "$(q "$db" 'PRAGMA journal_mode')" delete
 check "migrated: integrity" "$(q "$db" 'PRAGMA integrity_check')" ok
 check "migrated: records is a view" \
@@ -55,8 +55,14 @@ check "migrated: lines of answers" "$(wc -l <"$T/after")" "$(wc -l <"$T/before")
 check "migrated: show gives the same text" "$(cmp "$T/show.before" "$T/show.after" 2>&1)" ""
 check "migrated: finding evidence kept" "$(q "$db" "SELECT count(*) FROM finding_records fr
 	JOIN records r ON r.id = fr.record_id WHERE r.file_id = 1")" "$nfr"
-check "migrated: strings are distinct" \
-	"$(q "$db" 'SELECT count(*) = count(DISTINCT s) FROM strings')" 1
+check "migrated: tagsets are distinct" \
+	"$(q "$db" 'SELECT count(*) = (SELECT count(*) FROM (SELECT DISTINCT level, flag, host,
+		component, function, result_symbol, transport, method, direction FROM tagsets))
+		FROM tagsets')" 1
+check "migrated: every row has its tagset" \
+	"$(q "$db" 'SELECT count(*) FROM record_rows r LEFT JOIN tagsets t ON t.id = r.tagset_id WHERE t.id IS NULL')" 0
+check "migrated: no strings table left" \
+	"$(q "$db" "SELECT count(*) FROM sqlite_master WHERE name = 'strings'")" 0
 check "migrated: the new file is in" \
 	"$(q "$db" "SELECT status FROM files WHERE path LIKE '%edge.log'")" ingested
 

@@ -19,7 +19,8 @@ static const char ddl[] =
 	"CREATE TABLE finding_records(finding_id INTEGER, record_id INTEGER, PRIMARY KEY(finding_id, record_id)) WITHOUT ROWID;"
 	"CREATE TABLE topology(id INTEGER PRIMARY KEY, fqdn TEXT NOT NULL, kind TEXT, source TEXT, UNIQUE(fqdn, source));"
 	"CREATE TABLE records(id INTEGER PRIMARY KEY, file_id, line, ts TEXT, kind, level, flag, host TEXT, component, function, text, result_code, result_symbol, transport, peer, local, fqdn, conn_id, call_id, cseq, method, status, direction, ms_diag_code, ms_diag_reason, truncated, chunk_id, raw_off, raw_len);"
-	"CREATE VIEW record_rows AS SELECT id, file_id, ts, call_id, host AS host_id, text, CASE kind WHEN 'protocol' THEN 3 ELSE 1 END AS kind FROM records;";
+	"CREATE VIEW record_rows AS SELECT id, file_id, ts, call_id, id AS tagset_id, text, CASE kind WHEN 'protocol' THEN 3 ELSE 1 END AS kind FROM records;"
+	"CREATE VIEW tagsets AS SELECT id, host FROM records;";
 
 static const char rules_text[] =
 	"[rule PNC]\ntitle = Peer {fqdn} not configured\nseverity = error\nkind = connection\n"

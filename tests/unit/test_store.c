@@ -83,7 +83,7 @@ static void test_schema(void)
 	CHECK_INT(sip_store_schema_version(s), SIP_STORE_SCHEMA_VERSION);
 	CHECK_INT(q_int(s, "PRAGMA application_id"), SIP_STORE_APP_ID);
 	CHECK_STR(q_text(s, "PRAGMA journal_mode"), "delete");
-	const char *tables[] = { "files", "record_rows", "strings", "chunks", "matches",
+	const char *tables[] = { "files", "record_rows", "tagsets", "chunks", "matches",
 				 "unexplained", "findings", "finding_records", "topology",
 				 NULL };
 	for (int i = 0; tables[i]; i++) {
@@ -1360,20 +1360,24 @@ static void test_no_records(void)
 }
 
 /*
- * The interned columns: more distinct values than the writer remembers
- * (the rest go through the database), groups of rows and single rows,
- * values read back through the records view, a rollback forgetting ids
- * that were never committed, and SQL written around the writer.
+ * The tag columns (schema 8): more combinations than the writer's memory
+ * of tagsets holds (the rest are looked up in the database), then more
+ * distinct values than its memory of values holds (rows with one of those
+ * go through the database), groups of rows and single rows, values read
+ * back through the records view, each combination stored once, a rollback
+ * forgetting tagsets that were never committed, and SQL written around
+ * the writer.
  */
 static void test_interning(void)
 {
 	const char *path = tmp_path("intern.db");
-	enum { N = 5000 };
+	enum { N = 12000, W = 110, M = 5000 };
+	static const char *const kinds[] = { "trace", "connection", "diagnostic", "protocol" };
 	sip_store *s = NULL;
 	sip_arena a;
 	sip_diag d;
 	sip_row *rows = calloc(N, sizeof *rows);
-	char sql[160];
+	char sql[400], want[400];
 	int64_t fid = 0, first = 0, id = 0;
 
 	CHECK(rows != NULL);
@@ -1386,42 +1390,66 @@ static void test_interning(void)
 		goto out;
 	CHECK_INT(sip_store_begin(s, &d), SIP_OK);
 	CHECK_INT(sip_store_file_start(s, "/x/intern.log", &fid, 0, &d), SIP_OK);
+	/* N combinations of W functions and W hosts (few values, more
+	   combinations than the memory holds, 8,192) */
 	for (int i = 0; i < N; i++) {
-		char *fn = sip_arena_alloc(&a, 32);
-		int n = snprintf(fn, 32, "Fn%d::Call", i);
+		char *fn = sip_arena_alloc(&a, 32), *h = sip_arena_alloc(&a, 32);
+		int n = snprintf(fn, 32, "Fn%d::Call", i % W), m = snprintf(h, 32, "h%d", i / W);
 		rows[i].line = (uint64_t)i + 1;
 		rows[i].kind = i % 4;
 		rows[i].status = rows[i].ms_diag_code = -1;
 		rows[i].col[SIP_COL_FUNCTION] = (sip_str){ fn, (size_t)n };
+		rows[i].col[SIP_COL_HOST] = (sip_str){ h, (size_t)m };
 		rows[i].col[SIP_COL_LEVEL] = (sip_str){ i % 3 ? "TL_INFO" : "TL_ERROR",
 							i % 3 ? 7 : 8 };
 		rows[i].col[SIP_COL_TEXT] = (sip_str){ "same text", 9 };
 	}
-	/* 4999 rows as groups of 16 and single rows, then one more alone */
+	/* N - 1 rows as groups of 16 and single rows, then one more alone */
 	CHECK_INT(sip_store_insert_rows(s, fid, 0, rows, N - 1, &first, &d), SIP_OK);
 	CHECK_INT(first, 1);
 	CHECK_INT(sip_store_insert(s, fid, 0, &rows[N - 1], &id, &d), SIP_OK);
 	CHECK_INT(id, N);
+	/* the same combinations again: no new tagset */
+	CHECK_INT(sip_store_insert_rows(s, fid, 0, rows, N, &first, &d), SIP_OK);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM tagsets"), N);
+	/* then M values more than the memory of values holds (4,096) */
+	for (int i = 0; i < M; i++) {
+		char *c = sip_arena_alloc(&a, 32);
+		int n = snprintf(c, 32, "Comp%d", i);
+		rows[i].col[SIP_COL_COMPONENT] = (sip_str){ c, (size_t)n };
+	}
+	CHECK_INT(sip_store_insert_rows(s, fid, 0, rows, M, &first, &d), SIP_OK);
+	CHECK_INT(sip_store_insert_rows(s, fid, 0, rows, M, &first, &d), SIP_OK);
 	CHECK_INT(sip_store_commit(s, &d), SIP_OK);
-	CHECK_INT(q_int(s, "SELECT count(*) FROM records"), N);
-	CHECK_INT(q_int(s, "SELECT count(*) FROM strings"), N + 2);
-	CHECK_INT(q_int(s, "SELECT count(DISTINCT function) FROM records"), N);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM records"), 2 * N + 2 * M);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM tagsets"), N + M);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM (SELECT DISTINCT level, flag, host, component,"
+			" function, result_symbol, transport, method, direction FROM tagsets)"), N + M);
+	CHECK_INT(q_int(s, "SELECT count(DISTINCT component) FROM records"), M);
 	for (int i = 0; i < N; i += 611) {
-		snprintf(sql, sizeof sql, "SELECT function || ' ' || level || ' ' || kind"
-			 " FROM records WHERE line = %d", i + 1);
-		char want[80];
-		static const char *const kinds[] = { "trace", "connection", "diagnostic",
-						     "protocol" };
-		snprintf(want, sizeof want, "Fn%d::Call %s %s", i,
-			 i % 3 ? "TL_INFO" : "TL_ERROR", kinds[i % 4]);
+		snprintf(sql, sizeof sql, "SELECT group_concat(v, '|') FROM (SELECT function"
+			 " || ' ' || host || ' ' || level || ' ' || kind || ' ' ||"
+			 " coalesce(component, '-') AS v FROM records WHERE line = %d ORDER BY id)",
+			 i + 1);
+		if (i < M)
+			snprintf(want, sizeof want, "Fn%d::Call h%d %s %s -|Fn%d::Call h%d %s %s -"
+				 "|Fn%d::Call h%d %s %s Comp%d|Fn%d::Call h%d %s %s Comp%d",
+				 i % W, i / W, i % 3 ? "TL_INFO" : "TL_ERROR", kinds[i % 4],
+				 i % W, i / W, i % 3 ? "TL_INFO" : "TL_ERROR", kinds[i % 4],
+				 i % W, i / W, i % 3 ? "TL_INFO" : "TL_ERROR", kinds[i % 4], i,
+				 i % W, i / W, i % 3 ? "TL_INFO" : "TL_ERROR", kinds[i % 4], i);
+		else
+			snprintf(want, sizeof want, "Fn%d::Call h%d %s %s -|Fn%d::Call h%d %s %s -",
+				 i % W, i / W, i % 3 ? "TL_INFO" : "TL_ERROR", kinds[i % 4],
+				 i % W, i / W, i % 3 ? "TL_INFO" : "TL_ERROR", kinds[i % 4]);
 		CHECK_STR(q_text(s, sql), want);
 	}
-	CHECK_INT(q_int(s, "SELECT count(*) FROM records WHERE text = 'same text'"), N);
-	CHECK_INT(q_int(s, "SELECT count(*) FROM errors"), (N + 2) / 3);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM records WHERE text = 'same text'"), 2 * N + 2 * M);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM errors"), 2 * ((N + 2) / 3) + 2 * ((M + 2) / 3));
 
-	/* rolled back: its new string and ids are forgotten with it (the
-	   same value is interned again afterwards, to a new id).  A store
-	   opened anew, whose memory of strings is not full. */
+	/* rolled back: its new tagset is forgotten with it (and stored
+	   again afterwards, to a new id).  A store opened anew, whose
+	   memories are not full. */
 	sip_store_free(s);
 	s = NULL;
 	CHECK_INT(sip_store_open(&s, path, 0, &d), SIP_OK);
@@ -1430,24 +1458,32 @@ static void test_interning(void)
 	rows[0].col[SIP_COL_FUNCTION] = (sip_str){ "Gone::Never", 11 };
 	CHECK_INT(sip_store_begin(s, &d), SIP_OK);
 	CHECK_INT(sip_store_insert(s, fid, 0, &rows[0], &id, &d), SIP_OK);
-	CHECK_INT(id, N + 1);
+	CHECK_INT(id, 2 * N + 2 * M + 1);
 	sip_store_rollback(s);
-	CHECK_INT(q_int(s, "SELECT count(*) FROM strings WHERE s = 'Gone::Never'"), 0);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM tagsets WHERE function = 'Gone::Never'"), 0);
 	CHECK_INT(sip_store_begin(s, &d), SIP_OK);
 	/* rows written around the writer (the view's trigger) move max(id);
-	   ByHand::Fn takes the strings id Gone::Never had */
+	   a new combination gets the tagset id Gone::Never had, one the
+	   writer stored none */
 	CHECK_INT(sip_store_exec(s, "INSERT INTO records(file_id, line, kind, level,"
-				 " function) VALUES(1, 99999, 'trace', 'TL_WARN',"
-				 " 'ByHand::Fn')", &d), SIP_OK);
+				 " function, host) VALUES(1, 99999, 'trace', 'TL_WARN',"
+				 " 'ByHand::Fn', '')", &d), SIP_OK);
+	CHECK_INT(sip_store_exec(s, "INSERT INTO records(file_id, line, kind, level,"
+				 " function, host, component) VALUES(1, 99998, 'protocol',"
+				 " 'TL_INFO', 'Fn1::Call', 'h0', '')", &d), SIP_OK);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM tagsets"), N + M + 1);
 	CHECK_INT(sip_store_insert_rows(s, fid, 0, rows, 20, &first, &d), SIP_OK);
-	CHECK_INT(first, N + 2);
+	CHECK_INT(first, 2 * N + 2 * M + 3);
 	CHECK_INT(sip_store_commit(s, &d), SIP_OK);
-	CHECK_STR(q_text(s, "SELECT function || ' ' || level FROM records WHERE line = 99999"),
-		  "ByHand::Fn TL_WARN");
-	snprintf(sql, sizeof sql, "SELECT function FROM records WHERE id = %d", N + 2);
+	CHECK_STR(q_text(s, "SELECT function || ' ' || level || ' ' || coalesce(host, '-')"
+			 " || ' ' || kind FROM records WHERE line = 99999"),
+		  "ByHand::Fn TL_WARN - trace");
+	CHECK_STR(q_text(s, "SELECT function || ' ' || host || ' ' || kind FROM records"
+			 " WHERE line = 99998"), "Fn1::Call h0 protocol");
+	snprintf(sql, sizeof sql, "SELECT function FROM records WHERE id = %d", 2 * N + 2 * M + 3);
 	CHECK_STR(q_text(s, sql), "Gone::Never");
-	CHECK_INT(q_int(s, "SELECT count(*) FROM strings WHERE s = 'Gone::Never'"), 1);
-	CHECK_INT(q_int(s, "SELECT count(*) = count(DISTINCT s) FROM strings"), 1);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM tagsets WHERE function = 'Gone::Never'"), 1);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM tagsets"), N + M + 2);
 	CHECK_STR(q_text(s, "PRAGMA integrity_check"), "ok");
 out:
 	sip_store_free(s);
