@@ -46,14 +46,15 @@
  *     never ''.
  *   record_rows  the rows behind records: the same columns, except that
  *     (version 8) level, flag, host, component, function, result_symbol,
- *     transport, method and direction are stored as one tagset_id
- *     (tagsets.id; versions 2 to 7 had <name>_id into a table strings),
- *     kind as 0 trace, 1 connection, 2 diagnostic, 3 protocol, and (version 5)
- *     ts and result_code as the integers ts_ms and result_int (a value not
- *     of the usual form stays text), and local, conn_id, truncated and
- *     reason (rare) in extra, a JSON object of those present (NULL when
- *     none).  records.reason (version 5) is the reason phrase of a SIP
- *     response ("Unauthorized"), NULL for records stored before.  The view
+ *     transport, method, direction and reason are stored as one tagset_id
+ *     (tagsets.id; versions 2 to 7 had <name>_id into a table strings,
+ *     and reason in extra), kind as 0 trace, 1 connection, 2 diagnostic,
+ *     3 protocol, and (version 5) ts and result_code as the integers ts_ms
+ *     and result_int (a value not of the usual form stays text), and
+ *     local, conn_id and truncated (rare) in extra, a JSON object of those
+ *     present (NULL when none).  records.reason (version 5) is the reason
+ *     phrase of a SIP response ("Unauthorized"), NULL for records stored
+ *     before.  The view
  *     records turns them back (a scalar subquery per column, evaluated
  *     only when the column is used); its INSTEAD OF INSERT trigger lets
  *     INSERT INTO records work.  The writer gives ids itself (max + 1 on),
@@ -146,7 +147,7 @@
  * The writer's memory of the tag columns' values (schema 8): value -> a
  * number of its own (from 1), an open-addressing table of at most
  * INTERN_MAX values, plus the last value of each column, which most rows
- * repeat.  The nine numbers of a row are the key of its tagset in the
+ * repeat.  The ten numbers of a row are the key of its tagset in the
  * memory of tagsets below; a row with a value the memory cannot hold
  * (beyond INTERN_MAX, so memory stays bounded whatever the input) has its
  * tagset looked up in the database by its strings.
@@ -170,14 +171,14 @@ typedef struct intern_ent {
 enum { BOUND_NULL, BOUND_INT, BOUND_OTHER };
 
 /*
- * The writer's memory of tagsets (schema 8): the numbers of a row's nine
+ * The writer's memory of tagsets (schema 8): the numbers of a row's ten
  * tag values (0: none) -> tagsets.id, an open-addressing table that
  * doubles from TAG_SLOTS0 up to TAG_SLOTS_MAX slots, at most half full
  * (beyond that a combination is looked up in the database).  A log has a
  * few dozen; a bundle of many servers a few thousand.  It holds only ids
  * committed or in the open transaction: a rollback clears it.
  */
-#define TAG_NKEY 9
+#define TAG_NKEY 10
 #define TAG_SLOTS0 64
 #define TAG_SLOTS_MAX 16384
 typedef struct tag_ent {
@@ -217,8 +218,8 @@ struct sip_store {
  * a time of the form 'YYYY-MM-DD HH:MM:SS.mmm' that is a real date from
  * 1970 on (sip_store_ts_ms is the same test in C); any other value stays
  * text.  result_code: the integer of '0x' + 8 hex digits, else text.
- * extra: a JSON object of the rare values (local, conn_id, reason, truncated
- * when 1), NULL when there are none.
+ * extra: a JSON object of the rare values (local, conn_id, truncated when
+ * 1; reason too in versions 5 to 7), NULL when there are none.
  */
 #define TS_GLOB "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]'"
 #define TS_INT(x) \
@@ -260,11 +261,11 @@ struct sip_store {
    combination in tagsets), the table, and a match of tagset t to the
    values a row inserted into the records view has ('' counts as NULL). */
 #define TAG_COLS "level, flag, host, component, function, result_symbol," \
-	" transport, method, direction"
+	" transport, method, direction, reason"
 #define TAGSETS_V8 \
 	"CREATE TABLE tagsets(id INTEGER PRIMARY KEY, level TEXT, flag TEXT," \
 	" host TEXT, component TEXT, function TEXT, result_symbol TEXT," \
-	" transport TEXT, method TEXT, direction TEXT);\n" \
+	" transport TEXT, method TEXT, direction TEXT, reason TEXT);\n" \
 	"CREATE INDEX tagsets_key ON tagsets(" TAG_COLS ");\n"
 #define TAG_NEW(c) "nullif(NEW." c ", '')"
 #define TAG_MATCH_NEW(t) \
@@ -273,7 +274,8 @@ struct sip_store {
 	TAG_NEW("component") " AND " t ".function IS " TAG_NEW("function") \
 	" AND " t ".result_symbol IS " TAG_NEW("result_symbol") " AND " t \
 	".transport IS " TAG_NEW("transport") " AND " t ".method IS " \
-	TAG_NEW("method") " AND " t ".direction IS " TAG_NEW("direction")
+	TAG_NEW("method") " AND " t ".direction IS " TAG_NEW("direction") \
+	" AND " t ".reason IS " TAG_NEW("reason")
 /* column c of row r's tagset, in the views: a scalar subquery, evaluated
    only when the column is used, in a view without a join, which SQLite
    flattens into any query (as the right side of a LEFT JOIN, a view
@@ -620,12 +622,12 @@ static const char *const migrations[] = {
 	" r.ms_diag_code, r.ms_diag_reason, e.ts AS ts_ms, r.result_int"
 	" FROM record_rows e CROSS JOIN records r ON r.id = e.id"
 	" JOIN files f ON f.id = r.file_id WHERE " SIP_IS_ERROR_ROW_V4_SQL("e") ";\n",
-	/* 8: tagsets.  The nine string columns of a row, which take a few
-	   dozen combinations in a log, become one id into tagsets, which
-	   holds each combination once, with its strings (strings goes): 19
-	   columns a row instead of 27, 0.79x SQLite's time to store the rows
-	   of a 100 MiB trace and 0.91x their size (measured with kind
-	   folded too).  The views show the same columns and values, each
+	/* 8: tagsets.  The nine string columns of a row and the reason
+	   phrase (from extra), which take a few dozen combinations in a
+	   log, become one id into tagsets, which holds each combination
+	   once, with its strings (strings goes): 19 columns a row instead
+	   of 27, 0.79x SQLite's time to store the rows of a 100 MiB trace
+	   and 0.91x their size (measured with kind folded too).  The views show the same columns and values, each
 	   string with one lookup as before.  A combination is added the
 	   first time a row has it (ids in that order). */
 	"DROP VIEW connections; DROP VIEW diagnostics; DROP VIEW messages;"
@@ -633,12 +635,14 @@ static const char *const migrations[] = {
 	TAGSETS_V8
 	"CREATE TEMP TABLE sip_tagmap AS SELECT row_number() OVER (ORDER BY min(id))"
 	" AS tid, level_id, flag_id, host_id, component_id, function_id,"
-	" result_symbol_id, transport_id, method_id, direction_id FROM record_rows"
+	" result_symbol_id, transport_id, method_id, direction_id,"
+	" json_extract(extra, '$.reason') AS reason FROM record_rows"
 	" GROUP BY level_id, flag_id, host_id, component_id, function_id,"
-	" result_symbol_id, transport_id, method_id, direction_id;\n"
+	" result_symbol_id, transport_id, method_id, direction_id,"
+	" json_extract(extra, '$.reason');\n"
 	"CREATE INDEX temp.sip_tagmap_key ON sip_tagmap(level_id, flag_id, host_id,"
 	" component_id, function_id, result_symbol_id, transport_id, method_id,"
-	" direction_id);\n"
+	" direction_id, reason);\n"
 	"INSERT INTO tagsets(id, " TAG_COLS ") SELECT m.tid,"
 	" (SELECT s FROM strings WHERE id = m.level_id),"
 	" (SELECT s FROM strings WHERE id = m.flag_id),"
@@ -648,7 +652,7 @@ static const char *const migrations[] = {
 	" (SELECT s FROM strings WHERE id = m.result_symbol_id),"
 	" (SELECT s FROM strings WHERE id = m.transport_id),"
 	" (SELECT s FROM strings WHERE id = m.method_id),"
-	" (SELECT s FROM strings WHERE id = m.direction_id)"
+	" (SELECT s FROM strings WHERE id = m.direction_id), m.reason"
 	" FROM temp.sip_tagmap m ORDER BY m.tid;\n"
 	"ALTER TABLE record_rows RENAME TO record_rows_v7;\n"
 	RECORD_ROWS_V8
@@ -661,9 +665,12 @@ static const char *const migrations[] = {
 	" AND m.function_id IS n.function_id"
 	" AND m.result_symbol_id IS n.result_symbol_id"
 	" AND m.transport_id IS n.transport_id AND m.method_id IS n.method_id"
-	" AND m.direction_id IS n.direction_id), n.ts, n.text, n.result_code,"
-	" n.peer, n.fqdn, n.call_id, n.cseq, n.status, n.ms_diag_code,"
-	" n.ms_diag_reason, n.chunk_id, n.raw_off, n.raw_len, n.extra"
+	" AND m.direction_id IS n.direction_id"
+	" AND m.reason IS json_extract(n.extra, '$.reason')), n.ts, n.text,"
+	" n.result_code, n.peer, n.fqdn, n.call_id, n.cseq, n.status,"
+	" n.ms_diag_code, n.ms_diag_reason, n.chunk_id, n.raw_off, n.raw_len,"
+	" CASE WHEN json_extract(n.extra, '$.reason') IS NULL THEN n.extra"
+	" ELSE nullif(json_remove(n.extra, '$.reason'), '{}') END"
 	" FROM record_rows_v7 n ORDER BY n.id;\n"
 	"DROP TABLE record_rows_v7; DROP TABLE temp.sip_tagmap; DROP TABLE strings;\n"
 	"CREATE INDEX records_ts ON record_rows(ts);\n"
@@ -690,14 +697,14 @@ static const char *const migrations[] = {
 	" coalesce(json_extract(r.extra, '$.truncated'), 0) AS truncated,"
 	" r.chunk_id AS chunk_id, r.raw_off AS raw_off, r.raw_len AS raw_len,"
 	" r.ts AS ts_ms, r.result_code AS result_int,"
-	" json_extract(r.extra, '$.reason') AS reason FROM record_rows r;\n"
+	" " TAG_OF("reason") " AS reason FROM record_rows r;\n"
 	/* writes through the view: the tagset is added when new */
 	"CREATE TRIGGER records_insert INSTEAD OF INSERT ON records BEGIN"
 	" INSERT INTO tagsets(" TAG_COLS ") SELECT " TAG_NEW("level") ","
 	"  " TAG_NEW("flag") ", " TAG_NEW("host") ", " TAG_NEW("component") ","
 	"  " TAG_NEW("function") ", " TAG_NEW("result_symbol") ","
-	"  " TAG_NEW("transport") ", " TAG_NEW("method") ", " TAG_NEW("direction")
-	"  WHERE NOT EXISTS (SELECT 1 FROM tagsets t WHERE " TAG_MATCH_NEW("t") ");"
+	"  " TAG_NEW("transport") ", " TAG_NEW("method") ", " TAG_NEW("direction") ","
+	"  " TAG_NEW("reason") " WHERE NOT EXISTS (SELECT 1 FROM tagsets t WHERE " TAG_MATCH_NEW("t") ");"
 	" INSERT INTO record_rows(id, file_id, line, kind, tagset_id, ts, text,"
 	"  result_code, peer, fqdn, call_id, cseq, status, ms_diag_code,"
 	"  ms_diag_reason, chunk_id, raw_off, raw_len, extra) VALUES(NEW.id,"
@@ -707,7 +714,7 @@ static const char *const migrations[] = {
 	"  " TS_INT("NEW.ts") ", NEW.text, " RESULT_INT("NEW.result_code") ","
 	"  NEW.peer, NEW.fqdn, NEW.call_id, NEW.cseq, NEW.status,"
 	"  NEW.ms_diag_code, NEW.ms_diag_reason, NEW.chunk_id, NEW.raw_off,"
-	"  NEW.raw_len, " EXTRA_JSON("NEW.", "NEW.reason") ");"
+	"  NEW.raw_len, " EXTRA_JSON("NEW.", "NULL") ");"
 	" END;\n"
 	"CREATE VIEW connections AS SELECT r.id, r.file_id, f.path AS file,"
 	" r.line, r.ts, r.level, r.host, r.text, r.result_code,"
@@ -785,9 +792,9 @@ static const char schema_current[] =
 	" added_at TEXT);\n"
 	"CREATE TABLE tagsets(id INTEGER PRIMARY KEY, level TEXT, flag TEXT,"
 	" host TEXT, component TEXT, function TEXT, result_symbol TEXT,"
-	" transport TEXT, method TEXT, direction TEXT);\n"
+	" transport TEXT, method TEXT, direction TEXT, reason TEXT);\n"
 	"CREATE INDEX tagsets_key ON tagsets(level, flag, host, component,"
-	" function, result_symbol, transport, method, direction);\n"
+	" function, result_symbol, transport, method, direction, reason);\n"
 	"CREATE TABLE record_rows( id INTEGER PRIMARY KEY, file_id INTEGER NOT"
 	" NULL REFERENCES files(id), line INTEGER NOT NULL, kind INTEGER NOT"
 	" NULL, tagset_id INTEGER, ts, text TEXT, result_code, peer TEXT, fqdn"
@@ -823,34 +830,35 @@ static const char schema_current[] =
 	" ms_diag_code, r.ms_diag_reason AS ms_diag_reason,"
 	" coalesce(json_extract(r.extra, '$.truncated'), 0) AS truncated,"
 	" r.chunk_id AS chunk_id, r.raw_off AS raw_off, r.raw_len AS raw_len,"
-	" r.ts AS ts_ms, r.result_code AS result_int, json_extract(r.extra,"
-	" '$.reason') AS reason FROM record_rows r;\n"
+	" r.ts AS ts_ms, r.result_code AS result_int, (SELECT reason FROM"
+	" tagsets WHERE id = r.tagset_id) AS reason FROM record_rows r;\n"
 	"CREATE TRIGGER records_insert INSTEAD OF INSERT ON records BEGIN"
 	" INSERT INTO tagsets(level, flag, host, component, function,"
-	" result_symbol, transport, method, direction) SELECT nullif(NEW.level,"
-	" ''),  nullif(NEW.flag, ''), nullif(NEW.host, ''),"
+	" result_symbol, transport, method, direction, reason) SELECT"
+	" nullif(NEW.level, ''),  nullif(NEW.flag, ''), nullif(NEW.host, ''),"
 	" nullif(NEW.component, ''),  nullif(NEW.function, ''),"
 	" nullif(NEW.result_symbol, ''),  nullif(NEW.transport, ''),"
-	" nullif(NEW.method, ''), nullif(NEW.direction, '')  WHERE NOT EXISTS"
-	" (SELECT 1 FROM tagsets t WHERE t.level IS nullif(NEW.level, '') AND"
-	" t.flag IS nullif(NEW.flag, '') AND t.host IS nullif(NEW.host, '') AND"
-	" t.component IS nullif(NEW.component, '') AND t.function IS"
-	" nullif(NEW.function, '') AND t.result_symbol IS"
+	" nullif(NEW.method, ''), nullif(NEW.direction, ''), "
+	" nullif(NEW.reason, '') WHERE NOT EXISTS (SELECT 1 FROM tagsets t"
+	" WHERE t.level IS nullif(NEW.level, '') AND t.flag IS nullif(NEW.flag,"
+	" '') AND t.host IS nullif(NEW.host, '') AND t.component IS"
+	" nullif(NEW.component, '') AND t.function IS nullif(NEW.function, '')"
+	" AND t.result_symbol IS nullif(NEW.result_symbol, '') AND t.transport"
+	" IS nullif(NEW.transport, '') AND t.method IS nullif(NEW.method, '')"
+	" AND t.direction IS nullif(NEW.direction, '') AND t.reason IS"
+	" nullif(NEW.reason, '')); INSERT INTO record_rows(id, file_id, line,"
+	" kind, tagset_id, ts, text,  result_code, peer, fqdn, call_id, cseq,"
+	" status, ms_diag_code,  ms_diag_reason, chunk_id, raw_off, raw_len,"
+	" extra) VALUES(NEW.id,  NEW.file_id, NEW.line, CASE NEW.kind WHEN"
+	" 'connection' THEN 1  WHEN 'diagnostic' THEN 2 WHEN 'protocol' THEN 3"
+	" ELSE 0 END,  (SELECT min(t.id) FROM tagsets t WHERE t.level IS"
+	" nullif(NEW.level, '') AND t.flag IS nullif(NEW.flag, '') AND t.host"
+	" IS nullif(NEW.host, '') AND t.component IS nullif(NEW.component, '')"
+	" AND t.function IS nullif(NEW.function, '') AND t.result_symbol IS"
 	" nullif(NEW.result_symbol, '') AND t.transport IS"
 	" nullif(NEW.transport, '') AND t.method IS nullif(NEW.method, '') AND"
-	" t.direction IS nullif(NEW.direction, '')); INSERT INTO"
-	" record_rows(id, file_id, line, kind, tagset_id, ts, text, "
-	" result_code, peer, fqdn, call_id, cseq, status, ms_diag_code, "
-	" ms_diag_reason, chunk_id, raw_off, raw_len, extra) VALUES(NEW.id, "
-	" NEW.file_id, NEW.line, CASE NEW.kind WHEN 'connection' THEN 1  WHEN"
-	" 'diagnostic' THEN 2 WHEN 'protocol' THEN 3 ELSE 0 END,  (SELECT"
-	" min(t.id) FROM tagsets t WHERE t.level IS nullif(NEW.level, '') AND"
-	" t.flag IS nullif(NEW.flag, '') AND t.host IS nullif(NEW.host, '') AND"
-	" t.component IS nullif(NEW.component, '') AND t.function IS"
-	" nullif(NEW.function, '') AND t.result_symbol IS"
-	" nullif(NEW.result_symbol, '') AND t.transport IS"
-	" nullif(NEW.transport, '') AND t.method IS nullif(NEW.method, '') AND"
-	" t.direction IS nullif(NEW.direction, '')),  CASE WHEN NEW.ts GLOB"
+	" t.direction IS nullif(NEW.direction, '') AND t.reason IS"
+	" nullif(NEW.reason, '')),  CASE WHEN NEW.ts GLOB"
 	" '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
 	" [0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]' AND NEW.ts >="
 	" '1970' AND datetime(unixepoch(NEW.ts), 'unixepoch') = substr(NEW.ts,"
@@ -872,12 +880,11 @@ static const char schema_current[] =
 	" nullif(NEW.result_code, '') END,  NEW.peer, NEW.fqdn, NEW.call_id,"
 	" NEW.cseq, NEW.status,  NEW.ms_diag_code, NEW.ms_diag_reason,"
 	" NEW.chunk_id, NEW.raw_off,  NEW.raw_len, CASE WHEN nullif(NEW.local,"
-	" '') IS NULL AND nullif(NEW.conn_id, '') IS NULL AND"
-	" nullif(NEW.reason, '') IS NULL AND coalesce(NEW.truncated, 0) = 0"
-	" THEN NULL ELSE json_object('local', nullif(NEW.local, ''), 'conn_id',"
-	" nullif(NEW.conn_id, ''), 'reason', nullif(NEW.reason, ''),"
-	" 'truncated', CASE WHEN coalesce(NEW.truncated, 0) <> 0 THEN 1 END)"
-	" END); END;\n"
+	" '') IS NULL AND nullif(NEW.conn_id, '') IS NULL AND nullif(NULL, '')"
+	" IS NULL AND coalesce(NEW.truncated, 0) = 0 THEN NULL ELSE"
+	" json_object('local', nullif(NEW.local, ''), 'conn_id',"
+	" nullif(NEW.conn_id, ''), 'reason', nullif(NULL, ''), 'truncated',"
+	" CASE WHEN coalesce(NEW.truncated, 0) <> 0 THEN 1 END) END); END;\n"
 	"CREATE VIEW connections AS SELECT r.id, r.file_id, f.path AS file,"
 	" r.line, r.ts, r.level, r.host, r.text, r.result_code,"
 	" r.result_symbol, r.transport, r.peer, r.local, r.fqdn, r.conn_id,"
@@ -965,15 +972,15 @@ static const unsigned char col_param[SIP_COL_N] = {
 static const char tag_get_sql[] =
 	"SELECT min(id) FROM tagsets WHERE level IS ?1 AND flag IS ?2 AND host IS ?3"
 	" AND component IS ?4 AND function IS ?5 AND result_symbol IS ?6"
-	" AND transport IS ?7 AND method IS ?8 AND direction IS ?9";
+	" AND transport IS ?7 AND method IS ?8 AND direction IS ?9 AND reason IS ?10";
 static const char tag_ins_sql[] =
-	"INSERT INTO tagsets(" TAG_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+	"INSERT INTO tagsets(" TAG_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
 /* The tag columns of sip_row, in the order of TAG_COLS. */
 static const unsigned char tag_col[TAG_NKEY] = {
 	SIP_COL_LEVEL, SIP_COL_FLAG, SIP_COL_HOST, SIP_COL_COMPONENT,
 	SIP_COL_FUNCTION, SIP_COL_RESULT_SYMBOL, SIP_COL_TRANSPORT,
-	SIP_COL_METHOD, SIP_COL_DIRECTION,
+	SIP_COL_METHOD, SIP_COL_DIRECTION, SIP_COL_REASON,
 };
 
 static const char insert_chunk_sql[] =
@@ -1567,7 +1574,7 @@ static const char *const stats_fill_sql[] = {
 	/* the outcomes, "486 Busy Here" (the reason kept from schema 5 on) */
 	"INSERT INTO file_stats(file_id, from_line, to_line, what, value, records)"
 	" SELECT ?1, ?2, ?3, 'outcome', r.status || coalesce(' ' ||"
-	" json_extract(r.extra, '$.reason'), '') AS o, count(*) FROM record_rows r"
+	" " TAG_OF("reason") ", '') AS o, count(*) FROM record_rows r"
 	" WHERE " FILL_RANGE " AND " SIP_IS_OUTCOME_ROW_SQL("r") " GROUP BY o",
 };
 
@@ -2359,7 +2366,6 @@ static int extra_json(sip_store *s, const sip_row *row)
 {
 	static const struct { int col; const char *key; } keys[] = {
 		{ SIP_COL_LOCAL, "local" }, { SIP_COL_CONN_ID, "conn_id" },
-		{ SIP_COL_REASON, "reason" },
 	};
 	int n = 0;
 
