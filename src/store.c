@@ -281,13 +281,21 @@ struct sip_store {
    flattens into any query (as the right side of a LEFT JOIN, a view
    with a join is computed whole first) */
 #define TAG_OF(c) "(SELECT " c " FROM tagsets WHERE id = r.tagset_id)"
+/* cseq c stored (schema 8): its number, when it is that number and the
+   row's method m ("26 MESSAGE"), as nearly every one is; else its text
+   (cseq_int is the same test in C) */
+#define CSEQ_INT(c, m) \
+	"CASE WHEN nullif(" m ", '') IS NOT NULL AND " c " GLOB '[1-9]*'" \
+	" AND CAST(" c " AS INTEGER) BETWEEN 1 AND 999999999" \
+	" AND " c " = CAST(CAST(" c " AS INTEGER) AS TEXT) || ' ' || " m \
+	" THEN CAST(" c " AS INTEGER) ELSE " c " END"
 #define RECORD_ROWS_V8 \
 	"CREATE TABLE record_rows(" \
 	" id INTEGER PRIMARY KEY," \
 	" file_id INTEGER NOT NULL REFERENCES files(id)," \
 	" line INTEGER NOT NULL, kind INTEGER NOT NULL, tagset_id INTEGER," \
 	" ts, text TEXT, result_code, peer TEXT, fqdn TEXT, call_id TEXT," \
-	" cseq TEXT, status INTEGER, ms_diag_code INTEGER, ms_diag_reason TEXT," \
+	" cseq, status INTEGER, ms_diag_code INTEGER, ms_diag_reason TEXT," \
 	" chunk_id INTEGER, raw_off INTEGER, raw_len INTEGER, extra TEXT);\n"
 
 /* ---- schema ---------------------------------------------------------- */
@@ -667,8 +675,9 @@ static const char *const migrations[] = {
 	" AND m.transport_id IS n.transport_id AND m.method_id IS n.method_id"
 	" AND m.direction_id IS n.direction_id"
 	" AND m.reason IS json_extract(n.extra, '$.reason')), n.ts, n.text,"
-	" n.result_code, n.peer, n.fqdn, n.call_id, n.cseq, n.status,"
-	" n.ms_diag_code, n.ms_diag_reason, n.chunk_id, n.raw_off, n.raw_len,"
+	" n.result_code, n.peer, n.fqdn, n.call_id, "
+	CSEQ_INT("n.cseq", "(SELECT s FROM strings WHERE id = n.method_id)") ","
+	" n.status, n.ms_diag_code, n.ms_diag_reason, n.chunk_id, n.raw_off, n.raw_len,"
 	" CASE WHEN json_extract(n.extra, '$.reason') IS NULL THEN n.extra"
 	" ELSE nullif(json_remove(n.extra, '$.reason'), '{}') END"
 	" FROM record_rows_v7 n ORDER BY n.id;\n"
@@ -691,7 +700,9 @@ static const char *const migrations[] = {
 	" " TAG_OF("transport") " AS transport,"
 	" r.peer AS peer, json_extract(r.extra, '$.local') AS local,"
 	" r.fqdn AS fqdn, json_extract(r.extra, '$.conn_id') AS conn_id,"
-	" r.call_id AS call_id, r.cseq AS cseq, " TAG_OF("method") " AS method,"
+	" r.call_id AS call_id, CASE WHEN typeof(r.cseq) = 'integer'"
+	"  THEN r.cseq || ' ' || " TAG_OF("method") " ELSE r.cseq END AS cseq,"
+	" " TAG_OF("method") " AS method,"
 	" r.status AS status, " TAG_OF("direction") " AS direction,"
 	" r.ms_diag_code AS ms_diag_code, r.ms_diag_reason AS ms_diag_reason,"
 	" coalesce(json_extract(r.extra, '$.truncated'), 0) AS truncated,"
@@ -712,8 +723,8 @@ static const char *const migrations[] = {
 	"  WHEN 'diagnostic' THEN 2 WHEN 'protocol' THEN 3 ELSE 0 END,"
 	"  (SELECT min(t.id) FROM tagsets t WHERE " TAG_MATCH_NEW("t") "),"
 	"  " TS_INT("NEW.ts") ", NEW.text, " RESULT_INT("NEW.result_code") ","
-	"  NEW.peer, NEW.fqdn, NEW.call_id, NEW.cseq, NEW.status,"
-	"  NEW.ms_diag_code, NEW.ms_diag_reason, NEW.chunk_id, NEW.raw_off,"
+	"  NEW.peer, NEW.fqdn, NEW.call_id, " CSEQ_INT("NEW.cseq", "NEW.method") ","
+	"  NEW.status, NEW.ms_diag_code, NEW.ms_diag_reason, NEW.chunk_id, NEW.raw_off,"
 	"  NEW.raw_len, " EXTRA_JSON("NEW.", "NULL") ");"
 	" END;\n"
 	"CREATE VIEW connections AS SELECT r.id, r.file_id, f.path AS file,"
@@ -798,7 +809,7 @@ static const char schema_current[] =
 	"CREATE TABLE record_rows( id INTEGER PRIMARY KEY, file_id INTEGER NOT"
 	" NULL REFERENCES files(id), line INTEGER NOT NULL, kind INTEGER NOT"
 	" NULL, tagset_id INTEGER, ts, text TEXT, result_code, peer TEXT, fqdn"
-	" TEXT, call_id TEXT, cseq TEXT, status INTEGER, ms_diag_code INTEGER,"
+	" TEXT, call_id TEXT, cseq, status INTEGER, ms_diag_code INTEGER,"
 	" ms_diag_reason TEXT, chunk_id INTEGER, raw_off INTEGER, raw_len"
 	" INTEGER, extra TEXT);\n"
 	"CREATE INDEX records_ts ON record_rows(ts);\n"
@@ -824,14 +835,16 @@ static const char schema_current[] =
 	" (SELECT transport FROM tagsets WHERE id = r.tagset_id) AS transport,"
 	" r.peer AS peer, json_extract(r.extra, '$.local') AS local, r.fqdn AS"
 	" fqdn, json_extract(r.extra, '$.conn_id') AS conn_id, r.call_id AS"
-	" call_id, r.cseq AS cseq, (SELECT method FROM tagsets WHERE id ="
-	" r.tagset_id) AS method, r.status AS status, (SELECT direction FROM"
-	" tagsets WHERE id = r.tagset_id) AS direction, r.ms_diag_code AS"
-	" ms_diag_code, r.ms_diag_reason AS ms_diag_reason,"
-	" coalesce(json_extract(r.extra, '$.truncated'), 0) AS truncated,"
-	" r.chunk_id AS chunk_id, r.raw_off AS raw_off, r.raw_len AS raw_len,"
-	" r.ts AS ts_ms, r.result_code AS result_int, (SELECT reason FROM"
-	" tagsets WHERE id = r.tagset_id) AS reason FROM record_rows r;\n"
+	" call_id, CASE WHEN typeof(r.cseq) = 'integer'  THEN r.cseq || ' ' ||"
+	" (SELECT method FROM tagsets WHERE id = r.tagset_id) ELSE r.cseq END"
+	" AS cseq, (SELECT method FROM tagsets WHERE id = r.tagset_id) AS"
+	" method, r.status AS status, (SELECT direction FROM tagsets WHERE id ="
+	" r.tagset_id) AS direction, r.ms_diag_code AS ms_diag_code,"
+	" r.ms_diag_reason AS ms_diag_reason, coalesce(json_extract(r.extra,"
+	" '$.truncated'), 0) AS truncated, r.chunk_id AS chunk_id, r.raw_off AS"
+	" raw_off, r.raw_len AS raw_len, r.ts AS ts_ms, r.result_code AS"
+	" result_int, (SELECT reason FROM tagsets WHERE id = r.tagset_id) AS"
+	" reason FROM record_rows r;\n"
 	"CREATE TRIGGER records_insert INSTEAD OF INSERT ON records BEGIN"
 	" INSERT INTO tagsets(level, flag, host, component, function,"
 	" result_symbol, transport, method, direction, reason) SELECT"
@@ -878,13 +891,17 @@ static const char schema_current[] =
 	" 9, 1))) - 1) << 4) | (instr('0123456789abcdef',"
 	" lower(substr(NEW.result_code, 10, 1))) - 1) ELSE"
 	" nullif(NEW.result_code, '') END,  NEW.peer, NEW.fqdn, NEW.call_id,"
-	" NEW.cseq, NEW.status,  NEW.ms_diag_code, NEW.ms_diag_reason,"
-	" NEW.chunk_id, NEW.raw_off,  NEW.raw_len, CASE WHEN nullif(NEW.local,"
-	" '') IS NULL AND nullif(NEW.conn_id, '') IS NULL AND nullif(NULL, '')"
-	" IS NULL AND coalesce(NEW.truncated, 0) = 0 THEN NULL ELSE"
-	" json_object('local', nullif(NEW.local, ''), 'conn_id',"
-	" nullif(NEW.conn_id, ''), 'reason', nullif(NULL, ''), 'truncated',"
-	" CASE WHEN coalesce(NEW.truncated, 0) <> 0 THEN 1 END) END); END;\n"
+	" CASE WHEN nullif(NEW.method, '') IS NOT NULL AND NEW.cseq GLOB"
+	" '[1-9]*' AND CAST(NEW.cseq AS INTEGER) BETWEEN 1 AND 999999999 AND"
+	" NEW.cseq = CAST(CAST(NEW.cseq AS INTEGER) AS TEXT) || ' ' ||"
+	" NEW.method THEN CAST(NEW.cseq AS INTEGER) ELSE NEW.cseq END, "
+	" NEW.status, NEW.ms_diag_code, NEW.ms_diag_reason, NEW.chunk_id,"
+	" NEW.raw_off,  NEW.raw_len, CASE WHEN nullif(NEW.local, '') IS NULL"
+	" AND nullif(NEW.conn_id, '') IS NULL AND nullif(NULL, '') IS NULL AND"
+	" coalesce(NEW.truncated, 0) = 0 THEN NULL ELSE json_object('local',"
+	" nullif(NEW.local, ''), 'conn_id', nullif(NEW.conn_id, ''), 'reason',"
+	" nullif(NULL, ''), 'truncated', CASE WHEN coalesce(NEW.truncated, 0)"
+	" <> 0 THEN 1 END) END); END;\n"
 	"CREATE VIEW connections AS SELECT r.id, r.file_id, f.path AS file,"
 	" r.line, r.ts, r.level, r.host, r.text, r.result_code,"
 	" r.result_symbol, r.transport, r.peer, r.local, r.fqdn, r.conn_id,"
@@ -2476,6 +2493,23 @@ static int ts_ms(sip_store *s, sip_str t, int64_t *ms)
 	return 1;
 }
 
+/* The number of cseq v when v is that number (1 to 999999999, no leading
+   zero) and then m after one space, as CSEQ_INT says in SQL; else 0. */
+static int cseq_int(sip_str v, sip_str m, int64_t *out)
+{
+	size_t i = 0;
+	int64_t x = 0;
+
+	if (!m.p || !m.n || !v.n || v.p[0] < '1' || v.p[0] > '9')
+		return 0;
+	for (; i < v.n && i < 10 && v.p[i] >= '0' && v.p[i] <= '9'; i++)
+		x = x * 10 + (v.p[i] - '0');
+	if (i > 9 || i + 1 + m.n != v.n || v.p[i] != ' ' || memcmp(v.p + i + 1, m.p, m.n))
+		return 0;
+	*out = x;
+	return 1;
+}
+
 /* The integer of "0x" + 8 hex digits; 0 when v is not of that form. */
 static int result_int(sip_str v, int64_t *out)
 {
@@ -2548,7 +2582,8 @@ static int bind_row(sip_store *s, sqlite3_stmt *st, bound_slot *b, int base,
 		if (!row->col[i].p || !row->col[i].n) {
 			bind_nul(st, b, p);
 		} else if (i == SIP_COL_TS ? ts_ms(s, row->col[i], &v)
-			   : i == SIP_COL_RESULT_CODE && result_int(row->col[i], &v)) {
+			   : i == SIP_COL_RESULT_CODE ? result_int(row->col[i], &v)
+			   : i == SIP_COL_CSEQ && cseq_int(row->col[i], row->col[SIP_COL_METHOD], &v)) {
 			bind_i64(st, b, p, v);
 		} else {
 			sqlite3_bind_text(st, p, row->col[i].p, (int)row->col[i].n,
