@@ -178,7 +178,8 @@ enum { BOUND_NULL, BOUND_INT, BOUND_OTHER };
  * few dozen; a bundle of many servers a few thousand.  It holds only ids
  * committed or in the open transaction: a rollback clears it.
  */
-#define TAG_NKEY 10
+#define TAG_NSTR 11                  /* string tags */
+#define TAG_NKEY (TAG_NSTR + 1)      /* and ms_diag_code */
 #define TAG_SLOTS0 64
 #define TAG_SLOTS_MAX 16384
 typedef struct tag_ent {
@@ -261,11 +262,12 @@ struct sip_store {
    combination in tagsets), the table, and a match of tagset t to the
    values a row inserted into the records view has ('' counts as NULL). */
 #define TAG_COLS "level, flag, host, component, function, result_symbol," \
-	" transport, method, direction, reason"
+	" transport, method, direction, reason, ms_diag_reason, ms_diag_code"
 #define TAGSETS_V8 \
 	"CREATE TABLE tagsets(id INTEGER PRIMARY KEY, level TEXT, flag TEXT," \
 	" host TEXT, component TEXT, function TEXT, result_symbol TEXT," \
-	" transport TEXT, method TEXT, direction TEXT, reason TEXT);\n" \
+	" transport TEXT, method TEXT, direction TEXT, reason TEXT," \
+	" ms_diag_reason TEXT, ms_diag_code INTEGER);\n" \
 	"CREATE INDEX tagsets_key ON tagsets(" TAG_COLS ");\n"
 #define TAG_NEW(c) "nullif(NEW." c ", '')"
 #define TAG_MATCH_NEW(t) \
@@ -275,7 +277,8 @@ struct sip_store {
 	" AND " t ".result_symbol IS " TAG_NEW("result_symbol") " AND " t \
 	".transport IS " TAG_NEW("transport") " AND " t ".method IS " \
 	TAG_NEW("method") " AND " t ".direction IS " TAG_NEW("direction") \
-	" AND " t ".reason IS " TAG_NEW("reason")
+	" AND " t ".reason IS " TAG_NEW("reason") " AND " t ".ms_diag_reason IS " \
+	TAG_NEW("ms_diag_reason") " AND " t ".ms_diag_code IS " TAG_NEW("ms_diag_code")
 /* column c of row r's tagset, in the views: a scalar subquery, evaluated
    only when the column is used, in a view without a join, which SQLite
    flattens into any query (as the right side of a LEFT JOIN, a view
@@ -295,8 +298,8 @@ struct sip_store {
 	" file_id INTEGER NOT NULL REFERENCES files(id)," \
 	" line INTEGER NOT NULL, kind INTEGER NOT NULL, tagset_id INTEGER," \
 	" ts, text TEXT, result_code, peer TEXT, fqdn TEXT, call_id TEXT," \
-	" cseq, status INTEGER, ms_diag_code INTEGER, ms_diag_reason TEXT," \
-	" chunk_id INTEGER, raw_off INTEGER, raw_len INTEGER, extra TEXT);\n"
+	" cseq, status INTEGER, chunk_id INTEGER, raw_off INTEGER," \
+	" raw_len INTEGER, extra TEXT);\n"
 
 /* ---- schema ---------------------------------------------------------- */
 
@@ -644,13 +647,13 @@ static const char *const migrations[] = {
 	"CREATE TEMP TABLE sip_tagmap AS SELECT row_number() OVER (ORDER BY min(id))"
 	" AS tid, level_id, flag_id, host_id, component_id, function_id,"
 	" result_symbol_id, transport_id, method_id, direction_id,"
-	" json_extract(extra, '$.reason') AS reason FROM record_rows"
-	" GROUP BY level_id, flag_id, host_id, component_id, function_id,"
-	" result_symbol_id, transport_id, method_id, direction_id,"
-	" json_extract(extra, '$.reason');\n"
+	" json_extract(extra, '$.reason') AS reason, ms_diag_reason, ms_diag_code"
+	" FROM record_rows GROUP BY level_id, flag_id, host_id, component_id,"
+	" function_id, result_symbol_id, transport_id, method_id, direction_id,"
+	" json_extract(extra, '$.reason'), ms_diag_reason, ms_diag_code;\n"
 	"CREATE INDEX temp.sip_tagmap_key ON sip_tagmap(level_id, flag_id, host_id,"
 	" component_id, function_id, result_symbol_id, transport_id, method_id,"
-	" direction_id, reason);\n"
+	" direction_id, reason, ms_diag_reason, ms_diag_code);\n"
 	"INSERT INTO tagsets(id, " TAG_COLS ") SELECT m.tid,"
 	" (SELECT s FROM strings WHERE id = m.level_id),"
 	" (SELECT s FROM strings WHERE id = m.flag_id),"
@@ -660,13 +663,13 @@ static const char *const migrations[] = {
 	" (SELECT s FROM strings WHERE id = m.result_symbol_id),"
 	" (SELECT s FROM strings WHERE id = m.transport_id),"
 	" (SELECT s FROM strings WHERE id = m.method_id),"
-	" (SELECT s FROM strings WHERE id = m.direction_id), m.reason"
-	" FROM temp.sip_tagmap m ORDER BY m.tid;\n"
+	" (SELECT s FROM strings WHERE id = m.direction_id), m.reason,"
+	" m.ms_diag_reason, m.ms_diag_code FROM temp.sip_tagmap m ORDER BY m.tid;\n"
 	"ALTER TABLE record_rows RENAME TO record_rows_v7;\n"
 	RECORD_ROWS_V8
 	"INSERT INTO record_rows(id, file_id, line, kind, tagset_id, ts, text,"
-	" result_code, peer, fqdn, call_id, cseq, status, ms_diag_code,"
-	" ms_diag_reason, chunk_id, raw_off, raw_len, extra) SELECT n.id,"
+	" result_code, peer, fqdn, call_id, cseq, status, chunk_id, raw_off,"
+	" raw_len, extra) SELECT n.id,"
 	" n.file_id, n.line, n.kind, (SELECT m.tid FROM temp.sip_tagmap m"
 	" WHERE m.level_id IS n.level_id AND m.flag_id IS n.flag_id"
 	" AND m.host_id IS n.host_id AND m.component_id IS n.component_id"
@@ -674,10 +677,12 @@ static const char *const migrations[] = {
 	" AND m.result_symbol_id IS n.result_symbol_id"
 	" AND m.transport_id IS n.transport_id AND m.method_id IS n.method_id"
 	" AND m.direction_id IS n.direction_id"
-	" AND m.reason IS json_extract(n.extra, '$.reason')), n.ts, n.text,"
+	" AND m.reason IS json_extract(n.extra, '$.reason')"
+	" AND m.ms_diag_reason IS n.ms_diag_reason AND m.ms_diag_code IS n.ms_diag_code),"
+	" n.ts, n.text,"
 	" n.result_code, n.peer, n.fqdn, n.call_id, "
 	CSEQ_INT("n.cseq", "(SELECT s FROM strings WHERE id = n.method_id)") ","
-	" n.status, n.ms_diag_code, n.ms_diag_reason, n.chunk_id, n.raw_off, n.raw_len,"
+	" n.status, n.chunk_id, n.raw_off, n.raw_len,"
 	" CASE WHEN json_extract(n.extra, '$.reason') IS NULL THEN n.extra"
 	" ELSE nullif(json_remove(n.extra, '$.reason'), '{}') END"
 	" FROM record_rows_v7 n ORDER BY n.id;\n"
@@ -704,7 +709,8 @@ static const char *const migrations[] = {
 	"  THEN r.cseq || ' ' || " TAG_OF("method") " ELSE r.cseq END AS cseq,"
 	" " TAG_OF("method") " AS method,"
 	" r.status AS status, " TAG_OF("direction") " AS direction,"
-	" r.ms_diag_code AS ms_diag_code, r.ms_diag_reason AS ms_diag_reason,"
+	" " TAG_OF("ms_diag_code") " AS ms_diag_code,"
+	" " TAG_OF("ms_diag_reason") " AS ms_diag_reason,"
 	" coalesce(json_extract(r.extra, '$.truncated'), 0) AS truncated,"
 	" r.chunk_id AS chunk_id, r.raw_off AS raw_off, r.raw_len AS raw_len,"
 	" r.ts AS ts_ms, r.result_code AS result_int,"
@@ -715,16 +721,17 @@ static const char *const migrations[] = {
 	"  " TAG_NEW("flag") ", " TAG_NEW("host") ", " TAG_NEW("component") ","
 	"  " TAG_NEW("function") ", " TAG_NEW("result_symbol") ","
 	"  " TAG_NEW("transport") ", " TAG_NEW("method") ", " TAG_NEW("direction") ","
-	"  " TAG_NEW("reason") " WHERE NOT EXISTS (SELECT 1 FROM tagsets t WHERE " TAG_MATCH_NEW("t") ");"
+	"  " TAG_NEW("reason") ", " TAG_NEW("ms_diag_reason") ","
+	"  " TAG_NEW("ms_diag_code") " WHERE NOT EXISTS (SELECT 1 FROM tagsets t WHERE " TAG_MATCH_NEW("t") ");"
 	" INSERT INTO record_rows(id, file_id, line, kind, tagset_id, ts, text,"
-	"  result_code, peer, fqdn, call_id, cseq, status, ms_diag_code,"
-	"  ms_diag_reason, chunk_id, raw_off, raw_len, extra) VALUES(NEW.id,"
+	"  result_code, peer, fqdn, call_id, cseq, status, chunk_id, raw_off,"
+	"  raw_len, extra) VALUES(NEW.id,"
 	"  NEW.file_id, NEW.line, CASE NEW.kind WHEN 'connection' THEN 1"
 	"  WHEN 'diagnostic' THEN 2 WHEN 'protocol' THEN 3 ELSE 0 END,"
 	"  (SELECT min(t.id) FROM tagsets t WHERE " TAG_MATCH_NEW("t") "),"
 	"  " TS_INT("NEW.ts") ", NEW.text, " RESULT_INT("NEW.result_code") ","
 	"  NEW.peer, NEW.fqdn, NEW.call_id, " CSEQ_INT("NEW.cseq", "NEW.method") ","
-	"  NEW.status, NEW.ms_diag_code, NEW.ms_diag_reason, NEW.chunk_id, NEW.raw_off,"
+	"  NEW.status, NEW.chunk_id, NEW.raw_off,"
 	"  NEW.raw_len, " EXTRA_JSON("NEW.", "NULL") ");"
 	" END;\n"
 	"CREATE VIEW connections AS SELECT r.id, r.file_id, f.path AS file,"
@@ -803,15 +810,16 @@ static const char schema_current[] =
 	" added_at TEXT);\n"
 	"CREATE TABLE tagsets(id INTEGER PRIMARY KEY, level TEXT, flag TEXT,"
 	" host TEXT, component TEXT, function TEXT, result_symbol TEXT,"
-	" transport TEXT, method TEXT, direction TEXT, reason TEXT);\n"
+	" transport TEXT, method TEXT, direction TEXT, reason TEXT,"
+	" ms_diag_reason TEXT, ms_diag_code INTEGER);\n"
 	"CREATE INDEX tagsets_key ON tagsets(level, flag, host, component,"
-	" function, result_symbol, transport, method, direction, reason);\n"
+	" function, result_symbol, transport, method, direction, reason,"
+	" ms_diag_reason, ms_diag_code);\n"
 	"CREATE TABLE record_rows( id INTEGER PRIMARY KEY, file_id INTEGER NOT"
 	" NULL REFERENCES files(id), line INTEGER NOT NULL, kind INTEGER NOT"
 	" NULL, tagset_id INTEGER, ts, text TEXT, result_code, peer TEXT, fqdn"
-	" TEXT, call_id TEXT, cseq, status INTEGER, ms_diag_code INTEGER,"
-	" ms_diag_reason TEXT, chunk_id INTEGER, raw_off INTEGER, raw_len"
-	" INTEGER, extra TEXT);\n"
+	" TEXT, call_id TEXT, cseq, status INTEGER, chunk_id INTEGER, raw_off"
+	" INTEGER, raw_len INTEGER, extra TEXT);\n"
 	"CREATE INDEX records_ts ON record_rows(ts);\n"
 	"CREATE INDEX records_fqdn ON record_rows(fqdn) WHERE fqdn IS NOT"
 	" NULL;\n"
@@ -839,39 +847,46 @@ static const char schema_current[] =
 	" (SELECT method FROM tagsets WHERE id = r.tagset_id) ELSE r.cseq END"
 	" AS cseq, (SELECT method FROM tagsets WHERE id = r.tagset_id) AS"
 	" method, r.status AS status, (SELECT direction FROM tagsets WHERE id ="
-	" r.tagset_id) AS direction, r.ms_diag_code AS ms_diag_code,"
-	" r.ms_diag_reason AS ms_diag_reason, coalesce(json_extract(r.extra,"
-	" '$.truncated'), 0) AS truncated, r.chunk_id AS chunk_id, r.raw_off AS"
-	" raw_off, r.raw_len AS raw_len, r.ts AS ts_ms, r.result_code AS"
-	" result_int, (SELECT reason FROM tagsets WHERE id = r.tagset_id) AS"
-	" reason FROM record_rows r;\n"
+	" r.tagset_id) AS direction, (SELECT ms_diag_code FROM tagsets WHERE id"
+	" = r.tagset_id) AS ms_diag_code, (SELECT ms_diag_reason FROM tagsets"
+	" WHERE id = r.tagset_id) AS ms_diag_reason,"
+	" coalesce(json_extract(r.extra, '$.truncated'), 0) AS truncated,"
+	" r.chunk_id AS chunk_id, r.raw_off AS raw_off, r.raw_len AS raw_len,"
+	" r.ts AS ts_ms, r.result_code AS result_int, (SELECT reason FROM"
+	" tagsets WHERE id = r.tagset_id) AS reason FROM record_rows r;\n"
 	"CREATE TRIGGER records_insert INSTEAD OF INSERT ON records BEGIN"
 	" INSERT INTO tagsets(level, flag, host, component, function,"
-	" result_symbol, transport, method, direction, reason) SELECT"
-	" nullif(NEW.level, ''),  nullif(NEW.flag, ''), nullif(NEW.host, ''),"
-	" nullif(NEW.component, ''),  nullif(NEW.function, ''),"
-	" nullif(NEW.result_symbol, ''),  nullif(NEW.transport, ''),"
-	" nullif(NEW.method, ''), nullif(NEW.direction, ''), "
-	" nullif(NEW.reason, '') WHERE NOT EXISTS (SELECT 1 FROM tagsets t"
-	" WHERE t.level IS nullif(NEW.level, '') AND t.flag IS nullif(NEW.flag,"
-	" '') AND t.host IS nullif(NEW.host, '') AND t.component IS"
-	" nullif(NEW.component, '') AND t.function IS nullif(NEW.function, '')"
-	" AND t.result_symbol IS nullif(NEW.result_symbol, '') AND t.transport"
-	" IS nullif(NEW.transport, '') AND t.method IS nullif(NEW.method, '')"
-	" AND t.direction IS nullif(NEW.direction, '') AND t.reason IS"
-	" nullif(NEW.reason, '')); INSERT INTO record_rows(id, file_id, line,"
-	" kind, tagset_id, ts, text,  result_code, peer, fqdn, call_id, cseq,"
-	" status, ms_diag_code,  ms_diag_reason, chunk_id, raw_off, raw_len,"
-	" extra) VALUES(NEW.id,  NEW.file_id, NEW.line, CASE NEW.kind WHEN"
-	" 'connection' THEN 1  WHEN 'diagnostic' THEN 2 WHEN 'protocol' THEN 3"
-	" ELSE 0 END,  (SELECT min(t.id) FROM tagsets t WHERE t.level IS"
+	" result_symbol, transport, method, direction, reason, ms_diag_reason,"
+	" ms_diag_code) SELECT nullif(NEW.level, ''),  nullif(NEW.flag, ''),"
+	" nullif(NEW.host, ''), nullif(NEW.component, ''), "
+	" nullif(NEW.function, ''), nullif(NEW.result_symbol, ''), "
+	" nullif(NEW.transport, ''), nullif(NEW.method, ''),"
+	" nullif(NEW.direction, ''),  nullif(NEW.reason, ''),"
+	" nullif(NEW.ms_diag_reason, ''),  nullif(NEW.ms_diag_code, '') WHERE"
+	" NOT EXISTS (SELECT 1 FROM tagsets t WHERE t.level IS"
 	" nullif(NEW.level, '') AND t.flag IS nullif(NEW.flag, '') AND t.host"
 	" IS nullif(NEW.host, '') AND t.component IS nullif(NEW.component, '')"
 	" AND t.function IS nullif(NEW.function, '') AND t.result_symbol IS"
 	" nullif(NEW.result_symbol, '') AND t.transport IS"
 	" nullif(NEW.transport, '') AND t.method IS nullif(NEW.method, '') AND"
 	" t.direction IS nullif(NEW.direction, '') AND t.reason IS"
-	" nullif(NEW.reason, '')),  CASE WHEN NEW.ts GLOB"
+	" nullif(NEW.reason, '') AND t.ms_diag_reason IS"
+	" nullif(NEW.ms_diag_reason, '') AND t.ms_diag_code IS"
+	" nullif(NEW.ms_diag_code, '')); INSERT INTO record_rows(id, file_id,"
+	" line, kind, tagset_id, ts, text,  result_code, peer, fqdn, call_id,"
+	" cseq, status, chunk_id, raw_off,  raw_len, extra) VALUES(NEW.id, "
+	" NEW.file_id, NEW.line, CASE NEW.kind WHEN 'connection' THEN 1  WHEN"
+	" 'diagnostic' THEN 2 WHEN 'protocol' THEN 3 ELSE 0 END,  (SELECT"
+	" min(t.id) FROM tagsets t WHERE t.level IS nullif(NEW.level, '') AND"
+	" t.flag IS nullif(NEW.flag, '') AND t.host IS nullif(NEW.host, '') AND"
+	" t.component IS nullif(NEW.component, '') AND t.function IS"
+	" nullif(NEW.function, '') AND t.result_symbol IS"
+	" nullif(NEW.result_symbol, '') AND t.transport IS"
+	" nullif(NEW.transport, '') AND t.method IS nullif(NEW.method, '') AND"
+	" t.direction IS nullif(NEW.direction, '') AND t.reason IS"
+	" nullif(NEW.reason, '') AND t.ms_diag_reason IS"
+	" nullif(NEW.ms_diag_reason, '') AND t.ms_diag_code IS"
+	" nullif(NEW.ms_diag_code, '')),  CASE WHEN NEW.ts GLOB"
 	" '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
 	" [0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]' AND NEW.ts >="
 	" '1970' AND datetime(unixepoch(NEW.ts), 'unixepoch') = substr(NEW.ts,"
@@ -895,13 +910,12 @@ static const char schema_current[] =
 	" '[1-9]*' AND CAST(NEW.cseq AS INTEGER) BETWEEN 1 AND 999999999 AND"
 	" NEW.cseq = CAST(CAST(NEW.cseq AS INTEGER) AS TEXT) || ' ' ||"
 	" NEW.method THEN CAST(NEW.cseq AS INTEGER) ELSE NEW.cseq END, "
-	" NEW.status, NEW.ms_diag_code, NEW.ms_diag_reason, NEW.chunk_id,"
-	" NEW.raw_off,  NEW.raw_len, CASE WHEN nullif(NEW.local, '') IS NULL"
-	" AND nullif(NEW.conn_id, '') IS NULL AND nullif(NULL, '') IS NULL AND"
-	" coalesce(NEW.truncated, 0) = 0 THEN NULL ELSE json_object('local',"
-	" nullif(NEW.local, ''), 'conn_id', nullif(NEW.conn_id, ''), 'reason',"
-	" nullif(NULL, ''), 'truncated', CASE WHEN coalesce(NEW.truncated, 0)"
-	" <> 0 THEN 1 END) END); END;\n"
+	" NEW.status, NEW.chunk_id, NEW.raw_off,  NEW.raw_len, CASE WHEN"
+	" nullif(NEW.local, '') IS NULL AND nullif(NEW.conn_id, '') IS NULL AND"
+	" nullif(NULL, '') IS NULL AND coalesce(NEW.truncated, 0) = 0 THEN NULL"
+	" ELSE json_object('local', nullif(NEW.local, ''), 'conn_id',"
+	" nullif(NEW.conn_id, ''), 'reason', nullif(NULL, ''), 'truncated',"
+	" CASE WHEN coalesce(NEW.truncated, 0) <> 0 THEN 1 END) END); END;\n"
 	"CREATE VIEW connections AS SELECT r.id, r.file_id, f.path AS file,"
 	" r.line, r.ts, r.level, r.host, r.text, r.result_code,"
 	" r.result_symbol, r.transport, r.peer, r.local, r.fqdn, r.conn_id,"
@@ -924,7 +938,8 @@ static const char schema_current[] =
 	" record_rows e CROSS JOIN records r ON r.id = e.id JOIN files f ON"
 	" f.id = r.file_id WHERE (e.tagset_id IN (SELECT id FROM tagsets WHERE"
 	" level IN ('TL_ERROR', 'TL_FATAL', 'ERROR', 'FATAL')) OR (e.kind = 3"
-	" AND e.status >= 400 AND e.ms_diag_code IS NOT NULL));\n";
+	" AND e.status >= 400 AND e.tagset_id IN (SELECT id FROM tagsets WHERE"
+	" ms_diag_code IS NOT NULL)));\n";
 
 /* call_id: random keys, cheaper sorted once after a large load than kept
    up row by row once the index outgrows the page cache (1 GiB bench
@@ -968,36 +983,39 @@ static const char index_create[] =
  * FAIL it need not, and a failure rolls the whole transaction back anyway.
  */
 #define INS_GROUP 16
-#define INS_NCOL 18
+#define INS_NCOL 16
 static const char insert_head[] =
 	"INSERT OR FAIL INTO record_rows(file_id, line, kind, tagset_id, status,"
-	" ms_diag_code, chunk_id, raw_off, raw_len, extra, ts, text, result_code,"
-	" peer, fqdn, call_id, cseq, ms_diag_reason) VALUES";
+	" chunk_id, raw_off, raw_len, extra, ts, text, result_code, peer, fqdn,"
+	" call_id, cseq) VALUES";
 static const char insert_tuple[] =
-	"(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	"(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 /* The parameter (from 1) of each column of sip_row in a tuple; 0: not a
    parameter of its own (local and conn_id go into extra, the tag columns
    into the tagset). */
 static const unsigned char col_param[SIP_COL_N] = {
-	[SIP_COL_TS] = 11, [SIP_COL_TEXT] = 12, [SIP_COL_RESULT_CODE] = 13,
-	[SIP_COL_PEER] = 14, [SIP_COL_FQDN] = 15, [SIP_COL_CALL_ID] = 16,
-	[SIP_COL_CSEQ] = 17, [SIP_COL_MS_DIAG_REASON] = 18,
+	[SIP_COL_TS] = 10, [SIP_COL_TEXT] = 11, [SIP_COL_RESULT_CODE] = 12,
+	[SIP_COL_PEER] = 13, [SIP_COL_FQDN] = 14, [SIP_COL_CALL_ID] = 15,
+	[SIP_COL_CSEQ] = 16,
 };
 #define INS_TAGSET 4
-#define INS_EXTRA 10
+#define INS_EXTRA 9
 
 static const char tag_get_sql[] =
 	"SELECT min(id) FROM tagsets WHERE level IS ?1 AND flag IS ?2 AND host IS ?3"
 	" AND component IS ?4 AND function IS ?5 AND result_symbol IS ?6"
-	" AND transport IS ?7 AND method IS ?8 AND direction IS ?9 AND reason IS ?10";
+	" AND transport IS ?7 AND method IS ?8 AND direction IS ?9 AND reason IS ?10"
+	" AND ms_diag_reason IS ?11 AND ms_diag_code IS ?12";
 static const char tag_ins_sql[] =
-	"INSERT INTO tagsets(" TAG_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+	"INSERT INTO tagsets(" TAG_COLS ")"
+	" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 
-/* The tag columns of sip_row, in the order of TAG_COLS. */
-static const unsigned char tag_col[TAG_NKEY] = {
+/* The string tag columns of sip_row, in the order of TAG_COLS; its last,
+   ms_diag_code, is the row's number (the last key of a tagset, + 1). */
+static const unsigned char tag_col[TAG_NSTR] = {
 	SIP_COL_LEVEL, SIP_COL_FLAG, SIP_COL_HOST, SIP_COL_COMPONENT,
 	SIP_COL_FUNCTION, SIP_COL_RESULT_SYMBOL, SIP_COL_TRANSPORT,
-	SIP_COL_METHOD, SIP_COL_DIRECTION, SIP_COL_REASON,
+	SIP_COL_METHOD, SIP_COL_DIRECTION, SIP_COL_REASON, SIP_COL_MS_DIAG_REASON,
 };
 
 static const char insert_chunk_sql[] =
@@ -1583,7 +1601,7 @@ static const char *const stats_fill_sql[] = {
 	" FROM record_rows r WHERE " FILL_RANGE " GROUP BY v",
 	"INSERT INTO file_stats(file_id, from_line, to_line, what, value, records)"
 	" SELECT ?1, ?2, ?3, 'error',"
-	" coalesce(r.text, r.ms_diag_reason, " TAG_OF("result_symbol") ","
+	" coalesce(r.text, " TAG_OF("ms_diag_reason") ", " TAG_OF("result_symbol") ","
 	"  '(no text)') AS t,"
 	" count(*) FROM record_rows r WHERE " FILL_RANGE
 	" AND " SIP_IS_ERROR_ROW_SQL("r")
@@ -2235,7 +2253,14 @@ static int tagset_db(sip_store *s, const sip_row *row, int64_t *id, sip_diag *di
 {
 	int rc;
 
-	for (int i = 0; i < TAG_NKEY; i++) {
+	if (row->ms_diag_code >= 0) {
+		sqlite3_bind_int64(s->tag_get, TAG_NKEY, row->ms_diag_code);
+		sqlite3_bind_int64(s->tag_ins, TAG_NKEY, row->ms_diag_code);
+	} else {
+		sqlite3_bind_null(s->tag_get, TAG_NKEY);
+		sqlite3_bind_null(s->tag_ins, TAG_NKEY);
+	}
+	for (int i = 0; i < TAG_NSTR; i++) {
 		const sip_str *v = &row->col[tag_col[i]];
 		if (!v->p || !v->n) {
 			sqlite3_bind_null(s->tag_get, i + 1);
@@ -2300,12 +2325,13 @@ static int tagset(sip_store *s, const sip_row *row, int64_t *id, sip_diag *diag)
 	size_t i = 0, h;
 	int rc;
 
-	for (int c = 0; c < TAG_NKEY; c++) {
+	for (int c = 0; c < TAG_NSTR; c++) {
 		const sip_str *v = &row->col[tag_col[c]];
 		key[c] = 0;
 		if (v->p && v->n && !(key[c] = intern(s, tag_col[c], *v)))
 			return tagset_db(s, row, id, diag);   /* not in memory */
 	}
+	key[TAG_NSTR] = row->ms_diag_code >= 0 ? (int64_t)row->ms_diag_code + 1 : 0;
 	h = tag_hash(key);
 	if (s->ttab) {
 		for (i = h & (s->tslots - 1); s->ttab[i].id; i = (i + 1) & (s->tslots - 1))
@@ -2547,23 +2573,19 @@ static int bind_row(sip_store *s, sqlite3_stmt *st, bound_slot *b, int base,
 		bind_i64(st, b, base + 5, row->status);
 	else
 		bind_nul(st, b, base + 5);
-	if (row->ms_diag_code >= 0)
-		bind_i64(st, b, base + 6, row->ms_diag_code);
-	else
-		bind_nul(st, b, base + 6);
 	if (row->by_ref) {
 		/* the text is at raw_off in the original file */
-		bind_nul(st, b, base + 7);
-		bind_i64(st, b, base + 8, (int64_t)row->src_off);
-		bind_i64(st, b, base + 9, (int64_t)row->raw_len);
+		bind_nul(st, b, base + 6);
+		bind_i64(st, b, base + 7, (int64_t)row->src_off);
+		bind_i64(st, b, base + 8, (int64_t)row->raw_len);
 	} else if (chunk_id > 0) {
-		bind_i64(st, b, base + 7, chunk_id);
-		bind_i64(st, b, base + 8, (int64_t)row->raw_off);
-		bind_i64(st, b, base + 9, (int64_t)row->raw_len);
+		bind_i64(st, b, base + 6, chunk_id);
+		bind_i64(st, b, base + 7, (int64_t)row->raw_off);
+		bind_i64(st, b, base + 8, (int64_t)row->raw_len);
 	} else {
+		bind_nul(st, b, base + 6);
 		bind_nul(st, b, base + 7);
 		bind_nul(st, b, base + 8);
-		bind_nul(st, b, base + 9);
 	}
 	if (extra_json(s, row)) {
 		if (s->extra.err)

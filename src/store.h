@@ -37,11 +37,12 @@ typedef struct sip_store sip_store; /* opaque */
 #define SIP_ERROR_LEVELS_SQL "'TL_ERROR', 'TL_FATAL', 'ERROR', 'FATAL'"
 /* sip_is_error (record.h) of a row r of record_rows, in SQL: the errors
    view and file_stats' 'error' counts.  Changing it needs a migration
-   that recreates the view.  Schema 8 on, the level is the row's
-   tagset's (the set of them is looked up once per statement). */
+   that recreates the view.  Schema 8 on, the level and ms_diag_code are
+   the row's tagset's (the sets are looked up once per statement). */
 #define SIP_IS_ERROR_ROW_SQL(r) \
 	"(" r ".tagset_id IN (SELECT id FROM tagsets WHERE level IN (" SIP_ERROR_LEVELS_SQL "))" \
-	" OR (" r ".kind = 3 AND " r ".status >= 400 AND " r ".ms_diag_code IS NOT NULL))"
+	" OR (" r ".kind = 3 AND " r ".status >= 400 AND " r ".tagset_id IN" \
+	" (SELECT id FROM tagsets WHERE ms_diag_code IS NOT NULL)))"
 /* The same on the record_rows of schemas 4 to 7 (level_id into strings):
    their migrations, and the report on such a database opened read-only. */
 #define SIP_IS_ERROR_ROW_V4_SQL(r) \

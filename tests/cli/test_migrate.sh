@@ -57,7 +57,7 @@ check "migrated: finding evidence kept" "$(q "$db" "SELECT count(*) FROM finding
 	JOIN records r ON r.id = fr.record_id WHERE r.file_id = 1")" "$nfr"
 check "migrated: tagsets are distinct" \
 	"$(q "$db" 'SELECT count(*) = (SELECT count(*) FROM (SELECT DISTINCT level, flag, host,
-		component, function, result_symbol, transport, method, direction, reason FROM tagsets))
+		component, function, result_symbol, transport, method, direction, reason, ms_diag_reason, ms_diag_code FROM tagsets))
 		FROM tagsets')" 1
 check "migrated: every row has its tagset" \
 	"$(q "$db" 'SELECT count(*) FROM record_rows r LEFT JOIN tagsets t ON t.id = r.tagset_id WHERE t.id IS NULL')" 0

@@ -1424,7 +1424,8 @@ static void test_interning(void)
 	CHECK_INT(q_int(s, "SELECT count(*) FROM records"), 2 * N + 2 * M);
 	CHECK_INT(q_int(s, "SELECT count(*) FROM tagsets"), N + M);
 	CHECK_INT(q_int(s, "SELECT count(*) FROM (SELECT DISTINCT level, flag, host, component,"
-			" function, result_symbol, transport, method, direction, reason FROM tagsets)"), N + M);
+			" function, result_symbol, transport, method, direction, reason, ms_diag_reason,"
+			" ms_diag_code FROM tagsets)"), N + M);
 	CHECK_INT(q_int(s, "SELECT count(DISTINCT component) FROM records"), M);
 	for (int i = 0; i < N; i += 611) {
 		snprintf(sql, sizeof sql, "SELECT group_concat(v, '|') FROM (SELECT function"
