@@ -68,9 +68,8 @@
  *     id, file_id, data: the texts of consecutive records of one file
  *     (file order, at most about SIP_CHUNK_TARGET = 1 MiB, never
  *     spanning files) concatenated as they stood in the log (CRLF kept)
- *     and compressed as one zstd frame (level 1, content size in the
- *     frame header).  Chunk
- *     ids of a file grow with its lines.  The ingest keeps the last record
+ *     and compressed as one zstd frame (level 1, hash log 13, content
+ *     size in the frame header).  Chunk ids of a file grow with its lines.  The ingest keeps the last record
  *     of a file alone in its chunk, so an incremental run (which deletes
  *     and reads again that record) drops whole chunks only.  When a file's
  *     records are deleted, its chunks no kept record uses go with them.
@@ -1796,7 +1795,14 @@ sip_zctx *sip_zctx_new(void)
 
 	if (!z)
 		return NULL;
-	if (!(z->cctx = ZSTD_createCCtx())) {
+	/* Level 1 with a hash table of 2^13 entries instead of its 2^14 for
+	   1 MiB: 1.06x the speed at 0.98x the ratio on SIPStack text (zstd
+	   -b, 50 MiB of the bench trace in 1 MiB blocks: 920 against 870
+	   MB/s, 9.91x against 10.12x). */
+	if (!(z->cctx = ZSTD_createCCtx()) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_compressionLevel, 1)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_hashLog, 13))) {
+		ZSTD_freeCCtx(z->cctx);
 		free(z);
 		return NULL;
 	}
@@ -1820,10 +1826,10 @@ int sip_store_chunk_compress(sip_zctx *z, const void *text, size_t n,
 		return SIP_ENOMEM;
 	if (sip_buf_reserve(out, bound))
 		return SIP_ENOMEM;
-	/* Level 1: ~700 MB/s per core at a ratio near 0.1 on SIPStack text.
-	   ZSTD_compressCCtx resets the parameters and writes the content
-	   size into the frame header. */
-	got = ZSTD_compressCCtx(z->cctx, out->p + out->n, bound, text, n, 1);
+	/* ~900 MB/s per core at a ratio near 0.1 on SIPStack text, with the
+	   parameters of sip_zctx_new; ZSTD_compress2 keeps them and writes
+	   the content size into the frame header. */
+	got = ZSTD_compress2(z->cctx, out->p + out->n, bound, text, n);
 	if (ZSTD_isError(got))
 		return ZSTD_getErrorCode(got) == ZSTD_error_memory_allocation
 		       ? SIP_ENOMEM : SIP_EINTERNAL;
