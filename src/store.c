@@ -46,24 +46,27 @@
  *     never ''.
  *   record_rows  the rows behind records: the same columns, except that
  *     (version 8) level, flag, host, component, function, result_symbol,
- *     transport, method, direction and reason are stored as one tagset_id
- *     (tagsets.id; versions 2 to 7 had <name>_id into a table strings,
- *     and reason in extra), kind as 0 trace, 1 connection, 2 diagnostic,
- *     3 protocol, and (version 5) ts and result_code as the integers ts_ms
- *     and result_int (a value not of the usual form stays text), and
- *     local, conn_id and truncated (rare) in extra, a JSON object of those
- *     present (NULL when none).  records.reason (version 5) is the reason
- *     phrase of a SIP response ("Unauthorized"), NULL for records stored
- *     before.  The view
- *     records turns them back (a scalar subquery per column, evaluated
- *     only when the column is used); its INSTEAD OF INSERT trigger lets
- *     INSERT INTO records work.  The writer gives ids itself (max + 1 on),
- *     16 rows per INSERT statement.
+ *     transport, method, direction, reason, ms_diag_reason and
+ *     ms_diag_code are stored as one tagset_id (tagsets.id; versions 2 to
+ *     7 had <name>_id into a table strings, reason in extra and the
+ *     ms-diagnostics columns on the row); kind as 0 trace, 1 connection,
+ *     2 diagnostic, 3 protocol; (version 5) ts and result_code as the
+ *     integers ts_ms and result_int (a value not of the usual form stays
+ *     text); (version 8) cseq as its number when it is that number and
+ *     the row's method ("26 MESSAGE"); and local, conn_id and truncated
+ *     (rare) in extra, a JSON object of those present (NULL when none).
+ *     records.reason (version 5) is the reason phrase of a SIP response
+ *     ("Unauthorized"), NULL for records stored before.  The view records
+ *     turns them back (a scalar subquery per column, evaluated only when
+ *     the column is used); its INSTEAD OF INSERT trigger lets INSERT INTO
+ *     records work.  The writer gives ids itself (max + 1 on), 16 rows
+ *     per INSERT statement.
  *   tagsets      (version 8) id, level, flag, host, component, function,
- *     result_symbol, transport, method, direction: each combination of
- *     those values that a row has, once (a few dozen in a log), numbered
- *     in the order the writer first met them; a row of 19 columns instead
- *     of 27 is stored faster.  The views read a value with one lookup.
+ *     result_symbol, transport, method, direction, reason, ms_diag_reason,
+ *     ms_diag_code: each combination of those values that a row has, once
+ *     (a few dozen in a log), numbered in the order the writer first met
+ *     them; a row of 17 columns instead of 27 is stored faster.  The
+ *     views read a value with one lookup.
  *   chunks       the original text of the records, compressed
  *     id, file_id, data: the texts of consecutive records of one file
  *     (file order, at most about SIP_CHUNK_TARGET = 1 MiB, never
