@@ -3,7 +3,9 @@
 # tests/fixtures/schema-v1.sql, in WAL mode as 0.1.0 left it) is read as it
 # is, and brought to the current schema by the first run that writes: every
 # query on records and the views gives the same answer before and after,
-# the findings and record texts survive, and the database is whole.
+# the findings and record texts survive, and the database is whole.  The
+# same from schema 7 (tests/fixtures/schema-v7.sql), whose rows schema 8
+# stores otherwise (tagsets).
 set -u
 SIPSCAN=$1
 . "$(dirname "$0")/lib.sh"
@@ -104,6 +106,56 @@ check "migrated: filled statistics = counted ones" \
 	"$(q "$T/fresh.db" "$stats" | sed 's/^[^|]*\///' | cksum)"
 check "migrated: same summary statistics" \
 	"$(sed '1,2d; /^$/,$d' "$T/sum.old" | cksum)" "$(sed '1,2d; /^$/,$d' "$T/sum.fresh" | cksum)"
+
+# A database of schema 7 (tests/fixtures/schema-v7.sql: ms-diagnostics,
+# reason phrases, CSeqs and an fqdn, stored as 296e193 stored them) is read
+# as it is, and the migration to 8 (tagsets) keeps every answer: the same
+# views, and the same rows as a fresh analyze of the same two files.
+db7=$T/v7.db
+sqlite3 -batch "$db7" <"$ROOT/tests/fixtures/schema-v7.sql" >/dev/null
+check "fixture: schema version 7" "$(q "$db7" 'PRAGMA user_version')" 7
+views7() {
+	"$SIPSCAN" query --db "$db7" --format csv \
+		"SELECT * FROM records WHERE file_id <= 2 ORDER BY id;
+		SELECT * FROM connections WHERE file_id <= 2 ORDER BY id;
+		SELECT * FROM diagnostics WHERE file_id <= 2 ORDER BY id;
+		SELECT * FROM messages WHERE file_id <= 2 ORDER BY id;
+		SELECT * FROM errors WHERE file_id <= 2 ORDER BY id;
+		SELECT * FROM file_stats WHERE file_id <= 2 ORDER BY 1, 2, 3, 4, 5;
+		SELECT id FROM records WHERE fqdn IS NOT NULL AND file_id <= 2 ORDER BY id"
+}
+sum7=$(cksum <"$db7")
+views7 >"$T/v7.before" 2>"$T/v7.err"
+check "read v7: exit" "$?" 0
+check "read v7: no message" "$(cat "$T/v7.err")" ""
+"$SIPSCAN" report --db "$db7" >"$T/v7.report" 2>"$T/v7.err"
+check "read v7: report exit" "$?" 0
+contains "read v7: report names the failing peers" "$(cat "$T/v7.report")" "PEERS WITH THE MOST FAILURES"
+check "read v7: database unchanged" "$(cksum <"$db7")" "$sum7"
+check "read v7: ms-diagnostics, reasons, CSeqs and an fqdn in the fixture" \
+	"$(q "$db7" "SELECT count(ms_diag_code) > 0, count(reason) > 0, count(cseq) > 0,
+		count(fqdn) > 0 FROM records")" "1|1|1|1"
+cp "$S/ocs2007r2-edge.log" "$T/edge7.log"
+"$SIPSCAN" analyze -qq --db "$db7" "$T/edge7.log" >/dev/null 2>"$T/an7.err"
+check "migrating analyze from 7: exit" "$?" 0
+check "migrated from 7: schema version" "$(q "$db7" 'PRAGMA user_version')" 8
+check "migrated from 7: integrity" "$(q "$db7" 'PRAGMA integrity_check')" ok
+views7 >"$T/v7.after" 2>"$T/v7.err"
+check "migrated from 7: same answers" "$(cmp "$T/v7.before" "$T/v7.after" 2>&1)" ""
+check "migrated from 7: lines of answers" "$(wc -l <"$T/v7.after")" "$(wc -l <"$T/v7.before")"
+check "migrated from 7: no record left without its tagset" \
+	"$(q "$db7" 'SELECT count(*) FROM record_rows r LEFT JOIN tagsets t ON t.id = r.tagset_id WHERE t.id IS NULL')" 0
+check "migrated from 7: reason no longer in extra" \
+	"$(q "$db7" "SELECT count(*) FROM record_rows WHERE extra LIKE '%reason%'")" 0
+cp "$S/sfb-edge-federation.log.gz" "$T/sfb7.log.gz"
+cp "$S/lync2010-fe-owa.log" "$T/fe7.log"
+"$SIPSCAN" analyze -qq --db "$T/fresh7.db" "$T/sfb7.log.gz" "$T/fe7.log" >/dev/null 2>&1
+check "migrated from 7: rows = a fresh analyze's" \
+	"$(q "$db7" "SELECT * FROM records WHERE file_id <= 2 ORDER BY id" | cksum)" \
+	"$(q "$T/fresh7.db" "SELECT * FROM records ORDER BY id" | cksum)"
+check "migrated from 7: stored forms = a fresh analyze's" \
+	"$(q "$db7" "SELECT * FROM record_rows WHERE file_id <= 2 ORDER BY id" | cksum)" \
+	"$(q "$T/fresh7.db" "SELECT * FROM record_rows ORDER BY id" | cksum)"
 
 # A database newer than this sipscan is refused, not damaged.
 q "$db" "PRAGMA user_version = 99"
