@@ -303,6 +303,34 @@ struct sip_store {
 	" cseq, status INTEGER, chunk_id INTEGER, raw_off INTEGER," \
 	" raw_len INTEGER, extra TEXT);\n"
 
+/* The typed views as schema 5 made them (and schema 8 again, over its
+   records view), and the errors view as schema 7 made it (and 8), on the
+   test of an error row of its schema. */
+#define TYPED_VIEWS_V5 \
+	"CREATE VIEW connections AS SELECT r.id, r.file_id, f.path AS file," \
+	" r.line, r.ts, r.level, r.host, r.text, r.result_code," \
+	" r.result_symbol, r.transport, r.peer, r.local, r.fqdn, r.conn_id," \
+	" r.ts_ms, r.result_int" \
+	" FROM records r JOIN files f ON f.id = r.file_id" \
+	" WHERE r.kind = 'connection';\n" \
+	"CREATE VIEW diagnostics AS SELECT r.id, r.file_id, f.path AS file," \
+	" r.line, r.ts, r.level, r.host, r.text, r.result_code," \
+	" r.result_symbol, r.transport, r.peer, r.fqdn, r.call_id, r.cseq," \
+	" r.method, r.ts_ms, r.result_int FROM records r JOIN files f ON f.id = r.file_id" \
+	" WHERE r.kind = 'diagnostic';\n" \
+	"CREATE VIEW messages AS SELECT r.id, r.file_id, f.path AS file," \
+	" r.line, r.ts, r.level, r.host, r.direction, r.peer, r.transport," \
+	" r.method, r.status, r.call_id, r.cseq, r.ms_diag_code," \
+	" r.ms_diag_reason, r.ts_ms, r.reason FROM records r JOIN files f ON f.id = r.file_id" \
+	" WHERE r.kind = 'protocol';\n"
+#define ERRORS_VIEW_V7(is_error) \
+	"CREATE VIEW errors AS SELECT r.id, r.file_id, f.path AS file," \
+	" r.line, r.ts, r.kind, r.level, r.host, r.text, r.result_code," \
+	" r.result_symbol, r.peer, r.fqdn, r.call_id, r.method, r.status," \
+	" r.ms_diag_code, r.ms_diag_reason, e.ts AS ts_ms, r.result_int" \
+	" FROM record_rows e CROSS JOIN records r ON r.id = e.id" \
+	" JOIN files f ON f.id = r.file_id WHERE " is_error ";\n"
+
 /* ---- schema ---------------------------------------------------------- */
 
 static const char *const migrations[] = {
@@ -581,22 +609,7 @@ static const char *const migrations[] = {
 	"  NEW.ms_diag_reason, NEW.chunk_id, NEW.raw_off, NEW.raw_len, "
 	EXTRA_JSON("NEW.", "NEW.reason") ");"
 	" END;\n"
-	"CREATE VIEW connections AS SELECT r.id, r.file_id, f.path AS file,"
-	" r.line, r.ts, r.level, r.host, r.text, r.result_code,"
-	" r.result_symbol, r.transport, r.peer, r.local, r.fqdn, r.conn_id,"
-	" r.ts_ms, r.result_int"
-	" FROM records r JOIN files f ON f.id = r.file_id"
-	" WHERE r.kind = 'connection';\n"
-	"CREATE VIEW diagnostics AS SELECT r.id, r.file_id, f.path AS file,"
-	" r.line, r.ts, r.level, r.host, r.text, r.result_code,"
-	" r.result_symbol, r.transport, r.peer, r.fqdn, r.call_id, r.cseq,"
-	" r.method, r.ts_ms, r.result_int FROM records r JOIN files f ON f.id = r.file_id"
-	" WHERE r.kind = 'diagnostic';\n"
-	"CREATE VIEW messages AS SELECT r.id, r.file_id, f.path AS file,"
-	" r.line, r.ts, r.level, r.host, r.direction, r.peer, r.transport,"
-	" r.method, r.status, r.call_id, r.cseq, r.ms_diag_code,"
-	" r.ms_diag_reason, r.ts_ms, r.reason FROM records r JOIN files f ON f.id = r.file_id"
-	" WHERE r.kind = 'protocol';\n"
+	TYPED_VIEWS_V5
 	"CREATE VIEW errors AS SELECT r.id, r.file_id, f.path AS file,"
 	" r.line, r.ts, r.kind, r.level, r.host, r.text, r.result_code,"
 	" r.result_symbol, r.peer, r.fqdn, r.call_id, r.method, r.status,"
@@ -629,12 +642,7 @@ static const char *const migrations[] = {
 	   traces in 0.013 s instead of 0.22 s; a range on the text ts, and
 	   the whole view, read the error rows only, as before */
 	"DROP VIEW errors;\n"
-	"CREATE VIEW errors AS SELECT r.id, r.file_id, f.path AS file,"
-	" r.line, r.ts, r.kind, r.level, r.host, r.text, r.result_code,"
-	" r.result_symbol, r.peer, r.fqdn, r.call_id, r.method, r.status,"
-	" r.ms_diag_code, r.ms_diag_reason, e.ts AS ts_ms, r.result_int"
-	" FROM record_rows e CROSS JOIN records r ON r.id = e.id"
-	" JOIN files f ON f.id = r.file_id WHERE " SIP_IS_ERROR_ROW_V4_SQL("e") ";\n",
+	ERRORS_VIEW_V7(SIP_IS_ERROR_ROW_V4_SQL("e")),
 	/* 8: tagsets.  The nine string columns of a row and the reason
 	   phrase (from extra), which take a few dozen combinations in a
 	   log, become one id into tagsets, which holds each combination
@@ -736,28 +744,8 @@ static const char *const migrations[] = {
 	"  NEW.status, NEW.chunk_id, NEW.raw_off,"
 	"  NEW.raw_len, " EXTRA_JSON("NEW.", "NULL") ");"
 	" END;\n"
-	"CREATE VIEW connections AS SELECT r.id, r.file_id, f.path AS file,"
-	" r.line, r.ts, r.level, r.host, r.text, r.result_code,"
-	" r.result_symbol, r.transport, r.peer, r.local, r.fqdn, r.conn_id,"
-	" r.ts_ms, r.result_int"
-	" FROM records r JOIN files f ON f.id = r.file_id"
-	" WHERE r.kind = 'connection';\n"
-	"CREATE VIEW diagnostics AS SELECT r.id, r.file_id, f.path AS file,"
-	" r.line, r.ts, r.level, r.host, r.text, r.result_code,"
-	" r.result_symbol, r.transport, r.peer, r.fqdn, r.call_id, r.cseq,"
-	" r.method, r.ts_ms, r.result_int FROM records r JOIN files f ON f.id = r.file_id"
-	" WHERE r.kind = 'diagnostic';\n"
-	"CREATE VIEW messages AS SELECT r.id, r.file_id, f.path AS file,"
-	" r.line, r.ts, r.level, r.host, r.direction, r.peer, r.transport,"
-	" r.method, r.status, r.call_id, r.cseq, r.ms_diag_code,"
-	" r.ms_diag_reason, r.ts_ms, r.reason FROM records r JOIN files f ON f.id = r.file_id"
-	" WHERE r.kind = 'protocol';\n"
-	"CREATE VIEW errors AS SELECT r.id, r.file_id, f.path AS file,"
-	" r.line, r.ts, r.kind, r.level, r.host, r.text, r.result_code,"
-	" r.result_symbol, r.peer, r.fqdn, r.call_id, r.method, r.status,"
-	" r.ms_diag_code, r.ms_diag_reason, e.ts AS ts_ms, r.result_int"
-	" FROM record_rows e CROSS JOIN records r ON r.id = e.id"
-	" JOIN files f ON f.id = r.file_id WHERE " SIP_IS_ERROR_ROW_SQL("e") ";\n",
+	TYPED_VIEWS_V5
+	ERRORS_VIEW_V7(SIP_IS_ERROR_ROW_SQL("e")),
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
