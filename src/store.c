@@ -306,6 +306,14 @@ struct sip_store {
 /* The typed views as schema 5 made them (and schema 8 again, over its
    records view), and the errors view as schema 7 made it (and 8), on the
    test of an error row of its schema. */
+/* The indexes of record_rows as schema 5 made them (and 8 again). */
+#define RECORD_INDEXES_V5 \
+	"CREATE INDEX records_ts ON record_rows(ts);\n" \
+	"CREATE INDEX records_fqdn ON record_rows(fqdn) WHERE fqdn IS NOT NULL;\n" \
+	"CREATE INDEX records_call_id ON record_rows(call_id)" \
+	" WHERE call_id IS NOT NULL;\n" \
+	"CREATE INDEX records_result_code ON record_rows(result_code)" \
+	" WHERE result_code IS NOT NULL;\n"
 #define TYPED_VIEWS_V5 \
 	"CREATE VIEW connections AS SELECT r.id, r.file_id, f.path AS file," \
 	" r.line, r.ts, r.level, r.host, r.text, r.result_code," \
@@ -551,12 +559,7 @@ static const char *const migrations[] = {
 	"UPDATE files SET first_id = (SELECT min(r.id) FROM record_rows r"
 	" WHERE r.file_id = files.id), resume_id = (SELECT max(r.id) FROM"
 	" record_rows r WHERE r.file_id = files.id AND r.line = files.resume_line);\n"
-	"CREATE INDEX records_ts ON record_rows(ts);\n"
-	"CREATE INDEX records_fqdn ON record_rows(fqdn) WHERE fqdn IS NOT NULL;\n"
-	"CREATE INDEX records_call_id ON record_rows(call_id)"
-	" WHERE call_id IS NOT NULL;\n"
-	"CREATE INDEX records_result_code ON record_rows(result_code)"
-	" WHERE result_code IS NOT NULL;\n"
+	RECORD_INDEXES_V5
 	"CREATE VIEW records AS SELECT r.id AS id, r.file_id AS file_id,"
 	" r.line AS line, " TS_TEXT("r.ts") " AS ts,"
 	" CASE r.kind WHEN 1 THEN 'connection' WHEN 2 THEN 'diagnostic'"
@@ -697,12 +700,7 @@ static const char *const migrations[] = {
 	" ELSE nullif(json_remove(n.extra, '$.reason'), '{}') END"
 	" FROM record_rows_v7 n ORDER BY n.id;\n"
 	"DROP TABLE record_rows_v7; DROP TABLE temp.sip_tagmap; DROP TABLE strings;\n"
-	"CREATE INDEX records_ts ON record_rows(ts);\n"
-	"CREATE INDEX records_fqdn ON record_rows(fqdn) WHERE fqdn IS NOT NULL;\n"
-	"CREATE INDEX records_call_id ON record_rows(call_id)"
-	" WHERE call_id IS NOT NULL;\n"
-	"CREATE INDEX records_result_code ON record_rows(result_code)"
-	" WHERE result_code IS NOT NULL;\n"
+	RECORD_INDEXES_V5
 	"CREATE VIEW records AS SELECT r.id AS id, r.file_id AS file_id,"
 	" r.line AS line, " TS_TEXT("r.ts") " AS ts,"
 	" CASE r.kind WHEN 1 THEN 'connection' WHEN 2 THEN 'diagnostic'"
