@@ -1486,8 +1486,10 @@ static int html_timeline(report *r, sip_buf *b)
 		if (z >= 0 && z > t1)
 			t1 = z;
 	}
-	if (t0 < 0 || t1 < 0)
-		return sip_buf_adds(b, "<p>No timestamps, so no timeline.</p>\n");
+	if (t0 < 0 || t1 < 0) {
+		rc = sip_buf_adds(b, "<p>No timestamps, so no timeline.</p>\n");
+		goto out;   /* st is open */
+	}
 	if (t1 <= t0)
 		t1 = t0 + 1000;
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {

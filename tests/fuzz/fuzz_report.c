@@ -40,6 +40,9 @@ static void cleanup(void)
 {
 	char j[sizeof path + 8];
 
+	if (store && getenv("FUZZ_DEBUG"))
+		for (sqlite3_stmt *st = NULL; (st = sqlite3_next_stmt(sip_store_db(store), st));)
+			fprintf(stderr, "open statement: %s\n", sqlite3_sql(st));
 	sip_store_free(store);
 	sip_zctx_free(zctx);
 	sip_buf_release(&blob);
