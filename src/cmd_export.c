@@ -81,12 +81,12 @@ static int is_place_col(const char *c)
 }
 
 /*
- * When st (SELECT * FROM name) has the columns chunk_id, raw_off and
- * raw_len, write into sql a SELECT of the other columns plus
- * sipscan_raw(...) AS raw, and return 1; 0 when it has not; -1 when out
- * of memory.
+ * When st (SELECT * FROM from: a quoted name or a subquery) has the
+ * columns chunk_id, raw_off and raw_len, write into sql a SELECT of the
+ * other columns plus sipscan_raw(...) AS raw from the same, and return 1;
+ * 0 when it has not; -1 when out of memory.
  */
-static int raw_select(sqlite3_stmt *st, const char *name, sip_buf *sql)
+static int raw_select(sqlite3_stmt *st, const char *from, sip_buf *sql)
 {
 	int ncol = sqlite3_column_count(st), found = 0, first = 1, file_id = 0;
 
@@ -112,7 +112,7 @@ static int raw_select(sqlite3_stmt *st, const char *name, sip_buf *sql)
 	    sip_buf_adds(sql, file_id
 			 ? "sipscan_raw(\"chunk_id\", \"raw_off\", \"raw_len\", \"file_id\")"
 			 : "sipscan_raw(\"chunk_id\", \"raw_off\", \"raw_len\")") ||
-	    sip_buf_adds(sql, " AS raw FROM ") || add_ident(sql, name))
+	    sip_buf_adds(sql, " AS raw FROM ") || sip_buf_adds(sql, from))
 		return -1;
 	return 1;
 }
@@ -157,19 +157,26 @@ static void file_uid_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
 	" WHERE f2.related IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(f2.related) j" \
 	" WHERE json_extract(j.value, '$.rule') = m.rule_id) ORDER BY f2.id LIMIT 1) END)"
 
+/* records from src, a view or query named r with the columns of records */
+#define ENGINE_RECORDS(src) \
+	ENGINE_FU "SELECT fu.uid AS file_uid, r.line, r.ts, r.ts_ms," \
+	" coalesce(r.host, fu.fhost) AS host, r.kind, r.level, r.flag, r.component," \
+	" r.function, r.text, r.result_code, r.result_symbol, r.transport, r.peer, r.local," \
+	" r.fqdn, r.conn_id, r.call_id, r.cseq, r.method, r.status, r.direction," \
+	" r.ms_diag_code, r.ms_diag_reason, r.reason FROM " src " JOIN fu ON fu.id = r.file_id" \
+	" ORDER BY r.id"
+
+/* sql8: the same on a database of schema 8, where it reads the records
+   with their tagset joined once (SIP_RECORDS_JOIN_SQL) */
 static const struct engine_table {
-	const char *name, *sql;
+	const char *name, *sql, *sql8;
 } engine_tables[] = {
 	{ "files", ENGINE_FU "SELECT fu.uid AS file_uid, f.path, fu.fhost AS host, f.size,"
 	  " f.fingerprint, f.format, f.compression, f.encoding, f.first_ts, f.last_ts,"
 	  " f.records, f.lines, f.status, f.error FROM files f JOIN fu ON fu.id = f.id"
-	  " ORDER BY f.id" },
-	{ "records", ENGINE_FU "SELECT fu.uid AS file_uid, r.line, r.ts, r.ts_ms,"
-	  " coalesce(r.host, fu.fhost) AS host, r.kind, r.level, r.flag, r.component,"
-	  " r.function, r.text, r.result_code, r.result_symbol, r.transport, r.peer, r.local,"
-	  " r.fqdn, r.conn_id, r.call_id, r.cseq, r.method, r.status, r.direction,"
-	  " r.ms_diag_code, r.ms_diag_reason, r.reason FROM records r JOIN fu ON fu.id = r.file_id"
-	  " ORDER BY r.id" },
+	  " ORDER BY f.id", NULL },
+	{ "records", ENGINE_RECORDS("records r"),
+	  ENGINE_RECORDS("(" SIP_RECORDS_JOIN_SQL ") r") },
 	{ "signals", ENGINE_FU "SELECT fu.uid AS file_uid, r.line, r.ts, r.ts_ms,"
 	  " coalesce(r.host, fu.fhost) AS host, 'match' AS kind, m.rule_id, m.key,"
 	  " CASE WHEN json_valid(m.vars) THEN json(m.vars) END AS vars, m.vars AS vars_text,"
@@ -179,13 +186,13 @@ static const struct engine_table {
 	  " LEFT JOIN findings lf ON lf.id = " ENGINE_LEAD
 	  " UNION ALL SELECT fu.uid, r.line, r.ts, r.ts_ms, coalesce(r.host, fu.fhost),"
 	  " 'unexplained', NULL, NULL, NULL, NULL, u.template, NULL, NULL, r.call_id, " ENGINE_RAW
-	  " FROM unexplained u JOIN records r ON r.id = u.record_id JOIN fu ON fu.id = r.file_id" },
+	  " FROM unexplained u JOIN records r ON r.id = u.record_id JOIN fu ON fu.id = r.file_id", NULL },
 	{ "segments", ENGINE_FU "SELECT fu.uid AS file_uid, f.path, ?1 AS source, fu.fhost AS host,"
 	  " iif(f.lines > 0, 1, 0) AS first_line, coalesce(f.lines, 0) AS last_line,"
 	  " coalesce(f.records, 0) AS records, f.status, ?2 AS sipscan_version,"
 	  " (SELECT user_version FROM pragma_user_version) AS schema_version,"
 	  " (SELECT hash FROM catalogue LIMIT 1) AS catalogue FROM files f"
-	  " JOIN fu ON fu.id = f.id ORDER BY f.id" },
+	  " JOIN fu ON fu.id = f.id ORDER BY f.id", NULL },
 };
 
 static const struct engine_table *engine_table(const char *name)
@@ -279,7 +286,8 @@ static int export_engine(sqlite3 *db, const struct engine_table *et, const char 
 	}
 	if (sqlite3_create_function(db, "sip_file_uid", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
 				    NULL, file_uid_fn, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, et->sql, -1, &st, NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v2(db, et->sql8 && sip_db_has(db, "tagsets") == 1 ? et->sql8
+			       : et->sql, -1, &st, NULL) != SQLITE_OK) {
 		fprintf(stderr, "sipscan export: %s\n", sqlite3_errmsg(db));
 		return sip_db_exit(db);
 	}
@@ -308,7 +316,7 @@ int cmd_export(int argc, char **argv)
 	sip_render_opts ro;
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
-	sip_buf sql;
+	sip_buf sql, from;
 	sip_diag d;
 	int opt, ret = SIP_EXIT_OK, rc;
 
@@ -367,6 +375,7 @@ int cmd_export(int argc, char **argv)
 		return sip_usage_error("export", "signals and segments are exported whole"
 				       " (--since: files and records)");
 	sip_buf_init(&sql, 4096);
+	sip_buf_init(&from, 0);
 	if ((ret = sip_cmd_open_db(opt_db, 0, &db)))
 		goto out;
 	if (et) {
@@ -389,7 +398,13 @@ int cmd_export(int argc, char **argv)
 		list_names(db);
 		goto out;
 	}
-	if (sip_buf_adds(&sql, "SELECT * FROM ") || add_ident(&sql, name)) {
+	/* records of schema 8: its rows with their tagset joined once, not
+	   looked up for each column as the view does */
+	if (!strcmp(name, "records") && sip_db_has(db, "tagsets") == 1)
+		rc = sip_buf_adds(&from, "(" SIP_RECORDS_JOIN_SQL ") AS records");
+	else
+		rc = add_ident(&from, name);
+	if (rc || sip_buf_adds(&sql, "SELECT * FROM ") || sip_buf_adds(&sql, from.p)) {
 		ret = SIP_EXIT_USAGE;
 		fprintf(stderr, "sipscan export: name too long\n");
 		goto out;
@@ -400,7 +415,7 @@ int cmd_export(int argc, char **argv)
 		goto out;
 	}
 	/* records: the text instead of where it is stored */
-	rc = raw_select(st, name, &sql);
+	rc = raw_select(st, from.p, &sql);
 	if (rc < 0) {
 		ret = SIP_EXIT_USAGE;
 		fprintf(stderr, "sipscan export: name too long\n");
@@ -425,6 +440,7 @@ out:
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	sip_buf_release(&sql);
+	sip_buf_release(&from);
 	if (fflush(stdout) != 0 && ret == SIP_EXIT_OK) {
 		fprintf(stderr, "sipscan: cannot write to stdout: %s\n", strerror(errno));
 		ret = SIP_EXIT_OUTPUT;

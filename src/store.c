@@ -238,8 +238,7 @@ struct sip_store {
 	" (" HEXD(x, 3) " << 28) | (" HEXD(x, 4) " << 24) | (" HEXD(x, 5) " << 20)" \
 	" | (" HEXD(x, 6) " << 16) | (" HEXD(x, 7) " << 12) | (" HEXD(x, 8) " << 8)" \
 	" | (" HEXD(x, 9) " << 4) | " HEXD(x, 10) " ELSE nullif(" x ", '') END"
-#define RESULT_TEXT(x) \
-	"CASE WHEN typeof(" x ") = 'integer' THEN printf('0x%08x', " x ") ELSE " x " END"
+#define RESULT_TEXT(x) SIP_RESULT_TEXT_SQL(x)
 #define EXTRA_JSON(p, reason) \
 	"CASE WHEN nullif(" p "local, '') IS NULL AND nullif(" p "conn_id, '') IS NULL" \
 	" AND nullif(" reason ", '') IS NULL" \
@@ -701,28 +700,8 @@ static const char *const migrations[] = {
 	" FROM record_rows_v7 n ORDER BY n.id;\n"
 	"DROP TABLE record_rows_v7; DROP TABLE temp.sip_tagmap; DROP TABLE strings;\n"
 	RECORD_INDEXES_V5
-	"CREATE VIEW records AS SELECT r.id AS id, r.file_id AS file_id,"
-	" r.line AS line, " TS_TEXT("r.ts") " AS ts,"
-	" CASE r.kind WHEN 1 THEN 'connection' WHEN 2 THEN 'diagnostic'"
-	"  WHEN 3 THEN 'protocol' ELSE 'trace' END AS kind,"
-	" " TAG_OF("level") " AS level, " TAG_OF("flag") " AS flag,"
-	" " TAG_OF("host") " AS host, " TAG_OF("component") " AS component,"
-	" " TAG_OF("function") " AS function,"
-	" r.text AS text, " RESULT_TEXT("r.result_code") " AS result_code,"
-	" " TAG_OF("result_symbol") " AS result_symbol,"
-	" " TAG_OF("transport") " AS transport,"
-	" r.peer AS peer, json_extract(r.extra, '$.local') AS local,"
-	" r.fqdn AS fqdn, json_extract(r.extra, '$.conn_id') AS conn_id,"
-	" r.call_id AS call_id, CASE WHEN typeof(r.cseq) = 'integer'"
-	"  THEN r.cseq || ' ' || " TAG_OF("method") " ELSE r.cseq END AS cseq,"
-	" " TAG_OF("method") " AS method,"
-	" r.status AS status, " TAG_OF("direction") " AS direction,"
-	" " TAG_OF("ms_diag_code") " AS ms_diag_code,"
-	" " TAG_OF("ms_diag_reason") " AS ms_diag_reason,"
-	" coalesce(json_extract(r.extra, '$.truncated'), 0) AS truncated,"
-	" r.chunk_id AS chunk_id, r.raw_off AS raw_off, r.raw_len AS raw_len,"
-	" r.ts AS ts_ms, r.result_code AS result_int,"
-	" " TAG_OF("reason") " AS reason FROM record_rows r;\n"
+	"CREATE VIEW records AS SELECT " SIP_RECORDS_COLUMNS_SQL(TAG_OF)
+	" FROM record_rows r;\n"
 	/* writes through the view: the tagset is added when new */
 	"CREATE TRIGGER records_insert INSTEAD OF INSERT ON records BEGIN"
 	" INSERT INTO tagsets(" TAG_COLS ") SELECT " TAG_NEW("level") ","

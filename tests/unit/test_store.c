@@ -1792,6 +1792,14 @@ static void test_stored_forms(void)
 		CHECK_STR(q_text(s, sql), want);
 	}
 	CHECK_INT(sip_store_commit(s, &d), SIP_OK);
+	/* the records with their tagset joined once (export) = the view */
+	CHECK_INT(q_int(s, "SELECT count(*) FROM (SELECT * FROM records EXCEPT SELECT * FROM ("
+			SIP_RECORDS_JOIN_SQL "))"), 0);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM (SELECT * FROM (" SIP_RECORDS_JOIN_SQL ")"
+			" EXCEPT SELECT * FROM records)"), 0);
+	CHECK_INT(q_int(s, "SELECT (SELECT count(*) FROM (" SIP_RECORDS_JOIN_SQL "))"
+			" - (SELECT count(*) FROM records)"), 0);
+	CHECK(q_int(s, "SELECT count(*) FROM records") > 40);
 	sip_store_free(s);
 }
 
