@@ -21,6 +21,7 @@
 
 #include <sqlite3.h>
 
+#include "dbopen.h"
 #include "report.h"
 #include "store.h"
 
@@ -93,19 +94,6 @@ static void run(sqlite3 *db, const char *sql, const char **f, const size_t *n,
 	sqlite3_finalize(st);
 }
 
-/* The integer sql gives; -1 when it gives none. */
-static int64_t count_of(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t v = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *f[NF] = { 0 };
@@ -152,8 +140,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		run(db, "INSERT INTO records(id, file_id, line, ts, kind, level, peer,"
 		    " host, status) VALUES (2, 1, 2, ?1, 'protocol', ?2, ?3, ?4, ?5)",
 		    f, n, a, 4, 503);
-		if (count_of(db, "SELECT count(*) FROM records") != 2 ||
-		    count_of(db, "SELECT count(*) FROM files") != 1) {
+		if (sip_db_int(db, "SELECT count(*) FROM records") != 2 ||
+		    sip_db_int(db, "SELECT count(*) FROM files") != 1) {
 			fprintf(stderr, "fuzz_report: the file and its two records were not"
 				" written: %s\n", sqlite3_errmsg(db));
 			abort();
