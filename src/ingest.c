@@ -83,6 +83,8 @@
 #define QUEUE_MAX 8
 #define COMMIT_ROWS 50000
 #define COMMIT_BYTES (32u * 1024 * 1024)
+#define GROUP_CHUNK (256u * 1024)    /* see group_store */
+#define GROUP_TEXT SIP_CHUNK_TARGET
 #define MAX_HOSTS 8
 /* Files of this size or more on average keep the ts index up during a
    large load (see sip_store_drop_bulk_indexes). */
@@ -975,6 +977,7 @@ static int write_same(sip_store *s, sip_ingest_list *l, sip_diag *diag)
 typedef struct batch_chunk {
 	sip_str data;                /* the chunk, in the arena: compressed, */
 	int raw;                     /* or its text, for the writer to compress */
+	int last;                    /* the file's last record, alone */
 	size_t first, n;
 } batch_chunk;
 
@@ -1055,6 +1058,9 @@ typedef struct writer {
 	struct worker_ctx *here;     /* jobs = 1: the parser on this thread */
 	sip_zctx *z;                 /* for the chunks a worker left raw */
 	sip_buf zbuf;
+	sip_buf gtext;               /* the open group's text (see write_batch) */
+	int64_t gid;                 /* its chunk id, 0 = no group open */
+	int64_t gfile;               /* and file */
 	sip_tally tally;             /* the current file's statistics */
 	int rc;                      /* jobs = 1: hand_over's write error, */
 	sip_diag *diag;              /* and the diag it fills */
@@ -1212,8 +1218,9 @@ static int flush_chunk(worker_ctx *w, size_t upto)
 	if (upto <= w->cfirst)
 		return SIP_OK;
 	/* no text (--text evidence kept none of these records): a chunk of
-	   nothing, which the writer does not store */
-	if (!len)
+	   nothing, which the writer does not store; little text: for the
+	   writer's group (group_store), compressed with it */
+	if (len < GROUP_CHUNK)
 		raw = 1;
 	else if (!(raw = leave_raw(w))) {
 		sip_buf_reset(&w->zbuf);
@@ -1229,6 +1236,7 @@ static int flush_chunk(worker_ctx *w, size_t upto)
 	c = &b->chunks[b->nchunks++];
 	c->data = (sip_str){ p, n };
 	c->raw = raw;
+	c->last = 0;
 	w->nchunks++;
 	w->nraw += raw && len;
 	c->first = w->cfirst;
@@ -1442,6 +1450,8 @@ static void finish_scan(worker_ctx *w)
 		return;
 	if (flush_chunk(w, b->n - 1) || flush_chunk(w, b->n))
 		return;
+	if (b->nchunks)
+		b->chunks[b->nchunks - 1].last = 1;
 	push_batch(w);
 }
 
@@ -1700,7 +1710,44 @@ static void progress(writer *w, uint64_t cur_bytes, int force)
 	w->o->progress(w->o->progress_ctx, &p);
 }
 
-/* Insert the chunks of b and their rows (with the write hook). */
+/*
+ * Chunks of little text are gathered into one, a group: --text evidence
+ * keeps a few KiB of text per batch, and a chunk of each batch left
+ * SQLite a page of 8 KiB with half of it empty for each (a third of the
+ * chunks' pages); the group is also compressed as a whole, with a window
+ * over all its text.  A chunk of less than GROUP_CHUNK bytes of text
+ * joins the open group (decompressed, when a parser compressed it): its
+ * rows get the group's chunk id, which is max(chunks.id) + 1 when the
+ * group opens, and their offsets past the text before theirs.  The group
+ * is stored when it holds GROUP_TEXT bytes, before any other chunk, at
+ * the end of its file and before each commit: so the ids of a file's
+ * chunks still grow with its lines, a commit never leaves rows without
+ * their text, and the memory is at most GROUP_TEXT + GROUP_CHUNK.  A
+ * file's last record keeps its chunk of its own (see finish_scan).  The
+ * other chunks of a full load are near SIP_CHUNK_TARGET and go in as they
+ * come.
+ */
+/* Store the open group, if any. */
+static int group_store(writer *w, sip_diag *diag)
+{
+	int64_t id = w->gid;
+	int rc;
+
+	if (!w->gid)
+		return SIP_OK;
+	w->gid = 0;
+	sip_buf_reset(&w->zbuf);
+	if (!w->z && !(w->z = sip_zctx_new()))
+		rc = SIP_ENOMEM;
+	else
+		rc = sip_store_chunk_compress(w->z, w->gtext.p, w->gtext.n, &w->zbuf);
+	if (rc)
+		return sip_diag_set(diag, rc, "", 0, "compressing records: %s",
+				    sip_strerror(rc));
+	w->tx_bytes += w->zbuf.n;
+	return sip_store_insert_chunk(w->s, w->gfile, w->zbuf.p, w->zbuf.n, &id, diag);
+}
+
 /* Open a transaction unless one is open. */
 static int writer_begin(writer *w, sip_diag *diag)
 {
@@ -1722,9 +1769,46 @@ static int writer_commit_if(writer *w, int force, sip_diag *diag)
 
 	if (!w->in_tx || (!force && w->tx_rows < w->commit_rows && w->tx_bytes < COMMIT_BYTES))
 		return SIP_OK;
-	if ((rc = sip_store_commit(w->s, diag)))
+	/* the rows committed have their chunks */
+	if ((rc = group_store(w, diag)) || (rc = sip_store_commit(w->s, diag)))
 		return rc;
 	w->in_tx = 0;
+	return SIP_OK;
+}
+
+/*
+ * Make ch's text part of the open group (opened for j's file if none is):
+ * *chunk_id gets the group's id, and the offsets of ch's rows that have
+ * their text in it move past the group's text so far.
+ */
+static int group_add(writer *w, job *j, batch *b, const batch_chunk *ch,
+		     int64_t *chunk_id, sip_diag *diag)
+{
+	size_t at;
+	int rc;
+
+	if (w->gid && w->gfile != j->f->file_id && (rc = group_store(w, diag)))
+		return rc;
+	if (!w->gid) {
+		if ((w->gid = sip_store_next_chunk_id(w->s)) <= 0) {
+			w->gid = 0;
+			return sip_diag_set(diag, SIP_EDB, j->f->path, 0,
+					    "numbering a chunk: %s",
+					    sqlite3_errmsg(sip_store_db(w->s)));
+		}
+		w->gfile = j->f->file_id;
+		sip_buf_reset(&w->gtext);
+	}
+	at = w->gtext.n;
+	rc = ch->raw ? sip_buf_add(&w->gtext, ch->data.p, ch->data.n)
+		     : sip_store_chunk_decompress_add(ch->data.p, ch->data.n, &w->gtext);
+	if (rc)
+		return sip_diag_set(diag, rc == SIP_EFORMAT ? SIP_EINTERNAL : SIP_ENOMEM,
+				    j->f->path, 0, "gathering records: %s", sip_strerror(rc));
+	for (size_t i = ch->first; i < ch->first + ch->n; i++)
+		if (!b->rows[i].by_ref)
+			b->rows[i].raw_off += at;
+	*chunk_id = w->gid;
 	return SIP_OK;
 }
 
@@ -1741,24 +1825,37 @@ static int write_batch(writer *w, job *j, batch *b, sip_diag *diag)
 		const batch_chunk *ch = &b->chunks[c];
 		sip_str data = ch->data;
 		int64_t chunk_id = 0, first_id;
-		if (ch->raw && !data.n) {
-			/* no text to keep: no chunk */
-		} else if (ch->raw) {
-			sip_buf_reset(&w->zbuf);
-			if (!w->z && !(w->z = sip_zctx_new()))
-				rc = SIP_ENOMEM;
-			else
-				rc = sip_store_chunk_compress(w->z, data.p, data.n, &w->zbuf);
-			if (rc)
-				return sip_diag_set(diag, rc, j->f->path, 0,
-						    "compressing records: %s", sip_strerror(rc));
-			data = (sip_str){ w->zbuf.p, w->zbuf.n };
-		}
+		size_t tlen = data.n;
 		if ((rc = writer_begin(w, diag)))
 			return rc;
-		if (data.n && (rc = sip_store_insert_chunk(w->s, j->f->file_id, data.p,
-							   data.n, &chunk_id, diag)))
-			return rc;
+		if (ch->raw && !data.n) {
+			/* no text to keep: no chunk */
+		} else if (!ch->last &&
+			   (ch->raw || !sip_store_chunk_text_size(data.p, data.n, &tlen)) &&
+			   tlen < GROUP_CHUNK) {
+			if ((rc = group_add(w, j, b, ch, &chunk_id, diag)))
+				return rc;
+			data.n = 0;
+		} else {
+			if ((rc = group_store(w, diag)))
+				return rc;
+			if (ch->raw) {
+				sip_buf_reset(&w->zbuf);
+				if (!w->z && !(w->z = sip_zctx_new()))
+					rc = SIP_ENOMEM;
+				else
+					rc = sip_store_chunk_compress(w->z, data.p, data.n,
+								      &w->zbuf);
+				if (rc)
+					return sip_diag_set(diag, rc, j->f->path, 0,
+							    "compressing records: %s",
+							    sip_strerror(rc));
+				data = (sip_str){ w->zbuf.p, w->zbuf.n };
+			}
+			if ((rc = sip_store_insert_chunk(w->s, j->f->file_id, data.p,
+							 data.n, &chunk_id, diag)))
+				return rc;
+		}
 		if ((rc = sip_store_insert_rows(w->s, j->f->file_id, chunk_id,
 						&b->rows[ch->first], ch->n, &first_id,
 						diag)))
@@ -1780,6 +1877,8 @@ static int write_batch(writer *w, job *j, batch *b, sip_diag *diag)
 		j->f->new_records += ch->n;
 		w->tx_rows += ch->n;
 		w->tx_bytes += data.n + 128 * ch->n;
+		if (w->gid && w->gtext.n >= GROUP_TEXT && (rc = group_store(w, diag)))
+			return rc;
 		if ((rc = writer_commit_if(w, 0, diag)))
 			return rc;
 	}
@@ -1888,7 +1987,8 @@ static int write_job_state(writer *w, job *j, sip_diag *diag)
 			*diag = j->x->fatal_diag;
 		return j->fatal;
 	}
-	if ((rc = writer_begin(w, diag)) || (rc = finish_file(w->s, j, &w->tally, diag)))
+	if ((rc = writer_begin(w, diag)) || (rc = group_store(w, diag)) ||
+	    (rc = finish_file(w->s, j, &w->tally, diag)))
 		return rc;
 	w->tx_rows++;   /* a file of no records still counts */
 	return writer_commit_if(w, 0, diag);
@@ -2076,6 +2176,7 @@ int sip_ingest_run(sip_store *s, sip_ingest_list *l, const sip_ingest_opts *o,
 	memset(&r, 0, sizeof r);
 	memset(&w, 0, sizeof w);
 	sip_buf_init(&w.zbuf, 0);
+	sip_buf_init(&w.gtext, 0);
 	pthread_mutex_init(&r.mu, NULL);
 	pthread_cond_init(&r.cv_writer, NULL);
 	pthread_cond_init(&r.cv_workers, NULL);
@@ -2247,6 +2348,7 @@ out:
 	free(written);
 	sip_zctx_free(w.z);
 	sip_buf_release(&w.zbuf);
+	sip_buf_release(&w.gtext);
 	sip_tally_release(&w.tally);
 	pthread_cond_destroy(&r.cv_workers);
 	pthread_cond_destroy(&r.cv_writer);

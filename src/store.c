@@ -992,7 +992,7 @@ static const unsigned char tag_col[TAG_NSTR] = {
 };
 
 static const char insert_chunk_sql[] =
-	"INSERT INTO chunks(file_id, data) VALUES(?, ?)";
+	"INSERT INTO chunks(file_id, data, id) VALUES(?1, ?2, ?3)";
 
 static int db_error(sqlite3 *db, sip_diag *diag, const char *what)
 {
@@ -1812,14 +1812,17 @@ int sip_store_chunk_compress(sip_zctx *z, const void *text, size_t n,
 	return SIP_OK;
 }
 
-/* Decompress blob into out (replacing it), with dctx or a temporary one. */
-static int chunk_decompress(ZSTD_DCtx *dctx, const void *blob, size_t n,
-			    sip_buf *out)
+/* Decompress blob after the n bytes out holds (append) or replacing them,
+   with dctx or a temporary one. */
+static int chunk_decompress_at(ZSTD_DCtx *dctx, const void *blob, size_t n,
+			       sip_buf *out, int append)
 {
 	unsigned long long size;
-	size_t got;
+	size_t got, at;
 
-	sip_buf_reset(out);
+	if (!append)
+		sip_buf_reset(out);
+	at = out->n;
 	if (!blob || n == 0)
 		return SIP_EFORMAT;
 	size = ZSTD_getFrameContentSize(blob, n);
@@ -1828,21 +1831,50 @@ static int chunk_decompress(ZSTD_DCtx *dctx, const void *blob, size_t n,
 		return SIP_EFORMAT;
 	if (sip_buf_reserve(out, (size_t)size))
 		return SIP_ENOMEM;
-	got = dctx ? ZSTD_decompressDCtx(dctx, out->p, (size_t)size + 1, blob, n)
-		   : ZSTD_decompress(out->p, (size_t)size + 1, blob, n);
+	got = dctx ? ZSTD_decompressDCtx(dctx, out->p + at, (size_t)size + 1, blob, n)
+		   : ZSTD_decompress(out->p + at, (size_t)size + 1, blob, n);
 	if (ZSTD_isError(got) || got != size) {
-		sip_buf_reset(out);
+		out->n = at;
+		out->p[at] = 0;
 		return ZSTD_isError(got) && ZSTD_getErrorCode(got) == ZSTD_error_memory_allocation
 		       ? SIP_ENOMEM : SIP_EFORMAT;
 	}
-	out->n = got;
-	out->p[got] = 0;
+	out->n = at + got;
+	out->p[out->n] = 0;
 	return SIP_OK;
+}
+
+static int chunk_decompress(ZSTD_DCtx *dctx, const void *blob, size_t n,
+			    sip_buf *out)
+{
+	return chunk_decompress_at(dctx, blob, n, out, 0);
 }
 
 int sip_store_chunk_decompress(const void *blob, size_t n, sip_buf *out)
 {
 	return chunk_decompress(NULL, blob, n, out);
+}
+
+int sip_store_chunk_decompress_add(const void *blob, size_t n, sip_buf *out)
+{
+	return chunk_decompress_at(NULL, blob, n, out, 1);
+}
+
+int sip_store_chunk_text_size(const void *blob, size_t n, size_t *size)
+{
+	unsigned long long z = blob && n ? ZSTD_getFrameContentSize(blob, n)
+					 : ZSTD_CONTENTSIZE_ERROR;
+
+	if (z == ZSTD_CONTENTSIZE_ERROR || z == ZSTD_CONTENTSIZE_UNKNOWN ||
+	    z > CHUNK_MAX_TEXT)
+		return SIP_EFORMAT;
+	*size = (size_t)z;
+	return SIP_OK;
+}
+
+int64_t sip_store_next_chunk_id(sip_store *s)
+{
+	return sip_db_int(s->db, "SELECT coalesce(max(id), 0) + 1 FROM chunks");
 }
 
 int sip_store_insert_chunk(sip_store *s, int64_t file_id, const void *blob,
@@ -1857,6 +1889,8 @@ int sip_store_insert_chunk(sip_store *s, int64_t file_id, const void *blob,
 		return sip_diag_set(diag, SIP_EDB, "", 0, "chunk too large");
 	sqlite3_bind_int64(st, 1, file_id);
 	sqlite3_bind_blob(st, 2, blob ? blob : "", (int)n, SQLITE_STATIC);
+	if (*id > 0)
+		sqlite3_bind_int64(st, 3, *id);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);

@@ -925,6 +925,7 @@ typedef struct hook_seen {
 	int max_threads;                         /* sampled by eval */
 	int64_t max_lag;                         /* evals - rows written */
 	int write_delay_us;                      /* a slow writer */
+	int payload_every;                       /* payload on lines 1 mod this */
 } hook_seen;
 
 /* Threads of this process (Linux: the entries of /proc/self/task). */
@@ -990,7 +991,7 @@ static int on_eval(void *p, const sip_record *rec, sip_buf *out)
 		return SIP_ERULE;
 	if (out->n != 0)
 		return SIP_EINTERNAL;  /* the caller resets it */
-	if (rec->line % 2)
+	if (t->h->payload_every ? rec->line % (unsigned)t->h->payload_every == 1 : rec->line % 2)
 		return sip_buf_printf(out, "%llu %d", (unsigned long long)rec->line, rec->kind);
 	return 0;
 }
@@ -1235,6 +1236,124 @@ static void write_abort_with(int jobs)
 	sip_store_free(s);
 	rm_db(db);
 	unlink(log);
+}
+
+/*
+ * --text evidence keeps a few KiB of text per batch: the writer gathers
+ * those chunks into one (a group) across batches, and stores it before
+ * each commit.  Every record's text (in a group, or read from the file)
+ * is the scanned one; a group holds the rows of several batches; the
+ * file's last record keeps a chunk of its own; and a run stopped half
+ * way leaves no committed row whose chunk is missing.
+ */
+static void check_texts(sip_store *s, const char *path, const char *what)
+{
+	sigs g = { NULL, 0, 0 };
+	sip_store_text_reader *tr = NULL;
+	sqlite3_stmt *st = NULL;
+	sip_buf text;
+	sip_diag d;
+	size_t i = 0, bad = 0;
+	char h[17];
+
+	sip_buf_init(&text, 0);
+	CHECK_INT(sip_scan_file(path, NULL, collect_sig, &g, NULL, &d), SIP_OK);
+	CHECK_INT(sip_store_text_reader_new(&tr, sip_store_db(s), &d), SIP_OK);
+	CHECK_INT(sqlite3_prepare_v2(sip_store_db(s), "SELECT id, line FROM records"
+				     " ORDER BY line", -1, &st, NULL), SQLITE_OK);
+	while (tr && st && sqlite3_step(st) == SQLITE_ROW) {
+		sip_buf_reset(&text);
+		if (sip_store_text_get(tr, sqlite3_column_int64(st, 0), &text, &d) != SIP_OK ||
+		    i >= g.n || g.v[i].line != (uint64_t)sqlite3_column_int64(st, 1)) {
+			bad++;
+		} else {
+			sip_store_hash_hex(text.p ? text.p : "", text.n, h);
+			bad += g.v[i].n != text.n || strcmp(g.v[i].hash, h);
+		}
+		i++;
+	}
+	if (!t_check(i == g.n && !bad, __FILE__, __LINE__, what))
+		fprintf(stderr, "    %zu records vs %zu scanned; %zu bad texts\n", i, g.n, bad);
+	sqlite3_finalize(st);
+	sip_store_text_reader_free(tr);
+	sip_buf_release(&text);
+	free(g.v);
+}
+
+static void evidence_groups_with(int jobs)
+{
+	char db[512];
+	char log[600];
+	sip_store *s = NULL;
+	sip_ingest_list l;
+	sip_ingest_opts o;
+	sip_diag d;
+	hook_seen h;
+
+	snprintf(db, sizeof db, "%s", tmp_path("groups.db"));
+	snprintf(log, sizeof log, "%s", tmp_path("groups.log"));
+	write_copies(log, "samples/lync2010-fe-owa.log", 100);  /* 5 MB, 4 batches */
+	rm_db(db);
+	memset(&o, 0, sizeof o);
+	o.keep_duplicates = 1;
+	o.text_evidence = 1;
+	o.jobs = jobs;
+	CHECK_INT(sip_store_open(&s, db, 0, &d), SIP_OK);
+	if (!s)
+		return;
+	sip_ingest_list_init(&l);
+	CHECK_INT(sip_ingest_list_add(&l, log, db, &d), SIP_OK);
+	CHECK_INT(sip_ingest_run(s, &l, &o, &d), SIP_OK);
+	sip_ingest_list_release(&l);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM records"), 66 * 100);
+	/* some text by reference, some in chunks */
+	CHECK(q_int(s, "SELECT count(*) FROM records WHERE chunk_id IS NULL") > 0);
+	CHECK(q_int(s, "SELECT count(*) FROM records WHERE chunk_id IS NOT NULL") > 100);
+	/* one chunk holds rows of several batches (2,048 rows each) */
+	CHECK(q_int(s, "SELECT max(hi - lo) FROM (SELECT max(id) AS hi, min(id) AS lo"
+		    " FROM record_rows WHERE chunk_id IS NOT NULL GROUP BY chunk_id)") > 4096);
+	/* the last record, when its text is kept, alone in its chunk */
+	CHECK_INT(q_int(s, "SELECT CASE WHEN l.chunk_id IS NULL THEN 1 ELSE (SELECT"
+			" count(*) FROM records WHERE chunk_id = l.chunk_id) END FROM"
+			" (SELECT chunk_id FROM records ORDER BY line DESC LIMIT 1) l"), 1);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM chunks WHERE id NOT IN"
+			" (SELECT chunk_id FROM records WHERE chunk_id IS NOT NULL)"), 0);
+	check_texts(s, log, "evidence groups: every text exact");
+
+	/* stopped half way, in small transactions: what was committed has
+	   its chunks */
+	sip_store_free(s);
+	rm_db(db);
+	CHECK_INT(sip_store_open(&s, db, 0, &d), SIP_OK);
+	if (!s)
+		return;
+	memset(&h, 0, sizeof h);
+	h.s = s;
+	h.payload_every = 64;     /* few records with a payload: little text */
+	h.write_fail_at = 60;     /* of about 100: several batches in */
+	o.commit_rows = 300;
+	set_hooks(&o, &h);
+	sip_ingest_list_init(&l);
+	CHECK_INT(sip_ingest_list_add(&l, log, db, &d), SIP_OK);
+	CHECK_INT(sip_ingest_run(s, &l, &o, &d), SIP_EDB);
+	sip_ingest_list_release(&l);
+	CHECK(q_int(s, "SELECT count(*) FROM record_rows") >= 2048);   /* a batch or more */
+	CHECK(q_int(s, "SELECT count(*) FROM record_rows WHERE chunk_id IS NOT NULL") > 0);
+	CHECK_INT(q_int(s, "SELECT count(*) FROM record_rows WHERE chunk_id IS NOT NULL"
+			" AND chunk_id NOT IN (SELECT id FROM chunks)"), 0);
+	sip_store_free(s);
+	rm_db(db);
+	unlink(log);
+}
+
+static void test_evidence_groups(void)
+{
+	evidence_groups_with(2);
+}
+
+static void test_evidence_groups_one_thread(void)
+{
+	evidence_groups_with(1);
 }
 
 static void test_write_abort(void)
@@ -1870,6 +1989,7 @@ int main(int argc, char **argv)
 		T(test_no_records), T(test_interning), T(test_many_files_bounded),
 		T(test_rebind_after_failure), T(test_one_error_definition),
 		T(test_stored_forms), T(test_one_outcome_definition),
+		T(test_evidence_groups), T(test_evidence_groups_one_thread),
 		{ 0 }
 	};
 	int rc = t_main(cases);
