@@ -2176,11 +2176,11 @@ static void put_col(sip_str *src, int col, sip_str v)
 int sip_row_fill(sip_row *row, const sip_record *rec, sip_arena *a)
 {
 	char code[16];
-	sip_str src[SIP_COL_N];
+	sip_str *src = row->col;   /* slices into rec, then into the arena */
 	size_t total = 0;
 	char *p = NULL;
 
-	memset(row, 0, sizeof *row);
+	/* every field set here: no memset of the row (cold batch memory) */
 	row->line = rec->line;
 	row->end_line = rec->end_line;
 	row->offset = rec->offset;
@@ -2188,6 +2188,10 @@ int sip_row_fill(sip_row *row, const sip_record *rec, sip_arena *a)
 	row->truncated = !!rec->truncated;
 	row->status = rec->status >= 0 ? rec->status : -1;
 	row->ms_diag_code = -1;
+	row->raw_off = row->raw_len = 0;
+	row->by_ref = 0;
+	row->src_off = 0;
+	row->payload = SIP_STR_NULL;
 	for (int i = 0; i < SIP_COL_N; i++)
 		src[i] = SIP_STR_NULL;
 	src[SIP_COL_TS] = (sip_str){ rec->ts, strnlen(rec->ts, sizeof rec->ts) };
@@ -2219,11 +2223,11 @@ int sip_row_fill(sip_row *row, const sip_record *rec, sip_arena *a)
 		return SIP_ENOMEM;
 	for (int i = 0; i < SIP_COL_N; i++) {
 		if (!src[i].p || !src[i].n) {
-			row->col[i] = SIP_STR_NULL;
+			src[i] = SIP_STR_NULL;
 			continue;
 		}
 		memcpy(p, src[i].p, src[i].n);
-		row->col[i] = (sip_str){ p, src[i].n };
+		src[i].p = p;
 		p += src[i].n;
 	}
 	return SIP_OK;
