@@ -18,13 +18,16 @@
  *      (an incremental run deletes and re-reads that record, so it never
  *      has to cut into a chunk).  A closed chunk is compressed with zstd
  *      on the worker, into the batch, or, while the writer waits for work,
- *      copied there for the writer to compress (leave_raw).  Chunks never
- *      span batches.  Full batches go to the file's bounded queue
- *      (QUEUE_MAX batches; and QUEUE_MAX in all for the files after the
- *      one being written); a worker blocks while its queue is full, so
- *      memory is bounded by about 2 * QUEUE_MAX + workers batches (each at
- *      most BATCH_ROWS rows, BATCH_CHUNKS chunks, about BATCH_BYTES of
- *      arena) plus one open chunk per worker, whatever the input size.
+ *      copied there for the writer to compress (leave_raw); one of little
+ *      text (--text evidence) is copied there for the writer to gather
+ *      with the next ones into one chunk (group_store).  The chunks of a
+ *      batch never span batches; the writer's groups may.  Full batches
+ *      go to the file's bounded queue (QUEUE_MAX batches; and QUEUE_MAX in
+ *      all for the files after the one being written); a worker blocks
+ *      while its queue is full, so memory is bounded by about 2 *
+ *      QUEUE_MAX + workers batches (each at most BATCH_ROWS rows,
+ *      BATCH_CHUNKS chunks, about BATCH_BYTES of arena) plus one open
+ *      chunk per worker and the writer's group, whatever the input size.
  *      Files are opened by the name given, so messages name them that way.
  *   3. Write (calling thread = the single writer): files in list order, so
  *      ids are the same for any jobs.  Transactions hold about COMMIT_ROWS

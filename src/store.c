@@ -70,10 +70,12 @@
  *   chunks       the original text of the records, compressed
  *     id, file_id, data: the texts of consecutive records of one file
  *     (file order, at most about SIP_CHUNK_TARGET = 1 MiB, never
- *     spanning files) concatenated as they stood in the log (CRLF kept)
- *     and compressed as one zstd frame (level 1, hash log 13, content
- *     size in the frame header).  Chunk ids of a file grow with its
- *     lines.  The ingest keeps the last record
+ *     spanning files; with --text evidence, of the consecutive records
+ *     whose text is kept, gathered by the writer across batches: see
+ *     group_store in ingest.c) concatenated as they stood in the log
+ *     (CRLF kept) and compressed as one zstd frame (level 1, hash log
+ *     13, content size in the frame header).  Chunk ids of a file grow
+ *     with its lines.  The ingest keeps the last record
  *     of a file alone in its chunk, so an incremental run (which deletes
  *     and reads again that record) drops whole chunks only.  When a file's
  *     records are deleted, its chunks no kept record uses go with them.
