@@ -991,7 +991,8 @@ static int on_eval(void *p, const sip_record *rec, sip_buf *out)
 		return SIP_ERULE;
 	if (out->n != 0)
 		return SIP_EINTERNAL;  /* the caller resets it */
-	if (t->h->payload_every ? rec->line % (unsigned)t->h->payload_every == 1 : rec->line % 2)
+	if (t->h->payload_every ? rec->line % (uint64_t)t->h->payload_every == 1
+				: rec->line % 2 == 1)
 		return sip_buf_printf(out, "%llu %d", (unsigned long long)rec->line, rec->kind);
 	return 0;
 }
