@@ -1960,12 +1960,18 @@ static int write_here(writer *w, job *j, sip_diag *diag)
 
 static int write_job_state(writer *w, job *j, sip_diag *diag);
 
-/* Write the file of j, then free its state. */
+/*
+ * Write the file of j, then free its state.  Not after a failure: the
+ * writer stops at once, and the worker may still be parsing j (a disk
+ * that fills up half way); the run frees every state once its threads
+ * are joined.
+ */
 static int write_job(writer *w, job *j, sip_diag *diag)
 {
 	int rc = write_job_state(w, j, diag);
 
-	job_state_free(j);
+	if (!rc)
+		job_state_free(j);
 	return rc;
 }
 
