@@ -36,6 +36,16 @@
 #include "prefix.h"
 #include "sip.h"
 
+/*
+ * A probed line counts as at most PROBE_LINE_WEIGHT bytes of the probe's
+ * SIP_PROBE_BYTES: a first line of a MiB (a blob, a dump, a header line
+ * an export tool wrote) no longer ends the probe on its own, and the
+ * trace after it is recognised.  The probe keeps whole lines (they are
+ * parsed later as they were read), at most PROBE_TEXT_MAX bytes of them.
+ */
+#define PROBE_LINE_WEIGHT ((size_t)16 * 1024)
+#define PROBE_TEXT_MAX ((size_t)SIP_PROBE_BYTES + 4 * (size_t)SIP_READER_MAX_LINE)
+
 /* The lines kept for probing: their text lives in one buffer. */
 typedef struct probe_set {
 	sip_line lines[SIP_PROBE_LINES];
@@ -1401,7 +1411,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	sip_buf_init(&uw.dec, 0);
 	sip_buf_init(&pj.text, 0);
 	sip_buf_init(&pd.text, 0);
-	sip_buf_init(&ps.text, SIP_PROBE_BYTES + SIP_READER_MAX_LINE + 1);
+	sip_buf_init(&ps.text, PROBE_TEXT_MAX + SIP_READER_MAX_LINE + 1);
 	sip_diag_clear(&rdiag);
 	if (opts) {
 		sc.warn = opts->warn;
@@ -1411,8 +1421,9 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	/* 1. Keep the first lines for probing (giving up on a first line
 	   without an end: an endless input that is no trace). */
 	sip_reader_set_skip_limit(r, SIP_PROBE_SKIP_LIMIT);
-	for (;;) {
-		if (ps.n == SIP_PROBE_LINES || ps.text.n >= SIP_PROBE_BYTES) {
+	for (size_t weight = 0;;) {
+		if (ps.n == SIP_PROBE_LINES || weight >= SIP_PROBE_BYTES ||
+		    ps.text.n >= PROBE_TEXT_MAX) {
 			got = 1;
 			break;
 		}
@@ -1422,6 +1433,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		res->lines++;
 		if ((rc = probe_keep(&ps, &ln)))
 			goto out;
+		weight += ln.n < PROBE_LINE_WEIGHT ? ln.n : PROBE_LINE_WEIGHT;
 	}
 	probe_fix(&ps);
 	sip_reader_set_skip_limit(r, 0);

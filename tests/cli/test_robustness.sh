@@ -40,6 +40,15 @@ check "parse long line: records kept" "$(wc -l <"$T/long.jsonl")" "$want"
 check "parse long line: warning names file:line" "$(grep -c "long.log:31: line longer than 1048576 bytes truncated" "$T/long.err")" 1
 check "parse long line: no crash" "$(crashed "$T/long.err" && echo crash)" ""
 
+# The 50 MB line first, before the trace: the trace is still recognised
+# (a line of over 256 KiB once ended the probe alone: "not a trace").
+{ head -c 50000000 /dev/zero | tr '\0' 'x'; echo; cat "$OCS"; } >"$T/first.log"
+"$SIPSCAN" analyze -qq --db "$T/first.db" "$T/first.log" >"$T/first.out" 2>"$T/first.err"
+check "long first line: exit" "$?" 0
+check "long first line: records kept" "$(q "$T/first.db" "SELECT records || ' ' || status FROM files")" "$want ingested"
+check "long first line: warning names file:line" "$(grep -c "first.log:1: line longer than 1048576 bytes truncated" "$T/first.err")" 1
+check "long first line: findings" "$(q "$T/first.db" "SELECT count(*) > 0 FROM findings")" 1
+
 # analyze the whole mix in one batch: it goes on, keeps what it can read,
 # exit 1 for the damaged inputs.
 "$SIPSCAN" analyze -qq --keep-duplicates --db "$T/m.db" "$T/long.log" "$T/garbage.bin" "$T/utf16.log" \
