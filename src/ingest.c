@@ -1728,9 +1728,8 @@ static void progress(writer *w, uint64_t cur_bytes, int force)
  * their text, and the memory is at most GROUP_TEXT + GROUP_CHUNK.  A
  * file's last record keeps its chunk of its own (see finish_scan).  The
  * other chunks of a full load are near SIP_CHUNK_TARGET and go in as they
- * come.
+ * come.  group_store stores the open group, if any.
  */
-/* Store the open group, if any. */
 static int group_store(writer *w, sip_diag *diag)
 {
 	int64_t id = w->gid;
