@@ -362,6 +362,22 @@ check "exit 1: input not a trace" "$?" 1
 check "exit 2: usage" "$?" 2
 "$SIPSCAN" query --db "$T/a.zip" "SELECT 1" >/dev/null 2>&1
 check "exit 3: not a database" "$?" 3
+# 3 again: the database cannot grow (a disk that fills up half way, made
+# by a file size limit, SIGXFSZ ignored so that the write fails): the run
+# stops with 3, the database stays sound, and the next run loads it all.
+# (A writer that fails while its parser still reads is test_store's
+# evidence_groups_with.)
+i=0; : >"$T/full.log"
+while [ $i -lt 200 ]; do cat "$FE" >>"$T/full.log"; i=$((i + 1)); done
+( trap '' XFSZ; ulimit -f 2000; exec "$SIPSCAN" analyze -qq --jobs 2 --db "$T/full.db" "$T/full.log" ) \
+	>/dev/null 2>"$T/full.err"
+check "exit 3: the database cannot grow" "$?" 3
+check "exit 3: the database cannot grow: message" "$(grep -c 'full.db: ' "$T/full.err")" 1
+check "exit 3: the database cannot grow: no crash" "$(crashed "$T/full.err" && echo crash)" ""
+check "exit 3: the database cannot grow: sound" "$(q "$T/full.db" "PRAGMA integrity_check")" ok
+"$SIPSCAN" analyze -qq --db "$T/full.db" "$T/full.log" >/dev/null 2>&1
+check "exit 3: the database cannot grow: the next run loads it" \
+	"$?:$(q "$T/full.db" "SELECT status || ' ' || records FROM files")" "0:ingested 13200"
 mkdir "$T/badrules" && printf '[rule X]\nmach.text = y\n' >"$T/badrules/x.rules"
 "$SIPSCAN" rules check --rules "$T/badrules" >/dev/null 2>&1
 check "exit 4: invalid rules" "$?" 4
