@@ -176,6 +176,33 @@ int sip_db_code(sqlite3 *db)
 	}
 }
 
+const char *sip_db_errmsg(sqlite3 *db, char *buf, size_t n)
+{
+	const char *what;
+
+	switch (db ? sqlite3_extended_errcode(db) : SQLITE_NOMEM) {
+	case SQLITE_IOERR_WRITE:
+		/* ENOSPC is SQLITE_FULL ("database or disk is full"); a quota,
+		   a size limit (ulimit -f, FAT32's 4 GiB) or EIO land here */
+		what = "writing the database file failed (a disk quota, a limit on"
+		       " the file's size such as ulimit -f or FAT32's 4 GiB, or a"
+		       " failing disk)";
+		break;
+	case SQLITE_IOERR_FSYNC:
+	case SQLITE_IOERR_DIR_FSYNC:
+		what = "the disk could not make the database file durable (fsync failed)";
+		break;
+	case SQLITE_IOERR_READ:
+	case SQLITE_IOERR_SHORT_READ:
+		what = "reading the database file failed";
+		break;
+	default:
+		return db ? sqlite3_errmsg(db) : "out of memory";
+	}
+	snprintf(buf, n, "%s: %s", sqlite3_errmsg(db), what);
+	return buf;
+}
+
 int sip_db_exit(sqlite3 *db)
 {
 	return db && sip_db_code(db) == SIP_ENOMEM ? SIP_EXIT_INTERNAL : SIP_EXIT_DB;

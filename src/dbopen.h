@@ -47,6 +47,14 @@ int sip_db_has(sqlite3 *db, const char *name);
  */
 int sip_db_code(sqlite3 *db);
 
+/*
+ * sqlite3_errmsg(db), and for a failed read, write or sync of the file
+ * what that can mean ("disk I/O error" alone tells a user nothing): in
+ * buf (n bytes) when something is added, else SQLite's own string.
+ * "disk I/O error: writing the database file failed (a disk quota, ...)".
+ */
+const char *sip_db_errmsg(sqlite3 *db, char *buf, size_t n);
+
 /* The exit status for a failure of db: SIP_EXIT_INTERNAL when SQLite ran
    out of memory, else SIP_EXIT_DB. */
 int sip_db_exit(sqlite3 *db);

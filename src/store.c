@@ -999,20 +999,23 @@ static const char insert_chunk_sql[] =
 static int db_error(sqlite3 *db, sip_diag *diag, const char *what)
 {
 	int code = db ? sip_db_code(db) : SIP_EDB;
+	char m[512];
 
 	return sip_diag_set(diag, code, db ? sqlite3_db_filename(db, "main") : "",
-			    0, "%s: %s", what, db ? sqlite3_errmsg(db) : "no database");
+			    0, "%s: %s", what,
+			    db ? sip_db_errmsg(db, m, sizeof m) : "no database");
 }
 
 static int exec_sql(sqlite3 *db, const char *sql, sip_diag *diag)
 {
-	char *err = NULL;
+	char *err = NULL, m[512];
 	int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
 
 	if (rc != SQLITE_OK) {
 		int code = sip_db_code(db);
+		const char *msg = sip_db_errmsg(db, m, sizeof m);
 		sip_diag_set(diag, code, sqlite3_db_filename(db, "main"), 0, "%s",
-			     err ? err : sqlite3_errstr(rc));
+			     msg == m ? msg : err ? err : sqlite3_errstr(rc));
 		sqlite3_free(err);
 		return code;
 	}

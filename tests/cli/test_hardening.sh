@@ -372,7 +372,8 @@ while [ $i -lt 200 ]; do cat "$FE" >>"$T/full.log"; i=$((i + 1)); done
 ( trap '' XFSZ; ulimit -f 2000; exec "$SIPSCAN" analyze -qq --jobs 2 --db "$T/full.db" "$T/full.log" ) \
 	>/dev/null 2>"$T/full.err"
 check "exit 3: the database cannot grow" "$?" 3
-check "exit 3: the database cannot grow: message" "$(grep -c 'full.db: ' "$T/full.err")" 1
+check "exit 3: the database cannot grow: message" \
+	"$(grep -c 'full.db: disk I/O error: writing the database file failed (a disk quota, a limit on the file' "$T/full.err")" 1
 check "exit 3: the database cannot grow: no crash" "$(crashed "$T/full.err" && echo crash)" ""
 check "exit 3: the database cannot grow: sound" "$(q "$T/full.db" "PRAGMA integrity_check")" ok
 "$SIPSCAN" analyze -qq --db "$T/full.db" "$T/full.log" >/dev/null 2>&1
