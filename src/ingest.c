@@ -1346,7 +1346,8 @@ static void note_host(job *j, sip_str host)
  * were not changed on the way in (a pasted prefix stripped, lines joined
  * where a window or a mail wrapped them, HTML entities, no-break spaces or
  * typographic hyphens decoded, a lone CR read as a line end, the blank
- * lines of a double-spaced paste or the <br> of a page's source dropped)
+ * lines of a double-spaced paste or the <br> of a page's source dropped,
+ * a CSV export's column taken out)
  * nor cut at
  * the reader's limit (a record of less than that limit has none); and
  * only for records that are no evidence: no rule matched them, no
@@ -1361,7 +1362,7 @@ static int by_ref(const worker_ctx *w, const sip_record *rec, const sip_row *row
 	return w->r->o->text_evidence && f->regular && !row->payload.n &&
 	       res->encoding == SIP_ENC_UTF8 && !res->prefix[0] && !res->wrap && !res->html &&
 	       !res->nbsp && !res->hyph && !res->stray && !res->cr_eol && !res->undouble &&
-	       !res->br &&
+	       !res->br && !res->csv &&
 	       rec->raw.p && rec->raw.n < SIP_READER_MAX_LINE && !rec->truncated &&
 	       !rec->raw_joined &&
 	       !sip_is_error(rec->level, rec->kind, (int)rec->status, rec->ndiags > 0);

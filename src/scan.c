@@ -896,6 +896,136 @@ static int on_record(void *ctx, const sip_record *rec)
 }
 
 /* Copy the reader's current line into the probe set.  Fails only on ENOMEM. */
+/*
+ * A CSV export whose one column holds the trace: a log platform's export
+ * (a header naming the column "_raw", Splunk's name for the event as
+ * logged; a record's lines inside one quoted value), or every line one
+ * quoted value (ConvertTo-Csv, a copy out of spreadsheet cells).  Each
+ * line as read gives the part of that column on it, its quotes off and
+ * "" read as ", so line numbers stay those of the file; the header line
+ * and the other columns give nothing.
+ */
+typedef struct csv_col {
+	int on;
+	size_t col;          /* the column that holds the trace */
+	int header;          /* the next line names the columns */
+	int in;              /* inside the column's quoted value, which goes
+	                        on past the end of the line */
+	sip_buf out;
+} csv_col;
+
+/* The end of the CSV field that starts at p[i] (at the comma after it, or
+   n); a quoted one that does not end on the line ends at n. */
+static size_t csv_field_end(const char *p, size_t n, size_t i)
+{
+	if (i < n && p[i] == '"') {
+		for (i++; i < n; i++) {
+			if (p[i] != '"')
+				continue;
+			if (i + 1 < n && p[i + 1] == '"')
+				i++;
+			else
+				break;
+		}
+	}
+	while (i < n && p[i] != ',')
+		i++;
+	return i;
+}
+
+/* The part of the trace's column on line ln, into *out (which may point
+   into c->out). */
+static int csv_take(csv_col *c, const sip_line *ln, sip_line *out)
+{
+	const char *p = ln->p ? ln->p : "";
+	size_t n = ln->p ? ln->n : 0, i = 0;
+
+	*out = *ln;
+	out->p = "";
+	out->n = 0;
+	if (c->header) {
+		c->header = 0;
+		return 0;
+	}
+	if (!c->in) {
+		for (size_t f = 0; f < c->col; f++) {
+			i = csv_field_end(p, n, i);
+			if (i >= n)
+				return 0;   /* a row without that column */
+			i++;
+		}
+		if (i >= n || p[i] != '"') {
+			size_t e = csv_field_end(p, n, i);
+			out->p = p + i;
+			out->n = e - i;
+			return 0;
+		}
+		i++;
+		c->in = 1;
+	}
+	sip_buf_reset(&c->out);
+	while (i < n) {
+		if (p[i] == '"') {
+			if (i + 1 < n && p[i + 1] == '"') {
+				i++;
+			} else {
+				c->in = 0;
+				break;
+			}
+		}
+		if (sip_buf_addc(&c->out, p[i++]))
+			return SIP_ENOMEM;
+	}
+	out->p = c->out.p ? c->out.p : "";
+	out->n = c->out.n;
+	return 0;
+}
+
+/* Whether the probed lines are such an export, and which column. */
+static int csv_detect(const sip_line *lines, size_t n, csv_col *c)
+{
+	size_t quoted = 0, other = 0;
+
+	if (n && lines[0].n) {
+		const char *p = lines[0].p;
+		size_t len = lines[0].n, i = 0, f = 0;
+		while (i <= len) {
+			size_t e = csv_field_end(p, len, i), a = i, b = e;
+			if (b > a && p[a] == '"' && p[b - 1] == '"' && b - a >= 2) {
+				a++;
+				b--;
+			}
+			if (SIP_IEQ(p + a, b - a, "_raw") && memchr(p, ',', len)) {
+				c->on = 1;
+				c->col = f;
+				c->header = 1;
+				return 1;
+			}
+			f++;
+			i = e + 1;
+		}
+	}
+	for (size_t k = 0; k < n; k++) {
+		const char *p = lines[k].p;
+		size_t len = lines[k].n;
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (!len)
+			continue;
+		if (len >= 2 && p[0] == '"' && p[len - 1] == '"')
+			quoted++;
+		else
+			other++;
+	}
+	if (quoted >= 3 && !other) {
+		c->on = 1;
+		c->col = 0;
+		c->header = 0;
+		return 1;
+	}
+	return 0;
+}
+
 static int probe_keep(probe_set *ps, const sip_line *ln)
 {
 	size_t at = ps->text.n;
@@ -1395,12 +1525,15 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	sip_prefix pf;
 	unwrap uw;
 	probe_set pj, pd, po;
+	csv_col csv;
 	esc_split es;
 	size_t rawn;
 	int rc = SIP_OK, got, stopped = 0;
 
 	memset(&ps, 0, sizeof ps);
 	memset(&pj, 0, sizeof pj);
+	memset(&csv, 0, sizeof csv);
+	sip_buf_init(&csv.out, 0);
 	memset(&pd, 0, sizeof pd);
 	memset(&po, 0, sizeof po);
 	memset(&es, 0, sizeof es);
@@ -1480,6 +1613,51 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 			es.style = ESC_NONE;
 			es.saved = NULL;
 		}
+	}
+	/* One column of a CSV export: the probed lines are that column's
+	   parts, kept when a parser knows them better than the lines as
+	   they are; then every line read is. */
+	if (!es.style && csv_detect(ps.lines, ps.n, &csv)) {
+		csv_col trial = csv;
+		int before = sip_parser_probe_score(ps.lines, ps.n), after;
+		trial.out = (sip_buf){ 0 };
+		sip_buf_init(&trial.out, 0);
+		pd.n = 0;
+		sip_buf_reset(&pd.text);
+		for (size_t i = 0; i < ps.n; i++) {
+			sip_line d;
+			size_t at = pd.text.n;
+			if (csv_take(&trial, &ps.lines[i], &d) || sip_buf_add(&pd.text, d.p, d.n)) {
+				sip_buf_release(&trial.out);
+				rc = SIP_ENOMEM;
+				goto out;
+			}
+			pd.lines[pd.n] = d;
+			pd.starts[pd.n++] = at;
+		}
+		probe_fix(&pd);
+		after = sip_parser_probe_score(pd.lines, pd.n);
+		if (after > before) {
+			sip_buf t = ps.text;
+			memcpy(ps.lines, pd.lines, pd.n * sizeof pd.lines[0]);
+			memcpy(ps.starts, pd.starts, pd.n * sizeof pd.starts[0]);
+			ps.text = pd.text;
+			pd.text = t;
+			csv.in = trial.in;
+			csv.header = trial.header;
+			res->csv = 1;
+			if (csv.col || trial.header)
+				note(&sc, r, "read out of column %zu (_raw) of a CSV export, its"
+				     " quoting taken off", csv.col + 1);
+			else
+				note(&sc, r, "read without the double quotes around each line"
+				     " (a CSV of one column)");
+		} else {
+			csv.on = 0;
+		}
+		sip_buf_release(&trial.out);
+		pd.n = 0;
+		sip_buf_reset(&pd.text);
 	}
 	/* A page's source with a <br> at the end of its lines: taken off,
 	   here and as read. */
@@ -1691,6 +1869,11 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		got = next_line(r, &es, &ln, &rdiag, &res->lines);
 		if (got <= 0)
 			break;
+		if (csv.on && csv_take(&csv, &ln, &ln)) {
+			rc = SIP_ENOMEM;
+			stopped = 1;
+			break;
+		}
 		if (uw.br)
 			ln.n -= br_tail(ln.p, ln.n);
 		if (uw.undouble && added_blank(&uw, &ln))
@@ -1756,6 +1939,7 @@ out:
 	sip_buf_release(&pd.text);
 	sip_buf_release(&uw.text);
 	sip_buf_release(&uw.dec);
+	sip_buf_release(&csv.out);
 	sip_buf_release(&es.out);
 	sip_buf_release(&po.text);
 	res->bytes_in = sip_reader_bytes_in(r);

@@ -56,6 +56,8 @@ typedef struct sip_scan_result {
 	                            was dropped */
 	int br;                  /* the <br> that ended its lines was taken
 	                            off */
+	int csv;                 /* read out of one column of a CSV export
+	                            (its quoting taken off) */
 	int gzip;                /* input was gzip */
 	int gzip_members;
 	int encoding;            /* enum sip_encoding */
