@@ -898,8 +898,8 @@ static int on_record(void *ctx, const sip_record *rec)
 /* Copy the reader's current line into the probe set.  Fails only on ENOMEM. */
 /*
  * A CSV export whose one column holds the trace: a log platform's export
- * (a header naming the column "_raw", Splunk's name for the event as
- * logged; a record's lines inside one quoted value), or every line one
+ * (a header naming the column, see csv_detect; a record's lines inside
+ * one quoted value, or a line a row), or every line one
  * quoted value (ConvertTo-Csv, a copy out of spreadsheet cells).  Each
  * line as read gives the part of that column on it, its quotes off and
  * "" read as ", so line numbers stay those of the file; the header line
@@ -911,6 +911,7 @@ typedef struct csv_col {
 	int header;          /* the next line names the columns */
 	int in;              /* inside the column's quoted value, which goes
 	                        on past the end of the line */
+	const char *name;    /* the header's name for it, NULL when none */
 	sip_buf out;
 } csv_col;
 
@@ -981,12 +982,18 @@ static int csv_take(csv_col *c, const sip_line *ln, sip_line *out)
 	return 0;
 }
 
-/* Whether the probed lines are such an export, and which column. */
+/*
+ * Whether the probed lines are such an export, and which column.  The
+ * names a platform gives the line as logged: _raw (Splunk), RawData
+ * (Azure Monitor's custom logs), message (Elastic's Filebeat, Graylog),
+ * in that order when a header has more than one.
+ */
 static int csv_detect(const sip_line *lines, size_t n, csv_col *c)
 {
-	size_t quoted = 0, other = 0;
+	static const char *const names[] = { "_raw", "RawData", "message" };
+	size_t quoted = 0, other = 0, best = sizeof names / sizeof names[0];
 
-	if (n && lines[0].n) {
+	if (n && lines[0].n && memchr(lines[0].p, ',', lines[0].n)) {
 		const char *p = lines[0].p;
 		size_t len = lines[0].n, i = 0, f = 0;
 		while (i <= len) {
@@ -995,14 +1002,20 @@ static int csv_detect(const sip_line *lines, size_t n, csv_col *c)
 				a++;
 				b--;
 			}
-			if (SIP_IEQ(p + a, b - a, "_raw") && memchr(p, ',', len)) {
-				c->on = 1;
-				c->col = f;
-				c->header = 1;
-				return 1;
+			for (size_t k = 0; k < best; k++) {
+				if (sip_ieq(p + a, b - a, names[k], strlen(names[k]))) {
+					best = k;
+					c->col = f;
+				}
 			}
 			f++;
 			i = e + 1;
+		}
+		if (best < sizeof names / sizeof names[0]) {
+			c->on = 1;
+			c->header = 1;
+			c->name = names[best];
+			return 1;
 		}
 	}
 	for (size_t k = 0; k < n; k++) {
@@ -1646,9 +1659,9 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 			csv.in = trial.in;
 			csv.header = trial.header;
 			res->csv = 1;
-			if (csv.col || trial.header)
-				note(&sc, r, "read out of column %zu (_raw) of a CSV export, its"
-				     " quoting taken off", csv.col + 1);
+			if (csv.name)
+				note(&sc, r, "read out of column %zu (%s) of a CSV export, its"
+				     " quoting taken off", csv.col + 1, csv.name);
 			else
 				note(&sc, r, "read without the double quotes around each line"
 				     " (a CSV of one column)");
