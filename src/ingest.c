@@ -1720,8 +1720,8 @@ static void progress(writer *w, uint64_t cur_bytes, int force)
  * SQLite a page of 8 KiB with half of it empty for each (a third of the
  * chunks' pages); the group is also compressed as a whole, with a window
  * over all its text.  A chunk of less than GROUP_CHUNK bytes of text
- * joins the open group (decompressed, when a parser compressed it): its
- * rows get the group's chunk id, which is max(chunks.id) + 1 when the
+ * (left raw by the parser: flush_chunk) joins the open group: its rows
+ * get the group's chunk id, which is max(chunks.id) + 1 when the
  * group opens, and their offsets past the text before theirs.  The group
  * is stored when it holds GROUP_TEXT bytes, before any other chunk, at
  * the end of its file and before each commit: so the ids of a file's
@@ -1780,9 +1780,9 @@ static int writer_commit_if(writer *w, int force, sip_diag *diag)
 }
 
 /*
- * Make ch's text part of the open group (opened for j's file if none is):
- * *chunk_id gets the group's id, and the offsets of ch's rows that have
- * their text in it move past the group's text so far.
+ * Make ch's text (raw) part of the open group (opened for j's file if
+ * none is): *chunk_id gets the group's id, and the offsets of ch's rows
+ * that have their text in it move past the group's text so far.
  */
 static int group_add(writer *w, job *j, batch *b, const batch_chunk *ch,
 		     int64_t *chunk_id, sip_diag *diag)
@@ -1803,11 +1803,9 @@ static int group_add(writer *w, job *j, batch *b, const batch_chunk *ch,
 		sip_buf_reset(&w->gtext);
 	}
 	at = w->gtext.n;
-	rc = ch->raw ? sip_buf_add(&w->gtext, ch->data.p, ch->data.n)
-		     : sip_store_chunk_decompress_add(ch->data.p, ch->data.n, &w->gtext);
-	if (rc)
-		return sip_diag_set(diag, rc == SIP_EFORMAT ? SIP_EINTERNAL : SIP_ENOMEM,
-				    j->f->path, 0, "gathering records: %s", sip_strerror(rc));
+	if (sip_buf_add(&w->gtext, ch->data.p, ch->data.n))
+		return sip_diag_set(diag, SIP_ENOMEM, j->f->path, 0,
+				    "gathering records: %s", sip_strerror(SIP_ENOMEM));
 	for (size_t i = ch->first; i < ch->first + ch->n; i++)
 		if (!b->rows[i].by_ref)
 			b->rows[i].raw_off += at;
@@ -1828,14 +1826,12 @@ static int write_batch(writer *w, job *j, batch *b, sip_diag *diag)
 		const batch_chunk *ch = &b->chunks[c];
 		sip_str data = ch->data;
 		int64_t chunk_id = 0, first_id;
-		size_t tlen = data.n;
 		if ((rc = writer_begin(w, diag)))
 			return rc;
 		if (ch->raw && !data.n) {
 			/* no text to keep: no chunk */
-		} else if (!ch->last &&
-			   (ch->raw || !sip_store_chunk_text_size(data.p, data.n, &tlen)) &&
-			   tlen < GROUP_CHUNK) {
+		} else if (ch->raw && data.n < GROUP_CHUNK && !ch->last) {
+			/* flush_chunk leaves every chunk of so little text raw */
 			if ((rc = group_add(w, j, b, ch, &chunk_id, diag)))
 				return rc;
 			data.n = 0;

@@ -1817,17 +1817,14 @@ int sip_store_chunk_compress(sip_zctx *z, const void *text, size_t n,
 	return SIP_OK;
 }
 
-/* Decompress blob after the n bytes out holds (append) or replacing them,
-   with dctx or a temporary one. */
-static int chunk_decompress_at(ZSTD_DCtx *dctx, const void *blob, size_t n,
-			       sip_buf *out, int append)
+/* Decompress blob into out (replacing it), with dctx or a temporary one. */
+static int chunk_decompress(ZSTD_DCtx *dctx, const void *blob, size_t n,
+			    sip_buf *out)
 {
 	unsigned long long size;
-	size_t got, at;
+	size_t got;
 
-	if (!append)
-		sip_buf_reset(out);
-	at = out->n;
+	sip_buf_reset(out);
 	if (!blob || n == 0)
 		return SIP_EFORMAT;
 	size = ZSTD_getFrameContentSize(blob, n);
@@ -1836,45 +1833,21 @@ static int chunk_decompress_at(ZSTD_DCtx *dctx, const void *blob, size_t n,
 		return SIP_EFORMAT;
 	if (sip_buf_reserve(out, (size_t)size))
 		return SIP_ENOMEM;
-	got = dctx ? ZSTD_decompressDCtx(dctx, out->p + at, (size_t)size + 1, blob, n)
-		   : ZSTD_decompress(out->p + at, (size_t)size + 1, blob, n);
+	got = dctx ? ZSTD_decompressDCtx(dctx, out->p, (size_t)size + 1, blob, n)
+		   : ZSTD_decompress(out->p, (size_t)size + 1, blob, n);
 	if (ZSTD_isError(got) || got != size) {
-		out->n = at;
-		out->p[at] = 0;
+		sip_buf_reset(out);
 		return ZSTD_isError(got) && ZSTD_getErrorCode(got) == ZSTD_error_memory_allocation
 		       ? SIP_ENOMEM : SIP_EFORMAT;
 	}
-	out->n = at + got;
-	out->p[out->n] = 0;
+	out->n = got;
+	out->p[got] = 0;
 	return SIP_OK;
-}
-
-static int chunk_decompress(ZSTD_DCtx *dctx, const void *blob, size_t n,
-			    sip_buf *out)
-{
-	return chunk_decompress_at(dctx, blob, n, out, 0);
 }
 
 int sip_store_chunk_decompress(const void *blob, size_t n, sip_buf *out)
 {
 	return chunk_decompress(NULL, blob, n, out);
-}
-
-int sip_store_chunk_decompress_add(const void *blob, size_t n, sip_buf *out)
-{
-	return chunk_decompress_at(NULL, blob, n, out, 1);
-}
-
-int sip_store_chunk_text_size(const void *blob, size_t n, size_t *size)
-{
-	unsigned long long z = blob && n ? ZSTD_getFrameContentSize(blob, n)
-					 : ZSTD_CONTENTSIZE_ERROR;
-
-	if (z == ZSTD_CONTENTSIZE_ERROR || z == ZSTD_CONTENTSIZE_UNKNOWN ||
-	    z > CHUNK_MAX_TEXT)
-		return SIP_EFORMAT;
-	*size = (size_t)z;
-	return SIP_OK;
 }
 
 int64_t sip_store_next_chunk_id(sip_store *s)

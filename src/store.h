@@ -388,13 +388,6 @@ int sip_store_chunk_compress(sip_zctx *z, const void *text, size_t n,
  */
 int sip_store_chunk_decompress(const void *blob, size_t n, sip_buf *out);
 
-/* The same, appending to what out holds (kept as it was on failure). */
-int sip_store_chunk_decompress_add(const void *blob, size_t n, sip_buf *out);
-
-/* The length of a chunk blob's text, from its frame header: SIP_OK, or
-   SIP_EFORMAT when the header does not give it. */
-int sip_store_chunk_text_size(const void *blob, size_t n, size_t *size);
-
 /* The id the next chunk inserted without one gets: max(chunks.id) + 1. */
 int64_t sip_store_next_chunk_id(sip_store *s);
 
