@@ -1731,6 +1731,22 @@ static void progress(writer *w, uint64_t cur_bytes, int force)
  * other chunks of a full load are near SIP_CHUNK_TARGET and go in as they
  * come.  group_store stores the open group, if any.
  */
+/* Compress n bytes of text into w->zbuf, on the writer (path for the
+   message). */
+static int writer_compress(writer *w, const char *text, size_t n, const char *path,
+			   sip_diag *diag)
+{
+	int rc;
+
+	sip_buf_reset(&w->zbuf);
+	if (!w->z && !(w->z = sip_zctx_new()))
+		rc = SIP_ENOMEM;
+	else
+		rc = sip_store_chunk_compress(w->z, text, n, &w->zbuf);
+	return rc ? sip_diag_set(diag, rc, path, 0, "compressing records: %s",
+				 sip_strerror(rc)) : SIP_OK;
+}
+
 static int group_store(writer *w, sip_diag *diag)
 {
 	int64_t id = w->gid;
@@ -1739,14 +1755,8 @@ static int group_store(writer *w, sip_diag *diag)
 	if (!w->gid)
 		return SIP_OK;
 	w->gid = 0;
-	sip_buf_reset(&w->zbuf);
-	if (!w->z && !(w->z = sip_zctx_new()))
-		rc = SIP_ENOMEM;
-	else
-		rc = sip_store_chunk_compress(w->z, w->gtext.p, w->gtext.n, &w->zbuf);
-	if (rc)
-		return sip_diag_set(diag, rc, "", 0, "compressing records: %s",
-				    sip_strerror(rc));
+	if ((rc = writer_compress(w, w->gtext.p, w->gtext.n, "", diag)))
+		return rc;
 	w->tx_bytes += w->zbuf.n;
 	return sip_store_insert_chunk(w->s, w->gfile, w->zbuf.p, w->zbuf.n, &id, diag);
 }
@@ -1839,16 +1849,8 @@ static int write_batch(writer *w, job *j, batch *b, sip_diag *diag)
 			if ((rc = group_store(w, diag)))
 				return rc;
 			if (ch->raw) {
-				sip_buf_reset(&w->zbuf);
-				if (!w->z && !(w->z = sip_zctx_new()))
-					rc = SIP_ENOMEM;
-				else
-					rc = sip_store_chunk_compress(w->z, data.p, data.n,
-								      &w->zbuf);
-				if (rc)
-					return sip_diag_set(diag, rc, j->f->path, 0,
-							    "compressing records: %s",
-							    sip_strerror(rc));
+				if ((rc = writer_compress(w, data.p, data.n, j->f->path, diag)))
+					return rc;
 				data = (sip_str){ w->zbuf.p, w->zbuf.n };
 			}
 			if ((rc = sip_store_insert_chunk(w->s, j->f->file_id, data.p,
