@@ -895,7 +895,6 @@ static int on_record(void *ctx, const sip_record *rec)
 	return s->fn ? s->fn(s->ctx, rec) : 0;
 }
 
-/* Copy the reader's current line into the probe set.  Fails only on ENOMEM. */
 /*
  * A CSV export whose one column holds the trace: a log platform's export
  * (a header naming the column, see csv_detect; a record's lines inside
@@ -1039,6 +1038,7 @@ static int csv_detect(const sip_line *lines, size_t n, csv_col *c)
 	return 0;
 }
 
+/* Copy the reader's current line into the probe set.  Fails only on ENOMEM. */
 static int probe_keep(probe_set *ps, const sip_line *ln)
 {
 	size_t at = ps->text.n;
