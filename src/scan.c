@@ -1058,6 +1058,20 @@ static void probe_fix(probe_set *ps)
 		ps->lines[i].p = ps->text.p ? ps->text.p + ps->starts[i] : "";
 }
 
+/* The probed lines made anew in pd, one for one, become those of ps; pd
+   is left empty, with ps's old text buffer. */
+static void probe_adopt(probe_set *ps, probe_set *pd)
+{
+	sip_buf t = ps->text;
+
+	memcpy(ps->lines, pd->lines, pd->n * sizeof pd->lines[0]);
+	memcpy(ps->starts, pd->starts, pd->n * sizeof pd->starts[0]);
+	ps->text = pd->text;
+	pd->text = t;
+	pd->n = 0;
+	sip_buf_reset(&pd->text);
+}
+
 /* The container format whose magic bytes start p, or NULL: archives and
    compressors sipscan does not open (gzip it does). */
 static const char *container_of(const char *p, size_t n, const char **hint)
@@ -1631,17 +1645,11 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	   parts, kept when a parser knows them better than the lines as
 	   they are; then every line read is. */
 	if (!es.style && csv_detect(ps.lines, ps.n, &csv)) {
-		csv_col trial = csv;
-		int before = sip_parser_probe_score(ps.lines, ps.n), after;
-		trial.out = (sip_buf){ 0 };
-		sip_buf_init(&trial.out, 0);
-		pd.n = 0;
-		sip_buf_reset(&pd.text);
+		int before = sip_parser_probe_score(ps.lines, ps.n);
 		for (size_t i = 0; i < ps.n; i++) {
 			sip_line d;
 			size_t at = pd.text.n;
-			if (csv_take(&trial, &ps.lines[i], &d) || sip_buf_add(&pd.text, d.p, d.n)) {
-				sip_buf_release(&trial.out);
+			if (csv_take(&csv, &ps.lines[i], &d) || sip_buf_add(&pd.text, d.p, d.n)) {
 				rc = SIP_ENOMEM;
 				goto out;
 			}
@@ -1649,15 +1657,8 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 			pd.starts[pd.n++] = at;
 		}
 		probe_fix(&pd);
-		after = sip_parser_probe_score(pd.lines, pd.n);
-		if (after > before) {
-			sip_buf t = ps.text;
-			memcpy(ps.lines, pd.lines, pd.n * sizeof pd.lines[0]);
-			memcpy(ps.starts, pd.starts, pd.n * sizeof pd.starts[0]);
-			ps.text = pd.text;
-			pd.text = t;
-			csv.in = trial.in;
-			csv.header = trial.header;
+		if (sip_parser_probe_score(pd.lines, pd.n) > before) {
+			probe_adopt(&ps, &pd);
 			res->csv = 1;
 			if (csv.name)
 				note(&sc, r, "read out of column %zu (%s) of a CSV export, its"
@@ -1667,10 +1668,9 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 				     " (a CSV of one column)");
 		} else {
 			csv.on = 0;
+			pd.n = 0;
+			sip_buf_reset(&pd.text);
 		}
-		sip_buf_release(&trial.out);
-		pd.n = 0;
-		sip_buf_reset(&pd.text);
 	}
 	/* A page's source with a <br> at the end of its lines: taken off,
 	   here and as read. */
@@ -1725,13 +1725,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 			pd.starts[pd.n++] = at;
 		}
 		probe_fix(&pd);
-		memcpy(ps.lines, pd.lines, pd.n * sizeof pd.lines[0]);
-		memcpy(ps.starts, pd.starts, pd.n * sizeof pd.starts[0]);
-		{
-			sip_buf t = ps.text;
-			ps.text = pd.text;
-			pd.text = t;
-		}
+		probe_adopt(&ps, &pd);
 		res->html = uw.html;
 		res->nbsp = uw.nbsp;
 		res->hyph = uw.hyph;
