@@ -1642,8 +1642,10 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		}
 	}
 	/* One column of a CSV export: the probed lines are that column's
-	   parts, kept when a parser knows them better than the lines as
-	   they are; then every line read is. */
+	   parts, kept when a parser knows them as well at least as the lines
+	   as they are (a header names the column, or every line is quoted:
+	   the lines as they are may score as high, their fields being a
+	   trace's); then every line read is. */
 	if (!es.style && csv_detect(ps.lines, ps.n, &csv)) {
 		int before = sip_parser_probe_score(ps.lines, ps.n);
 		for (size_t i = 0; i < ps.n; i++) {
@@ -1657,7 +1659,8 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 			pd.starts[pd.n++] = at;
 		}
 		probe_fix(&pd);
-		if (sip_parser_probe_score(pd.lines, pd.n) > before) {
+		int after = sip_parser_probe_score(pd.lines, pd.n);
+		if (after >= before && after > 0) {
 			probe_adopt(&ps, &pd);
 			res->csv = 1;
 			if (csv.name)
