@@ -861,7 +861,10 @@ static __attribute__((noinline)) int pending_line(ss_state *st, const sip_line *
 	rc = emit(st, fn, ctx, SIP_KIND_TRACE);
 	if (rc)
 		return rc;
-	return hdr ? start(st, ln, h) : 0;
+	/* ln is the first line after a one-line trace: a header, or a line
+	   outside any record as any other (a SIP message pasted after the
+	   trace line begins there) */
+	return idle_line(st, ln, hdr, h, fn, ctx);
 }
 
 /* Whether a short line, or a line of a record quoted without its header,
