@@ -76,6 +76,10 @@ typedef struct ss_state {
 	int reading;            /* -1, or the one reading now */
 	int orphan_body;        /* outside a record, after a Message-Body:
 	                           field and before $$end_record */
+	uint64_t cut_header;    /* outside a record, the last line read that
+	                           was not blank: its number when it starts
+	                           like a header but is none (a log cut
+	                           inside its last header line), else 0 */
 	int headerless;         /* the record began at its LogType: or
 	                           Severity: field (a body pasted without its
 	                           header line): a blank line ends it */
@@ -237,6 +241,7 @@ static void reset(ss_state *st)
 	st->raw_joined = 0;
 	st->headerless = 0;
 	st->indent = INDENT_UNKNOWN;
+	st->cut_header = 0;
 }
 
 /*
@@ -776,6 +781,29 @@ static int close_other(ss_state *st, uint64_t at, sip_record_fn fn, void *ctx)
 	return others[k].ops->close(st->other[k], fn, ctx);
 }
 
+/* Whether a line that is no header is the start of one cut short: "TL_"
+   and a level's '(' early on, or, on the last line of the input (no line
+   end), any beginning of "TL_" and its level.  A line of prose that
+   names TL_ERROR, as a mail's last line may, is not: it has no '(' after
+   the level, or ends with a line end. */
+static int cut_header(const sip_line *ln)
+{
+	const char *p = ln->p;
+	size_t n = p ? ln->n : 0, k = 0;
+
+	if (header_start(p, n))
+		return 1;
+	if (ln->eol != SIP_EOL_NONE || n < 2 || n >= 16)
+		return 0;
+	while (k < n && k < 3 && p[k] == "TL_"[k])
+		k++;
+	if (k < 3)
+		return k == n;
+	while (k < n && p[k] >= 'A' && p[k] <= 'Z')
+		k++;
+	return k == n || p[k] == '(';
+}
+
 /* A line outside any record (kept out of feed_line, which runs for every
    line of every record). */
 static __attribute__((noinline)) int idle_line(ss_state *st, const sip_line *ln, int hdr,
@@ -789,6 +817,8 @@ static __attribute__((noinline)) int idle_line(ss_state *st, const sip_line *ln,
 		st->orphan_body = 0;
 		return start(st, ln, h);
 	}
+	if (sip_trim((sip_str){ p, n }).n)
+		st->cut_header = cut_header(ln) ? ln->lineno : 0;
 	/* the message body of a record whose start was not read (grep -B
 	   that began inside it) may quote a log: no record begins there
 	   before its $$end_record */
@@ -1118,6 +1148,10 @@ static int ss_close(void *state, sip_record_fn fn, void *ctx)
 
 	switch (st->mode) {
 	case M_IDLE:
+		if (st->cut_header)
+			warn(st, SIP_ETRUNCATED, st->cut_header,
+			     "the input ends inside a record's header line: "
+			     "that record is lost");
 		return 0;
 	case M_PENDING:
 		return emit(st, fn, ctx, SIP_KIND_TRACE);
