@@ -86,6 +86,10 @@ typedef struct ss_state {
 	size_t indent;          /* the blanks before each line of the body
 	                           (a hanging indent: see body_skip), or
 	                           INDENT_UNKNOWN before its first line */
+	char quote[16];         /* the mail quoting ("> ", "> > ") before the */
+	size_t quote_n;         /* record's header, when only it was quoted
+	                           (a reply quoting a trace under new text):
+	                           taken off each line of its body */
 	size_t body_off, body_end, body_field;
 	ss_field *flds;
 	size_t nflds, flds_cap;
@@ -242,6 +246,7 @@ static void reset(ss_state *st)
 	st->headerless = 0;
 	st->indent = INDENT_UNKNOWN;
 	st->cut_header = 0;
+	st->quote_n = 0;
 }
 
 /*
@@ -804,6 +809,37 @@ static int cut_header(const sip_line *ln)
 	return k == n || p[k] == '(';
 }
 
+/* Keep p[0, k), what came before a header on its line, as the record's
+   quoting when it is mail quoting: '>' and blanks only. */
+static void set_quote(ss_state *st, const char *p, size_t k)
+{
+	size_t i;
+
+	for (i = 0; i < k && (p[i] == '>' || is_ws(p[i])); i++)
+		;
+	if (i < k || k > sizeof st->quote || !memchr(p, '>', k))
+		return;
+	memcpy(st->quote, p, k);
+	st->quote_n = k;
+}
+
+/* How many bytes of a line of a quoted record are its quoting: the
+   record's quote, or the whole line when it is that quote alone (an empty
+   line quoted: "> " without its blank, or ">"); 0 for a line that is not
+   quoted so. */
+static size_t quote_skip(const ss_state *st, const char *p, size_t n)
+{
+	size_t q = st->quote_n;
+
+	if (n >= q && !memcmp(p, st->quote, q))
+		return q;
+	while (q && is_ws(st->quote[q - 1]))
+		q--;
+	while (n && is_ws(p[n - 1]))
+		n--;
+	return q && n == q && !memcmp(p, st->quote, q) ? n : 0;
+}
+
 /* A line outside any record (kept out of feed_line, which runs for every
    line of every record). */
 static __attribute__((noinline)) int idle_line(ss_state *st, const sip_line *ln, int hdr,
@@ -869,9 +905,17 @@ static __attribute__((noinline)) int pending_line(ss_state *st, const sip_line *
 						  void *ctx)
 {
 	const char *p = ln->p;
-	size_t n = p ? ln->n : 0;
+	size_t n = p ? ln->n : 0, q = 0;
 	int rc;
 
+	if (!hdr && st->quote_n && (q = quote_skip(st, p, n))) {
+		if (field_name_len(p + q, n - q)) {
+			st->mode = M_RECORD;
+			return body_line_at(st, ln, q);
+		}
+		p += q;
+		n -= q;
+	}
 	if (!hdr && field_name_len(p, n)) {
 		st->mode = M_RECORD;
 		st->indent = 0;   /* its first field at the margin */
@@ -969,6 +1013,9 @@ static inline int feed_line(ss_state *st, const sip_line *ln, int hdr, const sip
 				return rc;
 			return start(st, ln, h);
 		}
+		if (st->quote_n)
+			return record_line(st, ln, quote_skip(st, ln->p, ln->p ? ln->n : 0),
+					   fn, ctx);
 		if (st->indent)
 			return indented_line(st, ln, fn, ctx);
 		return record_line(st, ln, 0, fn, ctx);
@@ -1114,7 +1161,11 @@ static int ss_feed(void *state, const sip_line *ln, sip_record_fn fn,
 			at.n -= k;
 			at.offset += k;
 			st->tl_seen = 1;
-			return feed_line(st, &at, 1, &h, fn, ctx);
+			if ((rc = feed_line(st, &at, 1, &h, fn, ctx)))
+				return rc;
+			if (st->mode != M_IDLE)
+				set_quote(st, p, k);
+			return 0;
 		}
 	}
 

@@ -1473,6 +1473,7 @@ static void scan_job(run *r, job *j, worker_ctx *w)
 	so.warn_ctx = r->o->warn_ctx;
 	/* jobs = 1 means one thread: no inflate thread either */
 	so.reader_threads = w->wr ? -1 : 0;
+	so.once = !r->o->keep_duplicates;
 	if (f->action == ACT_APPEND) {
 		so.resume_offset = f->prev.resume_offset;
 		so.resume_line = f->prev.resume_line;

@@ -95,8 +95,10 @@ static const sip_opt analyze_opts[] = {
 	  "  --keep-duplicates\n"
 	  "                   store every input as read: by default an input with\n"
 	  "                   the same content as another (a gzip and its extracted\n"
-	  "                   copy), and records another input of the same host\n"
-	  "                   holds (overlapping exports), are stored once\n" },
+	  "                   copy), records another input of the same host holds\n"
+	  "                   (overlapping exports), and a record that repeats one\n"
+	  "                   before it in its file (a reply quoting the trace),\n"
+	  "                   are stored once\n" },
 	{ "quiet", 'q', 0, 1, NULL,
 	  "  --quiet, -q      print the findings only, not the statistics of the run;\n"
 	  "                   -qq (or --quiet twice): print nothing but errors\n" },

@@ -860,7 +860,75 @@ typedef struct scan_ctx {
 	int hold;
 	int nheld;
 	sip_diag held[8];
+	int once;             /* sip_scan_opts.once */
+	uint64_t *seen;       /* see repeated() */
+	uint64_t repeated;
 } scan_ctx;
+
+/*
+ * Whether rec repeats a record read before in this input: the same time,
+ * process, thread, sequence number, host, kind, number of fields and
+ * Text:, and level and flag of the same length.
+ * A log's sequence numbers never repeat, so that is a copy of the same
+ * lines in one file: a reply that quotes the trace under the original, an
+ * excerpt pasted twice.  Kept once, so that findings count events, not
+ * copies.  Only records with a sequence number (SIPStack headers) are
+ * compared; the SEEN_SLOTS last ones are remembered (direct-mapped by a
+ * hash of them: a fixed 512 KiB whatever the input, and a copy within
+ * that many records of its original is found).
+ */
+#define SEEN_SLOTS (1u << 16)
+
+static uint64_t mix64(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 32);
+}
+
+/* A hash of s, 8 bytes at a time. */
+static uint64_t str_word(sip_str s)
+{
+	uint64_t h = s.n * 0x9e3779b97f4a7c15ull, w;
+	size_t i = 0;
+
+	for (; i + 8 <= s.n; i += 8) {
+		memcpy(&w, s.p + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 29;
+	}
+	if (i < s.n) {
+		w = 0;
+		memcpy(&w, s.p + i, s.n - i);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+static int repeated(scan_ctx *s, const sip_record *rec)
+{
+	uint64_t h, w[3];
+	size_t slot;
+
+	if (!s->once || rec->seq < 0 || !rec->ts[0])
+		return 0;
+	if (!s->seen && !(s->seen = calloc(SEEN_SLOTS, sizeof *s->seen)))
+		return 0;   /* no memory for it: every record kept */
+	memcpy(w, rec->ts, sizeof w);
+	h = mix64(w[0], w[1] ^ (uint64_t)rec->seq);
+	h = mix64(h, w[2] ^ ((uint64_t)rec->pid << 20) ^ ((uint64_t)rec->tid << 40));
+	h = mix64(h, (uint64_t)rec->kind ^ ((uint64_t)rec->nfields << 8) ^
+		  ((uint64_t)rec->level.n << 40) ^ ((uint64_t)rec->flag.n << 48) ^
+		  str_word(rec->host));
+	h = mix64(h, str_word(rec->text));
+	h |= 1;   /* 0 is an empty slot */
+	slot = (size_t)(h >> 48) & (SEEN_SLOTS - 1);
+	if (s->seen[slot] == h)
+		return 1;
+	s->seen[slot] = h;
+	return 0;
+}
 
 static void count_warn(void *ctx, const sip_diag *d)
 {
@@ -883,8 +951,14 @@ static int on_record(void *ctx, const sip_record *rec)
 {
 	scan_ctx *s = ctx;
 
+	int rep = repeated(s, rec);   /* also of the records skipped */
+
 	if (rec->line < s->skip_before)
 		return 0;
+	if (rep) {
+		s->repeated++;
+		return 0;
+	}
 	s->res->records++;
 	if (rec->truncated)
 		s->res->truncated++;
@@ -1542,7 +1616,8 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		       sip_diag *diag)
 {
 	probe_set ps;
-	scan_ctx sc = { fn, ctx, 0, res, NULL, NULL, 0, NULL, 0, 1, 0, { { 0 } } };
+	scan_ctx sc = { fn, ctx, 0, res, NULL, NULL, 0, NULL, 0, 1, 0, { { 0 } },
+			opts && opts->once, NULL, 0 };
 	sip_diag cut;
 	const sip_parser_ops *ops = NULL;
 	sip_parse_opts popts;
@@ -1926,6 +2001,12 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 			rc = SIP_ETRUNCATED;
 		}
 	}
+	if (sc.repeated)
+		note(&sc, r, "%llu record%s repeat%s earlier one%s (the same time and"
+		     " sequence number: a copy of the same lines, as a reply quoting"
+		     " the trace holds), kept once", (unsigned long long)sc.repeated,
+		     sc.repeated == 1 ? "" : "s", sc.repeated == 1 ? "s" : "",
+		     sc.repeated == 1 ? "" : "s");
 	if (uw.cut && sc.warn) {
 		sip_diag d;
 		sip_diag_set(&d, SIP_ETRUNCATED, sip_reader_name(r), uw.cut_line,
@@ -1942,6 +2023,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 				  "no records (it looks like %s, but no line of it could be "
 				  "read as a record)", ops->description);
 out:
+	free(sc.seen);
 	if (state)
 		ops->free(state);
 	sip_buf_release(&ps.text);

@@ -34,6 +34,11 @@ typedef struct sip_scan_opts {
 	int reader_threads;      /* the reader's inflate thread, as
 	                            sip_reader_opts.threads: 0 = automatic,
 	                            < 0 = never, > 0 = whenever it can */
+	int once;                /* a record that repeats one read before
+	                            (the same time and sequence number: a
+	                            copy of the same lines) is not emitted
+	                            again; a note says how many (see
+	                            repeated() in scan.c) */
 } sip_scan_opts;
 
 typedef struct sip_scan_result {

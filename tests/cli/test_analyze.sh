@@ -242,7 +242,7 @@ awk 'BEGIN {
 	pad = sprintf("%80s", ""); gsub(/ /, "x", pad)
 	for (i = 0; i < 50000; i++) {
 		t = i % 1000 == 0 ? "Repeated failure " (i % 3000) : "Unique failure " (99999 - i) " " pad
-		printf "TL_ERROR(TF_CONNECTION) [0]0AC0.1278::03/14/2012-1%d:%02d:%02d.%03d.0000047e (SIPStack,SIPAdminLog::TraceConnectionRecord:SIPAdminLog.cpp(160))$$begin_record\n", i % 4, (i / 60) % 60, i % 60, i % 1000
+		printf "TL_ERROR(TF_CONNECTION) [0]0AC0.1278::03/14/2012-1%d:%02d:%02d.%03d.%08x (SIPStack,SIPAdminLog::TraceConnectionRecord:SIPAdminLog.cpp(160))$$begin_record\n", i % 4, (i / 60) % 60, i % 60, i % 1000, i
 		printf "LogType: connection\nSeverity: error\nText: %s\nTransport: TLS\nPeer: 10.0.1.40:5061\n$$end_record\n", t
 		if (i % 5000 == 0)
 			printf "TL_WARN(TF_DIAG) [0]0AC0.1278::03/14/2012-09:00:00.000.0000047e (SIPStack,SIPAdminLog::WriteDiagnosticEvent:SIPAdminLog.cpp(160))$$begin_record\nLogType: diagnostic\nSeverity: warning\nText: A warning\n$$end_record\n"

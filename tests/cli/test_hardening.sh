@@ -367,16 +367,17 @@ check "exit 3: not a database" "$?" 3
 # stops with 3, the database stays sound, and the next run loads it all.
 # (A writer that fails while its parser still reads is test_store's
 # evidence_groups_with.)
+# (copies of one sample: --keep-duplicates stores them all)
 i=0; : >"$T/full.log"
 while [ $i -lt 200 ]; do cat "$FE" >>"$T/full.log"; i=$((i + 1)); done
-( trap '' XFSZ; ulimit -f 2000; exec "$SIPSCAN" analyze -qq --jobs 2 --db "$T/full.db" "$T/full.log" ) \
+( trap '' XFSZ; ulimit -f 2000; exec "$SIPSCAN" analyze -qq --jobs 2 --keep-duplicates --db "$T/full.db" "$T/full.log" ) \
 	>/dev/null 2>"$T/full.err"
 check "exit 3: the database cannot grow" "$?" 3
 check "exit 3: the database cannot grow: message" \
 	"$(grep -c 'full.db: disk I/O error: writing the database file failed (a disk quota, a limit on the file' "$T/full.err")" 1
 check "exit 3: the database cannot grow: no crash" "$(crashed "$T/full.err" && echo crash)" ""
 check "exit 3: the database cannot grow: sound" "$(q "$T/full.db" "PRAGMA integrity_check")" ok
-"$SIPSCAN" analyze -qq --db "$T/full.db" "$T/full.log" >/dev/null 2>&1
+"$SIPSCAN" analyze -qq --keep-duplicates --db "$T/full.db" "$T/full.log" >/dev/null 2>&1
 check "exit 3: the database cannot grow: the next run loads it" \
 	"$?:$(q "$T/full.db" "SELECT status || ' ' || records FROM files")" "0:ingested 13200"
 mkdir "$T/badrules" && printf '[rule X]\nmach.text = y\n' >"$T/badrules/x.rules"
