@@ -992,6 +992,38 @@ static __attribute__((noinline)) int indented_line(ss_state *st, const sip_line 
 	return record_line(st, ln, body_skip(st, ln->p, ln->p ? ln->n : 0), fn, ctx);
 }
 
+/* A line of a '>' quoted record (see set_quote): its quoting taken off,
+   and a quoted header line ends the record, as an unquoted one ends an
+   unquoted record. */
+static __attribute__((noinline)) int quoted_line(ss_state *st, const sip_line *ln,
+						 sip_record_fn fn, void *ctx)
+{
+	const char *p = ln->p;
+	size_t n = p ? ln->n : 0, q = quote_skip(st, p, n);
+	sip_ss_header h;
+	char quote[sizeof st->quote];
+	int rc;
+
+	if (q && q < n && is_header(p + q, n - q, &h)) {
+		sip_line at = *ln;
+		size_t qn = st->quote_n;
+		memcpy(quote, st->quote, qn);
+		st->truncated = 1;
+		warn(st, SIP_ETRUNCATED, st->line, "record cut short by the header line %llu",
+		     (unsigned long long)ln->lineno);
+		if ((rc = emit(st, fn, ctx, -1)))
+			return rc;
+		at.p += q;
+		at.n -= q;
+		at.offset += q;
+		if ((rc = start(st, &at, &h)))
+			return rc;
+		set_quote(st, quote, qn);
+		return 0;
+	}
+	return record_line(st, ln, q, fn, ctx);
+}
+
 static inline int feed_line(ss_state *st, const sip_line *ln, int hdr, const sip_ss_header *h,
 		     sip_record_fn fn, void *ctx)
 {
@@ -1014,8 +1046,7 @@ static inline int feed_line(ss_state *st, const sip_line *ln, int hdr, const sip
 			return start(st, ln, h);
 		}
 		if (st->quote_n)
-			return record_line(st, ln, quote_skip(st, ln->p, ln->p ? ln->n : 0),
-					   fn, ctx);
+			return quoted_line(st, ln, fn, ctx);
 		if (st->indent)
 			return indented_line(st, ln, fn, ctx);
 		return record_line(st, ln, 0, fn, ctx);
