@@ -86,6 +86,10 @@ typedef struct ss_state {
 	size_t indent;          /* the blanks before each line of the body
 	                           (a hanging indent: see body_skip), or
 	                           INDENT_UNKNOWN before its first line */
+	int pasted;             /* the record's header came after something
+	                           else on its line (see embedded_header): a
+	                           header after such a prefix on a line of its
+	                           body ends it */
 	char quote[16];         /* the mail quoting ("> ", "> > ") before the */
 	size_t quote_n;         /* record's header, when only it was quoted
 	                           (a reply quoting a trace under new text):
@@ -246,6 +250,7 @@ static void reset(ss_state *st)
 	st->headerless = 0;
 	st->indent = INDENT_UNKNOWN;
 	st->cut_header = 0;
+	st->pasted = 0;
 	st->quote_n = 0;
 }
 
@@ -992,19 +997,24 @@ static __attribute__((noinline)) int indented_line(ss_state *st, const sip_line 
 	return record_line(st, ln, body_skip(st, ln->p, ln->p ? ln->n : 0), fn, ctx);
 }
 
-/* A line of a '>' quoted record (see set_quote): its quoting taken off,
-   and a quoted header line ends the record, as an unquoted one ends an
-   unquoted record. */
-static __attribute__((noinline)) int quoted_line(ss_state *st, const sip_line *ln,
+/* A line of a record whose header came after a prefix (a list item's
+   marker, a chat stamp, mail quoting: see embedded_header): its quoting
+   taken off, and a header line after such a prefix ends the record, as a
+   header line ends a record read as it is. */
+static __attribute__((noinline)) int pasted_line(ss_state *st, const sip_line *ln,
 						 sip_record_fn fn, void *ctx)
 {
 	const char *p = ln->p;
-	size_t n = p ? ln->n : 0, q = quote_skip(st, p, n);
+	size_t n = p ? ln->n : 0, q = st->quote_n ? quote_skip(st, p, n) : 0, k = 0;
 	sip_ss_header h;
 	char quote[sizeof st->quote];
 	int rc;
 
-	if (q && q < n && is_header(p + q, n - q, &h)) {
+	if (q && q < n && is_header(p + q, n - q, &h))
+		k = q;
+	else if (!st->quote_n && n > 40)
+		k = embedded_header(p, n, &h);
+	if (k) {
 		sip_line at = *ln;
 		size_t qn = st->quote_n;
 		memcpy(quote, st->quote, qn);
@@ -1013,15 +1023,23 @@ static __attribute__((noinline)) int quoted_line(ss_state *st, const sip_line *l
 		     (unsigned long long)ln->lineno);
 		if ((rc = emit(st, fn, ctx, -1)))
 			return rc;
-		at.p += q;
-		at.n -= q;
-		at.offset += q;
+		at.p += k;
+		at.n -= k;
+		at.offset += k;
 		if ((rc = start(st, &at, &h)))
 			return rc;
-		set_quote(st, quote, qn);
+		st->pasted = 1;
+		if (qn)
+			set_quote(st, quote, qn);
+		else
+			set_quote(st, p, k);
 		return 0;
 	}
-	return record_line(st, ln, q, fn, ctx);
+	if (st->quote_n)
+		return record_line(st, ln, q, fn, ctx);
+	if (st->indent)
+		return indented_line(st, ln, fn, ctx);
+	return record_line(st, ln, 0, fn, ctx);
 }
 
 static inline int feed_line(ss_state *st, const sip_line *ln, int hdr, const sip_ss_header *h,
@@ -1045,8 +1063,8 @@ static inline int feed_line(ss_state *st, const sip_line *ln, int hdr, const sip
 				return rc;
 			return start(st, ln, h);
 		}
-		if (st->quote_n)
-			return quoted_line(st, ln, fn, ctx);
+		if (st->pasted)
+			return pasted_line(st, ln, fn, ctx);
 		if (st->indent)
 			return indented_line(st, ln, fn, ctx);
 		return record_line(st, ln, 0, fn, ctx);
@@ -1194,8 +1212,10 @@ static int ss_feed(void *state, const sip_line *ln, sip_record_fn fn,
 			st->tl_seen = 1;
 			if ((rc = feed_line(st, &at, 1, &h, fn, ctx)))
 				return rc;
-			if (st->mode != M_IDLE)
+			if (st->mode != M_IDLE) {
+				st->pasted = 1;
 				set_quote(st, p, k);
+			}
 			return 0;
 		}
 	}
