@@ -353,6 +353,11 @@ static int body_start(const char *p, size_t n)
 
 static int body_line(ss_state *st, const sip_line *ln);
 
+/* body_line's answer for a line that begins a bare SIP message or a
+   client log line (other_start) among a record's fields */
+#define SS_OTHER (-2)
+static int other_start(const char *p, size_t n);
+
 /* Begin a record at its first field (body_start): no header, no time. */
 static int start_headerless(ss_state *st, const sip_line *ln)
 {
@@ -420,6 +425,7 @@ static inline __attribute__((always_inline)) int body_line_impl(ss_state *st,
 {
 	const char *p = ln->p;
 	size_t n = ln->p ? ln->n : 0, off = st->raw.n, nl, v, e;
+	uint64_t end0 = st->end_line;
 	int rc = add_raw(st, ln, 0);
 
 	if (rc)
@@ -433,6 +439,15 @@ static inline __attribute__((always_inline)) int body_line_impl(ss_state *st,
 	}
 	nl = field_name_len(p, n);
 	if (!nl || uri_start(p, n, nl)) {
+		if (!skip && st->nflds && other_start(p, n)) {
+			/* among a record's fields, which no blank line or SIP
+			   start line comes between: a bare SIP message or a
+			   client log line pasted after a record that lost its
+			   end (see record_line) */
+			st->raw.n = off - skip;
+			st->end_line = end0;
+			return SS_OTHER;
+		}
 		/* A continuation of the previous field's value. */
 		e = n;
 		while (e > 0 && (is_ws(p[e - 1]) || p[e - 1] == '\n'))
@@ -749,6 +764,12 @@ static int bare_start(const char *p, size_t n)
 	return n - k >= 12 && sip_is_start_line(p + k, n - k);
 }
 
+/* Whether a line begins what another parser reads (see others). */
+static int other_start(const char *p, size_t n)
+{
+	return bare_start(p, n) || sip_uccapi_stamped(p, n);
+}
+
 /* What a post may paste between a server trace's records, read by the
    parser of its own format: bare SIP messages, and client log lines. */
 static const struct {
@@ -969,6 +990,24 @@ static __attribute__((noinline)) int rare_end(ss_state *st, const sip_line *ln,
 	return -1;
 }
 
+/* ln begins a bare SIP message or a client log line among the fields of
+   the record being read: a record pasted without its $$end_record, and
+   something else after it.  The record ends there, cut short; ln is read
+   as a line outside any record. */
+static __attribute__((noinline)) int other_cut(ss_state *st, const sip_line *ln,
+					       sip_record_fn fn, void *ctx)
+{
+	int rc;
+
+	st->truncated = 1;
+	warn(st, SIP_ETRUNCATED, st->line, "record cut short by %s at line %llu",
+	     bare_start(ln->p, ln->n) ? "a SIP message" : "a client log line",
+	     (unsigned long long)ln->lineno);
+	if ((rc = emit(st, fn, ctx, -1)))
+		return rc;
+	return idle_line(st, ln, 0, NULL, fn, ctx);
+}
+
 /* A line of a record's body (no header), its first k bytes the paste's
    indent. */
 static inline int record_line(ss_state *st, const sip_line *ln, size_t k, sip_record_fn fn,
@@ -986,7 +1025,8 @@ static inline int record_line(ss_state *st, const sip_line *ln, size_t k, sip_re
 	}
 	if ((n < 4 || st->headerless) && (rc = rare_end(st, ln, fn, ctx)) >= 0)
 		return rc;
-	return k ? body_line_at(st, ln, k) : body_line(st, ln);
+	rc = k ? body_line_at(st, ln, k) : body_line(st, ln);
+	return rc == SS_OTHER ? other_cut(st, ln, fn, ctx) : rc;
 }
 
 /* The same, for a record whose body may be indented: the first line
