@@ -873,11 +873,15 @@ typedef struct scan_ctx {
  * lines in one file: a reply that quotes the trace under the original, an
  * excerpt pasted twice.  Kept once, so that findings count events, not
  * copies.  Only records with a sequence number (SIPStack headers) are
- * compared; the SEEN_SLOTS last ones are remembered (direct-mapped by a
- * hash of them: a fixed 512 KiB whatever the input, and a copy within
- * that many records of its original is found).
+ * compared.  The hashes of the last ones are remembered in SEEN_SETS sets
+ * of SEEN_WAYS, the oldest of a set making room (64 KiB whatever the
+ * input: a table of 512 KiB, direct-mapped, cost 4 % of the wall of
+ * analyze --jobs 1 in cache misses, this one 1 %).  A copy right after
+ * its original is found whole up to about 1,000 records, 98 % of 2,000,
+ * 88 % of 4,000, 67 % of 6,000 (the rest is kept twice).
  */
-#define SEEN_SLOTS (1u << 16)
+#define SEEN_SETS 2048u
+#define SEEN_WAYS 4
 
 static uint64_t mix64(uint64_t h, uint64_t v)
 {
@@ -908,12 +912,11 @@ static uint64_t str_word(sip_str s)
 
 static int repeated(scan_ctx *s, const sip_record *rec)
 {
-	uint64_t h, w[3];
-	size_t slot;
+	uint64_t h, w[3], *set;
 
 	if (!s->once || rec->seq < 0 || !rec->ts[0])
 		return 0;
-	if (!s->seen && !(s->seen = calloc(SEEN_SLOTS, sizeof *s->seen)))
+	if (!s->seen && !(s->seen = calloc(SEEN_SETS * SEEN_WAYS, sizeof *s->seen)))
 		return 0;   /* no memory for it: every record kept */
 	memcpy(w, rec->ts, sizeof w);
 	h = mix64(w[0], w[1] ^ (uint64_t)rec->seq);
@@ -922,11 +925,13 @@ static int repeated(scan_ctx *s, const sip_record *rec)
 		  ((uint64_t)rec->level.n << 40) ^ ((uint64_t)rec->flag.n << 48) ^
 		  str_word(rec->host));
 	h = mix64(h, str_word(rec->text));
-	h |= 1;   /* 0 is an empty slot */
-	slot = (size_t)(h >> 48) & (SEEN_SLOTS - 1);
-	if (s->seen[slot] == h)
-		return 1;
-	s->seen[slot] = h;
+	h |= 1;   /* 0 is an empty way */
+	set = s->seen + ((size_t)(h >> 48) & (SEEN_SETS - 1)) * SEEN_WAYS;
+	for (int i = 0; i < SEEN_WAYS; i++)
+		if (set[i] == h)
+			return 1;
+	memmove(set + 1, set, (SEEN_WAYS - 1) * sizeof *set);
+	set[0] = h;
 	return 0;
 }
 
