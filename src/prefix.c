@@ -89,6 +89,13 @@ static long quote_len(const char *p, size_t n)
 	return (long)(last < n && p[last] == ' ' ? last + 1 : last);
 }
 
+size_t sip_prefix_quote_len(const char *p, size_t n)
+{
+	long l = quote_len(p, n);
+
+	return l < 0 ? 0 : (size_t)l;
+}
+
 /* "| ", "# ", "// ": a mark after at most 4 blanks, then one blank. */
 static long mark_len(const char *p, size_t n)
 {

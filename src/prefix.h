@@ -65,6 +65,10 @@ void sip_prefix_detect(const sip_line *lines, size_t n, sip_prefix *pf);
    not carry it: a line cut short, an unnumbered blank line). */
 size_t sip_prefix_len(const sip_prefix *pf, const char *p, size_t n);
 
+/* The length of the mail quoting (">", "> ", "> > ") at the start of p,
+   after at most 4 blanks; 0 when p has none. */
+size_t sip_prefix_quote_len(const char *p, size_t n);
+
 /* "line numbers", "'>' quoting and line numbers", "indentation": what was
    stripped, for a note. */
 const char *sip_prefix_describe(const sip_prefix *pf, char *buf, size_t size);

@@ -860,10 +860,20 @@ typedef struct scan_ctx {
 	int hold;
 	int nheld;
 	sip_diag held[8];
+	int qmode;            /* see quote_line */
+	uint64_t quoted;      /* lines read without their quoting */
 	int once;             /* sip_scan_opts.once */
 	uint64_t *seen;       /* see repeated() */
 	uint64_t repeated;
 } scan_ctx;
+
+/* Whether a line begins a record of one of the parsers: a SIPStack
+   header, a client log line, a SIP message's start line. */
+static int starts_record(const char *p, size_t n)
+{
+	return sip_ss_embed_starts(p, n) || sip_uccapi_stamped(p, n) ||
+	       (n >= 12 && sip_is_start_line(p, n));
+}
 
 /*
  * Whether rec repeats a record read before in this input: the same time,
@@ -957,6 +967,15 @@ static int on_record(void *ctx, const sip_record *rec)
 	scan_ctx *s = ctx;
 
 	int rep = repeated(s, rec);   /* also of the records skipped */
+	sip_record joined;
+
+	if (s->quoted) {
+		/* its text may not be the file's bytes (quote_line): never
+		   read back from the file (--text evidence) */
+		joined = *rec;
+		joined.raw_joined = 1;
+		rec = &joined;
+	}
 
 	if (rec->line < s->skip_before)
 		return 0;
@@ -1202,6 +1221,51 @@ static void note(scan_ctx *sc, sip_reader *r, const char *fmt, ...)
 		sc->held[sc->nheld++] = d;
 	else
 		sc->warn(sc->warn_ctx, &d);
+}
+
+/*
+ * A trace quoted in a reply under the reply's own text: the probe sees
+ * the text as it is (no prefix on half of its lines), and the parser
+ * would not know the quoted lines.  A quoted line that begins a record
+ * once its quoting ("> ", "> > ") is off starts a run of lines read
+ * without it, up to the first line that is not blank and not quoted (the
+ * reply's text after the quote).
+ */
+static __attribute__((noinline)) void quote_slow(scan_ctx *sc, sip_reader *r, sip_line *ln)
+{
+	const char *p = ln->p;
+	size_t n = ln->n, k;
+
+	if (p[0] != '>' && p[0] != ' ' && p[0] != '\t') {
+		sc->qmode = 0;
+		return;
+	}
+	if (!(k = sip_prefix_quote_len(p, n))) {
+		if (sc->qmode && sip_trim((sip_str){ p, n }).n)
+			sc->qmode = 0;
+		return;
+	}
+	if (!sc->qmode) {
+		if (!starts_record(p + k, n - k))
+			return;
+		sc->qmode = 1;
+		if (!sc->quoted)
+			note(sc, r, "read without the '>' quoting of the lines quoted from line"
+			     " %llu on (a reply that quotes a trace)",
+			     (unsigned long long)ln->lineno);
+	}
+	sc->quoted++;
+	ln->p += k;
+	ln->n -= k;
+}
+
+static inline void quote_line(scan_ctx *sc, sip_reader *r, sip_line *ln)
+{
+	/* what a quoted line may begin with: '>', or the blanks before it */
+	static const unsigned char first[256] = { ['\t'] = 1, [' '] = 1, ['>'] = 1 };
+
+	if (ln->n && (first[(unsigned char)ln->p[0]] | sc->qmode))
+		quote_slow(sc, r, ln);
 }
 
 /* The probe's notes, now that a parser knows the input. */
@@ -1622,7 +1686,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 {
 	probe_set ps;
 	scan_ctx sc = { fn, ctx, 0, res, NULL, NULL, 0, NULL, 0, 1, 0, { { 0 } },
-			opts && opts->once, NULL, 0 };
+			0, 0, opts && opts->once, NULL, 0 };
 	sip_diag cut;
 	const sip_parser_ops *ops = NULL;
 	sip_parse_opts popts;
@@ -1949,7 +2013,10 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 
 	/* 2. Replay the probed lines, then stream the rest. */
 	for (size_t i = 0; i < ps.n && !stopped; i++) {
-		if ((rc = feed_one(ops, state, &uw, &ps.lines[i], ps.rawn[i], 0, on_record, &sc)))
+		sip_line pl = ps.lines[i];
+		if (!pf.n && !uw.width)
+			quote_line(&sc, r, &pl);
+		if ((rc = feed_one(ops, state, &uw, &pl, ps.rawn[i], 0, on_record, &sc)))
 			stopped = 1;
 	}
 	sip_buf_release(&ps.text);
@@ -1978,6 +2045,8 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 			size_t k = sip_prefix_len(&pf, ln.p, ln.n);
 			ln.p += k;
 			ln.n -= k;
+		} else if (!uw.width) {
+			quote_line(&sc, r, &ln);
 		}
 		rc = uw.width ? feed_one(ops, state, &uw, &ln, rawn, 0, on_record, &sc)
 			      : ops->feed(state, &ln, on_record, &sc);
