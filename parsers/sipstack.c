@@ -90,10 +90,6 @@ typedef struct ss_state {
 	                           else on its line (see embedded_header): a
 	                           header after such a prefix on a line of its
 	                           body ends it */
-	char quote[16];         /* the mail quoting ("> ", "> > ") before the */
-	size_t quote_n;         /* record's header, when only it was quoted
-	                           (a reply quoting a trace under new text):
-	                           taken off each line of its body */
 	size_t body_off, body_end, body_field;
 	ss_field *flds;
 	size_t nflds, flds_cap;
@@ -251,7 +247,6 @@ static void reset(ss_state *st)
 	st->indent = INDENT_UNKNOWN;
 	st->cut_header = 0;
 	st->pasted = 0;
-	st->quote_n = 0;
 }
 
 /*
@@ -835,37 +830,6 @@ static int cut_header(const sip_line *ln)
 	return k == n || p[k] == '(';
 }
 
-/* Keep p[0, k), what came before a header on its line, as the record's
-   quoting when it is mail quoting: '>' and blanks only. */
-static void set_quote(ss_state *st, const char *p, size_t k)
-{
-	size_t i;
-
-	for (i = 0; i < k && (p[i] == '>' || is_ws(p[i])); i++)
-		;
-	if (i < k || k > sizeof st->quote || !memchr(p, '>', k))
-		return;
-	memcpy(st->quote, p, k);
-	st->quote_n = k;
-}
-
-/* How many bytes of a line of a quoted record are its quoting: the
-   record's quote, or the whole line when it is that quote alone (an empty
-   line quoted: "> " without its blank, or ">"); 0 for a line that is not
-   quoted so. */
-static size_t quote_skip(const ss_state *st, const char *p, size_t n)
-{
-	size_t q = st->quote_n;
-
-	if (n >= q && !memcmp(p, st->quote, q))
-		return q;
-	while (q && is_ws(st->quote[q - 1]))
-		q--;
-	while (n && is_ws(p[n - 1]))
-		n--;
-	return q && n == q && !memcmp(p, st->quote, q) ? n : 0;
-}
-
 /* A line outside any record (kept out of feed_line, which runs for every
    line of every record). */
 static __attribute__((noinline)) int idle_line(ss_state *st, const sip_line *ln, int hdr,
@@ -931,17 +895,9 @@ static __attribute__((noinline)) int pending_line(ss_state *st, const sip_line *
 						  void *ctx)
 {
 	const char *p = ln->p;
-	size_t n = p ? ln->n : 0, q = 0;
+	size_t n = p ? ln->n : 0;
 	int rc;
 
-	if (!hdr && st->quote_n && (q = quote_skip(st, p, n))) {
-		if (field_name_len(p + q, n - q)) {
-			st->mode = M_RECORD;
-			return body_line_at(st, ln, q);
-		}
-		p += q;
-		n -= q;
-	}
 	if (!hdr && field_name_len(p, n)) {
 		st->mode = M_RECORD;
 		st->indent = 0;   /* its first field at the margin */
@@ -1038,26 +994,19 @@ static __attribute__((noinline)) int indented_line(ss_state *st, const sip_line 
 }
 
 /* A line of a record whose header came after a prefix (a list item's
-   marker, a chat stamp, mail quoting: see embedded_header): its quoting
-   taken off, and a header line after such a prefix ends the record, as a
-   header line ends a record read as it is. */
+   marker, a chat stamp, a '> ': see embedded_header): a header line after
+   such a prefix ends the record, as a header line ends a record read as
+   it is. */
 static __attribute__((noinline)) int pasted_line(ss_state *st, const sip_line *ln,
 						 sip_record_fn fn, void *ctx)
 {
 	const char *p = ln->p;
-	size_t n = p ? ln->n : 0, q = st->quote_n ? quote_skip(st, p, n) : 0, k = 0;
+	size_t n = p ? ln->n : 0, k;
 	sip_ss_header h;
-	char quote[sizeof st->quote];
 	int rc;
 
-	if (q && q < n && is_header(p + q, n - q, &h))
-		k = q;
-	else if (!st->quote_n && n > 40)
-		k = embedded_header(p, n, &h);
-	if (k) {
+	if (n > 40 && (k = embedded_header(p, n, &h))) {
 		sip_line at = *ln;
-		size_t qn = st->quote_n;
-		memcpy(quote, st->quote, qn);
 		st->truncated = 1;
 		warn(st, SIP_ETRUNCATED, st->line, "record cut short by the header line %llu",
 		     (unsigned long long)ln->lineno);
@@ -1069,14 +1018,8 @@ static __attribute__((noinline)) int pasted_line(ss_state *st, const sip_line *l
 		if ((rc = start(st, &at, &h)))
 			return rc;
 		st->pasted = 1;
-		if (qn)
-			set_quote(st, quote, qn);
-		else
-			set_quote(st, p, k);
 		return 0;
 	}
-	if (st->quote_n)
-		return record_line(st, ln, q, fn, ctx);
 	if (st->indent)
 		return indented_line(st, ln, fn, ctx);
 	return record_line(st, ln, 0, fn, ctx);
@@ -1252,10 +1195,8 @@ static int ss_feed(void *state, const sip_line *ln, sip_record_fn fn,
 			st->tl_seen = 1;
 			if ((rc = feed_line(st, &at, 1, &h, fn, ctx)))
 				return rc;
-			if (st->mode != M_IDLE) {
+			if (st->mode != M_IDLE)
 				st->pasted = 1;
-				set_quote(st, p, k);
-			}
 			return 0;
 		}
 	}
