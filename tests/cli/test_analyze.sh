@@ -372,5 +372,30 @@ check "bench nostore: no record stored" "$(q "$T/ns.db" "SELECT count(*) FROM re
 SIPSCAN_BENCH=nosync "$SIPSCAN" analyze -qq --db "$T/nsy.db" "$S/lync2010-fe-owa.log" 2>/dev/null
 check "bench nosync: every record stored" "$(q "$T/nsy.db" "SELECT count(*) FROM record_rows")" 66
 
+# A record that repeats an earlier one of its input is kept once in what
+# can be a paste (up to 16 MiB of text, or a pipe), not looked for in a
+# larger input (a server's own log never repeats a sequence number).
+if [ -x "$GEN" ]; then
+	for mib in 1 17; do
+		"$GEN" --size $mib --seed 21 >"$T/rep-gen.log"
+		awk '/begin_record/ && ++n > 40 { exit } { print }' "$T/rep-gen.log" >"$T/rep-head.log"
+		cat "$T/rep-head.log" "$T/rep-gen.log" >"$T/rep$mib.log"   # the copy first
+		hdrs=$(grep -c '^TL_' "$T/rep$mib.log")
+		copy=$(grep -c '^TL_' "$T/rep-head.log")
+		"$SIPSCAN" analyze -qq --db "$T/rep$mib.db" "$T/rep$mib.log" 2>"$T/rep$mib.err"
+		n=$(q "$T/rep$mib.db" "SELECT count(*) FROM record_rows")
+		if [ $mib = 1 ]; then
+			check "repeats: kept once in a paste" "$n" $((hdrs - copy))
+			contains "repeats: said" "$(cat "$T/rep1.err")" "note: $copy records repeat earlier ones"
+			cat "$T/rep1.log" | "$SIPSCAN" analyze -qq --db "$T/rep-pipe.db" - 2>/dev/null
+			check "repeats: kept once from a pipe" "$(q "$T/rep-pipe.db" "SELECT count(*) FROM record_rows")" $((hdrs - copy))
+			"$SIPSCAN" analyze -qq --keep-duplicates --db "$T/rep-keep.db" "$T/rep1.log" 2>/dev/null
+			check "repeats: --keep-duplicates keeps them" "$(q "$T/rep-keep.db" "SELECT count(*) FROM record_rows")" "$hdrs"
+		else
+			check "repeats: not looked for in a large log" "$n" "$hdrs"
+		fi
+	done
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
