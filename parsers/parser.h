@@ -59,6 +59,11 @@ typedef struct sip_parser_ops {
 	int (*close)(void *state, sip_record_fn fn, void *ctx);
 
 	void (*free)(void *state);
+
+	/* Optional (NULL: never): whether the state is inside a message's
+	   body, whose lines are its text (an IM that quotes a log line with
+	   "> " is not a quoted trace: see quote_line in src/scan.c). */
+	int (*in_body)(const void *state);
 } sip_parser_ops;
 
 /* The parsers (one per file in parsers/). */

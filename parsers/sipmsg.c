@@ -646,4 +646,5 @@ const sip_parser_ops sip_sipmsg_parser = {
 	bare_feed,
 	bare_close,
 	bare_free,
+	NULL,   /* in_body */
 };

@@ -1319,6 +1319,15 @@ void sip_ss_embed_free(sip_ss_embed *e)
 	e->on = 0;
 }
 
+/* Inside a protocol record's message body that is not "-" (no body). */
+static int ss_in_body(const void *state)
+{
+	const ss_state *st = state;
+
+	return st->mode == M_BODY &&
+	       !(st->body_end == st->body_off + 1 && st->raw.p[st->body_off] == '-');
+}
+
 const sip_parser_ops sip_sipstack_parser = {
 	1,
 	"sipstack",
@@ -1328,4 +1337,5 @@ const sip_parser_ops sip_sipstack_parser = {
 	ss_feed,
 	ss_close,
 	ss_free,
+	ss_in_body,
 };

@@ -558,4 +558,5 @@ const sip_parser_ops sip_uccapi_parser = {
 	ucc_feed,
 	ucc_close,
 	ucc_free,
+	NULL,   /* in_body */
 };

@@ -538,4 +538,5 @@ const sip_parser_ops sip_winevent_parser = {
 	ev_feed,
 	ev_close,
 	ev_free,
+	NULL,   /* in_body */
 };

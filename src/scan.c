@@ -861,6 +861,8 @@ typedef struct scan_ctx {
 	int nheld;
 	sip_diag held[8];
 	int qmode;            /* see quote_line */
+	const sip_parser_ops *ops;   /* the parser and its state, once open */
+	void *state;
 	uint64_t quoted;      /* lines read without their quoting */
 	int once;             /* sip_scan_opts.once */
 	uint64_t *seen;       /* see repeated() */
@@ -1229,7 +1231,8 @@ static void note(scan_ctx *sc, sip_reader *r, const char *fmt, ...)
  * would not know the quoted lines.  A quoted line that begins a record
  * once its quoting ("> ", "> > ") is off starts a run of lines read
  * without it, up to the first line that is not blank and not quoted (the
- * reply's text after the quote).
+ * reply's text after the quote); not inside a message's body, where it is
+ * the message's text (an IM quoting a log line).
  */
 static __attribute__((noinline)) void quote_slow(scan_ctx *sc, sip_reader *r, sip_line *ln)
 {
@@ -1246,7 +1249,8 @@ static __attribute__((noinline)) void quote_slow(scan_ctx *sc, sip_reader *r, si
 		return;
 	}
 	if (!sc->qmode) {
-		if (!starts_record(p + k, n - k))
+		if (!starts_record(p + k, n - k) ||
+		    (sc->ops && sc->ops->in_body && sc->ops->in_body(sc->state)))
 			return;
 		sc->qmode = 1;
 		if (!sc->quoted)
@@ -1686,7 +1690,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 {
 	probe_set ps;
 	scan_ctx sc = { fn, ctx, 0, res, NULL, NULL, 0, NULL, 0, 1, 0, { { 0 } },
-			0, 0, opts && opts->once, NULL, 0 };
+			0, NULL, NULL, 0, opts && opts->once, NULL, 0 };
 	sip_diag cut;
 	const sip_parser_ops *ops = NULL;
 	sip_parse_opts popts;
@@ -2010,6 +2014,9 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 				  "out of memory");
 		goto out;
 	}
+
+	sc.ops = ops;
+	sc.state = state;
 
 	/* 2. Replay the probed lines, then stream the rest. */
 	for (size_t i = 0; i < ps.n && !stopped; i++) {
