@@ -637,6 +637,14 @@ static void bare_free(void *state)
 	free(st);
 }
 
+/* Inside a message's body, past its first byte. */
+static int bare_in_body(const void *state)
+{
+	const bare_state *st = state;
+
+	return st->mode == B_MSG && st->mb.part == SIP_MSGB_BODY && st->mb.body_end > st->mb.body_off;
+}
+
 const sip_parser_ops sip_sipmsg_parser = {
 	1,
 	"sip",
@@ -646,5 +654,5 @@ const sip_parser_ops sip_sipmsg_parser = {
 	bare_feed,
 	bare_close,
 	bare_free,
-	NULL,   /* in_body */
+	bare_in_body,
 };

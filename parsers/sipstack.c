@@ -1319,11 +1319,15 @@ void sip_ss_embed_free(sip_ss_embed *e)
 	e->on = 0;
 }
 
-/* Inside a protocol record's message body that is not "-" (no body). */
+/* Inside a protocol record's message body that is not "-" (no body), or
+   inside the body of what another parser reads (see others). */
 static int ss_in_body(const void *state)
 {
 	const ss_state *st = state;
 
+	if (st->reading >= 0)
+		return others[st->reading].ops->in_body &&
+		       others[st->reading].ops->in_body(st->other[st->reading]);
 	return st->mode == M_BODY &&
 	       !(st->body_end == st->body_off + 1 && st->raw.p[st->body_off] == '-');
 }

@@ -549,6 +549,14 @@ static void ucc_free(void *state)
 	free(st);
 }
 
+/* Inside a SIP message's body, past its first byte. */
+static int ucc_in_body(const void *state)
+{
+	const ucc_state *st = state;
+
+	return st->mode == U_MSG && st->mb.part == SIP_MSGB_BODY && st->mb.body_end > st->mb.body_off;
+}
+
 const sip_parser_ops sip_uccapi_parser = {
 	1,
 	"uccapi",
@@ -558,5 +566,5 @@ const sip_parser_ops sip_uccapi_parser = {
 	ucc_feed,
 	ucc_close,
 	ucc_free,
-	NULL,   /* in_body */
+	ucc_in_body,
 };
