@@ -759,12 +759,6 @@ static int bare_start(const char *p, size_t n)
 	return n - k >= 12 && sip_is_start_line(p + k, n - k);
 }
 
-/* Whether a line begins what another parser reads (see others). */
-static int other_start(const char *p, size_t n)
-{
-	return bare_start(p, n) || sip_uccapi_stamped(p, n);
-}
-
 /* What a post may paste between a server trace's records, read by the
    parser of its own format: bare SIP messages, and client log lines. */
 static const struct {
@@ -779,6 +773,15 @@ static const struct {
 	{ &sip_sipmsg_parser, bare_start, sip_sipmsg_reading, NULL },
 	{ &sip_uccapi_parser, sip_uccapi_stamped, sip_uccapi_reading, sip_uccapi_cut },
 };
+
+/* Whether a line begins what another parser reads (see others). */
+static int other_start(const char *p, size_t n)
+{
+	for (size_t k = 0; k < sizeof others / sizeof others[0]; k++)
+		if (others[k].starts(p, n))
+			return 1;
+	return 0;
+}
 
 /* Hand ln to the other parser k, opened at its first line. */
 static int feed_other(ss_state *st, int k, const sip_line *ln, sip_record_fn fn, void *ctx)
@@ -993,6 +996,21 @@ static __attribute__((noinline)) int indented_line(ss_state *st, const sip_line 
 	return record_line(st, ln, body_skip(st, ln->p, ln->p ? ln->n : 0), fn, ctx);
 }
 
+/* The header h at ln ends the record being read, cut short: it begins the
+   next. */
+static __attribute__((noinline)) int header_cut(ss_state *st, const sip_line *ln,
+						const sip_ss_header *h, sip_record_fn fn, void *ctx)
+{
+	int rc;
+
+	st->truncated = 1;
+	warn(st, SIP_ETRUNCATED, st->line, "record cut short by the header line %llu",
+	     (unsigned long long)ln->lineno);
+	if ((rc = emit(st, fn, ctx, -1)))
+		return rc;
+	return start(st, ln, h);
+}
+
 /* A line of a record whose header came after a prefix (a list item's
    marker, a chat stamp, a '> ': see embedded_header): a header line after
    such a prefix ends the record, as a header line ends a record read as
@@ -1007,15 +1025,10 @@ static __attribute__((noinline)) int pasted_line(ss_state *st, const sip_line *l
 
 	if (n > 40 && (k = embedded_header(p, n, &h))) {
 		sip_line at = *ln;
-		st->truncated = 1;
-		warn(st, SIP_ETRUNCATED, st->line, "record cut short by the header line %llu",
-		     (unsigned long long)ln->lineno);
-		if ((rc = emit(st, fn, ctx, -1)))
-			return rc;
 		at.p += k;
 		at.n -= k;
 		at.offset += k;
-		if ((rc = start(st, &at, &h)))
+		if ((rc = header_cut(st, &at, &h, fn, ctx)))
 			return rc;
 		st->pasted = 1;
 		return 0;
@@ -1028,24 +1041,14 @@ static __attribute__((noinline)) int pasted_line(ss_state *st, const sip_line *l
 static inline int feed_line(ss_state *st, const sip_line *ln, int hdr, const sip_ss_header *h,
 		     sip_record_fn fn, void *ctx)
 {
-	int rc;
-
 	switch (st->mode) {
 	case M_IDLE:
 		return idle_line(st, ln, hdr, h, fn, ctx);
 	case M_PENDING:
 		return pending_line(st, ln, hdr, h, fn, ctx);
 	default:
-		if (hdr) {
-			st->truncated = 1;
-			warn(st, SIP_ETRUNCATED, st->line,
-			     "record cut short by the header line %llu",
-			     (unsigned long long)ln->lineno);
-			rc = emit(st, fn, ctx, -1);
-			if (rc)
-				return rc;
-			return start(st, ln, h);
-		}
+		if (hdr)
+			return header_cut(st, ln, h, fn, ctx);
 		if (st->pasted)
 			return pasted_line(st, ln, fn, ctx);
 		if (st->indent)
