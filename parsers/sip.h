@@ -317,6 +317,10 @@ void sip_msgb_init(sip_msgb *b, size_t max_record, size_t max_fields);
 void sip_msgb_release(sip_msgb *b);
 void sip_msgb_reset(sip_msgb *b);
 
+/* Whether the message being built is inside its body, past its first
+   byte (for a parser's in_body: see parser.h). */
+int sip_msgb_in_body(const sip_msgb *b);
+
 /*
  * Append a line to the record's text.  from = SIP_MSGB_FRAMING: the line
  * is the log's framing, not part of the message; else the message's text

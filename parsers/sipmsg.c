@@ -637,12 +637,16 @@ static void bare_free(void *state)
 	free(st);
 }
 
-/* Inside a message's body, past its first byte. */
+int sip_msgb_in_body(const sip_msgb *b)
+{
+	return b->part == SIP_MSGB_BODY && b->body_end > b->body_off;
+}
+
 static int bare_in_body(const void *state)
 {
 	const bare_state *st = state;
 
-	return st->mode == B_MSG && st->mb.part == SIP_MSGB_BODY && st->mb.body_end > st->mb.body_off;
+	return st->mode == B_MSG && sip_msgb_in_body(&st->mb);
 }
 
 const sip_parser_ops sip_sipmsg_parser = {

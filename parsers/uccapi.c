@@ -549,12 +549,11 @@ static void ucc_free(void *state)
 	free(st);
 }
 
-/* Inside a SIP message's body, past its first byte. */
 static int ucc_in_body(const void *state)
 {
 	const ucc_state *st = state;
 
-	return st->mode == U_MSG && st->mb.part == SIP_MSGB_BODY && st->mb.body_end > st->mb.body_off;
+	return st->mode == U_MSG && sip_msgb_in_body(&st->mb);
 }
 
 const sip_parser_ops sip_uccapi_parser = {
