@@ -1368,7 +1368,7 @@ static int by_ref(const worker_ctx *w, const sip_record *rec, const sip_row *row
 	return w->r->o->text_evidence && f->regular && !row->payload.n &&
 	       res->encoding == SIP_ENC_UTF8 && !res->prefix[0] && !res->wrap && !res->html &&
 	       !res->nbsp && !res->hyph && !res->stray && !res->cr_eol && !res->undouble &&
-	       !res->br && !res->csv &&
+	       !res->br && !res->csv && !res->quoted &&
 	       rec->raw.p && rec->raw.n < SIP_READER_MAX_LINE && !rec->truncated &&
 	       !rec->raw_joined &&
 	       !sip_is_error(rec->level, rec->kind, (int)rec->status, rec->ndiags > 0);

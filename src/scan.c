@@ -906,16 +906,10 @@ static uint64_t mix64(uint64_t h, uint64_t v)
 static uint64_t str_word(sip_str s)
 {
 	uint64_t h = s.n * 0x9e3779b97f4a7c15ull, w;
-	size_t i = 0;
 
-	for (; i + 8 <= s.n; i += 8) {
-		memcpy(&w, s.p + i, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdull;
-		h ^= h >> 29;
-	}
-	if (i < s.n) {
+	for (size_t i = 0; i < s.n; i += 8) {
 		w = 0;
-		memcpy(&w, s.p + i, s.n - i);
+		memcpy(&w, s.p + i, s.n - i < 8 ? s.n - i : 8);
 		h = (h ^ w) * 0xff51afd7ed558ccdull;
 		h ^= h >> 29;
 	}
@@ -969,15 +963,6 @@ static int on_record(void *ctx, const sip_record *rec)
 	scan_ctx *s = ctx;
 
 	int rep = repeated(s, rec);   /* also of the records skipped */
-	sip_record joined;
-
-	if (s->quoted) {
-		/* its text may not be the file's bytes (quote_line): never
-		   read back from the file (--text evidence) */
-		joined = *rec;
-		joined.raw_joined = 1;
-		rec = &joined;
-	}
 
 	if (rec->line < s->skip_before)
 		return 0;
@@ -1158,6 +1143,33 @@ static void probe_fix(probe_set *ps)
 		ps->lines[i].p = ps->text.p ? ps->text.p + ps->starts[i] : "";
 }
 
+/* The probed lines of ps made anew into pd, one for one, by make(ctx, line,
+   &out) (decoded, or a CSV column taken out).  0 or SIP_ENOMEM. */
+static int probe_remake(const probe_set *ps, probe_set *pd,
+			int (*make)(void *ctx, const sip_line *ln, sip_line *out), void *ctx)
+{
+	for (size_t i = 0; i < ps->n; i++) {
+		sip_line d;
+		size_t at = pd->text.n;
+		if (make(ctx, &ps->lines[i], &d) || sip_buf_add(&pd->text, d.p, d.n))
+			return SIP_ENOMEM;
+		pd->lines[pd->n] = d;
+		pd->starts[pd->n++] = at;
+	}
+	probe_fix(pd);
+	return SIP_OK;
+}
+
+static int decode_make(void *uw, const sip_line *ln, sip_line *out)
+{
+	return decode(uw, ln, out);
+}
+
+static int csv_make(void *c, const sip_line *ln, sip_line *out)
+{
+	return csv_take(c, ln, out);
+}
+
 /* The probed lines made anew in pd, one for one, become those of ps; pd
    is left empty, with ps's old text buffer. */
 static void probe_adopt(probe_set *ps, probe_set *pd)
@@ -1253,6 +1265,7 @@ static __attribute__((noinline)) void quote_slow(scan_ctx *sc, sip_reader *r, si
 		    (sc->ops && sc->ops->in_body && sc->ops->in_body(sc->state)))
 			return;
 		sc->qmode = 1;
+		sc->res->quoted = 1;
 		if (!sc->quoted)
 			note(sc, r, "read without the '>' quoting of the lines quoted from line"
 			     " %llu on (a reply that quotes a trace)",
@@ -1796,17 +1809,8 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	   trace's); then every line read is. */
 	if (!es.style && csv_detect(ps.lines, ps.n, &csv)) {
 		int before = sip_parser_probe_score(ps.lines, ps.n);
-		for (size_t i = 0; i < ps.n; i++) {
-			sip_line d;
-			size_t at = pd.text.n;
-			if (csv_take(&csv, &ps.lines[i], &d) || sip_buf_add(&pd.text, d.p, d.n)) {
-				rc = SIP_ENOMEM;
-				goto out;
-			}
-			pd.lines[pd.n] = d;
-			pd.starts[pd.n++] = at;
-		}
-		probe_fix(&pd);
+		if ((rc = probe_remake(&ps, &pd, csv_make, &csv)))
+			goto out;
 		int after = sip_parser_probe_score(pd.lines, pd.n);
 		if (after >= before && after > 0) {
 			probe_adopt(&ps, &pd);
@@ -1865,17 +1869,8 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	uw.hyph = hyph_named(ps.lines, ps.n);
 	stray_chars(ps.lines, ps.n, &uw.ansi, &uw.fmt);
 	if (decoding(&uw)) {
-		for (size_t i = 0; i < ps.n; i++) {
-			sip_line d;
-			size_t at = pd.text.n;
-			if (decode(&uw, &ps.lines[i], &d) || sip_buf_add(&pd.text, d.p, d.n)) {
-				rc = SIP_ENOMEM;
-				goto out;
-			}
-			pd.lines[pd.n] = d;
-			pd.starts[pd.n++] = at;
-		}
-		probe_fix(&pd);
+		if ((rc = probe_remake(&ps, &pd, decode_make, &uw)))
+			goto out;
 		probe_adopt(&ps, &pd);
 		res->html = uw.html;
 		res->nbsp = uw.nbsp;

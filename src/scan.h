@@ -63,6 +63,9 @@ typedef struct sip_scan_result {
 	                            off */
 	int csv;                 /* read out of one column of a CSV export
 	                            (its quoting taken off) */
+	int quoted;              /* a part was read without its '>' quoting
+	                            (a reply that quotes a trace), from the
+	                            records emitted since on */
 	int gzip;                /* input was gzip */
 	int gzip_members;
 	int encoding;            /* enum sip_encoding */
