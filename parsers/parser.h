@@ -64,6 +64,12 @@ typedef struct sip_parser_ops {
 	   body, whose lines are its text (an IM that quotes a log line with
 	   "> " is not a quoted trace: see quote_line in src/scan.c). */
 	int (*in_body)(const void *state);
+
+	/* Optional (NULL: never): whether what was read depends on a line at
+	   the start of the input that a read resumed further on would not
+	   see (a CSV export's header, naming the columns).  Such an input is
+	   read whole again when it grows, not from its last record. */
+	int (*from_start)(const void *state);
 } sip_parser_ops;
 
 /* The parsers (one per file in parsers/). */

@@ -659,4 +659,5 @@ const sip_parser_ops sip_sipmsg_parser = {
 	bare_close,
 	bare_free,
 	bare_in_body,
+	NULL,   /* from_start */
 };

@@ -1345,4 +1345,5 @@ const sip_parser_ops sip_sipstack_parser = {
 	ss_close,
 	ss_free,
 	ss_in_body,
+	NULL,   /* from_start */
 };

@@ -566,4 +566,5 @@ const sip_parser_ops sip_uccapi_parser = {
 	ucc_close,
 	ucc_free,
 	ucc_in_body,
+	NULL,   /* from_start */
 };

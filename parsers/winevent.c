@@ -41,6 +41,15 @@
  * so no line of it is taken for a field; the XML ends the event),
  * Format-List's message to the next line at the margin (its own lines are
  * indented): a field, or the end of the event.
+ *
+ * The same events saved as CSV are read too, a row an event: Event
+ * Viewer's "Save All Events As" CSV (a header "Level,Date and Time,Source,
+ * Event ID,Task Category", the description in a sixth column the header
+ * does not name) and Export-Csv / ConvertTo-Csv of Get-WinEvent or
+ * Get-EventLog (a header of their property names, "Message", "Id" ...,
+ * after a "#TYPE" line unless -NoTypeInformation).  A cell in double
+ * quotes may hold line breaks (a description always does) and "" for a
+ * quote; each column is a field under the header's name.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +58,8 @@
 #include "parser.h"
 #include "sip.h"
 
-enum { EV_NONE, EV_VIEWER, EV_LIST };   /* the form of the event being read */
+/* the form of the event being read */
+enum { EV_NONE, EV_VIEWER, EV_LIST, EV_CSV };
 
 /* The names a block of either form has, as Windows writes them. */
 static const char *const viewer_names[] = {
@@ -89,6 +99,16 @@ typedef struct ev_state {
 	size_t nflds;
 	sip_kv kv[MAX_FIELDS];
 	sip_record rec;
+
+	/* CSV (csv_header): the header's names, the open row's state */
+	int csv;                     /* a header was read: lines are rows */
+	int csv_viewer;              /* Event Viewer's: its last column the
+	                                description, which it need not quote */
+	size_t ncols;
+	size_t coff[MAX_FIELDS], clen[MAX_FIELDS];   /* names, in cols */
+	sip_buf cols;
+	int csv_q;                   /* the row is inside a quoted cell */
+	sip_buf cells;               /* the row's names and values (flds) */
 } ev_state;
 
 #define warn(st, code, line, ...) \
@@ -171,11 +191,16 @@ static int brief_at(const sip_line *lines, size_t n, size_t i)
 	return len > 0 && !is_blank(p[0]) && !field_at(p, len, &form, &nn, &v);
 }
 
+static int csv_header(const char *p, size_t n, ev_state *st);
+
 static int probe(const sip_line *lines, size_t n)
 {
 	int seen[2][4] = { { 0 } }, form, brief = 0;
 	size_t nn, v;
 
+	for (size_t i = 0; i < n; i++)
+		if (lines[i].p && csv_header(lines[i].p, lines[i].n, NULL))
+			return 80;   /* an events CSV's header */
 	for (size_t i = 0; i < n; i++) {
 		const char *p = lines[i].p;
 		size_t len = p ? lines[i].n : 0;
@@ -220,6 +245,8 @@ static void *ev_open(const sip_parse_opts *opts)
 		st->max_record = SIP_PARSER_MAX_RECORD;
 	sip_buf_init(&st->raw, 0);
 	sip_buf_init(&st->text, 0);
+	sip_buf_init(&st->cols, 0);
+	sip_buf_init(&st->cells, 0);
 	return st;
 }
 
@@ -231,12 +258,21 @@ static void ev_free(void *state)
 		return;
 	sip_buf_release(&st->raw);
 	sip_buf_release(&st->text);
+	sip_buf_release(&st->cols);
+	sip_buf_release(&st->cells);
 	free(st);
+}
+
+/* Where the fields' offsets point: the event's text, or for a CSV row
+   the names and values taken out of it (their quotes off). */
+static const char *fields_base(const ev_state *st)
+{
+	return st->form == EV_CSV ? st->cells.p : st->raw.p;
 }
 
 static sip_str span(const ev_state *st, size_t off, size_t n)
 {
-	return (sip_str){ st->raw.p + off, n };
+	return (sip_str){ fields_base(st) + off, n };
 }
 
 /* The value of the first field named one of names, or SIP_STR_NULL. */
@@ -245,13 +281,15 @@ static sip_str value_of(const ev_state *st, const char *const *names)
 	for (size_t i = 0; i < st->nflds; i++)
 		for (size_t k = 0; names[k]; k++)
 			if (st->flds[i].nn == strlen(names[k]) &&
-			    !memcmp(st->raw.p + st->flds[i].noff, names[k], st->flds[i].nn))
+			    !memcmp(fields_base(st) + st->flds[i].noff, names[k], st->flds[i].nn))
 				return st->flds[i].vn ? span(st, st->flds[i].voff, st->flds[i].vn)
 						      : SIP_STR_NULL;
 	return SIP_STR_NULL;
 }
 
-/* The level a trace would give: "Error" is TL_ERROR. */
+/* The level a trace would give: "Error" is TL_ERROR; also Get-WinEvent's
+   Level as a number (1 critical ... 5 verbose), which its CSV export and
+   Format-List * show beside LevelDisplayName. */
 static sip_str level_of(sip_str v)
 {
 	static const struct { const char *name, *level; } map[] = {
@@ -259,6 +297,8 @@ static sip_str level_of(sip_str v)
 		{ "Information", "TL_INFO" }, { "Critical", "TL_FATAL" },
 		{ "Verbose", "TL_VERBOSE" }, { "FailureAudit", "TL_ERROR" },
 		{ "SuccessAudit", "TL_INFO" },
+		{ "1", "TL_FATAL" }, { "2", "TL_ERROR" }, { "3", "TL_WARN" },
+		{ "4", "TL_INFO" }, { "5", "TL_VERBOSE" },
 	};
 
 	for (size_t i = 0; v.p && i < sizeof map / sizeof map[0]; i++)
@@ -353,6 +393,8 @@ static void reset(ev_state *st)
 	st->raw_end = 0;
 	sip_buf_reset(&st->raw);
 	sip_buf_reset(&st->text);
+	sip_buf_reset(&st->cells);
+	st->csv_q = 0;
 }
 
 /* Emit the event being read, then forget it. */
@@ -360,8 +402,9 @@ static int emit(ev_state *st, sip_record_fn fn, void *ctx, int at_end)
 {
 	static const char *const source[] = { "Source", "ProviderName", NULL };
 	static const char *const computer[] = { "Computer", "MachineName", NULL };
-	static const char *const level[] = { "Level", "LevelDisplayName", "EntryType", NULL };
-	static const char *const date[] = { "Date", "TimeCreated", "TimeGenerated", NULL };
+	static const char *const level[] = { "LevelDisplayName", "EntryType", "Level", NULL };
+	static const char *const date[] = { "Date", "TimeCreated", "TimeGenerated",
+					    "Date and Time", NULL };
 	sip_record *r = &st->rec;
 	int rc;
 
@@ -387,8 +430,13 @@ static int emit(ev_state *st, sip_record_fn fn, void *ctx, int at_end)
 	r->nfields = st->nflds;
 	r->component = value_of(st, source);
 	r->host = value_of(st, computer);
-	r->level = level_of(value_of(st, level));
-	r->severity = value_of(st, level);
+	for (size_t k = 0; level[k] && !r->level.p; k++) {
+		const char *const one[] = { level[k], NULL };
+		r->severity = value_of(st, one);
+		r->level = level_of(r->severity);
+	}
+	if (!r->level.p)
+		r->severity = value_of(st, level);   /* a level of no known name */
 	date_of(value_of(st, date), r->ts);
 	if (st->text.n) {
 		r->text = (sip_str){ st->text.p, st->text.n };
@@ -452,13 +500,199 @@ static int ends_brief(const char *p, size_t n)
 	return i == n || (k == n && k - i >= 3);
 }
 
+
+/* ---- CSV ------------------------------------------------------------------ */
+
+/* The end of the CSV cell that starts at p[i] (at the comma after it, or
+   n); a quoted cell may hold commas, line breaks and "" for a quote. */
+static size_t cell_end(const char *p, size_t n, size_t i)
+{
+	if (i < n && p[i] == '"') {
+		for (i++; i < n; i++) {
+			if (p[i] != '"')
+				continue;
+			if (i + 1 < n && p[i + 1] == '"')
+				i++;
+			else
+				break;
+		}
+	}
+	while (i < n && p[i] != ',')
+		i++;
+	return i;
+}
+
+/* The cell p[a, b) without its quotes, "" read as ", appended to out. */
+static int cell_add(sip_buf *out, const char *p, size_t a, size_t b)
+{
+	if (b - a >= 2 && p[a] == '"') {
+		a++;
+		if (p[b - 1] == '"')
+			b--;
+		for (size_t i = a; i < b; i++) {
+			if (p[i] == '"' && i + 1 < b && p[i + 1] == '"')
+				i++;
+			if (sip_buf_addc(out, p[i]))
+				return -1;
+		}
+		return 0;
+	}
+	return sip_buf_add(out, p + a, b - a);
+}
+
+/*
+ * Whether line p is the header of an events CSV: Event Viewer's five
+ * names (a sixth column, the description, named "Description" here), or
+ * PowerShell's property names with Message, an id, a source and a time.
+ * With st, its names become the columns.
+ */
+static int csv_header(const char *p, size_t n, ev_state *st)
+{
+	static const char *const viewer[] = {
+		"Level", "Date and Time", "Source", "Event ID", "Task Category"
+	};
+	sip_buf names;
+	size_t off[MAX_FIELDS], len[MAX_FIELDS], nf = 0, i = 0;
+	int is_viewer, has_msg = 0, has_id = 0, has_src = 0, has_time = 0, ok;
+
+	while (n && is_blank(p[n - 1]))
+		n--;
+	if (n < 10 || !memchr(p, ',', n) || (p[0] != '"' && p[0] != 'L'))
+		return 0;
+	sip_buf_init(&names, 0);
+	while (i <= n && nf < MAX_FIELDS) {
+		size_t e = cell_end(p, n, i);
+		off[nf] = names.n;
+		if (cell_add(&names, p, i, e)) {
+			sip_buf_release(&names);
+			return 0;
+		}
+		len[nf] = names.n - off[nf];
+		nf++;
+		i = e + 1;
+	}
+#define IS(k, s) (len[k] == sizeof(s) - 1 && sip_ieq(names.p + off[k], len[k], s, len[k]))
+	is_viewer = nf == 5;
+	for (size_t k = 0; k < nf; k++) {
+		if (is_viewer && !(len[k] == strlen(viewer[k]) &&
+				   sip_ieq(names.p + off[k], len[k], viewer[k], len[k])))
+			is_viewer = 0;
+		has_msg |= IS(k, "Message");
+		has_id |= IS(k, "Id") || IS(k, "EventID") || IS(k, "InstanceId");
+		has_src |= IS(k, "ProviderName") || IS(k, "Source");
+		has_time |= IS(k, "TimeCreated") || IS(k, "TimeGenerated");
+	}
+#undef IS
+	ok = is_viewer || (has_msg && has_id && has_src && has_time);
+	if (ok && st) {
+		sip_buf_reset(&st->cols);
+		st->ncols = 0;
+		for (size_t k = 0; k < nf; k++) {
+			st->coff[k] = st->cols.n;
+			st->clen[k] = len[k];
+			if (sip_buf_add(&st->cols, names.p + off[k], len[k]))
+				ok = 0;
+		}
+		st->ncols = nf;
+		st->csv_viewer = is_viewer;
+		if (is_viewer) {
+			st->coff[nf] = st->cols.n;
+			st->clen[nf] = 11;
+			if (sip_buf_add(&st->cols, "Description", 11))
+				ok = 0;
+			st->ncols++;
+		}
+		st->csv = ok;
+	}
+	sip_buf_release(&names);
+	return ok;
+}
+
+/* The row read (st->raw): its cells become the fields, the description
+   (or Message) the text; emitted as an event when it has three cells
+   or more (a line of a post's own is not one). */
+static int csv_emit(ev_state *st, sip_record_fn fn, void *ctx, int at_end)
+{
+	const char *p = st->raw.p;
+	size_t n = st->raw_end, i = 0, nf = 0;
+
+	while (n && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+		n--;
+	while (i <= n && nf < st->ncols && nf < MAX_FIELDS) {
+		size_t e = cell_end(p, n, i), noff = st->cells.n, voff;
+		if (st->csv_viewer && nf + 1 == st->ncols && i < n && p[i] != '"')
+			e = n;   /* an unquoted description: to the row's end */
+		if (sip_buf_add(&st->cells, st->cols.p + st->coff[nf], st->clen[nf]))
+			return SIP_ENOMEM;
+		voff = st->cells.n;
+		if (cell_add(&st->cells, p, i, e))
+			return SIP_ENOMEM;
+		st->flds[nf] = (ev_field){ noff, st->clen[nf], voff, st->cells.n - voff };
+		nf++;
+		i = e + 1;
+	}
+	if (nf < 3) {
+		reset(st);
+		return 0;
+	}
+	st->nflds = nf;
+	for (size_t k = 0; k < nf; k++) {
+		const char *name = st->cells.p + st->flds[k].noff, *v;
+		size_t nn = st->flds[k].nn, vn = st->flds[k].vn;
+		if (!((nn == 11 && !memcmp(name, "Description", 11)) ||
+		      (nn == 7 && !memcmp(name, "Message", 7))))
+			continue;
+		v = st->cells.p + st->flds[k].voff;
+		while (vn) {
+			const char *nl = memchr(v, '\n', vn);
+			size_t ln = nl ? (size_t)(nl - v) : vn;
+			if (add_text(st, v, ln))
+				return SIP_ENOMEM;
+			vn -= nl ? ln + 1 : ln;
+			v += nl ? ln + 1 : ln;
+		}
+		break;
+	}
+	return emit(st, fn, ctx, at_end);
+}
+
+/* A line of a CSV export: a row, or a part of one a quoted cell goes on
+   into; blank lines between rows, and a header again, are no event. */
+static int csv_feed(ev_state *st, const sip_line *ln, sip_record_fn fn, void *ctx)
+{
+	const char *p = ln->p;
+	size_t n = p ? ln->n : 0, i = 0;
+
+	if (st->form == EV_NONE) {
+		while (i < n && is_blank(p[i]))
+			i++;
+		if (i == n || csv_header(p, n, st))
+			return 0;
+		st->form = EV_CSV;
+		st->line = ln->lineno;
+		st->offset = ln->offset;
+		st->csv_q = 0;
+	}
+	if (add_raw(st, ln) < 0)
+		return SIP_ENOMEM;
+	for (i = 0; i < n; i++)
+		if (p[i] == '"')
+			st->csv_q = !st->csv_q;
+	return st->csv_q ? 0 : csv_emit(st, fn, ctx, 0);
+}
+
 static int ev_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ctx)
 {
 	ev_state *st = state;
 	const char *p = ln->p;
 	size_t n = p ? ln->n : 0, nn = 0, v = 0, off;
-	int form = EV_NONE, field = field_at(p, n, &form, &nn, &v), rc, raw;
+	int form = EV_NONE, field, rc, raw;
 
+	if (st->csv)
+		return csv_feed(st, ln, fn, ctx);
+	if (st->form == EV_NONE && csv_header(p, n, st))
+		return 0;
+	field = field_at(p, n, &form, &nn, &v);
 	if (field && st->form == EV_VIEWER && st->in_text && !starts_event(form, p, nn) &&
 	    !(st->brief && is_event_id(form, p, nn))) {
 		field = 0;   /* a line of the description */
@@ -524,9 +758,24 @@ static int ev_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ctx)
 	return 0;
 }
 
+static int ev_from_start(const void *state)
+{
+	return ((const ev_state *)state)->csv;
+}
+
 static int ev_close(void *state, sip_record_fn fn, void *ctx)
 {
-	return emit(state, fn, ctx, 1);
+	ev_state *st = state;
+
+	if (st->form == EV_CSV) {
+		if (st->csv_q) {
+			/* inside a quoted cell: the export was cut short */
+			warn(st, SIP_ETRUNCATED, st->line, "event cut short by the end of input");
+			st->capped = 1;
+		}
+		return csv_emit(st, fn, ctx, 1);
+	}
+	return emit(st, fn, ctx, 1);
 }
 
 const sip_parser_ops sip_winevent_parser = {
@@ -539,4 +788,5 @@ const sip_parser_ops sip_winevent_parser = {
 	ev_close,
 	ev_free,
 	NULL,   /* in_body */
+	ev_from_start,
 };

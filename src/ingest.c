@@ -1666,7 +1666,13 @@ static int finish_file(sip_store *s, job *j, sip_tally *t, sip_diag *diag)
 		row.lines = f->prev.resume_line - 1 + j->x->res.lines;
 	else
 		row.lines = j->x->res.lines;
-	if (j->x->res.records > 0) {
+	if (j->x->res.from_start) {
+		/* a CSV export: its header says how to read it, and a read
+		   resumed at its last record would not see it; when it
+		   grows, it is read whole again */
+		row.resume_offset = 0;
+		row.resume_line = 0;
+	} else if (j->x->res.records > 0) {
 		row.resume_offset = j->x->res.last_offset;
 		row.resume_line = j->x->res.last_line;
 	} else if (f->action == ACT_APPEND) {

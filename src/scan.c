@@ -2063,6 +2063,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		sc.closing = 1;
 		sc.cut = &cut;
 		rc = ops->close(state, on_record, &sc);
+		res->from_start = csv.on || (ops->from_start && ops->from_start(state));
 		sc.closing = 0;
 		if (!rc && got < 0) {
 			*diag = rdiag;

@@ -70,6 +70,8 @@ typedef struct sip_scan_result {
 	int gzip_members;
 	int encoding;            /* enum sip_encoding */
 	int seeked;              /* resume_offset was used to seek */
+	int from_start;          /* read by what its start says (a CSV
+	                            export's header): no resuming further on */
 	uint64_t lines;          /* lines read (in this run) */
 	uint64_t records;        /* records emitted */
 	uint64_t truncated;      /* records emitted marked truncated */

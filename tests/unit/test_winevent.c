@@ -6,7 +6,8 @@
  * Get-EventLog (indented message lines, a prompt after the events), the
  * brief "Event ID: 1" and its text that posts quote, the
  * dates of every form (and none when the month cannot be told), levels,
- * the result code in a description, and what is no event.
+ * the result code in a description, the same events saved as CSV (Event
+ * Viewer's, PowerShell's Export-Csv), and what is no event.
  */
 #include "t.h"
 
@@ -244,10 +245,81 @@ static void test_not_events(void)
 	CHECK_STR(parser, "sipstack");
 }
 
+static void test_csv(void)
+{
+	const char *parser = NULL;
+
+	/* Event Viewer's CSV: the description in a sixth column the header
+	   does not name, a quoted cell over lines, "" for a quote, a line of
+	   prose after the rows (no event) and the header again (no event) */
+	CHECK_INT(scan("Level,Date and Time,Source,Event ID,Task Category\r\n"
+		       "Error,3/14/2012 9:12:03 AM,LS Protocol Stack,14428,(1001),\"TLS outgoing"
+		       " connection failures.\r\n\r\nThe host \"\"edge.contoso.com\"\", error"
+		       " 0x80090322(SEC_E_WRONG_PRINCIPAL).\"\r\n"
+		       "\r\n"
+		       "Level,Date and Time,Source,Event ID,Task Category\r\n"
+		       "Warning,14.03.2012 21:13:10,LS User Services,30988,(1006),Plain, unquoted\r\n"
+		       "Thanks!\r\n", &parser), SIP_OK);
+	CHECK_STR(parser, "event");
+	CHECK_INT(nr, 2);
+	CHECK_STR(rc[0].format, "event");
+	CHECK_STR(rc[0].kind, "diagnostic");
+	CHECK_STR(rc[0].level, "TL_ERROR");
+	CHECK_STR(rc[0].ts, "2012-03-14 09:12:03.000");
+	CHECK_STR(rc[0].component, "LS Protocol Stack");
+	CHECK_STR(rc[0].event_id, "14428");
+	CHECK_STR(rc[0].text, "TLS outgoing connection failures. The host \"edge.contoso.com\","
+		  " error 0x80090322(SEC_E_WRONG_PRINCIPAL).");
+	CHECK_STR(rc[0].symbol, "SEC_E_WRONG_PRINCIPAL");
+	CHECK_INT(rc[0].line, 2);
+	CHECK_INT(rc[0].end_line, 4);
+	CHECK_INT(rc[0].nfields, 6);
+	CHECK_STR(rc[0].raw_tail, "WRONG_PRINCIPAL).\"\r\n");
+	/* Event Viewer's description unquoted: to the end of the row, its
+	   commas too */
+	CHECK_STR(rc[1].level, "TL_WARN");
+	CHECK_STR(rc[1].ts, "2012-03-14 21:13:10.000");
+	CHECK_STR(rc[1].text, "Plain, unquoted");
+	CHECK_INT(rc[1].line, 7);
+
+	/* Get-WinEvent | Export-Csv: the message first, the level a number
+	   when LevelDisplayName is empty, the host */
+	CHECK_INT(scan("#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord\n"
+		       "\"Message\",\"Id\",\"Level\",\"ProviderName\",\"MachineName\","
+		       "\"TimeCreated\",\"LevelDisplayName\"\n"
+		       "\"TLS outgoing connection failures.\n\nOver the past 1 minutes.\",\"14428\","
+		       "\"2\",\"LS Protocol Stack\",\"fe01.contoso.com\",\"3/14/2012 9:12:03 AM\",\n"
+		       "\"Startup.\",\"12303\",\"4\",\"LS Server\",\"fe01.contoso.com\","
+		       "\"3/14/2012 9:10:00 AM\",\"Information\"\n", &parser), SIP_OK);
+	CHECK_STR(parser, "event");
+	CHECK_INT(nr, 2);
+	CHECK_STR(rc[0].level, "TL_ERROR");
+	CHECK_STR(rc[0].host, "fe01.contoso.com");
+	CHECK_STR(rc[0].event_id, "14428");
+	CHECK_STR(rc[0].text, "TLS outgoing connection failures. Over the past 1 minutes.");
+	CHECK_INT(rc[0].line, 3);
+	CHECK_INT(rc[0].end_line, 5);
+	CHECK_STR(rc[1].level, "TL_INFO");
+
+	/* cut inside a quoted cell: the event, truncated, and the cut said */
+	CHECK_INT(scan("Level,Date and Time,Source,Event ID,Task Category\n"
+		       "Error,3/14/2012 9:12:03 AM,Schannel,36888,None,\"A fatal alert\n"
+		       "was generated", &parser), SIP_ETRUNCATED);
+	CHECK_INT(nr, 1);
+	CHECK_STR(rc[0].text, "A fatal alert was generated");
+
+	/* a CSV of other names is no events CSV: a log platform's export
+	   with a message column is read by that column (src/scan.c) */
+	CHECK(scan("Level,Date,Source,Id,Category\nError,x,y,1,z\nError,x,y,2,z\n", &parser) != SIP_OK);
+	CHECK(parser == NULL);
+	CHECK(scan("\"Message\",\"Id\",\"Source\"\n\"a\",\"1\",\"b\"\n", &parser) != SIP_OK);
+}
+
 int main(int argc, char **argv)
 {
 	static const t_case cases[] = {
-		T(test_event_viewer), T(test_format_list), T(test_brief), T(test_not_events), { 0, 0 }
+		T(test_event_viewer), T(test_format_list), T(test_brief), T(test_not_events),
+		T(test_csv), { 0, 0 }
 	};
 	return t_main_args(cases, argc, argv);
 }
