@@ -866,6 +866,7 @@ typedef struct scan_ctx {
 	uint64_t quoted;      /* lines read without their quoting */
 	int once;             /* sip_scan_opts.once */
 	uint64_t *seen;       /* see repeated() */
+	uint64_t nseen;       /* records it was asked about */
 	uint64_t repeated;
 } scan_ctx;
 
@@ -884,8 +885,16 @@ static int starts_record(const char *p, size_t n)
  * A log's sequence numbers never repeat, so that is a copy of the same
  * lines in one file: a reply that quotes the trace under the original, an
  * excerpt pasted twice.  Kept once, so that findings count events, not
- * copies.  Only records with a sequence number (SIPStack headers) are
- * compared.  The hashes of the last ones are remembered in SEEN_SETS sets
+ * copies.  Compared are the records with a sequence number (SIPStack
+ * headers); the SIP messages of a client log or a paste that have a time,
+ * a Call-ID and a CSeq, with their Call-ID, CSeq, status, way and peer
+ * too (such a message is never logged twice: TLS does not resend, a UDP
+ * resend comes half a second later); and a client log's other lines, by
+ * time, thread and text, when the earlier one is SEEN_NEAR records back
+ * or more: two lines of the same text in the same millisecond on one
+ * thread, a record or two apart, are common in a log as written, and an
+ * excerpt pasted again is further back than that (one of fewer records
+ * is kept twice).  The hashes of the last ones are remembered in SEEN_SETS sets
  * of SEEN_WAYS, the oldest of a set making room (64 KiB whatever the
  * input: a table of 512 KiB, direct-mapped, cost 4 % of the wall of
  * analyze --jobs 1 in cache misses, this one 1 %).  A copy right after
@@ -894,6 +903,8 @@ static int starts_record(const char *p, size_t n)
  */
 #define SEEN_SETS 2048u
 #define SEEN_WAYS 4
+#define SEEN_IDX 24          /* an entry's low bits: the record's number */
+#define SEEN_NEAR 8
 
 static uint64_t mix64(uint64_t h, uint64_t v)
 {
@@ -918,10 +929,17 @@ static uint64_t str_word(sip_str s)
 
 static int repeated(scan_ctx *s, const sip_record *rec)
 {
-	uint64_t h, w[3], *set;
+	const uint64_t low = ((uint64_t)1 << SEEN_IDX) - 1;
+	uint64_t h, w[3], *set, idx = s->nseen++ & low;
+	int line = 0;   /* a client log's line: not when near its like */
 
-	if (!s->once || rec->seq < 0 || !rec->ts[0])
+	if (!s->once || !rec->ts[0])
 		return 0;
+	if (rec->seq < 0 && !(rec->kind == SIP_KIND_PROTOCOL && rec->call_id.n && rec->cseq.n)) {
+		if (rec->kind != SIP_KIND_TRACE)
+			return 0;
+		line = 1;
+	}
 	if (!s->seen && !(s->seen = calloc(SEEN_SETS * SEEN_WAYS, sizeof *s->seen)))
 		return 0;   /* no memory for it: every record kept */
 	memcpy(w, rec->ts, sizeof w);
@@ -931,13 +949,18 @@ static int repeated(scan_ctx *s, const sip_record *rec)
 		  ((uint64_t)rec->level.n << 40) ^ ((uint64_t)rec->flag.n << 48) ^
 		  str_word(rec->host));
 	h = mix64(h, str_word(rec->text));
-	h |= 1;   /* 0 is an empty way */
+	if (rec->seq < 0) {
+		h = mix64(h, str_word(rec->call_id) ^ (uint64_t)rec->status);
+		h = mix64(h, str_word(rec->cseq) ^ str_word(rec->direction) ^
+			  (str_word(rec->peer) << 1));
+	}
+	h = (h & ~low) | (low + 1);   /* never 0, an empty way */
 	set = s->seen + ((size_t)(h >> 48) & (SEEN_SETS - 1)) * SEEN_WAYS;
 	for (int i = 0; i < SEEN_WAYS; i++)
-		if (set[i] == h)
-			return 1;
+		if ((set[i] & ~low) == h)
+			return !line || ((idx - set[i]) & low) >= SEEN_NEAR;
 	memmove(set + 1, set, (SEEN_WAYS - 1) * sizeof *set);
-	set[0] = h;
+	set[0] = h | idx;
 	return 0;
 }
 
@@ -1703,7 +1726,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 {
 	probe_set ps;
 	scan_ctx sc = { fn, ctx, 0, res, NULL, NULL, 0, NULL, 0, 1, 0, { { 0 } },
-			0, NULL, NULL, 0, opts && opts->once, NULL, 0 };
+			0, NULL, NULL, 0, opts && opts->once, NULL, 0, 0 };
 	sip_diag cut;
 	const sip_parser_ops *ops = NULL;
 	sip_parse_opts popts;
@@ -2079,10 +2102,11 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		}
 	}
 	if (sc.repeated)
-		note(&sc, r, "%llu record%s repeat%s earlier one%s (the same time and"
-		     " sequence number: a copy of the same lines, as a reply quoting"
-		     " the trace holds), kept once", (unsigned long long)sc.repeated,
-		     sc.repeated == 1 ? "" : "s", sc.repeated == 1 ? "s" : "",
+		note(&sc, r, "%llu record%s earlier one%s (the same time, thread,"
+		     " sequence number or message or text: a copy of the same lines,"
+		     " as a reply quoting the log holds), kept once",
+		     (unsigned long long)sc.repeated,
+		     sc.repeated == 1 ? " repeats an" : "s repeat",
 		     sc.repeated == 1 ? "" : "s");
 	if (uw.cut && sc.warn) {
 		sip_diag d;

@@ -397,5 +397,25 @@ if [ -x "$GEN" ]; then
 	done
 fi
 
+# A client log has no sequence number: its SIP messages repeat by time,
+# thread, Call-ID, CSeq, status, way and peer, its other lines by time,
+# thread and text when the earlier one is 8 records back or more; two
+# lines alike a record apart are the log's own.
+C="$S/lync2013-client-trust.uccapilog"
+"$SIPSCAN" analyze -qq --db "$T/crep1.db" "$C" 2>/dev/null
+one=$(q "$T/crep1.db" "SELECT count(*) FROM record_rows")
+fnd=$(q "$T/crep1.db" "SELECT group_concat(rule_id || ' ' || count, ', ') FROM (SELECT rule_id, count FROM findings ORDER BY 1)")
+{ cat "$C"; printf '\nOn Tuesday Bob wrote:\n'; sed 's/^/> /' "$C"; } >"$T/crep2.txt"
+"$SIPSCAN" analyze -qq --db "$T/crep2.db" "$T/crep2.txt" 2>"$T/crep2.err"
+check "client repeats: a quoted copy kept once" "$(q "$T/crep2.db" "SELECT count(*) FROM record_rows")" "$one"
+check "client repeats: findings count events" "$(q "$T/crep2.db" "SELECT group_concat(rule_id || ' ' || count, ', ') FROM (SELECT rule_id, count FROM findings ORDER BY 1)")" "$fnd"
+contains "client repeats: said" "$(cat "$T/crep2.err")" "note: $one records repeat earlier ones"
+line='03/11/2014|08:14:02.117 1A2C:1D40 INFO  :: Exit - dropped 0 stale routes'
+{ head -n 2 "$C"; echo "$line"; echo "$line"; head -n 5 "$C" | tail -n 3; echo "$line"; } >"$T/crep3.log"
+"$SIPSCAN" analyze -qq --db "$T/crep3.db" "$T/crep3.log" 2>/dev/null
+check "client repeats: lines alike near each other kept" "$(q "$T/crep3.db" "SELECT count(*) FROM record_rows")" 8
+"$SIPSCAN" analyze -qq --keep-duplicates --db "$T/crep4.db" "$T/crep2.txt" 2>/dev/null
+check "client repeats: --keep-duplicates keeps them" "$(q "$T/crep4.db" "SELECT count(*) FROM record_rows")" $((one * 2))
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
