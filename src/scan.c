@@ -1238,6 +1238,20 @@ static const char *container_of(const char *p, size_t n, const char **hint)
 	return NULL;
 }
 
+/* Whether the input named name, of the lines ps, is an ETW trace that
+   OCSLogger or a client wrote (binary, named *.etl). */
+static int etl_of(const char *name, const probe_set *ps)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (n < 4 || !sip_ieq(name + n - 4, 4, ".etl", 4))
+		return 0;
+	for (size_t i = 0; i < ps->n; i++)
+		if (ps->lines[i].p && memchr(ps->lines[i].p, 0, ps->lines[i].n))
+			return 1;
+	return 0;
+}
+
 /* A note on how the input r is read (a pasted trace), through the warn
    callback. */
 static void note(scan_ctx *sc, sip_reader *r, const char *fmt, ...)
@@ -2004,6 +2018,13 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 		if (what)
 			rc = sip_diag_set(diag, SIP_EFORMAT, sip_reader_name(r), 0,
 					  "%s, not a trace: %s", what, hint);
+		else if (etl_of(sip_reader_name(r), &ps))
+			rc = sip_diag_set(diag, SIP_EFORMAT, sip_reader_name(r), 0,
+					  "a binary ETW trace (.etl), not text: have the Logging"
+					  " Tool (OCSLogger) format it as text, or on Lync 2013 and"
+					  " later write the logs as text with Search-CsClsLogging"
+					  " -OutputFilePath, and analyze that (a client's"
+					  " Lync-*.etl: analyze its UccApi log beside it)");
 		else if (ps.n == 0)
 			rc = sip_diag_set(diag, SIP_EFORMAT, sip_reader_name(r), 0,
 					  "empty input, not a trace");
