@@ -64,6 +64,23 @@ int sip_ieq(const char *s, size_t n, const char *lit, size_t litn)
 	return 1;
 }
 
+size_t sip_csv_cell_end(const char *p, size_t n, size_t i)
+{
+	if (i < n && p[i] == '"') {
+		for (i++; i < n; i++) {
+			if (p[i] != '"')
+				continue;
+			if (i + 1 < n && p[i + 1] == '"')
+				i++;
+			else
+				break;
+		}
+	}
+	while (i < n && p[i] != ',')
+		i++;
+	return i;
+}
+
 size_t sip_count_char(sip_str s, char c)
 {
 	size_t k = 0;

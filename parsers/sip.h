@@ -39,6 +39,11 @@ int sip_ieq(const char *s, size_t n, const char *lit, size_t litn);
 /* Number of bytes equal to c in s. */
 size_t sip_count_char(sip_str s, char c);
 
+/* The end of the CSV cell that starts at p[i]: at the comma after it, or
+   n.  A quoted cell may hold commas, line breaks and "" for a quote; one
+   whose quote does not close before n ends at n. */
+size_t sip_csv_cell_end(const char *p, size_t n, size_t i);
+
 /* ---- SIP ------------------------------------------------------------- */
 
 /*

@@ -500,27 +500,7 @@ static int ends_brief(const char *p, size_t n)
 	return i == n || (k == n && k - i >= 3);
 }
 
-
 /* ---- CSV ------------------------------------------------------------------ */
-
-/* The end of the CSV cell that starts at p[i] (at the comma after it, or
-   n); a quoted cell may hold commas, line breaks and "" for a quote. */
-static size_t cell_end(const char *p, size_t n, size_t i)
-{
-	if (i < n && p[i] == '"') {
-		for (i++; i < n; i++) {
-			if (p[i] != '"')
-				continue;
-			if (i + 1 < n && p[i + 1] == '"')
-				i++;
-			else
-				break;
-		}
-	}
-	while (i < n && p[i] != ',')
-		i++;
-	return i;
-}
 
 /* The cell p[a, b) without its quotes, "" read as ", appended to out. */
 static int cell_add(sip_buf *out, const char *p, size_t a, size_t b)
@@ -561,7 +541,7 @@ static int csv_header(const char *p, size_t n, ev_state *st)
 		return 0;
 	sip_buf_init(&names, 0);
 	while (i <= n && nf < MAX_FIELDS) {
-		size_t e = cell_end(p, n, i);
+		size_t e = sip_csv_cell_end(p, n, i);
 		off[nf] = names.n;
 		if (cell_add(&names, p, i, e)) {
 			sip_buf_release(&names);
@@ -619,7 +599,7 @@ static int csv_emit(ev_state *st, sip_record_fn fn, void *ctx, int at_end)
 	while (n && (p[n - 1] == '\n' || p[n - 1] == '\r'))
 		n--;
 	while (i <= n && nf < st->ncols && nf < MAX_FIELDS) {
-		size_t e = cell_end(p, n, i), noff = st->cells.n, voff;
+		size_t e = sip_csv_cell_end(p, n, i), noff = st->cells.n, voff;
 		if (st->csv_viewer && nf + 1 == st->ncols && i < n && p[i] != '"')
 			e = n;   /* an unquoted description: to the row's end */
 		if (sip_buf_add(&st->cells, st->cols.p + st->coff[nf], st->clen[nf]))

@@ -1022,25 +1022,6 @@ typedef struct csv_col {
 	sip_buf out;
 } csv_col;
 
-/* The end of the CSV field that starts at p[i] (at the comma after it, or
-   n); a quoted one that does not end on the line ends at n. */
-static size_t csv_field_end(const char *p, size_t n, size_t i)
-{
-	if (i < n && p[i] == '"') {
-		for (i++; i < n; i++) {
-			if (p[i] != '"')
-				continue;
-			if (i + 1 < n && p[i + 1] == '"')
-				i++;
-			else
-				break;
-		}
-	}
-	while (i < n && p[i] != ',')
-		i++;
-	return i;
-}
-
 /* The part of the trace's column on line ln, into *out (which may point
    into c->out). */
 static int csv_take(csv_col *c, const sip_line *ln, sip_line *out)
@@ -1057,13 +1038,13 @@ static int csv_take(csv_col *c, const sip_line *ln, sip_line *out)
 	}
 	if (!c->in) {
 		for (size_t f = 0; f < c->col; f++) {
-			i = csv_field_end(p, n, i);
+			i = sip_csv_cell_end(p, n, i);
 			if (i >= n)
 				return 0;   /* a row without that column */
 			i++;
 		}
 		if (i >= n || p[i] != '"') {
-			size_t e = csv_field_end(p, n, i);
+			size_t e = sip_csv_cell_end(p, n, i);
 			out->p = p + i;
 			out->n = e - i;
 			return 0;
@@ -1104,7 +1085,7 @@ static int csv_detect(const sip_line *lines, size_t n, csv_col *c)
 		const char *p = lines[0].p;
 		size_t len = lines[0].n, i = 0, f = 0;
 		while (i <= len) {
-			size_t e = csv_field_end(p, len, i), a = i, b = e;
+			size_t e = sip_csv_cell_end(p, len, i), a = i, b = e;
 			if (b > a && p[a] == '"' && p[b - 1] == '"' && b - a >= 2) {
 				a++;
 				b--;
