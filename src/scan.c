@@ -894,7 +894,8 @@ static int starts_record(const char *p, size_t n)
  * or more: two lines of the same text in the same millisecond on one
  * thread, a record or two apart, are common in a log as written, and an
  * excerpt pasted again is further back than that (one of fewer records
- * is kept twice).  The hashes of the last ones are remembered in SEEN_SETS sets
+ * is kept twice).  The hashes of the last ones, each with the number of
+ * its record in its low SEEN_IDX bits, are remembered in SEEN_SETS sets
  * of SEEN_WAYS, the oldest of a set making room (64 KiB whatever the
  * input: a table of 512 KiB, direct-mapped, cost 4 % of the wall of
  * analyze --jobs 1 in cache misses, this one 1 %).  A copy right after
