@@ -1209,7 +1209,8 @@ static const char *container_of(const char *p, size_t n, const char **hint)
 		{ "%PDF", 4, "a PDF document", "save the trace as text" },
 		{ "ElfFile\0", 8, "a Windows event log (.evtx)",
 		  "write its events as text (PowerShell: Get-WinEvent -Path FILE |"
-		  " Format-List > events.txt) and analyze that" },
+		  " Format-List > events.txt; or Export-Csv, or Event Viewer's"
+		  " Save All Events As CSV) and analyze that" },
 	};
 
 	for (size_t i = 0; p && i < sizeof m / sizeof m[0]; i++)
