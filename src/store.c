@@ -1133,10 +1133,17 @@ int sip_store_open(sip_store **out, const char *path, int flags, sip_diag *diag)
 		/* A 4 MiB page cache: the load appends, so a larger cache only
 		   holds pages it will not touch again (16 MiB: 0.49 s against
 		   0.44 s for a 100 MiB trace, 16 MiB more peak RSS). */
+		/* secure_delete=FAST whatever the library's default (Debian's
+		   is ON, SQLite's OFF): deleted rows are zeroed in the pages
+		   that are written anyway, but a page freed whole is not
+		   written (and journaled) again full of zeros.  Replacing the
+		   records of a changed 100 MiB trace: 0.93x the wall of ON (11
+		   pairs; OFF 0.91x); a first load the same (0.99x). */
 		sqlite3_exec(s->db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
 		if ((rc = exec_sql(s->db, "PRAGMA page_size=8192;"
 				   "PRAGMA synchronous=FULL;"
 				   "PRAGMA cache_size=-4096;"
+				   "PRAGMA secure_delete=FAST;"
 				   "PRAGMA foreign_keys=OFF;", diag)))
 			goto out;
 		if ((flags & SIP_STORE_NOSYNC) &&
