@@ -523,8 +523,10 @@ static int cell_add(sip_buf *out, const char *p, size_t a, size_t b)
 /*
  * Whether line p is the header of an events CSV: Event Viewer's five
  * names (a sixth column, the description, named "Description" here), or
- * PowerShell's property names with Message, an id, a source and a time.
- * With st, its names become the columns.
+ * PowerShell's property names, spelled as .NET spells them (a log
+ * platform's lower-case "message", "id", "source" are its own), with
+ * Message, an id, and a source or a time (Select-Object TimeCreated, Id,
+ * Message keeps only those).  With st, its names become the columns.
  */
 static int csv_header(const char *p, size_t n, ev_state *st)
 {
@@ -551,7 +553,7 @@ static int csv_header(const char *p, size_t n, ev_state *st)
 		nf++;
 		i = e + 1;
 	}
-#define IS(k, s) (len[k] == sizeof(s) - 1 && sip_ieq(names.p + off[k], len[k], s, len[k]))
+#define IS(k, s) (len[k] == sizeof(s) - 1 && !memcmp(names.p + off[k], s, len[k]))
 	is_viewer = nf == 5;
 	for (size_t k = 0; k < nf; k++) {
 		if (is_viewer && !(len[k] == strlen(viewer[k]) &&
@@ -563,7 +565,7 @@ static int csv_header(const char *p, size_t n, ev_state *st)
 		has_time |= IS(k, "TimeCreated") || IS(k, "TimeGenerated");
 	}
 #undef IS
-	ok = is_viewer || (has_msg && has_id && has_src && has_time);
+	ok = is_viewer || (has_msg && has_id && (has_src || has_time));
 	if (ok && st) {
 		sip_buf_reset(&st->cols);
 		st->ncols = 0;

@@ -312,7 +312,17 @@ static void test_csv(void)
 	   with a message column is read by that column (src/scan.c) */
 	CHECK(scan("Level,Date,Source,Id,Category\nError,x,y,1,z\nError,x,y,2,z\n", &parser) != SIP_OK);
 	CHECK(parser == NULL);
-	CHECK(scan("\"Message\",\"Id\",\"Source\"\n\"a\",\"1\",\"b\"\n", &parser) != SIP_OK);
+	CHECK(scan("\"message\",\"id\",\"source\"\n\"a\",\"1\",\"b\"\n", &parser) != SIP_OK);
+	CHECK(scan("\"Message\",\"Id\",\"Version\"\n\"a\",\"1\",\"b\"\n", &parser) != SIP_OK);
+
+	/* Select-Object TimeCreated, Id, Message | Export-Csv: enough */
+	CHECK_INT(scan("\"TimeCreated\",\"Id\",\"Message\"\n\"3/14/2012 9:12:03 AM\",\"14428\","
+		       "\"TLS outgoing connection failures.\"\n", &parser), SIP_OK);
+	CHECK_STR(parser, "event");
+	CHECK_INT(nr, 1);
+	CHECK_STR(rc[0].ts, "2012-03-14 09:12:03.000");
+	CHECK_STR(rc[0].event_id, "14428");
+	CHECK_STR(rc[0].text, "TLS outgoing connection failures.");
 }
 
 int main(int argc, char **argv)
