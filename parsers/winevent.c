@@ -102,9 +102,9 @@ typedef struct ev_state {
 
 	/* CSV (csv_header): the header's names, the open row's state */
 	int csv;                     /* a header was read: lines are rows */
-	int csv_viewer;              /* Event Viewer's: its last column the
+	int csv_viewer;              /* Event Viewer's: its sixth column the
 	                                description, which it need not quote */
-	size_t ncols;
+	size_t ncols, text_col;      /* text_col: the description's, or ncols */
 	size_t coff[MAX_FIELDS], clen[MAX_FIELDS];   /* names, in cols */
 	sip_buf cols;
 	int csv_q;                   /* the row is inside a quoted cell */
@@ -522,7 +522,8 @@ static int cell_add(sip_buf *out, const char *p, size_t a, size_t b)
 
 /*
  * Whether line p is the header of an events CSV: Event Viewer's five
- * names (a sixth column, the description, named "Description" here), or
+ * names (its sixth column, the description, has none: "Description"
+ * here; a header made by hand may name it), or
  * PowerShell's property names, spelled as .NET spells them (a log
  * platform's lower-case "message", "id", "source" are its own), with
  * Message, an id, and a source or a time (Select-Object TimeCreated, Id,
@@ -554,10 +555,10 @@ static int csv_header(const char *p, size_t n, ev_state *st)
 		i = e + 1;
 	}
 #define IS(k, s) (len[k] == sizeof(s) - 1 && !memcmp(names.p + off[k], s, len[k]))
-	is_viewer = nf == 5;
+	is_viewer = nf >= 5;
 	for (size_t k = 0; k < nf; k++) {
-		if (is_viewer && !(len[k] == strlen(viewer[k]) &&
-				   sip_ieq(names.p + off[k], len[k], viewer[k], len[k])))
+		if (is_viewer && k < 5 && !(len[k] == strlen(viewer[k]) &&
+					    sip_ieq(names.p + off[k], len[k], viewer[k], len[k])))
 			is_viewer = 0;
 		has_msg |= IS(k, "Message");
 		has_id |= IS(k, "Id") || IS(k, "EventID") || IS(k, "InstanceId");
@@ -577,13 +578,19 @@ static int csv_header(const char *p, size_t n, ev_state *st)
 		}
 		st->ncols = nf;
 		st->csv_viewer = is_viewer;
-		if (is_viewer) {
+		st->text_col = nf;
+		for (size_t k = 0; k < nf && !is_viewer; k++)
+			if (len[k] == 7 && !memcmp(names.p + off[k], "Message", 7))
+				st->text_col = k;
+		if (is_viewer && nf == 5) {
 			st->coff[nf] = st->cols.n;
 			st->clen[nf] = 11;
 			if (sip_buf_add(&st->cols, "Description", 11))
 				ok = 0;
 			st->ncols++;
 		}
+		if (is_viewer)
+			st->text_col = 5;
 		st->csv = ok;
 	}
 	sip_buf_release(&names);
@@ -602,8 +609,8 @@ static int csv_emit(ev_state *st, sip_record_fn fn, void *ctx, int at_end)
 		n--;
 	while (i <= n && nf < st->ncols && nf < MAX_FIELDS) {
 		size_t e = sip_csv_cell_end(p, n, i), noff = st->cells.n, voff;
-		if (st->csv_viewer && nf + 1 == st->ncols && i < n && p[i] != '"')
-			e = n;   /* an unquoted description: to the row's end */
+		if (st->csv_viewer && nf == 5 && nf + 1 == st->ncols && i < n && p[i] != '"')
+			e = n;   /* an unquoted description, last: to the row's end */
 		if (sip_buf_add(&st->cells, st->cols.p + st->coff[nf], st->clen[nf]))
 			return SIP_ENOMEM;
 		voff = st->cells.n;
@@ -618,13 +625,9 @@ static int csv_emit(ev_state *st, sip_record_fn fn, void *ctx, int at_end)
 		return 0;
 	}
 	st->nflds = nf;
-	for (size_t k = 0; k < nf; k++) {
-		const char *name = st->cells.p + st->flds[k].noff, *v;
-		size_t nn = st->flds[k].nn, vn = st->flds[k].vn;
-		if (!((nn == 11 && !memcmp(name, "Description", 11)) ||
-		      (nn == 7 && !memcmp(name, "Message", 7))))
-			continue;
-		v = st->cells.p + st->flds[k].voff;
+	if (st->text_col < nf) {
+		const char *v = st->cells.p + st->flds[st->text_col].voff;
+		size_t vn = st->flds[st->text_col].vn;
 		while (vn) {
 			const char *nl = memchr(v, '\n', vn);
 			size_t ln = nl ? (size_t)(nl - v) : vn;
@@ -633,7 +636,6 @@ static int csv_emit(ev_state *st, sip_record_fn fn, void *ctx, int at_end)
 			vn -= nl ? ln + 1 : ln;
 			v += nl ? ln + 1 : ln;
 		}
-		break;
 	}
 	return emit(st, fn, ctx, at_end);
 }

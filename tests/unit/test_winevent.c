@@ -315,6 +315,18 @@ static void test_csv(void)
 	CHECK(scan("\"message\",\"id\",\"source\"\n\"a\",\"1\",\"b\"\n", &parser) != SIP_OK);
 	CHECK(scan("\"Message\",\"Id\",\"Version\"\n\"a\",\"1\",\"b\"\n", &parser) != SIP_OK);
 
+	/* Event Viewer's header with the sixth column named by hand, and
+	   more after it */
+	CHECK_INT(scan("Level,Date and Time,Source,Event ID,Task Category,EventDescription,Computer\n"
+		       "Error,10/7/2016 06:38:24 PM,Schannel,36888,None,\"A fatal alert, code 40.\",fe01\n",
+		       &parser), SIP_OK);
+	CHECK_STR(parser, "event");
+	CHECK_INT(nr, 1);
+	CHECK_STR(rc[0].text, "A fatal alert, code 40.");
+	CHECK_STR(rc[0].ts, "2016-10-07 18:38:24.000");
+	CHECK_STR(rc[0].host, "fe01");
+	CHECK_INT(rc[0].nfields, 7);
+
 	/* Select-Object TimeCreated, Id, Message | Export-Csv: enough */
 	CHECK_INT(scan("\"TimeCreated\",\"Id\",\"Message\"\n\"3/14/2012 9:12:03 AM\",\"14428\","
 		       "\"TLS outgoing connection failures.\"\n", &parser), SIP_OK);
