@@ -41,6 +41,10 @@ void sip_analysis_hook(sip_analysis *a, sip_ingest_opts *o);
    catalogue is the one that evaluated them (analyze --rescan).  Without
    it they are evaluated again only when it changed (catalogue.hash). */
 void sip_analysis_set_rescan(sip_analysis *a, int force);
+/* Whether this run changed what the findings depend on besides the
+   records and the catalogue (a topology or trusted domains given, the
+   database migrated): they are rebuilt even when nothing was stored. */
+void sip_analysis_set_inputs_changed(sip_analysis *a, int changed);
 /* Whether the run evaluated stored records again; *records: how many,
    *kept: kept by reference with their log gone (old results kept). */
 int sip_analysis_rescanned(const sip_analysis *a, uint64_t *records, uint64_t *kept);

@@ -331,6 +331,7 @@ int cmd_analyze(int argc, char **argv)
 	}
 	sip_analysis_hook(an, &o);
 	sip_analysis_set_rescan(an, rescan);
+	sip_analysis_set_inputs_changed(an, ntopo > 0 || trusted || sip_store_migrated(s));
 	rc = sip_ingest_run(s, &l, &o, &diag);
 	if (ps.shown)
 		fprintf(stderr, "\r\033[K");

@@ -218,6 +218,7 @@ struct sip_store {
 	int64_t file_first;      /* the first id of the file being written */
 	int64_t file_last;       /* the last id written for it; 0 = none */
 	int readonly;
+	int migrated;            /* sip_store_open brought it forward */
 };
 
 /*
@@ -1151,6 +1152,7 @@ int sip_store_open(sip_store **out, const char *path, int flags, sip_diag *diag)
 			goto out;
 		if (version < SIP_STORE_SCHEMA_VERSION && (rc = migrate(s->db, path, !!(flags & SIP_STORE_MIGRATE), diag)))
 			goto out;
+		s->migrated = version < SIP_STORE_SCHEMA_VERSION;
 		char sql[sizeof insert_head + INS_GROUP * sizeof insert_tuple];
 		size_t n = 0;
 		n += (size_t)snprintf(sql + n, sizeof sql - n, "%s%s", insert_head,
@@ -1224,6 +1226,11 @@ void sip_store_free(sip_store *s)
 sqlite3 *sip_store_db(sip_store *s)
 {
 	return s->db;
+}
+
+int sip_store_migrated(const sip_store *s)
+{
+	return s->migrated;
 }
 
 int sip_store_schema_version(sip_store *s)

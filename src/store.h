@@ -145,6 +145,9 @@ sqlite3 *sip_store_db(sip_store *s);
 
 /* PRAGMA user_version of the open database. */
 int sip_store_schema_version(sip_store *s);
+/* Whether sip_store_open brought the database forward from an older
+   schema (or made it new). */
+int sip_store_migrated(const sip_store *s);
 
 /*
  * Run sql (one or more statements, no result rows wanted).  Returns SIP_OK

@@ -417,5 +417,25 @@ check "client repeats: lines alike near each other kept" "$(q "$T/crep3.db" "SEL
 "$SIPSCAN" analyze -qq --keep-duplicates --db "$T/crep4.db" "$T/crep2.txt" 2>/dev/null
 check "client repeats: --keep-duplicates keeps them" "$(q "$T/crep4.db" "SELECT count(*) FROM record_rows")" $((one * 2))
 
+# A run that stores nothing keeps the findings when nothing they depend
+# on changed; a catalogue saved before the last file was stored (a run
+# whose analysis failed), a topology given, or --rescan rebuild them.
+"$SIPSCAN" analyze -qq --db "$T/keep.db" "$S/lync2010-fe-owa.log" 2>/dev/null
+fk() { q "$T/keep.db" "SELECT group_concat(rule_id || ' ' || count || ' ' || coalesce(subject, ''), '; ') FROM (SELECT * FROM findings ORDER BY rule_id, key)"; }
+before=$(fk)
+q "$T/keep.db" "UPDATE catalogue SET evaluated_at = '2099-01-01 00:00:00'" >/dev/null
+"$SIPSCAN" analyze -qq --db "$T/keep.db" "$S/lync2010-fe-owa.log" 2>/dev/null
+check "keep findings: nothing new, not rebuilt" "$(q "$T/keep.db" "SELECT evaluated_at FROM catalogue")" "2099-01-01 00:00:00"
+check "keep findings: the same" "$(fk)" "$before"
+q "$T/keep.db" "UPDATE catalogue SET evaluated_at = '2000-01-01 00:00:00'; DELETE FROM findings" >/dev/null
+"$SIPSCAN" analyze -qq --db "$T/keep.db" "$S/lync2010-fe-owa.log" 2>/dev/null
+check "keep findings: stale, rebuilt" "$(fk)" "$before"
+q "$T/keep.db" "UPDATE catalogue SET evaluated_at = '2099-01-01 00:00:00'" >/dev/null
+"$SIPSCAN" analyze -qq --db "$T/keep.db" --topology "$S/topology.csv" "$S/lync2010-fe-owa.log" 2>/dev/null
+check "keep findings: a topology given, rebuilt" "$(q "$T/keep.db" "SELECT evaluated_at < '2099' FROM catalogue")" 1
+q "$T/keep.db" "UPDATE catalogue SET evaluated_at = '2099-01-01 00:00:00'" >/dev/null
+"$SIPSCAN" analyze -qq --rescan --db "$T/keep.db" "$S/lync2010-fe-owa.log" 2>/dev/null
+check "keep findings: --rescan rebuilds" "$(q "$T/keep.db" "SELECT evaluated_at < '2099' FROM catalogue")" 1
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
