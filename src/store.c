@@ -219,6 +219,7 @@ struct sip_store {
 	int64_t file_last;       /* the last id written for it; 0 = none */
 	int readonly;
 	int migrated;            /* sip_store_open brought it forward */
+	sqlite3_stmt *file_get;  /* sip_store_file_get's, kept: one per input */
 };
 
 /*
@@ -1219,6 +1220,7 @@ void sip_store_free(sip_store *s)
 	sqlite3_finalize(s->ins_chunk);
 	sqlite3_finalize(s->tag_get);
 	sqlite3_finalize(s->tag_ins);
+	sqlite3_finalize(s->file_get);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -1337,16 +1339,21 @@ int sip_store_file_by_content(sip_store *s, const char *content, const char *pat
 int sip_store_file_get(sip_store *s, const char *path, sip_store_file *f,
 		       sip_diag *diag)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	int rc;
 
 	memset(f, 0, sizeof *f);
-	if (sqlite3_prepare_v2(s->db,
+	/* prepared once: a directory of 200 inputs prepared it 200 times,
+	   a tenth of a re-run that found nothing new */
+	if (!s->file_get &&
+	    sqlite3_prepare_v3(s->db,
 			       "SELECT id, path, size, mtime, fingerprint, tail_hash,"
 			       " status, error, records, lines, resume_offset,"
 			       " resume_line, first_ts, last_ts, host"
-			       " FROM files WHERE path = ?", -1, &st, NULL) != SQLITE_OK)
+			       " FROM files WHERE path = ?", -1, SQLITE_PREPARE_PERSISTENT,
+			       &s->file_get, NULL) != SQLITE_OK)
 		return db_error(s->db, diag, "prepare files lookup");
+	st = s->file_get;
 	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -1371,7 +1378,8 @@ int sip_store_file_get(sip_store *s, const char *path, sip_store_file *f,
 	} else {
 		rc = db_error(s->db, diag, "files lookup");
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	return rc;
 }
 
