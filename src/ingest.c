@@ -473,7 +473,6 @@ static void content_key(int fd, sip_ingest_file *f)
 	static unsigned char in[FP_BYTES], out[FP_BYTES]; /* plan: one thread */
 	unsigned char magic[2], tail[4];
 	unsigned isize;
-	char h[17];
 	struct inflate_state *st;
 	int64_t off = 0;
 
@@ -522,6 +521,7 @@ static void content_key(int fd, sip_ingest_file *f)
 		f->is_archive = 1;   /* a .tar.gz */
 	if (st->avail_out < sizeof out) {
 		size_t n = sizeof out - st->avail_out;
+		char h[17];
 		sip_store_hash_hex(out, n, h);
 		snprintf(f->content, sizeof f->content, "%s-%08x", h, isize);
 	}
