@@ -2084,13 +2084,15 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 	}
 	if (!stopped && (rc = feed_one(ops, state, &uw, NULL, 0, 1, on_record, &sc)))
 		stopped = 1;
+	/* also when the scan stopped early: a partial CSV export must not be
+	   resumed from its last record either */
+	res->from_start = csv.on || (ops->from_start && ops->from_start(state));
 	if (!stopped) {
 		/* Flush the record still open, also after a read error: every
 		   record before the fault is kept. */
 		sc.closing = 1;
 		sc.cut = &cut;
 		rc = ops->close(state, on_record, &sc);
-		res->from_start = csv.on || (ops->from_start && ops->from_start(state));
 		sc.closing = 0;
 		if (!rc && got < 0) {
 			*diag = rdiag;
