@@ -521,7 +521,7 @@ bench_analyze_gz() {
 
 # --text evidence: the text of the evidence only in the database, the other
 # records referring to their place in the log.
-AN_PLAIN_EV_WALL=
+AN_PLAIN_EV_WALL= AN_GZ_EV_WALL=
 bench_analyze_plain_evidence() {
 	use "$PLAIN"; warm "$PLAIN"
 	FRESH_DB=$DB measure "$SIPSCAN" analyze -qq --text evidence --db "$DB" "$PLAIN"
@@ -936,11 +936,17 @@ paired_line "sipscan analyze plain / gzip -dc (wall)" "$AN_PLAIN_WALL" "$GZIP_WA
 	    analyze_plain gzip_dc
 paired_line "sipscan analyze --text evidence plain / gzip -dc (wall)" "$AN_PLAIN_EV_WALL" \
 	    "$GZIP_WALL" analyze_plain_evidence gzip_dc
+paired_line "sipscan analyze --text evidence gzip / gzip -dc (wall)" "$AN_GZ_EV_WALL" \
+	    "$GZIP_WALL" analyze_gz_evidence gzip_dc
 if [ -n "$LNAV_PLAIN_WALL$LNAV_GZ_WALL" ]; then
 	paired_line "lnav plain / sipscan analyze plain (wall)" "$LNAV_PLAIN_WALL" "$AN_PLAIN_WALL" \
 		    lnav_plain analyze_plain
 	paired_line "lnav gzip / sipscan analyze gzip (wall)" "$LNAV_GZ_WALL" "$AN_GZ_WALL" \
 		    lnav_gz analyze_gz
+	paired_line "lnav plain / sipscan analyze --text evidence plain (wall)" "$LNAV_PLAIN_WALL" \
+		    "$AN_PLAIN_EV_WALL" lnav_plain analyze_plain_evidence
+	paired_line "lnav gzip / sipscan analyze --text evidence gzip (wall)" "$LNAV_GZ_WALL" \
+		    "$AN_GZ_EV_WALL" lnav_gz analyze_gz_evidence
 fi
 paired_line "analyze one ${SIZE}MiB file throughput, 2 threads / --jobs 1" "$AN_PLAIN_J1_WALL" \
 	    "$AN_PLAIN_WALL" analyze_plain_jobs1 analyze_plain
