@@ -844,6 +844,8 @@ static int own_lines_follow(const unwrap *uw, const probe_set *ps, const sip_pre
 	return follow && starts * 2 >= follow;
 }
 
+#define QSTEPS 4   /* changes of quoting remembered (rec_depth) */
+
 typedef struct scan_ctx {
 	sip_record_fn fn;
 	void *ctx;
@@ -861,6 +863,9 @@ typedef struct scan_ctx {
 	int nheld;
 	sip_diag held[8];
 	int qmode;            /* see quote_line */
+	uint64_t qline[QSTEPS];  /* where the depth of quoting last changed: */
+	unsigned char qdepth[QSTEPS];   /* from that line on (see rec_depth) */
+	unsigned qsteps;        /* changes so far */
 	const sip_parser_ops *ops;   /* the parser and its state, once open */
 	void *state;
 	uint64_t quoted;      /* lines read without their quoting */
@@ -894,9 +899,16 @@ static int starts_record(const char *p, size_t n)
  * or more: two lines of the same text in the same millisecond on one
  * thread, a record or two apart, are common in a log as written, and an
  * excerpt pasted again is further back than that (one of fewer records
- * is kept twice).  The hashes of the last ones, each with the number of
- * its record in its low SEEN_IDX bits, are remembered in SEEN_SETS sets
- * of SEEN_WAYS, the oldest of a set making room (64 KiB whatever the
+ * is kept twice, unless one of the two is quoted: below).  A record read
+ * from a reply's quoted lines (quote_line) that repeats one read outside
+ * them, or quoted more or fewer times ("> > " and "> "), is a copy
+ * whatever it is and however near: a log never quotes itself (the other
+ * records, events and SIP messages without a Call-ID, are compared only
+ * so).  The hashes of the last ones, each with the number of its record
+ * in its low SEEN_IDX bits and its depth of quoting in the two bits
+ * above, are remembered in
+ * SEEN_SETS sets of SEEN_WAYS, the oldest of a set making room (64 KiB
+ * whatever the
  * input: a table of 512 KiB, direct-mapped, cost 4 % of the wall of
  * analyze --jobs 1 in cache misses, this one 1 %).  A copy right after
  * its original is found whole up to about 1,000 records, 98 % of 2,000,
@@ -928,19 +940,36 @@ static uint64_t str_word(sip_str s)
 	return h;
 }
 
+/* How many times the first line of rec was quoted (0 to 3): the depth
+   of the last change at or before it.  A record is told once its last
+   line is read, or the first of the next: QSTEPS changes reach back far
+   enough but for a record whose own lines change it more often. */
+static unsigned rec_depth(const scan_ctx *s, const sip_record *rec)
+{
+	unsigned n = s->qsteps < QSTEPS ? s->qsteps : QSTEPS;
+
+	for (unsigned k = 1; k <= n; k++) {
+		unsigned i = (s->qsteps - k) % QSTEPS;
+		if (s->qline[i] <= rec->line)
+			return s->qdepth[i];
+	}
+	return 0;
+}
+
 static int repeated(scan_ctx *s, const sip_record *rec)
 {
-	const uint64_t low = ((uint64_t)1 << SEEN_IDX) - 1;
-	uint64_t h, w[3], *set, idx = s->nseen++ & low;
+	const uint64_t low = ((uint64_t)1 << SEEN_IDX) - 1, qbits = 3 * (low + 1);
+	uint64_t h, w[3], *set, idx = s->nseen++ & low, q;
 	int line = 0;   /* a client log's line: not when near its like */
+	int copy = 0;   /* another record: only as a quoted copy */
 
 	if (!s->once || !rec->ts[0])
 		return 0;
 	if (rec->seq < 0 && !(rec->kind == SIP_KIND_PROTOCOL && rec->call_id.n && rec->cseq.n)) {
-		if (rec->kind != SIP_KIND_TRACE)
-			return 0;
+		copy = rec->kind != SIP_KIND_TRACE;
 		line = 1;
 	}
+	q = (uint64_t)rec_depth(s, rec) << SEEN_IDX;
 	if (!s->seen && !(s->seen = calloc(SEEN_SETS * SEEN_WAYS, sizeof *s->seen)))
 		return 0;   /* no memory for it: every record kept */
 	memcpy(w, rec->ts, sizeof w);
@@ -955,13 +984,14 @@ static int repeated(scan_ctx *s, const sip_record *rec)
 		h = mix64(h, str_word(rec->cseq) ^ str_word(rec->direction) ^
 			  (str_word(rec->peer) << 1));
 	}
-	h = (h & ~low) | (low + 1);   /* never 0, an empty way */
+	h = (h & ~(low | qbits)) | ((low + 1) << 2);   /* never 0, an empty way */
 	set = s->seen + ((size_t)(h >> 48) & (SEEN_SETS - 1)) * SEEN_WAYS;
 	for (int i = 0; i < SEEN_WAYS; i++)
-		if ((set[i] & ~low) == h)
-			return !line || ((idx - set[i]) & low) >= SEEN_NEAR;
+		if ((set[i] & ~(low | qbits)) == h)
+			return !line || (set[i] & qbits) != q ||
+			       (!copy && ((idx - set[i]) & low) >= SEEN_NEAR);
 	memmove(set + 1, set, (SEEN_WAYS - 1) * sizeof *set);
-	set[0] = h | idx;
+	set[0] = h | q | idx;
 	return 0;
 }
 
@@ -1266,18 +1296,36 @@ static void note(scan_ctx *sc, sip_reader *r, const char *fmt, ...)
  * reply's text after the quote); not inside a message's body, where it is
  * the message's text (an IM quoting a log line).
  */
+/* The lines from line on are quoted depth times ("> > ": 2; 0: not). */
+static void quote_depth(scan_ctx *sc, uint64_t line, unsigned depth)
+{
+	unsigned i = sc->qsteps ? (sc->qsteps - 1) % QSTEPS : 0;
+
+	if (depth > 3)
+		depth = 3;
+	if (sc->qsteps ? sc->qdepth[i] == depth : !depth)
+		return;
+	i = sc->qsteps++ % QSTEPS;
+	sc->qline[i] = line;
+	sc->qdepth[i] = (unsigned char)depth;
+}
+
 static __attribute__((noinline)) void quote_slow(scan_ctx *sc, sip_reader *r, sip_line *ln)
 {
 	const char *p = ln->p;
 	size_t n = ln->n, k;
 
 	if (p[0] != '>' && p[0] != ' ' && p[0] != '\t') {
+		if (sc->qmode)
+			quote_depth(sc, ln->lineno, 0);
 		sc->qmode = 0;
 		return;
 	}
 	if (!(k = sip_prefix_quote_len(p, n))) {
-		if (sc->qmode && sip_trim((sip_str){ p, n }).n)
+		if (sc->qmode && sip_trim((sip_str){ p, n }).n) {
+			quote_depth(sc, ln->lineno, 0);
 			sc->qmode = 0;
+		}
 		return;
 	}
 	if (!sc->qmode) {
@@ -1290,6 +1338,13 @@ static __attribute__((noinline)) void quote_slow(scan_ctx *sc, sip_reader *r, si
 			note(sc, r, "read without the '>' quoting of the lines quoted from line"
 			     " %llu on (a reply that quotes a trace)",
 			     (unsigned long long)ln->lineno);
+	}
+	{
+		/* the depth: how many '>' */
+		unsigned d = 0;
+		for (size_t i = 0; i < k; i++)
+			d += p[i] == '>';
+		quote_depth(sc, ln->lineno, d);
 	}
 	sc->quoted++;
 	ln->p += k;
@@ -1723,7 +1778,7 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 {
 	probe_set ps;
 	scan_ctx sc = { fn, ctx, 0, res, NULL, NULL, 0, NULL, 0, 1, 0, { { 0 } },
-			0, NULL, NULL, 0, opts && opts->once, NULL, 0, 0 };
+			0, { 0 }, { 0 }, 0, NULL, NULL, 0, opts && opts->once, NULL, 0, 0 };
 	sip_diag cut;
 	const sip_parser_ops *ops = NULL;
 	sip_parse_opts popts;

@@ -416,6 +416,20 @@ line='03/11/2014|08:14:02.117 1A2C:1D40 INFO  :: Exit - dropped 0 stale routes'
 check "client repeats: lines alike near each other kept" "$(q "$T/crep3.db" "SELECT count(*) FROM record_rows")" 8
 "$SIPSCAN" analyze -qq --keep-duplicates --db "$T/crep4.db" "$T/crep2.txt" 2>/dev/null
 check "client repeats: --keep-duplicates keeps them" "$(q "$T/crep4.db" "SELECT count(*) FROM record_rows")" $((one * 2))
+# An excerpt of fewer than 8 lines is kept twice when pasted twice (its
+# lines could be the log's own), once when one of the two is quoted: a
+# log never quotes itself.
+head -n 5 "$C" >"$T/crep5.log"
+{ cat "$T/crep5.log"; printf '\nOn Tuesday Bob wrote:\n'; sed 's/^/> /' "$T/crep5.log"; } >"$T/crep5.txt"
+"$SIPSCAN" analyze -qq --db "$T/crep5.db" "$T/crep5.txt" 2>"$T/crep5.err"
+check "client repeats: a short excerpt's quoted copy kept once" "$(q "$T/crep5.db" "SELECT count(*) FROM record_rows")" 5
+contains "client repeats: short, said" "$(cat "$T/crep5.err")" "note: 5 records repeat earlier ones"
+{ sed 's/^/> > /' "$T/crep5.log"; printf '> Seen here too:\n'; sed 's/^/> /' "$T/crep5.log"; echo; cat "$T/crep5.log"; } >"$T/crep6.txt"
+"$SIPSCAN" analyze -qq --db "$T/crep6.db" "$T/crep6.txt" 2>/dev/null
+check "client repeats: quoted twice and pasted, the quoted ones first" "$(q "$T/crep6.db" "SELECT count(*) FROM record_rows")" 5
+{ cat "$T/crep5.log"; echo; cat "$T/crep5.log"; } >"$T/crep7.log"
+"$SIPSCAN" analyze -qq --db "$T/crep7.db" "$T/crep7.log" 2>/dev/null
+check "client repeats: a short excerpt pasted twice, unquoted, kept twice" "$(q "$T/crep7.db" "SELECT count(*) FROM record_rows")" 10
 
 # A run that stores nothing keeps the findings when nothing they depend
 # on changed; a catalogue saved before the last file was stored (a run
