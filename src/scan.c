@@ -956,6 +956,24 @@ static unsigned rec_depth(const scan_ctx *s, const sip_record *rec)
 	return 0;
 }
 
+/* A Windows event's number in its log (Get-WinEvent's RecordId,
+   Get-EventLog's Index), as a sequence number: -1 when it has none. */
+static int64_t event_number(const sip_record *rec)
+{
+	for (size_t i = 0; i < rec->nfields; i++) {
+		sip_str k = rec->fields[i].name, v = rec->fields[i].value;
+		int64_t n = 0;
+		size_t j;
+		if (!((k.n == 8 && !memcmp(k.p, "RecordId", 8)) ||
+		      (k.n == 5 && !memcmp(k.p, "Index", 5))))
+			continue;
+		for (j = 0; j < v.n && j < 18 && v.p[j] >= '0' && v.p[j] <= '9'; j++)
+			n = n * 10 + (v.p[j] - '0');
+		return j && j == v.n ? n : -1;
+	}
+	return -1;
+}
+
 static int repeated(scan_ctx *s, const sip_record *rec)
 {
 	const uint64_t low = ((uint64_t)1 << SEEN_IDX) - 1, qbits = 3 * (low + 1);
@@ -963,9 +981,13 @@ static int repeated(scan_ctx *s, const sip_record *rec)
 	int line = 0;   /* a client log's line: not when near its like */
 	int copy = 0;   /* another record: only as a quoted copy */
 
+	int64_t seq = rec->seq;
+
 	if (!s->once || !rec->ts[0])
 		return 0;
-	if (rec->seq < 0 && !(rec->kind == SIP_KIND_PROTOCOL && rec->call_id.n && rec->cseq.n)) {
+	if (seq < 0 && rec->format && !strcmp(rec->format, "event"))
+		seq = event_number(rec);
+	if (seq < 0 && !(rec->kind == SIP_KIND_PROTOCOL && rec->call_id.n && rec->cseq.n)) {
 		copy = rec->kind != SIP_KIND_TRACE;
 		line = 1;
 	}
@@ -973,13 +995,13 @@ static int repeated(scan_ctx *s, const sip_record *rec)
 	if (!s->seen && !(s->seen = calloc(SEEN_SETS * SEEN_WAYS, sizeof *s->seen)))
 		return 0;   /* no memory for it: every record kept */
 	memcpy(w, rec->ts, sizeof w);
-	h = mix64(w[0], w[1] ^ (uint64_t)rec->seq);
+	h = mix64(w[0], w[1] ^ (uint64_t)seq);
 	h = mix64(h, w[2] ^ ((uint64_t)rec->pid << 20) ^ ((uint64_t)rec->tid << 40));
 	h = mix64(h, (uint64_t)rec->kind ^ ((uint64_t)rec->nfields << 8) ^
 		  ((uint64_t)rec->level.n << 40) ^ ((uint64_t)rec->flag.n << 48) ^
 		  str_word(rec->host));
 	h = mix64(h, str_word(rec->text));
-	if (rec->seq < 0) {
+	if (seq < 0) {
 		h = mix64(h, str_word(rec->call_id) ^ (uint64_t)rec->status);
 		h = mix64(h, str_word(rec->cseq) ^ str_word(rec->direction) ^
 			  (str_word(rec->peer) << 1));

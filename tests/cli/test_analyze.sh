@@ -431,6 +431,21 @@ check "client repeats: quoted twice and pasted, the quoted ones first" "$(q "$T/
 "$SIPSCAN" analyze -qq --db "$T/crep7.db" "$T/crep7.log" 2>/dev/null
 check "client repeats: a short excerpt pasted twice, unquoted, kept twice" "$(q "$T/crep7.db" "SELECT count(*) FROM record_rows")" 10
 
+# Windows events repeat by their number in the log (RecordId, Index):
+# Export-Csv -Append of overlapping queries writes the same events again;
+# two events alike in all but their number are two.
+E="$(dirname "$0")/analyze-events-csv/winevent.csv"
+{ cat "$E"; tail -n +3 "$E"; } >"$T/erep1.csv"
+"$SIPSCAN" analyze -qq --db "$T/erep1.db" "$T/erep1.csv" 2>"$T/erep1.err"
+check "event repeats: appended again, kept once" "$(q "$T/erep1.db" "SELECT count(*) FROM record_rows")" 2
+contains "event repeats: said" "$(cat "$T/erep1.err")" "note: 2 records repeat earlier ones"
+check "event repeats: findings count events" "$(q "$T/erep1.db" "SELECT group_concat(rule_id || ' ' || count, ', ') FROM (SELECT rule_id, count FROM findings ORDER BY 1)")" "$(
+	"$SIPSCAN" analyze -qq --db "$T/erep0.db" "$E" 2>/dev/null
+	q "$T/erep0.db" "SELECT group_concat(rule_id || ' ' || count, ', ') FROM (SELECT rule_id, count FROM findings ORDER BY 1)")"
+{ cat "$E"; tail -n +3 "$E" | sed 's/"48211"/"48212"/'; } >"$T/erep2.csv"
+"$SIPSCAN" analyze -qq --db "$T/erep2.db" "$T/erep2.csv" 2>/dev/null
+check "event repeats: another number, another event" "$(q "$T/erep2.db" "SELECT count(*) FROM record_rows")" 3
+
 # A run that stores nothing keeps the findings when nothing they depend
 # on changed; a catalogue saved before the last file was stored (a run
 # whose analysis failed), a topology given, or --rescan rebuild them.
