@@ -1424,7 +1424,9 @@ static int join_probe(const unwrap *uw, const probe_set *ps, probe_set *pj)
 /*
  * A trace whose line breaks were written as escapes, on one line or a few:
  * rsyslog's "#015#012" (it writes each control character as '#' and three
- * octal digits), or a JSON string's "\r\n" (a log shipper's export, a
+ * octal digits; "#015 " where the line feed became a blank before it: a
+ * SIP proxy's log of a message), or a JSON string's "\r\n" (a log
+ * shipper's export, a
  * ticket system's API).  Each line read is cut where a line break stood
  * into the lines it held, and the other escapes of that style are decoded
  * ("#011": a tab; "\t", "\"", "\\", "\/", "\u003c").  Tried only when the
@@ -1433,7 +1435,7 @@ static int join_probe(const unwrap *uw, const probe_set *ps, probe_set *pj)
  * well as the lines.  The pieces keep their line's number, and their
  * offset in it.
  */
-enum { ESC_NONE, ESC_OCTAL, ESC_BACKSLASH };
+enum { ESC_NONE, ESC_OCTAL, ESC_OCTAL_CR, ESC_BACKSLASH };
 
 typedef struct esc_split {
 	int style;
@@ -1504,11 +1506,16 @@ static int esc_at(int style, const char *p, size_t n, size_t i, size_t *skip, ch
 		  size_t *clen)
 {
 	*clen = 1;
-	if (style == ESC_OCTAL) {
+	if (style == ESC_OCTAL || style == ESC_OCTAL_CR) {
 		int v = octal3(p, n, i);
 		*skip = 4;
 		if (v == 012)
 			return 1;
+		if (v == 015 && style == ESC_OCTAL_CR) {
+			/* the blank the line feed became */
+			*skip += i + 4 < n && p[i + 4] == ' ';
+			return 1;
+		}
 		if (v == 015)
 			return 2;
 		if ((v >= 0 && v < 040) || v == 0177) {
@@ -1544,23 +1551,30 @@ static int esc_at(int style, const char *p, size_t n, size_t i, size_t *skip, ch
    least (a trace's own SIP body with a "\n" in it is one line of many). */
 static int esc_style(const probe_set *ps)
 {
-	size_t oct = 0, bs = 0, lines_oct = 0, lines_bs = 0, nonempty = 0;
+	size_t oct = 0, cr = 0, bs = 0, lines_oct = 0, lines_cr = 0, lines_bs = 0,
+	       nonempty = 0;
 
 	for (size_t i = 0; i < ps->n; i++) {
 		const char *p = ps->lines[i].p;
-		size_t n = ps->lines[i].n, o = oct, b = bs;
+		size_t n = ps->lines[i].n, o = oct, c = cr, b = bs;
 		for (size_t k = 0; k + 1 < n; k++) {
-			if (p[k] == '#' && octal3(p, n, k) == 012)
+			int v = p[k] == '#' ? octal3(p, n, k) : -1;
+			if (v == 012)
 				oct++;
+			else if (v == 015 && octal3(p, n, k + 4) != 012)
+				cr++;
 			else if (p[k] == '\\' && p[k + 1] == 'n')
 				bs++, k++;
 		}
 		nonempty += n > 0;
 		lines_oct += oct > o;
+		lines_cr += cr > c;
 		lines_bs += bs > b;
 	}
 	if (oct >= 2 && oct > ps->n && oct >= bs && lines_oct * 2 >= nonempty)
 		return ESC_OCTAL;
+	if (!oct && cr >= 2 && cr > ps->n && cr >= bs && lines_cr * 2 >= nonempty)
+		return ESC_OCTAL_CR;
 	if (bs >= 2 && bs > ps->n && lines_bs * 2 >= nonempty)
 		return ESC_BACKSLASH;
 	return ESC_NONE;
@@ -1610,6 +1624,33 @@ static void esc_take(esc_split *es, const sip_line *phys)
 	}
 }
 
+/* Where a SIP start line begins after a blank in p (a proxy's log puts
+   its own words before the message: "relayed reply: SIP/2.0 404 Not
+   Found"), or 0. */
+static size_t embedded_start(const char *p, size_t n)
+{
+	size_t e = n, u, m;
+	const char *q;
+
+	for (q = p; n > 9 && (q = memmem(q + 1, (size_t)(p + n - q - 1), "SIP/2.0 ", 8)); )
+		if (q[-1] == ' ' && sip_is_start_line(q, (size_t)(p + n - q)))
+			return (size_t)(q - p);
+	while (e && (p[e - 1] == ' ' || p[e - 1] == '\t'))
+		e--;
+	if (e < 10 || memcmp(p + e - 8, " SIP/2.0", 8))
+		return 0;
+	for (u = e - 8; u > 0 && p[u - 1] != ' '; u--)
+		;   /* the URI */
+	if (u < 2)
+		return 0;
+	for (m = u - 1; m > 0 && ((p[m - 1] >= 'A' && p[m - 1] <= 'Z') || p[m - 1] == '-' ||
+				   p[m - 1] == '_'); m--)
+		;   /* the method */
+	if (m == 0 || m == u - 1 || p[m - 1] != ' ')
+		return 0;
+	return sip_is_start_line(p + m, n - m) ? m : 0;
+}
+
 /* The next piece of the line being cut into *ln, decoded: 1; 0 when that
    line has no more; -1 out of memory. */
 static int esc_piece(esc_split *es, sip_line *ln)
@@ -1651,6 +1692,12 @@ static int esc_piece(esc_split *es, sip_line *ln)
 	ln->offset = es->phys.offset + es->pos;
 	if (es->pos == es->start && es->lead.n) {
 		size_t cut = sip_prefix_len(&es->lead, ln->p, ln->n);
+		ln->p += cut;
+		ln->n -= cut;
+	}
+	if (es->pos == es->start && k == 1 && !starts_record(ln->p, ln->n)) {
+		/* a message's start line after a proxy's words */
+		size_t cut = embedded_start(ln->p, ln->n);
 		ln->p += cut;
 		ln->n -= cut;
 	}
@@ -1882,7 +1929,8 @@ static int scan_reader(sip_reader *r, const sip_scan_opts *opts, int can_seek,
 			res->stray = 1;
 			note(&sc, r, "read with its line breaks written as %s cut"
 			     " there (a trace sent through syslog or kept in a JSON"
-			     " string)", es.style == ESC_OCTAL ? "#015#012" : "\\r\\n");
+			     " string)", es.style == ESC_OCTAL ? "#015#012" :
+			     es.style == ESC_OCTAL_CR ? "#015" : "\\r\\n");
 			if (es.lead.n) {
 				char what[192];
 				sip_prefix_describe(&es.lead, what, sizeof what);
