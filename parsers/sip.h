@@ -311,6 +311,8 @@ typedef struct sip_msgb {
 	size_t body_off, body_end, body_bytes;
 	long long content_length;/* -1 when none */
 	int truncated, capped, warned, last_dropped;
+	size_t hindent;          /* the blanks before each header when the
+	                            first was indented under the start line */
 	sip_msgb_field *flds;
 	size_t nflds, flds_cap;
 	sip_kv *kv;

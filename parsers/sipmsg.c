@@ -7,7 +7,9 @@
  * The builder (sip_msgb, see sip.h) collects one record: framing lines that
  * belong to the record's text but not to the message (client logs), then
  * the message itself -- the start line, header lines (a line that starts
- * with a blank continues the previous header), an empty line, and the body,
+ * with a blank continues the previous header, unless the headers are all
+ * indented under the start line, as a post may show them), an empty
+ * line, and the body,
  * which is kept verbatim and never read as headers.  Like the SIPStack
  * parser it remembers offsets into its text buffer while the record grows,
  * and turns them into slices when the record is emitted.
@@ -127,6 +129,7 @@ void sip_msgb_reset(sip_msgb *b)
 	b->truncated = b->capped = b->warned = 0;
 	b->line = b->end_line = b->offset = 0;
 	b->content_length = -1;
+	b->hindent = 0;
 }
 
 int sip_msgb_add(sip_msgb *b, const sip_line *ln, size_t from)
@@ -191,12 +194,26 @@ int sip_msgb_msg_line(sip_msgb *b, size_t off, size_t n)
 		return 0;
 	}
 	if (is_ws(p[0])) {
-		/* A folded header line continues the previous value. */
-		if (b->nflds && !b->last_dropped) {
-			sip_msgb_field *f = &b->flds[b->nflds - 1];
-			f->vn = off + e - f->voff;
+		size_t k = 0;
+		while (k < e && is_ws(p[k]))
+			k++;
+		/* The first header indented under the start line: a post's
+		   layout (nothing can fold into a start line), and so are
+		   the headers indented as much after it. */
+		if (!b->nflds && !b->last_dropped && sip_header_name_len(p + k, e - k))
+			b->hindent = k;
+		if (!b->hindent || k != b->hindent) {
+			/* A folded header line continues the previous value. */
+			if (b->nflds && !b->last_dropped) {
+				sip_msgb_field *f = &b->flds[b->nflds - 1];
+				f->vn = off + e - f->voff;
+			}
+			return 0;
 		}
-		return 0;
+		p += k;
+		off += k;
+		n -= k;
+		e -= k;
 	}
 	if (!(nl = sip_header_name_len(p, n))) {
 		/* Not a header: a line wrapped by whoever copied the text. */
