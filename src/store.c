@@ -2173,6 +2173,33 @@ static void put_col(sip_str *src, int col, sip_str v)
 		src[col] = v;
 }
 
+/*
+ * A value that runs over lines (a header folded, or wrapped by whoever
+ * pasted it: "reason=\"Cannot route ... to or\n from federated
+ * partners\"") is one line in its column: each line break, with the
+ * blanks around it, becomes one blank (as a fold reads in SIP), in place.
+ */
+static void fold_value(sip_str *v)
+{
+	char *q = (char *)v->p;
+	size_t w = 0;
+
+	for (size_t r = 0; r < v->n; r++) {
+		if (q[r] != '\n' && !(q[r] == '\r' && r + 1 < v->n && q[r + 1] == '\n')) {
+			q[w++] = q[r];
+			continue;
+		}
+		while (w && (q[w - 1] == ' ' || q[w - 1] == '\t'))
+			w--;
+		while (r + 1 < v->n && (q[r + 1] == '\n' || q[r + 1] == '\r' ||
+					q[r + 1] == ' ' || q[r + 1] == '\t'))
+			r++;
+		if (w)
+			q[w++] = ' ';
+	}
+	v->n = w;
+}
+
 int sip_row_fill(sip_row *row, const sip_record *rec, sip_arena *a)
 {
 	char code[16];
@@ -2230,6 +2257,13 @@ int sip_row_fill(sip_row *row, const sip_record *rec, sip_arena *a)
 		src[i].p = p;
 		p += src[i].n;
 	}
+	if (total && memchr(p - total, '\n', total))
+		for (int i = 0; i < SIP_COL_N; i++)
+			if (src[i].n && memchr(src[i].p, '\n', src[i].n)) {
+				fold_value(&src[i]);
+				if (!src[i].n)
+					src[i] = SIP_STR_NULL;
+			}
 	return SIP_OK;
 }
 

@@ -446,6 +446,13 @@ check "event repeats: findings count events" "$(q "$T/erep1.db" "SELECT group_co
 "$SIPSCAN" analyze -qq --db "$T/erep2.db" "$T/erep2.csv" 2>/dev/null
 check "event repeats: another number, another event" "$(q "$T/erep2.db" "SELECT count(*) FROM record_rows")" 3
 
+# A value wrapped over lines by whoever pasted it (a header's
+# continuation line) is one line in its column.
+printf 'SIP/2.0 403 Forbidden\nFrom: <sip:a@contoso.com>;tag=1\nCall-ID: 71\nCSeq: 1 INVITE\nms-diagnostics: 1027;reason="Cannot route this type of SIP request to or  \r\n   from federated partners";source="edge.contoso.com"\nContent-Length: 0\n\n' >"$T/wrapv.txt"
+"$SIPSCAN" analyze -qq --db "$T/wrapv.db" "$T/wrapv.txt" 2>/dev/null
+check "a wrapped value: one line in its column" "$(q "$T/wrapv.db" "SELECT ms_diag_reason FROM records")" \
+	"Cannot route this type of SIP request to or from federated partners"
+
 # A run that stores nothing keeps the findings when nothing they depend
 # on changed; a catalogue saved before the last file was stored (a run
 # whose analysis failed), a topology given, or --rescan rebuild them.
