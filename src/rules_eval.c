@@ -413,7 +413,7 @@ static int conds_hold(sip_rules_ctx *c, const sip_rule *ru, const sip_record *r)
 					return 0;
 			}
 		}
-		if (hit == cd->negate)
+		if (hit == cd->negate && !cd->optional)
 			return 0;
 	}
 	return 1;

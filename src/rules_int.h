@@ -65,6 +65,8 @@ typedef struct cond {
 	int target;
 	char *sub;             /* NAME of data./field./diag. */
 	int negate;
+	int optional;          /* maybe.: captures when a value matches, never
+	                          fails the rule */
 	pcre2_code *re;
 	char *lit[RULE_MAX_LITS];  /* any of these must occur (pre-filter) */
 	size_t litn[RULE_MAX_LITS];

@@ -451,9 +451,11 @@ static int valid_id(const char *id)
 	return 1;
 }
 
-static int compile_cond(loader *ld, sip_rule *r, const kv *v, int negate,
+/* mode: 'm' match., 'n' not., 'o' maybe. (optional) */
+static int compile_cond(loader *ld, sip_rule *r, const kv *v, int mode,
 			const char *tname, name_list *caps)
 {
+	int negate = mode == 'n', optional = mode == 'o';
 	cond *c, *nc;
 	int id, errcode;
 	unsigned need;
@@ -477,6 +479,7 @@ static int compile_cond(loader *ld, sip_rule *r, const kv *v, int negate,
 	memset(c, 0, sizeof(*c));
 	c->target = id;
 	c->negate = negate;
+	c->optional = optional;
 	if (sub && !(c->sub = rules_strdup(sub)))
 		return SIP_ENOMEM;
 	r->nconds++;
@@ -490,7 +493,7 @@ static int compile_cond(loader *ld, sip_rule *r, const kv *v, int negate,
 		return SIP_ERULE;
 	}
 	(void)pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE); /* fallback: interpreter */
-	if (!negate)
+	if (!negate && !optional)
 		r->need |= need;
 	pcre2_pattern_info(c->re, PCRE2_INFO_NAMECOUNT, &c->namecount);
 	pcre2_pattern_info(c->re, PCRE2_INFO_NAMEENTRYSIZE, &c->nameentry);
@@ -508,7 +511,7 @@ static int compile_cond(loader *ld, sip_rule *r, const kv *v, int negate,
 	/* Literals shorter than LIT_MAX_STEP + 2 would make the shared scan
 	   look at more bytes for every record: such a condition keeps its
 	   own check (rules_lit_ok) instead. */
-	c->shared = c->nlit > 0 && !negate && rules_shared_target(id);
+	c->shared = c->nlit > 0 && !negate && !optional && rules_shared_target(id);
 	for (int k = 0; c->shared && k < c->nlit; k++) {
 		if (c->litn[k] < LIT_MAX_STEP + 2)
 			c->shared = 0;
@@ -723,11 +726,11 @@ static int key_ranges(build *b, const kv *v, const char *k, const char *s)
 	return SIP_OK;
 }
 
-/* match.TARGET, not.TARGET */
+/* match.TARGET, not.TARGET, maybe.TARGET */
 static int key_cond(build *b, const kv *v, const char *k, const char *s)
 {
-	int neg = k[0] == 'n';
-	int crc = compile_cond(b->ld, b->r, v, neg, k + (neg ? 4 : 6), &b->caps);
+	int mode = k[0] == 'n' ? 'n' : k[1] == 'a' && k[2] == 'y' ? 'o' : 'm';
+	int crc = compile_cond(b->ld, b->r, v, mode, strchr(k, '.') + 1, &b->caps);
 
 	(void)s;
 	if (crc == SIP_ENOMEM)
@@ -772,6 +775,7 @@ static const struct key_handler {
 	{ "kind", 0, key_gate_list },      { "level", 0, key_gate_list },
 	{ "status", 0, key_ranges },       { "diag", 0, key_ranges },
 	{ "match.", 1, key_cond },         { "not.", 1, key_cond },
+	{ "maybe.", 1, key_cond },
 	{ "example.match", 0, key_example }, { "example.nomatch", 0, key_example },
 	{ NULL, 0, NULL }
 };
@@ -837,8 +841,11 @@ static void check_rule(build *b)
 {
 	loader *ld = b->ld;
 	sip_rule *r = b->r;
-	int has_cond = r->nconds || r->kind_mask || r->level_mask ||
-		       r->nstatus || r->ndiag || r->prefilter;
+	int has_cond = r->kind_mask || r->level_mask || r->nstatus || r->ndiag ||
+		       r->prefilter;
+
+	for (size_t i = 0; i < r->nconds; i++)
+		has_cond |= !r->conds[i].optional;   /* maybe. alone matches all */
 
 	if (!b->seen_title) {
 		lerr(ld, r->line, 1, "rule '%s': missing required key 'title'", r->id);

@@ -134,6 +134,9 @@ static void test_errors(void)
 		  "t.rules:3:1: duplicate key 'title' (first at line 2)");
 	CHECK_STR(first_error("[rule A]\ntitle = t\nseverity = info\ncause = c\nfix = f\n"),
 		  "t.rules:1:1: rule 'A': no condition (match., not., kind, level, status, diag)");
+	/* a maybe. pattern only captures: alone, the rule would match all */
+	CHECK_STR(first_error("[rule A]\ntitle = t\nseverity = info\nmaybe.to = (?<d>.+)\ncause = c\nfix = f\n"),
+		  "t.rules:1:1: rule 'A': no condition (match., not., kind, level, status, diag)");
 	CHECK_STR(first_error("[rule A]\ntitle = t\nseverity = info\nmatch.text = x\ncause = c\nfix = f\n"
 			      "cause.parent = p\n"),
 		  "t.rules:1:1: rule 'A': 'cause.parent' needs 'topology ='");
@@ -1064,6 +1067,46 @@ static void test_two_diag_headers(void)
 	sip_rules_free(rs);
 }
 
+/* maybe.: the capture when the value is there, the match either way
+   (ms-diagnostics 1008 in a response, and quoted alone) */
+static void test_maybe_capture(void)
+{
+	static const char rec[] =
+		"SIP/2.0 504 Server time-out\n"
+		"From: <sip:alice@contoso.com>;tag=1a\nTo: <sip:bob@fabrikam.com>;tag=4d\n"
+		"CSeq: 1 INVITE\nCall-ID: 9f8e7d6c5b4a\n"
+		"ms-diagnostics: 1008;reason=\"Unable to resolve DNS SRV record\";source=\"edge.contoso.com\"\n"
+		"Content-Length: 0\n\n"
+		"and the other one, quoted alone:\n\n"
+		"ms-diagnostics: 1008;reason=\"Unable to resolve DNS SRV record\";source=\"edge.contoso.com\"\n";
+	sip_rules *rs = sip_rules_new();
+	sip_rules_ctx *ctx;
+	sip_rules_out out;
+	eval_state st;
+	sip_diag d;
+	int seen = 0;
+
+	sip_diag_clear(&d);
+	CHECK_INT(sip_rules_add_builtin(rs, NULL, &d), SIP_OK);
+	ctx = sip_rules_ctx_new(rs);
+	sip_rules_out_init(&out);
+	st.ctx = ctx, st.out = &out, st.n = 0;
+	CHECK_INT(sip_scan_mem(rec, sizeof rec - 1, "maybe.log", NULL, on_rec, &st, NULL, &d), SIP_OK);
+	for (size_t i = 0; i < out.n; i++) {
+		const char *key = out.text.p + out.m[i].key_off;
+		if (strcmp(sip_rule_id(out.m[i].rule), "MSDIAG-1008-SRV-NOT-RESOLVED"))
+			continue;
+		if (!strcmp(key, "dest=fabrikam.com"))
+			seen |= 1;
+		else if (!strstr(key, "fabrikam"))
+			seen |= 2;
+	}
+	CHECK_INT(seen, 3);
+	sip_rules_out_release(&out);
+	sip_rules_ctx_free(ctx);
+	sip_rules_free(rs);
+}
+
 int main(int argc, char **argv)
 {
 	static const t_case cases[] = {
@@ -1071,7 +1114,8 @@ int main(int argc, char **argv)
 		T(test_prefilter_equivalence), T(test_literal_scan), T(test_catastrophic_pattern),
 		T(test_parsed_records), T(test_template), T(test_catalogue_equivalence),
 		T(test_bench), T(test_bench_file), T(test_render_absent),
-		T(test_catalogue_absent_values), T(test_two_diag_headers), { 0 }
+		T(test_catalogue_absent_values), T(test_two_diag_headers), T(test_maybe_capture),
+		{ 0 }
 	};
 	argv0 = argc > 0 ? argv[0] : NULL;
 	return t_main(cases);
