@@ -377,6 +377,75 @@ out:
 	return stored;
 }
 
+/* "ErrorCode=", case aside, at the start of s (trimmed). */
+static int error_code_at(sip_str s)
+{
+	s = sip_trim(s);
+	return s.p && s.n > 10 && SIP_IEQ(s.p, 10, "ErrorCode=") && is_digit(s.p[10]);
+}
+
+int sip_test_diagnosis(sip_str name, sip_str value)
+{
+	return (SIP_IEQ(name.p, name.n, "Diagnosis") || SIP_IEQ(name.p, name.n, "ErrorCode")) &&
+	       error_code_at(value);
+}
+
+/*
+ * The Diagnosis of a Test-Cs* cmdlet's result: "ErrorCode=4005,Source=
+ * fe01.contoso.com,Reason=Destination URI either not enabled for SIP or
+ * does not exist." and the type name PowerShell prints under it,
+ * "Microsoft.Rtc.Signaling.DiagnosticHeader" (left out).  Attributes are
+ * separated by commas, unquoted; Reason, the last, runs to the end.
+ */
+static size_t parse_diagnosis(sip_str s, sip_msdiag *d, sip_kv *attrs, size_t max)
+{
+	static const char tname[] = "Microsoft.Rtc.Signaling.DiagnosticHeader";
+	const size_t tn = sizeof tname - 1;
+	const char *p = s.p + 10, *e = s.p + s.n;
+	size_t found = 0, stored = 0;
+	int64_t v = 0;
+
+	if ((size_t)(e - p) >= tn && !memcmp(e - tn, tname, tn))
+		e -= tn;
+	while (p < e && is_digit(*p) && v < ((int64_t)1 << 40))
+		v = v * 10 + (*p++ - '0');
+	d->code = v;
+	while (p < e) {
+		const char *ks, *eq, *ve;
+		sip_str key, val;
+		while (p < e && (*p == ',' || is_space(*p)))
+			p++;
+		ks = p;
+		while (p < e && *p != '=' && *p != ',')
+			p++;
+		if (p >= e || *p != '=') {
+			continue;
+		}
+		eq = p;
+		key = sip_trim(mk(ks, eq));
+		if (SIP_IEQ(key.p, key.n, "Reason"))
+			ve = e;
+		else
+			for (ve = eq + 1; ve < e && *ve != ','; ve++)
+				;
+		val = sip_trim(mk(eq + 1, ve));
+		p = ve;
+		if (!key.n)
+			continue;
+		found++;
+		if (stored < max)
+			attrs[stored++] = (sip_kv){ key, val };
+	}
+	d->nattrs = stored;
+	for (size_t i = 0; i < stored; i++) {
+		if (!d->reason.p && SIP_IEQ(attrs[i].name.p, attrs[i].name.n, "reason"))
+			d->reason = attrs[i].value;
+		else if (!d->source.p && SIP_IEQ(attrs[i].name.p, attrs[i].name.n, "source"))
+			d->source = attrs[i].value;
+	}
+	return found;
+}
+
 size_t sip_parse_msdiag(sip_str header, sip_str value, sip_msdiag *d,
 			sip_kv *attrs, size_t max)
 {
@@ -393,6 +462,8 @@ size_t sip_parse_msdiag(sip_str header, sip_str value, sip_msdiag *d,
 	d->nattrs = 0;
 	if (!s.p)
 		return 0;
+	if (error_code_at(s))
+		return parse_diagnosis(s, d, attrs, max);
 	p = s.p;
 	e = s.p + s.n;
 	if (p < e && is_digit(*p)) {

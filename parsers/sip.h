@@ -97,6 +97,10 @@ size_t sip_parse_params(sip_str s, sip_kv *out, size_t max, size_t *found);
  * them.  d->attrs = attrs.  Returns the number of attributes found (which
  * may exceed max when the caller's array was too small).
  */
+/* Whether a field is the Diagnosis of a Test-Cs* cmdlet's result
+   ("Diagnosis : ErrorCode=1008,Source=...,Reason=..."), which
+   sip_parse_msdiag reads as an ms-diagnostics header. */
+int sip_test_diagnosis(sip_str name, sip_str value);
 size_t sip_parse_msdiag(sip_str header, sip_str value, sip_msdiag *d,
 			sip_kv *attrs, size_t max);
 

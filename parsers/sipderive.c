@@ -332,6 +332,13 @@ static int auth_servers(sip_derive_scratch *s, sip_str value)
 
 /* ---- deriving a record's values ------------------------------------------ */
 
+/* Whether an ms-diagnostics value is a Test-Cs* Diagnosis's
+   ("ErrorCode=..."). */
+static int error_code_start(sip_str v)
+{
+	return sip_test_diagnosis(SIP_STR_LIT("Diagnosis"), v);
+}
+
 #define IS(lit) SIP_IEQ(nm.p, nm.n, lit)
 #define SET1(dst) do { if (!(dst).p) (dst) = v; } while (0)
 
@@ -365,6 +372,12 @@ int sip_derive(sip_derive_scratch *s, sip_record *r, size_t max_fields,
 				SET1(data);
 			else if (IS("Direction"))
 				SET1(r->direction);
+			else if (sip_test_diagnosis(nm, v))
+				goto msdiag;
+			break;
+		case 'e':
+			if (sip_test_diagnosis(nm, v))
+				goto msdiag;
 			break;
 		case 'f':
 			if (IS("From") || IS("f"))
@@ -381,8 +394,9 @@ int sip_derive(sip_derive_scratch *s, sip_record *r, size_t max_fields,
 				SET1(r->local);
 			break;
 		case 'm':
+		msdiag:
 			if (IS("ms-diagnostics") || IS("ms-diagnostics-public") ||
-			    IS("ms-client-diagnostics")) {
+			    IS("ms-client-diagnostics") || sip_test_diagnosis(nm, v)) {
 				if (ndi == s->didx_cap) {
 					void *np = sip_grow(s->didx, &s->didx_cap,
 							ndi + 1, sizeof *s->didx);
@@ -469,8 +483,11 @@ int sip_derive(sip_derive_scratch *s, sip_record *r, size_t max_fields,
 
 	/* Data pairs and ms-diagnostics share the pool, capped at max_fields. */
 	need = data.p ? sip_count_char(data, ';') + 1 : 0;
-	for (size_t k = 0; k < ndi; k++)
-		need += sip_count_char(r->fields[s->didx[k]].value, ';') + 1;
+	for (size_t k = 0; k < ndi; k++) {
+		sip_str dv = r->fields[s->didx[k]].value;
+		/* a Test-Cs* Diagnosis separates its attributes by commas */
+		need += sip_count_char(dv, error_code_start(dv) ? ',' : ';') + 1;
+	}
 	if (need > max_fields)
 		need = max_fields;
 	if (need > s->pool_cap) {

@@ -89,13 +89,17 @@ size_t sip_header_name_len(const char *p, size_t n)
 
 	while (i < n && is_tok((unsigned char)p[i]))
 		i++;
-	/* "Name:" or "Name :" (some copies put a blank before the colon). */
+	/* "Name:" or "Name :" (some copies put a blank before the colon;
+	   SIP allows blanks there, and PowerShell's lists pad names to
+	   align the colons: "Diagnosis  : ..."). */
 	if (i == 0 || i > 80)
 		return 0;
-	if (i < n && p[i] == ':')
-		return i;
-	if (i + 1 < n && p[i] == ' ' && p[i + 1] == ':')
-		return i;
+	for (size_t k = i; k < n && k <= i + 16; k++) {
+		if (p[k] == ':')
+			return i;
+		if (p[k] != ' ' && p[k] != '\t')
+			return 0;
+	}
 	return 0;
 }
 
@@ -159,10 +163,21 @@ int sip_msgb_add(sip_msgb *b, const sip_line *ln, size_t from)
 }
 
 /* The part of the message a line [off, off + n) of raw belongs to. */
+/* Whether [p, e) is a Test-Cs* cmdlet's diagnosis without its name:
+   "ErrorCode=1008,Source=...,Reason=...". */
+static int error_code_line(const char *p, const char *e)
+{
+	size_t n = (size_t)(e - p);
+
+	return n > 20 && sip_test_diagnosis(SIP_STR_LIT("ErrorCode"), (sip_str){ p, n }) &&
+	       (memmem(p, n, "Source=", 7) || memmem(p, n, "Reason=", 7));
+}
+
 int sip_msgb_msg_line(sip_msgb *b, size_t off, size_t n)
 {
 	const char *p = b->raw.p + off;
 	size_t nl, v, e;
+	int whole = 0;
 
 	switch (b->part) {
 	case SIP_MSGB_NONE:
@@ -215,7 +230,13 @@ int sip_msgb_msg_line(sip_msgb *b, size_t off, size_t n)
 		n -= k;
 		e -= k;
 	}
-	if (!(nl = sip_header_name_len(p, n))) {
+	if (!(nl = sip_header_name_len(p, n)) && error_code_line(p, p + e)) {
+		/* a Test-Cs* Diagnosis without its name: a field ErrorCode
+		   whose value is the whole line */
+		nl = 9;
+		whole = 1;
+	}
+	if (!nl) {
 		/* Not a header: a line wrapped by whoever copied the text. */
 		if (b->nflds && !b->last_dropped) {
 			sip_msgb_field *f = &b->flds[b->nflds - 1];
@@ -228,6 +249,8 @@ int sip_msgb_msg_line(sip_msgb *b, size_t off, size_t n)
 		v++;
 	while (v < e && (p[v] == ' ' || p[v] == '\t'))
 		v++;
+	if (whole)
+		v = 0;
 	if (b->nflds >= b->max_fields) {
 		b->truncated = 1;
 		b->last_dropped = 1;
@@ -396,6 +419,14 @@ static int diag_header(const char *p, size_t n)
 					     "ms-client-diagnostics" };
 	size_t nl = sip_header_name_len(p, n), v;
 
+	if (!nl)
+		return error_code_line(p, p + n);
+	if (nl == 9 && sip_ieq(p, nl, "Diagnosis", nl)) {
+		/* a Test-Cs* cmdlet's "Diagnosis : ErrorCode=1008,..." */
+		for (v = nl; v < n && (p[v] == ' ' || p[v] == ':'); v++)
+			;
+		return sip_test_diagnosis((sip_str){ p, nl }, (sip_str){ p + v, n - v });
+	}
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		if (nl != strlen(names[i]) || !sip_ieq(p, nl, names[i], nl))
 			continue;
