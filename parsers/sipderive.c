@@ -394,9 +394,9 @@ int sip_derive(sip_derive_scratch *s, sip_record *r, size_t max_fields,
 				SET1(r->local);
 			break;
 		case 'm':
-		msdiag:
 			if (IS("ms-diagnostics") || IS("ms-diagnostics-public") ||
-			    IS("ms-client-diagnostics") || sip_test_diagnosis(nm, v)) {
+			    IS("ms-client-diagnostics")) {
+			msdiag:   /* or a Test-Cs* Diagnosis (d, e) */
 				if (ndi == s->didx_cap) {
 					void *np = sip_grow(s->didx, &s->didx_cap,
 							ndi + 1, sizeof *s->didx);
