@@ -904,13 +904,13 @@ static int starts_record(const char *p, size_t n)
  * them, or quoted more or fewer times ("> > " and "> "), is a copy
  * whatever it is and however near: a log never quotes itself (the other
  * records, events and SIP messages without a Call-ID, are compared only
- * so).  The hashes of the last ones, each with the number of its record
- * in its low SEEN_IDX bits and its depth of quoting in the two bits
- * above, are remembered in
+ * so).  A Windows event with its number in the log (RecordId, Index:
+ * event_number) is compared by it as by a sequence number.  The hashes of
+ * the last ones, each with the number of its record in its low SEEN_IDX
+ * bits and its depth of quoting in the two bits above, are remembered in
  * SEEN_SETS sets of SEEN_WAYS, the oldest of a set making room (64 KiB
- * whatever the
- * input: a table of 512 KiB, direct-mapped, cost 4 % of the wall of
- * analyze --jobs 1 in cache misses, this one 1 %).  A copy right after
+ * whatever the input: a table of 512 KiB, direct-mapped, cost 4 % of the
+ * wall of analyze --jobs 1 in cache misses, this one 1 %).  A copy right after
  * its original is found whole up to about 1,000 records, 98 % of 2,000,
  * 88 % of 4,000, 67 % of 6,000 (the rest is kept twice).
  */
@@ -980,7 +980,6 @@ static int repeated(scan_ctx *s, const sip_record *rec)
 	uint64_t h, w[3], *set, idx = s->nseen++ & low, q;
 	int line = 0;   /* a client log's line: not when near its like */
 	int copy = 0;   /* another record: only as a quoted copy */
-
 	int64_t seq = rec->seq;
 
 	if (!s->once || !rec->ts[0])
@@ -1309,15 +1308,6 @@ static void note(scan_ctx *sc, sip_reader *r, const char *fmt, ...)
 		sc->warn(sc->warn_ctx, &d);
 }
 
-/*
- * A trace quoted in a reply under the reply's own text: the probe sees
- * the text as it is (no prefix on half of its lines), and the parser
- * would not know the quoted lines.  A quoted line that begins a record
- * once its quoting ("> ", "> > ") is off starts a run of lines read
- * without it, up to the first line that is not blank and not quoted (the
- * reply's text after the quote); not inside a message's body, where it is
- * the message's text (an IM quoting a log line).
- */
 /* The lines from line on are quoted depth times ("> > ": 2; 0: not). */
 static void quote_depth(scan_ctx *sc, uint64_t line, unsigned depth)
 {
@@ -1332,6 +1322,15 @@ static void quote_depth(scan_ctx *sc, uint64_t line, unsigned depth)
 	sc->qdepth[i] = (unsigned char)depth;
 }
 
+/*
+ * A trace quoted in a reply under the reply's own text: the probe sees
+ * the text as it is (no prefix on half of its lines), and the parser
+ * would not know the quoted lines.  A quoted line that begins a record
+ * once its quoting ("> ", "> > ") is off starts a run of lines read
+ * without it, up to the first line that is not blank and not quoted (the
+ * reply's text after the quote); not inside a message's body, where it is
+ * the message's text (an IM quoting a log line).
+ */
 static __attribute__((noinline)) void quote_slow(scan_ctx *sc, sip_reader *r, sip_line *ln)
 {
 	const char *p = ln->p;
