@@ -162,7 +162,6 @@ int sip_msgb_add(sip_msgb *b, const sip_line *ln, size_t from)
 	return sip_msgb_msg_line(b, off + from, n - from);
 }
 
-/* The part of the message a line [off, off + n) of raw belongs to. */
 /* Whether [p, e) is a Test-Cs* cmdlet's diagnosis without its name:
    "ErrorCode=1008,Source=...,Reason=...". */
 static int error_code_line(const char *p, const char *e)
@@ -173,6 +172,7 @@ static int error_code_line(const char *p, const char *e)
 	       (memmem(p, n, "Source=", 7) || memmem(p, n, "Reason=", 7));
 }
 
+/* The part of the message a line [off, off + n) of raw belongs to. */
 int sip_msgb_msg_line(sip_msgb *b, size_t off, size_t n)
 {
 	const char *p = b->raw.p + off;

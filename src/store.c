@@ -2194,8 +2194,8 @@ static void fold_value(sip_str *v)
 		while (r + 1 < v->n && (q[r + 1] == '\n' || q[r + 1] == '\r' ||
 					q[r + 1] == ' ' || q[r + 1] == '\t'))
 			r++;
-		if (w)
-			q[w++] = ' ';
+		if (w && r + 1 < v->n)
+			q[w++] = ' ';   /* none at either end */
 	}
 	v->n = w;
 }
