@@ -1021,6 +1021,23 @@ static void test_catalogue_absent_values(void)
 
 /* A response with two ms-diagnostics headers: each code's rule reads the
    attributes of its own header (issue 15, item 3), never the other's. */
+/* The builtin catalogue's matches of text, read as a file named name,
+   into *out (the rules and their context to free after). */
+static void eval_builtin(const char *text, size_t n, const char *name, sip_rules **rs,
+			 sip_rules_ctx **ctx, sip_rules_out *out)
+{
+	eval_state st;
+	sip_diag d;
+
+	sip_diag_clear(&d);
+	*rs = sip_rules_new();
+	CHECK_INT(sip_rules_add_builtin(*rs, NULL, &d), SIP_OK);
+	*ctx = sip_rules_ctx_new(*rs);
+	sip_rules_out_init(out);
+	st.ctx = *ctx, st.out = out, st.n = 0;
+	CHECK_INT(sip_scan_mem(text, n, name, NULL, on_rec, &st, NULL, &d), SIP_OK);
+}
+
 static void test_two_diag_headers(void)
 {
 	static const char rec[] =
@@ -1033,19 +1050,12 @@ static void test_two_diag_headers(void)
 		"ms-diagnostics: 1034;reason=\"Previous hop federated peer did not report diagnostic information\";Domain=\"fabrikam.com\";PeerServer=\"sip.fabrikam.com\";source=\"sfbedge01.contoso.com\"\n"
 		"ms-diagnostics: 10003;source=\"sfbmed01.contoso.com\";reason=\"Proxy returned a SIP failure code\";component=\"MediationServer\";SipResponseCode=\"404\";SipResponseText=\"Not Found\"\n"
 		"Content-Length: 0\nMessage-Body: -\n$$end_record\n";
-	sip_rules *rs = sip_rules_new();
+	sip_rules *rs;
 	sip_rules_ctx *ctx;
 	sip_rules_out out;
-	eval_state st;
-	sip_diag d;
 	int seen = 0;
 
-	sip_diag_clear(&d);
-	CHECK_INT(sip_rules_add_builtin(rs, NULL, &d), SIP_OK);
-	ctx = sip_rules_ctx_new(rs);
-	sip_rules_out_init(&out);
-	st.ctx = ctx, st.out = &out, st.n = 0;
-	CHECK_INT(sip_scan_mem(rec, sizeof rec - 1, "two.log", NULL, on_rec, &st, NULL, &d), SIP_OK);
+	eval_builtin(rec, sizeof rec - 1, "two.log", &rs, &ctx, &out);
 	for (size_t i = 0; i < out.n; i++) {
 		const char *id = sip_rule_id(out.m[i].rule);
 		const char *key = out.text.p + out.m[i].key_off;
@@ -1079,19 +1089,12 @@ static void test_maybe_capture(void)
 		"Content-Length: 0\n\n"
 		"and the other one, quoted alone:\n\n"
 		"ms-diagnostics: 1008;reason=\"Unable to resolve DNS SRV record\";source=\"edge.contoso.com\"\n";
-	sip_rules *rs = sip_rules_new();
+	sip_rules *rs;
 	sip_rules_ctx *ctx;
 	sip_rules_out out;
-	eval_state st;
-	sip_diag d;
 	int seen = 0;
 
-	sip_diag_clear(&d);
-	CHECK_INT(sip_rules_add_builtin(rs, NULL, &d), SIP_OK);
-	ctx = sip_rules_ctx_new(rs);
-	sip_rules_out_init(&out);
-	st.ctx = ctx, st.out = &out, st.n = 0;
-	CHECK_INT(sip_scan_mem(rec, sizeof rec - 1, "maybe.log", NULL, on_rec, &st, NULL, &d), SIP_OK);
+	eval_builtin(rec, sizeof rec - 1, "maybe.log", &rs, &ctx, &out);
 	for (size_t i = 0; i < out.n; i++) {
 		const char *key = out.text.p + out.m[i].key_off;
 		if (strcmp(sip_rule_id(out.m[i].rule), "MSDIAG-1008-SRV-NOT-RESOLVED"))
