@@ -401,6 +401,11 @@ typedef struct bare_state {
 	int headers_only;                /* it began at an ms-diagnostics
 	                                    header quoted alone (no start
 	                                    line): a blank line ends it */
+	/* A Test-Cs* result's "Error : 404, Not Found", the status of the
+	   Diagnosis under it (see cmdlet_error). */
+	int err_status;
+	uint64_t err_lineno;
+	int msg_err;                     /* the status of the one being read */
 	sip_ss_embed embed;              /* server trace records pasted
 	                                    among the messages */
 	void *ucc;                       /* a client log parser for client
@@ -435,6 +440,22 @@ static int diag_header(const char *p, size_t n)
 		return v < n && is_digit(p[v]);
 	}
 	return 0;
+}
+
+/* A Test-Cs* cmdlet's "Error : 404, Not Found" (its SIP status, the
+   Diagnosis under it says why): the status, or 0. */
+static int cmdlet_error(const char *p, size_t n)
+{
+	size_t nl = sip_header_name_len(p, n), v;
+
+	if (nl != 5 || !sip_ieq(p, nl, "Error", nl))
+		return 0;
+	for (v = nl; v < n && (p[v] == ' ' || p[v] == ':'); v++)
+		;
+	if (n - v < 3 || p[v] < '1' || p[v] > '6' || !is_digit(p[v + 1]) || !is_digit(p[v + 2]) ||
+	    (n - v > 3 && p[v + 3] != ','))
+		return 0;
+	return (p[v] - '0') * 100 + (p[v + 1] - '0') * 10 + (p[v + 2] - '0');
 }
 
 /*
@@ -506,6 +527,8 @@ static int bare_emit(bare_state *st, sip_record_fn fn, void *ctx)
 		memcpy(r->ts, st->stamp_ts, sizeof r->ts);
 	else
 		sip_http_date(sip_record_field(r, "Date"), r->ts);
+	if (st->headers_only && st->msg_err > 0 && r->status < 0)
+		r->status = st->msg_err;
 	if (st->mb.capped && !st->mb.warned)
 		sip_parser_warn(st->warn, st->warn_ctx, st->name, SIP_ETRUNCATED, r->line,
 				"message longer than %zu bytes: cut", st->mb.max_record);
@@ -517,6 +540,7 @@ out:
 	st->mode = B_IDLE;
 	st->msg_stamped = 0;
 	st->headers_only = 0;
+	st->msg_err = 0;
 	return rc;
 }
 
@@ -628,13 +652,21 @@ static int bare_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ct
 		return sip_msgb_add(&st->mb, ln, k) < 0 ? SIP_ENOMEM : 0;
 	}
 	if (st->mode != B_MSG) {
+		int ec;
 		if (n - k >= 28 && p[k + 2] == '/')
 			stamp_line(st, p + k, n - k, ln->lineno);
-		else if (n - k > 16 && diag_header(p + k, n - k)) {
+		else if ((ec = cmdlet_error(p + k, n - k)) > 0) {
+			st->err_status = ec;
+			st->err_lineno = ln->lineno;
+		} else if (n - k > 16 && diag_header(p + k, n - k)) {
 			/* headers without their start line */
 			st->mode = B_MSG;
 			st->indent = k;
 			st->headers_only = 1;
+			/* a cmdlet's Error on the line before (or the one
+			   before that, a blank between: a page's copy) */
+			st->msg_err = st->err_lineno && ln->lineno - st->err_lineno <= 2 ?
+				      st->err_status : 0;
 			st->mb.part = SIP_MSGB_HEADERS;
 			return sip_msgb_add(&st->mb, ln, k) < 0 ? SIP_ENOMEM : 0;
 		}
