@@ -36,11 +36,15 @@
  * or the next "Event ID:".
  *
  * An event ends where the next begins (a "Log Name:" line, or a field it
- * already has at the margin) or at the end of input; the description runs
+ * already has at the margin), at a Markdown code fence (a page's) or at
+ * the end of input; the description runs
  * to "Event Xml:" or the next event (Event Viewer writes it at the margin,
  * so no line of it is taken for a field; the XML ends the event),
  * Format-List's message to the next line at the margin (its own lines are
- * indented): a field, or the end of the event.
+ * indented): a field, or the end of the event.  The blanks before an
+ * event's first field are a page's (a list item's code block) and are
+ * taken off its lines; Event Viewer's fields indented under "Log Name:"
+ * are fields still.
  *
  * The same events saved as CSV are read too, a row an event: Event
  * Viewer's "Save All Events As" CSV (a header "Level,Date and Time,Source,
@@ -90,6 +94,9 @@ typedef struct ev_state {
 	int in_text;                 /* in the description / message */
 	int brief;                   /* begun at "Event ID:", its text after it */
 	int in_xml;                  /* in Event Viewer's "Event Xml:" part */
+	size_t indent;               /* the blanks before its first field: a
+	                                page's (a list item's code block),
+	                                taken off its lines (ev_feed) */
 	uint64_t line, end_line, offset;
 	size_t raw_end;              /* raw up to its last line not blank */
 	int capped;
@@ -117,6 +124,30 @@ typedef struct ev_state {
 static int is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r';
+}
+
+static size_t lead_blanks(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	return i;
+}
+
+/* A Markdown code fence, opening ("```AsciiDoc") or closing: where a
+   page's event ends. */
+static int is_fence(const char *p, size_t n)
+{
+	size_t i = lead_blanks(p, n), k = i;
+
+	while (k < n && p[k] == '`')
+		k++;
+	if (k - i >= 3)
+		return 1;
+	for (k = i; k < n && p[k] == '~'; k++)
+		;
+	return k - i >= 3;
 }
 
 /*
@@ -203,7 +234,10 @@ static int probe(const sip_line *lines, size_t n)
 			return 80;   /* an events CSV's header */
 	for (size_t i = 0; i < n; i++) {
 		const char *p = lines[i].p;
-		size_t len = p ? lines[i].n : 0;
+		size_t len = p ? lines[i].n : 0, lb = lead_blanks(p, len);
+		/* an event indented as a block (a page's) too */
+		p += lb;
+		len -= lb;
 		if (!field_at(p, len, &form, &nn, &v))
 			continue;
 		brief |= brief_at(lines, n, i);
@@ -388,6 +422,7 @@ static void reset(ev_state *st)
 {
 	st->form = EV_NONE;
 	st->in_text = st->in_xml = st->brief = 0;
+	st->indent = 0;
 	st->nflds = 0;
 	st->capped = 0;
 	st->raw_end = 0;
@@ -669,13 +704,34 @@ static int ev_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ctx)
 {
 	ev_state *st = state;
 	const char *p = ln->p;
-	size_t n = p ? ln->n : 0, nn = 0, v = 0, off;
+	size_t n = p ? ln->n : 0, nn = 0, v = 0, off, skip;
 	int form = EV_NONE, field, rc, raw;
 
 	if (st->csv)
 		return csv_feed(st, ln, fn, ctx);
 	if (st->form == EV_NONE && csv_header(p, n, st))
 		return 0;
+	/* a code fence ends a page's event (its text is not the page's) */
+	if (st->form != EV_NONE && is_fence(p, n))
+		return emit(st, fn, ctx, 0);
+	{
+		/* the blanks before an event's first field are the page's
+		   (a list item's code block): taken off its lines, up to as
+		   many (Format-List's own indent stays) */
+		size_t lb = lead_blanks(p, n);
+		if (st->form == EV_NONE)
+			st->indent = lb < n && field_at(p + lb, n - lb, &form, &nn, &v) &&
+				     (starts_event(form, p + lb, nn) ||
+				      is_event_id(form, p + lb, nn)) ? lb : 0;
+		skip = lb < st->indent ? lb : st->indent;
+		/* Event Viewer's fields stand at the margin: a copy that
+		   indented some of them (" Source:  ...") indented them all
+		   (Format-List's indent means a line of the message) */
+		if (st->form == EV_VIEWER && !st->in_text && !st->in_xml && lb < n)
+			skip = lb;
+		p += skip;
+		n -= skip;
+	}
 	field = field_at(p, n, &form, &nn, &v);
 	if (field && st->form == EV_VIEWER && st->in_text && !starts_event(form, p, nn) &&
 	    !(st->brief && is_event_id(form, p, nn))) {
@@ -733,7 +789,7 @@ static int ev_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ctx)
 		size_t e = n;
 		while (e > v && is_blank(p[e - 1]))
 			e--;
-		st->flds[st->nflds++] = (ev_field){ off, nn, off + v, e - v };
+		st->flds[st->nflds++] = (ev_field){ off + skip, nn, off + skip + v, e - v };
 	}
 	st->in_text = (nn == 11 && !memcmp(p, "Description", 11)) ||
 		      (nn == 7 && !memcmp(p, "Message", 7)) || (st->brief && st->nflds == 1);
