@@ -235,9 +235,11 @@ static int probe(const sip_line *lines, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const char *p = lines[i].p;
 		size_t len = p ? lines[i].n : 0, lb = lead_blanks(p, len);
-		/* an event indented as a block (a page's) too */
-		p += lb;
-		len -= lb;
+		if (lb) {
+			/* an event indented as a block (a page's) too */
+			p += lb;
+			len -= lb;
+		}
 		if (!field_at(p, len, &form, &nn, &v))
 			continue;
 		brief |= brief_at(lines, n, i);
@@ -729,8 +731,10 @@ static int ev_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ctx)
 		   (Format-List's indent means a line of the message) */
 		if (st->form == EV_VIEWER && !st->in_text && !st->in_xml && lb < n)
 			skip = lb;
-		p += skip;
-		n -= skip;
+		if (skip) {
+			p += skip;
+			n -= skip;
+		}
 	}
 	field = field_at(p, n, &form, &nn, &v);
 	if (field && st->form == EV_VIEWER && st->in_text && !starts_event(form, p, nn) &&
