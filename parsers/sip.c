@@ -377,8 +377,7 @@ out:
 	return stored;
 }
 
-/* "ErrorCode=", case aside, at the start of s (trimmed). */
-static int error_code_at(sip_str s)
+int sip_error_code_value(sip_str s)
 {
 	s = sip_trim(s);
 	return s.p && s.n > 10 && SIP_IEQ(s.p, 10, "ErrorCode=") && is_digit(s.p[10]);
@@ -387,7 +386,7 @@ static int error_code_at(sip_str s)
 int sip_test_diagnosis(sip_str name, sip_str value)
 {
 	return (SIP_IEQ(name.p, name.n, "Diagnosis") || SIP_IEQ(name.p, name.n, "ErrorCode")) &&
-	       error_code_at(value);
+	       sip_error_code_value(value);
 }
 
 /*
@@ -462,7 +461,7 @@ size_t sip_parse_msdiag(sip_str header, sip_str value, sip_msdiag *d,
 	d->nattrs = 0;
 	if (!s.p)
 		return 0;
-	if (error_code_at(s))
+	if (sip_error_code_value(s))
 		return parse_diagnosis(s, d, attrs, max);
 	p = s.p;
 	e = s.p + s.n;

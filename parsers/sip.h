@@ -98,9 +98,12 @@ size_t sip_parse_params(sip_str s, sip_kv *out, size_t max, size_t *found);
  * may exceed max when the caller's array was too small).
  */
 /* Whether a field is the Diagnosis of a Test-Cs* cmdlet's result
-   ("Diagnosis : ErrorCode=1008,Source=...,Reason=..."), which
-   sip_parse_msdiag reads as an ms-diagnostics header. */
+   ("Diagnosis : ErrorCode=1008,Source=...,Reason=...", or the line alone
+   as a field ErrorCode), which sip_parse_msdiag reads as an
+   ms-diagnostics header; sip_error_code_value: whether a value is such
+   a diagnosis ("ErrorCode=" and a digit, case aside). */
 int sip_test_diagnosis(sip_str name, sip_str value);
+int sip_error_code_value(sip_str value);
 size_t sip_parse_msdiag(sip_str header, sip_str value, sip_msdiag *d,
 			sip_kv *attrs, size_t max);
 

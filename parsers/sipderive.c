@@ -332,13 +332,6 @@ static int auth_servers(sip_derive_scratch *s, sip_str value)
 
 /* ---- deriving a record's values ------------------------------------------ */
 
-/* Whether an ms-diagnostics value is a Test-Cs* Diagnosis's
-   ("ErrorCode=..."). */
-static int error_code_start(sip_str v)
-{
-	return sip_test_diagnosis(SIP_STR_LIT("Diagnosis"), v);
-}
-
 #define IS(lit) SIP_IEQ(nm.p, nm.n, lit)
 #define SET1(dst) do { if (!(dst).p) (dst) = v; } while (0)
 
@@ -486,7 +479,7 @@ int sip_derive(sip_derive_scratch *s, sip_record *r, size_t max_fields,
 	for (size_t k = 0; k < ndi; k++) {
 		sip_str dv = r->fields[s->didx[k]].value;
 		/* a Test-Cs* Diagnosis separates its attributes by commas */
-		need += sip_count_char(dv, error_code_start(dv) ? ',' : ';') + 1;
+		need += sip_count_char(dv, sip_error_code_value(dv) ? ',' : ';') + 1;
 	}
 	if (need > max_fields)
 		need = max_fields;

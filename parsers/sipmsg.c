@@ -168,7 +168,7 @@ static int error_code_line(const char *p, const char *e)
 {
 	size_t n = (size_t)(e - p);
 
-	return n > 20 && sip_test_diagnosis(SIP_STR_LIT("ErrorCode"), (sip_str){ p, n }) &&
+	return n > 20 && sip_error_code_value((sip_str){ p, n }) &&
 	       (memmem(p, n, "Source=", 7) || memmem(p, n, "Reason=", 7));
 }
 
