@@ -523,18 +523,14 @@ static int add_text(ev_state *st, const char *p, size_t n)
 	return sip_buf_add(&st->text, p, n);
 }
 
-/* A blank line, or a Markdown code fence ("```", "~~~"). */
-static int ends_brief(const char *p, size_t n)
+/* A blank line (a code fence ends any event: is_fence). */
+static int blank_line(const char *p, size_t n)
 {
-	size_t i = 0, k;
+	size_t i = 0;
 
 	while (i < n && is_blank(p[i]))
 		i++;
-	for (k = i; k < n && (p[k] == '`' || p[k] == '~'); k++)
-		;
-	while (k < n && is_blank(p[k]))
-		k++;
-	return i == n || (k == n && k - i >= 3);
+	return i == n;
 }
 
 /* ---- CSV ------------------------------------------------------------------ */
@@ -756,8 +752,9 @@ static int ev_feed(void *state, const sip_line *ln, sip_record_fn fn, void *ctx)
 				field = 0;   /* before any event */
 		}
 	}
-	/* a brief event's text ends at a blank line (or a code fence) */
-	if (!field && st->brief && st->text.n && ends_brief(p, n))
+	/* a brief event's text ends at a blank line (or a code fence,
+	   above) */
+	if (!field && st->brief && st->text.n && blank_line(p, n))
 		return emit(st, fn, ctx, 0);
 	if (!field && st->form == EV_LIST && n && !is_blank(p[0]) &&
 	    (rc = emit(st, fn, ctx, 0)))
