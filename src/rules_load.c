@@ -729,7 +729,7 @@ static int key_ranges(build *b, const kv *v, const char *k, const char *s)
 /* match.TARGET, not.TARGET, maybe.TARGET */
 static int key_cond(build *b, const kv *v, const char *k, const char *s)
 {
-	int mode = k[0] == 'n' ? 'n' : k[1] == 'a' && k[2] == 'y' ? 'o' : 'm';
+	int mode = !strncmp(k, "not.", 4) ? 'n' : !strncmp(k, "maybe.", 6) ? 'o' : 'm';
 	int crc = compile_cond(b->ld, b->r, v, mode, strchr(k, '.') + 1, &b->caps);
 
 	(void)s;
